@@ -1,0 +1,113 @@
+//! `cargo xtask build` / `run`: the hostable `dist/` (Trunk) and the single offline file.
+
+use crate::setup::{self, Need};
+use crate::{cmd, root, run_step, single_file};
+use std::fs;
+use std::path::{Path, PathBuf};
+
+/// Where the single offline file is written, next to the hostable site.
+pub const SINGLE_FILE: &str = "dist/tokensmith.html";
+
+pub struct Built {
+    pub dist: PathBuf,
+    pub single_file: PathBuf,
+}
+
+fn read(path: &Path) -> Result<Vec<u8>, String> {
+    fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+}
+
+fn write(path: &Path, data: &[u8]) -> Result<(), String> {
+    fs::write(path, data).map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+/// The one file in `dist/` whose name ends with `suffix`.
+fn asset(dist: &Path, suffix: &str) -> Result<PathBuf, String> {
+    let mut found: Vec<PathBuf> = fs::read_dir(dist)
+        .map_err(|e| format!("cannot list {}: {e}", dist.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.to_string_lossy().ends_with(suffix))
+        .collect();
+    match found.len() {
+        1 => Ok(found.remove(0)),
+        n => Err(format!(
+            "expected one *{suffix} in {}, found {n}",
+            dist.display()
+        )),
+    }
+}
+
+fn gzip_size(data: &[u8]) -> Option<usize> {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new("gzip")
+        .args(["-9", "-c"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .ok()?;
+    child.stdin.take()?.write_all(data).ok()?;
+    Some(child.wait_with_output().ok()?.stdout.len())
+}
+
+fn kib(n: usize) -> String {
+    format!("{:.1} KiB", n as f64 / 1024.0)
+}
+
+pub fn build() -> Result<Built, String> {
+    let r = root();
+    run_step(
+        "trunk build --release (the page, wasm-opt 132)",
+        cmd("trunk").args([
+            "--skip-version-check",
+            "--offline=true",
+            "build",
+            "--release",
+        ]),
+    )?;
+    let dist = r.join("dist");
+    let index_path = dist.join("index.html");
+    let index = String::from_utf8(read(&index_path)?).map_err(|_| "index.html is not UTF-8")?;
+    let js_path = asset(&dist, ".js")?;
+    let wasm_path = asset(&dist, "_bg.wasm")?;
+    let js = String::from_utf8(read(&js_path)?).map_err(|_| "the JS is not UTF-8")?;
+    let wasm = read(&wasm_path)?;
+
+    let single = single_file::single_file(&index, &js, &wasm)?;
+    let single_path = r.join(SINGLE_FILE);
+    write(&single_path, single.as_bytes())?;
+    write(
+        &index_path,
+        single_file::with_policy(&index, true)?.as_bytes(),
+    )?;
+
+    println!("\n==> built");
+    let size = |bytes: &[u8]| match gzip_size(bytes) {
+        Some(gz) => format!("{} raw, {} gzip", kib(bytes.len()), kib(gz)),
+        None => kib(bytes.len()),
+    };
+    println!("    wasm:        {}", size(&wasm));
+    println!("    single file: {}", size(single.as_bytes()));
+    Ok(Built {
+        dist,
+        single_file: single_path,
+    })
+}
+
+pub fn run(args: &[String]) -> Result<(), String> {
+    setup::ensure(Need::Run)?;
+    let built = build()?;
+    run_step(
+        "cargo build --release -p hardware-bridge",
+        cmd("cargo").args(["build", "--release", "--quiet", "-p", "hardware-bridge"]),
+    )?;
+    println!("\nThe page, two ways:");
+    println!("  single offline file: {}", built.single_file.display());
+    println!("    (open it in a browser from disk; copy it anywhere, e.g. a USB stick)");
+    println!("  hostable site:       {}/", built.dist.display());
+    println!("    (copy the folder to any static web server or intranet share)\n");
+    let bridge = root().join("target/release/hardware-bridge");
+    let mut serve = cmd(&bridge.to_string_lossy());
+    serve.arg("serve").arg("--dist").arg(&built.dist).args(args);
+    run_step("hardware-bridge serve (Ctrl-C to stop)", &mut serve)
+}

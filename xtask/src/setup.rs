@@ -1,0 +1,175 @@
+//! Installs what is missing, and only that: every check is cheap so that warm runs are fast.
+
+use crate::{cmd, output_of, root, run_step};
+use std::process::Command;
+
+pub const TRUNK_VERSION: &str = "0.21.14";
+
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Need {
+    /// Build the page.
+    Build,
+    /// Build the page and the bridge, and run the bridge (PC/SC).
+    Run,
+    /// Everything the test suite uses.
+    Test,
+}
+
+/// Debian packages and what each is for, by the first need that requires it.
+const APT: &[(&str, Need, &str)] = &[
+    ("nodejs", Need::Build, "runs wasm-opt from npm's binaryen"),
+    ("npm", Need::Build, "installs binaryen and playwright-core"),
+    (
+        "pkgconf",
+        Need::Run,
+        "finds libpcsclite when building the bridge",
+    ),
+    (
+        "libpcsclite-dev",
+        Need::Run,
+        "PC/SC library the bridge links to",
+    ),
+    (
+        "pcscd",
+        Need::Run,
+        "PC/SC daemon that talks to card readers",
+    ),
+    ("chromium", Need::Test, "headless browser for page tests"),
+    (
+        "chromium-driver",
+        Need::Test,
+        "runs wasm-bindgen-test in the browser",
+    ),
+    ("oathtool", Need::Test, "independent TOTP/HOTP cross-check"),
+    ("zbar-tools", Need::Test, "zbarimg decodes QR screenshots"),
+    ("qrencode", Need::Test, "makes QR fixtures"),
+    (
+        "vsmartcard-vpcd",
+        Need::Test,
+        "virtual reader for emulated cards",
+    ),
+];
+
+pub fn ensure(need: Need) -> Result<(), String> {
+    println!("==> checking tools (installing only what is missing)");
+    apt_packages(need)?;
+    wasm_target()?;
+    npm_packages()?;
+    cargo_tool("trunk", TRUNK_VERSION, &["--locked"])?;
+    let wbg = wasm_bindgen_version()?;
+    cargo_tool("wasm-bindgen-cli", &wbg, &[])?;
+    Ok(())
+}
+
+fn installed(pkg: &str) -> bool {
+    output_of(Command::new("dpkg-query").args(["-W", "-f=${db:Status-Status}", pkg]))
+        .is_some_and(|s| s == "installed")
+}
+
+fn apt_packages(need: Need) -> Result<(), String> {
+    let missing: Vec<&str> = APT
+        .iter()
+        .filter(|(pkg, n, _)| *n <= need && !installed(pkg))
+        .map(|(pkg, _, _)| *pkg)
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    for (pkg, _, why) in APT.iter().filter(|(p, _, _)| missing.contains(p)) {
+        println!("    apt: {pkg} ({why})");
+    }
+    let root_user = output_of(Command::new("id").arg("-u")).as_deref() == Some("0");
+    let apt = |args: &[&str]| {
+        let mut c = if root_user {
+            Command::new("apt-get")
+        } else {
+            let mut s = Command::new("sudo");
+            s.args(["-n", "apt-get"]);
+            s
+        };
+        c.args(args).env("DEBIAN_FRONTEND", "noninteractive");
+        c
+    };
+    run_step(
+        "apt-get update",
+        apt(&["update", "-qq"]).arg("-o=Dpkg::Use-Pty=0"),
+    )?;
+    run_step(
+        "apt-get install",
+        apt(&["install", "-y", "-qq", "-o=Dpkg::Use-Pty=0"]).args(&missing),
+    )
+    .map_err(|e| {
+        format!(
+            "{e}: install these Debian packages by hand (as root): apt-get install {}",
+            missing.join(" ")
+        )
+    })
+}
+
+fn wasm_target() -> Result<(), String> {
+    let have = output_of(Command::new("rustup").args(["target", "list", "--installed"]))
+        .ok_or("rustup is needed (the Rust toolchain manager) but did not run")?;
+    if have.lines().any(|l| l.trim() == "wasm32-unknown-unknown") {
+        return Ok(());
+    }
+    run_step(
+        "rustup target add wasm32-unknown-unknown",
+        Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]),
+    )
+}
+
+/// The exact wasm-bindgen version in Cargo.lock: the CLI must match it byte for byte.
+pub fn wasm_bindgen_version() -> Result<String, String> {
+    let lock = std::fs::read_to_string(root().join("Cargo.lock"))
+        .map_err(|e| format!("cannot read Cargo.lock: {e}"))?;
+    let mut lines = lock.lines();
+    while let Some(line) = lines.next() {
+        if line == "name = \"wasm-bindgen\"" {
+            if let Some(v) = lines.next().and_then(|l| l.strip_prefix("version = \"")) {
+                return Ok(v.trim_end_matches('"').to_string());
+            }
+        }
+    }
+    Err("Cargo.lock has no wasm-bindgen entry".into())
+}
+
+/// Installs a cargo tool at an exact version unless that version is already on PATH.
+fn cargo_tool(krate: &str, version: &str, extra: &[&str]) -> Result<(), String> {
+    let bin = match krate {
+        "wasm-bindgen-cli" => "wasm-bindgen",
+        other => other,
+    };
+    let have = output_of(cmd(bin).arg("--version")).unwrap_or_default();
+    if have.split_whitespace().nth(1) == Some(version) {
+        return Ok(());
+    }
+    println!(
+        "    cargo: {krate} {version} (found: {})",
+        if have.is_empty() { "none" } else { &have }
+    );
+    run_step(
+        &format!("cargo install {krate} {version} (takes minutes, once)"),
+        cmd("cargo")
+            .args(["install", krate, "--version", &format!("={version}")])
+            .args(extra),
+    )
+}
+
+fn npm_packages() -> Result<(), String> {
+    let r = root();
+    let stamp = r.join("node_modules/.package-lock.json");
+    let fresh = match (
+        std::fs::metadata(&stamp),
+        std::fs::metadata(r.join("package-lock.json")),
+    ) {
+        (Ok(s), Ok(l)) => s.modified().ok() >= l.modified().ok(),
+        _ => false,
+    };
+    if fresh && r.join("node_modules/.bin/wasm-opt").exists() {
+        return Ok(());
+    }
+    run_step(
+        "npm ci (binaryen 132 for wasm-opt, playwright-core)",
+        cmd("npm").args(["ci", "--no-audit", "--no-fund"]),
+    )
+}

@@ -1,0 +1,81 @@
+//! `cargo xtask test`: every check and test, in the order that fails fastest.
+
+use crate::setup::{self, Need};
+use crate::{build, cmd, root, run_step};
+use std::time::Instant;
+
+pub fn run_all() -> Result<(), String> {
+    let started = Instant::now();
+    setup::ensure(Need::Test)?;
+
+    run_step(
+        "cargo fmt --check",
+        cmd("cargo").args(["fmt", "--all", "--", "--check"]),
+    )?;
+    run_step(
+        "clippy (native: core, bridge, xtask)",
+        cmd("cargo").args([
+            "clippy",
+            "--workspace",
+            "--exclude",
+            "tokensmith-app",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ]),
+    )?;
+    run_step(
+        "clippy (wasm32: app, core)",
+        cmd("cargo").args([
+            "clippy",
+            "--target",
+            "wasm32-unknown-unknown",
+            "-p",
+            "tokensmith-app",
+            "-p",
+            "tokensmith-core",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ]),
+    )?;
+    run_step(
+        "native tests (core incl. oathtool cross-check, bridge, xtask)",
+        cmd("cargo").args(["test", "--workspace", "--exclude", "tokensmith-app"]),
+    )?;
+    run_step(
+        "core tests in headless Chromium (wasm-bindgen-test)",
+        cmd("cargo")
+            .args([
+                "test",
+                "-p",
+                "tokensmith-core",
+                "--target",
+                "wasm32-unknown-unknown",
+            ])
+            .current_dir(root().join("core"))
+            .env(
+                "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER",
+                "wasm-bindgen-test-runner",
+            )
+            .env("CHROMEDRIVER", "/usr/bin/chromedriver")
+            .env("WASM_BINDGEN_TEST_TIMEOUT", "120"),
+    )?;
+
+    let built = build::build()?;
+    run_step(
+        "page tests: the single file via file:// in headless Chromium (Playwright)",
+        cmd("node")
+            .args(["--test", "--test-concurrency=1", "tests/e2e/"])
+            .env("TOKENSMITH_SINGLE_FILE", &built.single_file)
+            .env("TOKENSMITH_DIST", &built.dist),
+    )?;
+
+    println!(
+        "\nall checks and tests passed in {:.0} s",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
