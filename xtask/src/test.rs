@@ -55,12 +55,15 @@ pub fn run_all() -> Result<(), String> {
                 "--target",
                 "wasm32-unknown-unknown",
             ])
-            .current_dir(root().join("core"))
             .env(
                 "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER",
                 "wasm-bindgen-test-runner",
             )
             .env("CHROMEDRIVER", "/usr/bin/chromedriver")
+            .env(
+                "WASM_BINDGEN_TEST_WEBDRIVER_JSON",
+                root().join("tests/webdriver.json"),
+            )
             .env("WASM_BINDGEN_TEST_TIMEOUT", "120"),
     )?;
 
