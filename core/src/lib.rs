@@ -1,1 +1,28 @@
+//! Tokensmith's pure logic: secrets, HOTP/TOTP, otpauth URIs, Entra ID token
+//! lists and clock-drift diagnosis.
+//!
+//! No I/O lives here (the only outside call is the CSPRNG), so the same code
+//! runs natively in the hardware bridge and as WebAssembly in the offline page,
+//! and everything is testable with fixed inputs.
 #![forbid(unsafe_code)]
+
+pub mod drift;
+pub mod entra;
+pub mod otp;
+pub mod otpauth;
+pub mod secret;
+
+pub use drift::{find_drift, Alternative, DriftError, DriftMatch, DriftReport, Verdict};
+pub use entra::{
+    graph_bulk_json, read_csv, validate, validate_for, write_csv, EntraError, Field, Format, Issue,
+    Severity, TokenRecord,
+};
+pub use otp::{
+    hotp, seconds_remaining, step_start, time_step, totp, Algorithm, OtpError, OtpParams,
+    UnknownAlgorithm,
+};
+pub use otpauth::{Kind, OtpAuth, OtpAuthError};
+pub use secret::{
+    mix_entropy, Encoding, ParseError, Parsed, Secret, SecretError, DEFAULT_GENERATED_LEN,
+    MAX_GENERATED_LEN, MIN_GENERATED_LEN,
+};

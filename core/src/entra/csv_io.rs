@@ -1,0 +1,150 @@
+//! The admin-center CSV. Written exactly as Entra documents it; read as
+//! forgivingly as other tools (Token2's toolset, Excel) write it.
+
+use csv::{QuoteStyle, ReaderBuilder, StringRecord, Terminator, WriterBuilder};
+use zeroize::Zeroizing;
+
+use super::validate::validate;
+use super::{EntraError, Severity, TokenRecord};
+use crate::otp::Algorithm;
+use crate::secret::{Encoding, Secret};
+
+pub const CSV_HEADER: &str = "upn,serial number,secret key,time interval,manufacturer,model";
+
+const UPN: &str = "upn";
+const SERIAL: &str = "serial number";
+const SECRET: &str = "secret key";
+const INTERVAL: &str = "time interval";
+const MANUFACTURER: &str = "manufacturer";
+const MODEL: &str = "model";
+const COLUMNS: [&str; 6] = [UPN, SERIAL, SECRET, INTERVAL, MANUFACTURER, MODEL];
+
+/// Refuses to write anything if validation finds an error: a half-valid file
+/// would fail in Entra minutes later, far from where it can be fixed.
+pub fn write_csv(records: &[TokenRecord]) -> Result<Zeroizing<String>, EntraError> {
+    let errors: Vec<_> = validate(records)
+        .into_iter()
+        .filter(|i| i.severity == Severity::Error)
+        .collect();
+    if !errors.is_empty() {
+        return Err(EntraError::Invalid(errors));
+    }
+    let capacity = 64 + records.len() * 160;
+    let mut w = WriterBuilder::new()
+        .terminator(Terminator::CRLF)
+        .quote_style(QuoteStyle::Necessary)
+        .from_writer(Vec::with_capacity(capacity));
+    let fail = |e: csv::Error| EntraError::Write(e.to_string());
+    w.write_record(COLUMNS).map_err(fail)?;
+    for rec in records {
+        let secret = rec.secret.to_base32();
+        let interval = rec.interval.to_string();
+        w.write_record([
+            rec.upn.as_str(),
+            rec.serial.as_str(),
+            secret.as_str(),
+            interval.as_str(),
+            rec.manufacturer.as_str(),
+            rec.model.as_str(),
+        ])
+        .map_err(fail)?;
+    }
+    let bytes = Zeroizing::new(
+        w.into_inner()
+            .map_err(|e| EntraError::Write(e.to_string()))?,
+    );
+    let text = std::str::from_utf8(&bytes).map_err(|e| EntraError::Write(e.to_string()))?;
+    Ok(Zeroizing::new(text.to_owned()))
+}
+
+/// Header names are matched trimmed and case-insensitively, in any order;
+/// `timeinterval` (older docs, Token2's toolset) is accepted. Cells are
+/// trimmed. Only parsing happens here: run [`super::validate`] on the result
+/// for Entra's rules. Imported tokens are SHA-1, the only algorithm a CSV can carry.
+pub fn read_csv(input: &str) -> Result<Vec<TokenRecord>, EntraError> {
+    let input = input.strip_prefix('\u{feff}').unwrap_or(input);
+    let mut reader = ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(input.as_bytes());
+    let mut rows = reader.records();
+    let header = match rows.next() {
+        None => return Err(EntraError::EmptyFile),
+        Some(h) => h.map_err(|e| csv_error(&e))?,
+    };
+    let index = column_index(&header)?;
+    let mut out = Vec::new();
+    for row in rows {
+        let row = row.map_err(|e| csv_error(&e))?;
+        let line = row.position().map_or(0, |p| p.line());
+        if row.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        out.push(parse_row(&row, &index, line)?);
+    }
+    Ok(out)
+}
+
+fn csv_error(e: &csv::Error) -> EntraError {
+    let line = e.position().map_or(0, |p| p.line());
+    EntraError::Line {
+        line,
+        message: format!("not valid CSV ({e})"),
+    }
+}
+
+fn column_index(header: &StringRecord) -> Result<[usize; 6], EntraError> {
+    let names: Vec<String> = header
+        .iter()
+        .map(|h| h.trim().to_ascii_lowercase())
+        .collect();
+    let mut index = [0usize; 6];
+    for (slot, column) in index.iter_mut().zip(COLUMNS) {
+        *slot = names
+            .iter()
+            .position(|n| n == column || (column == INTERVAL && n == "timeinterval"))
+            .ok_or(EntraError::MissingColumn(column))?;
+    }
+    Ok(index)
+}
+
+fn parse_row(row: &StringRecord, index: &[usize; 6], line: u64) -> Result<TokenRecord, EntraError> {
+    let cell = |i: usize| -> Result<&str, EntraError> {
+        row.get(index[i])
+            .map(str::trim)
+            .ok_or_else(|| EntraError::Cell {
+                line,
+                column: COLUMNS[i],
+                message: format!(
+                    "missing: the row has {} fields but the header has more",
+                    row.len()
+                ),
+            })
+    };
+    let cell_error = |i: usize, message: String| EntraError::Cell {
+        line,
+        column: COLUMNS[i],
+        message,
+    };
+    let secret = Secret::parse(cell(2)?, Encoding::Base32)
+        .map_err(|e| cell_error(2, e.to_string()))?
+        .secret;
+    let interval_text = cell(3)?;
+    let interval = interval_text.parse::<u32>().map_err(|_| {
+        cell_error(
+            3,
+            format!("'{interval_text}' is not a number of seconds: use 30 or 60"),
+        )
+    })?;
+    Ok(TokenRecord {
+        upn: cell(0)?.to_string(),
+        serial: cell(1)?.to_string(),
+        secret,
+        interval,
+        manufacturer: cell(4)?.to_string(),
+        model: cell(5)?.to_string(),
+        algorithm: Algorithm::Sha1,
+        profile: None,
+        display_name: None,
+    })
+}

@@ -1,0 +1,125 @@
+//! Microsoft Entra ID hardware OATH token lists: the admin-center CSV and the
+//! Graph bulk (`#$delta`) JSON.
+//!
+//! Entra reports upload failures minutes later as a downloadable file, so
+//! every rule Entra is known to enforce is checked here first, and the
+//! writers refuse to produce a file that Entra would reject. Data is never
+//! silently altered: a bad cell is an error the user fixes.
+
+mod csv_io;
+mod graph;
+mod validate;
+
+pub use csv_io::{read_csv, write_csv, CSV_HEADER};
+pub use graph::graph_bulk_json;
+pub use validate::{validate, validate_for, MAX_TOKENS_PER_USER};
+
+use std::fmt;
+
+use crate::otp::Algorithm;
+use crate::secret::Secret;
+
+/// One token (or one profile of a multi-profile token) for one user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenRecord {
+    /// May be empty only for Graph uploads (unassigned inventory).
+    pub upn: String,
+    /// Text, not a number: serials have significant leading zeros.
+    pub serial: String,
+    pub secret: Secret,
+    /// Seconds: 30 or 60.
+    pub interval: u32,
+    pub manufacturer: String,
+    pub model: String,
+    pub algorithm: Algorithm,
+    /// Profile slot on a multi-profile token (Molto2); `None` for single-profile tokens.
+    pub profile: Option<u8>,
+    /// Graph only; the CSV has no such column.
+    pub display_name: Option<String>,
+}
+
+/// The target format, because the two accept different algorithms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Csv,
+    Graph,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Field {
+    Upn,
+    Serial,
+    Secret,
+    Interval,
+    Manufacturer,
+    Model,
+    Algorithm,
+    Profile,
+    DisplayName,
+}
+
+impl Field {
+    /// The CSV column name where there is one, else a readable name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Field::Upn => "upn",
+            Field::Serial => "serial number",
+            Field::Secret => "secret key",
+            Field::Interval => "time interval",
+            Field::Manufacturer => "manufacturer",
+            Field::Model => "model",
+            Field::Algorithm => "algorithm",
+            Field::Profile => "profile",
+            Field::DisplayName => "display name",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    Warning,
+    Error,
+}
+
+/// One finding about one record. `message` names the 1-based row and never the secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Issue {
+    /// 0-based index into the slice that was validated.
+    pub row: usize,
+    pub field: Field,
+    pub severity: Severity,
+    pub message: String,
+}
+
+impl fmt::Display for Issue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EntraError {
+    #[error("{} problem(s) must be fixed first; the first: {}", .0.len(), first_message(.0))]
+    Invalid(Vec<Issue>),
+    #[error("the file is empty: it needs the header row {CSV_HEADER}")]
+    EmptyFile,
+    #[error("the header has no '{0}' column: the header row must be {CSV_HEADER}")]
+    MissingColumn(&'static str),
+    #[error("line {line}, column '{column}': {message}")]
+    Cell {
+        line: u64,
+        column: &'static str,
+        message: String,
+    },
+    #[error("line {line}: {message}")]
+    Line { line: u64, message: String },
+    #[error("could not write the file: {0}")]
+    Write(String),
+}
+
+fn first_message(issues: &[Issue]) -> &str {
+    issues.first().map_or("", |i| i.message.as_str())
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,277 @@
+//! The rules Entra enforces on uploaded tokens, checked before upload.
+
+use std::collections::HashMap;
+
+use super::{Field, Format, Issue, Severity, TokenRecord};
+use crate::otp::Algorithm;
+
+/// Entra's limit of OATH hardware tokens (and apps) per user.
+pub const MAX_TOKENS_PER_USER: usize = 5;
+/// Entra's limit on the base32 secret column.
+const MAX_SECRET_CHARS: usize = 128;
+/// RFC 4226 requires at least 128-bit keys.
+const MIN_SECRET_BYTES: usize = 16;
+/// Profiles 0–99 on a Molto2v2, the largest multi-profile token.
+const MAX_PROFILE: u8 = 99;
+
+/// Validation for the CSV upload (the stricter format).
+pub fn validate(records: &[TokenRecord]) -> Vec<Issue> {
+    validate_for(records, Format::Csv)
+}
+
+pub fn validate_for(records: &[TokenRecord], format: Format) -> Vec<Issue> {
+    let mut issues = Vec::new();
+    for (row, rec) in records.iter().enumerate() {
+        check_record(row, rec, format, &mut issues);
+    }
+    check_serials(records, &mut issues);
+    check_per_user(records, &mut issues);
+    issues.sort_by_key(|i| i.row);
+    issues
+}
+
+fn push(issues: &mut Vec<Issue>, row: usize, field: Field, severity: Severity, message: String) {
+    issues.push(Issue {
+        row,
+        field,
+        severity,
+        message: format!("row {}: {message}", row + 1),
+    });
+}
+
+fn error(issues: &mut Vec<Issue>, row: usize, field: Field, message: String) {
+    push(issues, row, field, Severity::Error, message);
+}
+
+fn check_record(row: usize, rec: &TokenRecord, format: Format, issues: &mut Vec<Issue>) {
+    let texts: [(Field, Option<&str>); 5] = [
+        (Field::Upn, Some(&rec.upn)),
+        (Field::Serial, Some(&rec.serial)),
+        (Field::Manufacturer, Some(&rec.manufacturer)),
+        (Field::Model, Some(&rec.model)),
+        (Field::DisplayName, rec.display_name.as_deref()),
+    ];
+    for (field, value) in texts {
+        if let Some(lead) = value.and_then(formula_lead) {
+            error(
+                issues,
+                row,
+                field,
+                format!(
+                    "{} starts with {lead} and would run as a formula in Excel; remove it",
+                    field.as_str()
+                ),
+            );
+        }
+    }
+
+    if let Some(problem) = upn_problem(&rec.upn, format) {
+        error(issues, row, Field::Upn, problem);
+    }
+    if rec.serial.trim().is_empty() {
+        error(
+            issues,
+            row,
+            Field::Serial,
+            "the serial number is empty".into(),
+        );
+    }
+    let chars = rec.secret.to_base32().len();
+    if chars > MAX_SECRET_CHARS {
+        error(
+            issues,
+            row,
+            Field::Secret,
+            format!(
+                "the secret is {chars} base32 characters; Entra accepts at most {MAX_SECRET_CHARS} ({} bytes)",
+                MAX_SECRET_CHARS * 5 / 8
+            ),
+        );
+    } else if rec.secret.len() < MIN_SECRET_BYTES {
+        push(
+            issues,
+            row,
+            Field::Secret,
+            Severity::Warning,
+            format!(
+                "the secret is only {} bytes; RFC 4226 asks for at least {MIN_SECRET_BYTES} (20 recommended)",
+                rec.secret.len()
+            ),
+        );
+    }
+    if rec.interval != 30 && rec.interval != 60 {
+        error(
+            issues,
+            row,
+            Field::Interval,
+            format!(
+                "time interval {} s is not allowed: use 30 or 60",
+                rec.interval
+            ),
+        );
+    }
+    if let Some(problem) = algorithm_problem(rec.algorithm, format) {
+        error(issues, row, Field::Algorithm, problem);
+    }
+    for (field, value) in [
+        (Field::Manufacturer, &rec.manufacturer),
+        (Field::Model, &rec.model),
+    ] {
+        if value.trim().is_empty() {
+            error(issues, row, field, format!("{} is empty", field.as_str()));
+        }
+    }
+    if let Some(p) = rec.profile.filter(|p| *p > MAX_PROFILE) {
+        error(
+            issues,
+            row,
+            Field::Profile,
+            format!(
+                "profile {p} does not exist: multi-profile tokens have profiles 0–{MAX_PROFILE}"
+            ),
+        );
+    }
+}
+
+/// Spreadsheet apps execute cells starting with these (CSV injection).
+fn formula_lead(value: &str) -> Option<String> {
+    match value.chars().next()? {
+        c @ ('=' | '+' | '-' | '@') => Some(format!("'{c}'")),
+        '\t' => Some("a tab".into()),
+        '\r' => Some("a carriage return".into()),
+        _ => None,
+    }
+}
+
+fn algorithm_problem(algorithm: Algorithm, format: Format) -> Option<String> {
+    match (algorithm, format) {
+        (Algorithm::Sha1, _) | (Algorithm::Sha256, Format::Graph) => None,
+        (Algorithm::Sha256, Format::Csv) => Some(
+            "SHA-256 cannot be uploaded by CSV (Entra treats CSV tokens as SHA-1): use the Graph upload".into(),
+        ),
+        (Algorithm::Sha512, _) => {
+            Some("SHA-512 tokens cannot be used with Entra: use SHA-1 or SHA-256".into())
+        }
+    }
+}
+
+fn upn_problem(upn: &str, format: Format) -> Option<String> {
+    if upn.is_empty() {
+        return match format {
+            Format::Csv => Some("the UPN is empty: every CSV row needs a user".into()),
+            Format::Graph => None,
+        };
+    }
+    let shown = format!("UPN '{upn}'");
+    if upn.chars().any(char::is_whitespace) {
+        return Some(format!("{shown} contains a space"));
+    }
+    if upn.to_ascii_uppercase().contains("#EXT#") {
+        return Some(format!(
+            "{shown} is a guest account: Entra does not allow OATH tokens for guests"
+        ));
+    }
+    let Some((local, domain)) = upn.split_once('@') else {
+        return Some(format!("{shown} has no '@': use name@domain.tld"));
+    };
+    if domain.contains('@') {
+        return Some(format!("{shown} has more than one '@'"));
+    }
+    if local.is_empty() {
+        return Some(format!("{shown} has nothing before the '@'"));
+    }
+    if !domain.contains('.') || domain.split('.').any(str::is_empty) {
+        return Some(format!(
+            "{shown} has no valid domain after the '@': use name@domain.tld"
+        ));
+    }
+    None
+}
+
+fn check_serials(records: &[TokenRecord], issues: &mut Vec<Issue>) {
+    let mut seen: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (j, rec) in records.iter().enumerate() {
+        let serial = rec.serial.trim();
+        if serial.is_empty() {
+            continue;
+        }
+        let earlier = seen.entry(serial).or_default();
+        if let Some(&i) = earlier.iter().find(|&&i| records[i].secret == rec.secret) {
+            error(
+                issues,
+                j,
+                Field::Secret,
+                format!(
+                    "serial '{serial}' with the same secret is already in row {}: remove the duplicate",
+                    i + 1
+                ),
+            );
+        }
+        if let Some(&first) = earlier.first() {
+            let all_profiled =
+                rec.profile.is_some() && earlier.iter().all(|&k| records[k].profile.is_some());
+            if all_profiled {
+                if let Some(&k) = earlier.iter().find(|&&k| records[k].profile == rec.profile) {
+                    error(
+                        issues,
+                        j,
+                        Field::Profile,
+                        format!(
+                            "serial '{serial}' profile {} is already used in row {}",
+                            rec.profile.unwrap_or_default(),
+                            k + 1
+                        ),
+                    );
+                }
+            } else if let Some(&k) = earlier
+                .iter()
+                .find(|&&k| !records[k].upn.eq_ignore_ascii_case(&rec.upn))
+            {
+                error(
+                    issues,
+                    j,
+                    Field::Serial,
+                    format!(
+                        "serial '{serial}' is already assigned to '{}' in row {}: a token belongs to one user \
+                         unless each row names its own profile slot",
+                        records[k].upn,
+                        k + 1
+                    ),
+                );
+            } else {
+                error(
+                    issues,
+                    j,
+                    Field::Serial,
+                    format!(
+                        "serial '{serial}' already appears in row {}: list a token once, or give each profile its slot",
+                        first + 1
+                    ),
+                );
+            }
+        }
+        earlier.push(j);
+    }
+}
+
+fn check_per_user(records: &[TokenRecord], issues: &mut Vec<Issue>) {
+    let mut counts: HashMap<String, usize> = HashMap::new();
+    for (row, rec) in records.iter().enumerate() {
+        if rec.upn.is_empty() {
+            continue;
+        }
+        let n = counts.entry(rec.upn.to_lowercase()).or_default();
+        *n += 1;
+        if *n > MAX_TOKENS_PER_USER {
+            error(
+                issues,
+                row,
+                Field::Upn,
+                format!(
+                    "'{}' would get token number {n}: Entra allows at most {MAX_TOKENS_PER_USER} OATH tokens per user",
+                    rec.upn
+                ),
+            );
+        }
+    }
+}
