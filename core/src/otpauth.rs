@@ -41,7 +41,7 @@ pub struct OtpAuth {
 pub enum OtpAuthError {
     #[error("this is not a URI: an otpauth URI starts with otpauth://")]
     NotAUri,
-    #[error("this is a Google Authenticator export (otpauth-migration://), not a single account: export one account as a QR code or enter its secret")]
+    #[error("this is a Google Authenticator export, not a single account (otpauth-migration://): export one account as a QR code or enter its secret")]
     GoogleExport,
     #[error("the URI scheme is '{0}', not otpauth: expected a link starting with otpauth://")]
     WrongScheme(String),

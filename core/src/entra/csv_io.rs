@@ -70,13 +70,13 @@ pub fn read_csv(input: &str) -> Result<Vec<TokenRecord>, EntraError> {
     let mut rows = reader.records();
     let header = match rows.next() {
         None => return Err(EntraError::EmptyFile),
-        Some(h) => h.map_err(|e| csv_error(&e))?,
+        Some(h) => h.map_err(|e| csv_error(input, &e))?,
     };
     let index = column_index(&header)?;
     let mut out = Vec::new();
     for row in rows {
-        let row = row.map_err(|e| csv_error(&e))?;
-        let line = row.position().map_or(0, |p| p.line());
+        let row = row.map_err(|e| csv_error(input, &e))?;
+        let line = row.position().map_or(0, |p| line_at(input, p.byte()));
         if row.iter().all(|c| c.trim().is_empty()) {
             continue;
         }
@@ -85,8 +85,23 @@ pub fn read_csv(input: &str) -> Result<Vec<TokenRecord>, EntraError> {
     Ok(out)
 }
 
-fn csv_error(e: &csv::Error) -> EntraError {
-    let line = e.position().map_or(0, |p| p.line());
+/// The csv crate's line counter and record offsets leave out the blank lines
+/// before a record; people count them, so the line is derived from the byte
+/// offset, stepping over any blank lines that follow it.
+fn line_at(input: &str, byte: u64) -> u64 {
+    let bytes = input.as_bytes();
+    let mut end = usize::try_from(byte).unwrap_or(usize::MAX).min(bytes.len());
+    while end < bytes.len() && matches!(bytes[end], b'\r' | b'\n') {
+        end += 1;
+    }
+    let newlines = bytes[..end].iter().filter(|&&b| b == b'\n').count();
+    u64::try_from(newlines)
+        .unwrap_or(u64::MAX)
+        .saturating_add(1)
+}
+
+fn csv_error(input: &str, e: &csv::Error) -> EntraError {
+    let line = e.position().map_or(0, |p| line_at(input, p.byte()));
     EntraError::Line {
         line,
         message: format!("not valid CSV ({e})"),
