@@ -157,8 +157,14 @@ impl BridgeError {
     pub fn class(&self) -> ErrorClass {
         use BridgeError::*;
         match self {
-            PcscUnavailable(_) | NoReader | ReaderNotFound { .. } | NoCard(_) | UnknownCard(_)
-            | CardRemoved | CardBusy | Reader(_) => ErrorClass::NoDevice,
+            PcscUnavailable(_)
+            | NoReader
+            | ReaderNotFound { .. }
+            | NoCard(_)
+            | UnknownCard(_)
+            | CardRemoved
+            | CardBusy
+            | Reader(_) => ErrorClass::NoDevice,
             AmbiguousReader(_) | BadInput(_) | WillClearSeed { .. } | NotSupported(_) => {
                 ErrorClass::BadInput
             }
@@ -232,7 +238,10 @@ pub trait Backend: Send + Sync {
     /// Connect to the card on `reader` (exact name, or a unique
     /// case-insensitive substring), or on the only reader holding a card.
     /// Returns the full reader name and the transport.
-    fn open(&self, reader: Option<&str>) -> Result<(String, Box<dyn Transport + Send>), BridgeError>;
+    fn open(
+        &self,
+        reader: Option<&str>,
+    ) -> Result<(String, Box<dyn Transport + Send>), BridgeError>;
 }
 
 /// One reader as listed.
@@ -706,7 +715,11 @@ pub struct BurnOutcome {
     pub warnings: Vec<String>,
 }
 
-fn expected_codes(secret: &Secret, params: &OtpParams, now: i64) -> Result<Verification, BridgeError> {
+fn expected_codes(
+    secret: &Secret,
+    params: &OtpParams,
+    now: i64,
+) -> Result<Verification, BridgeError> {
     let code = |t| {
         otp::totp(secret.as_bytes(), params, t).map_err(|e| BridgeError::BadInput(e.to_string()))
     };
@@ -719,7 +732,8 @@ fn expected_codes(secret: &Secret, params: &OtpParams, now: i64) -> Result<Verif
 }
 
 fn utc_u32(now: i64) -> Result<u32, BridgeError> {
-    u32::try_from(now).map_err(|_| BridgeError::BadInput(format!("host clock {now} outside the token's range")))
+    u32::try_from(now)
+        .map_err(|_| BridgeError::BadInput(format!("host clock {now} outside the token's range")))
 }
 
 /// Burn a validated plan onto the detected device. `now` is the host clock
@@ -808,13 +822,8 @@ pub fn burn(
             } else {
                 Molto2Model::V2
             };
-            let config = Molto2Config::from_values(
-                *display,
-                now,
-                algorithm,
-                u32::from(*digits),
-                *period,
-            )?;
+            let config =
+                Molto2Config::from_values(*display, now, algorithm, u32::from(*digits), *period)?;
             let mut s = Molto2Session::new(&mut *t, &creds.customer_key(), model);
             s.burn_profile(*profile, secret.as_bytes(), &config, title.as_deref())?;
             // Read the public data back: config and "seed present".
@@ -858,7 +867,8 @@ pub fn burn(
             };
             s.put(&cred)?;
             out.name = Some(name.clone());
-            let now_u = u64::try_from(now).map_err(|_| BridgeError::BadInput("clock before 1970".into()))?;
+            let now_u = u64::try_from(now)
+                .map_err(|_| BridgeError::BadInput("clock before 1970".into()))?;
             if *touch {
                 out.verification = Verification::NotChecked {
                     reason: "touch required: calculate a code (oath code) to check".into(),
@@ -1015,10 +1025,12 @@ fn molto2_session<'a>(
     Ok(Molto2Session::new(t, &creds.customer_key(), model))
 }
 
-pub fn profiles_list(t: &mut dyn Transport, d: &Detected) -> Result<Vec<ProfileEntry>, BridgeError> {
+pub fn profiles_list(
+    t: &mut dyn Transport,
+    d: &Detected,
+) -> Result<Vec<ProfileEntry>, BridgeError> {
     let mut s = molto2_session(t, d, &Credentials::default())?;
-    Ok(s
-        .list_profiles()?
+    Ok(s.list_profiles()?
         .into_iter()
         .map(|(n, p)| ProfileEntry {
             profile: n,
@@ -1114,8 +1126,7 @@ pub fn oath_list(
     creds: &Credentials,
 ) -> Result<Vec<OathEntry>, BridgeError> {
     let mut s = oath_session(t, d, creds)?;
-    Ok(s
-        .list()?
+    Ok(s.list()?
         .into_iter()
         .map(|e| {
             let (period, issuer, account) = ykoath::parse_credential_name(e.oath_type, &e.name);
@@ -1176,7 +1187,8 @@ pub fn oath_code(
         .into_iter()
         .find(|e| e.name == name)
         .ok_or(BridgeError::Oath(YkoathError::NoSuchCredential))?;
-    let now_u = u64::try_from(now).map_err(|_| BridgeError::BadInput("clock before 1970".into()))?;
+    let now_u =
+        u64::try_from(now).map_err(|_| BridgeError::BadInput("clock before 1970".into()))?;
     let (code, valid) = match entry.oath_type {
         OathType::Totp => {
             let (period, _, _) = ykoath::parse_credential_name(OathType::Totp, name);
@@ -1333,10 +1345,15 @@ mod tests {
     fn classes_and_exit_codes() {
         assert_eq!(BridgeError::NoReader.class().exit_code(), 3);
         assert_eq!(
-            BridgeError::from(Token2Error::AuthFailed).class().exit_code(),
+            BridgeError::from(Token2Error::AuthFailed)
+                .class()
+                .exit_code(),
             4
         );
-        assert_eq!(BridgeError::from(Token2Error::AuthFailed).code(), "auth_failed");
+        assert_eq!(
+            BridgeError::from(Token2Error::AuthFailed).code(),
+            "auth_failed"
+        );
         assert_eq!(
             BridgeError::from(Molto2Error::AuthFailed { attempts_left: 2 }).class(),
             ErrorClass::Auth

@@ -28,3 +28,7 @@ pub mod token2;
 pub mod transport;
 pub mod vpcd;
 pub mod ykoath;
+// Host side (PC/SC, operations, results file, CLI, localhost server).
+pub mod devices;
+pub mod pcsc;
+pub mod results;

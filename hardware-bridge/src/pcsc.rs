@@ -91,7 +91,8 @@ impl PcscBackend {
     }
 
     fn connect(&self, name: &str) -> Result<PcscTransport, BridgeError> {
-        let c = CString::new(name).map_err(|_| BridgeError::BadInput("reader name with NUL".into()))?;
+        let c =
+            CString::new(name).map_err(|_| BridgeError::BadInput("reader name with NUL".into()))?;
         let card = self
             .ctx
             .connect(&c, ShareMode::Exclusive, Protocols::ANY)
@@ -106,7 +107,10 @@ impl PcscBackend {
         let Ok(c) = CString::new(name) else {
             return false;
         };
-        let mut states = [::pcsc::ReaderState::new(c.as_c_str() as &CStr, ::pcsc::State::UNAWARE)];
+        let mut states = [::pcsc::ReaderState::new(
+            c.as_c_str() as &CStr,
+            ::pcsc::State::UNAWARE,
+        )];
         match self
             .ctx
             .get_status_change(std::time::Duration::from_millis(0), &mut states)
@@ -129,7 +133,10 @@ impl Backend for PcscBackend {
             .collect())
     }
 
-    fn open(&self, reader: Option<&str>) -> Result<(String, Box<dyn Transport + Send>), BridgeError> {
+    fn open(
+        &self,
+        reader: Option<&str>,
+    ) -> Result<(String, Box<dyn Transport + Send>), BridgeError> {
         let names = self.reader_names()?;
         if names.is_empty() {
             return Err(BridgeError::NoReader);

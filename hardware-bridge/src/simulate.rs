@@ -1,0 +1,178 @@
+//! `--simulate`: a [`Backend`] of in-process emulated cards, so someone with
+//! no hardware can try the whole flow (list, info, burn, sync, profiles,
+//! OATH) from the page or the command line.
+//!
+//! Three readers, each holding a card for the life of the process:
+//! - `Simulated reader 0 (Token2 C302-i)`: a single-profile Token2;
+//! - `Simulated Molto2 reader 1`: a Molto2v2 (detected by the reader name,
+//!   as real Molto2 readers are), factory customer key;
+//! - `Simulated reader 2 (OATH key)`: an OATH applet without a password.
+
+use std::sync::{Arc, Mutex};
+
+use crate::devices::{match_reader, Backend, BridgeError, ReaderEntry};
+use crate::emulator::{Card, Molto2Card, Token2Card, YkoathCard};
+use crate::molto2::Molto2Model;
+use crate::token2::Model;
+use crate::transport::{Transport, TransportError};
+
+pub const TOKEN2_READER: &str = "Simulated reader 0 (Token2 C302-i)";
+pub const MOLTO2_READER: &str = "Simulated Molto2 reader 1";
+pub const OATH_READER: &str = "Simulated reader 2 (OATH key)";
+
+type SharedCard = Arc<Mutex<Box<dyn Card + Send>>>;
+
+/// A transport to a shared in-process card.
+pub struct SharedCardTransport(SharedCard);
+
+impl Transport for SharedCardTransport {
+    fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>, TransportError> {
+        let mut c = self
+            .0
+            .lock()
+            .map_err(|_| TransportError::Other("emulated card poisoned".into()))?;
+        Ok(c.process(apdu))
+    }
+}
+
+/// Emulated readers and cards.
+pub struct SimBackend {
+    readers: Vec<(String, SharedCard)>,
+    token2: Arc<Mutex<Box<dyn Card + Send>>>,
+}
+
+impl Default for SimBackend {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl SimBackend {
+    pub fn new() -> Self {
+        let now = crate::devices::now();
+        let mut t2 = Token2Card::of_model(Model::C302I);
+        // A token whose clock has drifted a little, as real ones do.
+        t2.set_clock(u32::try_from(now - 37).unwrap_or(0));
+        let mut m2 = Molto2Card::new(Molto2Model::V2, "MOLTO2SIM0001");
+        m2.set_clock(u32::try_from(now + 12).unwrap_or(0));
+        let token2: SharedCard = Arc::new(Mutex::new(Box::new(t2)));
+        let molto2: SharedCard = Arc::new(Mutex::new(Box::new(m2)));
+        let oath: SharedCard = Arc::new(Mutex::new(Box::new(YkoathCard::new())));
+        for c in [&token2, &molto2, &oath] {
+            if let Ok(mut c) = c.lock() {
+                c.power_on();
+            }
+        }
+        SimBackend {
+            readers: vec![
+                (TOKEN2_READER.into(), token2.clone()),
+                (MOLTO2_READER.into(), molto2),
+                (OATH_READER.into(), oath),
+            ],
+            token2,
+        }
+    }
+
+    /// Number of simulated readers.
+    pub fn len(&self) -> usize {
+        self.readers.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.readers.is_empty()
+    }
+
+    /// Power-cycle the simulated Token2 (as lifting it off the reader does).
+    pub fn reset_token2(&self) {
+        if let Ok(mut c) = self.token2.lock() {
+            c.reset();
+        }
+    }
+}
+
+impl Backend for SimBackend {
+    fn readers(&self) -> Result<Vec<ReaderEntry>, BridgeError> {
+        Ok(self
+            .readers
+            .iter()
+            .map(|(n, _)| ReaderEntry {
+                name: n.clone(),
+                card_present: true,
+            })
+            .collect())
+    }
+
+    fn open(&self, reader: Option<&str>) -> Result<(String, Box<dyn Transport + Send>), BridgeError> {
+        let names: Vec<String> = self.readers.iter().map(|(n, _)| n.clone()).collect();
+        let Some(w) = reader else {
+            return Err(BridgeError::AmbiguousReader(format!(
+                "simulation: cards on several readers ({}): choose one",
+                names.join(", ")
+            )));
+        };
+        let name = match_reader(&names, w)?;
+        let card = self
+            .readers
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, c)| c.clone())
+            .expect("matched");
+        // A fresh connection is a card reset, as with PC/SC exclusive connects.
+        if let Ok(mut c) = card.lock() {
+            c.reset();
+        }
+        Ok((name, Box::new(SharedCardTransport(card))))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::devices::{self, BurnParams, Credentials, DeviceKind, Verification};
+    use tokensmith_core::secret::Secret;
+
+    #[test]
+    fn simulated_flow() {
+        let b = SimBackend::new();
+        let list = devices::list(&b).unwrap();
+        assert_eq!(list.len(), 3);
+        let kinds: Vec<_> = list
+            .iter()
+            .map(|r| r.device.as_ref().map(|d| d.kind))
+            .collect();
+        assert_eq!(
+            kinds,
+            vec![
+                Some(DeviceKind::Token2),
+                Some(DeviceKind::Molto2),
+                Some(DeviceKind::Oath)
+            ]
+        );
+        let secret = Secret::from_bytes(b"12345678901234567890".to_vec()).unwrap();
+        let (mut t, d) = devices::open_detect(&b, Some("Token2"), None).unwrap();
+        let plan = devices::plan_burn(d.kind, &BurnParams::default(), &secret, None).unwrap();
+        let now = devices::now();
+        let out = devices::burn(&mut *t, &d, &plan, &secret, &Credentials::default(), now).unwrap();
+        let Verification::CompareWithDisplay { expected_code, .. } = out.verification else {
+            panic!("no expected code");
+        };
+        let want = tokensmith_core::otp::totp(
+            secret.as_bytes(),
+            &tokensmith_core::otp::OtpParams::default(),
+            now,
+        )
+        .unwrap();
+        assert_eq!(expected_code, want);
+        let (mut t, d) = devices::open_detect(&b, Some("OATH"), None).unwrap();
+        let p = BurnParams {
+            account: Some("alice".into()),
+            ..Default::default()
+        };
+        let plan = devices::plan_burn(d.kind, &p, &secret, None).unwrap();
+        let out = devices::burn(&mut *t, &d, &plan, &secret, &Credentials::default(), now).unwrap();
+        assert!(matches!(
+            out.verification,
+            Verification::DeviceCalculated { matches: true, .. }
+        ));
+    }
+}
