@@ -24,5 +24,5 @@ pub use otp::{
 pub use otpauth::{Kind, OtpAuth, OtpAuthError};
 pub use secret::{
     mix_entropy, Encoding, ParseError, Parsed, Secret, SecretError, DEFAULT_GENERATED_LEN,
-    MAX_GENERATED_LEN, MIN_GENERATED_LEN,
+    MAX_GENERATED_LEN, MAX_SECRET_LEN, MIN_GENERATED_LEN,
 };

@@ -129,20 +129,27 @@ impl OtpAuth {
             Kind::Totp => "totp",
             Kind::Hotp { .. } => "hotp",
         };
-        let mut uri = Zeroizing::new(String::with_capacity(128));
+        let issuer = self.issuer.as_deref().map(encode);
+        let account = encode(&self.account);
+        let secret = self.secret.to_base32();
+        // Sized up front so the buffer holding the secret never reallocates
+        // (a reallocation would leave an unwiped copy behind).
+        let capacity =
+            96 + 2 * issuer.as_ref().map_or(0, String::len) + account.len() + secret.len();
+        let mut uri = Zeroizing::new(String::with_capacity(capacity));
         uri.push_str("otpauth://");
         uri.push_str(kind);
         uri.push('/');
-        if let Some(issuer) = &self.issuer {
-            uri.push_str(&encode(issuer));
+        if let Some(issuer) = &issuer {
+            uri.push_str(issuer);
             uri.push(':');
         }
-        uri.push_str(&encode(&self.account));
+        uri.push_str(&account);
         uri.push_str("?secret=");
-        uri.push_str(&self.secret.to_base32());
-        if let Some(issuer) = &self.issuer {
+        uri.push_str(&secret);
+        if let Some(issuer) = &issuer {
             uri.push_str("&issuer=");
-            uri.push_str(&encode(issuer));
+            uri.push_str(issuer);
         }
         uri.push_str("&algorithm=");
         uri.push_str(self.params.algorithm.as_str());

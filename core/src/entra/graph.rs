@@ -75,7 +75,23 @@ pub fn graph_bulk_json(records: &[TokenRecord]) -> Result<Zeroizing<String>, Ent
             })
             .collect(),
     };
-    let mut buf = Zeroizing::new(Vec::with_capacity(128 + records.len() * 512));
+    // Sized so the buffer holding the secrets never reallocates (which would
+    // leave unwiped copies): fixed keys and indentation take < 300 bytes per
+    // device, and JSON escaping at most sextuples a character.
+    let capacity = 64
+        + records
+            .iter()
+            .zip(&secrets)
+            .map(|(r, s)| {
+                let text = r.serial.len()
+                    + r.manufacturer.len()
+                    + r.model.len()
+                    + r.upn.len()
+                    + r.display_name.as_ref().map_or(0, String::len);
+                300 + s.len() + 6 * text
+            })
+            .sum::<usize>();
+    let mut buf = Zeroizing::new(Vec::with_capacity(capacity));
     serde_json::to_writer_pretty(&mut *buf, &body).map_err(|e| EntraError::Write(e.to_string()))?;
     let text = std::str::from_utf8(&buf).map_err(|e| EntraError::Write(e.to_string()))?;
     Ok(Zeroizing::new(text.to_owned()))

@@ -269,6 +269,22 @@ fn duplicate_serial_and_secret() {
 }
 
 #[test]
+fn reused_secret_on_another_serial_is_a_warning() {
+    let recs = [rec("a@b.com", "1", &key(1)), rec("c@d.com", "2", &key(1))];
+    assert!(errors(&recs, Format::Csv).is_empty());
+    let issues = validate(&recs);
+    assert_eq!(issues.len(), 1);
+    assert_eq!(
+        (issues[0].row, issues[0].field, issues[0].severity),
+        (1, Field::Secret, Severity::Warning)
+    );
+    assert_eq!(
+        issues[0].message,
+        "row 2: the secret is the same as in row 1 (serial '1'): every token should have its own secret"
+    );
+}
+
+#[test]
 fn serial_sharing_rules() {
     // Two users, no profiles: one token cannot belong to both.
     let recs = [

@@ -207,6 +207,24 @@ fn check_serials(records: &[TokenRecord], issues: &mut Vec<Issue>) {
                 ),
             );
         }
+        if earlier.is_empty() {
+            if let Some(k) = records[..j]
+                .iter()
+                .position(|r| r.secret == rec.secret && r.serial.trim() != serial)
+            {
+                push(
+                    issues,
+                    j,
+                    Field::Secret,
+                    Severity::Warning,
+                    format!(
+                        "the secret is the same as in row {} (serial '{}'): every token should have its own secret",
+                        k + 1,
+                        records[k].serial.trim()
+                    ),
+                );
+            }
+        }
         if let Some(&first) = earlier.first() {
             let all_profiled =
                 rec.profile.is_some() && earlier.iter().all(|&k| records[k].profile.is_some());

@@ -83,6 +83,8 @@ pub enum ParseError {
          so the secret looks truncated; copy it again"
     )]
     OddHexLength { digits: usize },
+    #[error("this is an otpauth:// link, not a bare secret: import it as a link (or copy only the secret= value)")]
+    LooksLikeUri,
     #[error("{0}")]
     Secret(#[from] SecretError),
 }
@@ -146,6 +148,9 @@ fn is_ignorable_hex(c: char) -> bool {
 }
 
 pub(super) fn parse(input: &str, enc: Encoding) -> Result<Parsed, ParseError> {
+    if looks_like_uri(input) {
+        return Err(ParseError::LooksLikeUri);
+    }
     let (secret, encoding) = match enc {
         Encoding::Base32 => (parse_base32(input)?, Encoding::Base32),
         Encoding::Hex => (parse_hex(input)?, Encoding::Hex),
@@ -160,6 +165,17 @@ pub(super) fn parse(input: &str, enc: Encoding) -> Result<Parsed, ParseError> {
         encoding,
         ambiguous,
     })
+}
+
+/// A pasted QR-code link would otherwise get a confusing "invalid character" error.
+fn looks_like_uri(input: &str) -> bool {
+    let start = input.trim_start();
+    start
+        .get(..8)
+        .is_some_and(|p| p.eq_ignore_ascii_case("otpauth:"))
+        || start
+            .get(..18)
+            .is_some_and(|p| p.eq_ignore_ascii_case("otpauth-migration:"))
 }
 
 /// Base32 is the default because that is what every authenticator and Entra

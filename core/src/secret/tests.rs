@@ -149,6 +149,17 @@ fn invalid_hex_characters_report_position_and_hint() {
 }
 
 #[test]
+fn pasted_links_are_recognised() {
+    for enc in [Encoding::Auto, Encoding::Base32, Encoding::Hex] {
+        let e = Secret::parse(" OTPAUTH://totp/x?secret=JBSWY3DPEHPK3PXP", enc).unwrap_err();
+        assert_eq!(e, ParseError::LooksLikeUri);
+        let e = Secret::parse("otpauth-migration://offline?data=x", enc).unwrap_err();
+        assert_eq!(e, ParseError::LooksLikeUri);
+    }
+    assert!(!ParseError::LooksLikeUri.to_string().contains("JBSW"));
+}
+
+#[test]
 fn empty_inputs_are_rejected() {
     for input in ["", "   ", " - - "] {
         assert_eq!(b32(input).unwrap_err(), ParseError::Empty, "{input:?}");
