@@ -223,6 +223,10 @@ fn search(
     Ok(found)
 }
 
+/// Searches `window_steps` steps each way around the host's step. The code is
+/// validated first so a typo is reported as a typo, not as "no match". When
+/// nothing matches, other algorithms, periods and time-zone offsets are tried
+/// (see [`DriftReport::suggestions`]).
 pub fn find_drift(
     key: &[u8],
     params: &OtpParams,
