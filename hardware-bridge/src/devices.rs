@@ -452,7 +452,6 @@ pub fn info(d: &Detected, host_time: i64) -> InfoReport {
 /// Burn parameters as given by the user (CLI flags or API JSON). `None`
 /// means "the default for this kind of device".
 #[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct BurnParams {
     pub algorithm: Option<String>,
     pub digits: Option<u8>,
@@ -904,7 +903,6 @@ pub fn burn(
 /// command: the whole config is rewritten, so the algorithm, period and
 /// display timeout must be given (they must match the seed on the token).
 #[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct SyncParams {
     pub algorithm: Option<String>,
     pub period: Option<u32>,

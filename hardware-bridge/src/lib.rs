@@ -29,6 +29,9 @@ pub mod transport;
 pub mod vpcd;
 pub mod ykoath;
 // Host side (PC/SC, operations, results file, CLI, localhost server).
+pub mod cli;
 pub mod devices;
 pub mod pcsc;
 pub mod results;
+pub mod server;
+pub mod simulate;

@@ -102,7 +102,10 @@ impl Backend for SimBackend {
             .collect())
     }
 
-    fn open(&self, reader: Option<&str>) -> Result<(String, Box<dyn Transport + Send>), BridgeError> {
+    fn open(
+        &self,
+        reader: Option<&str>,
+    ) -> Result<(String, Box<dyn Transport + Send>), BridgeError> {
         let names: Vec<String> = self.readers.iter().map(|(n, _)| n.clone()).collect();
         let Some(w) = reader else {
             return Err(BridgeError::AmbiguousReader(format!(
