@@ -292,6 +292,49 @@ impl StatusWord {
     }
 }
 
+/// Which protocol a status word came from (meanings differ).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Protocol {
+    /// Token2 single-profile NFC tokens.
+    Token2,
+    /// Token2 Molto2 / Molto2v2.
+    Molto2,
+    /// The YKOATH applet.
+    Ykoath,
+}
+
+impl StatusWord {
+    /// The meaning documented for this protocol, falling back to the
+    /// generic ISO 7816-4 description.
+    pub fn meaning(self, protocol: Protocol) -> String {
+        use Protocol::*;
+        let s = match (protocol, self.0) {
+            (Token2, 0x6983) => "authentication failed or token locked (final: never retry); on an 84 command: bad MAC or no session",
+            (Token2, 0x6700) => "wrong length (byte 5 is always read as Lc)",
+            (Token2, 0x6A80) => "bad data (no pending challenge, bad seed length or padding, bad config TLV)",
+            (Token2, 0x6D00) => "unknown instruction (or get-challenge with P1 other than 08)",
+            (Token2, 0x6E00) => "unknown class",
+            (Molto2, 0x6983) => "security failure: bad MAC, not authenticated, or device locked",
+            (Molto2, 0x6A83) => "profile is empty",
+            (Molto2, 0x6FFB) => "command must not carry an Le byte",
+            (Molto2, 0x9060) => "accepted: press the up button on the device to confirm",
+            (Molto2, sw) if sw >> 8 == 0x63 => {
+                return format!("wrong customer key: {} attempt(s) left before the device locks", sw & 0xFF)
+            }
+            (Ykoath, 0x6A84) => "no space left for credentials",
+            (Ykoath, 0x6982) => "authentication required (or wrong password on VALIDATE)",
+            (Ykoath, 0x6A80) => "wrong syntax (or wrong password on VALIDATE)",
+            (Ykoath, 0x6984) => "no such credential",
+            (Ykoath, 0x6A82) => "applet not found",
+            (Ykoath, sw) if sw >> 8 == 0x61 => {
+                return format!("more data: send 00 A5 00 00 ({} bytes waiting)", sw & 0xFF)
+            }
+            _ => self.description(),
+        };
+        s.to_string()
+    }
+}
+
 impl fmt::Display for StatusWord {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
@@ -340,6 +383,26 @@ mod tests {
         assert!(!r.is_success());
         assert!(Response::parse(&[0x90, 0]).unwrap().is_success());
         assert_eq!(r.to_bytes(), vec![1, 2, 0x61, 0x10]);
+    }
+
+    #[test]
+    fn protocol_meanings() {
+        assert!(StatusWord(0x6983)
+            .meaning(Protocol::Token2)
+            .contains("never retry"));
+        assert_eq!(
+            StatusWord(0x6302).meaning(Protocol::Molto2),
+            "wrong customer key: 2 attempt(s) left before the device locks"
+        );
+        assert_eq!(
+            StatusWord(0x6A84).meaning(Protocol::Ykoath),
+            "no space left for credentials"
+        );
+        assert_eq!(
+            StatusWord(0x6A84).meaning(Protocol::Token2),
+            "not enough memory"
+        );
+        assert_eq!(StatusWord(0x9000).to_string(), "90 00 (success)");
     }
 
     #[test]

@@ -343,9 +343,10 @@ pub fn authenticate_apdu(key: &Sm4Key, challenge: &[u8; 8]) -> Vec<u8> {
 /// `84 C5 01 <p> Lc` || SM4-ECB(seed || 80 || 00…) || MAC.
 pub fn write_seed_apdu(key: &Sm4Key, profile: u8, seed: &[u8]) -> Result<Vec<u8>, Molto2Error> {
     validate_seed(seed)?;
-    let ct = key
-        .ecb_encrypt(&pad_seed(seed))
-        .expect("padded seed is aligned");
+    let ct = Zeroizing::new(
+        key.ecb_encrypt(&pad_seed(seed))
+            .expect("padded seed is aligned"),
+    );
     Ok(key.secure_apdu(INS_WRITE_SEED, 0x01, profile, &ct))
 }
 
@@ -389,7 +390,7 @@ pub fn change_key_apdu(current: &Sm4Key, new_key: &CustomerKey) -> Vec<u8> {
     pt.extend_from_slice(new_sm4.as_bytes());
     pt.push(0x80);
     pt.resize(32, 0);
-    let ct = current.ecb_encrypt(&pt).expect("32 bytes");
+    let ct = Zeroizing::new(current.ecb_encrypt(&pt).expect("32 bytes"));
     current.secure_apdu(INS_CHANGE_KEY, 0, 0, &ct)
 }
 

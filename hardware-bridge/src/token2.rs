@@ -316,9 +316,11 @@ pub fn authenticate_apdu(key: &Sm4Key, challenge: &[u8; 8]) -> Vec<u8> {
 pub fn write_seed_apdu(key: &Sm4Key, seed: &[u8]) -> Result<Vec<u8>, Token2Error> {
     validate_seed(seed)?;
     let padded = pad_seed(seed);
-    let ct = key
-        .ecb_encrypt(&padded)
-        .expect("padded seed is block aligned");
+    // Under the public family key the ciphertext is as sensitive as the seed.
+    let ct = zeroize::Zeroizing::new(
+        key.ecb_encrypt(&padded)
+            .expect("padded seed is block aligned"),
+    );
     Ok(key.secure_apdu(INS_WRITE_SEED, 0x01, 0x00, &ct))
 }
 
