@@ -8,6 +8,7 @@
 
 pub mod drift;
 pub mod entra;
+pub mod import;
 pub mod otp;
 pub mod otpauth;
 pub mod secret;

@@ -38,10 +38,16 @@ pub fn parse(text: &str) -> Result<Backup, ImportError> {
     }
 }
 
-fn params(algo: Option<&str>, digits: Option<u64>, period: Option<u64>) -> Result<OtpParams, String> {
+fn params(
+    algo: Option<&str>,
+    digits: Option<u64>,
+    period: Option<u64>,
+) -> Result<OtpParams, String> {
     let algorithm = match algo {
         None | Some("") => Algorithm::Sha1,
-        Some(a) => a.parse::<Algorithm>().map_err(|_| format!("unsupported algorithm {a}"))?,
+        Some(a) => a
+            .parse::<Algorithm>()
+            .map_err(|_| format!("unsupported algorithm {a}"))?,
     };
     let digits = u8::try_from(digits.unwrap_or(6)).map_err(|_| "digit count out of range")?;
     let period = u32::try_from(period.unwrap_or(30)).map_err(|_| "period out of range")?;
@@ -147,7 +153,10 @@ struct TwoFasOtp {
 }
 
 fn twofas(v: Value) -> Result<Backup, ImportError> {
-    let services = v["services"].as_array().map(Vec::as_slice).unwrap_or_default();
+    let services = v["services"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default();
     if services.is_empty() && v.get("servicesEncrypted").is_some_and(|s| !s.is_null()) {
         return Err(ImportError::Backup(
             "this 2FAS backup is encrypted: in 2FAS choose Settings → 2FAS Backup → Export to \
@@ -184,7 +193,9 @@ fn push(backup: &mut Backup, i: usize, name: Option<&Value>, entry: Result<OtpAu
         Ok(a) => backup.accounts.push(a),
         Err(why) => {
             let name = name.and_then(Value::as_str).unwrap_or("unnamed");
-            backup.skipped.push(format!("entry {} ({name}): {why}", i + 1));
+            backup
+                .skipped
+                .push(format!("entry {} ({name}): {why}", i + 1));
         }
     }
 }
@@ -206,12 +217,21 @@ mod tests {
         assert_eq!(b.app, "Aegis");
         assert_eq!(b.accounts.len(), 2);
         let a = &b.accounts[0];
-        assert_eq!((a.issuer.as_deref(), a.account.as_str()), (Some("Example"), "alice@example.com"));
+        assert_eq!(
+            (a.issuer.as_deref(), a.account.as_str()),
+            (Some("Example"), "alice@example.com")
+        );
         assert_eq!(a.secret.to_base32().as_str(), "JBSWY3DPEHPK3PXP");
-        assert_eq!((a.params.algorithm, a.params.digits, a.params.period), (Algorithm::Sha256, 8, 60));
+        assert_eq!(
+            (a.params.algorithm, a.params.digits, a.params.period),
+            (Algorithm::Sha256, 8, 60)
+        );
         assert!(matches!(b.accounts[1].kind, Kind::Hotp { counter: 7 }));
         assert_eq!(b.accounts[1].issuer, None);
-        assert_eq!(b.skipped, vec!["entry 3 (gamer): Steam codes are not standard TOTP"]);
+        assert_eq!(
+            b.skipped,
+            vec!["entry 3 (gamer): Steam codes are not standard TOTP"]
+        );
     }
 
     #[test]
@@ -235,26 +255,52 @@ mod tests {
         assert_eq!(b.app, "2FAS");
         assert_eq!(b.accounts.len(), 2);
         let a = &b.accounts[0];
-        assert_eq!((a.issuer.as_deref(), a.account.as_str()), (Some("Standard"), "Totp"));
+        assert_eq!(
+            (a.issuer.as_deref(), a.account.as_str()),
+            (Some("Standard"), "Totp")
+        );
         assert_eq!(a.params, OtpParams::default());
-        assert_eq!(a.secret.to_base32().as_str(), "54VEGZFJHM3BGDONFERMPUOKNGDJETGM");
+        assert_eq!(
+            a.secret.to_base32().as_str(),
+            "54VEGZFJHM3BGDONFERMPUOKNGDJETGM"
+        );
         let n = &b.accounts[1];
-        assert_eq!(n.issuer.as_deref(), Some("NoIssuer"), "service name stands in for a missing issuer");
-        assert_eq!((n.params.algorithm, n.params.digits, n.params.period), (Algorithm::Sha512, 8, 60));
+        assert_eq!(
+            n.issuer.as_deref(),
+            Some("NoIssuer"),
+            "service name stands in for a missing issuer"
+        );
+        assert_eq!(
+            (n.params.algorithm, n.params.digits, n.params.period),
+            (Algorithm::Sha512, 8, 60)
+        );
         assert_eq!(b.skipped.len(), 1);
-        assert!(b.skipped[0].starts_with("entry 3 (Broken): bad secret"), "{}", b.skipped[0]);
+        assert!(
+            b.skipped[0].starts_with("entry 3 (Broken): bad secret"),
+            "{}",
+            b.skipped[0]
+        );
     }
 
     #[test]
     fn twofas_encrypted_is_refused_with_instructions() {
         let enc = r#"{"services":[],"servicesEncrypted":"abc:def:ghi","schemaVersion":4}"#;
         let e = parse(enc).unwrap_err().to_string();
-        assert!(e.contains("encrypted") && e.contains("without a password"), "{e}");
+        assert!(
+            e.contains("encrypted") && e.contains("without a password"),
+            "{e}"
+        );
     }
 
     #[test]
     fn not_a_backup() {
-        assert!(parse("{\"tokens\":[]}").unwrap_err().to_string().contains("neither an Aegis nor a 2FAS"));
-        assert!(parse("{oops").unwrap_err().to_string().contains("line 1, column 2"));
+        assert!(parse("{\"tokens\":[]}")
+            .unwrap_err()
+            .to_string()
+            .contains("neither an Aegis nor a 2FAS"));
+        assert!(parse("{oops")
+            .unwrap_err()
+            .to_string()
+            .contains("line 1, column 2"));
     }
 }

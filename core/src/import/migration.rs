@@ -65,7 +65,9 @@ pub struct Migration {
 pub fn decode_data(data: &str) -> Result<Migration, ImportError> {
     let data = data.trim();
     if data.is_empty() {
-        return Err(ImportError::Migration("the data= parameter is empty".into()));
+        return Err(ImportError::Migration(
+            "the data= parameter is empty".into(),
+        ));
     }
     let bytes = [&BASE64, &BASE64_NOPAD, &BASE64URL, &BASE64URL_NOPAD]
         .iter()
@@ -168,7 +170,14 @@ mod tests {
         BASE64.encode(&payload.encode_to_vec())
     }
 
-    fn param(secret: &[u8], name: &str, issuer: &str, algo: i32, digits: i32, ty: i32) -> OtpParameters {
+    fn param(
+        secret: &[u8],
+        name: &str,
+        issuer: &str,
+        algo: i32,
+        digits: i32,
+        ty: i32,
+    ) -> OtpParameters {
         OtpParameters {
             secret: secret.to_vec(),
             name: name.into(),
@@ -184,7 +193,14 @@ mod tests {
     fn decodes_every_field_of_every_account() {
         let data = encode(
             vec![
-                param(b"12345678901234567890", "alice@example.com", "Example", 1, 1, 2),
+                param(
+                    b"12345678901234567890",
+                    "alice@example.com",
+                    "Example",
+                    1,
+                    1,
+                    2,
+                ),
                 param(&[0xAB; 32], "Corp:bob", "Corp", 2, 2, 2),
                 OtpParameters {
                     counter: 42,
@@ -196,14 +212,22 @@ mod tests {
         let m = decode_data(&data).unwrap();
         assert_eq!((m.batch_index, m.batch_size, m.batch_id), (1, 3, 77));
         assert!(m.skipped.is_empty());
-        let [a, b, c] = &m.accounts[..] else { panic!("3 accounts") };
+        let [a, b, c] = &m.accounts[..] else {
+            panic!("3 accounts")
+        };
         assert_eq!(a.issuer.as_deref(), Some("Example"));
         assert_eq!(a.account, "alice@example.com");
         assert_eq!(a.secret.as_bytes(), b"12345678901234567890");
-        assert_eq!((a.params.algorithm, a.params.digits, a.params.period), (Algorithm::Sha1, 6, 30));
+        assert_eq!(
+            (a.params.algorithm, a.params.digits, a.params.period),
+            (Algorithm::Sha1, 6, 30)
+        );
         assert!(matches!(a.kind, Kind::Totp));
         assert_eq!(b.account, "bob", "issuer prefix removed from the name");
-        assert_eq!((b.params.algorithm, b.params.digits), (Algorithm::Sha256, 8));
+        assert_eq!(
+            (b.params.algorithm, b.params.digits),
+            (Algorithm::Sha256, 8)
+        );
         assert_eq!(c.issuer, None);
         assert_eq!(c.params.algorithm, Algorithm::Sha512);
         assert!(matches!(c.kind, Kind::Hotp { counter: 42 }));
@@ -212,12 +236,18 @@ mod tests {
     #[test]
     fn skips_md5_with_a_reason_and_keeps_the_rest() {
         let data = encode(
-            vec![param(b"abcdefghij", "old", "Legacy", 4, 1, 2), param(b"abcdefghij", "new", "", 1, 1, 2)],
+            vec![
+                param(b"abcdefghij", "old", "Legacy", 4, 1, 2),
+                param(b"abcdefghij", "new", "", 1, 1, 2),
+            ],
             (0, 1),
         );
         let m = decode_data(&data).unwrap();
         assert_eq!(m.accounts.len(), 1);
-        assert_eq!(m.skipped, vec!["account 1 (Legacy: old): uses MD5, which no hardware token supports"]);
+        assert_eq!(
+            m.skipped,
+            vec!["account 1 (Legacy: old): uses MD5, which no hardware token supports"]
+        );
     }
 
     #[test]
@@ -232,7 +262,10 @@ mod tests {
         .encode_to_vec();
         for enc in [&BASE64URL_NOPAD, &BASE64_NOPAD, &BASE64URL] {
             let m = decode_data(&enc.encode(&payload)).unwrap();
-            assert_eq!(m.accounts[0].secret.as_bytes(), &[0xFB, 0xFF, 0xBF, 0x01, 0x02]);
+            assert_eq!(
+                m.accounts[0].secret.as_bytes(),
+                &[0xFB, 0xFF, 0xBF, 0x01, 0x02]
+            );
         }
     }
 
@@ -241,7 +274,10 @@ mod tests {
         let err = |d: &str| decode_data(d).unwrap_err().to_string();
         assert!(err("").contains("empty"));
         assert!(err("not base64!!").contains("not valid base64"));
-        let full = encode(vec![param(b"12345678901234567890", "alice", "Example", 1, 1, 2)], (0, 1));
+        let full = encode(
+            vec![param(b"12345678901234567890", "alice", "Example", 1, 1, 2)],
+            (0, 1),
+        );
         let bytes = BASE64.decode(full.as_bytes()).unwrap();
         let truncated = BASE64.encode(&bytes[..bytes.len() - 20]);
         assert!(err(&truncated).contains("damaged or incomplete"));

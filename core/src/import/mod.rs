@@ -111,7 +111,9 @@ pub fn classify(text: &str) -> Result<Scanned, ImportError> {
 }
 
 fn looks_like_secret(t: &str) -> bool {
-    t.len() >= 16 && t.chars().all(|c| c.is_ascii_alphanumeric() || " -=:".contains(c))
+    t.len() >= 16
+        && t.chars()
+            .all(|c| c.is_ascii_alphanumeric() || " -=:".contains(c))
 }
 
 /// `otpauth-migration://offline?data=…`
@@ -135,19 +137,25 @@ mod tests {
 
     #[test]
     fn otpauth_link() {
-        let Scanned::Account(a) =
-            classify(" otpauth://totp/ACME:jo?secret=JBSWY3DPEHPK3PXP&issuer=ACME&algorithm=SHA256\n").unwrap()
-        else {
+        let Scanned::Account(a) = classify(
+            " otpauth://totp/ACME:jo?secret=JBSWY3DPEHPK3PXP&issuer=ACME&algorithm=SHA256\n",
+        )
+        .unwrap() else {
             panic!("an account")
         };
-        assert_eq!((a.issuer.as_deref(), a.account.as_str()), (Some("ACME"), "jo"));
+        assert_eq!(
+            (a.issuer.as_deref(), a.account.as_str()),
+            (Some("ACME"), "jo")
+        );
         assert_eq!(a.params.algorithm, Algorithm::Sha256);
         assert_eq!(totp_problem(&a), None);
     }
 
     #[test]
     fn hotp_link_is_flagged() {
-        let Scanned::Account(a) = classify("otpauth://hotp/x?secret=JBSWY3DPEHPK3PXP&counter=3").unwrap() else {
+        let Scanned::Account(a) =
+            classify("otpauth://hotp/x?secret=JBSWY3DPEHPK3PXP&counter=3").unwrap()
+        else {
             panic!("an account")
         };
         assert!(totp_problem(&a).unwrap().contains("HOTP"));
@@ -171,40 +179,69 @@ mod tests {
             batch_id: 5,
         };
         let b64 = data_encoding::BASE64.encode(&payload.encode_to_vec());
-        assert!(b64.contains('+') || b64.contains('/'), "the test needs characters that get encoded");
+        assert!(
+            b64.contains('+') || b64.contains('/'),
+            "the test needs characters that get encoded"
+        );
         let uri = format!(
             "otpauth-migration://offline?data={}",
-            b64.replace('+', "%2B").replace('/', "%2F").replace('=', "%3D")
+            b64.replace('+', "%2B")
+                .replace('/', "%2F")
+                .replace('=', "%3D")
         );
-        let Scanned::Migration(m) = classify(&uri).unwrap() else { panic!("a migration") };
+        let Scanned::Migration(m) = classify(&uri).unwrap() else {
+            panic!("a migration")
+        };
         assert_eq!(m.accounts[0].secret.as_bytes(), &[0xFB; 10]);
         assert_eq!(m.accounts[0].account, "a+b/c");
-        assert!(classify("otpauth-migration://offline?x=1").unwrap_err().to_string().contains("no data="));
+        assert!(classify("otpauth-migration://offline?x=1")
+            .unwrap_err()
+            .to_string()
+            .contains("no data="));
         assert!(classify("otpauth-migration://offline?data=%%%").is_err());
     }
 
     #[test]
     fn wrong_kinds_of_code_are_explained() {
         let msg = |t: &str| classify(t).unwrap_err().to_string();
-        assert!(msg("phonefactor://activate_account?code=123&url=x").contains("Microsoft Authenticator"));
+        assert!(msg("phonefactor://activate_account?code=123&url=x")
+            .contains("Microsoft Authenticator"));
         assert!(msg("FIDO:/1234567890123").contains("passkey"));
-        assert_eq!(msg("8659632001234"), "this is a serial number (8659632001234), not a seed: type it into the serial field");
+        assert_eq!(
+            msg("8659632001234"),
+            "this is a serial number (8659632001234), not a seed: type it into the serial field"
+        );
         assert!(msg("https://example.com/enrol?x=1").contains("web link (example.com)"));
         let m = msg("hello world, this is a note");
         assert!(m.contains("27 characters") && !m.contains("hello"), "{m}");
         let m = msg("JBSWY3DPEHPK3PX1JBSW");
-        assert!(m.contains("looks like a secret") && m.contains("position 16"), "{m}");
+        assert!(
+            m.contains("looks like a secret") && m.contains("position 16"),
+            "{m}"
+        );
     }
 
     #[test]
     fn bare_secrets() {
-        let Scanned::Secret { secret, encoding, .. } = classify("jbsw y3dp ehpk 3pxp").unwrap() else {
+        let Scanned::Secret {
+            secret, encoding, ..
+        } = classify("jbsw y3dp ehpk 3pxp").unwrap()
+        else {
             panic!("a secret")
         };
-        assert_eq!((secret.as_bytes(), encoding), (&b"Hello!\xde\xad\xbe\xef"[..], Encoding::Base32));
-        let Scanned::Secret { secret, encoding, .. } = classify("3132333435363738393031323334353637383930").unwrap() else {
+        assert_eq!(
+            (secret.as_bytes(), encoding),
+            (&b"Hello!\xde\xad\xbe\xef"[..], Encoding::Base32)
+        );
+        let Scanned::Secret {
+            secret, encoding, ..
+        } = classify("3132333435363738393031323334353637383930").unwrap()
+        else {
             panic!("a secret")
         };
-        assert_eq!((secret.as_bytes(), encoding), (&b"12345678901234567890"[..], Encoding::Hex));
+        assert_eq!(
+            (secret.as_bytes(), encoding),
+            (&b"12345678901234567890"[..], Encoding::Hex)
+        );
     }
 }
