@@ -382,7 +382,7 @@ async fn api_not_found() -> Response {
 
 /// Parse a JSON body without echoing any of its content in errors (a
 /// misplaced secret must not come back in a message or a log).
-fn parse_body<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<T, Response> {
+fn parse_body<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<T, Box<Response>> {
     serde_json::from_slice(body).map_err(|e| {
         let s = e.to_string();
         let detail = if s.starts_with("unknown field") || s.starts_with("missing field") {
@@ -390,7 +390,7 @@ fn parse_body<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<T, Respons
         } else {
             format!("{:?} error", e.classify())
         };
-        error_response(
+        Box::new(error_response(
             StatusCode::BAD_REQUEST,
             "bad_request",
             &format!(
@@ -398,7 +398,7 @@ fn parse_body<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<T, Respons
                 e.line(),
                 e.column()
             ),
-        )
+        ))
     })
 }
 
@@ -466,7 +466,7 @@ async fn readers(State(st): State<Arc<AppState>>) -> Response {
 async fn info(State(st): State<Arc<AppState>>, body: Bytes) -> Response {
     let t: TargetReq = match parse_body(&body) {
         Ok(t) => t,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     with_device(st, move |st| {
         let (_tr, d) = devices::open_detect(st.backend.as_ref(), t.reader.as_deref(), t.kind)?;
@@ -525,7 +525,7 @@ fn do_burn(
 async fn burn(State(st): State<Arc<AppState>>, body: Bytes) -> Response {
     let req: BurnReq = match parse_body(&body) {
         Ok(t) => t,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     with_device(st, move |st| do_burn(st, req, None)).await
 }
@@ -533,7 +533,7 @@ async fn burn(State(st): State<Arc<AppState>>, body: Bytes) -> Response {
 async fn oath_put(State(st): State<Arc<AppState>>, body: Bytes) -> Response {
     let req: BurnReq = match parse_body(&body) {
         Ok(t) => t,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     with_device(st, move |st| do_burn(st, req, Some(DeviceKind::Oath))).await
 }
@@ -549,7 +549,7 @@ struct SyncReq {
 async fn sync(State(st): State<Arc<AppState>>, body: Bytes) -> Response {
     let mut req: SyncReq = match parse_body(&body) {
         Ok(t) => t,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     with_device(st, move |st| {
         let creds = req.target.creds()?;
@@ -566,7 +566,7 @@ async fn sync(State(st): State<Arc<AppState>>, body: Bytes) -> Response {
 async fn profiles(State(st): State<Arc<AppState>>, body: Bytes) -> Response {
     let t: TargetReq = match parse_body(&body) {
         Ok(t) => t,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     with_device(st, move |st| {
         let (mut tr, d) = devices::open_detect(st.backend.as_ref(), t.reader.as_deref(), t.kind)?;
@@ -586,7 +586,7 @@ struct ProfileReq {
 async fn profile_title(State(st): State<Arc<AppState>>, body: Bytes) -> Response {
     let mut req: ProfileReq = match parse_body(&body) {
         Ok(t) => t,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     with_device(st, move |st| {
         let creds = req.target.creds()?;
@@ -608,7 +608,7 @@ async fn profile_title(State(st): State<Arc<AppState>>, body: Bytes) -> Response
 async fn profile_delete(State(st): State<Arc<AppState>>, body: Bytes) -> Response {
     let mut req: ProfileReq = match parse_body(&body) {
         Ok(t) => t,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     with_device(st, move |st| {
         let creds = req.target.creds()?;
@@ -653,7 +653,7 @@ fn oath_target(
 async fn oath_list(State(st): State<Arc<AppState>>, body: Bytes) -> Response {
     let mut req: OathReq = match parse_body(&body) {
         Ok(t) => t,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     with_device(st, move |st| {
         let (mut t, d, creds) = oath_target(st, &mut req)?;
@@ -665,7 +665,7 @@ async fn oath_list(State(st): State<Arc<AppState>>, body: Bytes) -> Response {
 async fn oath_delete(State(st): State<Arc<AppState>>, body: Bytes) -> Response {
     let mut req: OathReq = match parse_body(&body) {
         Ok(t) => t,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     with_device(st, move |st| {
         let name = req
@@ -682,7 +682,7 @@ async fn oath_delete(State(st): State<Arc<AppState>>, body: Bytes) -> Response {
 async fn oath_code(State(st): State<Arc<AppState>>, body: Bytes) -> Response {
     let mut req: OathReq = match parse_body(&body) {
         Ok(t) => t,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     with_device(st, move |st| {
         let name = req

@@ -1,0 +1,937 @@
+//! End-to-end through a real pcscd with vsmartcard's vpcd: emulated cards
+//! (run in-process on a thread, so their state is inspectable) are burned by
+//! the `hardware-bridge` binary, from the command line and through the HTTP
+//! API of `hardware-bridge serve`, and the emulated devices must then hold
+//! exactly the expected seed and config.
+//!
+//! Needs the Debian packages `pcscd` and `vsmartcard-vpcd` (vpcd configured
+//! in /etc/reader.conf.d/): the test FAILS with a clear message when they are
+//! missing. It starts `pcscd --foreground` itself when none is running and
+//! stops it afterwards. Everything is on loopback (vpcd: 127.0.0.1:35964,
+//! the second virtual reader, "Virtual PCD 00 01").
+//!
+//! One `#[test]` only: a single pcscd owns the vpcd ports.
+//! Timing (per-burn medians) is printed with `--nocapture`.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{Shutdown, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use hardware_bridge::emulator::{Card, Molto2Card, Token2Card, YkoathCard};
+use hardware_bridge::molto2::Molto2Model;
+use hardware_bridge::token2::Model;
+use hardware_bridge::vpcd;
+use hardware_bridge::ykoath::{OathAlgorithm, OathType};
+use serde_json::Value;
+
+const READER: &str = "Virtual PCD 00 01";
+const VPCD_ADDR: &str = "127.0.0.1:35964";
+const BIN: &str = env!("CARGO_BIN_EXE_hardware-bridge");
+/// 20-byte seed, base32 and hex.
+const SEED: &[u8] = b"12345678901234567890";
+const SEED_B32: &str = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
+const SEED_HEX: &str = "3132333435363738393031323334353637383930";
+
+// ---------------------------------------------------------------- pcscd
+
+struct Pcscd(Option<Child>);
+
+impl Drop for Pcscd {
+    fn drop(&mut self) {
+        if let Some(c) = &mut self.0 {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+fn pcsc_readers() -> Option<Vec<String>> {
+    let ctx = pcsc::Context::establish(pcsc::Scope::User).ok()?;
+    let r = ctx.list_readers_owned().ok()?;
+    Some(
+        r.into_iter()
+            .map(|c| c.to_string_lossy().into_owned())
+            .collect(),
+    )
+}
+
+fn start_pcscd() -> Pcscd {
+    let driver = "/usr/lib/pcsc/drivers/serial/libifdvpcd.so";
+    assert!(
+        std::path::Path::new("/usr/sbin/pcscd").exists(),
+        "pcscd is missing: install the Debian packages `pcscd vsmartcard-vpcd libpcsclite-dev pkgconf`"
+    );
+    assert!(
+        std::path::Path::new(driver).exists(),
+        "vsmartcard's vpcd driver ({driver}) is missing: install the Debian package `vsmartcard-vpcd`"
+    );
+    if pcsc_readers().is_some_and(|r| r.iter().any(|n| n == READER)) {
+        eprintln!("using the pcscd that is already running");
+        return Pcscd(None);
+    }
+    std::fs::create_dir_all("/run/pcscd").expect("mkdir /run/pcscd");
+    let child = Command::new("/usr/sbin/pcscd")
+        .arg("--foreground")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start pcscd");
+    let p = Pcscd(Some(child));
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while Instant::now() < deadline {
+        if pcsc_readers().is_some_and(|r| r.iter().any(|n| n == READER)) {
+            return p;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("pcscd started but the vpcd reader {READER:?} did not appear (is vpcd configured in /etc/reader.conf.d/?)");
+}
+
+fn card_present(want: bool) {
+    let ctx = pcsc::Context::establish(pcsc::Scope::User).expect("pcsc context");
+    let name = std::ffi::CString::new(READER).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        let mut st = [pcsc::ReaderState::new(
+            name.as_c_str(),
+            pcsc::State::UNAWARE,
+        )];
+        if ctx
+            .get_status_change(Duration::from_millis(0), &mut st)
+            .is_ok()
+        {
+            let present = st[0].event_state().contains(pcsc::State::PRESENT);
+            if present == want {
+                return;
+            }
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("card on {READER} present={want} not reached");
+}
+
+// ------------------------------------------------------- emulated cards
+
+/// A card shared between the vpcd thread and the test.
+struct Shared<C> {
+    card: Arc<Mutex<C>>,
+    apdus: Arc<AtomicUsize>,
+}
+
+impl<C: Card> Card for Shared<C> {
+    fn atr(&self) -> Vec<u8> {
+        self.card.lock().unwrap().atr()
+    }
+    fn power_on(&mut self) {
+        self.card.lock().unwrap().power_on()
+    }
+    fn power_off(&mut self) {
+        self.card.lock().unwrap().power_off()
+    }
+    fn reset(&mut self) {
+        self.card.lock().unwrap().reset()
+    }
+    fn process(&mut self, apdu: &[u8]) -> Vec<u8> {
+        self.apdus.fetch_add(1, Ordering::SeqCst);
+        self.card.lock().unwrap().process(apdu)
+    }
+}
+
+/// A card inserted in the virtual reader until dropped.
+struct Inserted<C> {
+    card: Arc<Mutex<C>>,
+    apdus: Arc<AtomicUsize>,
+    stream: TcpStream,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl<C: Card + Send + 'static> Inserted<C> {
+    fn new(card: C) -> Self {
+        let card = Arc::new(Mutex::new(card));
+        let apdus = Arc::new(AtomicUsize::new(0));
+        let stream = vpcd::connect(VPCD_ADDR, Duration::from_secs(10))
+            .expect("connect to vpcd on 127.0.0.1:35964 (is pcscd with vpcd running?)");
+        let mut s2 = stream.try_clone().unwrap();
+        let mut shared = Shared {
+            card: card.clone(),
+            apdus: apdus.clone(),
+        };
+        let thread = std::thread::spawn(move || {
+            let _ = vpcd::serve(&mut s2, &mut shared);
+        });
+        card_present(true);
+        Inserted {
+            card,
+            apdus,
+            stream,
+            thread: Some(thread),
+        }
+    }
+
+    fn apdus(&self) -> usize {
+        self.apdus.load(Ordering::SeqCst)
+    }
+}
+
+impl<C> Drop for Inserted<C> {
+    fn drop(&mut self) {
+        let _ = self.stream.shutdown(Shutdown::Both);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+        card_present(false);
+    }
+}
+
+/// A card that knows none of the protocols.
+struct Stranger;
+impl Card for Stranger {
+    fn atr(&self) -> Vec<u8> {
+        vec![0x3B, 0x80, 0x80, 0x01, 0x01]
+    }
+    fn process(&mut self, _apdu: &[u8]) -> Vec<u8> {
+        vec![0x6D, 0x00]
+    }
+}
+
+// ------------------------------------------------------------ helpers
+
+struct Out {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn cli(args: &[&str], stdin: Option<&str>) -> Out {
+    let mut c = Command::new(BIN);
+    c.args(args)
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .env_remove("TOKENSMITH_OATH_PASSWORD")
+        .env_remove("TOKENSMITH_MOLTO2_KEY");
+    let mut child = c.spawn().expect("run hardware-bridge");
+    if let Some(s) = stdin {
+        child.stdin.take().unwrap().write_all(s.as_bytes()).unwrap();
+    }
+    let o = child.wait_with_output().unwrap();
+    let out = Out {
+        code: o.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+    };
+    assert_no_secret(&out.stdout, "CLI stdout");
+    assert_no_secret(&out.stderr, "CLI stderr");
+    out
+}
+
+fn assert_no_secret(text: &str, what: &str) {
+    let lower = text.to_lowercase();
+    for s in [SEED_B32, SEED_HEX, "12345678901234567890"] {
+        assert!(
+            !lower.contains(&s.to_lowercase()),
+            "{what} contains the secret: {text}"
+        );
+    }
+    assert!(
+        !text.contains("s3cret-pass"),
+        "{what} contains the password"
+    );
+}
+
+fn json(o: &Out) -> Value {
+    assert_eq!(o.code, 0, "exit {}: {}\n{}", o.code, o.stdout, o.stderr);
+    serde_json::from_str(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", o.stdout))
+}
+
+fn tmp() -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("tokensmith-vpcd-{}", std::process::id()));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+// ------------------------------------------------------------- server
+
+struct Server {
+    child: Child,
+    port: u16,
+    pair: String,
+}
+
+impl Server {
+    fn start(dist: &std::path::Path, results: &std::path::Path) -> Server {
+        let mut child = Command::new(BIN)
+            .args(["serve", "--port", "0", "--dist"])
+            .arg(dist)
+            .arg("--results-file")
+            .arg(results)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start serve");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let url = line
+            .trim()
+            .strip_prefix("Tokensmith bridge: open ")
+            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+            .to_string();
+        let rest = url.strip_prefix("http://127.0.0.1:").unwrap();
+        let (port, frag) = rest.split_once('/').unwrap();
+        Server {
+            child,
+            port: port.parse().unwrap(),
+            pair: frag.strip_prefix("#pair=").unwrap().to_string(),
+        }
+    }
+
+    /// (status, body) of one HTTP/1.1 request.
+    fn request(&self, method: &str, path: &str, body: Option<&Value>, pair: bool) -> (u16, Value) {
+        let mut s = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
+        let body = body.map(|b| b.to_string()).unwrap_or_default();
+        let mut req = format!(
+            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n",
+            self.port,
+            body.len()
+        );
+        if pair {
+            req.push_str(&format!("X-Tokensmith-Pairing: {}\r\n", self.pair));
+        }
+        req.push_str("\r\n");
+        req.push_str(&body);
+        s.write_all(req.as_bytes()).unwrap();
+        let mut resp = String::new();
+        s.read_to_string(&mut resp).unwrap();
+        let status: u16 = resp[9..12].parse().unwrap();
+        let (head, b) = resp.split_once("\r\n\r\n").unwrap();
+        assert!(
+            head.to_ascii_lowercase()
+                .contains("cache-control: no-store"),
+            "{head}"
+        );
+        (status, serde_json::from_str(b).unwrap_or(Value::Null))
+    }
+
+    /// Stop and return what it logged.
+    fn stop(mut self) -> String {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let mut err = String::new();
+        self.child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut err)
+            .unwrap();
+        err
+    }
+}
+
+// --------------------------------------------------------------- tests
+
+#[test]
+fn burn_every_kind_through_pcscd_and_vpcd() {
+    let _pcscd = start_pcscd();
+    let dir = tmp();
+    let secret_file = dir.join("seed.txt");
+    std::fs::write(&secret_file, format!("{SEED_B32}\n")).unwrap();
+    let sf = secret_file.to_str().unwrap().to_string();
+    let results = dir.join("results.csv");
+    let _ = std::fs::remove_file(&results);
+    let rf = results.to_str().unwrap().to_string();
+
+    // ---- no card
+    let o = cli(&["--reader", READER, "info"], None);
+    assert_eq!(o.code, 3, "no card: {}", o.stderr);
+    assert!(o.stderr.contains("no card"), "{}", o.stderr);
+
+    // ---- unknown card
+    {
+        let _c = Inserted::new(Stranger);
+        let o = cli(&["--reader", READER, "info"], None);
+        assert_eq!(o.code, 3, "{}", o.stderr);
+        assert!(o.stderr.contains("is not a Token2"), "{}", o.stderr);
+    }
+
+    // ---- Token2 (restricted model: config write clears the seed) via the CLI
+    {
+        let c = Inserted::new(Token2Card::of_model(Model::OtpcP2I));
+        let info = json(&cli(&["--reader", READER, "--json", "info"], None));
+        assert_eq!(info["kind"], "token2");
+        assert_eq!(info["model"], "OTPC-P2-i");
+        assert_eq!(info["sync_clears_seed"], true);
+        let list = json(&cli(&["--json", "list"], None));
+        assert!(list
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["name"] == READER && r["device"]["kind"] == "token2"));
+
+        // Bad input: nothing at all is sent.
+        let before = c.apdus();
+        let o = cli(
+            &[
+                "--reader",
+                READER,
+                "--kind",
+                "token2",
+                "burn",
+                "--secret-file",
+                &sf,
+                "--digits",
+                "8",
+                "--results-file",
+                &rf,
+            ],
+            None,
+        );
+        assert_eq!(o.code, 2, "{}", o.stderr);
+        assert_eq!(c.apdus(), before, "APDUs sent for invalid input");
+
+        let t0 = now();
+        let out = json(&cli(
+            &[
+                "--reader",
+                READER,
+                "--json",
+                "burn",
+                "--secret-stdin",
+                "--algorithm",
+                "SHA256",
+                "--period",
+                "60",
+                "--display-timeout",
+                "60",
+                "--results-file",
+                &rf,
+                "--upn",
+                "alice@example.com",
+            ],
+            Some(SEED_HEX),
+        ));
+        let card = c.card.lock().unwrap();
+        assert_eq!(card.stored_seed(), Some(SEED));
+        let cfg = card.stored_config().expect("config");
+        assert_eq!((cfg.algorithm, cfg.step, cfg.display), (2, 0x3C, 2));
+        assert!((i64::from(cfg.utc) - t0).abs() <= 5);
+        let expected = out["verification"]["expected_code"].as_str().unwrap();
+        assert_eq!(card.code_at(cfg.utc as u64).unwrap().len(), 6);
+        assert_eq!(
+            Some(expected.to_string()),
+            card.code_at(out["burned_at"].as_u64().unwrap())
+        );
+        drop(card);
+
+        // Clock sync on a restricted model: refused without confirmation.
+        let o = cli(&["--reader", READER, "sync-time"], None);
+        assert_eq!(o.code, 2, "{}", o.stderr);
+        assert!(o.stderr.contains("CLEARS ITS SEED"), "{}", o.stderr);
+        assert_eq!(c.card.lock().unwrap().stored_seed(), Some(SEED));
+        let o = json(&cli(
+            &[
+                "--reader",
+                READER,
+                "--json",
+                "sync-time",
+                "--algorithm",
+                "SHA256",
+                "--period",
+                "60",
+                "--display-timeout",
+                "60",
+                "--confirm-clear-seed",
+            ],
+            None,
+        ));
+        assert_eq!(o["seed_cleared"], true);
+        assert_eq!(c.card.lock().unwrap().stored_seed(), None);
+
+        // Timing: per burn through the CLI (process start + PC/SC + burn).
+        let mut times = Vec::new();
+        for _ in 0..10 {
+            let t = Instant::now();
+            json(&cli(
+                &[
+                    "--reader",
+                    READER,
+                    "--json",
+                    "burn",
+                    "--secret-file",
+                    &sf,
+                    "--results-file",
+                    &rf,
+                ],
+                None,
+            ));
+            times.push(t.elapsed());
+        }
+        eprintln!(
+            "TIMING token2 burn via CLI through pcscd+vpcd: median {:?} over {} (min {:?}, max {:?})",
+            median(times.clone()),
+            times.len(),
+            times.iter().min().unwrap(),
+            times.iter().max().unwrap()
+        );
+    }
+
+    // ---- Molto2 via the CLI (reader not named Molto2: --kind)
+    {
+        let c = Inserted::new(Molto2Card::new(Molto2Model::V1, "MOLTO2TEST01"));
+        let info = json(&cli(
+            &["--reader", READER, "--kind", "molto2", "--json", "info"],
+            None,
+        ));
+        assert_eq!(info["model"], "Molto2");
+        assert_eq!(info["profiles"], 50);
+        // Profile out of range for a v1: refused before sending anything that writes.
+        let o = cli(
+            &[
+                "--reader",
+                READER,
+                "--kind",
+                "molto2",
+                "burn",
+                "--secret-file",
+                &sf,
+                "--profile",
+                "50",
+                "--results-file",
+                &rf,
+            ],
+            None,
+        );
+        assert_eq!(o.code, 2, "{}", o.stderr);
+        let out = json(&cli(
+            &[
+                "--reader",
+                READER,
+                "--kind",
+                "molto2",
+                "--json",
+                "burn",
+                "--secret-file",
+                &sf,
+                "--profile",
+                "7",
+                "--digits",
+                "8",
+                "--title",
+                "GitHub",
+                "--results-file",
+                &rf,
+                "--upn",
+                "bob@example.com",
+            ],
+            None,
+        ));
+        assert_eq!(out["profile"], 7);
+        {
+            let card = c.card.lock().unwrap();
+            assert_eq!(card.stored_seed(7), Some(SEED));
+            let cfg = card.stored_config(7).unwrap();
+            assert_eq!(
+                (cfg.algorithm, cfg.digits, cfg.step, cfg.display),
+                (1, 8, 30, 1)
+            );
+            assert_eq!(
+                card.stored_title(7).map(|t| t.to_vec()),
+                Some(b"GitHub".to_vec())
+            );
+            for p in (0..50).filter(|&p| p != 7) {
+                assert_eq!(card.stored_seed(p), None, "profile {p}");
+            }
+        }
+        let list = json(&cli(
+            &[
+                "--reader", READER, "--kind", "molto2", "--json", "profiles", "list",
+            ],
+            None,
+        ));
+        let p7 = &list.as_array().unwrap()[7];
+        assert_eq!(
+            (p7["title"].as_str(), p7["seed_present"].as_bool()),
+            (Some("GitHub"), Some(true))
+        );
+        let o = cli(
+            &[
+                "--reader",
+                READER,
+                "--kind",
+                "molto2",
+                "profiles",
+                "title",
+                "--profile",
+                "7",
+                "--title",
+                "Mail",
+            ],
+            None,
+        );
+        assert_eq!(o.code, 0, "{}", o.stderr);
+        assert_eq!(
+            c.card.lock().unwrap().stored_title(7).map(|t| t.to_vec()),
+            Some(b"Mail".to_vec())
+        );
+        let o = cli(
+            &[
+                "--reader",
+                READER,
+                "--kind",
+                "molto2",
+                "profiles",
+                "delete",
+                "--profile",
+                "7",
+            ],
+            None,
+        );
+        assert_eq!(o.code, 0, "{}", o.stderr);
+        assert_eq!(c.card.lock().unwrap().stored_seed(7), None);
+        // Wrong customer key: auth failure, exit 4, not retried.
+        let kf = dir.join("key.txt");
+        std::fs::write(&kf, "0123456789abcdef").unwrap();
+        let before = c.card.lock().unwrap().attempts_left();
+        let o = cli(
+            &[
+                "--reader",
+                READER,
+                "--kind",
+                "molto2",
+                "profiles",
+                "delete",
+                "--profile",
+                "0",
+                "--customer-key-file",
+                kf.to_str().unwrap(),
+            ],
+            None,
+        );
+        assert_eq!(o.code, 4, "{}", o.stderr);
+        assert_eq!(
+            c.card.lock().unwrap().attempts_left(),
+            before - 1,
+            "retried?"
+        );
+    }
+
+    // ---- OATH via the CLI, with a password
+    {
+        let c = Inserted::new(YkoathCard::with_password("s3cret-pass"));
+        let pf = dir.join("pass.txt");
+        std::fs::write(&pf, "s3cret-pass\n").unwrap();
+        let pfs = pf.to_str().unwrap();
+        let o = cli(
+            &[
+                "--reader",
+                READER,
+                "oath",
+                "put",
+                "--secret-file",
+                &sf,
+                "--account",
+                "alice",
+                "--results-file",
+                &rf,
+            ],
+            None,
+        );
+        assert_eq!(o.code, 4, "no password: {}", o.stderr);
+        let out = json(&cli(
+            &[
+                "--reader",
+                READER,
+                "--json",
+                "oath",
+                "put",
+                "--secret-file",
+                &sf,
+                "--account",
+                "alice",
+                "--issuer",
+                "Example",
+                "--algorithm",
+                "SHA256",
+                "--digits",
+                "8",
+                "--password-file",
+                pfs,
+                "--results-file",
+                &rf,
+            ],
+            None,
+        ));
+        assert_eq!(out["verification"]["method"], "device_calculated");
+        assert_eq!(out["verification"]["matches"], true);
+        {
+            let card = c.card.lock().unwrap();
+            let cr = card.credential("Example:alice").expect("credential");
+            assert_eq!(cr.key.as_slice(), SEED);
+            assert_eq!(
+                (cr.oath_type, cr.algorithm, cr.digits, cr.touch),
+                (OathType::Totp, OathAlgorithm::Sha256, 8, false)
+            );
+            assert_eq!(card.credentials().len(), 1);
+        }
+        let list = json(&cli(
+            &[
+                "--reader",
+                READER,
+                "--json",
+                "oath",
+                "list",
+                "--password-file",
+                pfs,
+            ],
+            None,
+        ));
+        assert_eq!(list[0]["name"], "Example:alice");
+        let code = json(&cli(
+            &[
+                "--reader",
+                READER,
+                "--json",
+                "oath",
+                "code",
+                "--name",
+                "Example:alice",
+                "--password-file",
+                pfs,
+            ],
+            None,
+        ));
+        assert_eq!(code["code"].as_str().unwrap().len(), 8);
+        let o = cli(
+            &[
+                "--reader",
+                READER,
+                "oath",
+                "delete",
+                "--name",
+                "Example:alice",
+                "--password-file",
+                pfs,
+            ],
+            None,
+        );
+        assert_eq!(o.code, 0, "{}", o.stderr);
+        assert!(c.card.lock().unwrap().credentials().is_empty());
+        let wrong = dir.join("wrong.txt");
+        std::fs::write(&wrong, "nope").unwrap();
+        let o = cli(
+            &[
+                "--reader",
+                READER,
+                "oath",
+                "list",
+                "--password-file",
+                wrong.to_str().unwrap(),
+            ],
+            None,
+        );
+        assert_eq!(o.code, 4, "{}", o.stderr);
+    }
+
+    // ---- results file → Entra CSV
+    {
+        let map = dir.join("map.csv");
+        std::fs::write(&map, "serial,upn\n").unwrap();
+        let o = cli(
+            &["results-to-csv", &rf, "--upn-map", map.to_str().unwrap()],
+            None,
+        );
+        // Rows without a UPN (the timing burns, the OATH row) are refused for the CSV.
+        assert_eq!(o.code, 2, "{}", o.stderr);
+        let text = std::fs::read_to_string(&results).unwrap();
+        assert!(text.starts_with("burned_at,kind,serial"));
+        assert!(text.contains(SEED_B32), "results file holds the seed");
+        let serial = "8659622000001";
+        std::fs::write(
+            &map,
+            format!(
+                "serial,profile,upn\n{serial},,carol@example.com\nMOLTO2TEST01,7,bob@example.com\n"
+            ),
+        )
+        .unwrap();
+        let salt_rows: Vec<&str> = text.lines().filter(|l| l.contains(",oath,")).collect();
+        let oath_serial = salt_rows[0].split(',').nth(2).unwrap();
+        let mut m = std::fs::read_to_string(&map).unwrap();
+        m.push_str(&format!("{oath_serial},,dave@example.com\n"));
+        std::fs::write(&map, m).unwrap();
+        let csv_out = dir.join("entra.csv");
+        let o = cli(
+            &[
+                "results-to-csv",
+                &rf,
+                "--upn-map",
+                map.to_str().unwrap(),
+                "--format",
+                "graph",
+                "--out",
+                csv_out.to_str().unwrap(),
+            ],
+            None,
+        );
+        assert_eq!(o.code, 0, "{}", o.stderr);
+        let g = std::fs::read_to_string(&csv_out).unwrap();
+        assert!(g.contains("carol@example.com") && g.contains(serial), "{g}");
+    }
+
+    // ---- the HTTP API of `serve`, real sockets on 127.0.0.1
+    let dist = dir.join("dist");
+    std::fs::create_dir_all(&dist).unwrap();
+    std::fs::write(&dist.join("index.html"), "<html><head><meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'\"></head></html>").unwrap();
+    let api_results = dir.join("api-results.csv");
+    let _ = std::fs::remove_file(&api_results);
+    let srv = Server::start(&dist, &api_results);
+    {
+        let (st, _) = srv.request("GET", "/api/readers", None, false);
+        assert_eq!(st, 401, "no pairing secret");
+        let (st, v) = srv.request(
+            "POST",
+            "/api/info",
+            Some(&serde_json::json!({"reader": READER})),
+            true,
+        );
+        assert_eq!((st, v["error"]["code"].as_str()), (409, Some("no_card")));
+
+        // Token2 (keeps its seed on config writes).
+        let c = Inserted::new(Token2Card::of_model(Model::C302I));
+        let (st, v) = srv.request("GET", "/api/readers", None, true);
+        assert_eq!(st, 200);
+        assert!(v["readers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["device"]["model"] == "C302-i"));
+        let burn = serde_json::json!({
+            "reader": READER, "secret": SEED_B32, "algorithm": "SHA1", "period": 30,
+            "display_timeout": 15, "upn": "erin@example.com"
+        });
+        let mut times = Vec::new();
+        for _ in 0..10 {
+            let t = Instant::now();
+            let (st, v) = srv.request("POST", "/api/burn", Some(&burn), true);
+            times.push(t.elapsed());
+            assert_eq!(st, 200, "{v}");
+            assert_eq!(v["recorded"], true);
+            assert_eq!(v["verification"]["method"], "compare_with_display");
+        }
+        eprintln!(
+            "TIMING token2 burn via HTTP API through pcscd+vpcd: median {:?} over {} (min {:?}, max {:?})",
+            median(times.clone()),
+            times.len(),
+            times.iter().min().unwrap(),
+            times.iter().max().unwrap()
+        );
+        {
+            let card = c.card.lock().unwrap();
+            assert_eq!(card.stored_seed(), Some(SEED));
+            let cfg = card.stored_config().unwrap();
+            assert_eq!((cfg.algorithm, cfg.step, cfg.display), (1, 0x1E, 0));
+        }
+        // Invalid: sends nothing.
+        let before = c.apdus();
+        let (st, v) = srv.request(
+            "POST",
+            "/api/burn",
+            Some(&serde_json::json!({"reader": READER, "kind": "token2", "secret": SEED_B32, "algorithm": "SHA512"})),
+            true,
+        );
+        assert_eq!((st, v["error"]["code"].as_str()), (400, Some("bad_input")));
+        assert_eq!(c.apdus(), before);
+        let (st, v) = srv.request(
+            "POST",
+            "/api/sync",
+            Some(&serde_json::json!({"reader": READER})),
+            true,
+        );
+        assert_eq!(st, 200, "{v}");
+        assert_eq!(v["seed_cleared"], false);
+        assert_eq!(c.card.lock().unwrap().stored_seed(), Some(SEED));
+    }
+    {
+        let c = Inserted::new(Molto2Card::new(Molto2Model::V2, "MOLTO2TEST02"));
+        let (st, v) = srv.request(
+            "POST",
+            "/api/burn",
+            Some(&serde_json::json!({
+                "reader": READER, "kind": "molto2", "secret": SEED_HEX, "profile": 42,
+                "digits": 10, "period": 60, "algorithm": "SHA256", "title": "VPN"
+            })),
+            true,
+        );
+        assert_eq!(st, 200, "{v}");
+        let card = c.card.lock().unwrap();
+        assert_eq!(card.stored_seed(42), Some(SEED));
+        let cfg = card.stored_config(42).unwrap();
+        assert_eq!((cfg.algorithm, cfg.digits, cfg.step), (2, 10, 60));
+        assert_eq!(
+            card.stored_title(42).map(|t| t.to_vec()),
+            Some(b"VPN".to_vec())
+        );
+        drop(card);
+        let (st, v) = srv.request(
+            "POST",
+            "/api/profiles",
+            Some(&serde_json::json!({"reader": READER, "kind": "molto2"})),
+            true,
+        );
+        assert_eq!(st, 200);
+        assert_eq!(v["profiles"][42]["title"], "VPN");
+    }
+    {
+        let c = Inserted::new(YkoathCard::new());
+        let (st, v) = srv.request(
+            "POST",
+            "/api/oath/put",
+            Some(&serde_json::json!({
+                "reader": READER, "secret": SEED_B32, "account": "frank", "issuer": "Corp",
+                "algorithm": "SHA512", "digits": 7, "period": 60
+            })),
+            true,
+        );
+        assert_eq!(st, 200, "{v}");
+        assert_eq!(v["verification"]["matches"], true);
+        let card = c.card.lock().unwrap();
+        let cr = card.credential("60/Corp:frank").expect("credential");
+        assert_eq!(cr.key.as_slice(), SEED);
+        assert_eq!((cr.algorithm, cr.digits), (OathAlgorithm::Sha512, 7));
+        drop(card);
+        let (st, v) = srv.request(
+            "POST",
+            "/api/oath/code",
+            Some(&serde_json::json!({"reader": READER, "name": "60/Corp:frank"})),
+            true,
+        );
+        assert_eq!(st, 200, "{v}");
+        assert_eq!(v["code"].as_str().unwrap().len(), 7);
+    }
+    let log = srv.stop();
+    assert_no_secret(&log, "server log");
+    assert!(log.contains("POST /api/burn -> 200"), "{log}");
+    let api_text = std::fs::read_to_string(&api_results).unwrap();
+    assert_eq!(api_text.lines().count(), 1 + 10 + 1 + 1, "{api_text}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
