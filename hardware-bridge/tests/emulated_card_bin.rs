@@ -79,6 +79,48 @@ fn molto2_card_binary() {
 }
 
 #[test]
+fn molto2_v1_with_customer_key() {
+    run_kind(
+        &[
+            "--kind",
+            "molto2",
+            "--model",
+            "v1",
+            "--customer-key",
+            "ABCDEFGHIJKLMNOP",
+        ],
+        |s| {
+            // Profile 49 exists, 50 does not on a Molto2 v1.
+            write_frame(s, &hardware_bridge::molto2::profile_data_apdu(49)).unwrap();
+            let r = read_frame(s).unwrap().unwrap();
+            assert_eq!(&r[r.len() - 2..], &[0x90, 0x00]);
+            write_frame(s, &hardware_bridge::molto2::profile_data_apdu(50)).unwrap();
+            assert_eq!(read_frame(s).unwrap().unwrap(), vec![0x6A, 0x86]);
+            // The default key is refused: 63 NN.
+            write_frame(s, &hardware_bridge::molto2::challenge_apdu()).unwrap();
+            let ch = read_frame(s).unwrap().unwrap();
+            let ch: [u8; 8] = ch[..8].try_into().unwrap();
+            let default = hardware_bridge::molto2::CustomerKey::default().sm4_key();
+            write_frame(
+                s,
+                &hardware_bridge::molto2::authenticate_apdu(&default, &ch),
+            )
+            .unwrap();
+            assert_eq!(read_frame(s).unwrap().unwrap()[0], 0x63);
+            // The configured key works.
+            write_frame(s, &hardware_bridge::molto2::challenge_apdu()).unwrap();
+            let ch = read_frame(s).unwrap().unwrap();
+            let ch: [u8; 8] = ch[..8].try_into().unwrap();
+            let key = hardware_bridge::molto2::CustomerKey::parse("ABCDEFGHIJKLMNOP")
+                .unwrap()
+                .sm4_key();
+            write_frame(s, &hardware_bridge::molto2::authenticate_apdu(&key, &ch)).unwrap();
+            assert_eq!(read_frame(s).unwrap().unwrap(), vec![0x90, 0x00]);
+        },
+    );
+}
+
+#[test]
 fn bad_arguments_exit_2() {
     let out = Command::new(env!("CARGO_BIN_EXE_emulated-card"))
         .args(["--kind", "floppy", "--addr", "127.0.0.1:1", "--wait", "0"])

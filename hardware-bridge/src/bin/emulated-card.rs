@@ -4,8 +4,11 @@
 //!  [--password P] [--customer-key K] [--clock UTC] [--wait SECONDS]`
 //!
 //! Prints `ready` on stdout once connected, then serves until vpcd closes
-//! the connection. `--password` sets the YKOATH access password;
-//! `--customer-key` the Molto2 customer key (32 hex digits or 16 ASCII).
+//! the connection. `--password` sets the YKOATH access password (for
+//! `molto2` it is taken as the customer key when `--customer-key` is not
+//! given); `--customer-key` sets the Molto2 customer key (32 hex digits or
+//! 16 ASCII characters); `--model v1|v2` picks Molto2 (profiles 0–49) or
+//! Molto2v2 (0–99, default).
 #![forbid(unsafe_code)]
 
 use hardware_bridge::emulator::{Card, Molto2Card, Token2Card, YkoathCard};
@@ -16,7 +19,8 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 const USAGE: &str = "usage: emulated-card --kind token2|molto2|ykoath [--serial S] \
-[--addr 127.0.0.1:35963] [--password P] [--customer-key K] [--clock UTC] [--wait SECONDS]";
+[--addr 127.0.0.1:35963] [--password P] [--customer-key K] [--model v1|v2] [--clock UTC] \
+[--wait SECONDS]";
 
 struct Args {
     kind: String,
@@ -24,6 +28,7 @@ struct Args {
     addr: String,
     password: Option<String>,
     customer_key: Option<String>,
+    model: Molto2Model,
     clock: Option<u32>,
     wait: u64,
 }
@@ -35,6 +40,7 @@ fn parse_args() -> Result<Args, String> {
         addr: vpcd::DEFAULT_ADDR.to_string(),
         password: None,
         customer_key: None,
+        model: Molto2Model::V2,
         clock: None,
         wait: 10,
     };
@@ -53,6 +59,13 @@ fn parse_args() -> Result<Args, String> {
             "--addr" => a.addr = value()?,
             "--password" => a.password = Some(value()?),
             "--customer-key" => a.customer_key = Some(value()?),
+            "--model" => {
+                a.model = match value()?.to_ascii_lowercase().as_str() {
+                    "v1" | "molto2" => Molto2Model::V1,
+                    "v2" | "molto2v2" => Molto2Model::V2,
+                    other => return Err(format!("--model {other}: use v1 or v2")),
+                }
+            }
             "--clock" => a.clock = Some(value()?.parse().map_err(|e| format!("--clock: {e}"))?),
             "--wait" => a.wait = value()?.parse().map_err(|e| format!("--wait: {e}"))?,
             other => return Err(format!("unknown argument {other}\n{USAGE}")),
@@ -81,11 +94,8 @@ fn build_card(a: &Args) -> Result<Box<dyn Card>, String> {
             Box::new(c)
         }
         "molto2" => {
-            let mut c = Molto2Card::new(
-                Molto2Model::V2,
-                a.serial.as_deref().unwrap_or("MOLTO2V2000001"),
-            );
-            if let Some(k) = &a.customer_key {
+            let mut c = Molto2Card::new(a.model, a.serial.as_deref().unwrap_or("MOLTO2V2000001"));
+            if let Some(k) = a.customer_key.as_ref().or(a.password.as_ref()) {
                 c.set_customer_key(&CustomerKey::parse(k).map_err(|e| e.to_string())?);
             }
             c.set_clock(a.clock.unwrap_or_else(now));
