@@ -213,5 +213,13 @@ mod tests {
             ]
         );
         assert_eq!(contactless_atr(&[]), vec![0x3B, 0x80, 0x80, 0x01, 0x01]);
+        assert_eq!(
+            Molto2Card::default().atr(),
+            vec![0x3B, 0x86, 0x80, 0x01, b'M', b'o', b'l', b't', b'o', b'2', 0x60]
+        );
+        assert_eq!(
+            Token2Card::default().atr(),
+            vec![0x3B, 0x80, 0x80, 0x01, 0x01]
+        );
     }
 }

@@ -49,7 +49,7 @@ const FACTORY_PROFILE0: Molto2StoredConfig = Molto2StoredConfig {
 
 /// An emulated Molto2.
 ///
-/// ATR: `3B 86 80 01 4D 6F 6C 74 6F 32 TCK` (historical bytes "Molto2"), a
+/// ATR: `3B 86 80 01 4D 6F 6C 74 6F 32 60` (historical bytes "Molto2"), a
 /// made-up contactless-style ATR: the real device is USB CCID and its ATR is
 /// not in the reference documents.
 ///
