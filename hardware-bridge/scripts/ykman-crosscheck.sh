@@ -14,6 +14,7 @@ if ! pgrep -x pcscd >/dev/null; then
   started_pcscd=$!
   sleep 2
 fi
+: >/tmp/ykman-crosscheck-card.log
 "$TARGET/debug/emulated-card" --kind ykoath >/tmp/ykman-crosscheck-card.log 2>&1 &
 card=$!
 cleanup() {
@@ -21,7 +22,7 @@ cleanup() {
   if [ -n "$started_pcscd" ]; then kill "$started_pcscd" 2>/dev/null || true; fi
 }
 trap cleanup EXIT
-for _ in $(seq 50); do grep -q ready /tmp/ykman-crosscheck-card.log && break; sleep 0.1; done
+for _ in $(seq 50); do grep -qs ready /tmp/ykman-crosscheck-card.log && break; sleep 0.1; done
 
 yk() { timeout 30 ykman --reader "$READER" "$@"; }
 yk oath info
