@@ -801,7 +801,7 @@ fn burn_every_kind_through_pcscd_and_vpcd() {
     // ---- the HTTP API of `serve`, real sockets on 127.0.0.1
     let dist = dir.join("dist");
     std::fs::create_dir_all(&dist).unwrap();
-    std::fs::write(&dist.join("index.html"), "<html><head><meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'\"></head></html>").unwrap();
+    std::fs::write(dist.join("index.html"), "<html><head><meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'\"></head></html>").unwrap();
     let api_results = dir.join("api-results.csv");
     let _ = std::fs::remove_file(&api_results);
     let srv = Server::start(&dist, &api_results);
