@@ -231,3 +231,20 @@ fn emulator_quirks() {
     let mut t = EmulatedTransport::new(card);
     assert_eq!(session(&mut t).info().unwrap().serial, "MOLTO2V2000001");
 }
+
+#[test]
+fn titles_and_seeds_round_trip() {
+    let mut t = EmulatedTransport::new(Molto2Card::default());
+    let cfg = Molto2Config::from_values(30, 0, "SHA1", 6, 30).unwrap();
+    for len in 0..=12usize {
+        let title: String = "ABCDEFGHIJKL"[..len].to_string();
+        let seed: Vec<u8> = (0..(len * 5 + 1)).map(|i| (i as u8) ^ 0x80).collect();
+        let p = len as u8 + 10;
+        session(&mut t)
+            .burn_profile(p, &seed, &cfg, Some(&title))
+            .unwrap();
+        assert_eq!(t.card().stored_title(p), Some(title.as_bytes()));
+        assert_eq!(t.card().stored_seed(p), Some(&seed[..]));
+        assert_eq!(session(&mut t).profile(p).unwrap().title(), title);
+    }
+}

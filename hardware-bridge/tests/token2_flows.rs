@@ -300,3 +300,23 @@ fn removed_card_is_a_transport_error() {
         Err(Token2Error::Transport(_))
     ));
 }
+
+#[test]
+fn every_seed_length_round_trips_through_the_emulator() {
+    let mut t = EmulatedTransport::new(Token2Card::of_model(Model::MiniOtp2I));
+    for len in 1..=63usize {
+        // Include 00 and 80 bytes at the end: padding must not eat them.
+        let seed: Vec<u8> = (0..len)
+            .map(|i| match i % 5 {
+                0 => 0x80,
+                1 => 0x00,
+                _ => (i * 37 + len) as u8,
+            })
+            .collect();
+        Token2Session::new(&mut t).burn(&seed, &cfg()).unwrap();
+        assert_eq!(t.card().stored_seed(), Some(&seed[..]), "len {len}");
+        let last = &t.log().last().unwrap().command;
+        let blocks = len / 16 + 1;
+        assert_eq!(last[4] as usize, blocks * 16 + 4, "Lc for len {len}");
+    }
+}
