@@ -1367,6 +1367,186 @@ mod tests {
         );
     }
 
+    use crate::emulator::{Card, EmulatedTransport, Token2Card, YkoathCard};
+
+    fn t2(model: token2::Model) -> (EmulatedTransport<Token2Card>, Detected) {
+        let mut t = EmulatedTransport::new(Token2Card::of_model(model));
+        let d = detect(&mut t, "test reader", None).unwrap();
+        assert_eq!(d.kind, DeviceKind::Token2);
+        (t, d)
+    }
+
+    #[test]
+    fn token2_auth_failure_is_not_retried() {
+        let (mut t, d) = t2(token2::Model::C302I);
+        t.card_mut()
+            .set_device_key(crate::crypto::Sm4Key::new([7; 16]));
+        let s = secret();
+        let plan = plan_burn(d.kind, &BurnParams::default(), &s, None).unwrap();
+        let e = burn(
+            &mut t,
+            &d,
+            &plan,
+            &s,
+            &Credentials::default(),
+            1_700_000_000,
+        )
+        .unwrap_err();
+        assert_eq!(e.class(), ErrorClass::Auth, "{e}");
+        assert_eq!(e.class().exit_code(), 4);
+        assert_eq!(t.count_ins(token2::INS_AUTHENTICATE), 1);
+        assert_eq!(t.count_ins(token2::INS_WRITE_CONFIG), 0);
+        assert_eq!(t.card().stored_seed(), None);
+    }
+
+    #[test]
+    fn card_removed_mid_way() {
+        let (mut t, d) = t2(token2::Model::C302I);
+        t.remove_card();
+        let s = secret();
+        let plan = plan_burn(d.kind, &BurnParams::default(), &s, None).unwrap();
+        let e = burn(
+            &mut t,
+            &d,
+            &plan,
+            &s,
+            &Credentials::default(),
+            1_700_000_000,
+        )
+        .unwrap_err();
+        assert!(matches!(e, BridgeError::CardRemoved), "{e}");
+        assert_eq!(e.code(), "card_removed");
+        assert_eq!(e.class().exit_code(), 3);
+    }
+
+    #[test]
+    fn sync_warns_before_clearing_the_seed() {
+        let (mut t, d) = t2(token2::Model::OtpcP2I);
+        t.card_mut().set_seed(Some(b"keep me"));
+        t.clear_log();
+        let e = sync_time(
+            &mut t,
+            &d,
+            &SyncParams::default(),
+            &Credentials::default(),
+            1_700_000_000,
+        )
+        .unwrap_err();
+        assert!(matches!(e, BridgeError::WillClearSeed { .. }), "{e}");
+        assert!(t.log().is_empty(), "nothing may be sent");
+        let p = SyncParams {
+            confirm_clear_seed: true,
+            ..Default::default()
+        };
+        let out = sync_time(&mut t, &d, &p, &Credentials::default(), 1_700_000_000).unwrap();
+        assert!(out.seed_cleared);
+        assert_eq!(t.card().clock(), 1_700_000_000);
+        // A model that keeps its seed needs no confirmation.
+        let (mut t, d) = t2(token2::Model::MiniOtp2I);
+        t.card_mut().set_seed(Some(b"keep me"));
+        let out = sync_time(
+            &mut t,
+            &d,
+            &SyncParams::default(),
+            &Credentials::default(),
+            1_700_000_000,
+        )
+        .unwrap();
+        assert!(!out.seed_cleared);
+        assert_eq!(t.card().stored_seed(), Some(&b"keep me"[..]));
+    }
+
+    #[test]
+    fn unknown_token2_model_needs_force() {
+        let mut t = EmulatedTransport::new(Token2Card::new("1234567000001"));
+        let d = detect(&mut t, "r", None).unwrap();
+        assert!(!d.known_model);
+        let s = secret();
+        let mut p = BurnParams::default();
+        let plan = plan_burn(d.kind, &p, &s, None).unwrap();
+        let e = burn(
+            &mut t,
+            &d,
+            &plan,
+            &s,
+            &Credentials::default(),
+            1_700_000_000,
+        )
+        .unwrap_err();
+        assert_eq!(e.class(), ErrorClass::BadInput, "{e}");
+        assert_eq!(t.count_ins(token2::INS_AUTHENTICATE), 0);
+        p.force_unknown_model = true;
+        let plan = plan_burn(d.kind, &p, &s, None).unwrap();
+        let out = burn(
+            &mut t,
+            &d,
+            &plan,
+            &s,
+            &Credentials::default(),
+            1_700_000_000,
+        )
+        .unwrap();
+        assert!(!out.warnings.is_empty());
+        assert_eq!(t.card().stored_seed(), Some(s.as_bytes()));
+    }
+
+    /// An OATH key whose CALCULATE answers are wrong.
+    struct Liar(YkoathCard);
+    impl Card for Liar {
+        fn atr(&self) -> Vec<u8> {
+            self.0.atr()
+        }
+        fn process(&mut self, apdu: &[u8]) -> Vec<u8> {
+            let mut r = self.0.process(apdu);
+            if apdu.get(1) == Some(&ykoath::INS_CALCULATE) && r.len() > 3 {
+                let i = r.len() - 3;
+                r[i] ^= 0x55;
+            }
+            r
+        }
+    }
+
+    #[test]
+    fn oath_verification_mismatch_is_an_error() {
+        let mut t = EmulatedTransport::new(Liar(YkoathCard::new()));
+        let d = detect(&mut t, "r", None).unwrap();
+        assert_eq!(d.kind, DeviceKind::Oath);
+        let s = secret();
+        let p = BurnParams {
+            account: Some("a".into()),
+            ..Default::default()
+        };
+        let plan = plan_burn(d.kind, &p, &s, None).unwrap();
+        let e = burn(
+            &mut t,
+            &d,
+            &plan,
+            &s,
+            &Credentials::default(),
+            1_700_000_000,
+        )
+        .unwrap_err();
+        assert!(matches!(e, BridgeError::VerifyMismatch { .. }), "{e}");
+        assert_eq!(e.class().exit_code(), 5);
+    }
+
+    #[test]
+    fn unknown_card() {
+        struct Stranger;
+        impl Card for Stranger {
+            fn atr(&self) -> Vec<u8> {
+                vec![0x3B, 0]
+            }
+            fn process(&mut self, _: &[u8]) -> Vec<u8> {
+                vec![0x6E, 0x00]
+            }
+        }
+        let mut t = EmulatedTransport::new(Stranger);
+        let e = detect(&mut t, "r", None).unwrap_err();
+        assert_eq!(e.code(), "unknown_card");
+        assert_eq!(e.class().exit_code(), 3);
+    }
+
     #[test]
     fn reader_matching() {
         let names = vec![
