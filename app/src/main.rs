@@ -1,7 +1,13 @@
 //! The provisioning page: Leptos components over `tokensmith-core`. Runs entirely in the browser.
 #![forbid(unsafe_code)]
 
+mod browser;
 mod clock;
+mod drift;
+mod inventory;
+mod params;
+mod presets;
+mod qr;
 mod seed;
 mod token;
 
@@ -15,7 +21,18 @@ fn main() {
 #[component]
 fn App() -> impl IntoView {
     let secret = seed::SecretState::new_random();
+    let form = params::RecordForm::new();
+    let params = params::ParamsState::new(form);
+    let inv = inventory::Inventory::new();
     let now = clock::use_unix_seconds();
+    // Rows not yet exported: ask before the tab closes or navigates away.
+    let guard = window_event_listener(leptos::ev::beforeunload, move |ev| {
+        if inv.dirty.get_untracked() && inv.rows.with_untracked(|r| !r.is_empty()) {
+            ev.prevent_default();
+            ev.set_return_value("There are rows that were not exported yet.");
+        }
+    });
+    on_cleanup(move || guard.remove());
     view! {
         <header>
             <h1>"Tokensmith"</h1>
@@ -23,7 +40,12 @@ fn App() -> impl IntoView {
         </header>
         <main>
             <seed::SeedPanel state=secret />
-            <token::TokenPanel state=secret now=now />
+            <params::ParamsPanel params=params form=form />
+            <qr::QrPanel state=secret params=params form=form />
+            <token::TokenPanel state=secret params=params now=now />
+            <drift::DriftPanel state=secret params=params />
+            <inventory::RecordPanel state=secret params=params form=form inv=inv />
+            <inventory::InventoryPanel state=secret inv=inv />
         </main>
     }
 }

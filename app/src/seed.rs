@@ -1,57 +1,320 @@
-//! The seed panel: generate a random secret with the browser's CSPRNG and show it.
+//! The seed panel: generate a random secret with the browser's CSPRNG, or paste one in base32 or
+//! hex; show it (masked unless revealed) in both encodings.
 
+use crate::browser;
 use leptos::prelude::*;
-use tokensmith_core::secret::{Secret, DEFAULT_GENERATED_LEN};
+use leptos::task::spawn_local;
+use tokensmith_core::secret::{Encoding, Secret, DEFAULT_GENERATED_LEN};
 
-/// The current secret, shared by every panel. `None` only if generation failed.
+/// Seed lengths offered, in bytes (80, 128, 160, 256, 512 bits).
+pub const SEED_LENGTHS: [usize; 5] = [10, 16, 20, 32, 64];
+
+/// The current secret, shared by every panel, plus what the seed field shows.
 #[derive(Clone, Copy)]
 pub struct SecretState {
+    /// The secret in use. `None` only if generation failed at start.
     pub secret: RwSignal<Option<Secret>>,
+    /// What the secret field holds: the user's own text while they type.
+    pub text: RwSignal<String>,
+    /// The encoding chosen in the select (Auto by default).
+    pub encoding: RwSignal<Encoding>,
+    /// What the parser decided for the current text, and whether the other reading is valid too.
+    pub detected: RwSignal<Option<(Encoding, bool)>>,
+    /// Why the text in the field is not used (the previous secret still is).
     pub error: RwSignal<Option<String>>,
+    pub revealed: RwSignal<bool>,
+    pub length: RwSignal<usize>,
+    pub entropy: RwSignal<String>,
+    /// Clipboard and similar feedback.
+    pub status: RwSignal<String>,
 }
 
 impl SecretState {
     pub fn new_random() -> Self {
         let state = SecretState {
             secret: RwSignal::new(None),
+            text: RwSignal::new(String::new()),
+            encoding: RwSignal::new(Encoding::Auto),
+            detected: RwSignal::new(None),
             error: RwSignal::new(None),
+            revealed: RwSignal::new(false),
+            length: RwSignal::new(DEFAULT_GENERATED_LEN),
+            entropy: RwSignal::new(String::new()),
+            status: RwSignal::new(String::new()),
         };
         state.regenerate();
         state
     }
 
-    /// Replaces the secret with a fresh random one; on failure keeps the old one and says why.
+    /// Replaces the secret with a fresh random one, mixing in the extra entropy (then cleared);
+    /// on failure keeps the old one and says why.
     pub fn regenerate(&self) {
-        match Secret::generate(DEFAULT_GENERATED_LEN, None) {
+        let extra = self.entropy.get_untracked();
+        let extra = (!extra.is_empty()).then_some(extra);
+        match Secret::generate(
+            self.length.get_untracked(),
+            extra.as_deref().map(str::as_bytes),
+        ) {
             Ok(s) => {
+                self.text.set(s.to_base32_grouped().to_string());
                 self.secret.set(Some(s));
+                self.detected.set(Some((Encoding::Base32, false)));
+                self.error.set(None);
+                if extra.is_some() {
+                    self.entropy.set(String::new());
+                }
+            }
+            Err(e) => self
+                .error
+                .set(Some(format!("Could not generate a seed: {e}"))),
+        }
+    }
+
+    /// Re-reads the field's text with the chosen encoding. A bad text keeps the previous secret.
+    pub fn reparse(&self) {
+        let text = self.text.get_untracked();
+        match Secret::parse(&text, self.encoding.get_untracked()) {
+            Ok(p) => {
+                self.secret.set(Some(p.secret));
+                self.detected.set(Some((p.encoding, p.ambiguous)));
                 self.error.set(None);
             }
-            Err(e) => self.error.set(Some(format!("Could not generate a seed: {e}"))),
+            Err(e) => {
+                self.detected.set(None);
+                self.error.set(Some(e.to_string()));
+            }
         }
+    }
+
+    /// The base32 of the secret in use (no spaces), for copying and export.
+    pub fn base32(&self) -> Option<String> {
+        self.secret
+            .with_untracked(|s| s.as_ref().map(|s| s.to_base32().to_string()))
+    }
+}
+
+fn encoding_name(e: Encoding) -> &'static str {
+    match e {
+        Encoding::Auto => "auto",
+        Encoding::Base32 => "base32",
+        Encoding::Hex => "hex",
+    }
+}
+
+fn encoding_from(s: &str) -> Encoding {
+    match s {
+        "base32" => Encoding::Base32,
+        "hex" => Encoding::Hex,
+        _ => Encoding::Auto,
     }
 }
 
 #[component]
 pub fn SeedPanel(state: SecretState) -> impl IntoView {
-    let shown = move || {
+    let revealed = state.revealed;
+    let hex = move || {
+        if revealed.get() {
+            state
+                .secret
+                .with(|s| s.as_ref().map(|s| s.to_hex().to_string()))
+                .unwrap_or_default()
+        } else {
+            state
+                .secret
+                .with(|s| s.as_ref().map(|s| "•".repeat(s.len() * 2)))
+                .unwrap_or_default()
+        }
+    };
+    let bits = move || {
         state
             .secret
-            .with(|s| s.as_ref().map(|s| s.to_base32_grouped().to_string()))
+            .with(|s| s.as_ref().map(|s| s.len()))
+            .map(|n| format!("{n} bytes ({} bits)", n * 8))
             .unwrap_or_default()
+    };
+    let detected = move || match (state.error.get(), state.detected.get()) {
+        (Some(_), _) | (None, None) => String::new(),
+        (None, Some((enc, _))) => {
+            if state.encoding.get() == Encoding::Auto {
+                format!("Read as {} (detected).", encoding_name(enc))
+            } else {
+                format!("Read as {}.", encoding_name(enc))
+            }
+        }
+    };
+    // When the text is valid in both encodings, offer the other reading.
+    let other = move || match (state.error.get(), state.detected.get()) {
+        (None, Some((Encoding::Base32, true))) => Some(Encoding::Hex),
+        (None, Some((Encoding::Hex, true))) => Some(Encoding::Base32),
+        _ => None,
+    };
+    let switch = move |_| {
+        if let Some(e) = other() {
+            state.encoding.set(e);
+            state.reparse();
+        }
+    };
+    let copy = move |what: &'static str| {
+        let text = match what {
+            "hex" => state
+                .secret
+                .with_untracked(|s| s.as_ref().map(|s| s.to_hex().to_string())),
+            _ => state.base32(),
+        };
+        if let Some(text) = text {
+            let label = if what == "hex" {
+                "Secret (hex)"
+            } else {
+                "Secret (base32)"
+            };
+            spawn_local(async move {
+                let msg = browser::copy_text(text, label).await;
+                state.status.set(msg);
+            });
+        }
     };
     view! {
         <section aria-labelledby="seed-h">
-            <h2 id="seed-h">"Seed"</h2>
-            <label for="secret">"Secret (base32)"</label>
-            <div id="secret" class="secret" data-testid="secret" aria-live="polite">{shown}</div>
+            <h2 id="seed-h">"1 · Seed"</h2>
+            <label for="secret">"Secret (base32, or paste base32 / hex)"</label>
+            <input
+                id="secret"
+                class="secret"
+                data-testid="secret"
+                type=move || if revealed.get() { "text" } else { "password" }
+                autocomplete="off"
+                spellcheck="false"
+                autocapitalize="off"
+                aria-invalid=move || if state.error.get().is_some() { "true" } else { "false" }
+                aria-describedby=move || {
+                    if state.error.get().is_some() { "secret-error secret-info" } else { "secret-info" }
+                }
+                prop:value=move || state.text.get()
+                on:input=move |ev| {
+                    state.text.set(event_target_value(&ev));
+                    state.reparse();
+                }
+            />
+            <p id="secret-error" class="error" role="alert" data-testid="secret-error">
+                {move || {
+                    state
+                        .error
+                        .get()
+                        .map(|e| format!("{e}. The codes below still use the previous secret."))
+                }}
+            </p>
             <div class="row">
-                <button data-testid="generate" on:click=move |_| state.regenerate()>
-                    "Generate new seed"
+                <button
+                    type="button"
+                    class="secondary"
+                    data-testid="reveal"
+                    aria-pressed=move || revealed.get().to_string()
+                    on:click=move |_| revealed.update(|r| *r = !*r)
+                >
+                    {move || if revealed.get() { "Hide secret" } else { "Reveal secret" }}
                 </button>
-                <span class="muted">"160 bits from the browser's cryptographic random generator"</span>
+                <button type="button" class="secondary" data-testid="copy-secret" on:click=move |_| copy("base32")>
+                    "Copy base32"
+                </button>
+                <button type="button" class="secondary" data-testid="copy-hex" on:click=move |_| copy("hex")>
+                    "Copy hex"
+                </button>
             </div>
-            <p class="error" role="alert">{move || state.error.get()}</p>
+            <p id="secret-info" class="muted">
+                {bits}
+                " "
+                {detected}
+            </p>
+            <div class="row">
+                <div class="field">
+                    <label for="secret-encoding">"Input encoding"</label>
+                    <select
+                        id="secret-encoding"
+                        data-testid="secret-encoding"
+                        on:change=move |ev| {
+                            state.encoding.set(encoding_from(&event_target_value(&ev)));
+                            state.reparse();
+                        }
+                    >
+                        {[Encoding::Auto, Encoding::Base32, Encoding::Hex]
+                            .into_iter()
+                            .map(|e| {
+                                view! {
+                                    <option
+                                        value=encoding_name(e)
+                                        prop:selected=move || state.encoding.get() == e
+                                    >
+                                        {match e {
+                                            Encoding::Auto => "Auto-detect",
+                                            Encoding::Base32 => "Base32",
+                                            Encoding::Hex => "Hex",
+                                        }}
+                                    </option>
+                                }
+                            })
+                            .collect_view()}
+                    </select>
+                </div>
+                <Show when=move || other().is_some()>
+                    <button type="button" class="secondary" data-testid="switch-encoding" on:click=switch>
+                        {move || {
+                            format!(
+                                "This is also valid {}: read it as {}",
+                                other().map(encoding_name).unwrap_or_default(),
+                                other().map(encoding_name).unwrap_or_default(),
+                            )
+                        }}
+                    </button>
+                </Show>
+            </div>
+            <label for="secret-hex">"Secret (hex)"</label>
+            <output id="secret-hex" class="secret mono" data-testid="secret-hex">{hex}</output>
+            <div class="row gen">
+                <div class="field">
+                    <label for="seed-length">"Seed length"</label>
+                    <select
+                        id="seed-length"
+                        data-testid="seed-length"
+                        on:change=move |ev| {
+                            if let Ok(n) = event_target_value(&ev).parse::<usize>() {
+                                state.length.set(n);
+                            }
+                        }
+                    >
+                        {SEED_LENGTHS
+                            .into_iter()
+                            .map(|n| {
+                                view! {
+                                    <option value=n.to_string() prop:selected=move || state.length.get() == n>
+                                        {format!("{} bits ({n} bytes)", n * 8)}
+                                        {if n == DEFAULT_GENERATED_LEN { " — recommended" } else { "" }}
+                                    </option>
+                                }
+                            })
+                            .collect_view()}
+                    </select>
+                </div>
+                <div class="field grow">
+                    <label for="entropy">"Extra entropy (optional)"</label>
+                    <input
+                        id="entropy"
+                        data-testid="entropy"
+                        type="password"
+                        autocomplete="off"
+                        spellcheck="false"
+                        aria-describedby="entropy-help"
+                        prop:value=move || state.entropy.get()
+                        on:input=move |ev| state.entropy.set(event_target_value(&ev))
+                    />
+                </div>
+            </div>
+            <p id="entropy-help" class="muted">
+                "Dice rolls or random typing, mixed into the browser's cryptographic generator on the next Generate; never stored."
+            </p>
+            <button type="button" data-testid="generate" on:click=move |_| state.regenerate()>
+                "Generate new seed"
+            </button>
+            <p class="muted" role="status" data-testid="copy-status">{move || state.status.get()}</p>
         </section>
     }
 }

@@ -4,7 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { launch, openPage, oathtool, readToken, singleFileUrl, OUT } from './harness.mjs';
+import { launch, openPage, oathtool, readTokenField, singleFileUrl, OUT } from './harness.mjs';
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -26,7 +26,7 @@ test('opened via file://, the page shows a fresh seed and the code oathtool comp
   const { context, page, errors, requests } = await openPage(browser, url);
   await page.waitForFunction(() => /^\d{6}$/.test(document.querySelector('[data-testid=code]')?.textContent ?? ''));
 
-  const first = await readToken(page);
+  const first = await readTokenField(page);
   assert.match(first.secret, /^[A-Z2-7]{32}$/, '160-bit seed in unpadded base32');
   assert.equal(first.code, oathtool(first.secret, first.t));
   const left = Number(first.countdown);
@@ -35,7 +35,7 @@ test('opened via file://, the page shows a fresh seed and the code oathtool comp
   await page.screenshot({ path: join(OUT, 'single-file-desktop.png'), fullPage: true });
 
   await page.getByTestId('generate').click();
-  const second = await readToken(page);
+  const second = await readTokenField(page);
   assert.notEqual(second.secret, first.secret, 'Generate gives a new seed');
   assert.equal(second.code, oathtool(second.secret, second.t));
 

@@ -1,0 +1,89 @@
+//! The few browser services the page uses: clipboard, file download and upload, and the
+//! non-secret preferences kept in localStorage. Nothing secret is ever passed to `pref_set`.
+
+use leptos::prelude::*;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+
+/// Copies text; resolves to a message for the status line.
+pub async fn copy_text(text: String, what: &str) -> String {
+    let clipboard = window().navigator().clipboard();
+    match JsFuture::from(clipboard.write_text(&text)).await {
+        Ok(_) => format!("{what} copied to the clipboard."),
+        Err(_) => format!(
+            "Could not copy the {what}: the browser refused clipboard access. Select the text and copy it by hand."
+        ),
+    }
+}
+
+/// Offers `text` as a file download (a Blob and a temporary link: no network, no data: URL).
+pub fn download(name: &str, mime: &str, text: &str) -> Result<(), String> {
+    let fail = |what: &str, e: JsValue| format!("Could not save {name}: {what} ({e:?})");
+    let parts = js_sys::Array::of1(&JsValue::from_str(text));
+    let opts = web_sys::BlobPropertyBag::new();
+    opts.set_type(mime);
+    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts)
+        .map_err(|e| fail("no Blob", e))?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(|e| fail("no URL", e))?;
+    let a: web_sys::HtmlAnchorElement = document()
+        .create_element("a")
+        .map_err(|e| fail("no link", e))?
+        .unchecked_into();
+    a.set_href(&url);
+    a.set_download(name);
+    a.set_hidden(true);
+    let body = document()
+        .body()
+        .ok_or_else(|| format!("Could not save {name}: no body"))?;
+    body.append_child(&a).map_err(|e| fail("append", e))?;
+    a.click();
+    a.remove();
+    // Revoke later: Chromium reads the Blob asynchronously after the click.
+    set_timeout(
+        move || {
+            let _ = web_sys::Url::revoke_object_url(&url);
+        },
+        std::time::Duration::from_secs(10),
+    );
+    Ok(())
+}
+
+/// Reads the first file chosen in a file input as text.
+pub async fn read_chosen_file(
+    input: web_sys::HtmlInputElement,
+) -> Result<(String, String), String> {
+    let file = input
+        .files()
+        .and_then(|f| f.get(0))
+        .ok_or_else(|| "No file chosen.".to_string())?;
+    let name = file.name();
+    let text = JsFuture::from(file.text())
+        .await
+        .map_err(|_| format!("Could not read {name}."))?;
+    let text = text
+        .as_string()
+        .ok_or_else(|| format!("{name} is not a text file."))?;
+    Ok((name, text))
+}
+
+const PREFIX: &str = "tokensmith.";
+
+fn storage() -> Option<web_sys::Storage> {
+    window().local_storage().ok().flatten()
+}
+
+/// A remembered non-secret preference.
+pub fn pref_get(key: &str) -> Option<String> {
+    storage()?
+        .get_item(&format!("{PREFIX}{key}"))
+        .ok()
+        .flatten()
+}
+
+/// Remembers a non-secret preference (model preset, manufacturer, model, last serial). Never
+/// call this with a secret, URI or inventory data.
+pub fn pref_set(key: &str, value: &str) {
+    if let Some(s) = storage() {
+        let _ = s.set_item(&format!("{PREFIX}{key}"), value);
+    }
+}

@@ -1,0 +1,316 @@
+//! The parameters panel: algorithm, digits, period, issuer and account, limited by the target
+//! model preset to what that hardware supports.
+
+use crate::browser;
+use crate::presets::{self, Periods, Preset, PRESETS};
+use leptos::prelude::*;
+use tokensmith_core::otp::{Algorithm, OtpParams};
+
+/// The record fields a preset fills in (they live in the inventory form).
+#[derive(Clone, Copy)]
+pub struct RecordForm {
+    pub upn: RwSignal<String>,
+    pub serial: RwSignal<String>,
+    pub manufacturer: RwSignal<String>,
+    pub model: RwSignal<String>,
+    pub profile: RwSignal<String>,
+    pub display_name: RwSignal<String>,
+}
+
+impl RecordForm {
+    pub fn new() -> Self {
+        RecordForm {
+            upn: RwSignal::new(String::new()),
+            serial: RwSignal::new(browser::pref_get("serial").unwrap_or_default()),
+            manufacturer: RwSignal::new(String::new()),
+            model: RwSignal::new(String::new()),
+            profile: RwSignal::new(String::new()),
+            display_name: RwSignal::new(String::new()),
+        }
+    }
+}
+
+#[derive(Clone, Copy)]
+pub struct ParamsState {
+    pub preset: RwSignal<&'static str>,
+    pub algorithm: RwSignal<Algorithm>,
+    pub digits: RwSignal<u8>,
+    pub period: RwSignal<u32>,
+    /// The period select is on "custom" (a number field shows).
+    pub custom_period: RwSignal<bool>,
+    pub issuer: RwSignal<String>,
+    pub account: RwSignal<String>,
+    /// Algorithm, digits and period together; changes only when one of them does.
+    pub otp: Memo<OtpParams>,
+}
+
+impl ParamsState {
+    pub fn new(form: RecordForm) -> Self {
+        let algorithm = RwSignal::new(Algorithm::Sha1);
+        let digits = RwSignal::new(6u8);
+        let period = RwSignal::new(30u32);
+        let otp = Memo::new(move |_| OtpParams {
+            algorithm: algorithm.get(),
+            digits: digits.get(),
+            period: period.get(),
+        });
+        let state = ParamsState {
+            preset: RwSignal::new(presets::DEFAULT_PRESET),
+            algorithm,
+            digits,
+            period,
+            custom_period: RwSignal::new(false),
+            issuer: RwSignal::new("Tokensmith".to_string()),
+            account: RwSignal::new(String::new()),
+            otp,
+        };
+        let saved = browser::pref_get("preset");
+        let preset = presets::by_id(saved.as_deref().unwrap_or(presets::DEFAULT_PRESET));
+        state.apply_preset(preset, form);
+        // Remembered manufacturer/model win over the preset's defaults.
+        if let Some(m) = browser::pref_get("manufacturer") {
+            form.manufacturer.set(m);
+        }
+        if let Some(m) = browser::pref_get("model") {
+            form.model.set(m);
+        }
+        state
+    }
+
+    pub fn current(&self) -> &'static Preset {
+        presets::by_id(self.preset.get_untracked())
+    }
+
+    /// Switches the target, moving any setting it cannot do to its nearest supported value.
+    pub fn apply_preset(&self, p: &'static Preset, form: RecordForm) {
+        self.preset.set(p.id);
+        if !p.allows_algorithm(self.algorithm.get_untracked()) {
+            self.algorithm.set(p.algorithms[0]);
+        }
+        if !p.allows_digits(self.digits.get_untracked()) {
+            let d = if p.allows_digits(6) { 6 } else { p.digits[0] };
+            self.digits.set(d);
+        }
+        if !p.periods.allows(self.period.get_untracked()) {
+            self.period.set(30);
+        }
+        if let Periods::Only(_) = p.periods {
+            self.custom_period.set(false);
+        }
+        form.manufacturer.set(p.manufacturer.to_string());
+        form.model.set(p.model.to_string());
+        if p.max_profile.is_some() {
+            if form.profile.get_untracked().trim().is_empty() {
+                form.profile.set("0".into());
+            }
+        } else {
+            form.profile.set(String::new());
+        }
+    }
+}
+
+fn alg_value(a: Algorithm) -> &'static str {
+    a.as_str()
+}
+
+#[component]
+pub fn ParamsPanel(params: ParamsState, form: RecordForm) -> impl IntoView {
+    let preset = move || presets::by_id(params.preset.get());
+    let on_preset = move |ev| {
+        let id = event_target_value(&ev);
+        let p = presets::by_id(&id);
+        params.apply_preset(p, form);
+        browser::pref_set("preset", p.id);
+        browser::pref_set("manufacturer", p.manufacturer);
+        browser::pref_set("model", p.model);
+    };
+    let limits = move || {
+        let p = preset();
+        let mut off = Vec::new();
+        let algs: Vec<&str> = Algorithm::ALL
+            .into_iter()
+            .filter(|a| !p.allows_algorithm(*a))
+            .map(Algorithm::human)
+            .collect();
+        if !algs.is_empty() {
+            off.push(algs.join(", "));
+        }
+        let digits: Vec<String> = (4u8..=10)
+            .filter(|d| !p.allows_digits(*d))
+            .map(|d| d.to_string())
+            .collect();
+        if !digits.is_empty() {
+            off.push(format!("{} digits", digits.join("/")));
+        }
+        if let Periods::Only(_) = p.periods {
+            off.push("custom periods".into());
+        }
+        if off.is_empty() {
+            p.why.to_string()
+        } else {
+            format!("Unavailable: {}. {}", off.join("; "), p.why)
+        }
+    };
+    let notes = move || {
+        let o = params.otp.get();
+        presets::entra_notes(o.algorithm, o.digits, o.period)
+    };
+    let period_value = move || {
+        if params.custom_period.get() {
+            "custom".to_string()
+        } else {
+            params.period.get().to_string()
+        }
+    };
+    view! {
+        <section aria-labelledby="params-h">
+            <h2 id="params-h">"2 · Parameters"</h2>
+            <label for="preset">"Target model"</label>
+            <select id="preset" data-testid="preset" aria-describedby="preset-why" on:change=on_preset>
+                {PRESETS
+                    .iter()
+                    .map(|p| {
+                        let id = p.id;
+                        view! {
+                            <option value=id prop:selected=move || params.preset.get() == id>
+                                {p.label}
+                            </option>
+                        }
+                    })
+                    .collect_view()}
+            </select>
+            <p id="preset-why" class="muted" data-testid="preset-why">{limits}</p>
+            <div class="grid3">
+                <div class="field">
+                    <label for="algorithm">"Algorithm"</label>
+                    <select
+                        id="algorithm"
+                        data-testid="algorithm"
+                        aria-describedby="preset-why"
+                        on:change=move |ev| {
+                            if let Ok(a) = event_target_value(&ev).parse::<Algorithm>() {
+                                params.algorithm.set(a);
+                            }
+                        }
+                    >
+                        {Algorithm::ALL
+                            .into_iter()
+                            .map(|a| {
+                                view! {
+                                    <option
+                                        value=alg_value(a)
+                                        disabled=move || !preset().allows_algorithm(a)
+                                        prop:selected=move || params.algorithm.get() == a
+                                    >
+                                        {a.human()}
+                                    </option>
+                                }
+                            })
+                            .collect_view()}
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="digits">"Digits"</label>
+                    <select
+                        id="digits"
+                        data-testid="digits"
+                        aria-describedby="preset-why"
+                        on:change=move |ev| {
+                            if let Ok(d) = event_target_value(&ev).parse::<u8>() {
+                                params.digits.set(d);
+                            }
+                        }
+                    >
+                        {(4u8..=10)
+                            .map(|d| {
+                                view! {
+                                    <option
+                                        value=d.to_string()
+                                        disabled=move || !preset().allows_digits(d)
+                                        prop:selected=move || params.digits.get() == d
+                                    >
+                                        {d.to_string()}
+                                    </option>
+                                }
+                            })
+                            .collect_view()}
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="period">"Period"</label>
+                    <select
+                        id="period"
+                        data-testid="period"
+                        aria-describedby="preset-why"
+                        on:change=move |ev| {
+                            let v = event_target_value(&ev);
+                            if v == "custom" {
+                                params.custom_period.set(true);
+                            } else if let Ok(p) = v.parse::<u32>() {
+                                params.custom_period.set(false);
+                                params.period.set(p);
+                            }
+                        }
+                    >
+                        <option value="30" prop:selected=move || period_value() == "30">"30 s"</option>
+                        <option value="60" prop:selected=move || period_value() == "60">"60 s"</option>
+                        <option
+                            value="custom"
+                            disabled=move || matches!(preset().periods, Periods::Only(_))
+                            prop:selected=move || period_value() == "custom"
+                        >
+                            "Custom…"
+                        </option>
+                    </select>
+                </div>
+            </div>
+            <Show when=move || params.custom_period.get()>
+                <label for="period-custom">"Custom period (seconds)"</label>
+                <input
+                    id="period-custom"
+                    data-testid="period-custom"
+                    type="number"
+                    min="1"
+                    max="86400"
+                    inputmode="numeric"
+                    prop:value=move || params.period.get().to_string()
+                    on:input=move |ev| {
+                        if let Ok(p) = event_target_value(&ev).trim().parse::<u32>() {
+                            if (1..=86_400).contains(&p) {
+                                params.period.set(p);
+                            }
+                        }
+                    }
+                />
+            </Show>
+            <ul class="notes" data-testid="entra-notes">
+                {move || notes().into_iter().map(|n| view! { <li>{n}</li> }).collect_view()}
+            </ul>
+            <div class="grid2">
+                <div class="field">
+                    <label for="issuer">"Issuer (shown by apps)"</label>
+                    <input
+                        id="issuer"
+                        data-testid="issuer"
+                        type="text"
+                        autocomplete="off"
+                        prop:value=move || params.issuer.get()
+                        on:input=move |ev| params.issuer.set(event_target_value(&ev))
+                    />
+                </div>
+                <div class="field">
+                    <label for="account">"Account name"</label>
+                    <input
+                        id="account"
+                        data-testid="account"
+                        type="text"
+                        autocomplete="off"
+                        placeholder="defaults to the UPN"
+                        prop:value=move || params.account.get()
+                        on:input=move |ev| params.account.set(event_target_value(&ev))
+                    />
+                </div>
+            </div>
+        </section>
+    }
+}

@@ -1,0 +1,90 @@
+//! The otpauth URI as a QR code (SVG made in the page, nothing fetched), and its text behind the
+//! reveal toggle.
+
+use crate::browser;
+use crate::params::{ParamsState, RecordForm};
+use crate::seed::SecretState;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use qrcode::render::svg;
+use qrcode::{EcLevel, QrCode};
+use tokensmith_core::otpauth::{Kind, OtpAuth};
+
+/// The otpauth URI for the current secret and parameters. The account falls back to the UPN
+/// typed in the token record, then to the serial, then to "token".
+pub fn uri(state: SecretState, params: ParamsState, form: RecordForm) -> Option<String> {
+    let issuer = params.issuer.get();
+    let issuer = issuer.trim();
+    let account = [params.account.get(), form.upn.get(), form.serial.get()]
+        .into_iter()
+        .map(|s| s.trim().to_string())
+        .find(|s| !s.is_empty())
+        .unwrap_or_else(|| "token".to_string());
+    let p = params.otp.get();
+    state.secret.with(|s| {
+        s.as_ref().map(|s| {
+            OtpAuth {
+                kind: Kind::Totp,
+                issuer: (!issuer.is_empty()).then(|| issuer.to_string()),
+                account,
+                secret: s.clone(),
+                params: p,
+            }
+            .to_uri()
+            .to_string()
+        })
+    })
+}
+
+fn qr_svg(text: &str) -> Result<String, String> {
+    let code = QrCode::with_error_correction_level(text.as_bytes(), EcLevel::M)
+        .map_err(|e| format!("Cannot make a QR code: {e}"))?;
+    Ok(code
+        .render::<svg::Color>()
+        .min_dimensions(264, 264)
+        .quiet_zone(true)
+        .dark_color(svg::Color("#000"))
+        .light_color(svg::Color("#fff"))
+        .build())
+}
+
+#[component]
+pub fn QrPanel(state: SecretState, params: ParamsState, form: RecordForm) -> impl IntoView {
+    let uri = Memo::new(move |_| uri(state, params, form));
+    let svg = Memo::new(move |_| {
+        uri.with(|u| match u {
+            Some(u) => qr_svg(u).unwrap_or_else(|e| format!("<p>{e}</p>")),
+            None => String::new(),
+        })
+    });
+    let revealed = state.revealed;
+    let status = RwSignal::new(String::new());
+    let copy = move |_| {
+        if let Some(u) = uri.get_untracked() {
+            spawn_local(async move { status.set(browser::copy_text(u, "otpauth URI").await) });
+        }
+    };
+    view! {
+        <section aria-labelledby="qr-h">
+            <h2 id="qr-h">"3 · QR code"</h2>
+            <p class="muted">
+                "Scan with the Token2 burner app (NFC) or an authenticator app. It carries the secret: show it only to the device being programmed."
+            </p>
+            <div class="qr" data-testid="qr" role="img" aria-label="QR code of the otpauth URI" inner_html=move || svg.get()></div>
+            <label for="otpauth-uri">"otpauth URI"</label>
+            <output id="otpauth-uri" class="secret mono" data-testid="otpauth-uri">
+                {move || {
+                    if revealed.get() {
+                        uri.get().unwrap_or_default()
+                    } else {
+                        "Hidden: press “Reveal secret” in the seed panel to show it.".to_string()
+                    }
+                }}
+            </output>
+            <div class="row">
+                <button type="button" class="secondary" data-testid="copy-uri" on:click=copy>"Copy URI"</button>
+                <span class="muted" role="status">{move || status.get()}</span>
+            </div>
+        </section>
+    }
+}
