@@ -350,6 +350,13 @@ pub fn write_seed_apdu(key: &Sm4Key, profile: u8, seed: &[u8]) -> Result<Vec<u8>
     Ok(key.secure_apdu(INS_WRITE_SEED, 0x01, profile, &ct))
 }
 
+/// `84 C5 01 <p> 14` || SM4-ECB(16 zero bytes) || MAC: the documented
+/// alternative way to clear a profile (an all-zero seed without `80`).
+pub fn clear_seed_apdu(key: &Sm4Key, profile: u8) -> Vec<u8> {
+    let ct = key.ecb_encrypt(&[0u8; 16]).expect("one block");
+    key.secure_apdu(INS_WRITE_SEED, 0x01, profile, &ct)
+}
+
 /// `84 D5 00 <p> 14` || SM4-ECB(title || 80 || 00… to 16) || MAC.
 pub fn write_title_apdu(key: &Sm4Key, profile: u8, title: &[u8]) -> Result<Vec<u8>, Molto2Error> {
     validate_title(title)?;

@@ -2,7 +2,8 @@
 
 use hardware_bridge::emulator::{Card, EmulatedTransport, Molto2Card};
 use hardware_bridge::molto2::{
-    profile_data_apdu, CustomerKey, Molto2Config, Molto2Error, Molto2Model, Molto2Session,
+    clear_seed_apdu, profile_data_apdu, CustomerKey, Molto2Config, Molto2Error, Molto2Model,
+    Molto2Session,
 };
 use hmac::{Hmac, Mac};
 
@@ -247,4 +248,21 @@ fn titles_and_seeds_round_trip() {
         assert_eq!(t.card().stored_seed(p), Some(&seed[..]));
         assert_eq!(session(&mut t).profile(p).unwrap().title(), title);
     }
+}
+
+#[test]
+fn all_zero_seed_clears_a_profile() {
+    let mut t = EmulatedTransport::new(Molto2Card::default());
+    let cfg = Molto2Config::from_values(30, 0, "SHA1", 6, 30).unwrap();
+    session(&mut t).burn_profile(2, SEED, &cfg, None).unwrap();
+    let mut s = session(&mut t);
+    s.authenticate().unwrap();
+    drop(s);
+    let key = CustomerKey::default().sm4_key();
+    let apdu = clear_seed_apdu(&key, 2);
+    assert_eq!(&apdu[..5], &[0x84, 0xC5, 0x01, 0x02, 0x14]);
+    use hardware_bridge::transport::Transport;
+    assert_eq!(t.transmit(&apdu).unwrap(), vec![0x90, 0x00]);
+    assert_eq!(t.card().stored_seed(2), None);
+    assert!(t.card().stored_config(2).is_some(), "config stays");
 }
