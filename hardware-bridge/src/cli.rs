@@ -306,6 +306,9 @@ fn read_creds(c: &CredArgs) -> Result<Credentials, BridgeError> {
 fn backend(cli: &Cli) -> Result<Arc<dyn Backend>, BridgeError> {
     if cli.simulate {
         Ok(Arc::new(crate::simulate::SimBackend::new()))
+    } else if matches!(cli.command, Command::Serve(_)) {
+        // The server starts even before pcscd does; each request reports.
+        Ok(Arc::new(crate::pcsc::PcscBackend::lazy()))
     } else {
         Ok(Arc::new(crate::pcsc::PcscBackend::new()?))
     }

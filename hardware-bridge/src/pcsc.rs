@@ -68,19 +68,30 @@ impl Transport for PcscTransport {
     }
 }
 
-/// PC/SC readers through pcscd.
-pub struct PcscBackend {
-    ctx: Context,
-}
+/// PC/SC readers through pcscd. A fresh PC/SC context is established for
+/// every call, so a long-running `serve` survives pcscd restarts (and starts
+/// even when pcscd is not running yet).
+#[derive(Debug, Default)]
+pub struct PcscBackend;
 
 impl PcscBackend {
+    /// Checks once that PC/SC answers (for an early, clear error in the CLI).
     pub fn new() -> Result<Self, BridgeError> {
-        let ctx = Context::establish(Scope::User).map_err(|e| bridge_error(e, ""))?;
-        Ok(PcscBackend { ctx })
+        Self::context()?;
+        Ok(PcscBackend)
+    }
+
+    /// A backend that does not check PC/SC now (for `serve`).
+    pub fn lazy() -> Self {
+        PcscBackend
+    }
+
+    fn context() -> Result<Context, BridgeError> {
+        Context::establish(Scope::User).map_err(|e| bridge_error(e, ""))
     }
 
     fn reader_names(&self) -> Result<Vec<String>, BridgeError> {
-        match self.ctx.list_readers_owned() {
+        match Self::context()?.list_readers_owned() {
             Ok(v) => Ok(v
                 .into_iter()
                 .map(|c| c.to_string_lossy().into_owned())
@@ -93,8 +104,7 @@ impl PcscBackend {
     fn connect(&self, name: &str) -> Result<PcscTransport, BridgeError> {
         let c =
             CString::new(name).map_err(|_| BridgeError::BadInput("reader name with NUL".into()))?;
-        let card = self
-            .ctx
+        let card = Self::context()?
             .connect(&c, ShareMode::Exclusive, Protocols::ANY)
             .map_err(|e| bridge_error(e, name))?;
         Ok(PcscTransport {
@@ -111,10 +121,10 @@ impl PcscBackend {
             c.as_c_str() as &CStr,
             ::pcsc::State::UNAWARE,
         )];
-        match self
-            .ctx
-            .get_status_change(std::time::Duration::from_millis(0), &mut states)
-        {
+        let Ok(ctx) = Self::context() else {
+            return false;
+        };
+        match ctx.get_status_change(std::time::Duration::from_millis(0), &mut states) {
             Ok(()) => states[0].event_state().contains(::pcsc::State::PRESENT),
             Err(_) => false,
         }

@@ -23,15 +23,20 @@ const PAIR: &str = "0123456789abcdef0123456789abcdef";
 const SEED_B32: &str = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
 
 fn dist() -> std::path::PathBuf {
-    let d = std::env::temp_dir().join(format!("tokensmith-dist-{}", std::process::id()));
-    std::fs::create_dir_all(&d).unwrap();
-    std::fs::write(
-        d.join("index.html"),
-        "<!doctype html><html><head><meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; script-src 'sha256-abc'; connect-src 'self' http://127.0.0.1:*\"></head><body></body></html>",
-    )
-    .unwrap();
-    std::fs::write(d.join("app.wasm"), b"\0asm").unwrap();
-    d
+    // Written once: tests run in parallel and read it.
+    static DIST: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+    DIST.get_or_init(|| {
+        let d = std::env::temp_dir().join(format!("tokensmith-dist-{}", std::process::id()));
+        std::fs::create_dir_all(&d).unwrap();
+        std::fs::write(
+            d.join("index.html"),
+            "<!doctype html><html><head><meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; script-src 'sha256-abc'; connect-src 'self' http://127.0.0.1:*\"></head><body></body></html>",
+        )
+        .unwrap();
+        std::fs::write(d.join("app.wasm"), b"\0asm").unwrap();
+        d
+    })
+    .clone()
 }
 
 fn app_with(f: impl FnOnce(&mut ServerConfig)) -> axum::Router {
