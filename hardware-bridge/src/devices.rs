@@ -780,19 +780,16 @@ pub fn burn(
                 algorithm: *algorithm,
                 step: *step,
             };
-            let mut s = Token2Session::new(&mut *t);
-            // Reads the serial again: the card may have been swapped since detection.
-            let info = s.burn_checked(secret.as_bytes(), &config, *force_unknown_model)?;
-            if info.serial != d.serial {
-                warnings.push(format!(
-                    "the token's serial is {} (detected {} earlier): another token was put on the reader",
-                    info.serial, d.serial
-                ));
-                out.serial = info.serial.clone();
+            if !d.known_model && !*force_unknown_model {
+                return Err(Token2Error::UnknownModel(d.serial.clone()).into());
             }
-            if info.model().is_none() {
+            if !d.known_model {
                 warnings.push("unknown model burned because it was forced".into());
             }
+            // The serial was read on this same exclusive connection: a card
+            // swapped since would have failed with "card removed".
+            let mut s = Token2Session::new(&mut *t);
+            s.burn(secret.as_bytes(), &config)?;
             // The clock written with the config is read back as a sanity check.
             let after = s.info()?;
             if (i64::from(after.utc) - now).abs() > 5 {
