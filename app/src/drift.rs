@@ -101,6 +101,7 @@ pub fn DriftPanel(state: SecretState, params: ParamsState) -> impl IntoView {
             <h2 id="drift-h">"5 · Drift finder"</h2>
             <form
                 class="row"
+                novalidate=true
                 on:submit=move |ev| {
                     ev.prevent_default();
                     check();

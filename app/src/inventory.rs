@@ -339,6 +339,7 @@ pub fn RecordPanel(
         <section aria-labelledby="record-h">
             <h2 id="record-h">"6 · Token record"</h2>
             <form
+                novalidate=true
                 on:submit=move |ev| {
                     ev.prevent_default();
                     add();

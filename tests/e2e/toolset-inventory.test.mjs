@@ -1,0 +1,243 @@
+// Token record, inventory, export and import: a provisioning session as an admin does it.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { launch, openPageWith, singleFileUrl, networkRequests, OUT } from './harness.mjs';
+
+let browser;
+before(async () => { browser = await launch(); });
+after(async () => { await browser?.close(); });
+
+const secretOf = async (page) => (await page.getByTestId('secret').inputValue()).replace(/\s+/g, '');
+const rowCount = (page) => page.locator('[data-testid=inventory] tbody tr').count();
+const issues = (page) => page.getByTestId('record-issues').textContent();
+
+async function addToken(page, upn) {
+  await page.getByTestId('upn').fill(upn);
+  const secret = await secretOf(page);
+  const serial = await page.getByTestId('serial').inputValue();
+  const before = await rowCount(page);
+  await page.getByTestId('add-row').click();
+  await page.waitForFunction((n) => document.querySelectorAll('[data-testid=inventory] tbody tr').length === n, before + 1);
+  return { upn, serial, secret };
+}
+
+async function download(page, testid) {
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.getByTestId(testid).click()]);
+  const path = join(OUT, `toolset-${dl.suggestedFilename()}`);
+  await dl.saveAs(path);
+  return { name: dl.suggestedFilename(), path };
+}
+
+test('a 3-token session exports a CSV that Python reads back exactly, and Graph JSON', async () => {
+  const { context, page, errors, requests } = await openPageWith(browser, singleFileUrl());
+  await page.getByTestId('preset').selectOption('c301');
+  await page.getByTestId('serial').fill('0099');
+  const tokens = [];
+  for (const upn of ['helga@contoso.com', 'erik@contoso.com', 'ana.maria@contoso.com']) {
+    const t = await addToken(page, upn);
+    tokens.push(t);
+    // Ready for the next token: new seed, next serial, cursor in the UPN field.
+    assert.notEqual(await secretOf(page), t.secret, 'a new seed after adding');
+    assert.equal(await page.getByTestId('upn').inputValue(), '');
+    assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), 'upn');
+  }
+  assert.deepEqual(tokens.map((t) => t.serial), ['0099', '0100', '0101']);
+  assert.equal(await page.getByTestId('serial').inputValue(), '0102');
+  assert.match(await page.getByTestId('inventory-count').textContent(), /3 row\(s\) · 0 problem\(s\) · not yet exported/);
+  // Secrets are masked in the table.
+  const table = await page.getByTestId('inventory').textContent();
+  for (const t of tokens) assert.ok(!table.includes(t.secret.slice(0, 8)), 'secret shown in the table');
+
+  const csv = await download(page, 'save-csv');
+  assert.equal(csv.name, 'entra-oath-tokens.csv');
+  const raw = readFileSync(csv.path, 'utf8');
+  assert.ok(raw.startsWith('upn,serial number,secret key,time interval,manufacturer,model\r\n'), 'current header, CRLF');
+  assert.equal(raw.split('\r\n').length, 5, 'CRLF after every row');
+  const rows = JSON.parse(execFileSync('python3', ['-c',
+    'import csv, json, sys\nwith open(sys.argv[1], newline="") as f: print(json.dumps(list(csv.reader(f))))',
+    csv.path], { encoding: 'utf8' }));
+  assert.deepEqual(rows, [
+    ['upn', 'serial number', 'secret key', 'time interval', 'manufacturer', 'model'],
+    ...tokens.map((t) => [t.upn, t.serial, t.secret, '30', 'Token2', 'C301-i']),
+  ]);
+  assert.doesNotMatch(await page.getByTestId('inventory-count').textContent(), /not yet exported/);
+
+  const json = await download(page, 'save-json');
+  assert.equal(json.name, 'entra-oath-tokens.json');
+  const body = JSON.parse(readFileSync(json.path, 'utf8'));
+  assert.equal(body['@context'], '#$delta');
+  assert.deepEqual(body.value.map((d) => [d.serialNumber, d.secretKey, d.timeIntervalInSeconds, d.hashFunction, d.assignTo?.id]),
+    tokens.map((t) => [t.serial, t.secret, 30, 'hmacsha1', t.upn]));
+
+  // Preferences are remembered; no secret is ever stored.
+  const stored = await page.evaluate(() => JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }) + document.cookie);
+  assert.match(stored, /tokensmith\.serial/);
+  for (const t of tokens) assert.ok(!stored.includes(t.secret), 'a secret in storage');
+  assert.ok(!stored.includes(await secretOf(page)));
+  assert.ok(!page.url().includes('secret') && !page.url().includes('?'), 'nothing in the URL');
+  assert.deepEqual(errors, []);
+  assert.deepEqual(networkRequests(requests), [], 'network requests');
+  await context.close();
+});
+
+test('a malformed secret, a formula-like serial, a bad UPN and a duplicate each give their message and lose nothing', async () => {
+  const { context, page } = await openPageWith(browser, singleFileUrl());
+  await page.getByTestId('preset').selectOption('c301');
+  await page.getByTestId('serial').fill('=1+1');
+  await page.getByTestId('upn').fill('helga@contoso.com');
+  const secret = await secretOf(page);
+  await page.getByTestId('add-row').click();
+  assert.match(await issues(page), /serial number starts with '='.*formula/);
+  assert.equal(await rowCount(page), 0);
+  assert.equal(await page.getByTestId('serial').inputValue(), '=1+1', 'the serial is kept');
+  assert.equal(await page.getByTestId('upn').inputValue(), 'helga@contoso.com', 'the UPN is kept');
+  assert.equal(await secretOf(page), secret, 'the seed is kept');
+  assert.equal(await page.getByTestId('serial').getAttribute('aria-invalid'), 'true');
+  assert.match(await page.getByTestId('inventory-status').textContent(), /Nothing was lost/);
+
+  await page.getByTestId('serial').fill('8659610000123');
+  await page.getByTestId('upn').fill('helga at contoso');
+  await page.getByTestId('add-row').click();
+  assert.match(await issues(page), /contains a space/);
+  await page.getByTestId('upn').fill('helga@contoso.com');
+  await page.getByTestId('add-row').click();
+  assert.equal(await rowCount(page), 1);
+  assert.equal(await issues(page), '');
+
+  // Malformed secret: the add is refused while the field holds garbage.
+  await page.getByTestId('secret').fill('JBSWY3DP0HPK3PXP');
+  assert.match(await page.getByTestId('secret-error').textContent(), /'0' at position 9.*did you mean 'O'/);
+  await page.getByTestId('upn').fill('erik@contoso.com');
+  await page.getByTestId('add-row').click();
+  assert.match(await issues(page), /secret field holds an invalid secret/);
+  assert.equal(await page.getByTestId('secret').inputValue(), 'JBSWY3DP0HPK3PXP');
+  assert.equal(await rowCount(page), 1);
+
+  // Duplicate: the same seed and serial again.
+  await page.getByTestId('secret').fill(secret);
+  await page.getByTestId('serial').fill('8659610000123');
+  await page.getByTestId('upn').fill('helga@contoso.com');
+  await page.getByTestId('add-row').click();
+  assert.match(await issues(page), /same secret is already in row 1/);
+  // The same seed on another token.
+  await page.getByTestId('serial').fill('8659610000124');
+  await page.getByTestId('add-row').click();
+  assert.match(await issues(page), /same secret is already used by row 1/);
+  assert.equal(await rowCount(page), 1, 'the list is unchanged');
+  assert.equal(await secretOf(page), secret);
+  await context.close();
+});
+
+test('6th token for a user, SHA-256 in CSV, editing, sorting and removing rows', async () => {
+  const { context, page } = await openPageWith(browser, singleFileUrl());
+  await page.getByTestId('preset').selectOption('c301');
+  await page.getByTestId('serial').fill('T2-0008');
+  for (let i = 0; i < 5; i++) await addToken(page, 'helga@contoso.com');
+  await page.getByTestId('upn').fill('HELGA@contoso.com');
+  await page.getByTestId('add-row').click();
+  assert.match(await issues(page), /token number 6: Entra allows at most 5/);
+  assert.equal(await rowCount(page), 5);
+  assert.equal(await page.getByTestId('serial').inputValue(), 'T2-0013', 'a text serial increments its number');
+
+  // SHA-256 cannot go in the CSV; Graph JSON takes it.
+  await page.getByTestId('algorithm').selectOption('SHA256');
+  await page.getByTestId('upn').fill('erik@contoso.com');
+  await page.getByTestId('add-row').click();
+  assert.match(await issues(page), /SHA-256 cannot be uploaded by CSV/);
+  await page.getByTestId('target-format').selectOption('graph');
+  await addToken(page, 'erik@contoso.com');
+  assert.equal(await rowCount(page), 6);
+  await page.getByTestId('save-csv').click();
+  assert.match(await page.getByTestId('inventory-status').textContent(), /Not exported.*SHA-256/);
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.getByTestId('save-json').click()]);
+  const path = join(OUT, 'toolset-sha256.json');
+  await dl.saveAs(path);
+  assert.equal(JSON.parse(readFileSync(path, 'utf8')).value[5].hashFunction, 'hmacsha256');
+
+  // Editing a cell re-validates inline.
+  const upnCell = page.locator('[data-testid=inventory] tbody tr[data-row="5"] input[data-field=upn]');
+  await upnCell.fill('erik');
+  await upnCell.press('Tab');
+  const row6 = page.locator('[data-testid=inventory] tbody tr[data-row="5"]');
+  await page.waitForFunction(() => /has no '@'/.test(document.querySelector('[data-testid=inventory] tbody tr[data-row="5"]').textContent));
+  assert.equal(await row6.locator('input[data-field=upn]').getAttribute('aria-invalid'), 'true');
+  await row6.locator('input[data-field=upn]').fill('erik@contoso.com');
+  await row6.locator('input[data-field=upn]').press('Tab');
+  await page.waitForFunction(() => !/has no '@'/.test(document.querySelector('[data-testid=inventory]').textContent));
+
+  // Sorting by clicking (keyboard-operable buttons) the column headers.
+  const serials = () => page.$$eval('[data-testid=inventory] tbody input[data-field=serial]', (is) => is.map((i) => i.value));
+  await page.getByTestId('sort-serial').focus();
+  await page.keyboard.press('Enter');
+  assert.deepEqual(await serials(), ['T2-0008', 'T2-0009', 'T2-0010', 'T2-0011', 'T2-0012', 'T2-0013']);
+  await page.getByTestId('sort-serial').click();
+  assert.deepEqual(await serials(), ['T2-0013', 'T2-0012', 'T2-0011', 'T2-0010', 'T2-0009', 'T2-0008']);
+  assert.equal(await page.locator('th[aria-sort=descending]').count(), 1);
+  await page.getByTestId('sort-upn').click();
+  assert.equal(await page.locator('[data-testid=inventory] tbody tr[data-row="0"] input[data-field=upn]').inputValue(), 'erik@contoso.com');
+
+  await page.locator('[data-testid=inventory] tbody tr[data-row="0"] [data-testid=remove-row]').click();
+  assert.equal(await rowCount(page), 5);
+  assert.deepEqual((await serials()).sort(), ['T2-0008', 'T2-0009', 'T2-0010', 'T2-0011', 'T2-0012']);
+  await context.close();
+});
+
+test('Molto2: one row per profile with the same serial; the next token after the last profile', async () => {
+  const { context, page } = await openPageWith(browser, singleFileUrl());
+  await page.getByTestId('preset').selectOption('molto2');
+  await page.getByTestId('serial').fill('0420');
+  await page.getByTestId('profile').fill('48');
+  await addToken(page, 'a@contoso.com');
+  assert.equal(await page.getByTestId('profile').inputValue(), '49');
+  assert.equal(await page.getByTestId('serial').inputValue(), '0420');
+  await addToken(page, 'b@contoso.com');
+  assert.equal(await page.getByTestId('profile').inputValue(), '0');
+  assert.equal(await page.getByTestId('serial').inputValue(), '0421');
+  await page.getByTestId('profile').fill('50');
+  await page.getByTestId('upn').fill('c@contoso.com');
+  await page.getByTestId('add-row').click();
+  assert.match(await issues(page), /profiles 0–49, not 50/);
+  assert.equal(await rowCount(page), 2);
+  await context.close();
+});
+
+test('opening an existing CSV continues the list; a bad file says where and changes nothing', async () => {
+  const { context, page } = await openPageWith(browser, singleFileUrl());
+  await page.getByTestId('preset').selectOption('c301');
+  await page.getByTestId('serial').fill('5000');
+  await addToken(page, 'first@contoso.com');
+  const good = 'upn,serial number,secret key,timeinterval,manufacturer,model\r\n'
+    + 'helga@contoso.com,0001234,JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP,30,Token2,C302-i\r\n'
+    + 'erik@contoso.com,0001235,GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ,60,Token2,C302-i\r\n';
+  await page.getByTestId('import-csv').setInputFiles({ name: 'old.csv', mimeType: 'text/csv', buffer: Buffer.from(good) });
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=inventory] tbody tr').length === 3);
+  assert.match(await page.getByTestId('inventory-status').textContent(), /Imported 2 row\(s\) from old\.csv/);
+  assert.equal(await page.locator('[data-testid=inventory] tbody tr[data-row="1"] input[data-field=serial]').inputValue(), '0001234');
+
+  const bad = 'upn,serial number,secret key,time interval,manufacturer,model\r\n'
+    + 'x@contoso.com,1,JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXQ,30,Token2,C302-i\r\n'
+    + 'y@contoso.com,2,JBSWY3DP!HPK3PXP,30,Token2,C302-i\r\n';
+  await page.getByTestId('import-csv').setInputFiles({ name: 'bad.csv', mimeType: 'text/csv', buffer: Buffer.from(bad) });
+  await page.waitForFunction(() => /bad\.csv/.test(document.querySelector('[data-testid=inventory-status]').textContent));
+  const msg = await page.getByTestId('inventory-status').textContent();
+  assert.match(msg, /line 3/);
+  assert.match(msg, /list is unchanged/);
+  assert.equal(await rowCount(page), 3);
+  await context.close();
+});
+
+test('leaving with rows not yet exported asks for confirmation', async () => {
+  const { context, page } = await openPageWith(browser, singleFileUrl());
+  await page.getByTestId('serial').fill('77');
+  await addToken(page, 'helga@contoso.com');
+  let asked = null;
+  page.on('dialog', async (d) => { asked = d.type(); await d.dismiss(); });
+  await page.close({ runBeforeUnload: true });
+  await new Promise((r) => setTimeout(r, 500));
+  assert.equal(asked, 'beforeunload');
+  assert.ok(!page.isClosed(), 'dismissing keeps the page');
+  await context.close();
+});
