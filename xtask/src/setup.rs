@@ -15,40 +15,88 @@ pub enum Need {
     Test,
 }
 
-/// Debian packages and what each is for, by the first need that requires it.
-const APT: &[(&str, Need, &str)] = &[
-    ("nodejs", Need::Build, "runs wasm-opt from npm's binaryen"),
-    ("npm", Need::Build, "installs binaryen and playwright-core"),
+/// Debian packages: the command that shows one is present (node and npm may come from
+/// elsewhere than Debian), the first need that requires it, and what it is for.
+const APT: &[(&str, Option<&str>, Need, &str)] = &[
+    (
+        "nodejs",
+        Some("node"),
+        Need::Build,
+        "runs wasm-opt from npm's binaryen",
+    ),
+    (
+        "npm",
+        Some("npm"),
+        Need::Build,
+        "installs binaryen and playwright-core",
+    ),
     (
         "pkgconf",
+        Some("pkg-config"),
         Need::Run,
         "finds libpcsclite when building the bridge",
     ),
     (
         "libpcsclite-dev",
+        None,
         Need::Run,
         "PC/SC library the bridge links to",
     ),
     (
         "pcscd",
+        Some("pcscd"),
         Need::Run,
         "PC/SC daemon that talks to card readers",
     ),
-    ("chromium", Need::Test, "headless browser for page tests"),
+    (
+        "chromium",
+        Some("chromium"),
+        Need::Test,
+        "headless browser for page tests",
+    ),
     (
         "chromium-driver",
+        Some("chromedriver"),
         Need::Test,
         "runs wasm-bindgen-test in the browser",
     ),
-    ("oathtool", Need::Test, "independent TOTP/HOTP cross-check"),
-    ("zbar-tools", Need::Test, "zbarimg decodes QR screenshots"),
-    ("qrencode", Need::Test, "makes QR fixtures"),
+    (
+        "oathtool",
+        Some("oathtool"),
+        Need::Test,
+        "independent TOTP/HOTP cross-check",
+    ),
+    (
+        "zbar-tools",
+        Some("zbarimg"),
+        Need::Test,
+        "zbarimg decodes QR screenshots",
+    ),
+    (
+        "qrencode",
+        Some("qrencode"),
+        Need::Test,
+        "makes QR fixtures",
+    ),
     (
         "vsmartcard-vpcd",
+        None,
         Need::Test,
         "virtual reader for emulated cards",
     ),
 ];
+
+fn installed(pkg: &str, command: Option<&str>) -> bool {
+    let on_path = command.is_some_and(|c| {
+        ["/usr/local/bin", "/usr/bin", "/usr/sbin", "/bin", "/sbin"]
+            .iter()
+            .any(|d| std::path::Path::new(d).join(c).exists())
+            || output_of(Command::new("sh").args(["-c", &format!("command -v {c}")])).is_some()
+    });
+    on_path
+        || output_of(Command::new("dpkg-query").args(["-W", "-f=${db:Status-Status}", pkg]))
+            .is_some_and(|s| s == "installed")
+}
 
 pub fn ensure(need: Need) -> Result<(), String> {
     println!("==> checking tools (installing only what is missing)");
@@ -61,21 +109,16 @@ pub fn ensure(need: Need) -> Result<(), String> {
     Ok(())
 }
 
-fn installed(pkg: &str) -> bool {
-    output_of(Command::new("dpkg-query").args(["-W", "-f=${db:Status-Status}", pkg]))
-        .is_some_and(|s| s == "installed")
-}
-
 fn apt_packages(need: Need) -> Result<(), String> {
     let missing: Vec<&str> = APT
         .iter()
-        .filter(|(pkg, n, _)| *n <= need && !installed(pkg))
-        .map(|(pkg, _, _)| *pkg)
+        .filter(|(pkg, command, n, _)| *n <= need && !installed(pkg, *command))
+        .map(|(pkg, ..)| *pkg)
         .collect();
     if missing.is_empty() {
         return Ok(());
     }
-    for (pkg, _, why) in APT.iter().filter(|(p, _, _)| missing.contains(p)) {
+    for (pkg, .., why) in APT.iter().filter(|(p, ..)| missing.contains(p)) {
         println!("    apt: {pkg} ({why})");
     }
     let root_user = output_of(Command::new("id").arg("-u")).as_deref() == Some("0");

@@ -54,6 +54,8 @@ pub fn run_all() -> Result<(), String> {
                 "tokensmith-core",
                 "--target",
                 "wasm32-unknown-unknown",
+                "--test",
+                "wasm",
             ])
             .env(
                 "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER",
