@@ -578,7 +578,7 @@ pub fn InventoryPanel(state: SecretState, inv: Inventory) -> impl IntoView {
             })
         };
         view! {
-            <td>
+            <td data-label=label>
                 <input
                     type="text"
                     class="cell"
@@ -615,10 +615,10 @@ pub fn InventoryPanel(state: SecretState, inv: Inventory) -> impl IntoView {
                 let profile = rec.profile.map(|p| p.to_string()).unwrap_or_default();
                 view! {
                     <tr data-row=row.to_string() class:has-error=has_error>
-                        <td>{row + 1}</td>
+                        <td data-label="#">{row + 1}</td>
                         {cell(id, row, Field::Upn, "UPN", rec.upn.clone(), |r, v| r.upn = v)}
                         {cell(id, row, Field::Serial, "Serial", rec.serial.clone(), |r, v| r.serial = v)}
-                        <td>
+                        <td data-label="Profile">
                             <input
                                 type="text"
                                 class="cell narrow"
@@ -637,8 +637,8 @@ pub fn InventoryPanel(state: SecretState, inv: Inventory) -> impl IntoView {
                         </td>
                         {cell(id, row, Field::Manufacturer, "Manufacturer", rec.manufacturer.clone(), |r, v| r.manufacturer = v)}
                         {cell(id, row, Field::Model, "Model", rec.model.clone(), |r, v| r.model = v)}
-                        <td>{format!("{} · {} s", rec.algorithm.human(), rec.interval)}</td>
-                        <td class="mono secret-cell">{secret}</td>
+                        <td data-label="Settings">{format!("{} · {} s", rec.algorithm.human(), rec.interval)}</td>
+                        <td class="mono secret-cell" data-label="Secret">{secret}</td>
                         <td class="row-issues">
                             {problems
                                 .into_iter()
@@ -651,7 +651,7 @@ pub fn InventoryPanel(state: SecretState, inv: Inventory) -> impl IntoView {
                                 })
                                 .collect_view()}
                         </td>
-                        <td>
+                        <td class="remove-cell">
                             <button
                                 type="button"
                                 class="secondary small"
@@ -685,10 +685,10 @@ pub fn InventoryPanel(state: SecretState, inv: Inventory) -> impl IntoView {
                         }
                     >
                         <option value="csv" prop:selected=move || inv.format.get() == Format::Csv>
-                            "Entra admin center CSV (SHA-1 only)"
+                            "Entra CSV upload (SHA-1 only)"
                         </option>
                         <option value="graph" prop:selected=move || inv.format.get() == Format::Graph>
-                            "Microsoft Graph JSON (SHA-1 or SHA-256)"
+                            "Graph JSON (SHA-1 or SHA-256)"
                         </option>
                     </select>
                 </div>

@@ -106,7 +106,7 @@ pub fn TokenPanel(state: SecretState, params: ParamsState, now: ReadSignal<i64>)
                                 .map(|(d, code)| {
                                     view! {
                                         <tr class:now=d == 0 data-offset=d.to_string()>
-                                            <td>{if d > 0 { format!("+{d}") } else { d.to_string() }}</td>
+                                            <td>{if d > 0 { format!("+{d}") } else if d < 0 { format!("\u{2212}{}", -d) } else { "0".to_string() }}</td>
                                             <td>{signed_seconds(d * period)}</td>
                                             <td class="mono">{code}</td>
                                         </tr>
