@@ -1,6 +1,7 @@
 //! The provisioning page: Leptos components over `tokensmith-core`. Runs entirely in the browser.
 #![forbid(unsafe_code)]
 
+mod bridge;
 mod browser;
 mod clock;
 mod drift;
