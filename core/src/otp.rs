@@ -10,6 +10,7 @@ use std::str::FromStr;
 use hmac::{Hmac, Mac};
 use sha1::Sha1;
 use sha2::{Sha256, Sha512};
+use zeroize::Zeroizing;
 
 /// The HMAC hash. Token2 tokens do SHA-1 and SHA-256; SHA-512 exists for
 /// authenticator apps and YubiKeys.
@@ -128,11 +129,41 @@ fn check_digits(digits: u8) -> Result<(), OtpError> {
     }
 }
 
-fn hmac_digest<M: Mac + hmac::digest::KeyInit>(key: &[u8], msg: &[u8]) -> Vec<u8> {
+fn hmac_digest<M: Mac + hmac::digest::KeyInit>(key: &[u8], msg: &[u8]) -> Zeroizing<Vec<u8>> {
     let mut mac =
         <M as hmac::digest::KeyInit>::new_from_slice(key).expect("HMAC accepts keys of any length");
     mac.update(msg);
-    mac.finalize().into_bytes().to_vec()
+    Zeroizing::new(mac.finalize().into_bytes().to_vec())
+}
+
+/// HMAC of `msg` under `key` with the OTP hash. Public because the OATH applet protocol
+/// (access keys, challenge responses) and card emulators use the same primitive.
+pub fn hmac(algorithm: Algorithm, key: &[u8], msg: &[u8]) -> Zeroizing<Vec<u8>> {
+    match algorithm {
+        Algorithm::Sha1 => hmac_digest::<Hmac<Sha1>>(key, msg),
+        Algorithm::Sha256 => hmac_digest::<Hmac<Sha256>>(key, msg),
+        Algorithm::Sha512 => hmac_digest::<Hmac<Sha512>>(key, msg),
+    }
+}
+
+/// RFC 4226 dynamic truncation: the 4 bytes at the offset named by the last byte's low
+/// nibble, top bit NOT yet cleared (YKOATH cards return exactly these bytes).
+pub fn truncate(mac: &[u8]) -> [u8; 4] {
+    let offset = usize::from(mac[mac.len() - 1] & 0x0f);
+    [
+        mac[offset],
+        mac[offset + 1],
+        mac[offset + 2],
+        mac[offset + 3],
+    ]
+}
+
+/// The code for truncated bytes: 31 bits, modulo 10^digits, zero-padded.
+pub fn format_code(truncated: [u8; 4], digits: u8) -> Result<String, OtpError> {
+    check_digits(digits)?;
+    let bin = u64::from(u32::from_be_bytes(truncated) & 0x7fff_ffff);
+    let code = bin % 10u64.pow(u32::from(digits));
+    Ok(format!("{code:0width$}", width = usize::from(digits)))
 }
 
 /// RFC 4226 HOTP. 10-digit codes work because the arithmetic is in `u64`.
@@ -143,23 +174,10 @@ pub fn hotp(
     digits: u8,
 ) -> Result<String, OtpError> {
     check_digits(digits)?;
-    let msg = counter.to_be_bytes();
-    let mac = match algorithm {
-        Algorithm::Sha1 => hmac_digest::<Hmac<Sha1>>(key, &msg),
-        Algorithm::Sha256 => hmac_digest::<Hmac<Sha256>>(key, &msg),
-        Algorithm::Sha512 => hmac_digest::<Hmac<Sha512>>(key, &msg),
-    };
-    let offset = usize::from(mac[mac.len() - 1] & 0x0f);
-    let bin = u64::from(
-        u32::from_be_bytes([
-            mac[offset],
-            mac[offset + 1],
-            mac[offset + 2],
-            mac[offset + 3],
-        ]) & 0x7fff_ffff,
-    );
-    let code = bin % 10u64.pow(u32::from(digits));
-    Ok(format!("{code:0width$}", width = usize::from(digits)))
+    format_code(
+        truncate(&hmac(algorithm, key, &counter.to_be_bytes())),
+        digits,
+    )
 }
 
 /// The RFC 6238 counter for a Unix time. Times past 2106 (beyond `u32`) are fine.

@@ -23,7 +23,6 @@ pub mod apdu;
 pub mod crypto;
 pub mod emulator;
 pub mod molto2;
-pub mod otp;
 pub mod token2;
 pub mod transport;
 pub mod vpcd;

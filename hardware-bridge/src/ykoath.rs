@@ -2,8 +2,8 @@
 //! calculate codes. The host sends the time challenge with every CALCULATE.
 
 use crate::apdu::{sw, Command, Response};
-use crate::otp::{hmac, HashAlg};
 use crate::transport::{Transport, TransportError};
+use tokensmith_core::otp::{hmac, Algorithm as HashAlg};
 use zeroize::Zeroizing;
 
 /// The OATH applet AID.
@@ -947,7 +947,7 @@ mod tests {
         let mut t = u.clone();
         for _ in 1..1000 {
             u = hmac(HashAlg::Sha1, b"password", &u);
-            for (a, b) in t.iter_mut().zip(&u) {
+            for (a, b) in t.iter_mut().zip(u.iter()) {
                 *a ^= b;
             }
         }

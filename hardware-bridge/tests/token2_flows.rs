@@ -264,7 +264,7 @@ fn emulator_follows_documented_firmware_quirks() {
     );
     assert_eq!(
         stored.effective_algorithm(),
-        hardware_bridge::otp::HashAlg::Sha1
+        tokensmith_core::otp::Algorithm::Sha1
     );
     let info = card.process(&[0x80, 0x41, 0, 0, 2, 2, 0x11]);
     assert_eq!(&info[info.len() - 6..info.len() - 2], &77u32.to_be_bytes());

@@ -220,8 +220,8 @@ fn validate_detects_a_device_with_a_different_key() {
     let key = [7u8; 16];
     let host = [1u8; 8];
     let mut good = vec![0x75, 20];
-    good.extend_from_slice(&hardware_bridge::otp::hmac(
-        hardware_bridge::otp::HashAlg::Sha1,
+    good.extend_from_slice(&tokensmith_core::otp::hmac(
+        tokensmith_core::otp::Algorithm::Sha1,
         &key,
         &host,
     ));

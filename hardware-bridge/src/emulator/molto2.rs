@@ -4,7 +4,7 @@ use super::{contactless_atr, random_bytes, Card};
 use crate::apdu::{reply, sw, ParsedCommand};
 use crate::crypto::{unpad_marker, Sm4Key};
 use crate::molto2::{CustomerKey, Molto2Model};
-use crate::otp::{format_code, hotp, HashAlg};
+use tokensmith_core::otp::{hotp, Algorithm as HashAlg};
 use zeroize::Zeroizing;
 
 /// A profile config as stored (values as sent).
@@ -186,11 +186,8 @@ impl Molto2Card {
         } else {
             HashAlg::Sha1
         };
-        let digits = u32::from(cfg.digits);
-        Some(format_code(
-            hotp(alg, seed, utc / u64::from(cfg.step.max(1)), digits),
-            digits,
-        ))
+        // A config stored "as sent" may hold digits a real display cannot show.
+        hotp(seed, utc / u64::from(cfg.step.max(1)), alg, cfg.digits).ok()
     }
 
     fn info_reply(&self) -> Vec<u8> {

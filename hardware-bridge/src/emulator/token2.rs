@@ -3,8 +3,8 @@
 use super::{contactless_atr, random_bytes, Card};
 use crate::apdu::{reply, sw, ParsedCommand};
 use crate::crypto::{unpad_marker, Sm4Key};
-use crate::otp::{format_code, hotp, HashAlg};
 use crate::token2::{config_write_clears_seed, device_key, Model};
+use tokensmith_core::otp::{hotp, Algorithm as HashAlg};
 use zeroize::Zeroizing;
 
 /// The config exactly as the token stored it (values as sent, unvalidated,
@@ -132,7 +132,7 @@ impl Token2Card {
             Some(c) => (c.effective_algorithm(), u64::from(c.step.max(1))),
             None => (HashAlg::Sha1, 30),
         };
-        Some(format_code(hotp(alg, seed, utc / step, 6), 6))
+        hotp(seed, utc / step, alg, 6).ok()
     }
 
     fn info_reply(&self) -> Vec<u8> {

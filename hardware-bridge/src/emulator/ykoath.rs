@@ -2,12 +2,12 @@
 
 use super::{random_bytes, Card};
 use crate::apdu::{reply, sw, ParsedCommand};
-use crate::otp::{hmac, truncate4};
 use crate::ykoath::{
     derive_access_key, OathAlgorithm, OathType, AID, MAX_NAME_LEN, TAG_ALGORITHM, TAG_CHALLENGE,
     TAG_HOTP, TAG_IMF, TAG_KEY, TAG_NAME, TAG_NAME_LIST, TAG_PROPERTY, TAG_RESPONSE, TAG_TOUCH,
     TAG_TRUNCATED, TAG_VERSION,
 };
+use tokensmith_core::otp::{hmac, truncate, Algorithm};
 use zeroize::Zeroizing;
 
 /// The YubiKey-like ATR that ykman accepts from a non-Yubico reader.
@@ -184,7 +184,7 @@ impl YkoathCard {
     }
 
     fn compute(cred: &OathCredential, counter: u64) -> [u8; 4] {
-        truncate4(&hmac(
+        truncate(&hmac(
             cred.algorithm.hash(),
             &cred.key,
             &counter.to_be_bytes(),
@@ -325,7 +325,7 @@ impl YkoathCard {
         if k.len() != 17 || OathType::from_byte(k[0]) != Some(OathType::Totp) {
             return reply(&[], sw::WRONG_DATA);
         }
-        if hmac(crate::otp::HashAlg::Sha1, &k[1..], ch) != resp {
+        if hmac(Algorithm::Sha1, &k[1..], ch).as_slice() != resp {
             return reply(&[], sw::WRONG_DATA);
         }
         let mut key = Zeroizing::new([0u8; 16]);
@@ -346,7 +346,7 @@ impl YkoathCard {
         else {
             return reply(&[], sw::WRONG_DATA);
         };
-        if hmac(crate::otp::HashAlg::Sha1, key.as_ref(), &challenge) != resp {
+        if hmac(Algorithm::Sha1, key.as_ref(), &challenge).as_slice() != resp {
             self.authenticated = false;
             return reply(&[], sw::WRONG_DATA);
         }
@@ -355,7 +355,7 @@ impl YkoathCard {
         tlv(
             &mut d,
             TAG_RESPONSE,
-            &hmac(crate::otp::HashAlg::Sha1, key.as_ref(), host),
+            &hmac(Algorithm::Sha1, key.as_ref(), host),
         );
         reply(&d, sw::SUCCESS)
     }
