@@ -67,7 +67,8 @@ impl Inventory {
         }
     }
 
-    fn push(&self, recs: Vec<TokenRecord>) {
+    /// Appends records as new rows (validation marks their problems in the table).
+    pub fn push(&self, recs: Vec<TokenRecord>) {
         self.rows.update(|rows| {
             for rec in recs {
                 let id = self.next_id.get_value();

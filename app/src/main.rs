@@ -5,6 +5,7 @@ mod bridge;
 mod browser;
 mod clock;
 mod drift;
+mod import;
 mod inventory;
 mod params;
 mod presets;
@@ -40,6 +41,7 @@ fn App() -> impl IntoView {
             <p>"Provision TOTP hardware tokens. Everything runs in this page, offline: no seed leaves it."</p>
         </header>
         <main>
+            <import::ImportPanel state=secret params=params form=form inv=inv />
             <seed::SeedPanel state=secret />
             <params::ParamsPanel params=params form=form />
             <qr::QrPanel state=secret params=params form=form />

@@ -133,3 +133,99 @@ export function hexToBase32(hex) {
   if (bits > 0) out += abc[(value << (5 - bits)) & 31];
   return out;
 }
+
+// ---- Added for the import tests (issue 5) ----
+import { readFileSync } from 'node:fs';
+
+/** Writes a PNG of `text` as a QR code with Debian's qrencode (module size `size` px). */
+export function qrencodePng(text, path, { size = 6, margin = 4, level = 'M' } = {}) {
+  execFileSync('qrencode', ['-o', path, '-s', String(size), '-m', String(margin), '-l', level, text]);
+  return path;
+}
+
+function varint(n) {
+  const out = [];
+  let v = BigInt(n);
+  if (v < 0n) v += 1n << 64n;
+  do {
+    let b = Number(v & 0x7fn);
+    v >>= 7n;
+    if (v > 0n) b |= 0x80;
+    out.push(b);
+  } while (v > 0n);
+  return Buffer.from(out);
+}
+const pbKey = (field, wire) => varint((field << 3) | wire);
+const pbVarint = (field, n) => Buffer.concat([pbKey(field, 0), varint(n)]);
+const pbBytes = (field, bytes) => Buffer.concat([pbKey(field, 2), varint(bytes.length), Buffer.from(bytes)]);
+
+/**
+ * A Google Authenticator export payload (protobuf MigrationPayload), written field by field.
+ * accounts: [{ secret: Buffer, name, issuer, algorithm: 1 SHA1|2 SHA256|3 SHA512|4 MD5,
+ * digits: 1 six|2 eight, type: 1 HOTP|2 TOTP, counter }].
+ */
+export function migrationPayload(accounts, { version = 1, batchSize = 1, batchIndex = 0, batchId = 0 } = {}) {
+  const parts = accounts.map((a) => pbBytes(1, Buffer.concat([
+    pbBytes(1, a.secret), pbBytes(2, Buffer.from(a.name ?? '')), pbBytes(3, Buffer.from(a.issuer ?? '')),
+    pbVarint(4, a.algorithm ?? 1), pbVarint(5, a.digits ?? 1), pbVarint(6, a.type ?? 2),
+    ...(a.counter !== undefined ? [pbVarint(7, a.counter)] : []),
+  ])));
+  parts.push(pbVarint(2, version), pbVarint(3, batchSize), pbVarint(4, batchIndex), pbVarint(5, batchId));
+  return Buffer.concat(parts);
+}
+
+/** `otpauth-migration://offline?data=…` for a payload (standard base64, percent-encoded). */
+export function migrationUri(payload) {
+  return `otpauth-migration://offline?data=${encodeURIComponent(Buffer.from(payload).toString('base64'))}`;
+}
+
+/** Waits until the import panel has finished decoding; returns the status lines. */
+export async function importStatus(page) {
+  await page.waitForFunction(() => {
+    const s = document.querySelector('[data-testid=import-status]');
+    return s && s.dataset.busy === 'false' && s.children.length > 0;
+  }, null, { timeout: 60000 });
+  return page.getByTestId('import-status').locator('li').allTextContents();
+}
+
+/** The review list's items: issuer, account, algorithm, digits, period, type. */
+export async function importItems(page) {
+  return page.getByTestId('import-list').locator('[data-testid=import-item]').evaluateAll((els) => els.map((e) => ({
+    issuer: e.querySelector('[data-testid=import-issuer]').value,
+    account: e.querySelector('[data-testid=import-account]').value,
+    algorithm: e.dataset.algorithm, digits: Number(e.dataset.digits), period: Number(e.dataset.period),
+    type: e.dataset.type, text: e.textContent,
+  })));
+}
+
+/** Renders a 1920×1080 "screenshot": random noise and UI-like boxes around a QR picture. */
+export async function noisyScreenshot(browser, png, out, { width = 1920, height = 1080 } = {}) {
+  const page = await browser.newPage({ viewport: { width, height } });
+  const b64 = readFileSync(png).toString('base64');
+  await page.setContent(`<body style="margin:0"><canvas id=c width=${width} height=${height}></canvas></body>`);
+  await page.evaluate(async ({ b64, width, height }) => {
+    const c = document.getElementById('c');
+    const g = c.getContext('2d');
+    const img = new ImageData(width, height);
+    let seed = 12345;
+    const rnd = () => { seed = (seed * 1103515245 + 12345) & 0x7fffffff; return seed / 0x7fffffff; };
+    for (let i = 0; i < img.data.length; i += 4) {
+      const v = 150 + rnd() * 105;
+      img.data[i] = v; img.data[i + 1] = v - rnd() * 30; img.data[i + 2] = v; img.data[i + 3] = 255;
+    }
+    g.putImageData(img, 0, 0);
+    for (let k = 0; k < 40; k++) {
+      g.fillStyle = `hsl(${rnd() * 360},40%,${30 + rnd() * 50}%)`;
+      g.fillRect(rnd() * width, rnd() * height, 40 + rnd() * 300, 10 + rnd() * 60);
+    }
+    g.fillStyle = '#222'; g.font = '20px sans-serif';
+    for (let k = 0; k < 30; k++) g.fillText('Set up your authenticator app 0123456789', rnd() * width, rnd() * height);
+    const bmp = await createImageBitmap(await (await fetch(`data:image/png;base64,${b64}`)).blob());
+    g.fillStyle = '#fff'; g.fillRect(1100 - 16, 380 - 16, bmp.width + 32, bmp.height + 32);
+    g.drawImage(bmp, 1100, 380);
+  }, { b64, width, height });
+  await page.screenshot({ path: out });
+  await page.close();
+  return out;
+}
+

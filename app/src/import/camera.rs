@@ -1,0 +1,171 @@
+//! The camera: getUserMedia, a preview, a frame decoded every 250 ms. The camera is stopped as
+//! soon as a code is read, on Stop, when the page is hidden and when the panel goes away.
+
+use super::image::{canvas, decode_canvas, fit, CAMERA_SIDE};
+use leptos::html;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use std::time::Duration;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+
+/// The running camera: its stream and the frame timer.
+#[derive(Clone, Copy)]
+pub struct Camera {
+    stream: StoredValue<Option<web_sys::MediaStream>, LocalStorage>,
+    timer: StoredValue<Option<IntervalHandle>, LocalStorage>,
+    /// Front ("user") or back ("environment") camera.
+    pub facing: RwSignal<&'static str>,
+    pub running: RwSignal<bool>,
+    pub status: RwSignal<String>,
+}
+
+impl Camera {
+    pub fn new() -> Self {
+        Camera {
+            stream: StoredValue::new_local(None),
+            timer: StoredValue::new_local(None),
+            facing: RwSignal::new("environment"),
+            running: RwSignal::new(false),
+            status: RwSignal::new(String::new()),
+        }
+    }
+
+    /// Stops every track and the frame timer. Safe to call when nothing runs.
+    pub fn stop(&self, video: Option<web_sys::HtmlVideoElement>) {
+        if let Some(t) = self.timer.try_update_value(Option::take).flatten() {
+            t.clear();
+        }
+        if let Some(s) = self.stream.try_update_value(Option::take).flatten() {
+            for t in s.get_tracks().iter() {
+                if let Ok(t) = t.dyn_into::<web_sys::MediaStreamTrack>() {
+                    t.stop();
+                }
+            }
+        }
+        if let Some(v) = video {
+            v.set_src_object(None);
+        }
+        if self.running.try_get_untracked() == Some(true) {
+            self.running.set(false);
+        }
+    }
+
+    /// Starts the chosen camera and calls `on_texts` with the texts of the first frame in which
+    /// a QR code is read (the camera is already stopped then).
+    pub fn start(
+        self,
+        video_ref: NodeRef<html::Video>,
+        on_texts: impl Fn(Vec<String>) + Clone + 'static,
+    ) {
+        self.stop(video_ref.get_untracked());
+        let Some(devices) = window().navigator().media_devices().ok() else {
+            self.status.set(
+                "This browser offers no camera access here. Use a screenshot or photo instead."
+                    .into(),
+            );
+            return;
+        };
+        self.status.set("Starting the camera…".into());
+        self.running.set(true);
+        let facing = self.facing.get_untracked();
+        spawn_local(async move {
+            let constraints = web_sys::MediaStreamConstraints::new();
+            let video_c = js_sys::Object::new();
+            let _ = js_sys::Reflect::set(&video_c, &"facingMode".into(), &facing.into());
+            constraints.set_video(&video_c);
+            constraints.set_audio(&JsValue::FALSE);
+            let stream = match devices.get_user_media_with_constraints(&constraints) {
+                Ok(p) => JsFuture::from(p).await,
+                Err(e) => Err(e),
+            };
+            let stream: web_sys::MediaStream = match stream {
+                Ok(s) => s.unchecked_into(),
+                Err(e) => {
+                    self.running.set(false);
+                    self.status.set(camera_error(&e));
+                    return;
+                }
+            };
+            // Stopped (or the panel left) while the permission prompt was open.
+            if self.running.try_get_untracked() != Some(true) {
+                stop_tracks(&stream);
+                return;
+            }
+            let Some(video) = video_ref.get_untracked() else {
+                stop_tracks(&stream);
+                self.running.set(false);
+                return;
+            };
+            video.set_src_object(Some(&stream));
+            self.stream.set_value(Some(stream));
+            if let Ok(p) = video.play() {
+                let _ = JsFuture::from(p).await;
+            }
+            self.status
+                .set("Point the camera at the QR code and hold it steady.".into());
+            let tick = move || {
+                let Some(video) = video_ref.get_untracked() else {
+                    return;
+                };
+                let (w, h) = (video.video_width(), video.video_height());
+                if w == 0 || h == 0 {
+                    return;
+                }
+                let (sw, sh) = fit(w, h, CAMERA_SIDE);
+                let Ok((_c, ctx)) = canvas(sw, sh) else {
+                    return;
+                };
+                if ctx
+                    .draw_image_with_html_video_element_and_dw_and_dh(
+                        &video, 0.0, 0.0, sw as f64, sh as f64,
+                    )
+                    .is_err()
+                {
+                    return;
+                }
+                if let Ok(texts) = decode_canvas(&ctx, sw, sh) {
+                    self.stop(Some(video));
+                    self.status.set("QR code read; camera stopped.".into());
+                    on_texts(texts);
+                }
+            };
+            match set_interval_with_handle(tick, Duration::from_millis(250)) {
+                Ok(h) => self.timer.set_value(Some(h)),
+                Err(_) => {
+                    self.stop(video_ref.get_untracked());
+                    self.status.set("Could not sample the camera.".into());
+                }
+            }
+        });
+    }
+}
+
+fn stop_tracks(s: &web_sys::MediaStream) {
+    for t in s.get_tracks().iter() {
+        if let Ok(t) = t.dyn_into::<web_sys::MediaStreamTrack>() {
+            t.stop();
+        }
+    }
+}
+
+fn camera_error(e: &JsValue) -> String {
+    let name = e
+        .dyn_ref::<web_sys::DomException>()
+        .map(|d| d.name())
+        .unwrap_or_default();
+    match name.as_str() {
+        "NotAllowedError" | "SecurityError" => {
+            "Camera access was refused. Allow the camera for this page in the browser's site \
+             settings, or use a screenshot instead."
+                .into()
+        }
+        "NotFoundError" | "OverconstrainedError" => {
+            "No camera was found. Use a screenshot or photo of the QR code instead.".into()
+        }
+        "NotReadableError" | "AbortError" => {
+            "The camera is busy (another app may be using it). Close it and try again.".into()
+        }
+        _ => "The camera could not be started. Use a screenshot or photo instead.".into(),
+    }
+}
