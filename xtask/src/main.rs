@@ -78,9 +78,11 @@ pub fn cmd(program: &str) -> Command {
 /// Runs a command, echoing it first, and turns a failure into a readable error.
 pub fn run_step(what: &str, c: &mut Command) -> Result<(), String> {
     println!("\n==> {what}");
+    let started = std::time::Instant::now();
     let status = c
         .status()
         .map_err(|e| format!("{what}: could not start {:?}: {e}", c.get_program()))?;
+    println!("<== {what}: {:.0} s", started.elapsed().as_secs_f64());
     if status.success() {
         Ok(())
     } else {
