@@ -177,3 +177,30 @@ test('a noisy 1920×1080 screenshot and a huge 8000×6000 picture decode without
   assert.deepEqual(networkRequests(requests), []);
   await context.close();
 });
+
+test('a picture pasted from the clipboard or dropped on the drop zone is decoded', async () => {
+  const { context, page, errors, requests } = await openPageWith(browser, singleFileUrl());
+  const { readFileSync } = await import('node:fs');
+  const b64 = readFileSync(qrencodePng('otpauth://totp/Pasted:p?secret=MFRGGZDFMZTWQ2LK&issuer=Pasted', join(dir, 'pasted.png'))).toString('base64');
+  const b64drop = readFileSync(qrencodePng('otpauth://totp/Dropped:d?secret=MFRGGZDFMZTWQ2LL&issuer=Dropped', join(dir, 'dropped.png'))).toString('base64');
+  await page.evaluate((b64) => {
+    const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+    const dt = new DataTransfer();
+    dt.items.add(new File([bytes], 'image.png', { type: 'image/png' }));
+    document.body.dispatchEvent(new ClipboardEvent('paste', { clipboardData: dt, bubbles: true, cancelable: true }));
+  }, b64);
+  assert.match((await importStatus(page)).join('\n'), /QR code \(otpauth link\): 1 account added/);
+  await page.evaluate((b64) => {
+    const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+    const dt = new DataTransfer();
+    dt.items.add(new File([bytes], 'dropped.png', { type: 'image/png' }));
+    const zone = document.querySelector('[data-testid=import-drop]');
+    zone.dispatchEvent(new DragEvent('dragover', { dataTransfer: dt, bubbles: true, cancelable: true }));
+    zone.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+  }, b64drop);
+  assert.match((await importStatus(page)).join('\n'), /QR code \(otpauth link\): 1 account added/);
+  assert.deepEqual((await importItems(page)).map((i) => i.issuer), ['Pasted', 'Dropped']);
+  assert.deepEqual(errors, []);
+  assert.deepEqual(networkRequests(requests), []);
+  await context.close();
+});

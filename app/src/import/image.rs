@@ -110,9 +110,9 @@ pub fn decode_canvas(
 pub async fn decode_blob(blob: web_sys::Blob) -> Result<Decoded, String> {
     if blob.size() > MAX_FILE_BYTES {
         return Err(format!(
-            "the picture is {:.0} MB; use a screenshot or a smaller photo (up to {:.0} MB)",
-            blob.size() / 1_048_576.0,
-            MAX_FILE_BYTES / 1_048_576.0
+            "the picture is {} MB; use a screenshot or a smaller photo (up to {} MB)",
+            (blob.size() / 1_048_576.0).round() as u64,
+            (MAX_FILE_BYTES / 1_048_576.0) as u64
         ));
     }
     let start = now_ms();

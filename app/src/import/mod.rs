@@ -114,7 +114,7 @@ pub fn preset_problem(p: &Preset, params: &OtpParams) -> Option<String> {
         return None;
     }
     let mut msg = format!(
-        "the target model ({}) cannot do {}",
+        "the target model, {}, cannot do {}",
         p.label,
         off.join(", ")
     );
@@ -709,11 +709,11 @@ pub fn ImportPanel(
                     <textarea
                         id="import-text"
                         data-testid="import-text"
-                        rows="2"
+                        rows="3"
                         autocomplete="off"
                         spellcheck="false"
                         autocapitalize="off"
-                        placeholder="otpauth://totp/…, otpauth-migration://offline?data=…, or a base32 / hex secret"
+                        placeholder="otpauth://… link, or a base32 / hex secret"
                         aria-describedby="import-text-help"
                         prop:value=move || text.get()
                         on:input=move |ev| text.set(event_target_value(&ev))
@@ -788,7 +788,13 @@ pub fn ImportPanel(
                         role="status"
                         aria-live="polite"
                         data-busy=move || imp.busy.get().to_string()
-                        data-decode-ms=move || imp.decode_ms.get().map(|m| format!("{m:.1}"))
+                        data-decode-ms=move || {
+                            // Tenths of a millisecond, without pulling float formatting into the wasm.
+                            imp.decode_ms.get().map(|m| {
+                                let t = (m * 10.0).round() as u64;
+                                format!("{}.{}", t / 10, t % 10)
+                            })
+                        }
                     >
                         {move || {
                             imp.messages
