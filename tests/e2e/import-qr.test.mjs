@@ -204,3 +204,25 @@ test('a picture pasted from the clipboard or dropped on the drop zone is decoded
   assert.deepEqual(networkRequests(requests), []);
   await context.close();
 });
+
+test('several QR codes in one picture: all are imported (a whole 2-code export at once)', async () => {
+  const { context, page, errors, requests } = await openPageWith(browser, singleFileUrl());
+  const { readFileSync } = await import('node:fs');
+  const a = migrationPayload([{ secret: Buffer.alloc(16, 1), name: 'first', issuer: 'Multi' }], { batchSize: 2, batchIndex: 0, batchId: 5150 });
+  const b = migrationPayload([{ secret: Buffer.alloc(16, 2), name: 'second', issuer: 'Multi', digits: 2 }], { batchSize: 2, batchIndex: 1, batchId: 5150 });
+  const c = 'otpauth://totp/Third:x?secret=MFRGGZDFMZTWQ2LKMFRGGZDF&issuer=Third';
+  const img = (p) => `<img src="data:image/png;base64,${readFileSync(p).toString('base64')}" style="margin:40px">`;
+  const compose = await browser.newPage({ viewport: { width: 1400, height: 600 } });
+  await compose.setContent(`<body style="margin:0;background:#fff">${img(qrencodePng(migrationUri(a), join(dir, 'm-a.png'), { size: 5 }))}${img(qrencodePng(migrationUri(b), join(dir, 'm-b.png'), { size: 5 }))}${img(qrencodePng(c, join(dir, 'm-c.png'), { size: 5 }))}</body>`);
+  const shot = join(dir, 'three-codes.png');
+  await compose.screenshot({ path: shot });
+  await compose.close();
+  const st = (await openImage(page, shot)).join('\n');
+  assert.match(st, /three-codes.png: 3 QR codes found/);
+  assert.match(st, /all 2 codes are read/);
+  assert.deepEqual((await importItems(page)).map((i) => [i.issuer, i.account, i.digits]).sort(),
+    [['Multi', 'first', 6], ['Multi', 'second', 8], ['Third', 'x', 6]]);
+  assert.deepEqual(errors, []);
+  assert.deepEqual(networkRequests(requests), []);
+  await context.close();
+});
