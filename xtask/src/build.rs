@@ -46,8 +46,13 @@ fn gzip_size(data: &[u8]) -> Option<usize> {
         .stdout(Stdio::piped())
         .spawn()
         .ok()?;
-    child.stdin.take()?.write_all(data).ok()?;
-    Some(child.wait_with_output().ok()?.stdout.len())
+    // Feed stdin from another thread: gzip blocks once its unread output fills the pipe, so
+    // writing everything before reading would deadlock on inputs over ~64 KiB of output.
+    let mut stdin = child.stdin.take()?;
+    let data = data.to_vec();
+    let feeder = std::thread::spawn(move || stdin.write_all(&data).is_ok());
+    let out = child.wait_with_output().ok()?;
+    feeder.join().ok()?.then_some(out.stdout.len())
 }
 
 fn kib(n: usize) -> String {
