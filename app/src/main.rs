@@ -27,6 +27,8 @@ fn App() -> impl IntoView {
     let params = params::ParamsState::new(form);
     let inv = inventory::Inventory::new();
     let now = clock::use_unix_seconds();
+    let hw = bridge::BridgeState::new();
+    provide_context(hw);
     // Rows not yet exported: ask before the tab closes or navigates away.
     let guard = window_event_listener(leptos::ev::beforeunload, move |ev| {
         if inv.dirty.get_untracked() && inv.rows.with_untracked(|r| !r.is_empty()) {
@@ -47,6 +49,7 @@ fn App() -> impl IntoView {
             <qr::QrPanel state=secret params=params form=form />
             <token::TokenPanel state=secret params=params now=now />
             <drift::DriftPanel state=secret params=params />
+            <bridge::BridgePanel bridge=hw state=secret params=params form=form />
             <inventory::RecordPanel state=secret params=params form=form inv=inv />
             <inventory::InventoryPanel state=secret inv=inv />
         </main>

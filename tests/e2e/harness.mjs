@@ -229,3 +229,61 @@ export async function noisyScreenshot(browser, png, out, { width = 1920, height 
   return out;
 }
 
+
+// ---- Added for the hardware bridge page tests (issue 4) ----
+
+/** A free TCP port on 127.0.0.1. */
+export async function freePort() {
+  const { createServer } = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
+  });
+}
+
+/**
+ * Starts `hardware-bridge [--simulate] serve --port P --dist D [extra…]` (binary from
+ * TOKENSMITH_BRIDGE) and resolves once it printed its pairing URL. Returns
+ * { url, pair, port, origin, log (stderr lines), stop() }.
+ */
+export async function startBridge({ simulate = true, extra = [], dist = process.env.TOKENSMITH_DIST } = {}) {
+  const { spawn } = await import('node:child_process');
+  const bin = process.env.TOKENSMITH_BRIDGE;
+  if (!bin) throw new Error('TOKENSMITH_BRIDGE is not set: run the tests with `cargo xtask test`');
+  const port = await freePort();
+  const args = [...(simulate ? ['--simulate'] : []), 'serve', '--port', String(port), '--dist', dist, ...extra];
+  const proc = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const log = [];
+  let err = '';
+  proc.stderr.setEncoding('utf8');
+  proc.stderr.on('data', (d) => { err += d; const lines = err.split('\n'); err = lines.pop(); log.push(...lines); });
+  const url = await new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`bridge did not start: ${log.join('\n')}`)), 15000);
+    proc.stdout.setEncoding('utf8');
+    proc.stdout.on('data', (d) => {
+      out += d;
+      const m = out.match(/open (http:\/\/127\.0\.0\.1:\d+\/#pair=[0-9a-f]+)/);
+      if (m) { clearTimeout(timer); resolve(m[1]); }
+    });
+    proc.once('exit', (code) => { clearTimeout(timer); reject(new Error(`bridge exited (${code}): ${log.join('\n')}`)); });
+  });
+  const pair = url.split('#pair=')[1];
+  const stop = () => new Promise((resolve) => {
+    if (proc.exitCode !== null) { resolve(); return; }
+    proc.once('exit', () => resolve());
+    proc.kill('SIGTERM');
+  });
+  return { url, pair, port, origin: `http://127.0.0.1:${port}`, log, stop };
+}
+
+/** Calls the bridge's API from the test (not the page), e.g. to check what a burn wrote. */
+export async function bridgeApi(bridge, path, body) {
+  const r = await fetch(`${bridge.origin}${path}`, {
+    method: body === undefined ? 'GET' : 'POST',
+    headers: { 'X-Tokensmith-Pairing': bridge.pair, 'Content-Type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: r.status, json: await r.json() };
+}
