@@ -260,3 +260,16 @@ test('phone width: the panel during and after a burn, keyboard only', async () =
   assert.deepEqual(own(errors), []);
   await context.close();
 });
+
+test('Set the token\'s clock: the drift goes away (this C302-i keeps its seed)', async () => {
+  const { context, page, errors } = await openThroughBridge();
+  await selectReader(page, 'token2');
+  await page.getByTestId('bridge-sync').click();
+  await page.waitForFunction(() => /Clock set/.test(document.querySelector('[data-testid=bridge-result]').textContent));
+  const text = await page.getByTestId('bridge-result').textContent();
+  assert.match(text, /Clock set on C302-i 8659632000001: it was (clock \d+ s (behind|ahead)|clock matches this computer); now it matches this computer/);
+  assert.doesNotMatch(text, /seed was cleared/);
+  await page.waitForFunction(() => /clock matches this computer/.test(document.querySelector('[data-testid=bridge-readers] li[data-kind=token2]').textContent));
+  assert.deepEqual(own(errors), []);
+  await context.close();
+});

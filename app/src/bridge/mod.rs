@@ -223,7 +223,10 @@ fn device_line(r: &Reader, now: i64) -> String {
     match (&r.device, &r.error) {
         (Some(d), _) => {
             let mut parts = vec![
-                format!("{} {}", d.kind.human(), d.model),
+                match d.kind {
+                    DeviceKind::Oath => d.model.clone(),
+                    _ => format!("Token2 {}", d.model),
+                },
                 match d.kind {
                     DeviceKind::Oath => format!("device id {}", d.serial),
                     _ => format!("serial {}", d.serial),
@@ -706,9 +709,8 @@ pub fn BridgePanel(
                         </p>
                         <p>
                             {format!(
-                                "— compare. For {valid_for_seconds} s more, then {} (set at {}).",
-                                group(&next_code),
-                                r.burned_at
+                                "— compare. For {valid_for_seconds} s more, then {}.",
+                                group(&next_code).replace(' ', "\u{a0}"),
                             )}
                         </p>
                     }
@@ -992,6 +994,7 @@ pub fn BridgePanel(
                 </div>
                 <Show when=move || bridge.busy.get()>
                     <progress class="burning" aria-label="Writing to the device"></progress>
+                    <p class="muted">"Keep the token on the reader until this finishes."</p>
                 </Show>
             </Show>
             <div id="bridge-result" data-testid="bridge-result" class="bridge-result" aria-live="polite">
