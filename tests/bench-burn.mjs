@@ -1,0 +1,60 @@
+// Benchmark (not a test): the time of a burn started from the PAGE, through the hardware bridge.
+//
+//   TOKENSMITH_BRIDGE=target/release/hardware-bridge TOKENSMITH_DIST=dist node tests/bench-burn.mjs [N]
+//     starts `hardware-bridge --simulate serve` (emulated Token2 C302-i) and burns N times (≥ 10).
+//   node tests/bench-burn.mjs N --url 'http://127.0.0.1:PORT/#pair=…' [--reader SUBSTRING]
+//     uses a bridge that is already running (e.g. without --simulate, with pcscd + vpcd and the
+//     bridge's emulated card), burning to the reader whose name contains SUBSTRING.
+//
+// Reports the median and spread of (a) the page's own fetch round trip (the panel's data-ms) and
+// (b) click → result shown, as Playwright sees it.
+import { launch, startBridge } from './e2e/harness.mjs';
+
+const args = process.argv.slice(2);
+const opt = (name) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : undefined; };
+const n = Math.max(10, Number(args.find((a) => /^\d+$/.test(a))) || 15);
+const given = opt('--url');
+const readerPart = opt('--reader');
+
+const bridge = given ? null : await startBridge();
+const url = given ?? bridge.url;
+const browser = await launch();
+try {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  await page.goto(url);
+  await page.waitForFunction(() => document.querySelector('[data-testid=bridge-readers] li input:checked'));
+  if (readerPart) {
+    await page.locator('[data-testid=bridge-readers] li', { hasText: readerPart }).locator('input').check();
+  } else {
+    await page.locator('[data-testid=bridge-readers] li[data-kind=token2] input').check();
+  }
+  const target = await page.locator('[data-testid=bridge-readers] li.selected').textContent();
+  const fetchMs = [];
+  const shownMs = [];
+  for (let i = 0; i < n + 1; i++) {
+    await page.evaluate(() => document.querySelectorAll('[data-testid=bridge-result] > *').forEach((e) => e.setAttribute('data-seen', '1')));
+    const t0 = Date.now();
+    await page.getByTestId('bridge-burn').click();
+    const el = await page.waitForSelector('[data-testid=bridge-result] > :is(.burn-ok, .burn-failed):not([data-seen])');
+    const shown = Date.now() - t0;
+    const failed = await el.evaluate((e) => e.classList.contains('burn-failed'));
+    if (failed) throw new Error(`burn ${i + 1} failed: ${await el.textContent()}`);
+    if (i === 0) continue; // warm-up
+    fetchMs.push(Number(await el.getAttribute('data-ms')));
+    shownMs.push(shown);
+  }
+  const stats = (xs) => {
+    const s = [...xs].sort((a, b) => a - b);
+    const med = s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+    return `median ${med.toFixed(0)} ms (min ${s[0]}, max ${s[s.length - 1]})`;
+  };
+  console.log(`target: ${target.trim()}`);
+  console.log(`${n} page-initiated burns (after 1 warm-up)${given ? '' : ', hardware-bridge --simulate'}`);
+  console.log(`  page fetch round trip:   ${stats(fetchMs)}`);
+  console.log(`  click → result shown:    ${stats(shownMs)}`);
+  await context.close();
+} finally {
+  await browser.close();
+  await bridge?.stop();
+}
