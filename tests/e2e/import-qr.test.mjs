@@ -226,3 +226,18 @@ test('several QR codes in one picture: all are imported (a whole 2-code export a
   assert.deepEqual(networkRequests(requests), []);
   await context.close();
 });
+
+test('a 4K screenshot with a small code is found (a full-size pass when the reduced one finds nothing)', async () => {
+  const { context, page, errors, requests } = await openPageWith(browser, singleFileUrl());
+  const uri = 'otpauth://totp/Tiny:four-k@example.com?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=Tiny&algorithm=SHA256';
+  const shot = await noisyScreenshot(browser, qrencodePng(uri, join(dir, 'tiny.png'), { size: 2 }), join(dir, 'screenshot-4k.png'), { width: 3840, height: 2160 });
+  const st = (await openImage(page, shot)).join('\n');
+  assert.match(st, /1 account added/);
+  assert.doesNotMatch(st, /scaled/);
+  const ms = Number(await page.getByTestId('import-status').getAttribute('data-decode-ms'));
+  console.log(`4K screenshot with a 2 px/module code: ${ms} ms`);
+  assert.deepEqual((await importItems(page)).map((i) => [i.issuer, i.account, i.algorithm]), [['Tiny', 'four-k@example.com', 'SHA256']]);
+  assert.deepEqual(errors, []);
+  assert.deepEqual(networkRequests(requests), []);
+  await context.close();
+});

@@ -2,7 +2,7 @@
 //! a canvas; the core finds and decodes the QR codes in the grey pixels. No image codec in wasm.
 
 use leptos::prelude::*;
-use tokensmith_core::import::qr::{decode_luma, rgba_to_luma};
+use tokensmith_core::import::qr::{decode_luma, rgba_to_luma, MAX_SIDE};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
@@ -124,12 +124,22 @@ pub async fn decode_blob(blob: web_sys::Blob) -> Result<Decoded, String> {
         .map_err(|_| not_a_picture())?
         .unchecked_into();
     let (w, h) = (bitmap.width(), bitmap.height());
-    let (sw, sh) = fit(w, h, DECODE_SIDE);
-    let result = canvas(sw, sh).and_then(|(_c, ctx)| {
-        ctx.draw_image_with_image_bitmap_and_dw_and_dh(&bitmap, 0.0, 0.0, sw as f64, sh as f64)
-            .map_err(|_| "the browser could not draw the picture".to_string())?;
-        decode_canvas(&ctx, sw, sh)
-    });
+    let draw = |sw: u32, sh: u32| {
+        canvas(sw, sh).and_then(|(_c, ctx)| {
+            ctx.draw_image_with_image_bitmap_and_dw_and_dh(&bitmap, 0.0, 0.0, sw as f64, sh as f64)
+                .map_err(|_| "the browser could not draw the picture".to_string())?;
+            decode_canvas(&ctx, sw, sh)
+        })
+    };
+    let (mut sw, mut sh) = fit(w, h, DECODE_SIDE);
+    let mut result = draw(sw, sh);
+    // A small code in a big picture (a 4K screenshot) may not survive the reduction: one more
+    // try at up to MAX_SIDE, paid only when the first found nothing.
+    if result.is_err() && w.max(h) > DECODE_SIDE {
+        yield_to_browser().await;
+        (sw, sh) = fit(w, h, MAX_SIDE as u32);
+        result = draw(sw, sh);
+    }
     bitmap.close();
     Ok(Decoded {
         texts: result,
