@@ -273,3 +273,51 @@ test('Set the token\'s clock: the drift goes away (this C302-i keeps its seed)',
   assert.deepEqual(own(errors), []);
   await context.close();
 });
+
+test('wrong Molto2 customer key: auth failure says not to retry blindly; Burn stays off until acknowledged', async () => {
+  const { context, page, errors } = await openThroughBridge();
+  await page.getByTestId('preset').selectOption('molto2v2');
+  await selectReader(page, 'molto2');
+  await page.getByTestId('bridge-profile').fill('9');
+  await page.getByTestId('bridge-credential').fill('0123456789abcdef0123456789abcdef');
+  const logBefore = bridge.log.length;
+  await burn(page);
+  const failed = page.locator('[data-testid=bridge-result] .burn-failed');
+  assert.equal(await failed.getAttribute('data-code'), 'auth_failed');
+  assert.match(await failed.textContent(), /Burn failed while authenticating to the device: .*Do NOT retry blindly: older Token2 tokens lock for good/);
+  assert.equal(await page.getByTestId('bridge-burn').isDisabled(), true, 'no second attempt without acknowledging');
+  await page.getByTestId('bridge-auth-ack').check();
+  assert.equal(await page.getByTestId('bridge-burn').isDisabled(), false);
+  // Exactly one burn request reached the bridge: the page never retries by itself.
+  assert.equal(bridge.log.slice(logBefore).filter((l) => /POST \/api\/burn/.test(l)).length, 1);
+  assert.ok(own(errors).every((e) => /status of 403/.test(e)), errors.join('\n'));
+  await context.close();
+});
+
+test('a clock sync that would clear the seed asks first and sends confirm_clear_seed only after Yes', async () => {
+  const { context, page, errors } = await openThroughBridge();
+  await selectReader(page, 'token2');
+  // The simulated C302-i keeps its seed on a sync; answer like a model that does not (the
+  // bridge's 409 will_clear_seed) to check the page's side of the confirmation.
+  const bodies = [];
+  await page.route('**/api/sync', async (route) => {
+    const body = JSON.parse(route.request().postData());
+    bodies.push(body);
+    if (!body.confirm_clear_seed) {
+      await route.fulfill({ status: 409, contentType: 'application/json', body: JSON.stringify({ error: { code: 'will_clear_seed', message: 'setting the clock of this C301-i rewrites its configuration, which CLEARS ITS SEED (the token shows dashes until a seed is burned again); confirm explicitly to go ahead' } }) });
+    } else {
+      await route.continue();
+    }
+  });
+  await page.getByTestId('bridge-sync').click();
+  await page.getByTestId('bridge-sync-confirm').waitFor();
+  assert.match(await page.getByTestId('bridge-result').textContent(), /Careful: .*CLEARS ITS SEED/);
+  assert.equal(bodies.length, 1);
+  assert.equal(bodies[0].confirm_clear_seed, undefined);
+  await page.getByTestId('bridge-sync-confirm').click();
+  await page.waitForFunction(() => /Clock set/.test(document.querySelector('[data-testid=bridge-result]').textContent));
+  assert.equal(bodies.length, 2);
+  assert.equal(bodies[1].confirm_clear_seed, true);
+  assert.ok(own(errors).every((e) => /status of 409/.test(e)), errors.join('\n'));
+  await context.close();
+});
