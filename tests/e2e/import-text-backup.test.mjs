@@ -41,6 +41,7 @@ test('pasted text: otpauth link, base32 and hex secrets, several links; damaged 
   assert.match(st, /a bare hex secret, 160 bits/);
   st = await paste(page, ['otpauth://totp/A:one?secret=MFRGGZDFMZTWQ2LK&issuer=A', 'otpauth://hotp/B:two?secret=MFRGGZDFMZTWQ2LL&issuer=B&counter=5'].join('\n'));
   assert.match(st, /HOTP \(counter-based\) account/);
+  assert.match(st, /Text: 2 links read, 2 account\(s\) added to the review list/);
   const items = await importItems(page);
   assert.deepEqual(items.map(({ text: _t, ...i }) => i), [
     { issuer: 'GitHub', account: 'octo', algorithm: 'SHA1', digits: 6, period: 60, type: 'totp' },

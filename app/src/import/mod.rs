@@ -608,9 +608,27 @@ pub fn ImportPanel(
                 .iter()
                 .all(|l| l.to_ascii_lowercase().starts_with("otpauth"));
         if many {
+            let before = imp.items.with_untracked(Vec::len);
+            let n = lines.len();
             for l in lines {
                 imp.ingest(l, false);
             }
+            // One summary instead of a line per link; warnings and errors stay.
+            let added = imp.items.with_untracked(Vec::len) - before;
+            imp.messages.update(|m| {
+                m.retain(|(tone, msg)| {
+                    !(*tone == Tone::Ok && msg.starts_with("Text (otpauth link)"))
+                });
+                m.insert(
+                    0,
+                    (
+                        Tone::Ok,
+                        format!(
+                            "Text: {n} links read, {added} account(s) added to the review list."
+                        ),
+                    ),
+                );
+            });
         } else {
             imp.ingest(&t, false);
         }
@@ -957,7 +975,7 @@ pub fn ImportPanel(
                         <p class="muted">
                             "Inventory rows take the serial, model and first profile slot from the token record form; accounts named like an e-mail address become the UPN."
                         </p>
-                        <BurnBox imp=imp params=params form=form />
+                        <BurnBox imp=imp form=form />
                     </Show>
                 </div>
             </div>
@@ -976,7 +994,7 @@ struct BurnLine {
 /// (connected in the bridge panel). Stops at the first failure: authentication is never
 /// retried automatically.
 #[component]
-fn BurnBox(imp: ImportState, params: ParamsState, form: RecordForm) -> impl IntoView {
+fn BurnBox(imp: ImportState, form: RecordForm) -> impl IntoView {
     use crate::bridge::{client, BridgeState};
     let bridge = use_context::<BridgeState>();
     let connected = move || {
@@ -984,7 +1002,24 @@ fn BurnBox(imp: ImportState, params: ParamsState, form: RecordForm) -> impl Into
             .map(|b| b.connection.with(Option::is_some))
             .unwrap_or(false)
     };
-    let molto = move || presets::by_id(params.preset.get()).max_profile;
+    // The Molto2 to burn: the reader chosen in the bridge panel if it holds one, else the
+    // first reader that does. (reader name, device)
+    let molto = move || -> Option<(String, client::Device)> {
+        let b = bridge?;
+        let sel = b.selected.get();
+        b.readers.with(|rs| {
+            let is_molto = |r: &&client::Reader| {
+                r.device
+                    .as_ref()
+                    .is_some_and(|d| d.kind == client::DeviceKind::Molto2)
+            };
+            rs.iter()
+                .filter(is_molto)
+                .find(|r| Some(&r.name) == sel.as_ref())
+                .or_else(|| rs.iter().find(is_molto))
+                .and_then(|r| Some((r.name.clone(), r.device.clone()?)))
+        })
+    };
     let first = RwSignal::new(
         form.profile
             .get_untracked()
@@ -995,47 +1030,73 @@ fn BurnBox(imp: ImportState, params: ParamsState, form: RecordForm) -> impl Into
     let running = RwSignal::new(false);
     let results = RwSignal::new(Vec::<BurnLine>::new());
     let kept = move || imp.items.with(|v| v.iter().filter(|i| i.keep).count());
+    // Kept accounts a Molto2 can hold (the others are skipped and take no profile).
+    let burnable = move || {
+        let pre = presets::by_id("molto2");
+        imp.items.with(|v| {
+            v.iter()
+                .filter(|i| {
+                    i.keep
+                        && matches!(i.kind, Kind::Totp)
+                        && preset_problem(pre, &i.params).is_none()
+                })
+                .count()
+        })
+    };
     let range = move || {
-        let n = kept() as u32;
+        let n = burnable() as u32;
         let f = first.get() as u32;
         (f, f + n.saturating_sub(1))
     };
     let blocked = move || -> Option<String> {
-        let Some(max) = molto() else {
-            return Some(
-                "For Molto2 tokens: choose “Token2 Molto2” as the target model first.".into(),
-            );
-        };
         if bridge.is_none() || !connected() {
-            return Some("Connect the hardware bridge first (bridge panel): burning needs it running on this computer.".into());
+            return Some("Connect the hardware bridge first (hardware bridge panel): burning needs it running on this computer.".into());
         }
-        if kept() == 0 {
-            return Some("No account is ticked to keep.".into());
+        let Some((_, dev)) = molto() else {
+            return Some("No Molto2 on the bridge's readers: insert or connect one and refresh the readers in the hardware bridge panel.".into());
+        };
+        if burnable() == 0 {
+            return Some(if kept() == 0 {
+                "No account is ticked to keep.".into()
+            } else {
+                "None of the kept accounts fits a Molto2 (HOTP, SHA-512 or unusual digits/period)."
+                    .into()
+            });
         }
+        let max = dev.profiles.unwrap_or(50).saturating_sub(1) as u32;
         let (_, last) = range();
-        if last > max as u32 {
+        if last > max {
             return Some(format!(
-                "Profiles run from 0 to {max}: {} accounts starting at {} do not fit.",
-                kept(),
+                "This Molto2 has profiles 0–{max}: {} accounts starting at {} do not fit.",
+                burnable(),
                 first.get()
             ));
+        }
+        if bridge.is_some_and(|b| b.busy.get()) {
+            return Some("The bridge is busy with another burn or clock sync.".into());
         }
         None
     };
     let burn = move |_| {
-        let Some(conn) = bridge.and_then(|b| b.connection.get_untracked()) else {
+        let Some(b) = bridge else {
             return;
         };
-        let pre = params.current();
+        let (Some(conn), Some((reader, _))) = (b.connection.get_untracked(), molto()) else {
+            return;
+        };
+        // What a Molto2 can do, for the checks before each burn.
+        let pre = presets::by_id("molto2");
         let items: Vec<Item> = imp
             .items
             .with_untracked(|v| v.iter().filter(|i| i.keep).cloned().collect());
         let start = first.get_untracked();
         running.set(true);
+        b.busy.set(true);
         results.set(Vec::new());
         spawn_local(async move {
-            for (n, item) in items.iter().enumerate() {
-                let profile = start + n as u8;
+            // Skipped accounts take no profile: the burned ones stay consecutive.
+            let mut profile = start;
+            for item in &items {
                 let label = item.label();
                 let push =
                     |ok: bool, text: String| results.update(|r| r.push(BurnLine { ok, text }));
@@ -1046,7 +1107,7 @@ fn BurnBox(imp: ImportState, params: ParamsState, form: RecordForm) -> impl Into
                 if let Some(p) = problem {
                     push(
                         false,
-                        format!("Profile {profile} ← “{label}”: skipped ({p})."),
+                        format!("“{label}”: skipped ({p}); it takes no profile."),
                     );
                     continue;
                 }
@@ -1059,6 +1120,7 @@ fn BurnBox(imp: ImportState, params: ParamsState, form: RecordForm) -> impl Into
                     TITLE_BYTES,
                 );
                 let mut req = client::BurnRequest::default();
+                req.target.reader = Some(reader.clone());
                 req.target.kind = Some(client::DeviceKind::Molto2);
                 req.secret = item.secret.to_base32().to_string();
                 req.algorithm = Some(item.params.algorithm.as_str().to_string());
@@ -1070,17 +1132,19 @@ fn BurnBox(imp: ImportState, params: ParamsState, form: RecordForm) -> impl Into
                     Ok(r) => {
                         let check = match r.verification {
                             client::Verification::CompareWithDisplay { expected_code, .. } => {
-                                format!("; the token should show {expected_code} now")
+                                format!("; it should show {expected_code} now")
                             }
                             _ => String::new(),
                         };
+                        let name = r.name.map(|t| format!(" as “{t}”")).unwrap_or_default();
                         push(
                             true,
                             format!(
-                                "Profile {profile} ← “{label}”: burned on {} {}{check}.",
+                                "Profile {profile} ← “{label}”: burned{name} on {} {}{check}.",
                                 r.model, r.serial
                             ),
                         );
+                        profile = profile.saturating_add(1);
                     }
                     Err(e) => {
                         push(false, format!("Profile {profile} ← “{label}”: failed: {}. Stopped here; the remaining accounts were not burned.", e.message));
@@ -1088,6 +1152,7 @@ fn BurnBox(imp: ImportState, params: ParamsState, form: RecordForm) -> impl Into
                     }
                 }
             }
+            b.busy.set(false);
             running.set(false);
         });
     };
@@ -1101,7 +1166,13 @@ fn BurnBox(imp: ImportState, params: ParamsState, form: RecordForm) -> impl Into
                         data-testid="import-first-profile"
                         type="number"
                         min="0"
-                        max=move || molto().unwrap_or(99).to_string()
+                        max=move || {
+                            molto()
+                                .and_then(|(_, d)| d.profiles)
+                                .unwrap_or(100)
+                                .saturating_sub(1)
+                                .to_string()
+                        }
                         inputmode="numeric"
                         prop:value=move || first.get().to_string()
                         on:input=move |ev| {
@@ -1120,8 +1191,8 @@ fn BurnBox(imp: ImportState, params: ParamsState, form: RecordForm) -> impl Into
                 >
                     {move || {
                         let (f, l) = range();
-                        if kept() > 1 {
-                            format!("Burn {} kept into Molto2 profiles {f}–{l}", kept())
+                        if burnable() > 1 {
+                            format!("Burn {} kept into Molto2 profiles {f}–{l}", burnable())
                         } else {
                             format!("Burn into Molto2 profile {f}")
                         }
@@ -1129,7 +1200,17 @@ fn BurnBox(imp: ImportState, params: ParamsState, form: RecordForm) -> impl Into
                 </button>
             </div>
             <p id="import-burn-why" class="muted" data-testid="import-burn-why">
-                {move || blocked().unwrap_or_else(|| "Each account goes into the next profile, titled with its issuer (12 bytes at most); existing profiles there are overwritten.".into())}
+                {move || {
+                    blocked()
+                        .unwrap_or_else(|| {
+                            let skipped = kept() - burnable();
+                            let mut m = "Each account goes into the next profile, titled with its issuer (12 bytes at most); existing profiles there are overwritten.".to_string();
+                            if skipped > 0 {
+                                m.push_str(&format!(" {skipped} kept account(s) a Molto2 cannot hold will be skipped."));
+                            }
+                            m
+                        })
+                }}
             </p>
             <ul class="import-messages" data-testid="import-burn-results" role="status">
                 {move || results.get().into_iter().map(|l| view! { <li class=if l.ok { "ok" } else { "error" }>{l.text}</li> }).collect_view()}
