@@ -321,3 +321,16 @@ test('a clock sync that would clear the seed asks first and sends confirm_clear_
   assert.ok(own(errors).every((e) => /status of 409/.test(e)), errors.join('\n'));
   await context.close();
 });
+
+test('the bridge stops while connected: the panel says so and offers to connect again', async () => {
+  const gone = await startBridge();
+  const { context, page, errors } = await openThroughBridge(gone);
+  await gone.stop();
+  await page.getByTestId('bridge-refresh').click();
+  await page.waitForFunction(() => /No hardware bridge found/.test(document.querySelector('[data-testid=bridge-status]').textContent));
+  assert.match(await page.getByTestId('bridge-status').textContent(), /hardware-bridge serve/);
+  assert.equal(await page.getByTestId('bridge-connect').textContent(), 'Retry');
+  assert.equal(await readers(page).count(), 0);
+  assert.ok(own(errors).every((e) => /ERR_CONNECTION_REFUSED|Failed to fetch/.test(e)), errors.join('\n'));
+  await context.close();
+});

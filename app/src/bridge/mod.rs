@@ -200,7 +200,9 @@ fn failed_step(code: &str) -> &'static str {
         "will_clear_seed" => "waiting for confirmation — nothing was sent",
         "results_file" => "recording in the results file (the device WAS written)",
         "pairing_required" => "pairing with the bridge",
-        "unreachable" => "reaching the bridge",
+        "unreachable" => {
+            "reaching the bridge — if it stopped during a burn, check what the token shows before burning again"
+        }
         _ => "the request",
     }
 }
@@ -300,6 +302,21 @@ pub fn BridgePanel(
     let now = move || crate::clock::unix_now();
     let port_num = move || port.get().trim().parse::<u16>().unwrap_or(DEFAULT_PORT);
 
+    // The bridge stopped, or restarted with a new pairing secret: show the connect form again.
+    let lost = move |b: &Bridge, e: &ApiError| {
+        let status_now = match e.code.as_str() {
+            "unreachable" => Status::NotFound(b.describe()),
+            "pairing_required" => Status::Refused(
+                "The bridge no longer accepts the pairing code: it was probably restarted. Paste the new code it printed and press Connect."
+                    .into(),
+            ),
+            _ => return,
+        };
+        bridge.connection.set(None);
+        bridge.readers.set(Vec::new());
+        status.set(status_now);
+    };
+
     let refresh = move || {
         let Some(b) = bridge.connection.get_untracked() else {
             return;
@@ -319,10 +336,13 @@ pub fn BridgePanel(
                     bridge.readers.set(rs);
                     bridge.selected.set(pick);
                 }
-                Err(e) => outcome.set(Some(Outcome::Failed {
-                    what: "Listing readers",
-                    err: e,
-                })),
+                Err(e) => {
+                    lost(&b, &e);
+                    outcome.set(Some(Outcome::Failed {
+                        what: "Listing readers",
+                        err: e,
+                    }));
+                }
             }
         });
     };
@@ -525,6 +545,8 @@ pub fn BridgePanel(
                         None => form.profile.set(String::new()),
                     }
                     outcome.set(Some(Outcome::Burned(Box::new(r), ms)));
+                    // The burn set the token's clock: show the new drift.
+                    refresh();
                     if let Some(el) = document()
                         .get_element_by_id("upn")
                         .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
@@ -533,6 +555,7 @@ pub fn BridgePanel(
                     }
                 }
                 Err(e) => {
+                    lost(&b, &e);
                     if e.code == "auth_failed" {
                         auth_failed_on.set(Some(d.reader.clone()));
                         auth_ack.set(false);
@@ -579,10 +602,13 @@ pub fn BridgePanel(
                 Err(e) if e.code == "will_clear_seed" => {
                     outcome.set(Some(Outcome::ConfirmSync(e.message)))
                 }
-                Err(e) => outcome.set(Some(Outcome::Failed {
-                    what: "Clock sync",
-                    err: e,
-                })),
+                Err(e) => {
+                    lost(&b, &e);
+                    outcome.set(Some(Outcome::Failed {
+                        what: "Clock sync",
+                        err: e,
+                    }));
+                }
             }
         });
     };
