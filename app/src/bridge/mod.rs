@@ -535,6 +535,11 @@ pub fn BridgePanel(
                         );
                     if !generic {
                         form.model.set(r.model.clone());
+                        if manufacturer_of(r.kind, &r.model).is_none() {
+                            // Unknown maker: an empty field (flagged by the record checks) is
+                            // better than a wrong one left from another target.
+                            form.manufacturer.set(String::new());
+                        }
                     }
                     match r.profile {
                         Some(p) => {
