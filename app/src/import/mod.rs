@@ -1218,16 +1218,3 @@ fn BurnBox(imp: ImportState, form: RecordForm) -> impl IntoView {
         </div>
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn titles_cut_at_character_boundaries() {
-        assert_eq!(title_of("GitHub", 12), "GitHub");
-        assert_eq!(title_of("Microsoft Azure", 12), "Microsoft Az");
-        assert_eq!(title_of("Société Générale", 12), "Société G");
-        assert_eq!(title_of("ab cd efgh ij", 12), "ab cd efgh i");
-    }
-}
