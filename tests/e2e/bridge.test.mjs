@@ -21,11 +21,6 @@ after(async () => {
   await browser?.close();
 });
 
-// The hosted dist/index.html (Trunk's output) gets one Chromium warning about `integrity` on a
-// preload link: a build matter, not this panel's; every other console message counts.
-const TRUNK_PRELOAD = /The `integrity` attribute is currently ignored for preload destinations/;
-const own = (errors) => errors.filter((e) => !TRUNK_PRELOAD.test(e));
-
 const readers = (page) => page.getByTestId('bridge-readers').locator('li');
 
 async function openThroughBridge(b = bridge, viewport = { width: 1280, height: 900 }) {
@@ -64,7 +59,7 @@ test('served by the bridge: pairing taken from the fragment and removed, readers
   assert.equal(await readers(page).nth(0).locator('input').isChecked(), true);
   assert.match(await page.getByTestId('bridge-burn').textContent(), /Burn to C302-i/);
   assert.ok(networkRequests(requests).every((u) => u.startsWith(bridge.origin)), requests.join('\n'));
-  assert.deepEqual(own(errors), []);
+  assert.deepEqual(errors, []);
   // The log names paths and statuses only: never the pairing secret.
   assert.ok(!bridge.log.join('\n').includes(bridge.pair));
   await context.close();
@@ -102,7 +97,7 @@ test('burn to the simulated Token2: serial and model fill the record, the expect
   await page.getByTestId('add-row').click();
   await page.waitForSelector('[data-testid=inventory] tbody tr');
   assert.equal(await page.locator('[data-testid=inventory] tbody tr input[data-field=serial]').inputValue(), '8659632000001');
-  assert.deepEqual(own(errors), []);
+  assert.deepEqual(errors, []);
   await context.close();
 });
 
@@ -117,7 +112,7 @@ test('burn to the OATH key: verified by the key\'s own code', async () => {
   assert.match(await page.getByTestId('serial').inputValue(), /^[0-9a-f]{16}$/);
   const list = await bridgeApi(bridge, '/api/oath/list', { reader: 'OATH' });
   assert.ok(list.json.credentials.some((c) => c.account === 'alice@contoso.com'), JSON.stringify(list.json));
-  assert.deepEqual(own(errors), []);
+  assert.deepEqual(errors, []);
   await context.close();
 });
 
@@ -146,7 +141,7 @@ test('Molto2 profile burn with a title; the record gets serial, model and profil
   // Default title: the issuer, cut to 12 bytes.
   await page.getByTestId('issuer').fill('Contoso Corporation');
   assert.equal(await page.getByTestId('bridge-title').getAttribute('placeholder'), 'Contoso Corp');
-  assert.deepEqual(own(errors), []);
+  assert.deepEqual(errors, []);
   await context.close();
 });
 
@@ -166,7 +161,7 @@ test('a request the Token2 cannot take (SHA-512) shows the bridge\'s message; no
   assert.equal(await page.getByTestId('serial').inputValue(), serialBefore, 'the record is untouched');
   assert.ok(bridge.log.slice(logBefore).some((l) => /POST \/api\/burn -> 400/.test(l)), bridge.log.slice(logBefore).join('\n'));
   // Console: the browser reports the 400 response as a failed resource load; nothing else.
-  assert.ok(own(errors).every((e) => /status of 400/.test(e)), errors.join('\n'));
+  assert.ok(errors.every((e) => /status of 400/.test(e)), errors.join('\n'));
   await context.close();
 });
 
@@ -183,7 +178,7 @@ test('a wrong pairing code is refused plainly; the right one connects', async ()
   await page.getByTestId('bridge-code').fill(`Tokensmith bridge: open ${bridge.url}`);
   await page.getByTestId('bridge-connect').click();
   await page.waitForFunction(() => document.querySelectorAll('[data-testid=bridge-readers] li').length === 3);
-  assert.ok(own(errors).every((e) => /status of 401/.test(e)), errors.join('\n'));
+  assert.ok(errors.every((e) => /status of 401/.test(e)), errors.join('\n'));
   await context.close();
 });
 
@@ -194,7 +189,7 @@ test('the single file via file://: no request until Connect; then works with --a
     const { context, page, errors, requests } = await openPageWith(browser, url);
     await page.waitForTimeout(1500);
     assert.deepEqual(requests, [], 'no request before the user asks');
-    assert.deepEqual(own(errors), []);
+    assert.deepEqual(errors, []);
     const status = await page.getByTestId('bridge-status').textContent();
     assert.match(status, /Not connected\. Everything else on this page works without the bridge/);
     assert.match(status, /hardware-bridge serve --allow-null-origin/);
@@ -210,7 +205,7 @@ test('the single file via file://: no request until Connect; then works with --a
     assert.equal(code, oathtool(secret, at));
     assert.equal(await page.getByTestId('serial').inputValue(), '8659632000001');
     assert.ok(requests.every((u) => u.startsWith(nullBridge.origin)), requests.join('\n'));
-    assert.deepEqual(own(errors), []);
+    assert.deepEqual(errors, []);
     await context.close();
   } finally {
     await nullBridge.stop();
@@ -231,7 +226,7 @@ test('file:// with no bridge running: a calm message with the command and Retry'
   // The rest of the page still works.
   assert.match(await page.getByTestId('code').textContent(), /^\d{6}$/);
   // The only console noise is the browser's own line for the refused connection.
-  assert.ok(own(errors).every((e) => /ERR_CONNECTION_REFUSED|Failed to fetch/.test(e)), errors.join('\n'));
+  assert.ok(errors.every((e) => /ERR_CONNECTION_REFUSED|Failed to fetch/.test(e)), errors.join('\n'));
   await page.getByTestId('bridge-status').scrollIntoViewIfNeeded();
   await page.screenshot({ path: join(OUT, 'bridge-none-phone.png') });
   await context.close();
@@ -257,7 +252,7 @@ test('phone width: the panel during and after a burn, keyboard only', async () =
   const unlabelled = await page.evaluate(() => [...document.querySelectorAll('section.bridge input, section.bridge select')]
     .filter((el) => !(el.labels && el.labels.length) && !el.getAttribute('aria-label')).map((el) => el.outerHTML));
   assert.deepEqual(unlabelled, []);
-  assert.deepEqual(own(errors), []);
+  assert.deepEqual(errors, []);
   await context.close();
 });
 
@@ -270,7 +265,7 @@ test('Set the token\'s clock: the drift goes away (this C302-i keeps its seed)',
   assert.match(text, /Clock set on C302-i 8659632000001: it was (clock \d+ s (behind|ahead)|clock matches this computer); now it matches this computer/);
   assert.doesNotMatch(text, /seed was cleared/);
   await page.waitForFunction(() => /clock matches this computer/.test(document.querySelector('[data-testid=bridge-readers] li[data-kind=token2]').textContent));
-  assert.deepEqual(own(errors), []);
+  assert.deepEqual(errors, []);
   await context.close();
 });
 
@@ -290,7 +285,7 @@ test('wrong Molto2 customer key: auth failure says not to retry blindly; Burn st
   assert.equal(await page.getByTestId('bridge-burn').isDisabled(), false);
   // Exactly one burn request reached the bridge: the page never retries by itself.
   assert.equal(bridge.log.slice(logBefore).filter((l) => /POST \/api\/burn/.test(l)).length, 1);
-  assert.ok(own(errors).every((e) => /status of 403/.test(e)), errors.join('\n'));
+  assert.ok(errors.every((e) => /status of 403/.test(e)), errors.join('\n'));
   await context.close();
 });
 
@@ -318,7 +313,7 @@ test('a clock sync that would clear the seed asks first and sends confirm_clear_
   await page.waitForFunction(() => /Clock set/.test(document.querySelector('[data-testid=bridge-result]').textContent));
   assert.equal(bodies.length, 2);
   assert.equal(bodies[1].confirm_clear_seed, true);
-  assert.ok(own(errors).every((e) => /status of 409/.test(e)), errors.join('\n'));
+  assert.ok(errors.every((e) => /status of 409/.test(e)), errors.join('\n'));
   await context.close();
 });
 
@@ -331,6 +326,6 @@ test('the bridge stops while connected: the panel says so and offers to connect 
   assert.match(await page.getByTestId('bridge-status').textContent(), /hardware-bridge serve/);
   assert.equal(await page.getByTestId('bridge-connect').textContent(), 'Retry');
   assert.equal(await readers(page).count(), 0);
-  assert.ok(own(errors).every((e) => /ERR_CONNECTION_REFUSED|Failed to fetch/.test(e)), errors.join('\n'));
+  assert.ok(errors.every((e) => /ERR_CONNECTION_REFUSED|Failed to fetch/.test(e)), errors.join('\n'));
   await context.close();
 });
