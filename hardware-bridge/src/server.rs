@@ -424,6 +424,43 @@ impl TargetReq {
             oath_password: self.password.take().map(Zeroizing::new),
         })
     }
+
+    /// Takes the credentials out of the request and connects to the addressed device; `kind`
+    /// is the kind to assume when the request names none.
+    fn open(&mut self, st: &AppState, kind: Option<DeviceKind>) -> Result<Target, BridgeError> {
+        let creds = self.creds()?;
+        let (t, d) = devices::open_detect(
+            st.backend.as_ref(),
+            self.reader.as_deref(),
+            self.kind.or(kind),
+        )?;
+        Ok((t, d, creds))
+    }
+}
+
+type Target = (
+    Box<dyn crate::transport::Transport + Send>,
+    devices::Detected,
+    Credentials,
+);
+
+fn required<T: Clone>(value: &Option<T>, what: &str) -> Result<T, BridgeError> {
+    value
+        .clone()
+        .ok_or_else(|| BridgeError::BadInput(format!("{what} missing")))
+}
+
+/// Parses the JSON body, then runs `f` with it as a device operation.
+async fn with_request<T, F, R>(st: Arc<AppState>, body: &Bytes, f: F) -> Response
+where
+    T: serde::de::DeserializeOwned + Send + 'static,
+    F: FnOnce(&AppState, T) -> Result<R, BridgeError> + Send + 'static,
+    R: serde::Serialize + Send + 'static,
+{
+    match parse_body::<T>(body) {
+        Ok(req) => with_device(st, move |st| f(st, req)).await,
+        Err(r) => *r,
+    }
 }
 
 /// Run a blocking device operation on the blocking pool, one at a time.
@@ -464,11 +501,7 @@ async fn readers(State(st): State<Arc<AppState>>) -> Response {
 }
 
 async fn info(State(st): State<Arc<AppState>>, body: Bytes) -> Response {
-    let t: TargetReq = match parse_body(&body) {
-        Ok(t) => t,
-        Err(r) => return *r,
-    };
-    with_device(st, move |st| {
+    with_request(st, &body, |st, t: TargetReq| {
         let (_tr, d) = devices::open_detect(st.backend.as_ref(), t.reader.as_deref(), t.kind)?;
         Ok(devices::info(&d, devices::now()))
     })
@@ -523,19 +556,14 @@ fn do_burn(
 }
 
 async fn burn(State(st): State<Arc<AppState>>, body: Bytes) -> Response {
-    let req: BurnReq = match parse_body(&body) {
-        Ok(t) => t,
-        Err(r) => return *r,
-    };
-    with_device(st, move |st| do_burn(st, req, None)).await
+    with_request(st, &body, |st, req| do_burn(st, req, None)).await
 }
 
 async fn oath_put(State(st): State<Arc<AppState>>, body: Bytes) -> Response {
-    let req: BurnReq = match parse_body(&body) {
-        Ok(t) => t,
-        Err(r) => return *r,
-    };
-    with_device(st, move |st| do_burn(st, req, Some(DeviceKind::Oath))).await
+    with_request(st, &body, |st, req| {
+        do_burn(st, req, Some(DeviceKind::Oath))
+    })
+    .await
 }
 
 #[derive(Deserialize)]
@@ -547,28 +575,15 @@ struct SyncReq {
 }
 
 async fn sync(State(st): State<Arc<AppState>>, body: Bytes) -> Response {
-    let mut req: SyncReq = match parse_body(&body) {
-        Ok(t) => t,
-        Err(r) => return *r,
-    };
-    with_device(st, move |st| {
-        let creds = req.target.creds()?;
-        let (mut t, d) = devices::open_detect(
-            st.backend.as_ref(),
-            req.target.reader.as_deref(),
-            req.target.kind,
-        )?;
+    with_request(st, &body, |st, mut req: SyncReq| {
+        let (mut t, d, creds) = req.target.open(st, None)?;
         devices::sync_time(&mut *t, &d, &req.params, &creds, devices::now())
     })
     .await
 }
 
 async fn profiles(State(st): State<Arc<AppState>>, body: Bytes) -> Response {
-    let t: TargetReq = match parse_body(&body) {
-        Ok(t) => t,
-        Err(r) => return *r,
-    };
-    with_device(st, move |st| {
+    with_request(st, &body, |st, t: TargetReq| {
         let (mut tr, d) = devices::open_detect(st.backend.as_ref(), t.reader.as_deref(), t.kind)?;
         devices::profiles_list(&mut *tr, &d).map(|p| json!({ "profiles": p }))
     })
@@ -584,21 +599,9 @@ struct ProfileReq {
 }
 
 async fn profile_title(State(st): State<Arc<AppState>>, body: Bytes) -> Response {
-    let mut req: ProfileReq = match parse_body(&body) {
-        Ok(t) => t,
-        Err(r) => return *r,
-    };
-    with_device(st, move |st| {
-        let creds = req.target.creds()?;
-        let title = req
-            .title
-            .clone()
-            .ok_or_else(|| BridgeError::BadInput("title missing".into()))?;
-        let (mut t, d) = devices::open_detect(
-            st.backend.as_ref(),
-            req.target.reader.as_deref(),
-            req.target.kind,
-        )?;
+    with_request(st, &body, |st, mut req: ProfileReq| {
+        let title = required(&req.title, "title")?;
+        let (mut t, d, creds) = req.target.open(st, None)?;
         devices::profile_title(&mut *t, &d, &creds, req.profile, &title)?;
         Ok(json!({"ok": true}))
     })
@@ -606,17 +609,8 @@ async fn profile_title(State(st): State<Arc<AppState>>, body: Bytes) -> Response
 }
 
 async fn profile_delete(State(st): State<Arc<AppState>>, body: Bytes) -> Response {
-    let mut req: ProfileReq = match parse_body(&body) {
-        Ok(t) => t,
-        Err(r) => return *r,
-    };
-    with_device(st, move |st| {
-        let creds = req.target.creds()?;
-        let (mut t, d) = devices::open_detect(
-            st.backend.as_ref(),
-            req.target.reader.as_deref(),
-            req.target.kind,
-        )?;
+    with_request(st, &body, |st, mut req: ProfileReq| {
+        let (mut t, d, creds) = req.target.open(st, None)?;
         devices::profile_delete(&mut *t, &d, &creds, req.profile)?;
         Ok(json!({"ok": true}))
     })
@@ -630,49 +624,18 @@ struct OathReq {
     name: Option<String>,
 }
 
-fn oath_target(
-    st: &AppState,
-    req: &mut OathReq,
-) -> Result<
-    (
-        Box<dyn crate::transport::Transport + Send>,
-        devices::Detected,
-        Credentials,
-    ),
-    BridgeError,
-> {
-    let creds = req.target.creds()?;
-    let (t, d) = devices::open_detect(
-        st.backend.as_ref(),
-        req.target.reader.as_deref(),
-        Some(req.target.kind.unwrap_or(DeviceKind::Oath)),
-    )?;
-    Ok((t, d, creds))
-}
-
 async fn oath_list(State(st): State<Arc<AppState>>, body: Bytes) -> Response {
-    let mut req: OathReq = match parse_body(&body) {
-        Ok(t) => t,
-        Err(r) => return *r,
-    };
-    with_device(st, move |st| {
-        let (mut t, d, creds) = oath_target(st, &mut req)?;
+    with_request(st, &body, |st, mut req: OathReq| {
+        let (mut t, d, creds) = req.target.open(st, Some(DeviceKind::Oath))?;
         devices::oath_list(&mut *t, &d, &creds).map(|c| json!({ "credentials": c }))
     })
     .await
 }
 
 async fn oath_delete(State(st): State<Arc<AppState>>, body: Bytes) -> Response {
-    let mut req: OathReq = match parse_body(&body) {
-        Ok(t) => t,
-        Err(r) => return *r,
-    };
-    with_device(st, move |st| {
-        let name = req
-            .name
-            .clone()
-            .ok_or_else(|| BridgeError::BadInput("name missing".into()))?;
-        let (mut t, d, creds) = oath_target(st, &mut req)?;
+    with_request(st, &body, |st, mut req: OathReq| {
+        let name = required(&req.name, "name")?;
+        let (mut t, d, creds) = req.target.open(st, Some(DeviceKind::Oath))?;
         devices::oath_delete(&mut *t, &d, &creds, &name)?;
         Ok(json!({"ok": true}))
     })
@@ -680,16 +643,9 @@ async fn oath_delete(State(st): State<Arc<AppState>>, body: Bytes) -> Response {
 }
 
 async fn oath_code(State(st): State<Arc<AppState>>, body: Bytes) -> Response {
-    let mut req: OathReq = match parse_body(&body) {
-        Ok(t) => t,
-        Err(r) => return *r,
-    };
-    with_device(st, move |st| {
-        let name = req
-            .name
-            .clone()
-            .ok_or_else(|| BridgeError::BadInput("name missing".into()))?;
-        let (mut t, d, creds) = oath_target(st, &mut req)?;
+    with_request(st, &body, |st, mut req: OathReq| {
+        let name = required(&req.name, "name")?;
+        let (mut t, d, creds) = req.target.open(st, Some(DeviceKind::Oath))?;
         devices::oath_code(&mut *t, &d, &creds, &name, devices::now())
     })
     .await
