@@ -93,7 +93,10 @@ impl Inventory {
     }
 }
 
-/// Core's checks plus one the core leaves out: the same secret on two different tokens.
+/// Core's checks, with a stricter page policy for one of them: core only warns when two
+/// different serials share a secret (the bridge's results file may legitimately hold one seed
+/// burned into several devices), while the page refuses it, since in a provisioning session it
+/// means a new seed was not generated.
 pub fn validate_all(recs: &[TokenRecord], format: Format) -> Vec<Issue> {
     let mut issues = validate_for(recs, format);
     for (j, rec) in recs.iter().enumerate() {
