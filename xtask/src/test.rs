@@ -43,7 +43,9 @@ pub fn run_all() -> Result<(), String> {
     )?;
     run_step(
         "native tests (core incl. oathtool cross-check, bridge, xtask)",
-        cmd("cargo").args(["test", "--workspace", "--exclude", "tokensmith-app"]),
+        cmd("cargo")
+            .args(["test", "--workspace", "--exclude", "tokensmith-app"])
+            .env(setup::PYTHON_ENV_VAR, setup::python()),
     )?;
     run_step(
         "core tests in headless Chromium (wasm-bindgen-test)",

@@ -12,8 +12,8 @@ mod validate;
 
 pub use csv_io::{read_csv, write_csv, CSV_HEADER};
 pub use graph::graph_bulk_json;
-pub use validate::{validate, validate_for, MAX_TOKENS_PER_USER};
 pub(crate) use validate::formula_lead;
+pub use validate::{validate, validate_for, MAX_TOKENS_PER_USER};
 
 use std::fmt;
 

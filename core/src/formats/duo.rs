@@ -18,9 +18,7 @@
 use zeroize::Zeroizing;
 
 use super::check::Checks;
-use super::{
-    hex_secret, number, read_rows, refuse_errors, write_rows, FormatError, OathToken,
-};
+use super::{hex_secret, number, read_rows, refuse_errors, write_rows, FormatError, OathToken};
 use crate::entra::{Field, Issue, TokenRecord};
 use crate::otp::Algorithm;
 use crate::otpauth::Kind;
@@ -93,7 +91,8 @@ pub(super) fn issues(tokens: &[OathToken]) -> Vec<Issue> {
             checks.error(
                 row,
                 Field::Serial,
-                "the serial contains a comma, quote or line break, which Duo's import would split".into(),
+                "the serial contains a comma, quote or line break, which Duo's import would split"
+                    .into(),
             );
         }
         if r.algorithm != Algorithm::Sha1 {

@@ -313,10 +313,11 @@ fn digits_supported(digits: u8) -> bool {
 /// Writes headerless CSV rows (LF line ends) into one pre-sized buffer, so
 /// the secrets in it are not left behind in reallocated copies.
 fn write_rows(rows: &[Vec<Zeroizing<String>>]) -> Result<Zeroizing<String>, FormatError> {
-    let capacity = 16 + rows
-        .iter()
-        .map(|r| r.iter().map(|c| 2 * c.len() + 3).sum::<usize>())
-        .sum::<usize>();
+    let capacity = 16
+        + rows
+            .iter()
+            .map(|r| r.iter().map(|c| 2 * c.len() + 3).sum::<usize>())
+            .sum::<usize>();
     let mut w = csv::WriterBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -327,7 +328,10 @@ fn write_rows(rows: &[Vec<Zeroizing<String>>]) -> Result<Zeroizing<String>, Form
         w.write_record(row.iter().map(|c| c.as_bytes()))
             .map_err(|e| FormatError::Write(e.to_string()))?;
     }
-    let bytes = Zeroizing::new(w.into_inner().map_err(|e| FormatError::Write(e.to_string()))?);
+    let bytes = Zeroizing::new(
+        w.into_inner()
+            .map_err(|e| FormatError::Write(e.to_string()))?,
+    );
     let text = std::str::from_utf8(&bytes).map_err(|e| FormatError::Write(e.to_string()))?;
     Ok(Zeroizing::new(text.to_owned()))
 }
@@ -372,7 +376,12 @@ fn hex_secret(cell: &str, line: u64, column: &'static str) -> Result<crate::Secr
 }
 
 /// A whole-number cell.
-fn number<T: std::str::FromStr>(cell: &str, line: u64, column: &'static str, hint: &str) -> Result<T, FormatError> {
+fn number<T: std::str::FromStr>(
+    cell: &str,
+    line: u64,
+    column: &'static str,
+    hint: &str,
+) -> Result<T, FormatError> {
     cell.parse::<T>().map_err(|_| FormatError::Cell {
         line,
         column,

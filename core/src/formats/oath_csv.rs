@@ -18,9 +18,7 @@
 use zeroize::Zeroizing;
 
 use super::check::Checks;
-use super::{
-    hex_secret, number, read_rows, refuse_errors, write_rows, FormatError, OathToken,
-};
+use super::{hex_secret, number, read_rows, refuse_errors, write_rows, FormatError, OathToken};
 use crate::entra::{Field, Issue, TokenRecord};
 use crate::otp::Algorithm;
 use crate::otpauth::Kind;
@@ -71,7 +69,8 @@ pub(super) fn issues(tokens: &[OathToken]) -> Vec<Issue> {
             checks.warn(
                 row,
                 Field::Upn,
-                "the OATH CSV has no user column: assign the token in privacyIDEA after the import".into(),
+                "the OATH CSV has no user column: assign the token in privacyIDEA after the import"
+                    .into(),
             );
         }
     }
@@ -130,15 +129,13 @@ pub fn read(input: &str) -> Result<Vec<OathToken>, FormatError> {
             let totp = match kind_text.as_str() {
                 "totp" => true,
                 "" | "hotp" => false,
-                other => {
-                    return Err(FormatError::Cell {
-                        line,
-                        column: "type",
-                        message: format!(
-                            "'{other}' tokens cannot be imported: Tokensmith reads HOTP and TOTP lines"
-                        ),
-                    })
-                }
+                other => return Err(FormatError::Cell {
+                    line,
+                    column: "type",
+                    message: format!(
+                        "'{other}' tokens cannot be imported: Tokensmith reads HOTP and TOTP lines"
+                    ),
+                }),
             };
             let digits = match cell(3) {
                 "" => 6,
@@ -160,7 +157,12 @@ pub fn read(input: &str) -> Result<Vec<OathToken>, FormatError> {
             } else {
                 let counter = match cell(4) {
                     "" => 0,
-                    c => number::<u64>(c, line, "counter", "the HOTP counter is a whole number from 0")?,
+                    c => number::<u64>(
+                        c,
+                        line,
+                        "counter",
+                        "the HOTP counter is a whole number from 0",
+                    )?,
                 };
                 (30, Kind::Hotp { counter })
             };
@@ -173,7 +175,9 @@ pub fn read(input: &str) -> Result<Vec<OathToken>, FormatError> {
                     return Err(FormatError::Cell {
                         line,
                         column: "hash",
-                        message: format!("'{other}' is not a hash these tokens use: sha1, sha256 or sha512"),
+                        message: format!(
+                            "'{other}' is not a hash these tokens use: sha1, sha256 or sha512"
+                        ),
                     })
                 }
             };

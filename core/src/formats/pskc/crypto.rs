@@ -13,35 +13,36 @@ use zeroize::Zeroizing;
 const BLOCK: usize = 16;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// AES in CBC mode, by key size.
 pub(crate) enum Cipher {
-    Aes128Cbc,
-    Aes192Cbc,
-    Aes256Cbc,
+    Aes128,
+    Aes192,
+    Aes256,
 }
 
 impl Cipher {
     pub(crate) fn from_uri(uri: &str) -> Option<Cipher> {
         match uri.trim().rsplit('#').next()? {
-            "aes128-cbc" => Some(Cipher::Aes128Cbc),
-            "aes192-cbc" => Some(Cipher::Aes192Cbc),
-            "aes256-cbc" => Some(Cipher::Aes256Cbc),
+            "aes128-cbc" => Some(Cipher::Aes128),
+            "aes192-cbc" => Some(Cipher::Aes192),
+            "aes256-cbc" => Some(Cipher::Aes256),
             _ => None,
         }
     }
 
     pub(crate) fn uri(self) -> &'static str {
         match self {
-            Cipher::Aes128Cbc => "http://www.w3.org/2001/04/xmlenc#aes128-cbc",
-            Cipher::Aes192Cbc => "http://www.w3.org/2001/04/xmlenc#aes192-cbc",
-            Cipher::Aes256Cbc => "http://www.w3.org/2001/04/xmlenc#aes256-cbc",
+            Cipher::Aes128 => "http://www.w3.org/2001/04/xmlenc#aes128-cbc",
+            Cipher::Aes192 => "http://www.w3.org/2001/04/xmlenc#aes192-cbc",
+            Cipher::Aes256 => "http://www.w3.org/2001/04/xmlenc#aes256-cbc",
         }
     }
 
     pub(crate) fn key_len(self) -> usize {
         match self {
-            Cipher::Aes128Cbc => 16,
-            Cipher::Aes192Cbc => 24,
-            Cipher::Aes256Cbc => 32,
+            Cipher::Aes128 => 16,
+            Cipher::Aes192 => 24,
+            Cipher::Aes256 => 32,
         }
     }
 
@@ -53,9 +54,9 @@ impl Cipher {
         out[BLOCK..BLOCK + plaintext.len()].copy_from_slice(plaintext);
         let body = &mut out[BLOCK..];
         let written = match self {
-            Cipher::Aes128Cbc => seal::<aes::Aes128>(key, &iv, body, plaintext.len()),
-            Cipher::Aes192Cbc => seal::<aes::Aes192>(key, &iv, body, plaintext.len()),
-            Cipher::Aes256Cbc => seal::<aes::Aes256>(key, &iv, body, plaintext.len()),
+            Cipher::Aes128 => seal::<aes::Aes128>(key, &iv, body, plaintext.len()),
+            Cipher::Aes192 => seal::<aes::Aes192>(key, &iv, body, plaintext.len()),
+            Cipher::Aes256 => seal::<aes::Aes256>(key, &iv, body, plaintext.len()),
         }?;
         out.truncate(BLOCK + written);
         Ok(out)
@@ -69,9 +70,9 @@ impl Cipher {
         let (iv, body) = data.split_at(BLOCK);
         let mut buf = Zeroizing::new(body.to_vec());
         let len = match self {
-            Cipher::Aes128Cbc => open::<aes::Aes128>(key, iv, &mut buf),
-            Cipher::Aes192Cbc => open::<aes::Aes192>(key, iv, &mut buf),
-            Cipher::Aes256Cbc => open::<aes::Aes256>(key, iv, &mut buf),
+            Cipher::Aes128 => open::<aes::Aes128>(key, iv, &mut buf),
+            Cipher::Aes192 => open::<aes::Aes192>(key, iv, &mut buf),
+            Cipher::Aes256 => open::<aes::Aes256>(key, iv, &mut buf),
         }?;
         buf.truncate(len);
         Some(buf)
@@ -201,6 +202,7 @@ impl Prf {
 
 pub(crate) fn random(len: usize) -> Result<Zeroizing<Vec<u8>>, String> {
     let mut bytes = Zeroizing::new(vec![0u8; len]);
-    getrandom::fill(&mut bytes).map_err(|e| format!("the system random number generator failed: {e}"))?;
+    getrandom::fill(&mut bytes)
+        .map_err(|e| format!("the system random number generator failed: {e}"))?;
     Ok(bytes)
 }

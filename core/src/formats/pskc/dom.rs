@@ -55,7 +55,10 @@ fn local(name: &[u8]) -> String {
 
 fn line_of(input: &str, pos: u64) -> u64 {
     let end = usize::try_from(pos).unwrap_or(usize::MAX).min(input.len());
-    1 + input.as_bytes()[..end].iter().filter(|&&b| b == b'\n').count() as u64
+    1 + input.as_bytes()[..end]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count() as u64
 }
 
 fn open(start: &BytesStart<'_>, input: &str, pos: u64) -> Result<Element, FormatError> {
@@ -69,10 +72,12 @@ fn open(start: &BytesStart<'_>, input: &str, pos: u64) -> Result<Element, Format
         if key == "xmlns" || a.key.as_ref().starts_with(b"xmlns:") {
             continue;
         }
-        let value = a.normalized_value(quick_xml::XmlVersion::Implicit1_0).map_err(|e| FormatError::Xml {
-            line: line_of(input, pos),
-            message: e.to_string(),
-        })?;
+        let value = a
+            .normalized_value(quick_xml::XmlVersion::Implicit1_0)
+            .map_err(|e| FormatError::Xml {
+                line: line_of(input, pos),
+                message: e.to_string(),
+            })?;
         attrs.push((key, value.into_owned()));
     }
     Ok(Element {
@@ -161,7 +166,10 @@ pub(super) fn parse(input: &str) -> Result<Element, FormatError> {
     if !stack.is_empty() {
         return Err(FormatError::Xml {
             line: line_of(input, input.len() as u64),
-            message: format!("the file ends inside <{}>", stack.last().map_or("", |e| e.name.as_str())),
+            message: format!(
+                "the file ends inside <{}>",
+                stack.last().map_or("", |e| e.name.as_str())
+            ),
         });
     }
     root.ok_or(FormatError::Empty("it contains no XML element"))

@@ -55,7 +55,8 @@ pub const MAX_ITERATIONS: u32 = 10_000_000;
 pub(crate) const NS_PSKC: &str = "urn:ietf:params:xml:ns:keyprov:pskc";
 pub(crate) const HOTP_URI: &str = "urn:ietf:params:xml:ns:keyprov:pskc:hotp";
 pub(crate) const TOTP_URI: &str = "urn:ietf:params:xml:ns:keyprov:pskc:totp";
-pub(crate) const PBKDF2_URI: &str = "http://www.rsasecurity.com/rsalabs/pkcs/schemas/pkcs-5v2-0#pbkdf2";
+pub(crate) const PBKDF2_URI: &str =
+    "http://www.rsasecurity.com/rsalabs/pkcs/schemas/pkcs-5v2-0#pbkdf2";
 
 /// A 128-bit AES key shared out of band with the importing system.
 #[derive(Clone)]
@@ -72,8 +73,11 @@ impl PresharedKey {
 
     /// 32 hex digits; spaces and dashes between groups are allowed.
     pub fn from_hex(text: &str) -> Result<PresharedKey, String> {
-        let cleaned: Zeroizing<String> =
-            Zeroizing::new(text.chars().filter(|c| !matches!(c, ' ' | '-' | ':')).collect());
+        let cleaned: Zeroizing<String> = Zeroizing::new(
+            text.chars()
+                .filter(|c| !matches!(c, ' ' | '-' | ':'))
+                .collect(),
+        );
         let bytes = Zeroizing::new(
             data_encoding::HEXLOWER_PERMISSIVE
                 .decode(cleaned.as_bytes())
@@ -213,11 +217,17 @@ pub(super) fn issues(tokens: &[OathToken]) -> Vec<Issue> {
             (Field::DisplayName, r.display_name.as_deref()),
         ];
         for (field, value) in texts {
-            if value.is_some_and(|v| v.chars().any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))) {
+            if value.is_some_and(|v| {
+                v.chars()
+                    .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+            }) {
                 checks.error(
                     row,
                     field,
-                    format!("{} contains a control character XML cannot carry", field.as_str()),
+                    format!(
+                        "{} contains a control character XML cannot carry",
+                        field.as_str()
+                    ),
                 );
             }
         }
@@ -225,7 +235,8 @@ pub(super) fn issues(tokens: &[OathToken]) -> Vec<Issue> {
             checks.warn(
                 row,
                 Field::Serial,
-                "the serial contains '#', which also separates serial and profile in the key Id".into(),
+                "the serial contains '#', which also separates serial and profile in the key Id"
+                    .into(),
             );
         }
     }

@@ -122,7 +122,12 @@ fn derive(root: &Element, password: &str) -> Result<Zeroizing<Vec<u8>>, FormatEr
             .parse::<usize>()
             .ok()
             .filter(|n| [16, 24, 32].contains(n))
-            .ok_or_else(|| container_error(&at("KeyLength"), format!("'{t}' is not an AES key length (16, 24 or 32)")))?,
+            .ok_or_else(|| {
+                container_error(
+                    &at("KeyLength"),
+                    format!("'{t}' is not an AES key length (16, 24 or 32)"),
+                )
+            })?,
     };
     let prf = match params.child("PRF") {
         None => Prf::HmacSha1,
@@ -132,7 +137,10 @@ fn derive(root: &Element, password: &str) -> Result<Zeroizing<Vec<u8>>, FormatEr
                 Prf::HmacSha1
             } else {
                 Prf::from_uri(uri).ok_or_else(|| {
-                    container_error(&at("PRF"), format!("'{uri}' is not supported: HMAC-SHA-1, -256 or -512"))
+                    container_error(
+                        &at("PRF"),
+                        format!("'{uri}' is not supported: HMAC-SHA-1, -256 or -512"),
+                    )
                 })?
             }
         }
@@ -159,9 +167,8 @@ fn sealed(e: &Element) -> Result<(Cipher, Zeroizing<Vec<u8>>), String> {
         .child("EncryptionMethod")
         .and_then(|m| m.attr("Algorithm"))
         .ok_or("EncryptionMethod is missing")?;
-    let cipher = Cipher::from_uri(uri).ok_or_else(|| {
-        format!("encryption '{uri}' is not supported: AES-128/192/256-CBC are")
-    })?;
+    let cipher = Cipher::from_uri(uri)
+        .ok_or_else(|| format!("encryption '{uri}' is not supported: AES-128/192/256-CBC are"))?;
     let data = e
         .text_at("CipherData/CipherValue")
         .and_then(base64)
@@ -181,13 +188,16 @@ fn keys(root: &Element, lock: &Lock, unlock: Unlock<'_>) -> Result<Keys, FormatE
             const AT: &str = "MACMethod";
             let uri = method.attr("Algorithm").unwrap_or_default();
             let algorithm = MacAlgorithm::from_uri(uri).ok_or_else(|| {
-                container_error(AT, format!("MAC algorithm '{uri}' is not supported: HMAC-SHA-1/256/384/512 are"))
+                container_error(
+                    AT,
+                    format!("MAC algorithm '{uri}' is not supported: HMAC-SHA-1/256/384/512 are"),
+                )
             })?;
             let mac_key_element = method.child("MACKey").ok_or_else(|| {
                 container_error(AT, "MACKey is missing (a MACKeyReference to a key held elsewhere cannot be followed)")
             })?;
-            let (cipher, data) = sealed(mac_key_element)
-                .map_err(|m| container_error("MACMethod/MACKey", m))?;
+            let (cipher, data) =
+                sealed(mac_key_element).map_err(|m| container_error("MACMethod/MACKey", m))?;
             let mac_key = cipher.decrypt(key, &data).ok_or_else(|| wrong_key(lock))?;
             Some((algorithm, mac_key))
         }
@@ -215,7 +225,10 @@ pub fn read(input: &str, unlock: Unlock<'_>) -> Result<Vec<OathToken>, FormatErr
         tokens.extend(reader.tokens()?);
     }
     if packages == 0 {
-        return Err(container_error("KeyContainer", "it holds no KeyPackage, so no token"));
+        return Err(container_error(
+            "KeyContainer",
+            "it holds no KeyPackage, so no token",
+        ));
     }
     Ok(tokens)
 }
@@ -228,7 +241,12 @@ struct Package<'a> {
 }
 
 impl Package<'_> {
-    fn error(&self, serial: Option<&str>, element: &str, message: impl Into<String>) -> FormatError {
+    fn error(
+        &self,
+        serial: Option<&str>,
+        element: &str,
+        message: impl Into<String>,
+    ) -> FormatError {
         FormatError::Pskc {
             package: Some(self.number),
             serial: serial.map(str::to_string),
@@ -246,7 +264,12 @@ impl Package<'_> {
     }
 
     /// A `Data` child's value: plain, or decrypted after its MAC is checked.
-    fn value(&self, serial: &str, data: &Element, name: &str) -> Result<Option<Value>, FormatError> {
+    fn value(
+        &self,
+        serial: &str,
+        data: &Element,
+        name: &str,
+    ) -> Result<Option<Value>, FormatError> {
         let Some(e) = data.child(name) else {
             return Ok(None);
         };
@@ -255,7 +278,11 @@ impl Package<'_> {
             return Ok(Some(Value::Plain(Zeroizing::new(plain.to_string()))));
         }
         let Some(encrypted) = e.child("EncryptedValue") else {
-            return Err(self.error(Some(serial), &at, "has neither PlainValue nor EncryptedValue"));
+            return Err(self.error(
+                Some(serial),
+                &at,
+                "has neither PlainValue nor EncryptedValue",
+            ));
         };
         let (cipher, data) = sealed(encrypted).map_err(|m| self.error(Some(serial), &at, m))?;
         let Some(key) = &self.keys.key else {
@@ -269,7 +296,11 @@ impl Package<'_> {
         };
         if let Some((algorithm, mac_key)) = &self.keys.mac {
             let tag = e.text_at("ValueMAC").and_then(base64).ok_or_else(|| {
-                self.error(Some(serial), &format!("{at}/ValueMAC"), "missing: the file has a MAC key, so every encrypted value needs its MAC")
+                self.error(
+                    Some(serial),
+                    &format!("{at}/ValueMAC"),
+                    "missing: the file has a MAC key, so every encrypted value needs its MAC",
+                )
             })?;
             if !algorithm.verify(mac_key, &data, &tag) {
                 return Err(self.error(
@@ -290,30 +321,54 @@ impl Package<'_> {
         Ok(match self.value(serial, data, name)? {
             None => None,
             Some(Value::Plain(text)) => Some(text.trim().parse::<u64>().map_err(|_| {
-                self.error(Some(serial), &at, format!("'{}' is not a whole number", text.trim()))
+                self.error(
+                    Some(serial),
+                    &at,
+                    format!("'{}' is not a whole number", text.trim()),
+                )
             })?),
             Some(Value::Bytes(bytes)) => {
                 // python-pskc encrypts numbers as decimal text; other producers as big-endian bytes.
-                let text = std::str::from_utf8(&bytes).ok().filter(|t| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()));
+                let text = std::str::from_utf8(&bytes)
+                    .ok()
+                    .filter(|t| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()));
                 match text {
                     Some(t) => t.parse().ok(),
-                    None if bytes.len() <= 8 => Some(bytes.iter().fold(0u64, |n, b| (n << 8) | u64::from(*b))),
+                    None if bytes.len() <= 8 => {
+                        Some(bytes.iter().fold(0u64, |n, b| (n << 8) | u64::from(*b)))
+                    }
                     None => None,
                 }
                 .map(Some)
-                .ok_or_else(|| self.error(Some(serial), &at, "the decrypted value is not a number"))?
+                .ok_or_else(|| {
+                    self.error(Some(serial), &at, "the decrypted value is not a number")
+                })?
             }
         })
     }
 
     fn token(&self, key: &Element) -> Result<OathToken, FormatError> {
         let info = self.package.child("DeviceInfo");
-        let info_text = |name: &str| info.and_then(|i| i.text_at(name)).unwrap_or_default().to_string();
-        let key_id = key.attr("Id").or_else(|| key.attr("KeyId")).unwrap_or_default().trim();
+        let info_text = |name: &str| {
+            info.and_then(|i| i.text_at(name))
+                .unwrap_or_default()
+                .to_string()
+        };
+        let key_id = key
+            .attr("Id")
+            .or_else(|| key.attr("KeyId"))
+            .unwrap_or_default()
+            .trim();
         let serial = match info.and_then(|i| i.text_at("SerialNo")) {
             Some(s) => s.to_string(),
             None if !key_id.is_empty() => key_id.to_string(),
-            None => return Err(self.error(None, "DeviceInfo/SerialNo", "missing, and the Key has no Id either: the token has no serial")),
+            None => {
+                return Err(self.error(
+                    None,
+                    "DeviceInfo/SerialNo",
+                    "missing, and the Key has no Id either: the token has no serial",
+                ))
+            }
         };
         let profile = key_id
             .strip_prefix(serial.as_str())
@@ -321,7 +376,11 @@ impl Package<'_> {
             .and_then(|p| p.parse::<u8>().ok());
         let s = Some(serial.as_str());
 
-        let uri = key.attr("Algorithm").or_else(|| key.attr("KeyAlgorithm")).unwrap_or_default().trim();
+        let uri = key
+            .attr("Algorithm")
+            .or_else(|| key.attr("KeyAlgorithm"))
+            .unwrap_or_default()
+            .trim();
         let totp = match uri.to_ascii_lowercase().as_str() {
             u if u.ends_with(":totp") || u.ends_with("#totp") => true,
             u if u.ends_with(":hotp") || u.ends_with("#hotp") => false,
@@ -336,25 +395,45 @@ impl Package<'_> {
         };
 
         let params = key.child("AlgorithmParameters");
-        let suite = params
-            .and_then(|p| p.text_at("Suite"))
-            .or_else(|| params.and_then(|p| p.child("Suite")).and_then(|s| s.attr("hashalgo")));
+        let suite = params.and_then(|p| p.text_at("Suite")).or_else(|| {
+            params
+                .and_then(|p| p.child("Suite"))
+                .and_then(|s| s.attr("hashalgo"))
+        });
         let algorithm = match suite {
             None => Algorithm::Sha1,
             Some(text) => {
-                let name = text.to_ascii_lowercase().replace("hmac-", "").replace('-', "");
+                let name = text
+                    .to_ascii_lowercase()
+                    .replace("hmac-", "")
+                    .replace('-', "");
                 match name.as_str() {
                     "sha1" => Algorithm::Sha1,
                     "sha256" => Algorithm::Sha256,
                     "sha512" => Algorithm::Sha512,
-                    _ => return Err(self.error(s, "Key/AlgorithmParameters/Suite", format!("'{text}' is not a hash OATH tokens use (SHA1, SHA256, SHA512)"))),
+                    _ => {
+                        return Err(self.error(
+                            s,
+                            "Key/AlgorithmParameters/Suite",
+                            format!(
+                                "'{text}' is not a hash OATH tokens use (SHA1, SHA256, SHA512)"
+                            ),
+                        ))
+                    }
                 }
             }
         };
         let format = params.and_then(|p| p.child("ResponseFormat"));
-        if let Some(encoding) = format.and_then(|f| f.attr("Encoding").or_else(|| f.attr("Format"))) {
+        if let Some(encoding) = format.and_then(|f| f.attr("Encoding").or_else(|| f.attr("Format")))
+        {
             if !encoding.trim().eq_ignore_ascii_case("DECIMAL") {
-                return Err(self.error(s, "Key/AlgorithmParameters/ResponseFormat", format!("codes in {encoding} cannot be imported: OATH tokens show DECIMAL codes")));
+                return Err(self.error(
+                    s,
+                    "Key/AlgorithmParameters/ResponseFormat",
+                    format!(
+                        "codes in {encoding} cannot be imported: OATH tokens show DECIMAL codes"
+                    ),
+                ));
             }
         }
         let digits = match format.and_then(|f| f.attr("Length")) {
@@ -364,7 +443,13 @@ impl Package<'_> {
                 .parse::<u8>()
                 .ok()
                 .filter(|d| digits_supported(*d))
-                .ok_or_else(|| self.error(s, "Key/AlgorithmParameters/ResponseFormat", format!("Length '{l}' is not a code length tokens use (4–10)")))?,
+                .ok_or_else(|| {
+                    self.error(
+                        s,
+                        "Key/AlgorithmParameters/ResponseFormat",
+                        format!("Length '{l}' is not a code length tokens use (4–10)"),
+                    )
+                })?,
         };
 
         let data = key
@@ -383,7 +468,13 @@ impl Package<'_> {
             let step = u32::try_from(step)
                 .ok()
                 .filter(|n| *n >= 1)
-                .ok_or_else(|| self.error(s, "Key/Data/TimeInterval", format!("{step} s is not a time step")))?;
+                .ok_or_else(|| {
+                    self.error(
+                        s,
+                        "Key/Data/TimeInterval",
+                        format!("{step} s is not a time step"),
+                    )
+                })?;
             (step, Kind::Totp)
         } else {
             let counter = self.number(&serial, data, "Counter")?.unwrap_or(0);

@@ -5,14 +5,12 @@ use quick_xml::escape::escape;
 use zeroize::Zeroizing;
 
 use super::crypto::{self, Cipher, MacAlgorithm};
-use super::{
-    issues, Protection, HOTP_URI, MIN_ITERATIONS, NS_PSKC, PBKDF2_URI, TOTP_URI,
-};
+use super::{issues, Protection, HOTP_URI, MIN_ITERATIONS, NS_PSKC, PBKDF2_URI, TOTP_URI};
 use crate::formats::{refuse_errors, FormatError, OathToken};
 use crate::otp::Algorithm;
 use crate::otpauth::Kind;
 
-const CIPHER: Cipher = Cipher::Aes128Cbc;
+const CIPHER: Cipher = Cipher::Aes128;
 const MAC: MacAlgorithm = MacAlgorithm::HmacSha256;
 const SALT_LEN: usize = 16;
 
@@ -26,7 +24,9 @@ struct Sealer {
 impl Sealer {
     /// `<EncryptedValue>…</EncryptedValue><ValueMAC>…</ValueMAC>` for `plain`.
     fn value(&self, out: &mut String, indent: &str, plain: &[u8]) -> Result<(), FormatError> {
-        let sealed = CIPHER.encrypt(&self.key, plain).map_err(FormatError::Write)?;
+        let sealed = CIPHER
+            .encrypt(&self.key, plain)
+            .map_err(FormatError::Write)?;
         let mac = MAC.tag(&self.mac_key, &sealed);
         out.push_str(&format!(
             "{indent}<pskc:EncryptedValue>\n{indent}  <xenc:EncryptionMethod Algorithm=\"{}\"/>\n{indent}  <xenc:CipherData>\n{indent}    <xenc:CipherValue>{}</xenc:CipherValue>\n{indent}  </xenc:CipherData>\n{indent}</pskc:EncryptedValue>\n{indent}<pskc:ValueMAC>{}</pskc:ValueMAC>\n",
@@ -143,7 +143,10 @@ fn key_package(
         t.digits
     ));
     if let Some(name) = r.display_name.as_deref().filter(|n| !n.trim().is_empty()) {
-        out.push_str(&format!("      <pskc:FriendlyName>{}</pskc:FriendlyName>\n", text(name)));
+        out.push_str(&format!(
+            "      <pskc:FriendlyName>{}</pskc:FriendlyName>\n",
+            text(name)
+        ));
     }
     out.push_str("      <pskc:Data>\n        <pskc:Secret>\n");
     match sealer {
@@ -164,14 +167,20 @@ fn key_package(
         "        <pskc:{tag}>\n          <pskc:PlainValue>{value}</pskc:PlainValue>\n        </pskc:{tag}>\n      </pskc:Data>\n"
     ));
     if !r.upn.trim().is_empty() {
-        out.push_str(&format!("      <pskc:UserId>{}</pskc:UserId>\n", text(&r.upn)));
+        out.push_str(&format!(
+            "      <pskc:UserId>{}</pskc:UserId>\n",
+            text(&r.upn)
+        ));
     }
     out.push_str("    </pskc:Key>\n  </pskc:KeyPackage>\n");
     Ok(())
 }
 
 /// Writes a PSKC 1.0 container; refuses tokens [`super::issues`] finds wrong.
-pub fn write(tokens: &[OathToken], protection: Protection<'_>) -> Result<Zeroizing<String>, FormatError> {
+pub fn write(
+    tokens: &[OathToken],
+    protection: Protection<'_>,
+) -> Result<Zeroizing<String>, FormatError> {
     refuse_errors(issues(tokens))?;
     if tokens.is_empty() {
         return Err(FormatError::Empty("there are no tokens to export"));
