@@ -129,13 +129,15 @@ pub fn read(input: &str) -> Result<Vec<OathToken>, FormatError> {
             let totp = match kind_text.as_str() {
                 "totp" => true,
                 "" | "hotp" => false,
-                other => return Err(FormatError::Cell {
-                    line,
-                    column: "type",
-                    message: format!(
+                other => {
+                    return Err(FormatError::Cell {
+                        line,
+                        column: "type",
+                        message: format!(
                         "'{other}' tokens cannot be imported: Tokensmith reads HOTP and TOTP lines"
                     ),
-                }),
+                    })
+                }
             };
             let digits = match cell(3) {
                 "" => 6,
