@@ -26,7 +26,7 @@ pub fn run_all() -> Result<(), String> {
         ]),
     )?;
     run_step(
-        "clippy (wasm32: app, core)",
+        "clippy (wasm32: app, core, seal)",
         cmd("cargo").args([
             "clippy",
             "--target",
@@ -35,6 +35,8 @@ pub fn run_all() -> Result<(), String> {
             "tokensmith-app",
             "-p",
             "tokensmith-core",
+            "-p",
+            "tokensmith-seal",
             "--all-targets",
             "--",
             "-D",
@@ -42,7 +44,7 @@ pub fn run_all() -> Result<(), String> {
         ]),
     )?;
     run_step(
-        "native tests (core incl. oathtool cross-check, bridge, xtask)",
+        "native tests (core incl. oathtool, python-pskc and csv cross-checks; seal with gpg; bridge, xtask)",
         cmd("cargo")
             .args(["test", "--workspace", "--exclude", "tokensmith-app"])
             .env(setup::PYTHON_ENV_VAR, setup::python()),
