@@ -124,7 +124,7 @@ pub enum EntraError {
     Write(String),
 }
 
-fn first_message(issues: &[Issue]) -> &str {
+pub(crate) fn first_message(issues: &[Issue]) -> &str {
     issues.first().map_or("", |i| i.message.as_str())
 }
 

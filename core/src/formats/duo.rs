@@ -18,8 +18,11 @@
 use zeroize::Zeroizing;
 
 use super::check::Checks;
-use super::{hex_secret, number, read_rows, refuse_errors, write_rows, FormatError, OathToken};
-use crate::entra::{Field, Issue, TokenRecord};
+use super::{
+    csv_token, read_rows, refuse_errors, serial_and_seed, step_or_counter, write_rows, FormatError,
+    OathToken,
+};
+use crate::entra::{Field, Issue};
 use crate::otp::Algorithm;
 use crate::otpauth::Kind;
 
@@ -183,13 +186,6 @@ pub fn read(input: &str, token_type: DuoTokenType) -> Result<Vec<OathToken>, For
     read_rows(input)?
         .into_iter()
         .map(|(line, row)| {
-            let cell = |i: usize| row.get(i).unwrap_or_default();
-            if row.len() < 2 {
-                return Err(FormatError::Line {
-                    line,
-                    message: "a token line needs at least the serial and the hex secret".into(),
-                });
-            }
             if row.len() > 3 {
                 return Err(FormatError::Line {
                     line,
@@ -199,46 +195,9 @@ pub fn read(input: &str, token_type: DuoTokenType) -> Result<Vec<OathToken>, For
                     ),
                 });
             }
-            let serial = cell(0);
-            if serial.is_empty() {
-                return Err(FormatError::Cell {
-                    line,
-                    column: "serial",
-                    message: "the serial is empty".into(),
-                });
-            }
-            let secret = hex_secret(cell(1), line, "secret")?;
-            let third = cell(2);
-            let (interval, kind) = if token_type.is_totp() {
-                let step = if third.is_empty() {
-                    30
-                } else {
-                    number::<u32>(third, line, "time step", "use 30 or 60 (seconds)")?
-                };
-                (step, Kind::Totp)
-            } else {
-                let counter = if third.is_empty() {
-                    0
-                } else {
-                    number::<u64>(third, line, "counter", "the HOTP counter is a whole number from 0")?
-                };
-                (30, Kind::Hotp { counter })
-            };
-            Ok(OathToken {
-                record: TokenRecord {
-                    upn: String::new(),
-                    serial: serial.to_string(),
-                    secret,
-                    interval,
-                    manufacturer: String::new(),
-                    model: String::new(),
-                    algorithm: Algorithm::Sha1,
-                    profile: None,
-                    display_name: None,
-                },
-                digits: token_type.digits(),
-                kind,
-            })
+            let (serial, secret) = serial_and_seed(&row, line, "secret")?;
+            let third = step_or_counter(row.get(2).unwrap_or_default(), token_type.is_totp(), line)?;
+            Ok(csv_token(serial, secret, third, Algorithm::Sha1, token_type.digits()))
         })
         .collect()
 }

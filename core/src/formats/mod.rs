@@ -169,7 +169,7 @@ impl fmt::Display for ExportFormat {
 /// Why a file could not be written or read. Messages never contain a secret.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FormatError {
-    #[error("{} problem(s) must be fixed first; the first: {}", .0.len(), first_message(.0))]
+    #[error("{} problem(s) must be fixed first; the first: {}", .0.len(), entra::first_message(.0))]
     Invalid(Vec<Issue>),
     #[error("the file is empty: {0}")]
     Empty(&'static str),
@@ -197,10 +197,6 @@ pub enum FormatError {
     WrongKey(String),
     #[error("could not write the file: {0}")]
     Write(String),
-}
-
-fn first_message(issues: &[Issue]) -> &str {
-    issues.first().map_or("", |i| i.message.as_str())
 }
 
 fn package_prefix(package: Option<usize>, serial: Option<&str>) -> String {
@@ -362,6 +358,78 @@ fn read_rows(input: &str) -> Result<Vec<(u64, csv::StringRecord)>, FormatError> 
         return Err(FormatError::Empty("it has no token lines"));
     }
     Ok(rows)
+}
+
+/// The serial and hex seed every headerless token line starts with.
+fn serial_and_seed(
+    row: &csv::StringRecord,
+    line: u64,
+    seed_column: &'static str,
+) -> Result<(String, crate::Secret), FormatError> {
+    if row.len() < 2 {
+        return Err(FormatError::Line {
+            line,
+            message: format!("a token line needs at least the serial and the hex {seed_column}"),
+        });
+    }
+    let serial = row.get(0).unwrap_or_default();
+    if serial.is_empty() {
+        return Err(FormatError::Cell {
+            line,
+            column: "serial",
+            message: "the serial is empty".into(),
+        });
+    }
+    let secret = hex_secret(row.get(1).unwrap_or_default(), line, seed_column)?;
+    Ok((serial.to_string(), secret))
+}
+
+/// The cell after the type: the time step of a TOTP token (30 s when
+/// empty), the counter of an HOTP one (0 when empty).
+fn step_or_counter(cell: &str, totp: bool, line: u64) -> Result<(u32, Kind), FormatError> {
+    if totp {
+        let step = match cell {
+            "" => 30,
+            s => number::<u32>(s, line, "time step", "use 30 or 60 (seconds)")?,
+        };
+        Ok((step, Kind::Totp))
+    } else {
+        let counter = match cell {
+            "" => 0,
+            c => number::<u64>(
+                c,
+                line,
+                "counter",
+                "the HOTP counter is a whole number from 0",
+            )?,
+        };
+        Ok((30, Kind::Hotp { counter }))
+    }
+}
+
+/// A token read from a CSV format, which carries no user, maker or model.
+fn csv_token(
+    serial: String,
+    secret: crate::Secret,
+    (interval, kind): (u32, Kind),
+    algorithm: Algorithm,
+    digits: u8,
+) -> OathToken {
+    OathToken {
+        record: TokenRecord {
+            upn: String::new(),
+            serial,
+            secret,
+            interval,
+            manufacturer: String::new(),
+            model: String::new(),
+            algorithm,
+            profile: None,
+            display_name: None,
+        },
+        digits,
+        kind,
+    }
 }
 
 /// A hex seed cell, with the cell named in the error and never echoed.

@@ -18,8 +18,11 @@
 use zeroize::Zeroizing;
 
 use super::check::Checks;
-use super::{hex_secret, number, read_rows, refuse_errors, write_rows, FormatError, OathToken};
-use crate::entra::{Field, Issue, TokenRecord};
+use super::{
+    csv_token, number, read_rows, refuse_errors, serial_and_seed, step_or_counter, write_rows,
+    FormatError, OathToken,
+};
+use crate::entra::{Field, Issue};
 use crate::otp::Algorithm;
 use crate::otpauth::Kind;
 
@@ -110,21 +113,7 @@ pub fn read(input: &str) -> Result<Vec<OathToken>, FormatError> {
         .into_iter()
         .map(|(line, row)| {
             let cell = |i: usize| row.get(i).unwrap_or_default();
-            if row.len() < 2 {
-                return Err(FormatError::Line {
-                    line,
-                    message: "a token line needs at least the serial and the hex seed".into(),
-                });
-            }
-            let serial = cell(0);
-            if serial.is_empty() {
-                return Err(FormatError::Cell {
-                    line,
-                    column: "serial",
-                    message: "the serial is empty".into(),
-                });
-            }
-            let secret = hex_secret(cell(1), line, "seed")?;
+            let (serial, secret) = serial_and_seed(&row, line, "seed")?;
             let kind_text = cell(2).to_ascii_lowercase();
             let totp = match kind_text.as_str() {
                 "totp" => true,
@@ -150,24 +139,7 @@ pub fn read(input: &str) -> Result<Vec<OathToken>, FormatError> {
                     message: format!("{digits} digits is not a code length tokens use (4–10)"),
                 });
             }
-            let (interval, kind) = if totp {
-                let step = match cell(4) {
-                    "" => 30,
-                    s => number::<u32>(s, line, "time step", "use 30 or 60 (seconds)")?,
-                };
-                (step, Kind::Totp)
-            } else {
-                let counter = match cell(4) {
-                    "" => 0,
-                    c => number::<u64>(
-                        c,
-                        line,
-                        "counter",
-                        "the HOTP counter is a whole number from 0",
-                    )?,
-                };
-                (30, Kind::Hotp { counter })
-            };
+            let step = step_or_counter(cell(4), totp, line)?;
             let algorithm = match cell(5).to_ascii_lowercase().as_str() {
                 "" => inferred(secret.len()),
                 "sha1" => Algorithm::Sha1,
@@ -183,21 +155,7 @@ pub fn read(input: &str) -> Result<Vec<OathToken>, FormatError> {
                     })
                 }
             };
-            Ok(OathToken {
-                record: TokenRecord {
-                    upn: String::new(),
-                    serial: serial.to_string(),
-                    secret,
-                    interval,
-                    manufacturer: String::new(),
-                    model: String::new(),
-                    algorithm,
-                    profile: None,
-                    display_name: None,
-                },
-                digits,
-                kind,
-            })
+            Ok(csv_token(serial, secret, step, algorithm, digits))
         })
         .collect()
 }
