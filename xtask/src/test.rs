@@ -13,7 +13,7 @@ pub fn run_all() -> Result<(), String> {
         cmd("cargo").args(["fmt", "--all", "--", "--check"]),
     )?;
     run_step(
-        "clippy (native: core, bridge, xtask)",
+        "clippy (native: core, seal, bridge, xtask)",
         cmd("cargo").args([
             "clippy",
             "--workspace",
