@@ -1,5 +1,6 @@
 //! Tokensmith's pure logic: secrets, HOTP/TOTP, otpauth URIs, Entra ID token
-//! lists and clock-drift diagnosis.
+//! lists, the other exchange formats (PSKC, Duo, OATH CSV) and clock-drift
+//! diagnosis.
 //!
 //! No I/O lives here (the only outside call is the CSPRNG), so the same code
 //! runs natively in the hardware bridge and as WebAssembly in the offline page,
@@ -8,6 +9,7 @@
 
 pub mod drift;
 pub mod entra;
+pub mod formats;
 pub mod import;
 pub mod otp;
 pub mod otpauth;
@@ -18,6 +20,7 @@ pub use entra::{
     graph_bulk_json, read_csv, validate, validate_for, write_csv, EntraError, Field, Format, Issue,
     Severity, TokenRecord,
 };
+pub use formats::{ExportFormat, FormatError, OathToken};
 pub use otp::{
     hotp, seconds_remaining, step_start, time_step, totp, Algorithm, OtpError, OtpParams,
     UnknownAlgorithm,

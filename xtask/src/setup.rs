@@ -84,7 +84,40 @@ const APT: &[(&str, Option<&str>, Need, &str)] = &[
         Need::Test,
         "virtual reader for emulated cards",
     ),
+    (
+        "gnupg",
+        Some("gpg"),
+        Need::Test,
+        "GnuPG decrypts the OpenPGP-encrypted exports in tests",
+    ),
+    (
+        "python3-venv",
+        None,
+        Need::Test,
+        "Python virtual environment for the python-pskc and csv cross-checks",
+    ),
 ];
+
+/// PyPI packages of the test venv (`target/pyenv`), pinned with everything they
+/// pull in so a fresh machine gets the same ones; one line per package.
+const PYTHON_PACKAGES: &[&str] = &[
+    // python-pskc: the independent PSKC (RFC 6030) implementation.
+    "python-pskc==1.4",
+    "cryptography==50.0.2",
+    "cffi==2.1.1",
+    "pycparser==3.12",
+    "python-dateutil==4.0.0",
+    "tzdata==2026.6",
+];
+
+/// The variable through which tests find the venv's interpreter
+/// (`core/tests/support/python.rs` falls back to `target/pyenv/bin/python`).
+pub const PYTHON_ENV_VAR: &str = "TOKENSMITH_PYTHON";
+
+/// The test venv's interpreter.
+pub fn python() -> std::path::PathBuf {
+    root().join("target/pyenv/bin/python")
+}
 
 fn installed(pkg: &str, command: Option<&str>) -> bool {
     let on_path = command.is_some_and(|c| {
@@ -101,6 +134,9 @@ fn installed(pkg: &str, command: Option<&str>) -> bool {
 pub fn ensure(need: Need) -> Result<(), String> {
     println!("==> checking tools (installing only what is missing)");
     apt_packages(need)?;
+    if need >= Need::Test {
+        python_env()?;
+    }
     wasm_target()?;
     npm_packages()?;
     cargo_tool("trunk", TRUNK_VERSION, &["--locked"])?;
@@ -215,4 +251,39 @@ fn npm_packages() -> Result<(), String> {
         "npm ci (binaryen 132 for wasm-opt, playwright-core)",
         cmd("npm").args(["ci", "--no-audit", "--no-fund"]),
     )
+}
+
+/// Creates `target/pyenv` and installs [`PYTHON_PACKAGES`] with its pip, again
+/// whenever the list changes (a stamp file in the venv remembers it).
+fn python_env() -> Result<(), String> {
+    let venv = root().join("target/pyenv");
+    let stamp = venv.join("tokensmith-packages.txt");
+    let wanted = PYTHON_PACKAGES.join("\n");
+    let have = std::fs::read_to_string(&stamp).unwrap_or_default();
+    if python().exists() && have == wanted {
+        return Ok(());
+    }
+    if !python().exists() {
+        // Debian's interpreter (python3-venv above) unless another is all there is.
+        let system = ["/usr/bin/python3", "python3"]
+            .into_iter()
+            .find(|p| !p.starts_with('/') || std::path::Path::new(p).exists())
+            .unwrap_or("python3");
+        run_step(
+            "python3 -m venv target/pyenv (Python cross-checks)",
+            Command::new(system).args(["-m", "venv"]).arg(&venv),
+        )?;
+    }
+    run_step(
+        &format!("pip install {}", PYTHON_PACKAGES.join(" ")),
+        Command::new(venv.join("bin/pip"))
+            .args([
+                "install",
+                "--disable-pip-version-check",
+                "--no-input",
+                "--quiet",
+            ])
+            .args(PYTHON_PACKAGES),
+    )?;
+    std::fs::write(&stamp, wanted).map_err(|e| format!("cannot write {}: {e}", stamp.display()))
 }

@@ -13,7 +13,7 @@ pub fn run_all() -> Result<(), String> {
         cmd("cargo").args(["fmt", "--all", "--", "--check"]),
     )?;
     run_step(
-        "clippy (native: core, bridge, xtask)",
+        "clippy (native: core, seal, bridge, xtask)",
         cmd("cargo").args([
             "clippy",
             "--workspace",
@@ -26,7 +26,7 @@ pub fn run_all() -> Result<(), String> {
         ]),
     )?;
     run_step(
-        "clippy (wasm32: app, core)",
+        "clippy (wasm32: app, core, seal)",
         cmd("cargo").args([
             "clippy",
             "--target",
@@ -35,6 +35,8 @@ pub fn run_all() -> Result<(), String> {
             "tokensmith-app",
             "-p",
             "tokensmith-core",
+            "-p",
+            "tokensmith-seal",
             "--all-targets",
             "--",
             "-D",
@@ -42,8 +44,10 @@ pub fn run_all() -> Result<(), String> {
         ]),
     )?;
     run_step(
-        "native tests (core incl. oathtool cross-check, bridge, xtask)",
-        cmd("cargo").args(["test", "--workspace", "--exclude", "tokensmith-app"]),
+        "native tests (core incl. oathtool, python-pskc and csv cross-checks; seal with gpg; bridge, xtask)",
+        cmd("cargo")
+            .args(["test", "--workspace", "--exclude", "tokensmith-app"])
+            .env(setup::PYTHON_ENV_VAR, setup::python()),
     )?;
     run_step(
         "core tests in headless Chromium (wasm-bindgen-test)",

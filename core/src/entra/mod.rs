@@ -12,6 +12,7 @@ mod validate;
 
 pub use csv_io::{read_csv, write_csv, CSV_HEADER};
 pub use graph::graph_bulk_json;
+pub(crate) use validate::formula_lead;
 pub use validate::{validate, validate_for, MAX_TOKENS_PER_USER};
 
 use std::fmt;
@@ -56,6 +57,10 @@ pub enum Field {
     Algorithm,
     Profile,
     DisplayName,
+    /// Code length; the exchange formats (`crate::formats`) carry it, Entra's do not.
+    Digits,
+    /// TOTP or HOTP; likewise only in the exchange formats.
+    Kind,
 }
 
 impl Field {
@@ -71,6 +76,8 @@ impl Field {
             Field::Algorithm => "algorithm",
             Field::Profile => "profile",
             Field::DisplayName => "display name",
+            Field::Digits => "digits",
+            Field::Kind => "type",
         }
     }
 }
@@ -117,7 +124,7 @@ pub enum EntraError {
     Write(String),
 }
 
-fn first_message(issues: &[Issue]) -> &str {
+pub(crate) fn first_message(issues: &[Issue]) -> &str {
     issues.first().map_or("", |i| i.message.as_str())
 }
 

@@ -133,8 +133,9 @@ fn check_record(row: usize, rec: &TokenRecord, format: Format, issues: &mut Vec<
     }
 }
 
-/// Spreadsheet apps execute cells starting with these (CSV injection).
-fn formula_lead(value: &str) -> Option<String> {
+/// Spreadsheet apps execute cells starting with these (CSV injection); every
+/// CSV writer in `core` refuses such cells rather than altering them.
+pub(crate) fn formula_lead(value: &str) -> Option<String> {
     match value.chars().next()? {
         c @ ('=' | '+' | '-' | '@') => Some(format!("'{c}'")),
         '\t' => Some("a tab".into()),

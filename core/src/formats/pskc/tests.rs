@@ -1,0 +1,205 @@
+use super::*;
+use crate::formats::tests::token;
+use crate::formats::FormatError;
+use crate::otp::Algorithm;
+use crate::otpauth::Kind;
+
+const FIGURE7: &str = include_str!("../../../tests/fixtures/rfc6030-figure7.xml");
+const SEED: &[u8] = b"12345678901234567890";
+
+#[test]
+fn reads_rfc6030_figure7_with_its_password() {
+    assert_eq!(
+        lock(FIGURE7).unwrap(),
+        Lock::Password {
+            key_name: Some("My Password 1".into())
+        }
+    );
+    let tokens = read(FIGURE7, Unlock::Password("qwerty")).unwrap();
+    assert_eq!(tokens.len(), 1);
+    let t = &tokens[0];
+    assert_eq!(t.record.serial, "987654321");
+    assert_eq!(t.record.manufacturer, "TokenVendorAcme");
+    assert_eq!(t.record.secret.as_bytes(), SEED);
+    assert_eq!((t.digits, t.kind), (8, Kind::Hotp { counter: 0 }));
+    assert_eq!(t.record.algorithm, Algorithm::Sha1);
+}
+
+#[test]
+fn a_wrong_password_or_a_missing_one_is_said_plainly() {
+    let err = read(FIGURE7, Unlock::Password("qwertz")).unwrap_err();
+    assert!(matches!(err, FormatError::WrongKey(_)), "{err:?}");
+    assert!(err.to_string().contains("password does not open"), "{err}");
+    let err = read(FIGURE7, Unlock::None).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "the file is encrypted with a password named 'My Password 1': enter the password"
+    );
+}
+
+#[test]
+fn a_tampered_value_fails_its_mac_naming_the_key_package() {
+    let tampered = FIGURE7.replace("oTvo+S22", "oTvo+S23");
+    let err = read(&tampered, Unlock::Password("qwerty")).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "KeyPackage 1 (serial '987654321'), element Key/Data/Secret/ValueMAC: the MAC does not match: the file was altered or damaged"
+    );
+}
+
+#[test]
+fn plain_export_has_the_rfc_elements_in_schema_order() {
+    let mut t = token("TK-0001", SEED);
+    t.record.upn = "alice@contoso.com".into();
+    t.record.display_name = Some("Alice & co".into());
+    t.record.algorithm = Algorithm::Sha256;
+    let xml = write(&[t], Protection::Plain).unwrap();
+    let order = [
+        "<pskc:KeyContainer xmlns:pskc=\"urn:ietf:params:xml:ns:keyprov:pskc\" Version=\"1.0\">",
+        "<pskc:Manufacturer>Token2</pskc:Manufacturer>",
+        "<pskc:SerialNo>TK-0001</pskc:SerialNo>",
+        "<pskc:Model>C202</pskc:Model>",
+        "<pskc:Key Id=\"TK-0001\" Algorithm=\"urn:ietf:params:xml:ns:keyprov:pskc:totp\">",
+        "<pskc:Suite>SHA256</pskc:Suite>",
+        "<pskc:ResponseFormat Length=\"6\" Encoding=\"DECIMAL\"/>",
+        "<pskc:FriendlyName>Alice &amp; co</pskc:FriendlyName>",
+        "<pskc:PlainValue>MTIzNDU2Nzg5MDEyMzQ1Njc4OTA=</pskc:PlainValue>",
+        "<pskc:TimeInterval>",
+        "<pskc:UserId>alice@contoso.com</pskc:UserId>",
+    ];
+    let mut at = 0;
+    for part in order {
+        let found = xml[at..]
+            .find(part)
+            .unwrap_or_else(|| panic!("{part} missing after {at} in\n{}", *xml));
+        at += found + part.len();
+    }
+    assert_eq!(lock(&xml).unwrap(), Lock::Plain);
+}
+
+#[test]
+fn encrypted_exports_hide_the_secret_and_declare_their_key() {
+    let key = PresharedKey::from_hex("12345678 90123456 78901234 56789012").unwrap();
+    let tokens = [token("A", SEED)];
+    let xml = write(
+        &tokens,
+        Protection::PresharedKey {
+            key: &key,
+            key_name: "Pre-shared-key",
+        },
+    )
+    .unwrap();
+    assert!(!xml.contains("MTIzNDU2Nzg5MDEyMzQ1Njc4OTA="));
+    assert!(xml.contains("<ds:KeyName>Pre-shared-key</ds:KeyName>"));
+    assert!(xml.contains("Algorithm=\"http://www.w3.org/2001/04/xmldsig-more#hmac-sha256\""));
+    assert_eq!(
+        lock(&xml).unwrap(),
+        Lock::PresharedKey {
+            key_name: Some("Pre-shared-key".into()),
+            key_len: 16
+        }
+    );
+    assert_eq!(
+        read(&xml, Unlock::PresharedKey(key.as_bytes())).unwrap(),
+        tokens
+    );
+    let other = PresharedKey::generate().unwrap();
+    assert!(matches!(
+        read(&xml, Unlock::PresharedKey(other.as_bytes())),
+        Err(FormatError::WrongKey(_))
+    ));
+
+    let xml = write(
+        &tokens,
+        Protection::Password {
+            password: "correct horse",
+            key_name: "pw",
+            iterations: MIN_ITERATIONS,
+        },
+    )
+    .unwrap();
+    assert!(xml.contains(&format!(
+        "<IterationCount>{MIN_ITERATIONS}</IterationCount>"
+    )));
+    assert_eq!(
+        read(&xml, Unlock::Password("correct horse")).unwrap(),
+        tokens
+    );
+    let err = write(
+        &tokens,
+        Protection::Password {
+            password: "x",
+            key_name: "pw",
+            iterations: 1000,
+        },
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("at least 10000"), "{err}");
+}
+
+#[test]
+fn profiles_travel_in_the_key_id() {
+    let mut a = token("M2-77", SEED);
+    a.record.profile = Some(3);
+    let mut b = token("M2-77", &[9; 20]);
+    b.record.profile = Some(4);
+    let xml = write(&[a.clone(), b.clone()], Protection::Plain).unwrap();
+    assert!(xml.contains("Id=\"M2-77#3\""));
+    assert_eq!(read(&xml, Unlock::None).unwrap(), vec![a, b]);
+}
+
+#[test]
+fn import_errors_name_the_key_package_and_element() {
+    let xml = write(&[token("A", SEED), token("B", SEED)], Protection::Plain).unwrap();
+    let ocra = xml.replacen(
+        "urn:ietf:params:xml:ns:keyprov:pskc:totp\">\n      <pskc:AlgorithmParameters>\n        <pskc:Suite>SHA1",
+        "urn:ietf:params:xml:ns:keyprov:pskc#OCRA-1\">\n      <pskc:AlgorithmParameters>\n        <pskc:Suite>SHA1",
+        2,
+    );
+    let err = read(&ocra, Unlock::None).unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("KeyPackage 1 (serial 'A'), element Key: algorithm"),
+        "{err}"
+    );
+    let no_secret = xml.replace(
+        "<pskc:PlainValue>MTIzNDU2Nzg5MDEyMzQ1Njc4OTA=</pskc:PlainValue>",
+        "",
+    );
+    let err = read(&no_secret, Unlock::None).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "KeyPackage 1 (serial 'A'), element Key/Data/Secret: has neither PlainValue nor EncryptedValue"
+    );
+    let err = read("<KeyContainer Version=\"2.0\"/>", Unlock::None).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("PSKC version '2.0' is not supported"),
+        "{err}"
+    );
+    let err = read("<?xml version=\"1.0\"?>\n<a>\n<b></a>", Unlock::None).unwrap_err();
+    assert!(matches!(err, FormatError::Xml { line: 3, .. }), "{err:?}");
+    let err = read(
+        "<!DOCTYPE x [<!ENTITY a \"aaaa\">]><KeyContainer/>",
+        Unlock::None,
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("DOCTYPE"), "{err}");
+}
+
+#[test]
+fn preshared_keys_are_16_bytes_of_hex_and_never_printed() {
+    assert!(PresharedKey::from_hex("00")
+        .unwrap_err()
+        .contains("32 hex digits"));
+    assert!(PresharedKey::from_hex("zz").is_err());
+    let k = PresharedKey::generate().unwrap();
+    assert_eq!(k.to_hex().len(), 32);
+    assert_eq!(format!("{k:?}"), "PresharedKey(<redacted>)");
+    let p = Protection::Password {
+        password: "hunter2",
+        key_name: "n",
+        iterations: 1,
+    };
+    assert!(!format!("{p:?}").contains("hunter2"));
+}
