@@ -277,10 +277,12 @@ fn device_code(http: &Http, endpoints: &Endpoints, ui: &dyn Ui) -> Result<TokenR
                     "the sign-in service asks to poll more slowly: every {interval} s"
                 ));
             }
-            "expired_token" => return Err(Error::SignIn(format!(
+            "expired_token" => {
+                return Err(Error::SignIn(format!(
                 "code {} expired before the sign-in finished: run the command again for a new code",
                 code.user_code
-            ))),
+            )))
+            }
             "authorization_declined" | "access_denied" => {
                 return Err(Error::SignIn(
                     "the sign-in was declined in the browser".into(),

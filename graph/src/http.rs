@@ -120,6 +120,13 @@ pub struct Response {
 #[derive(Debug, Clone)]
 pub struct TransportFailure(pub String);
 
+impl TransportFailure {
+    /// An untrusted certificate does not become trusted by asking again.
+    pub fn is_permanent(&self) -> bool {
+        self.0.contains("certificate")
+    }
+}
+
 pub struct Http {
     agent: ureq::Agent,
     pub policy: RetryPolicy,
@@ -195,7 +202,7 @@ impl Http {
                     wait
                 }
                 Ok(resp) => return Ok(resp),
-                Err(e) if idempotent => {
+                Err(e) if idempotent && !e.is_permanent() => {
                     failures += 1;
                     if failures >= self.policy.attempts {
                         return Err(e);

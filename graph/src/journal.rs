@@ -183,6 +183,15 @@ impl Journal {
         Ok(journal)
     }
 
+    /// A journal kept in memory only (status or removal by serial, with no journal file).
+    pub fn in_memory() -> Journal {
+        Journal {
+            path: PathBuf::from("(none)"),
+            file: None,
+            entries: HashMap::new(),
+        }
+    }
+
     /// Reads an existing journal without the right to write (a missing file is empty).
     pub fn read_only(path: &Path, endpoints: Option<&Endpoints>) -> Result<Journal, Error> {
         let mut journal = Journal {

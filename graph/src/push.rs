@@ -423,13 +423,7 @@ impl Run<'_, '_> {
         }
         let t = &mut self.toks[i];
         t.report.device_id = Some(d.id.clone());
-        // A device whose creation this tool's journal recorded was created here, not found.
-        let created_here = known.as_deref() == Some(d.id.as_str());
-        t.report.done.push(if created_here {
-            Done::Created
-        } else {
-            Done::AlreadyExisted
-        });
+        t.report.done.push(Done::AlreadyExisted);
         let assignee = d.assigned_to.as_ref().map(|a| a.id.clone());
         let activated = d.status() == "activated";
         match (assignee, t.user.clone()) {

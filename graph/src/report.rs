@@ -109,7 +109,7 @@ impl fmt::Display for TokenReport {
         } else {
             &self.upn
         };
-        write!(f, "{:<20} {:<28} ", self.label(), user)?;
+        write!(f, "{:<24} {:<28} ", self.label(), user)?;
         let done: Vec<&str> = self.done.iter().map(|d| d.as_str()).collect();
         match &self.failure {
             None => f.write_str(&done.join(", ")),
