@@ -401,11 +401,19 @@ impl Run<'_, '_> {
             let msg = differs(format!("hash {h}, not {}", hash_function(rec.algorithm)));
             return self.fail(i, Stage::Create, msg);
         }
-        let known = self
+        let entry = self
             .journal
             .get(&self.toks[i].key)
-            .and_then(|e| e.device.clone());
-        if known.as_deref() != Some(d.id.as_str()) {
+            .cloned()
+            .unwrap_or_default();
+        if entry.step == Some(Step::CreateSent) {
+            self.ui.note(&format!(
+                "{label}: the answer to its creation was lost last time; Entra has it (device {}): \
+                 not creating it again",
+                d.id
+            ));
+        }
+        if entry.device.as_deref() != Some(d.id.as_str()) {
             self.note(
                 i,
                 Step::Existed,
@@ -414,12 +422,6 @@ impl Run<'_, '_> {
                     ..Note::default()
                 },
             )?;
-        } else if self.journal.get(&self.toks[i].key).and_then(|e| e.step) == Some(Step::CreateSent)
-        {
-            self.ui.note(&format!(
-                "{label}: the answer to its creation was lost last time; Entra has it (device {})",
-                d.id
-            ));
         }
         let t = &mut self.toks[i];
         t.report.device_id = Some(d.id.clone());

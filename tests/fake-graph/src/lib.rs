@@ -315,6 +315,10 @@ impl FakeGraph {
         })
     }
 
+    pub fn user_id(&self, upn: &str) -> Option<String> {
+        self.with(|s| s.user(upn).map(|u| u.id.clone()))
+    }
+
     /// Authenticator apps registered as software OATH tokens.
     pub fn add_software_methods(&self, user_id: &str, n: usize) {
         self.with(|s| {
@@ -527,29 +531,33 @@ async fn handle(
     let (fault, throttled) = {
         let cfg = shared.cfg.lock().unwrap().clone();
         let mut s = shared.state.lock().unwrap();
-        let key = (method.to_string(), path.clone());
-        let mut fault = None;
-        for rule in &s.faults {
-            if rule.method == method.as_str() && path.contains(rule.path_contains) {
-                let n = s
-                    .seen
-                    .iter()
-                    .filter(|((m, p), _)| m == rule.method && p.contains(rule.path_contains))
-                    .map(|(_, n)| *n)
-                    .sum::<u32>()
-                    + 1;
-                if n == rule.nth {
-                    fault = Some(rule.fault);
-                }
-            }
-        }
-        *s.seen.entry(key).or_default() += 1;
         let mut throttled = false;
         if is_graph {
             s.graph_requests += 1;
             throttled = cfg
                 .throttle_every
                 .is_some_and(|n| s.graph_requests % n == 0);
+        }
+        // A throttled request is not carried out, so it does not count for the faults.
+        let mut fault = None;
+        if !throttled {
+            for rule in &s.faults {
+                if rule.method == method.as_str() && path.contains(rule.path_contains) {
+                    let n = s
+                        .seen
+                        .iter()
+                        .filter(|((m, p), _)| m == rule.method && p.contains(rule.path_contains))
+                        .map(|(_, n)| *n)
+                        .sum::<u32>()
+                        + 1;
+                    if n == rule.nth {
+                        fault = Some(rule.fault);
+                    }
+                }
+            }
+            *s.seen
+                .entry((method.to_string(), path.clone()))
+                .or_default() += 1;
         }
         (fault, throttled)
     };
