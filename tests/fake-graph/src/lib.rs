@@ -60,6 +60,11 @@ pub struct Config {
     /// Every Nth Graph request is answered `429` with `Retry-After: 1` (not carried out).
     pub throttle_every: Option<u32>,
     pub token_lifetime: u64,
+    /// Serials Graph refuses to create (as it would a value it dislikes).
+    pub refuse_serials: Vec<String>,
+    /// Base of the `@odata.nextLink`s it sends (default: its own URL) — to test that a client
+    /// does not follow a link to another host with its token.
+    pub next_link_base: Option<String>,
 }
 
 impl Default for Config {
@@ -77,6 +82,8 @@ impl Default for Config {
             page_size: 2,
             throttle_every: None,
             token_lifetime: 3600,
+            refuse_serials: Vec::new(),
+            next_link_base: None,
         }
     }
 }
@@ -809,6 +816,7 @@ fn login(shared: &Shared, method: &Method, path: &str, body: &[u8]) -> (u16, Val
 }
 
 fn page(shared: &Shared, items: Vec<Value>, path: &str, query: &str, size: usize) -> Value {
+    // The caller holds the state lock; the config lock is only ever taken briefly on its own.
     let params = url_decode_pairs(query);
     let skip: usize = params
         .get("$skiptoken")
@@ -825,7 +833,14 @@ fn page(shared: &Shared, items: Vec<Value>, path: &str, query: &str, size: usize
             .map(str::to_string)
             .collect();
         q.push(format!("$skiptoken={end}"));
-        out["@odata.nextLink"] = format!("{}{path}?{}", shared.url, q.join("&")).into();
+        let base = shared
+            .cfg
+            .lock()
+            .unwrap()
+            .next_link_base
+            .clone()
+            .unwrap_or_else(|| shared.url.clone());
+        out["@odata.nextLink"] = format!("{base}{path}?{}", q.join("&")).into();
     }
     out
 }
@@ -907,7 +922,7 @@ fn graph(
                     let items = json_body["value"].as_array().cloned().unwrap_or_default();
                     let mut parsed = Vec::new();
                     for (k, item) in items.iter().enumerate() {
-                        match new_device(&mut s, item) {
+                        match new_device(&mut s, &cfg, item) {
                             Ok(d) => parsed.push((d, item["assignTo"]["id"].as_str().map(str::to_string))),
                             Err(why) => {
                                 return graph_error(400, "badRequest", &format!("Item {}: {why}", k + 1))
@@ -929,7 +944,7 @@ fn graph(
                     }
                     (200, json!({ "value": out }))
                 }
-                ("POST", []) => match new_device(&mut s, &json_body) {
+                ("POST", []) => match new_device(&mut s, &cfg, &json_body) {
                     Ok(d) => {
                         let dj = s.device_json(&d);
                         s.devices.push(d);
@@ -1112,7 +1127,7 @@ fn graph(
 }
 
 /// A device from a creation item, checked like Graph checks it.
-fn new_device(s: &mut State, item: &Value) -> Result<FakeDevice, String> {
+fn new_device(s: &mut State, cfg: &Config, item: &Value) -> Result<FakeDevice, String> {
     let text = |k: &str| -> String {
         match &item[k] {
             Value::String(v) => v.clone(),
@@ -1123,6 +1138,11 @@ fn new_device(s: &mut State, item: &Value) -> Result<FakeDevice, String> {
     let serial = text("serialNumber");
     if serial.is_empty() {
         return Err("serialNumber is required.".into());
+    }
+    if cfg.refuse_serials.contains(&serial) {
+        return Err(format!(
+            "Invalid value for property 'serialNumber': '{serial}'."
+        ));
     }
     let secret = data_encoding::BASE32_NOPAD
         .decode(text("secretKey").to_ascii_uppercase().as_bytes())

@@ -708,3 +708,61 @@ fn results_file_from_a_burn_and_the_pages_graph_json() {
     );
     assert_eq!(activated(&other), ["8659632000001", "MOLTO2SIM0001"]);
 }
+
+#[test]
+fn a_refused_batch_is_sorted_out_one_token_at_a_time() {
+    let fake = start(Config {
+        refuse_serials: vec!["60310002".into()],
+        ..Config::default()
+    });
+    let file = csv(
+        &fake,
+        "tokens.csv",
+        &[
+            ("alice", "60310001", 1, 30),
+            ("bob", "60310002", 2, 30),
+            ("carol", "60310003", 3, 30),
+        ],
+    );
+    let out = entra(&fake, &app(&fake), &["push", file.to_str().unwrap()]);
+    assert_eq!(out.code, Some(5), "{out:?}");
+    assert!(out.stderr.contains("Graph refused a batch of 3 (400 badRequest: Item 2: Invalid value for property 'serialNumber': '60310002'.): creating them one at a time"), "{out:?}");
+    let refused = out
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("60310002"))
+        .unwrap();
+    assert!(refused.ends_with("FAILED at create: 400 badRequest: Item 1: Invalid value for property 'serialNumber': '60310002'."), "{refused}");
+    assert_eq!(activated(&fake), ["60310001", "60310003"]);
+    // The batch, then one request per token; each created once.
+    assert_eq!(fake.count("PATCH", "/hardwareOathDevices", None), 4);
+    assert_eq!(fake.devices().len(), 2);
+}
+
+#[test]
+fn a_next_page_link_to_another_host_is_not_followed() {
+    let fake = start(Config {
+        next_link_base: Some("https://graph.example.invalid".into()),
+        ..Config::default()
+    });
+    for n in 0..3 {
+        fake.add_device("60320001", &seed(n), 30, None, false);
+    }
+    let out = entra(&fake, &app(&fake), &["status", "--serial", "60320001"]);
+    assert_eq!(out.code, Some(1), "{out:?}");
+    assert!(out.stderr.contains("the next-page link points to https://graph.example.invalid/beta/directory/authenticationMethodDevices/hardwareOathDevices instead of"), "{out:?}");
+    assert!(out.stderr.contains("not following it"), "{out:?}");
+    // Paged normally, all three are listed.
+    let fake = start(Config::default());
+    for n in 0..3 {
+        fake.add_device("60320001", &seed(n), 30, None, false);
+    }
+    let out = entra(&fake, &app(&fake), &["status", "--serial", "60320001"]);
+    assert_eq!(out.code, Some(0), "{out:?}");
+    assert_eq!(out.stdout.matches("available").count(), 3, "{out:?}");
+    assert_eq!(
+        fake.count("GET", "/hardwareOathDevices", None),
+        2,
+        "two pages"
+    );
+}
