@@ -105,7 +105,21 @@ pub struct Journal {
     path: PathBuf,
     /// `None`: read only (a dry run, or status without writing).
     file: Option<File>,
+    /// The first line of a new journal, written with the first step: a run that stops before
+    /// doing anything (a mistyped tenant, a failed sign-in) leaves no journal behind.
+    header: Option<Vec<u8>>,
     entries: HashMap<String, Entry>,
+}
+
+impl Drop for Journal {
+    fn drop(&mut self) {
+        let untouched = self.header.is_some()
+            && self.file.is_some()
+            && std::fs::metadata(&self.path).is_ok_and(|m| m.len() == 0);
+        if untouched {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
 }
 
 /// The journal's name for a token: its serial, and its profile on a multi-profile token.
@@ -155,6 +169,7 @@ impl Journal {
         let mut journal = Journal {
             path: path.to_path_buf(),
             file: None,
+            header: None,
             entries: HashMap::new(),
         };
         if text.trim().is_empty() {
@@ -166,9 +181,9 @@ impl Journal {
             };
             let mut line = serde_json::to_vec(&header).map_err(|e| err(e.to_string()))?;
             line.push(b'\n');
-            file.write_all(&line)
-                .and_then(|()| file.sync_all())
-                .map_err(|e| err(e.to_string()))?;
+            // An empty file left by an earlier run is started again from nothing.
+            file.set_len(0).map_err(|e| err(e.to_string()))?;
+            journal.header = Some(line);
         } else {
             journal.replay(&text, Some(endpoints))?;
             if !text.ends_with('\n') {
@@ -188,6 +203,7 @@ impl Journal {
         Journal {
             path: PathBuf::from("(none)"),
             file: None,
+            header: None,
             entries: HashMap::new(),
         }
     }
@@ -197,6 +213,7 @@ impl Journal {
         let mut journal = Journal {
             path: path.to_path_buf(),
             file: None,
+            header: None,
             entries: HashMap::new(),
         };
         match std::fs::read_to_string(path) {
@@ -312,7 +329,8 @@ impl Journal {
                 path: self.path.display().to_string(),
                 detail: e.to_string(),
             };
-            let mut bytes = serde_json::to_vec(&line).map_err(|e| Error::Journal {
+            let mut bytes = self.header.take().unwrap_or_default();
+            serde_json::to_writer(&mut bytes, &line).map_err(|e| Error::Journal {
                 path: self.path.display().to_string(),
                 detail: e.to_string(),
             })?;
@@ -412,6 +430,23 @@ mod tests {
             assert_eq!(mode & 0o077, 0);
         }
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_journal_nothing_was_written_to_leaves_no_file() {
+        let path =
+            std::env::temp_dir().join(format!("tokensmith-journal-empty-{}", std::process::id()));
+        let _ = std::fs::remove_file(&path);
+        let j = Journal::open(&path, &endpoints("contoso.com")).unwrap();
+        assert!(path.exists(), "opened (so an unwritable place fails early)");
+        drop(j);
+        assert!(!path.exists());
+        // With the mistyped tenant gone, the right one starts afresh.
+        let mut j = Journal::open(&path, &endpoints("contoso.com")).unwrap();
+        j.record("S", Step::CreateSent, Note::default()).unwrap();
+        drop(j);
+        assert!(Journal::open(&path, &endpoints("contoso.com")).is_ok());
+        std::fs::remove_file(&path).unwrap();
     }
 
     #[test]

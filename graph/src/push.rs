@@ -218,7 +218,7 @@ impl Run<'_, '_> {
     fn all(&mut self, batch: usize) -> Result<(), Error> {
         self.users()?;
         self.devices()?;
-        self.capacity();
+        self.capacity()?;
         self.create(batch)?;
         self.assign_and_activate()
     }
@@ -478,7 +478,7 @@ impl Run<'_, '_> {
     }
 
     /// Entra's limit of OATH tokens and apps per user, counting what each user already has.
-    fn capacity(&mut self) {
+    fn capacity(&mut self) -> Result<(), Error> {
         let ours: HashSet<String> = self
             .toks
             .iter()
@@ -514,11 +514,10 @@ impl Run<'_, '_> {
                      theirs first (nothing was sent for this token)",
                     has + k + 1
                 );
-                if let Err(e) = self.fail(i, Stage::User, msg) {
-                    self.ui.note(&e.to_string());
-                }
+                self.fail(i, Stage::User, msg)?;
             }
         }
+        Ok(())
     }
 
     /// The creation body for some tokens: core's Graph bulk JSON, without `assignTo`

@@ -161,6 +161,18 @@ impl Ui for Printer {
     }
 }
 
+/// JSON on stdout with `--json`, else the text form.
+fn show<T: serde::Serialize + ?Sized>(ui: &Printer, value: &T, text: impl FnOnce(&T)) {
+    if ui.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(value).unwrap_or_default()
+        );
+    } else {
+        text(value);
+    }
+}
+
 fn bad(message: String) -> BridgeError {
     BridgeError::BadInput(message)
 }
@@ -346,14 +358,7 @@ fn dispatch(a: &EntraArgs, ui: &Printer) -> Result<u8, Failure> {
             };
             let mut graph = Graph::connect(&endpoints, &http(&a.conn), credential(&a.conn)?, ui)?;
             let rows = manage::status(&mut graph, target, &journal)?;
-            if ui.json {
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(&rows).unwrap_or_default()
-                );
-            } else {
-                print_status(&rows);
-            }
+            show(ui, rows.as_slice(), print_status);
             Ok(0)
         }
         EntraCommand::Remove(r) => remove(a, r, &endpoints, ui),
@@ -418,14 +423,7 @@ fn push(a: &EntraArgs, p: &PushArgs, endpoints: &Endpoints, ui: &Printer) -> Res
     eprintln!("journal: {}", journal.path().display());
     let mut graph = Graph::connect(endpoints, &http(&a.conn), credential, ui)?;
     let report = tokensmith_graph::push(&mut graph, &mut journal, &input, checked, &opts);
-    if ui.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&report).unwrap_or_default()
-        );
-    } else {
-        println!("{}", report.summary());
-    }
+    show(ui, &report, |r| println!("{}", r.summary()));
     if let Some(why) = &report.stopped {
         eprintln!("error: {why}");
     } else if report.failed() > 0 {
@@ -482,14 +480,7 @@ fn remove(
     };
     let mut graph = Graph::connect(endpoints, &http(&a.conn), credential(&a.conn)?, ui)?;
     let (removals, stopped) = manage::remove(&mut graph, target, &mut journal, r.yes)?;
-    if ui.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&removals).unwrap_or_default()
-        );
-    } else {
-        print_removals(&removals);
-    }
+    show(ui, removals.as_slice(), print_removals);
     if let Some(e) = stopped {
         eprintln!("error: {e}");
         return Ok(e.exit_code());
