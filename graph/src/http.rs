@@ -229,7 +229,8 @@ impl Http {
             .uri(req.url)
             .header("Accept", "application/json");
         if let Some(token) = req.bearer {
-            builder = builder.header("Authorization", format!("Bearer {token}"));
+            let value = Zeroizing::new(format!("Bearer {token}"));
+            builder = builder.header("Authorization", value.as_str());
         }
         let result = match req.body {
             None => builder.body(()).map(|r| self.agent.run(r)),

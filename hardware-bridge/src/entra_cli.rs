@@ -222,7 +222,12 @@ fn read_input(file: &Path, a: &InputArgs) -> Result<Input, BridgeError> {
         input.records = if trimmed.starts_with('{') || trimmed.starts_with('[') {
             entra::read_graph_json(body).map_err(|e| at(&e))?
         } else {
-            entra::read_csv(body).map_err(|e| at(&e))?
+            entra::read_csv(body).map_err(|e| {
+                bad(format!(
+                    "{}: read as an Entra CSV (it is not a results file or a Graph JSON): {e}",
+                    file.display()
+                ))
+            })?
         };
         if let Some(m) = &a.manufacturer {
             input
