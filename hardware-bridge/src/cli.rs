@@ -79,6 +79,8 @@ pub enum Command {
     ResultsToCsv(ResultsArgs),
     /// Serve the page and the JSON API on 127.0.0.1 / ::1.
     Serve(ServeArgs),
+    /// Create, assign and activate tokens in Microsoft Entra ID (Graph); status; remove.
+    Entra(crate::entra_cli::EntraArgs),
 }
 
 #[derive(Args, Debug, Clone)]
@@ -550,6 +552,7 @@ pub fn run(cli: Cli) -> Result<(), BridgeError> {
             }
         }
         Command::Serve(a) => serve_cmd(&cli, a)?,
+        Command::Entra(a) => crate::entra_cli::run(&cli, a)?,
     }
     Ok(())
 }

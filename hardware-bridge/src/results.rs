@@ -247,47 +247,62 @@ pub enum EntraFormat {
     Graph,
 }
 
-/// Convert results to Entra's CSV or Graph JSON. A later row for the same
-/// serial/profile/name replaces an earlier one (a re-burn). UPNs come from
-/// the row, else from `map` by (serial, profile), else (serial, none).
+/// The rows that count: a later row for the same serial/profile/name replaces an earlier one
+/// (a re-burn).
+pub fn latest(records: &[ResultRecord]) -> Vec<&ResultRecord> {
+    let mut latest: Vec<&ResultRecord> = Vec::new();
+    for r in records {
+        latest.retain(|x| !(x.serial == r.serial && x.profile == r.profile && x.name == r.name));
+        latest.push(r);
+    }
+    latest
+}
+
+/// One row as an Entra token record. The UPN comes from the row, else from `map` by
+/// (serial, profile), else (serial, none); empty if none has it.
+pub fn token_record(
+    r: &ResultRecord,
+    map: &HashMap<(String, Option<u8>), String>,
+    manufacturer: Option<&str>,
+) -> TokenRecord {
+    let upn = r
+        .upn
+        .clone()
+        .or_else(|| map.get(&(r.serial.clone(), r.profile)).cloned())
+        .or_else(|| map.get(&(r.serial.clone(), None)).cloned())
+        .unwrap_or_default();
+    TokenRecord {
+        upn,
+        serial: r.serial.clone(),
+        secret: r.secret.clone(),
+        interval: r.period,
+        manufacturer: manufacturer.unwrap_or(&r.manufacturer).to_string(),
+        model: r.model.clone(),
+        algorithm: r.algorithm.parse().unwrap_or(Algorithm::Sha1),
+        profile: r.profile,
+        display_name: r.name.clone(),
+    }
+}
+
+/// Convert results to Entra's CSV or Graph JSON ([`latest`] rows, [`token_record`] each).
 pub fn to_entra(
     records: &[ResultRecord],
     map: &HashMap<(String, Option<u8>), String>,
     format: EntraFormat,
     manufacturer: Option<&str>,
 ) -> Result<Zeroizing<String>, BridgeError> {
-    let mut latest: Vec<&ResultRecord> = Vec::new();
-    for r in records {
-        latest.retain(|x| !(x.serial == r.serial && x.profile == r.profile && x.name == r.name));
-        latest.push(r);
-    }
-    let mut missing = Vec::new();
-    let mut out = Vec::new();
-    for r in latest {
-        let upn = r
-            .upn
-            .clone()
-            .or_else(|| map.get(&(r.serial.clone(), r.profile)).cloned())
-            .or_else(|| map.get(&(r.serial.clone(), None)).cloned())
-            .unwrap_or_default();
-        if upn.is_empty() && format == EntraFormat::Csv {
-            missing.push(match r.profile {
-                Some(p) => format!("{} profile {p}", r.serial),
-                None => r.serial.clone(),
-            });
-        }
-        out.push(TokenRecord {
-            upn,
-            serial: r.serial.clone(),
-            secret: r.secret.clone(),
-            interval: r.period,
-            manufacturer: manufacturer.unwrap_or(&r.manufacturer).to_string(),
-            model: r.model.clone(),
-            algorithm: r.algorithm.parse().unwrap_or(Algorithm::Sha1),
-            profile: r.profile,
-            display_name: r.name.clone(),
-        });
-    }
+    let out: Vec<TokenRecord> = latest(records)
+        .into_iter()
+        .map(|r| token_record(r, map, manufacturer))
+        .collect();
+    let missing: Vec<String> = out
+        .iter()
+        .filter(|t| t.upn.is_empty() && format == EntraFormat::Csv)
+        .map(|t| match t.profile {
+            Some(p) => format!("{} profile {p}", t.serial),
+            None => t.serial.clone(),
+        })
+        .collect();
     if !missing.is_empty() {
         return Err(BridgeError::BadInput(format!(
             "no UPN for: {} (add them to the UPN map)",

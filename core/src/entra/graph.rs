@@ -96,3 +96,96 @@ pub fn graph_bulk_json(records: &[TokenRecord]) -> Result<Zeroizing<String>, Ent
     let text = std::str::from_utf8(&buf).map_err(|e| EntraError::Write(e.to_string()))?;
     Ok(Zeroizing::new(text.to_owned()))
 }
+
+/// Reads a Graph bulk body back into records: the page's export, or any tool's (Token2's
+/// toolset sends numbers as strings and leaves out the user). `{"value": [...]}` or a bare
+/// array; `assignTo.id` becomes the UPN. Only parsing happens here: validate the result.
+pub fn read_graph_json(input: &str) -> Result<Vec<TokenRecord>, EntraError> {
+    use crate::secret::{Encoding, Secret};
+    let input = input.strip_prefix('\u{feff}').unwrap_or(input);
+    let root: serde_json::Value = serde_json::from_str(input).map_err(|e| EntraError::Line {
+        line: e.line() as u64,
+        message: format!("not valid JSON ({e})"),
+    })?;
+    let items = match &root {
+        serde_json::Value::Array(items) => items,
+        serde_json::Value::Object(o) => match o.get("value") {
+            Some(serde_json::Value::Array(items)) => items,
+            _ => {
+                return Err(EntraError::Line {
+                    line: 1,
+                    message: "no \"value\" list of tokens: expected the Graph bulk body \
+                              {\"@context\": \"#$delta\", \"value\": [...]}"
+                        .into(),
+                })
+            }
+        },
+        _ => {
+            return Err(EntraError::Line {
+                line: 1,
+                message: "expected a JSON object with a \"value\" list of tokens".into(),
+            })
+        }
+    };
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| {
+            let err = |field: &'static str, message: String| EntraError::Item {
+                item: i + 1,
+                field,
+                message,
+            };
+            let text = |field: &'static str| -> Result<String, EntraError> {
+                match &item[field] {
+                    serde_json::Value::String(s) => Ok(s.trim().to_string()),
+                    serde_json::Value::Number(n) => Ok(n.to_string()),
+                    serde_json::Value::Null => Ok(String::new()),
+                    _ => Err(err(field, "must be text".into())),
+                }
+            };
+            let secret_text = zeroize::Zeroizing::new(text("secretKey")?);
+            if secret_text.is_empty() {
+                return Err(err("secretKey", "missing".into()));
+            }
+            let secret = Secret::parse(&secret_text, Encoding::Base32)
+                .map_err(|e| err("secretKey", e.to_string()))?
+                .secret;
+            let interval_text = text("timeIntervalInSeconds")?;
+            let interval = interval_text.parse::<u32>().map_err(|_| {
+                err(
+                    "timeIntervalInSeconds",
+                    format!("'{interval_text}' is not a number of seconds: use 30 or 60"),
+                )
+            })?;
+            let hash = text("hashFunction")?;
+            let algorithm = if hash.is_empty() {
+                Algorithm::Sha1
+            } else {
+                hash.parse::<Algorithm>()
+                    .map_err(|e| err("hashFunction", e.to_string()))?
+            };
+            let upn = match &item["assignTo"] {
+                serde_json::Value::Object(a) => a
+                    .get("id")
+                    .and_then(|v| v.as_str())
+                    .unwrap_or_default()
+                    .trim()
+                    .to_string(),
+                _ => String::new(),
+            };
+            let display_name = Some(text("displayName")?).filter(|n| !n.is_empty());
+            Ok(TokenRecord {
+                upn,
+                serial: text("serialNumber")?,
+                secret,
+                interval,
+                manufacturer: text("manufacturer")?,
+                model: text("model")?,
+                algorithm,
+                profile: None,
+                display_name,
+            })
+        })
+        .collect()
+}

@@ -11,7 +11,7 @@ mod graph;
 mod validate;
 
 pub use csv_io::{read_csv, write_csv, CSV_HEADER};
-pub use graph::graph_bulk_json;
+pub use graph::{graph_bulk_json, read_graph_json};
 pub(crate) use validate::formula_lead;
 pub use validate::{validate, validate_for, MAX_TOKENS_PER_USER};
 
@@ -120,6 +120,13 @@ pub enum EntraError {
     },
     #[error("line {line}: {message}")]
     Line { line: u64, message: String },
+    /// A Graph JSON token: its 1-based position in `value` and the JSON field.
+    #[error("token {item}, '{field}': {message}")]
+    Item {
+        item: usize,
+        field: &'static str,
+        message: String,
+    },
     #[error("could not write the file: {0}")]
     Write(String),
 }

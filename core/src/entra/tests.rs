@@ -492,3 +492,32 @@ mod props {
         }
     }
 }
+
+#[test]
+fn graph_json_reads_back_what_it_writes_and_token2_style_bodies() {
+    let mut a = rec("alice@contoso.com", "8659632000001", &key(1));
+    a.algorithm = Algorithm::Sha256;
+    a.display_name = Some("Alice's card".into());
+    let b = rec("", "8659632000002", &key(2));
+    let json = graph_bulk_json(&[a.clone(), b.clone()]).unwrap();
+    assert_eq!(read_graph_json(&json).unwrap(), vec![a, b]);
+    // Token2's toolset: strings for numbers, no user, upper-case hash name.
+    let token2 = format!(
+        r#"[{{"serialNumber":"60234567","manufacturer":"Token2","model":"TOTPSHA1","secretKey":"{HELLO_B32}","timeIntervalInSeconds":"30","hashFunction":"hmacsha1"}}]"#
+    );
+    let r = read_graph_json(&token2).unwrap();
+    assert_eq!(
+        (r[0].interval, r[0].upn.as_str(), r[0].algorithm),
+        (30, "", Algorithm::Sha1)
+    );
+    let bad = format!(
+        r#"{{"value":[{{"serialNumber":"1","secretKey":"{HELLO_B32}","timeIntervalInSeconds":30}},{{"serialNumber":"2","secretKey":"not base32!","timeIntervalInSeconds":30}}]}}"#
+    );
+    let e = read_graph_json(&bad).unwrap_err();
+    assert!(e.to_string().starts_with("token 2, 'secretKey': "), "{e}");
+    assert!(
+        !e.to_string().contains("not base32!"),
+        "the secret must not be echoed: {e}"
+    );
+    assert!(read_graph_json("{\"@context\":\"#$delta\"}").is_err());
+}
