@@ -7,6 +7,7 @@
 #![forbid(unsafe_code)]
 
 pub mod drift;
+pub mod echo;
 pub mod entra;
 pub mod import;
 pub mod otp;

@@ -129,7 +129,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
     for target in &targets {
         outcomes.push(fuzz_one(target, &options)?);
     }
-    report(&outcomes, options.seconds)
+    report(&outcomes, options.seconds, &options.sanitizer)
 }
 
 fn fuzz_one(target: &str, o: &Options) -> Result<Outcome, String> {
@@ -149,6 +149,28 @@ fn fuzz_one(target: &str, o: &Options) -> Result<Outcome, String> {
         o.seconds,
         log_path.display()
     );
+    let seeds = fuzz.join("seeds").join(target);
+    // Fork mode starts with a crash-resistant merge that silently drops stored inputs that
+    // fail, so the stored ones are first run once plainly: one that fails now is a finding.
+    let replay = cmd("cargo")
+        .args([
+            "+nightly",
+            "fuzz",
+            "run",
+            "--sanitizer",
+            &o.sanitizer,
+            target,
+        ])
+        .arg(&corpus)
+        .arg(&seeds)
+        .args(["--", "-runs=0", &format!("-timeout={TIMEOUT_SECONDS}")])
+        .output()
+        .map_err(|e| format!("could not start cargo fuzz: {e}"))?;
+    let _ = log.write_all(&replay.stderr);
+    let stored_input_fails = !replay.status.success();
+    if stored_input_fails {
+        println!("    {target}: a stored input (corpus or seeds) fails");
+    }
     let started = Instant::now();
     let mut child = cmd("cargo")
         .args([
@@ -160,7 +182,7 @@ fn fuzz_one(target: &str, o: &Options) -> Result<Outcome, String> {
             target,
         ])
         .arg(&corpus)
-        .arg(fuzz.join("seeds").join(target))
+        .arg(&seeds)
         .arg("--")
         .args([
             format!("-max_total_time={}", o.seconds),
@@ -203,7 +225,7 @@ fn fuzz_one(target: &str, o: &Options) -> Result<Outcome, String> {
         target: target.to_string(),
         executions: stats.executions,
         corpus: stats.corpus,
-        crashes: stats.crashes,
+        crashes: stats.crashes + u64::from(stored_input_fails),
         timeouts: stats.timeouts,
         ooms: stats.ooms,
         artifacts: new_files(&artifacts, before),
@@ -267,7 +289,7 @@ fn new_files(dir: &Path, since: SystemTime) -> Vec<PathBuf> {
     files
 }
 
-fn report(outcomes: &[Outcome], seconds: u64) -> Result<(), String> {
+fn report(outcomes: &[Outcome], seconds: u64, sanitizer: &str) -> Result<(), String> {
     println!("\nfuzzing, {seconds} s a target:");
     println!(
         "  {:<12} {:>14} {:>10} {:>8} {:>8} {:>8}",
@@ -286,16 +308,49 @@ fn report(outcomes: &[Outcome], seconds: u64) -> Result<(), String> {
     }
     let mut message = String::from("the fuzzer found inputs that fail:\n");
     for o in found {
-        for file in &o.artifacts {
-            message.push_str(&format!("  {}\n", file.display()));
+        message.push_str(&format!(
+            "  {}: {} new file(s) in fuzz/artifacts/{}/\n",
+            o.target,
+            o.artifacts.len(),
+            o.target
+        ));
+        for file in o.artifacts.iter().take(SHOWN_ARTIFACTS) {
+            let why = replay(&o.target, file, sanitizer);
+            message.push_str(&format!("    {}: {why}\n", file.display()));
         }
         message.push_str(&format!(
-            "  reproduce: cargo +nightly fuzz run {} <file>; once fixed, keep the input as \
+            "    reproduce: cargo +nightly fuzz run {} <file>; once fixed, keep the input as \
              fuzz/seeds/{}/crash-<what> so `cargo test` replays it\n",
             o.target, o.target
         ));
     }
     Err(message)
+}
+
+/// Failing inputs whose panic message the summary shows (each one is a run of the target).
+const SHOWN_ARTIFACTS: usize = 3;
+
+/// Runs the target on one saved input and returns what it said when it failed (fork mode
+/// keeps the children's output in a temporary directory it deletes).
+fn replay(target: &str, file: &Path, sanitizer: &str) -> String {
+    let out = cmd("cargo")
+        .args(["+nightly", "fuzz", "run", "--sanitizer", sanitizer, target])
+        .arg(file)
+        .output();
+    let Ok(out) = out else {
+        return "could not replay it".into();
+    };
+    let text = String::from_utf8_lossy(&out.stderr);
+    let mut lines = text.lines();
+    let panic = lines
+        .by_ref()
+        .find(|l| l.contains("panicked at"))
+        .and_then(|_| lines.next());
+    let summary = || text.lines().find(|l| l.contains("ERROR: libFuzzer"));
+    panic.or_else(summary).map_or_else(
+        || "failed (see the log)".into(),
+        |l| l.trim().chars().take(300).collect(),
+    )
 }
 
 #[cfg(test)]
