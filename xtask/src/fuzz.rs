@@ -8,7 +8,7 @@
 use std::fs;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
+use std::process::{Command, Stdio};
 use std::time::{Instant, SystemTime};
 
 use crate::{cmd, output_of, root, run_step, setup};
@@ -152,17 +152,8 @@ fn fuzz_one(target: &str, o: &Options) -> Result<Outcome, String> {
     let seeds = fuzz.join("seeds").join(target);
     // Fork mode starts with a crash-resistant merge that silently drops stored inputs that
     // fail, so the stored ones are first run once plainly: one that fails now is a finding.
-    let replay = cmd("cargo")
-        .args([
-            "+nightly",
-            "fuzz",
-            "run",
-            "--sanitizer",
-            &o.sanitizer,
-            target,
-        ])
-        .arg(&corpus)
-        .arg(&seeds)
+    let replay = cargo_fuzz_run(&o.sanitizer, target)
+        .args([&corpus, &seeds])
         .args(["--", "-runs=0", &format!("-timeout={TIMEOUT_SECONDS}")])
         .output()
         .map_err(|e| format!("could not start cargo fuzz: {e}"))?;
@@ -172,17 +163,8 @@ fn fuzz_one(target: &str, o: &Options) -> Result<Outcome, String> {
         println!("    {target}: a stored input (corpus or seeds) fails");
     }
     let started = Instant::now();
-    let mut child = cmd("cargo")
-        .args([
-            "+nightly",
-            "fuzz",
-            "run",
-            "--sanitizer",
-            &o.sanitizer,
-            target,
-        ])
-        .arg(&corpus)
-        .arg(&seeds)
+    let mut child = cargo_fuzz_run(&o.sanitizer, target)
+        .args([&corpus, &seeds])
         .arg("--")
         .args([
             format!("-max_total_time={}", o.seconds),
@@ -230,6 +212,13 @@ fn fuzz_one(target: &str, o: &Options) -> Result<Outcome, String> {
         ooms: stats.ooms,
         artifacts: new_files(&artifacts, before),
     })
+}
+
+/// `cargo +nightly fuzz run` for one target; inputs and libFuzzer options follow.
+fn cargo_fuzz_run(sanitizer: &str, target: &str) -> Command {
+    let mut c = cmd("cargo");
+    c.args(["+nightly", "fuzz", "run", "--sanitizer", sanitizer, target]);
+    c
 }
 
 /// One progress line of libFuzzer's fork mode:
@@ -333,10 +322,7 @@ const SHOWN_ARTIFACTS: usize = 3;
 /// Runs the target on one saved input and returns what it said when it failed (fork mode
 /// keeps the children's output in a temporary directory it deletes).
 fn replay(target: &str, file: &Path, sanitizer: &str) -> String {
-    let out = cmd("cargo")
-        .args(["+nightly", "fuzz", "run", "--sanitizer", sanitizer, target])
-        .arg(file)
-        .output();
+    let out = cargo_fuzz_run(sanitizer, target).arg(file).output();
     let Ok(out) = out else {
         return "could not replay it".into();
     };

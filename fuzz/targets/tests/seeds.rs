@@ -1,6 +1,10 @@
 //! Replays the committed seed corpus (`fuzz/seeds/<target>/`, which also keeps every crash the
 //! fuzzer found once it is fixed) through the target bodies, on stable Rust, and checks that the
 //! targets, their libFuzzer binaries and their seed directories agree.
+//!
+//! `fuzz/unfixed/<target>/` keeps inputs that still fail for a reason outside this project (a
+//! dependency's bug): they must keep failing, so the day a fix lands this test says to move
+//! them to the seeds.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
@@ -14,35 +18,44 @@ fn fuzz_dir() -> PathBuf {
         .to_path_buf()
 }
 
-fn seed_files(target: &str) -> Vec<PathBuf> {
-    let dir = fuzz_dir().join("seeds").join(target);
+/// The files in `fuzz/<kind>/<target>/`; a missing directory has none.
+fn files(kind: &str, target: &str) -> Vec<PathBuf> {
+    let dir = fuzz_dir().join(kind).join(target);
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .into_iter()
+        .flatten()
         .map(|entry| entry.expect("readable directory").path())
         .collect();
     files.sort();
     files
 }
 
+/// Runs one input through its target; the panic message if it failed.
+fn failure(run: fn(&[u8]), file: &Path) -> Option<String> {
+    let data = std::fs::read(file).expect("readable input");
+    let panic = catch_unwind(AssertUnwindSafe(|| run(&data))).err()?;
+    Some(
+        panic
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_default(),
+    )
+}
+
 #[test]
 fn every_seed_passes_its_target() {
     let mut failures = Vec::new();
     for target in TARGETS {
-        let files = seed_files(target.name);
+        let seeds = files("seeds", target.name);
         assert!(
-            files.len() >= 3,
+            seeds.len() >= 3,
             "{}: give the target a few seeds in fuzz/seeds/{}/",
             target.name,
             target.name
         );
-        for file in files {
-            let data = std::fs::read(&file).expect("readable seed");
-            if let Err(panic) = catch_unwind(AssertUnwindSafe(|| (target.run)(&data))) {
-                let why = panic
-                    .downcast_ref::<String>()
-                    .cloned()
-                    .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-                    .unwrap_or_default();
+        for file in seeds {
+            if let Some(why) = failure(target.run, &file) {
                 failures.push(format!("{}: {why}", file.display()));
             }
         }
@@ -52,6 +65,21 @@ fn every_seed_passes_its_target() {
         "seeds that fail:\n{}",
         failures.join("\n")
     );
+}
+
+#[test]
+fn unfixed_inputs_still_fail() {
+    for target in TARGETS {
+        for file in files("unfixed", target.name) {
+            assert!(
+                failure(target.run, &file).is_some(),
+                "{} passes now: move it to fuzz/seeds/{}/ as crash-<what>, with a test of the \
+                 right error",
+                file.display(),
+                target.name
+            );
+        }
+    }
 }
 
 #[test]
@@ -76,12 +104,14 @@ fn targets_binaries_and_seed_directories_agree() {
             target.name
         );
     }
-    for entry in std::fs::read_dir(fuzz.join("seeds")).expect("fuzz/seeds") {
-        let name = entry.expect("entry").file_name();
-        let name = name.to_string_lossy();
-        assert!(
-            TARGETS.iter().any(|t| t.name == name),
-            "fuzz/seeds/{name} belongs to no target"
-        );
+    for kind in ["seeds", "unfixed"] {
+        for entry in std::fs::read_dir(fuzz.join(kind)).into_iter().flatten() {
+            let name = entry.expect("entry").file_name();
+            let name = name.to_string_lossy();
+            assert!(
+                TARGETS.iter().any(|t| t.name == name),
+                "fuzz/{kind}/{name} belongs to no target"
+            );
+        }
     }
 }
