@@ -115,6 +115,10 @@ pub fn run(args: &[String]) -> Result<(), String> {
     } else {
         options.targets.clone()
     };
+    // Not committed: the workspace's lock, so the code fuzzed is built from the versions shipped
+    // (cargo adds libFuzzer's own few packages and drops what the fuzz crate does not use).
+    fs::copy(root().join("Cargo.lock"), root().join("fuzz/Cargo.lock"))
+        .map_err(|e| format!("cannot copy Cargo.lock into fuzz/: {e}"))?;
     run_step(
         "cargo +nightly fuzz build (all targets)",
         cmd("cargo").args([
