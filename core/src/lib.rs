@@ -8,6 +8,7 @@
 #![forbid(unsafe_code)]
 
 pub mod drift;
+pub mod echo;
 pub mod entra;
 pub mod formats;
 pub mod import;

@@ -12,6 +12,7 @@
 use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use zeroize::Zeroizing;
 
+use crate::echo::echo;
 use crate::otp::{Algorithm, OtpParams, MAX_DIGITS, MIN_DIGITS};
 use crate::secret::{Encoding, ParseError, Secret};
 
@@ -67,15 +68,6 @@ pub enum OtpAuthError {
     BadCounter(String),
     #[error("the {0} contains invalid percent-encoding (a '%' must be followed by two hex digits giving UTF-8)")]
     BadEncoding(&'static str),
-}
-
-/// Caps user-visible echoes of input so an error message stays one line.
-fn echo(s: &str) -> String {
-    let mut out: String = s.chars().take(32).collect();
-    if s.chars().count() > 32 {
-        out.push('…');
-    }
-    out
 }
 
 fn encode(s: &str) -> String {

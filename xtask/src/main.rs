@@ -5,6 +5,7 @@
 #![forbid(unsafe_code)]
 
 mod build;
+mod fuzz;
 mod setup;
 mod single_file;
 mod test;
@@ -21,6 +22,8 @@ commands:
   build    install what is missing and build the page only
   test     install what is missing and run every check and test (what CI runs)
   setup    install what is missing for `test`, and nothing else
+  fuzz     run the fuzz targets of fuzz/ for a while each (nightly, cargo-fuzz; not part of
+           `test`): cargo xtask fuzz --seconds N [--target NAME]; see cargo xtask fuzz --help
 ";
 
 fn main() -> ExitCode {
@@ -30,6 +33,7 @@ fn main() -> ExitCode {
         Some("build") => setup::ensure(setup::Need::Build).and_then(|()| build::build().map(drop)),
         Some("test") => test::run_all(),
         Some("setup") => setup::ensure(setup::Need::Test),
+        Some("fuzz") => fuzz::run(&args[1..]),
         Some("-h" | "--help" | "help") => {
             print!("{USAGE}");
             Ok(())

@@ -4,6 +4,8 @@ use crate::{cmd, output_of, root, run_step};
 use std::process::Command;
 
 pub const TRUNK_VERSION: &str = "0.21.14";
+/// `cargo xtask fuzz` only: libFuzzer through cargo-fuzz, on a nightly toolchain.
+pub const CARGO_FUZZ_VERSION: &str = "0.13.2";
 
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Need {
@@ -143,6 +145,24 @@ pub fn ensure(need: Need) -> Result<(), String> {
     let wbg = wasm_bindgen_version()?;
     cargo_tool("wasm-bindgen-cli", &wbg, &[])?;
     Ok(())
+}
+
+/// What `cargo xtask fuzz` needs beyond the build: a nightly toolchain (sanitizers and
+/// coverage instrumentation are nightly-only) and cargo-fuzz.
+pub fn ensure_fuzzing() -> Result<(), String> {
+    if output_of(Command::new("rustup").args(["run", "nightly", "rustc", "--version"])).is_none() {
+        run_step(
+            "rustup toolchain install nightly (for cargo fuzz)",
+            Command::new("rustup").args([
+                "toolchain",
+                "install",
+                "nightly",
+                "--profile",
+                "minimal",
+            ]),
+        )?;
+    }
+    cargo_tool("cargo-fuzz", CARGO_FUZZ_VERSION, &["--locked"])
 }
 
 fn apt_packages(need: Need) -> Result<(), String> {

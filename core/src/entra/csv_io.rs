@@ -17,6 +17,8 @@ const SECRET: &str = "secret key";
 const INTERVAL: &str = "time interval";
 const MANUFACTURER: &str = "manufacturer";
 const MODEL: &str = "model";
+/// Longest time interval cell an error repeats ("30 seconds" fits).
+const MAX_SHOWN_INTERVAL: usize = 12;
 const COLUMNS: [&str; 6] = [UPN, SERIAL, SECRET, INTERVAL, MANUFACTURER, MODEL];
 
 /// Refuses to write anything if validation finds an error: a half-valid file
@@ -146,9 +148,15 @@ fn parse_row(row: &StringRecord, index: &[usize; 6], line: u64) -> Result<TokenR
         .secret;
     let interval_text = cell(3)?;
     let interval = interval_text.parse::<u32>().map_err(|_| {
+        // A long cell is most likely a shifted column, possibly the secret: described, not shown.
+        let shown = if interval_text.chars().count() <= MAX_SHOWN_INTERVAL {
+            format!("'{interval_text}'")
+        } else {
+            format!("the value ({} characters)", interval_text.chars().count())
+        };
         cell_error(
             3,
-            format!("'{interval_text}' is not a number of seconds: use 30 or 60"),
+            format!("{shown} is not a number of seconds: use 30 or 60"),
         )
     })?;
     Ok(TokenRecord {

@@ -143,6 +143,30 @@ fn read_errors_name_line_and_column() {
     assert_eq!(read_csv(CSV_HEADER).unwrap(), vec![]);
 }
 
+/// Found by the fuzz target's message-length invariant: the cell was repeated in full, and a
+/// shifted row can put the secret there.
+#[test]
+fn a_long_interval_cell_is_described_not_repeated() {
+    let cell = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ".repeat(20);
+    let e = read_csv(&format!(
+        "{CSV_HEADER}\nx@y.com,1,JBSWY3DPEHPK3PXP,{cell},T,M\n"
+    ))
+    .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "line 2, column 'time interval': the value (640 characters) is not a number of seconds: \
+         use 30 or 60"
+    );
+    let e = read_csv(&format!(
+        "{CSV_HEADER}\nx@y.com,1,JBSWY3DPEHPK3PXP,30 seconds,T,M\n"
+    ))
+    .unwrap_err();
+    assert!(
+        e.to_string().contains("'30 seconds' is not a number"),
+        "{e}"
+    );
+}
+
 #[test]
 fn valid_records_have_no_issues() {
     assert_eq!(

@@ -4,6 +4,7 @@
 //! mean asking for the backup password in this page.
 
 use super::ImportError;
+use crate::echo::echo;
 use crate::otp::{Algorithm, OtpParams};
 use crate::otpauth::{Kind, OtpAuth};
 use crate::secret::{Encoding, Secret};
@@ -116,7 +117,7 @@ fn aegis(v: Value) -> Result<Backup, ImportError> {
     };
     for (i, raw) in entries.iter().enumerate() {
         let entry = serde_json::from_value::<AegisEntry>(raw.clone())
-            .map_err(|e| format!("unexpected layout ({e})"))
+            .map_err(|e| layout_error(&e))
             .and_then(|e| {
                 Ok(OtpAuth {
                     kind: kind(&e.ty, e.info.counter)?,
@@ -171,7 +172,7 @@ fn twofas(v: Value) -> Result<Backup, ImportError> {
     };
     for (i, raw) in services.iter().enumerate() {
         let entry = serde_json::from_value::<TwoFasService>(raw.clone())
-            .map_err(|e| format!("unexpected layout ({e})"))
+            .map_err(|e| layout_error(&e))
             .and_then(|s| {
                 let o = s.otp;
                 let issuer = o.issuer.filter(|x| !x.is_empty()).unwrap_or(s.name);
@@ -188,6 +189,21 @@ fn twofas(v: Value) -> Result<Backup, ImportError> {
     Ok(backup)
 }
 
+/// serde names the type it expected and quotes the value it found, in full: a wrongly placed
+/// value may be long, or a secret, so a string value is only called "a string" (serde's other
+/// values are numbers, and its own words are short).
+fn layout_error(e: &serde_json::Error) -> String {
+    let message = e.to_string();
+    let message = match message
+        .split_once(": string \"")
+        .zip(message.rsplit_once(", expected "))
+    {
+        Some(((kind, _), (_, expected))) => format!("{kind}: a string, expected {expected}"),
+        None => message,
+    };
+    format!("unexpected layout ({message})")
+}
+
 fn push(backup: &mut Backup, i: usize, name: Option<&Value>, entry: Result<OtpAuth, String>) {
     match entry {
         Ok(a) => backup.accounts.push(a),
@@ -195,7 +211,7 @@ fn push(backup: &mut Backup, i: usize, name: Option<&Value>, entry: Result<OtpAu
             let name = name.and_then(Value::as_str).unwrap_or("unnamed");
             backup
                 .skipped
-                .push(format!("entry {} ({name}): {why}", i + 1));
+                .push(format!("entry {} ({}): {why}", i + 1, echo(name)));
         }
     }
 }
@@ -289,6 +305,32 @@ mod tests {
         assert!(
             e.contains("encrypted") && e.contains("without a password"),
             "{e}"
+        );
+    }
+
+    /// Found by the fuzz target's message-length invariant: serde quoted a wrongly typed value
+    /// in full, and the entry's name was repeated in full.
+    #[test]
+    fn skip_reasons_do_not_repeat_long_values() {
+        let long = "JBSWY3DPEHPK3PXP".repeat(40);
+        let text = format!(
+            r#"{{"services":[{{"name":"{long}","secret":"JBSWY3DPEHPK3PXP","otp":"{long}"}}]}}"#
+        );
+        let b = parse(&text).unwrap();
+        assert_eq!(
+            b.skipped,
+            vec![format!(
+                "entry 1 ({}…): unexpected layout (invalid type: a string, expected struct TwoFasOtp)",
+                &long[..crate::echo::ECHO_CHARS]
+            )]
+        );
+        let b = parse(
+            r#"{"services":[{"name":"x","secret":"JBSWY3DPEHPK3PXP","otp":{"digits":"six"}}]}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            b.skipped,
+            vec!["entry 1 (x): unexpected layout (invalid type: a string, expected u64)"]
         );
     }
 

@@ -5,6 +5,7 @@
 //! batch id, so the caller can tell the user which codes are still missing.
 
 use super::ImportError;
+use crate::echo::echo;
 use crate::otp::{Algorithm, OtpParams};
 use crate::otpauth::{Kind, OtpAuth};
 use crate::secret::Secret;
@@ -96,7 +97,7 @@ pub fn decode_data(data: &str) -> Result<Migration, ImportError> {
         };
         match account(p) {
             Ok(a) => accounts.push(a),
-            Err(why) => skipped.push(format!("account {} ({label}): {why}", i + 1)),
+            Err(why) => skipped.push(format!("account {} ({}): {why}", i + 1, echo(&label))),
         }
     }
     for p in &mut payload.otp_parameters {
@@ -247,6 +248,24 @@ mod tests {
         assert_eq!(
             m.skipped,
             vec!["account 1 (Legacy: old): uses MD5, which no hardware token supports"]
+        );
+    }
+
+    /// Found by the fuzz target's message-length invariant: the label was repeated in full.
+    #[test]
+    fn a_skipped_account_with_a_long_name_is_cut_in_the_reason() {
+        let name = "n".repeat(3000);
+        let m = decode_data(&encode(
+            vec![param(b"abcdefghij", &name, "", 4, 1, 2)],
+            (0, 1),
+        ))
+        .unwrap();
+        assert_eq!(
+            m.skipped,
+            vec![format!(
+                "account 1 ({}…): uses MD5, which no hardware token supports",
+                "n".repeat(crate::echo::ECHO_CHARS)
+            )]
         );
     }
 

@@ -9,6 +9,7 @@ pub mod backup;
 pub mod migration;
 pub mod qr;
 
+use crate::echo::echo;
 use crate::otpauth::{Kind, OtpAuth};
 use crate::secret::{Encoding, Secret};
 
@@ -85,7 +86,8 @@ pub fn classify(text: &str) -> Result<Scanned, ImportError> {
     if lower.starts_with("http://") || lower.starts_with("https://") {
         let host = t.split('/').nth(2).unwrap_or("");
         return Err(ImportError::Unrecognised(format!(
-            "this is a web link ({host}), not an otpauth code"
+            "this is a web link ({}), not an otpauth code",
+            echo(host)
         )));
     }
     // Token2 serial numbers are 13 digits; hex seeds the burner accepts are at least 16 chars.
@@ -218,6 +220,22 @@ mod tests {
         assert!(
             m.contains("looks like a secret") && m.contains("position 16"),
             "{m}"
+        );
+    }
+
+    /// Found by the fuzz target's message-length invariant: the host was repeated in full.
+    #[test]
+    fn a_long_web_link_is_cut_in_the_message() {
+        let host = "a".repeat(5000);
+        let msg = classify(&format!("https://{host}/enrol"))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            msg,
+            format!(
+                "this is a web link ({}…), not an otpauth code",
+                "a".repeat(crate::echo::ECHO_CHARS)
+            )
         );
     }
 
