@@ -9,7 +9,10 @@
 //! a [`Backend`] hands out transports (PC/SC readers or in-process
 //! emulators).
 
-use serde::{Deserialize, Serialize};
+use tokensmith_api::{
+    BurnResult, Device, ErrorCode, Info, OathCode, OathCredential, Profile, Reader, SyncResult,
+    Verification,
+};
 use tokensmith_core::otp::{self, Algorithm, OtpParams};
 use tokensmith_core::secret::Secret;
 use zeroize::Zeroizing;
@@ -19,56 +22,10 @@ use crate::token2::{self, Token2Config, Token2Error, Token2Session};
 use crate::transport::{Transport, TransportError};
 use crate::ykoath::{self, CredentialData, OathAlgorithm, OathType, YkoathError, YkoathSession};
 
-/// What kind of device is on a reader.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum)]
-#[serde(rename_all = "lowercase")]
-pub enum DeviceKind {
-    /// Token2 single-profile programmable token (OTPC-P1-i, miniOTP, C30x-i…).
-    Token2,
-    /// Token2 Molto2 / Molto2v2 multi-profile token.
-    Molto2,
-    /// A key with the YKOATH applet (YubiKey, Nitrokey 3, Solo 2).
-    Oath,
-}
+pub use tokensmith_api::DeviceKind;
 
-impl DeviceKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DeviceKind::Token2 => "token2",
-            DeviceKind::Molto2 => "molto2",
-            DeviceKind::Oath => "oath",
-        }
-    }
-}
-
-/// Broad classes of failure; each has its own exit code and HTTP status.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ErrorClass {
-    /// No reader, no card, unknown card, card removed, PC/SC unavailable.
-    NoDevice,
-    /// Authentication failed or the device is locked (never retried).
-    Auth,
-    /// The device answered with an error status, or verification failed.
-    DeviceRejected,
-    /// The request itself is invalid (nothing was sent to the device).
-    BadInput,
-    /// Anything else (files, internal errors).
-    Other,
-}
-
-impl ErrorClass {
-    /// Process exit code (documented in `hardware-bridge --help`).
-    pub fn exit_code(self) -> i32 {
-        match self {
-            ErrorClass::Other => 1,
-            ErrorClass::BadInput => 2,
-            ErrorClass::NoDevice => 3,
-            ErrorClass::Auth => 4,
-            ErrorClass::DeviceRejected => 5,
-        }
-    }
-}
+/// What was found on a reader: the API's [`Device`].
+pub type Detected = Device;
 
 /// Everything that can go wrong in the bridge. Messages never contain a
 /// secret, a password or a key.
@@ -154,78 +111,53 @@ impl From<TransportError> for BridgeError {
 }
 
 impl BridgeError {
-    pub fn class(&self) -> ErrorClass {
+    /// The stable code of the API and the CLI (it decides the HTTP status and the exit code).
+    pub fn code(&self) -> ErrorCode {
         use BridgeError::*;
         match self {
-            PcscUnavailable(_)
-            | NoReader
-            | ReaderNotFound { .. }
-            | NoCard(_)
-            | UnknownCard(_)
-            | CardRemoved
-            | CardBusy
-            | Reader(_) => ErrorClass::NoDevice,
-            AmbiguousReader(_) | BadInput(_) | WillClearSeed { .. } | NotSupported(_) => {
-                ErrorClass::BadInput
-            }
+            PcscUnavailable(_) => ErrorCode::PcscUnavailable,
+            NoReader => ErrorCode::NoReader,
+            ReaderNotFound { .. } => ErrorCode::ReaderNotFound,
+            AmbiguousReader(_) => ErrorCode::AmbiguousReader,
+            NoCard(_) => ErrorCode::NoCard,
+            UnknownCard(_) => ErrorCode::UnknownCard,
+            CardRemoved => ErrorCode::CardRemoved,
+            CardBusy => ErrorCode::CardBusy,
+            Reader(_) => ErrorCode::ReaderError,
+            WillClearSeed { .. } => ErrorCode::WillClearSeed,
+            VerifyMismatch { .. } => ErrorCode::VerifyMismatch,
+            NotSupported(_) => ErrorCode::NotSupported,
+            Results(_) => ErrorCode::ResultsFile,
+            Internal(_) => ErrorCode::Internal,
+            BadInput(_) => ErrorCode::BadInput,
             Token2(e) => match e {
-                Token2Error::AuthFailed => ErrorClass::Auth,
+                Token2Error::AuthFailed => ErrorCode::AuthFailed,
                 Token2Error::InvalidSeed(_)
                 | Token2Error::InvalidConfig(_)
-                | Token2Error::UnknownModel(_) => ErrorClass::BadInput,
-                _ => ErrorClass::DeviceRejected,
+                | Token2Error::UnknownModel(_) => ErrorCode::BadInput,
+                _ => ErrorCode::DeviceRejected,
             },
             Molto2(e) => match e {
                 Molto2Error::AuthFailed { .. }
                 | Molto2Error::SecurityFailure
-                | Molto2Error::NotAuthenticated => ErrorClass::Auth,
+                | Molto2Error::NotAuthenticated => ErrorCode::AuthFailed,
                 Molto2Error::InvalidProfile { .. }
                 | Molto2Error::InvalidSeed(_)
                 | Molto2Error::InvalidTitle(_)
                 | Molto2Error::InvalidConfig(_)
-                | Molto2Error::InvalidCustomerKey(_) => ErrorClass::BadInput,
-                _ => ErrorClass::DeviceRejected,
+                | Molto2Error::InvalidCustomerKey(_) => ErrorCode::BadInput,
+                _ => ErrorCode::DeviceRejected,
             },
             Oath(e) => match e {
                 YkoathError::WrongPassword
                 | YkoathError::PasswordRequired
                 | YkoathError::AuthRequired
-                | YkoathError::DeviceResponseMismatch => ErrorClass::Auth,
+                | YkoathError::DeviceResponseMismatch => ErrorCode::AuthFailed,
                 YkoathError::InvalidName(_)
                 | YkoathError::InvalidDigits(_)
-                | YkoathError::InvalidSecret(_) => ErrorClass::BadInput,
-                YkoathError::AppletNotFound => ErrorClass::NoDevice,
-                _ => ErrorClass::DeviceRejected,
-            },
-            VerifyMismatch { .. } => ErrorClass::DeviceRejected,
-            Results(_) | Internal(_) => ErrorClass::Other,
-        }
-    }
-
-    /// Stable machine-readable code for the HTTP API.
-    pub fn code(&self) -> &'static str {
-        use BridgeError::*;
-        match self {
-            PcscUnavailable(_) => "pcsc_unavailable",
-            NoReader => "no_reader",
-            ReaderNotFound { .. } => "reader_not_found",
-            AmbiguousReader(_) => "ambiguous_reader",
-            NoCard(_) => "no_card",
-            UnknownCard(_) => "unknown_card",
-            CardRemoved => "card_removed",
-            CardBusy => "card_busy",
-            Reader(_) => "reader_error",
-            WillClearSeed { .. } => "will_clear_seed",
-            VerifyMismatch { .. } => "verify_mismatch",
-            NotSupported(_) => "not_supported",
-            Results(_) => "results_file",
-            Internal(_) => "internal",
-            BadInput(_) => "bad_input",
-            Token2(_) | Molto2(_) | Oath(_) => match self.class() {
-                ErrorClass::Auth => "auth_failed",
-                ErrorClass::BadInput => "bad_input",
-                ErrorClass::NoDevice => "unknown_card",
-                _ => "device_rejected",
+                | YkoathError::InvalidSecret(_) => ErrorCode::BadInput,
+                YkoathError::AppletNotFound => ErrorCode::UnknownCard,
+                _ => ErrorCode::DeviceRejected,
             },
         }
     }
@@ -244,8 +176,8 @@ pub trait Backend: Send + Sync {
     ) -> Result<(String, Box<dyn Transport + Send>), BridgeError>;
 }
 
-/// One reader as listed.
-#[derive(Debug, Clone, Serialize)]
+/// One reader as the backend sees it.
+#[derive(Debug, Clone)]
 pub struct ReaderEntry {
     pub name: String,
     pub card_present: bool,
@@ -282,26 +214,33 @@ pub fn match_reader(names: &[String], wanted: &str) -> Result<String, BridgeErro
     }
 }
 
-/// What was found on a reader.
-#[derive(Debug, Clone, Serialize)]
-pub struct Detected {
-    pub kind: DeviceKind,
-    pub reader: String,
-    /// Token2/Molto2 serial; for OATH the applet's device id (salt, hex).
-    pub serial: String,
-    pub model: String,
-    /// False for a Token2 serial whose prefix is not a known programmable model.
-    pub known_model: bool,
-    /// The device's clock (UTC seconds), where it has one.
-    pub token_time: Option<u32>,
-    /// Molto2: number of profiles (50 or 100).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub profiles: Option<u8>,
-    /// OATH: applet version and whether an access password is set.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub oath_version: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub password_set: Option<bool>,
+/// The one reader-selection policy of every backend: the reader named (exact name, else a
+/// unique case-insensitive part of one), else the only reader holding a card. Several cards
+/// and no name is refused: guessing could write to the wrong token.
+pub fn select_reader(readers: &[ReaderEntry], wanted: Option<&str>) -> Result<String, BridgeError> {
+    let names: Vec<String> = readers.iter().map(|r| r.name.clone()).collect();
+    if names.is_empty() {
+        return Err(BridgeError::NoReader);
+    }
+    if let Some(w) = wanted {
+        return match_reader(&names, w);
+    }
+    let with_card: Vec<&str> = readers
+        .iter()
+        .filter(|r| r.card_present)
+        .map(|r| r.name.as_str())
+        .collect();
+    match with_card.as_slice() {
+        [one] => Ok(one.to_string()),
+        [] => Err(BridgeError::NoCard(format!(
+            "any reader ({})",
+            names.join(", ")
+        ))),
+        several => Err(BridgeError::AmbiguousReader(format!(
+            "cards on several readers ({}): choose one (--reader, or \"reader\" in the API)",
+            several.join(", ")
+        ))),
+    }
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -348,7 +287,7 @@ fn detect_token2(t: &mut dyn Transport, reader: &str) -> Result<Detected, Bridge
         ),
         known_model: model.is_some(),
         serial: info.serial,
-        token_time: Some(info.utc),
+        token_time: Some(i64::from(info.utc)),
         profiles: None,
         oath_version: None,
         password_set: None,
@@ -378,7 +317,7 @@ fn detect_molto2(t: &mut dyn Transport, reader: &str) -> Result<Detected, Bridge
             Molto2Model::V2 => "Molto2v2".into(),
         },
         known_model: true,
-        token_time: Some(info.utc),
+        token_time: Some(i64::from(info.utc)),
         profiles: Some(model.profile_count()),
         oath_version: None,
         password_set: None,
@@ -406,7 +345,7 @@ pub struct Credentials {
     /// Molto2 customer key (factory default when `None`).
     pub customer_key: Option<CustomerKey>,
     /// OATH access password.
-    pub oath_password: Option<Zeroizing<String>>,
+    pub oath_password: Option<tokensmith_api::SecretString>,
 }
 
 impl std::fmt::Debug for Credentials {
@@ -424,24 +363,9 @@ impl Credentials {
     }
 }
 
-/// Device report for `info`.
-#[derive(Debug, Clone, Serialize)]
-pub struct InfoReport {
-    #[serde(flatten)]
-    pub device: Detected,
-    /// The host clock when the device was read (UTC seconds).
-    pub host_time: i64,
-    /// token clock − host clock, in seconds.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub drift_seconds: Option<i64>,
-    /// Token2: whether a config write (and so a clock sync) clears the seed.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub sync_clears_seed: Option<bool>,
-}
-
-pub fn info(d: &Detected, host_time: i64) -> InfoReport {
-    InfoReport {
-        drift_seconds: d.token_time.map(|t| i64::from(t) - host_time),
+pub fn info(d: &Detected, host_time: i64) -> Info {
+    Info {
+        drift_seconds: d.token_time.map(|t| t - host_time),
         sync_clears_seed: (d.kind == DeviceKind::Token2)
             .then(|| token2::config_write_clears_seed(&d.serial)),
         device: d.clone(),
@@ -451,9 +375,9 @@ pub fn info(d: &Detected, host_time: i64) -> InfoReport {
 
 /// Burn parameters as given by the user (CLI flags or API JSON). `None`
 /// means "the default for this kind of device".
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default)]
 pub struct BurnParams {
-    pub algorithm: Option<String>,
+    pub algorithm: Option<Algorithm>,
     pub digits: Option<u8>,
     pub period: Option<u32>,
     /// Seconds: 15, 30, 60, 120 (Token2 and Molto2 only).
@@ -467,11 +391,26 @@ pub struct BurnParams {
     /// OATH issuer.
     pub issuer: Option<String>,
     /// OATH: require touch.
-    #[serde(default)]
     pub touch: bool,
     /// Token2: burn even if the serial prefix is not a known model.
-    #[serde(default)]
     pub force_unknown_model: bool,
+}
+
+impl From<&tokensmith_api::BurnRequest> for BurnParams {
+    fn from(r: &tokensmith_api::BurnRequest) -> Self {
+        BurnParams {
+            algorithm: r.algorithm,
+            digits: r.digits,
+            period: r.period,
+            display_timeout: r.display_timeout,
+            profile: r.profile,
+            title: r.title.clone(),
+            account: r.account.clone(),
+            issuer: r.issuer.clone(),
+            touch: r.touch,
+            force_unknown_model: r.force_unknown_model,
+        }
+    }
 }
 
 /// A burn validated against the device kind: nothing invalid reaches a device.
@@ -541,15 +480,6 @@ impl BurnPlan {
     }
 }
 
-fn parse_algorithm(a: Option<&str>) -> Result<Algorithm, BridgeError> {
-    match a {
-        None => Ok(Algorithm::Sha1),
-        Some(s) => s
-            .parse::<Algorithm>()
-            .map_err(|e| BridgeError::BadInput(e.to_string())),
-    }
-}
-
 /// Validate a burn for a device kind (and the Molto2 profile count when
 /// known). Sends nothing.
 pub fn plan_burn(
@@ -559,7 +489,7 @@ pub fn plan_burn(
     molto2_profiles: Option<u8>,
 ) -> Result<BurnPlan, BridgeError> {
     let bad = |m: String| Err(BridgeError::BadInput(m));
-    let alg = parse_algorithm(p.algorithm.as_deref())?;
+    let alg = p.algorithm.unwrap_or_default();
     let period = p.period.unwrap_or(30);
     match kind {
         DeviceKind::Token2 | DeviceKind::Molto2 => {
@@ -675,45 +605,6 @@ pub fn plan_burn(
     }
 }
 
-/// How the burn was checked.
-#[derive(Debug, Clone, Serialize)]
-#[serde(tag = "method", rename_all = "snake_case")]
-pub enum Verification {
-    /// OATH: the device computed the code (CALCULATE) and it matched.
-    DeviceCalculated { code: String, matches: bool },
-    /// Token2/Molto2: compare this code with the token's display.
-    CompareWithDisplay {
-        expected_code: String,
-        next_code: String,
-        /// Seconds until `expected_code` changes to `next_code`.
-        valid_for_seconds: u32,
-    },
-    /// Touch-protected OATH credential: not calculated.
-    NotChecked { reason: String },
-}
-
-/// What a burn did. Holds no secret.
-#[derive(Debug, Clone, Serialize)]
-pub struct BurnOutcome {
-    pub kind: DeviceKind,
-    pub reader: String,
-    pub serial: String,
-    pub model: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub profile: Option<u8>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    pub algorithm: String,
-    pub digits: u8,
-    pub period: u32,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub display_timeout: Option<u32>,
-    /// UTC seconds of the burn (the clock written to the token).
-    pub burned_at: i64,
-    pub verification: Verification,
-    pub warnings: Vec<String>,
-}
-
 fn expected_codes(
     secret: &Secret,
     params: &OtpParams,
@@ -744,17 +635,17 @@ pub fn burn(
     secret: &Secret,
     creds: &Credentials,
     now: i64,
-) -> Result<BurnOutcome, BridgeError> {
+) -> Result<BurnResult, BridgeError> {
     let params = plan.params();
     let mut warnings = Vec::new();
-    let mut out = BurnOutcome {
+    let mut out = BurnResult {
         kind: d.kind,
         reader: d.reader.clone(),
         serial: d.serial.clone(),
         model: d.model.clone(),
         profile: None,
         name: None,
-        algorithm: params.algorithm.as_str().to_string(),
+        algorithm: params.algorithm,
         digits: params.digits,
         period: params.period,
         display_timeout: None,
@@ -763,6 +654,7 @@ pub fn burn(
             reason: "not verified".into(),
         },
         warnings: Vec::new(),
+        recorded: false,
     };
     match (plan, d.kind) {
         (
@@ -899,25 +791,24 @@ pub fn burn(
 /// Clock sync parameters. Token2 single-profile tokens have no time-only
 /// command: the whole config is rewritten, so the algorithm, period and
 /// display timeout must be given (they must match the seed on the token).
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default)]
 pub struct SyncParams {
-    pub algorithm: Option<String>,
+    pub algorithm: Option<Algorithm>,
     pub period: Option<u32>,
     pub display_timeout: Option<u32>,
     /// Required on models where a config write clears the seed.
-    #[serde(default)]
     pub confirm_clear_seed: bool,
 }
 
-#[derive(Debug, Clone, Serialize)]
-pub struct SyncOutcome {
-    pub kind: DeviceKind,
-    pub serial: String,
-    pub model: String,
-    pub previous_token_time: Option<u32>,
-    pub new_token_time: u32,
-    pub seed_cleared: bool,
-    pub warnings: Vec<String>,
+impl From<&tokensmith_api::SyncRequest> for SyncParams {
+    fn from(r: &tokensmith_api::SyncRequest) -> Self {
+        SyncParams {
+            algorithm: r.algorithm,
+            period: r.period,
+            display_timeout: r.display_timeout,
+            confirm_clear_seed: r.confirm_clear_seed,
+        }
+    }
 }
 
 pub fn sync_time(
@@ -926,14 +817,14 @@ pub fn sync_time(
     p: &SyncParams,
     creds: &Credentials,
     now: i64,
-) -> Result<SyncOutcome, BridgeError> {
+) -> Result<SyncResult, BridgeError> {
     let utc = utc_u32(now)?;
-    let mut out = SyncOutcome {
+    let mut out = SyncResult {
         kind: d.kind,
         serial: d.serial.clone(),
         model: d.model.clone(),
         previous_token_time: d.token_time,
-        new_token_time: utc,
+        new_token_time: i64::from(utc),
         seed_cleared: false,
         warnings: Vec::new(),
     };
@@ -942,7 +833,7 @@ pub fn sync_time(
             let config = Token2Config::from_values(
                 p.display_timeout.unwrap_or(30),
                 now,
-                p.algorithm.as_deref().unwrap_or("SHA1"),
+                p.algorithm.unwrap_or_default().as_str(),
                 p.period.unwrap_or(30),
             )?;
             let clears = token2::config_write_clears_seed(&d.serial);
@@ -988,19 +879,6 @@ pub fn sync_time(
     Ok(out)
 }
 
-/// One Molto2 profile as listed.
-#[derive(Debug, Clone, Serialize)]
-pub struct ProfileEntry {
-    pub profile: u8,
-    pub title: String,
-    pub configured: bool,
-    pub seed_present: bool,
-    pub algorithm: Option<String>,
-    pub digits: u8,
-    pub period: u8,
-    pub token_time: u32,
-}
-
 fn molto2_session<'a>(
     t: &'a mut dyn Transport,
     d: &Detected,
@@ -1020,26 +898,23 @@ fn molto2_session<'a>(
     Ok(Molto2Session::new(t, &creds.customer_key(), model))
 }
 
-pub fn profiles_list(
-    t: &mut dyn Transport,
-    d: &Detected,
-) -> Result<Vec<ProfileEntry>, BridgeError> {
+pub fn profiles_list(t: &mut dyn Transport, d: &Detected) -> Result<Vec<Profile>, BridgeError> {
     let mut s = molto2_session(t, d, &Credentials::default())?;
     Ok(s.list_profiles()?
         .into_iter()
-        .map(|(n, p)| ProfileEntry {
+        .map(|(n, p)| Profile {
             profile: n,
             title: p.title(),
             configured: p.configured(),
             seed_present: p.seed_present,
             algorithm: match p.algorithm {
-                1 => Some("SHA1".into()),
-                2 => Some("SHA256".into()),
+                1 => Some(Algorithm::Sha1),
+                2 => Some(Algorithm::Sha256),
                 _ => None,
             },
-            digits: p.digits,
-            period: p.step,
-            token_time: p.rtc,
+            digits: (p.digits != 0).then_some(p.digits),
+            period: (p.step != 0).then_some(u32::from(p.step)),
+            token_time: i64::from(p.rtc),
         })
         .collect())
 }
@@ -1087,18 +962,6 @@ pub fn profile_delete(
     Ok(())
 }
 
-/// One OATH credential as listed.
-#[derive(Debug, Clone, Serialize)]
-pub struct OathEntry {
-    pub name: String,
-    #[serde(rename = "type")]
-    pub oath_type: &'static str,
-    pub algorithm: &'static str,
-    pub period: u32,
-    pub issuer: Option<String>,
-    pub account: String,
-}
-
 fn oath_session<'a>(
     t: &'a mut dyn Transport,
     d: &Detected,
@@ -1119,22 +982,18 @@ pub fn oath_list(
     t: &mut dyn Transport,
     d: &Detected,
     creds: &Credentials,
-) -> Result<Vec<OathEntry>, BridgeError> {
+) -> Result<Vec<OathCredential>, BridgeError> {
     let mut s = oath_session(t, d, creds)?;
     Ok(s.list()?
         .into_iter()
         .map(|e| {
             let (period, issuer, account) = ykoath::parse_credential_name(e.oath_type, &e.name);
-            OathEntry {
+            OathCredential {
                 oath_type: match e.oath_type {
-                    OathType::Hotp => "hotp",
-                    OathType::Totp => "totp",
+                    OathType::Hotp => tokensmith_api::OathType::Hotp,
+                    OathType::Totp => tokensmith_api::OathType::Totp,
                 },
-                algorithm: match e.algorithm {
-                    OathAlgorithm::Sha1 => "SHA1",
-                    OathAlgorithm::Sha256 => "SHA256",
-                    OathAlgorithm::Sha512 => "SHA512",
-                },
+                algorithm: e.algorithm.hash(),
                 period,
                 issuer,
                 account,
@@ -1159,14 +1018,6 @@ pub fn oath_delete(
     }
     oath_session(t, d, creds)?.delete(name)?;
     Ok(())
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct OathCode {
-    pub name: String,
-    pub code: String,
-    /// Seconds the code stays valid (TOTP).
-    pub valid_for_seconds: Option<u32>,
 }
 
 pub fn oath_code(
@@ -1221,21 +1072,11 @@ pub fn open_detect(
 }
 
 /// Readers with what is on them (detection errors are reported per reader).
-#[derive(Debug, Clone, Serialize)]
-pub struct ReaderReport {
-    pub name: String,
-    pub card_present: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub device: Option<Detected>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
-}
-
-pub fn list(backend: &dyn Backend) -> Result<Vec<ReaderReport>, BridgeError> {
+pub fn list(backend: &dyn Backend) -> Result<Vec<Reader>, BridgeError> {
     let readers = backend.readers()?;
     let mut out = Vec::new();
     for r in readers {
-        let mut rep = ReaderReport {
+        let mut rep = Reader {
             name: r.name.clone(),
             card_present: r.card_present,
             device: None,
@@ -1274,9 +1115,9 @@ mod tests {
         p.digits = Some(8);
         assert!(plan_burn(DeviceKind::Token2, &p, &s, None).is_err());
         p.digits = None;
-        p.algorithm = Some("SHA512".into());
+        p.algorithm = Some(Algorithm::Sha512);
         assert!(plan_burn(DeviceKind::Token2, &p, &s, None).is_err());
-        p.algorithm = Some("sha256".into());
+        p.algorithm = Some(Algorithm::Sha256);
         p.period = Some(45);
         assert!(plan_burn(DeviceKind::Token2, &p, &s, None).is_err());
         p.period = Some(60);
@@ -1317,7 +1158,7 @@ mod tests {
         let mut o = BurnParams {
             account: Some("alice".into()),
             issuer: Some("Example".into()),
-            algorithm: Some("SHA512".into()),
+            algorithm: Some(Algorithm::Sha512),
             digits: Some(8),
             period: Some(60),
             ..Default::default()
@@ -1338,28 +1179,28 @@ mod tests {
 
     #[test]
     fn classes_and_exit_codes() {
-        assert_eq!(BridgeError::NoReader.class().exit_code(), 3);
+        assert_eq!(BridgeError::NoReader.code().exit_code(), 3);
         assert_eq!(
             BridgeError::from(Token2Error::AuthFailed)
-                .class()
+                .code()
                 .exit_code(),
             4
         );
         assert_eq!(
             BridgeError::from(Token2Error::AuthFailed).code(),
-            "auth_failed"
+            ErrorCode::AuthFailed
         );
         assert_eq!(
-            BridgeError::from(Molto2Error::AuthFailed { attempts_left: 2 }).class(),
-            ErrorClass::Auth
+            BridgeError::from(Molto2Error::AuthFailed { attempts_left: 2 }).code(),
+            ErrorCode::AuthFailed
         );
         assert_eq!(
             BridgeError::from(Token2Error::Transport(TransportError::NoCard)).code(),
-            "card_removed"
+            ErrorCode::CardRemoved
         );
-        assert_eq!(BridgeError::BadInput("x".into()).class().exit_code(), 2);
+        assert_eq!(BridgeError::BadInput("x".into()).code().exit_code(), 2);
         assert_eq!(
-            BridgeError::from(Token2Error::BadData).class().exit_code(),
+            BridgeError::from(Token2Error::BadData).code().exit_code(),
             5
         );
     }
@@ -1389,8 +1230,8 @@ mod tests {
             1_700_000_000,
         )
         .unwrap_err();
-        assert_eq!(e.class(), ErrorClass::Auth, "{e}");
-        assert_eq!(e.class().exit_code(), 4);
+        assert_eq!(e.code(), ErrorCode::AuthFailed, "{e}");
+        assert_eq!(e.code().exit_code(), 4);
         assert_eq!(t.count_ins(token2::INS_AUTHENTICATE), 1);
         assert_eq!(t.count_ins(token2::INS_WRITE_CONFIG), 0);
         assert_eq!(t.card().stored_seed(), None);
@@ -1412,8 +1253,8 @@ mod tests {
         )
         .unwrap_err();
         assert!(matches!(e, BridgeError::CardRemoved), "{e}");
-        assert_eq!(e.code(), "card_removed");
-        assert_eq!(e.class().exit_code(), 3);
+        assert_eq!(e.code(), ErrorCode::CardRemoved);
+        assert_eq!(e.code().exit_code(), 3);
     }
 
     #[test]
@@ -1470,7 +1311,7 @@ mod tests {
             1_700_000_000,
         )
         .unwrap_err();
-        assert_eq!(e.class(), ErrorClass::BadInput, "{e}");
+        assert_eq!(e.code(), ErrorCode::BadInput, "{e}");
         assert_eq!(t.count_ins(token2::INS_AUTHENTICATE), 0);
         p.force_unknown_model = true;
         let plan = plan_burn(d.kind, &p, &s, None).unwrap();
@@ -1524,7 +1365,7 @@ mod tests {
         )
         .unwrap_err();
         assert!(matches!(e, BridgeError::VerifyMismatch { .. }), "{e}");
-        assert_eq!(e.class().exit_code(), 5);
+        assert_eq!(e.code().exit_code(), 5);
     }
 
     #[test]
@@ -1540,8 +1381,41 @@ mod tests {
         }
         let mut t = EmulatedTransport::new(Stranger);
         let e = detect(&mut t, "r", None).unwrap_err();
-        assert_eq!(e.code(), "unknown_card");
-        assert_eq!(e.class().exit_code(), 3);
+        assert_eq!(e.code(), ErrorCode::UnknownCard);
+        assert_eq!(e.code().exit_code(), 3);
+    }
+
+    #[test]
+    fn reader_selection_policy() {
+        let r = |name: &str, card_present| ReaderEntry {
+            name: name.into(),
+            card_present,
+        };
+        assert!(matches!(
+            select_reader(&[], None),
+            Err(BridgeError::NoReader)
+        ));
+        let one = [r("ACS ACR122U 00 00", false), r("Virtual PCD 00 00", true)];
+        // The only reader holding a card is used without naming it.
+        assert_eq!(select_reader(&one, None).unwrap(), "Virtual PCD 00 00");
+        // A named reader is used even without a card (the connect then says "no card").
+        assert_eq!(
+            select_reader(&one, Some("acr")).unwrap(),
+            "ACS ACR122U 00 00"
+        );
+        let none = [r("ACS ACR122U 00 00", false)];
+        let e = select_reader(&none, None).unwrap_err();
+        assert!(matches!(e, BridgeError::NoCard(_)), "{e}");
+        // Several cards: refused, naming them, rather than guessing.
+        let two = [
+            r("Reader A", true),
+            r("Reader B", true),
+            r("Reader C", false),
+        ];
+        let e = select_reader(&two, None).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::AmbiguousReader);
+        assert!(e.to_string().contains("Reader A, Reader B"), "{e}");
+        assert_eq!(select_reader(&two, Some("Reader B")).unwrap(), "Reader B");
     }
 
     #[test]

@@ -30,6 +30,7 @@ pub mod ykoath;
 // Host side (PC/SC, operations, results file, CLI, localhost server).
 pub mod cli;
 pub mod devices;
+pub mod operation;
 pub mod pcsc;
 pub mod results;
 pub mod server;

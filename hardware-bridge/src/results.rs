@@ -20,7 +20,8 @@ use tokensmith_core::otp::Algorithm;
 use tokensmith_core::secret::{Encoding, Secret};
 use zeroize::Zeroizing;
 
-use crate::devices::{BridgeError, BurnOutcome, DeviceKind};
+use crate::devices::{BridgeError, DeviceKind};
+use tokensmith_api::BurnResult;
 
 pub const HEADER: &str = "burned_at,kind,serial,model,profile,name,secret,algorithm,digits,period,display_timeout,upn,manufacturer";
 
@@ -43,7 +44,7 @@ pub struct ResultRecord {
 }
 
 impl ResultRecord {
-    pub fn from_outcome(o: &BurnOutcome, secret: &Secret, upn: Option<String>) -> Self {
+    pub fn from_outcome(o: &BurnResult, secret: &Secret, upn: Option<String>) -> Self {
         ResultRecord {
             burned_at: o.burned_at,
             kind: o.kind.as_str().to_string(),
@@ -52,7 +53,7 @@ impl ResultRecord {
             profile: o.profile,
             name: o.name.clone(),
             secret: secret.clone(),
-            algorithm: o.algorithm.clone(),
+            algorithm: o.algorithm.as_str().to_string(),
             digits: o.digits,
             period: o.period,
             display_timeout: o.display_timeout,

@@ -10,7 +10,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use crate::devices::{match_reader, Backend, BridgeError, ReaderEntry};
+use crate::devices::{select_reader, Backend, BridgeError, ReaderEntry};
 use crate::emulator::{Card, Molto2Card, Token2Card, YkoathCard};
 use crate::molto2::Molto2Model;
 use crate::token2::Model;
@@ -20,25 +20,40 @@ pub const TOKEN2_READER: &str = "Simulated reader 0 (Token2 C302-i)";
 pub const MOLTO2_READER: &str = "Simulated Molto2 reader 1";
 pub const OATH_READER: &str = "Simulated reader 2 (OATH key)";
 
-type SharedCard = Arc<Mutex<Box<dyn Card + Send>>>;
+/// A card that stays on its reader for the life of the process, shared by the connections.
+trait Slot: Send + Sync {
+    fn process(&self, apdu: &[u8]) -> Result<Vec<u8>, TransportError>;
+    fn reset(&self);
+}
 
-/// A transport to a shared in-process card.
-pub struct SharedCardTransport(SharedCard);
-
-impl Transport for SharedCardTransport {
-    fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>, TransportError> {
+impl<C: Card + Send> Slot for Mutex<C> {
+    fn process(&self, apdu: &[u8]) -> Result<Vec<u8>, TransportError> {
         let mut c = self
-            .0
             .lock()
             .map_err(|_| TransportError::Other("emulated card poisoned".into()))?;
         Ok(c.process(apdu))
+    }
+
+    fn reset(&self) {
+        if let Ok(mut c) = self.lock() {
+            c.reset();
+        }
+    }
+}
+
+/// A transport to a shared in-process card.
+struct SlotTransport(Arc<dyn Slot>);
+
+impl Transport for SlotTransport {
+    fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>, TransportError> {
+        self.0.process(apdu)
     }
 }
 
 /// Emulated readers and cards.
 pub struct SimBackend {
-    readers: Vec<(String, SharedCard)>,
-    token2: Arc<Mutex<Box<dyn Card + Send>>>,
+    readers: Vec<(String, Arc<dyn Slot>)>,
+    token2: Arc<Mutex<Token2Card>>,
 }
 
 impl Default for SimBackend {
@@ -55,38 +70,21 @@ impl SimBackend {
         t2.set_clock(u32::try_from(now - 37).unwrap_or(0));
         let mut m2 = Molto2Card::new(Molto2Model::V2, "MOLTO2SIM0001");
         m2.set_clock(u32::try_from(now + 12).unwrap_or(0));
-        let token2: SharedCard = Arc::new(Mutex::new(Box::new(t2)));
-        let molto2: SharedCard = Arc::new(Mutex::new(Box::new(m2)));
-        let oath: SharedCard = Arc::new(Mutex::new(Box::new(YkoathCard::new())));
-        for c in [&token2, &molto2, &oath] {
-            if let Ok(mut c) = c.lock() {
-                c.power_on();
-            }
-        }
-        SimBackend {
-            readers: vec![
-                (TOKEN2_READER.into(), token2.clone()),
-                (MOLTO2_READER.into(), molto2),
-                (OATH_READER.into(), oath),
-            ],
-            token2,
-        }
-    }
-
-    /// Number of simulated readers.
-    pub fn len(&self) -> usize {
-        self.readers.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.readers.is_empty()
-    }
-
-    /// Power-cycle the simulated Token2 (as lifting it off the reader does).
-    pub fn reset_token2(&self) {
-        if let Ok(mut c) = self.token2.lock() {
+        let token2 = Arc::new(Mutex::new(t2));
+        let readers: Vec<(String, Arc<dyn Slot>)> = vec![
+            (TOKEN2_READER.into(), token2.clone()),
+            (MOLTO2_READER.into(), Arc::new(Mutex::new(m2))),
+            (OATH_READER.into(), Arc::new(Mutex::new(YkoathCard::new()))),
+        ];
+        for (_, c) in &readers {
             c.reset();
         }
+        SimBackend { readers, token2 }
+    }
+
+    /// Whether the simulated Token2 holds a seed (for tests: was anything burned?).
+    pub fn token2_has_seed(&self) -> bool {
+        self.token2.lock().is_ok_and(|c| c.stored_seed().is_some())
     }
 }
 
@@ -106,32 +104,24 @@ impl Backend for SimBackend {
         &self,
         reader: Option<&str>,
     ) -> Result<(String, Box<dyn Transport + Send>), BridgeError> {
-        let names: Vec<String> = self.readers.iter().map(|(n, _)| n.clone()).collect();
-        let Some(w) = reader else {
-            return Err(BridgeError::AmbiguousReader(format!(
-                "simulation: cards on several readers ({}): choose one",
-                names.join(", ")
-            )));
-        };
-        let name = match_reader(&names, w)?;
+        let name = select_reader(&self.readers()?, reader)?;
         let card = self
             .readers
             .iter()
             .find(|(n, _)| *n == name)
             .map(|(_, c)| c.clone())
-            .expect("matched");
+            .ok_or_else(|| BridgeError::Internal(format!("simulated reader {name:?} vanished")))?;
         // A fresh connection is a card reset, as with PC/SC exclusive connects.
-        if let Ok(mut c) = card.lock() {
-            c.reset();
-        }
-        Ok((name, Box::new(SharedCardTransport(card))))
+        card.reset();
+        Ok((name, Box::new(SlotTransport(card))))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::devices::{self, BurnParams, Credentials, DeviceKind, Verification};
+    use crate::devices::{self, BurnParams, Credentials, DeviceKind};
+    use tokensmith_api::Verification;
     use tokensmith_core::secret::Secret;
 
     #[test]
