@@ -7,7 +7,11 @@ use tokensmith_api::{
 };
 use tokensmith_core::secret::Secret;
 
-use crate::devices::{self, Backend, BridgeError, BurnParams, Credentials, SyncParams};
+use crate::backend::Backend;
+use crate::device::clock::{self, SyncParams};
+use crate::device::plan::{most_capable, plan_burn, BurnParams};
+use crate::device::{self, burn, molto2, oath, Credentials, Detected};
+use crate::error::BridgeError;
 use crate::results::{ResultRecord, ResultsFile};
 
 /// What to do with the device on the addressed reader.
@@ -93,16 +97,19 @@ impl Operation {
 
     fn operate(
         self,
-        t: &mut dyn crate::transport::Transport,
-        d: &devices::Detected,
+        t: &mut dyn tokensmith_proto::transport::Transport,
+        d: &Detected,
         results: Option<&mut ResultsFile>,
         now: i64,
     ) -> Result<Outcome, BridgeError> {
         Ok(match self {
-            Operation::Info => Outcome::Info(devices::info(d, now)),
+            Operation::Info => Outcome::Info(device::info(d, now)),
             Operation::Burn(job) => {
-                let plan = devices::plan_burn(d.kind, &job.params, &job.secret, d.profiles)?;
-                let mut out = devices::burn(t, d, &plan, &job.secret, &job.creds, now)?;
+                // A Token2 of unknown model is checked as any Token2 (and refused by the
+                // burn unless forced).
+                let model = d.model.unwrap_or_else(|| most_capable(d.kind()));
+                let plan = plan_burn(model, d.firmware, &job.params, &job.secret)?;
+                let mut out = burn::burn(t, d, &plan, &job.secret, &job.creds, now)?;
                 if let Some(rf) = results {
                     rf.append(&ResultRecord::from_outcome(&out, &job.secret, job.upn))?;
                     out.recorded = true;
@@ -110,32 +117,32 @@ impl Operation {
                 Outcome::Burned(Box::new(out))
             }
             Operation::Sync { params, creds } => {
-                Outcome::Synced(devices::sync_time(t, d, &params, &creds, now)?)
+                Outcome::Synced(clock::sync_time(t, d, &params, &creds, now)?)
             }
             Operation::ListProfiles => Outcome::Profiles(Profiles {
-                profiles: devices::profiles_list(t, d)?,
+                profiles: molto2::profiles_list(t, d)?,
             }),
             Operation::SetProfileTitle {
                 profile,
                 title,
                 creds,
             } => {
-                devices::profile_title(t, d, &creds, profile, &title)?;
+                molto2::profile_title(t, d, &creds, profile, &title)?;
                 Outcome::Done(Done::OK)
             }
             Operation::DeleteProfile { profile, creds } => {
-                devices::profile_delete(t, d, &creds, profile)?;
+                molto2::profile_delete(t, d, &creds, profile)?;
                 Outcome::Done(Done::OK)
             }
             Operation::ListOath { creds } => Outcome::OathCredentials(OathCredentials {
-                credentials: devices::oath_list(t, d, &creds)?,
+                credentials: oath::oath_list(t, d, &creds)?,
             }),
             Operation::DeleteOath { name, creds } => {
-                devices::oath_delete(t, d, &creds, &name)?;
+                oath::oath_delete(t, d, &creds, &name)?;
                 Outcome::Done(Done::OK)
             }
             Operation::CalculateOath { name, creds } => {
-                Outcome::OathCode(devices::oath_code(t, d, &creds, &name, now)?)
+                Outcome::OathCode(oath::oath_code(t, d, &creds, &name, now)?)
             }
         })
     }
@@ -145,7 +152,7 @@ impl Operation {
 /// reaches a device for invalid input).
 pub fn precheck(target: &Target, op: &Operation) -> Result<(), BridgeError> {
     if let (Operation::Burn(job), Some(k)) = (op, target.kind.or_else(|| op.implied_kind())) {
-        devices::plan_burn(k, &job.params, &job.secret, None)?;
+        plan_burn(most_capable(k), None, &job.params, &job.secret)?;
     }
     Ok(())
 }
@@ -168,19 +175,19 @@ pub fn run_with(
     target: &Target,
     op: Operation,
     results: Option<&mut ResultsFile>,
-    detected: &dyn Fn(&devices::Detected),
+    detected: &dyn Fn(&tokensmith_api::Device),
 ) -> Result<Outcome, BridgeError> {
     precheck(target, &op)?;
     let kind = target.kind.or_else(|| op.implied_kind());
-    let (mut t, d) = devices::open_detect(backend, target.reader.as_deref(), kind)?;
-    detected(&d);
-    op.operate(&mut *t, &d, results, devices::now())
+    let (mut t, d) = device::open_detect(backend, target.reader.as_deref(), kind)?;
+    detected(&d.device);
+    op.operate(&mut *t, &d, results, device::now())
 }
 
 /// Every reader and what is on it.
 pub fn list(backend: &dyn Backend) -> Result<Readers, BridgeError> {
     Ok(Readers {
-        readers: devices::list(backend)?,
+        readers: device::list(backend)?,
     })
 }
 

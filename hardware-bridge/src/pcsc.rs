@@ -10,8 +10,9 @@ use std::ffi::{CStr, CString};
 
 use ::pcsc::{Context, Protocols, Scope, ShareMode, MAX_BUFFER_SIZE_EXTENDED};
 
-use crate::devices::{select_reader, Backend, BridgeError, ReaderEntry};
-use crate::transport::{Transport, TransportError};
+use crate::backend::{select_reader, Backend, ReaderEntry};
+use crate::error::BridgeError;
+use tokensmith_proto::transport::{Transport, TransportError};
 
 /// Map a PC/SC error met while talking to a card.
 pub fn transport_error(e: ::pcsc::Error) -> TransportError {
@@ -65,6 +66,10 @@ impl Transport for PcscTransport {
         // The reply may hold a code or other sensitive data: do not leave it around.
         self.buf.iter_mut().for_each(|b| *b = 0);
         Ok(out)
+    }
+
+    fn atr(&self) -> Option<Vec<u8>> {
+        self.card.status2_owned().ok().map(|s| s.atr().to_vec())
     }
 }
 

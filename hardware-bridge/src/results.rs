@@ -20,8 +20,9 @@ use tokensmith_core::otp::Algorithm;
 use tokensmith_core::secret::{Encoding, Secret};
 use zeroize::Zeroizing;
 
-use crate::devices::{BridgeError, DeviceKind};
+use crate::error::BridgeError;
 use tokensmith_api::BurnResult;
+use tokensmith_api::DeviceKind;
 
 pub const HEADER: &str = "burned_at,kind,serial,model,profile,name,secret,algorithm,digits,period,display_timeout,upn,manufacturer";
 

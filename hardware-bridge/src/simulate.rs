@@ -10,11 +10,12 @@
 
 use std::sync::{Arc, Mutex};
 
-use crate::devices::{select_reader, Backend, BridgeError, ReaderEntry};
-use crate::emulator::{Card, Molto2Card, Token2Card, YkoathCard};
-use crate::molto2::Molto2Model;
-use crate::token2::Model;
-use crate::transport::{Transport, TransportError};
+use crate::backend::{select_reader, Backend, ReaderEntry};
+use crate::error::BridgeError;
+use tokensmith_core::caps::Model;
+use tokensmith_proto::emulator::{Card, Molto2Card, Token2Card, YkoathCard};
+use tokensmith_proto::molto2::Molto2Model;
+use tokensmith_proto::transport::{Transport, TransportError};
 
 pub const TOKEN2_READER: &str = "Simulated reader 0 (Token2 C302-i)";
 pub const MOLTO2_READER: &str = "Simulated Molto2 reader 1";
@@ -24,6 +25,7 @@ pub const OATH_READER: &str = "Simulated reader 2 (OATH key)";
 trait Slot: Send + Sync {
     fn process(&self, apdu: &[u8]) -> Result<Vec<u8>, TransportError>;
     fn reset(&self);
+    fn atr(&self) -> Option<Vec<u8>>;
 }
 
 impl<C: Card + Send> Slot for Mutex<C> {
@@ -39,6 +41,10 @@ impl<C: Card + Send> Slot for Mutex<C> {
             c.reset();
         }
     }
+
+    fn atr(&self) -> Option<Vec<u8>> {
+        self.lock().ok().map(|c| c.atr())
+    }
 }
 
 /// A transport to a shared in-process card.
@@ -47,6 +53,10 @@ struct SlotTransport(Arc<dyn Slot>);
 impl Transport for SlotTransport {
     fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>, TransportError> {
         self.0.process(apdu)
+    }
+
+    fn atr(&self) -> Option<Vec<u8>> {
+        self.0.atr()
     }
 }
 
@@ -64,8 +74,8 @@ impl Default for SimBackend {
 
 impl SimBackend {
     pub fn new() -> Self {
-        let now = crate::devices::now();
-        let mut t2 = Token2Card::of_model(Model::C302I);
+        let now = crate::device::now();
+        let mut t2 = Token2Card::of_model(Model::C302);
         // A token whose clock has drifted a little, as real ones do.
         t2.set_clock(u32::try_from(now - 37).unwrap_or(0));
         let mut m2 = Molto2Card::new(Molto2Model::V2, "MOLTO2SIM0001");
@@ -120,14 +130,17 @@ impl Backend for SimBackend {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::devices::{self, BurnParams, Credentials, DeviceKind};
+    use crate::device::burn::burn;
+    use crate::device::plan::{plan_burn, BurnParams};
+    use crate::device::{self, Credentials};
+    use tokensmith_api::DeviceKind;
     use tokensmith_api::Verification;
     use tokensmith_core::secret::Secret;
 
     #[test]
     fn simulated_flow() {
         let b = SimBackend::new();
-        let list = devices::list(&b).unwrap();
+        let list = device::list(&b).unwrap();
         assert_eq!(list.len(), 3);
         let kinds: Vec<_> = list
             .iter()
@@ -142,10 +155,16 @@ mod tests {
             ]
         );
         let secret = Secret::from_bytes(b"12345678901234567890".to_vec()).unwrap();
-        let (mut t, d) = devices::open_detect(&b, Some("Token2"), None).unwrap();
-        let plan = devices::plan_burn(d.kind, &BurnParams::default(), &secret, None).unwrap();
-        let now = devices::now();
-        let out = devices::burn(&mut *t, &d, &plan, &secret, &Credentials::default(), now).unwrap();
+        let (mut t, d) = device::open_detect(&b, Some("Token2"), None).unwrap();
+        let plan = plan_burn(
+            d.model.unwrap(),
+            d.firmware,
+            &BurnParams::default(),
+            &secret,
+        )
+        .unwrap();
+        let now = device::now();
+        let out = burn(&mut *t, &d, &plan, &secret, &Credentials::default(), now).unwrap();
         let Verification::CompareWithDisplay { expected_code, .. } = out.verification else {
             panic!("no expected code");
         };
@@ -156,13 +175,15 @@ mod tests {
         )
         .unwrap();
         assert_eq!(expected_code, want);
-        let (mut t, d) = devices::open_detect(&b, Some("OATH"), None).unwrap();
+        let (mut t, d) = device::open_detect(&b, Some("OATH"), None).unwrap();
+        // The emulated key has a YubiKey's ATR: it is planned as a YubiKey.
+        assert_eq!(d.model, Some(tokensmith_core::caps::Model::YubiKey));
         let p = BurnParams {
             account: Some("alice".into()),
             ..Default::default()
         };
-        let plan = devices::plan_burn(d.kind, &p, &secret, None).unwrap();
-        let out = devices::burn(&mut *t, &d, &plan, &secret, &Credentials::default(), now).unwrap();
+        let plan = plan_burn(d.model.unwrap(), d.firmware, &p, &secret).unwrap();
+        let out = burn(&mut *t, &d, &plan, &secret, &Credentials::default(), now).unwrap();
         assert!(matches!(
             out.verification,
             Verification::DeviceCalculated { matches: true, .. }

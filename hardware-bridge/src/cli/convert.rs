@@ -5,7 +5,7 @@ use std::path::Path;
 use zeroize::Zeroizing;
 
 use super::ResultsArgs;
-use crate::devices::BridgeError;
+use crate::error::BridgeError;
 use crate::results;
 
 pub fn results_to_csv(a: &ResultsArgs) -> Result<(), BridgeError> {

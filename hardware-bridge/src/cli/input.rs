@@ -9,8 +9,9 @@ use tokensmith_core::secret::{Encoding, Secret};
 use zeroize::Zeroizing;
 
 use super::{CredArgs, SecretSource};
-use crate::devices::{BridgeError, Credentials};
-use crate::molto2::CustomerKey;
+use crate::device::Credentials;
+use crate::error::BridgeError;
+use tokensmith_proto::molto2::CustomerKey;
 
 fn read_trimmed(path: &Path) -> Result<Zeroizing<String>, BridgeError> {
     let s = Zeroizing::new(

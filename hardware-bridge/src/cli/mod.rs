@@ -16,7 +16,10 @@ use clap::{Args, Parser, Subcommand};
 use tokensmith_api::DeviceKind;
 use tokensmith_core::otp::Algorithm;
 
-use crate::devices::{Backend, BridgeError, BurnParams, SyncParams};
+use crate::backend::Backend;
+use crate::device::clock::SyncParams;
+use crate::device::plan::BurnParams;
+use crate::error::BridgeError;
 use crate::operation::{self, BurnJob, Operation, Target};
 use crate::results::{EntraFormat, ResultsFile};
 

@@ -6,7 +6,7 @@ use serde::Serialize;
 use tokensmith_api::{BurnResult, Device, DeviceKind, Info, Reader, Verification};
 
 use super::{Cli, Command, ProfilesCommand};
-use crate::devices::BridgeError;
+use crate::error::BridgeError;
 use crate::operation::Outcome;
 
 pub fn print_json<T: Serialize>(v: &T) {

@@ -18,9 +18,12 @@ use tokensmith_core::secret::{Encoding, Secret};
 
 use super::guard::error_response;
 use super::AppState;
-use crate::devices::{BridgeError, BurnParams, Credentials, SyncParams};
-use crate::molto2::CustomerKey;
+use crate::device::clock::SyncParams;
+use crate::device::plan::BurnParams;
+use crate::device::Credentials;
+use crate::error::BridgeError;
 use crate::operation::{self, BurnJob, Operation, Outcome, Target};
+use tokensmith_proto::molto2::CustomerKey;
 
 fn bridge_error_response(e: &BridgeError) -> Response {
     error_response(e.code(), &e.to_string())

@@ -23,7 +23,8 @@ use zeroize::Zeroizing;
 
 pub use tokensmith_api::{MAX_BODY, PAIRING_HEADER};
 
-use crate::devices::{Backend, BridgeError};
+use crate::backend::Backend;
+use crate::error::BridgeError;
 use crate::results::ResultsFile;
 
 /// Server settings.

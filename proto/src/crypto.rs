@@ -1,6 +1,6 @@
-//! Token2 secure messaging: SM4-ECB, the ISO/IEC 9797-1 algorithm 1 MAC
-//! (SM4-CBC, zero IV), seed and title padding. Shared by the single-profile
-//! tokens and the Molto2.
+//! Token2 secure messaging primitives: SM4-ECB, the ISO/IEC 9797-1 algorithm 1 MAC
+//! (SM4-CBC, zero IV), seed and title padding. Shared by the single-profile tokens and the
+//! Molto2 (see [`crate::secure`] for the session built on them).
 
 use cipher::generic_array::GenericArray;
 use cipher::{BlockDecrypt, BlockEncrypt, KeyInit};
@@ -132,6 +132,17 @@ impl Sm4Key {
         out.extend_from_slice(body);
         out.extend_from_slice(&mac);
         out
+    }
+
+    /// `84 INS P1 P2 Lc` || SM4-ECB(plaintext) || MAC: how seeds, titles and keys travel.
+    /// `plaintext` must be block aligned (padded by the caller); the ciphertext under a
+    /// public family key is as sensitive as the plaintext, so it is wiped after use.
+    pub fn encrypted_apdu(&self, ins: u8, p1: u8, p2: u8, plaintext: &[u8]) -> Zeroizing<Vec<u8>> {
+        let ct = Zeroizing::new(
+            self.ecb_encrypt(plaintext)
+                .expect("callers pad the plaintext to whole blocks"),
+        );
+        Zeroizing::new(self.secure_apdu(ins, p1, p2, &ct))
     }
 
     /// Card side: check the MAC of a secured command's data (body || MAC).

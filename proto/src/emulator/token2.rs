@@ -3,7 +3,8 @@
 use super::{contactless_atr, random_bytes, Card};
 use crate::apdu::{reply, sw, ParsedCommand};
 use crate::crypto::{unpad_marker, Sm4Key};
-use crate::token2::{config_write_clears_seed, device_key, Model};
+use crate::token2::{config_write_clears_seed, device_key, serial_of};
+use tokensmith_core::caps::Model;
 use tokensmith_core::otp::{hotp, Algorithm as HashAlg};
 use zeroize::Zeroizing;
 
@@ -48,7 +49,7 @@ pub struct Token2Card {
 
 impl Default for Token2Card {
     fn default() -> Self {
-        Self::new(&format!("{}000001", Model::OtpcP2I.prefix()))
+        Self::new(&serial_of(Model::OtpcP2, "000001"))
     }
 }
 
@@ -71,7 +72,7 @@ impl Token2Card {
 
     /// A token of this model.
     pub fn of_model(model: Model) -> Self {
-        Self::new(&format!("{}000001", model.prefix()))
+        Self::new(&serial_of(model, "000001"))
     }
 
     pub fn serial(&self) -> &str {

@@ -11,7 +11,7 @@ mod ykoath;
 
 pub use molto2::{Molto2Card, Molto2Profile, Molto2StoredConfig};
 pub use token2::{Token2Card, Token2StoredConfig};
-pub use ykoath::{OathCredential, YkoathCard};
+pub use ykoath::{OathCredential, YkoathCard, YKOATH_ATR};
 
 use crate::transport::{Transport, TransportError};
 
@@ -193,6 +193,10 @@ impl<C: Card> Transport for EmulatedTransport<C> {
             response: response.clone(),
         });
         Ok(response)
+    }
+
+    fn atr(&self) -> Option<Vec<u8>> {
+        self.present.then(|| self.card.atr())
     }
 }
 
