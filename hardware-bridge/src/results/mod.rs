@@ -1,42 +1,44 @@
-//! The results file: one CSV row per burned token (or Molto2 profile / OATH
-//! credential), appended, flushed and fsynced right after each burn so a
-//! crash never loses a token that was already written.
+//! The results file: one CSV row per burned token (or Molto2 profile / OATH credential),
+//! appended, flushed and fsynced right after each burn so a crash never loses a token that
+//! was already written.
 //!
-//! Columns ([`HEADER`]): `burned_at` (UTC seconds), `kind`, `serial`,
-//! `model`, `profile`, `name`, `secret` (base32), `algorithm`, `digits`,
-//! `period`, `display_timeout`, `upn`, `manufacturer`.
+//! Columns ([`HEADER`]): `burned_at` (UTC seconds), `kind`, `serial`, `model`, `profile`,
+//! `name`, `secret` (base32), `algorithm`, `digits`, `period`, `display_timeout`, `upn`,
+//! `manufacturer`. Rows are typed ([`row`]): reading refuses a corrupt cell, naming its line
+//! and column.
 //!
-//! The file holds seeds: it is created with mode 0600 on Unix. It converts
-//! to the Entra CSV or Graph JSON with [`to_entra`] (UPNs from the rows or
-//! from a map file).
+//! The file holds seeds: it is created with mode 0600 on Unix. It converts to the Entra CSV
+//! or Graph JSON with [`entra::to_entra`] (UPNs from the rows or from a map file).
 
-use std::collections::HashMap;
+pub mod entra;
+mod row;
+
+pub use entra::{read_upn_map, to_entra, EntraFormat};
+pub use row::HEADER;
+
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
-use tokensmith_core::entra::{self, TokenRecord};
+use tokensmith_api::{BurnResult, DeviceKind, SecretString};
 use tokensmith_core::otp::Algorithm;
 use tokensmith_core::secret::{Encoding, Secret};
 use zeroize::Zeroizing;
 
 use crate::error::BridgeError;
-use tokensmith_api::BurnResult;
-use tokensmith_api::DeviceKind;
-
-pub const HEADER: &str = "burned_at,kind,serial,model,profile,name,secret,algorithm,digits,period,display_timeout,upn,manufacturer";
+use row::Row;
 
 /// One burned credential.
 #[derive(Clone, Debug)]
 pub struct ResultRecord {
     pub burned_at: i64,
-    pub kind: String,
+    pub kind: DeviceKind,
     pub serial: String,
     pub model: String,
     pub profile: Option<u8>,
     pub name: Option<String>,
     pub secret: Secret,
-    pub algorithm: String,
+    pub algorithm: Algorithm,
     pub digits: u8,
     pub period: u32,
     pub display_timeout: Option<u32>,
@@ -48,13 +50,13 @@ impl ResultRecord {
     pub fn from_outcome(o: &BurnResult, secret: &Secret, upn: Option<String>) -> Self {
         ResultRecord {
             burned_at: o.burned_at,
-            kind: o.kind.as_str().to_string(),
+            kind: o.kind,
             serial: o.serial.clone(),
             model: o.model.clone(),
             profile: o.profile,
             name: o.name.clone(),
             secret: secret.clone(),
-            algorithm: o.algorithm.as_str().to_string(),
+            algorithm: o.algorithm,
             digits: o.digits,
             period: o.period,
             display_timeout: o.display_timeout,
@@ -66,32 +68,61 @@ impl ResultRecord {
         }
     }
 
+    fn row(&self) -> Row {
+        Row {
+            burned_at: self.burned_at,
+            kind: self.kind,
+            serial: self.serial.clone(),
+            model: self.model.clone(),
+            profile: self.profile,
+            name: self.name.clone(),
+            secret: SecretString::new(self.secret.to_base32().to_string()),
+            algorithm: self.algorithm,
+            digits: self.digits,
+            period: self.period,
+            display_timeout: self.display_timeout,
+            upn: self.upn.clone(),
+            manufacturer: self.manufacturer.clone(),
+        }
+    }
+
+    /// The row's bytes (CRLF-terminated). Holds the seed: wiped after use.
     fn csv_line(&self) -> Result<Zeroizing<Vec<u8>>, BridgeError> {
         let mut w = csv::WriterBuilder::new()
+            .has_headers(false)
             .terminator(csv::Terminator::CRLF)
             .from_writer(Vec::new());
-        let secret = self.secret.to_base32();
-        let opt = |v: Option<String>| v.unwrap_or_default();
-        w.write_record([
-            self.burned_at.to_string().as_str(),
-            &self.kind,
-            &self.serial,
-            &self.model,
-            &opt(self.profile.map(|p| p.to_string())),
-            &opt(self.name.clone()),
-            secret.as_str(),
-            &self.algorithm,
-            &self.digits.to_string(),
-            &self.period.to_string(),
-            &opt(self.display_timeout.map(|d| d.to_string())),
-            &opt(self.upn.clone()),
-            &self.manufacturer,
-        ])
-        .map_err(|e| BridgeError::Results(e.to_string()))?;
+        w.serialize(self.row())
+            .map_err(|e| BridgeError::Results(e.to_string()))?;
         Ok(Zeroizing::new(
             w.into_inner()
                 .map_err(|e| BridgeError::Results(e.to_string()))?,
         ))
+    }
+
+    fn from_row(row: Row, line: u64) -> Result<Self, BridgeError> {
+        let secret = Secret::parse(row.secret.as_str(), Encoding::Base32)
+            .map_err(|_| {
+                BridgeError::Results(format!(
+                    "line {line}, column 7 (secret): not a base32 secret"
+                ))
+            })?
+            .secret;
+        Ok(ResultRecord {
+            burned_at: row.burned_at,
+            kind: row.kind,
+            serial: row.serial,
+            model: row.model,
+            profile: row.profile,
+            name: row.name,
+            secret,
+            algorithm: row.algorithm,
+            digits: row.digits,
+            period: row.period,
+            display_timeout: row.display_timeout,
+            upn: row.upn,
+            manufacturer: row.manufacturer,
+        })
     }
 }
 
@@ -157,7 +188,19 @@ impl ResultsFile {
     }
 }
 
-/// Read a results file's text.
+/// Where a cell is and what it is: "line 3, column 8 (algorithm)".
+fn position(line: u64, column: Option<u64>) -> String {
+    match column {
+        Some(i) => {
+            let name = HEADER.split(',').nth(i as usize).unwrap_or("?");
+            format!("line {line}, column {} ({name})", i + 1)
+        }
+        None => format!("line {line}"),
+    }
+}
+
+/// Read a results file's text. Every cell is checked; the first corrupt one is an error
+/// naming its line and column.
 pub fn read_results(text: &str) -> Result<Vec<ResultRecord>, BridgeError> {
     let mut rd = csv::ReaderBuilder::new()
         .has_headers(true)
@@ -172,151 +215,43 @@ pub fn read_results(text: &str) -> Result<Vec<ResultRecord>, BridgeError> {
         ));
     }
     let mut out = Vec::new();
-    for (i, row) in rd.records().enumerate() {
-        let line = i + 2;
-        let row = row.map_err(|e| BridgeError::Results(format!("line {line}: {e}")))?;
-        let f = |n: usize| row.get(n).unwrap_or("").to_string();
-        let bad = |what: &str| BridgeError::Results(format!("line {line}: bad {what}"));
-        let opt = |n: usize| Some(f(n)).filter(|s| !s.is_empty());
-        let secret = Secret::parse(&f(6), Encoding::Base32)
-            .map_err(|_| bad("secret"))?
-            .secret;
-        out.push(ResultRecord {
-            burned_at: f(0).parse().map_err(|_| bad("burned_at"))?,
-            kind: f(1),
-            serial: f(2),
-            model: f(3),
-            profile: opt(4)
-                .map(|p| p.parse().map_err(|_| bad("profile")))
-                .transpose()?,
-            name: opt(5),
-            secret,
-            algorithm: f(7),
-            digits: f(8).parse().map_err(|_| bad("digits"))?,
-            period: f(9).parse().map_err(|_| bad("period"))?,
-            display_timeout: opt(10)
-                .map(|p| p.parse().map_err(|_| bad("display_timeout")))
-                .transpose()?,
-            upn: opt(11),
-            manufacturer: f(12),
-        });
+    for rec in rd.records() {
+        let rec = rec.map_err(|e| {
+            let line = e.position().map_or(0, |p| p.line() + 1);
+            BridgeError::Results(format!("{}: {e}", position(line, None)))
+        })?;
+        // csv counts the lines before a record; people count from 1.
+        let line = rec.position().map_or(0, |p| p.line() + 1);
+        let row: Row = rec.deserialize(Some(&headers)).map_err(|e| {
+            let (column, why) = match (row::locate(&rec), e.kind()) {
+                (Some((i, why)), _) => (Some(i as u64), why),
+                (None, csv::ErrorKind::Deserialize { err, .. }) => {
+                    (err.field(), err.kind().to_string())
+                }
+                (None, other) => (None, format!("{other:?}")),
+            };
+            BridgeError::Results(format!("{}: {why}", position(line, column)))
+        })?;
+        out.push(ResultRecord::from_row(row, line)?);
     }
     Ok(out)
-}
-
-/// Read a UPN map: CSV with a header holding `serial` and `upn` columns and
-/// optionally `profile` (for Molto2 profiles) — any order, case-insensitive.
-pub fn read_upn_map(text: &str) -> Result<HashMap<(String, Option<u8>), String>, BridgeError> {
-    let mut rd = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .trim(csv::Trim::All)
-        .from_reader(text.as_bytes());
-    let h = rd
-        .headers()
-        .map_err(|e| BridgeError::Results(e.to_string()))?
-        .clone();
-    let col = |n: &str| h.iter().position(|c| c.eq_ignore_ascii_case(n));
-    let (Some(s), Some(u)) = (col("serial"), col("upn")) else {
-        return Err(BridgeError::BadInput(
-            "the UPN map needs a header with 'serial' and 'upn' columns (and optionally 'profile')"
-                .into(),
-        ));
-    };
-    let p = col("profile");
-    let mut map = HashMap::new();
-    for (i, row) in rd.records().enumerate() {
-        let row = row.map_err(|e| BridgeError::BadInput(format!("UPN map line {}: {e}", i + 2)))?;
-        let profile = match p.and_then(|p| row.get(p)).filter(|v| !v.is_empty()) {
-            Some(v) => Some(v.parse::<u8>().map_err(|_| {
-                BridgeError::BadInput(format!("UPN map line {}: bad profile", i + 2))
-            })?),
-            None => None,
-        };
-        map.insert(
-            (row.get(s).unwrap_or("").to_string(), profile),
-            row.get(u).unwrap_or("").to_string(),
-        );
-    }
-    Ok(map)
-}
-
-/// Output format of [`to_entra`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum EntraFormat {
-    /// Entra admin-center CSV upload.
-    Csv,
-    /// Microsoft Graph bulk (`#$delta`) JSON.
-    Graph,
-}
-
-/// Convert results to Entra's CSV or Graph JSON. A later row for the same
-/// serial/profile/name replaces an earlier one (a re-burn). UPNs come from
-/// the row, else from `map` by (serial, profile), else (serial, none).
-pub fn to_entra(
-    records: &[ResultRecord],
-    map: &HashMap<(String, Option<u8>), String>,
-    format: EntraFormat,
-    manufacturer: Option<&str>,
-) -> Result<Zeroizing<String>, BridgeError> {
-    let mut latest: Vec<&ResultRecord> = Vec::new();
-    for r in records {
-        latest.retain(|x| !(x.serial == r.serial && x.profile == r.profile && x.name == r.name));
-        latest.push(r);
-    }
-    let mut missing = Vec::new();
-    let mut out = Vec::new();
-    for r in latest {
-        let upn = r
-            .upn
-            .clone()
-            .or_else(|| map.get(&(r.serial.clone(), r.profile)).cloned())
-            .or_else(|| map.get(&(r.serial.clone(), None)).cloned())
-            .unwrap_or_default();
-        if upn.is_empty() && format == EntraFormat::Csv {
-            missing.push(match r.profile {
-                Some(p) => format!("{} profile {p}", r.serial),
-                None => r.serial.clone(),
-            });
-        }
-        out.push(TokenRecord {
-            upn,
-            serial: r.serial.clone(),
-            secret: r.secret.clone(),
-            interval: r.period,
-            manufacturer: manufacturer.unwrap_or(&r.manufacturer).to_string(),
-            model: r.model.clone(),
-            algorithm: r.algorithm.parse().unwrap_or(Algorithm::Sha1),
-            profile: r.profile,
-            display_name: r.name.clone(),
-        });
-    }
-    if !missing.is_empty() {
-        return Err(BridgeError::BadInput(format!(
-            "no UPN for: {} (add them to the UPN map)",
-            missing.join(", ")
-        )));
-    }
-    let res = match format {
-        EntraFormat::Csv => entra::write_csv(&out),
-        EntraFormat::Graph => entra::graph_bulk_json(&out),
-    };
-    res.map_err(|e| BridgeError::BadInput(e.to_string()))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::HashMap;
 
     fn rec(serial: &str, profile: Option<u8>, upn: Option<&str>, secret: &[u8]) -> ResultRecord {
         ResultRecord {
             burned_at: 1_700_000_000,
-            kind: "token2".into(),
+            kind: DeviceKind::Token2,
             serial: serial.into(),
             model: "C302-i".into(),
             profile,
             name: None,
             secret: Secret::from_bytes(secret.to_vec()).unwrap(),
-            algorithm: "SHA1".into(),
+            algorithm: Algorithm::Sha1,
             digits: 6,
             period: 30,
             display_timeout: Some(30),
@@ -360,20 +295,80 @@ mod tests {
         let rs = read_results(&text).unwrap();
         assert_eq!(rs.len(), 3);
         assert_eq!(rs[0].secret.as_bytes(), b"12345678901234567890");
-        let map = read_upn_map("serial,upn\n8659632000001,alice@example.com\n").unwrap();
-        let csv = to_entra(&rs, &map, EntraFormat::Csv, None).unwrap();
+        let map = entra::read_upn_map("serial,upn\n8659632000001,alice@example.com\n").unwrap();
+        let csv = entra::to_entra(&rs, &map, EntraFormat::Csv, None).unwrap();
         let lines: Vec<&str> = csv.lines().collect();
-        assert_eq!(lines[0], entra::CSV_HEADER);
+        assert_eq!(lines[0], tokensmith_core::entra::CSV_HEADER);
         assert_eq!(lines.len(), 3, "re-burn replaces the earlier row: {csv:?}");
         assert!(lines[1].starts_with("bob@example.com,8659632000002,"));
         let reburned = Secret::from_bytes(b"re-burned-seed-0001".to_vec()).unwrap();
         assert!(lines[2].contains(reburned.to_base32().as_str()));
         assert!(lines[2].starts_with("alice@example.com,8659632000001,"));
         // Missing UPN is refused for the CSV.
-        assert!(to_entra(&rs, &HashMap::new(), EntraFormat::Csv, None).is_err());
+        assert!(entra::to_entra(&rs, &HashMap::new(), EntraFormat::Csv, None).is_err());
         // A foreign file is refused.
         std::fs::write(dir.join("other.csv"), "a,b\n").unwrap();
         assert!(ResultsFile::open(&dir.join("other.csv")).is_err());
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// Issue 14 point 2: a damaged cell is an error naming its line and column, never a
+    /// default (today's code exported SHA2X6, MD5 or an empty algorithm as SHA-1, took 99
+    /// digits and a period of 0, and let a NUL through in a serial).
+    #[test]
+    fn corrupt_cells_are_refused_with_their_position() {
+        let good = rec(
+            "8659632000001",
+            None,
+            Some("a@example.com"),
+            b"12345678901234567890",
+        );
+        let line = String::from_utf8(good.csv_line().unwrap().to_vec()).unwrap();
+        let cells: Vec<&str> = line.trim_end().split(',').collect();
+        assert_eq!(cells.len(), 13);
+        let file = |column: usize, value: &str| {
+            let mut c = cells.clone();
+            c[column] = value;
+            format!("{HEADER}\r\n{line}{}\r\n", c.join(","))
+        };
+        // The good row reads back as written.
+        let back = read_results(&format!("{HEADER}\r\n{line}")).unwrap();
+        assert_eq!(back[0].algorithm, Algorithm::Sha1);
+        assert_eq!(back[0].secret.as_bytes(), b"12345678901234567890");
+        for (column, value, why) in [
+            (7, "SHA2X6", "unknown algorithm"),
+            (7, "", "unknown algorithm"),
+            (7, "MD5", "unknown algorithm"),
+            (8, "99", "99 digits"),
+            (9, "0", "period 0"),
+            (2, "86596\u{0}32", "control character U+0000"),
+            (2, "8659\u{7}632", "control character U+0007"),
+            (2, "", "empty serial"),
+            (1, "fido", "unknown device kind"),
+            (6, "not base32!", "not a base32 secret"),
+        ] {
+            let err = read_results(&file(column, value)).unwrap_err().to_string();
+            let name = HEADER.split(',').nth(column).unwrap();
+            let at = format!("line 3, column {} ({name})", column + 1);
+            assert!(err.contains(&at), "{value:?}: {err}");
+            assert!(err.contains(why), "{value:?}: {err}");
+            assert!(
+                !err.contains("GEZDGNBV"),
+                "the secret is never echoed: {err}"
+            );
+        }
+    }
+
+    #[test]
+    fn rows_are_written_in_header_order() {
+        let r = rec("8659632000002", Some(7), None, b"abcdefghij");
+        let line = String::from_utf8(r.csv_line().unwrap().to_vec()).unwrap();
+        assert!(line.ends_with("\r\n"));
+        let cells: Vec<&str> = line.trim_end().split(',').collect();
+        assert_eq!(
+            cells[..5],
+            ["1700000000", "token2", "8659632000002", "C302-i", "7"]
+        );
+        assert_eq!(cells[7..], ["SHA1", "6", "30", "30", "", "Token2"]);
     }
 }
