@@ -58,7 +58,7 @@ pub enum BridgeError {
 
 fn refusal_text(refusals: &[caps::Refusal]) -> String {
     let all: Vec<String> = refusals.iter().map(ToString::to_string).collect();
-    format!("invalid input: {}", all.join("; "))
+    format!("invalid input: {}", all.join(" — "))
 }
 
 fn transport_is_removed(e: &TransportError) -> bool {

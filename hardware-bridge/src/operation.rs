@@ -60,6 +60,15 @@ pub struct BurnJob {
     pub upn: Option<String>,
 }
 
+/// How far an operation got, for a caller that shows progress (the CLI).
+#[derive(Debug, Clone, Copy)]
+pub enum Progress<'a> {
+    /// The device on the reader, before anything is done to it.
+    Detected(&'a tokensmith_api::Device),
+    /// A burn passed every check: writing starts now.
+    Writing,
+}
+
 /// Which reader, and which kind of device to assume (skipping detection).
 #[derive(Debug, Clone, Default)]
 pub struct Target {
@@ -101,6 +110,7 @@ impl Operation {
         d: &Detected,
         results: Option<&mut ResultsFile>,
         now: i64,
+        progress: &dyn Fn(Progress),
     ) -> Result<Outcome, BridgeError> {
         Ok(match self {
             Operation::Info => Outcome::Info(device::info(d, now)),
@@ -109,6 +119,7 @@ impl Operation {
                 // burn unless forced).
                 let model = d.model.unwrap_or_else(|| most_capable(d.kind()));
                 let plan = plan_burn(model, d.firmware, &job.params, &job.secret)?;
+                progress(Progress::Writing);
                 let mut out = burn::burn(t, d, &plan, &job.secret, &job.creds, now)?;
                 if let Some(rf) = results {
                     rf.append(&ResultRecord::from_outcome(&out, &job.secret, job.upn))?;
@@ -169,19 +180,19 @@ pub fn run(
     run_with(backend, target, op, results, &|_| {})
 }
 
-/// [`run`], telling `detected` what was found before operating (the CLI prints it).
+/// [`run`], telling `progress` how far it got (the CLI prints it).
 pub fn run_with(
     backend: &dyn Backend,
     target: &Target,
     op: Operation,
     results: Option<&mut ResultsFile>,
-    detected: &dyn Fn(&tokensmith_api::Device),
+    progress: &dyn Fn(Progress),
 ) -> Result<Outcome, BridgeError> {
     precheck(target, &op)?;
     let kind = target.kind.or_else(|| op.implied_kind());
     let (mut t, d) = device::open_detect(backend, target.reader.as_deref(), kind)?;
-    detected(&d.device);
-    op.operate(&mut *t, &d, results, device::now())
+    progress(Progress::Detected(&d.device));
+    op.operate(&mut *t, &d, results, device::now(), progress)
 }
 
 /// Every reader and what is on it.

@@ -20,7 +20,7 @@ use crate::backend::Backend;
 use crate::device::clock::SyncParams;
 use crate::device::plan::BurnParams;
 use crate::error::BridgeError;
-use crate::operation::{self, BurnJob, Operation, Target};
+use crate::operation::{self, BurnJob, Operation, Progress, Target};
 use crate::results::{EntraFormat, ResultsFile};
 
 const AFTER_HELP: &str = "\
@@ -404,13 +404,15 @@ pub fn run(cli: Cli) -> Result<(), BridgeError> {
         .map(|a| ResultsFile::open(&a.results_file))
         .transpose()?;
     let b = backend(&cli)?;
-    let progress = |d: &tokensmith_api::Device| {
-        if burn.is_some() {
-            eprintln!("device: {} on {}", report::describe(d), d.reader);
-            eprintln!("burning…");
-        } else if matches!(cli.command, Command::SyncTime(_)) {
-            eprintln!("device: {}", report::describe(d));
+    let progress = |p: Progress| match p {
+        Progress::Detected(d) if burn.is_some() => {
+            eprintln!("device: {} on {}", report::describe(d), d.reader)
         }
+        Progress::Detected(d) if matches!(cli.command, Command::SyncTime(_)) => {
+            eprintln!("device: {}", report::describe(d))
+        }
+        Progress::Detected(_) => {}
+        Progress::Writing => eprintln!("burning…"),
     };
     let out = operation::run_with(b.as_ref(), &target, op, results.as_mut(), &progress)?;
     report::outcome(&cli, out, results.as_ref().map(|r| r.path()))
