@@ -26,6 +26,30 @@ pub enum ExchangeError {
     Malformed(String),
 }
 
+/// The conversions every protocol error has: a failed exchange (transport, or a reply
+/// without a status word) and a value the device cannot encode.
+macro_rules! protocol_error_conversions {
+    ($error:ident) => {
+        impl From<$crate::exchange::ExchangeError> for $error {
+            fn from(e: $crate::exchange::ExchangeError) -> Self {
+                match e {
+                    $crate::exchange::ExchangeError::Transport(t) => $error::Transport(t),
+                    $crate::exchange::ExchangeError::Malformed(m) => $error::MalformedReply(m),
+                }
+            }
+        }
+    };
+    ($error:ident, $invalid:ident) => {
+        $crate::exchange::protocol_error_conversions!($error);
+        impl From<$crate::wire::Unencodable> for $error {
+            fn from(e: $crate::wire::Unencodable) -> Self {
+                $error::$invalid(e.to_string())
+            }
+        }
+    };
+}
+pub(crate) use protocol_error_conversions;
+
 /// Chained data beyond this is not a device speaking the protocol (64 KiB is far more than
 /// any reply of these applets).
 const MAX_ROUNDS: usize = 256;

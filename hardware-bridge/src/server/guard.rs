@@ -25,8 +25,8 @@ pub fn error_response(code: ErrorCode, message: &str) -> Response {
     r
 }
 
-pub fn api_headers(h: &mut HeaderMap) {
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+/// What every answer carries: no content sniffing, no `Referer` anywhere.
+pub fn security_headers(h: &mut HeaderMap) {
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
@@ -35,6 +35,12 @@ pub fn api_headers(h: &mut HeaderMap) {
         header::REFERRER_POLICY,
         HeaderValue::from_static("no-referrer"),
     );
+}
+
+/// API answers are never cached.
+pub fn api_headers(h: &mut HeaderMap) {
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    security_headers(h);
 }
 
 /// Host part of a `Host` header value (without port); `None` if malformed.

@@ -9,11 +9,10 @@ use zeroize::{Zeroize, ZeroizeOnDrop};
 
 use crate::apdu::{sw, Response};
 use crate::crypto::Sm4Key;
-use crate::exchange::ExchangeError;
 use crate::secure::{Attempt, SecureChannel};
 use crate::status::{Protocol, StatusWord, SwError};
 use crate::transport::{Transport, TransportError};
-use crate::wire::{Algorithm, Digits, DisplayTimeout, TimeStep, Unencodable};
+use crate::wire::{Algorithm, Digits, DisplayTimeout, TimeStep};
 
 pub use crate::secure::{authenticate_apdu, INS_AUTHENTICATE, INS_GET_CHALLENGE as INS_CHALLENGE};
 
@@ -77,20 +76,7 @@ pub enum Molto2Error {
     Transport(#[from] TransportError),
 }
 
-impl From<ExchangeError> for Molto2Error {
-    fn from(e: ExchangeError) -> Self {
-        match e {
-            ExchangeError::Transport(t) => Molto2Error::Transport(t),
-            ExchangeError::Malformed(m) => Molto2Error::MalformedReply(m),
-        }
-    }
-}
-
-impl From<Unencodable> for Molto2Error {
-    fn from(e: Unencodable) -> Self {
-        Molto2Error::InvalidConfig(e.to_string())
-    }
-}
+crate::exchange::protocol_error_conversions!(Molto2Error, InvalidConfig);
 
 /// Map the status word of `command`; `90 60` is success pending a button press and is
 /// handled by the callers that expect it.

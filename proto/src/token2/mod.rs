@@ -12,11 +12,10 @@ use zeroize::Zeroizing;
 
 use crate::apdu::{sw, Command};
 use crate::crypto::{pad_seed, Sm4Key};
-use crate::exchange::ExchangeError;
 use crate::secure::{Attempt, SecureChannel};
 use crate::status::{Protocol, SwError};
 use crate::transport::{Transport, TransportError};
-use crate::wire::{Algorithm, DisplayTimeout, TimeStep, Unencodable};
+use crate::wire::{Algorithm, DisplayTimeout, TimeStep};
 
 pub use crate::secure::{authenticate_apdu, INS_AUTHENTICATE, INS_GET_CHALLENGE};
 
@@ -63,20 +62,7 @@ pub enum Token2Error {
     Transport(#[from] TransportError),
 }
 
-impl From<ExchangeError> for Token2Error {
-    fn from(e: ExchangeError) -> Self {
-        match e {
-            ExchangeError::Transport(t) => Token2Error::Transport(t),
-            ExchangeError::Malformed(m) => Token2Error::MalformedReply(m),
-        }
-    }
-}
-
-impl From<Unencodable> for Token2Error {
-    fn from(e: Unencodable) -> Self {
-        Token2Error::InvalidConfig(e.to_string())
-    }
-}
+crate::exchange::protocol_error_conversions!(Token2Error, InvalidConfig);
 
 /// Which command a status word answered (to give `69 83` its meaning).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -13,7 +13,7 @@ pub use parse::*;
 use zeroize::Zeroizing;
 
 use crate::apdu::{sw, Response};
-use crate::exchange::{Chaining, Channel, ExchangeError};
+use crate::exchange::{Chaining, Channel};
 use crate::status::{Protocol, StatusWord, SwError};
 use crate::transport::{Transport, TransportError};
 pub use crate::wire::{OathAlgorithm, OathType};
@@ -89,14 +89,7 @@ pub enum YkoathError {
     Transport(#[from] TransportError),
 }
 
-impl From<ExchangeError> for YkoathError {
-    fn from(e: ExchangeError) -> Self {
-        match e {
-            ExchangeError::Transport(t) => YkoathError::Transport(t),
-            ExchangeError::Malformed(m) => YkoathError::MalformedReply(m),
-        }
-    }
-}
+crate::exchange::protocol_error_conversions!(YkoathError);
 
 /// What a command was, to give status words their meaning.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
