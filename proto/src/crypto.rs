@@ -159,6 +159,22 @@ impl Sm4Key {
     }
 }
 
+/// The longest seed of the Token2 family (single-profile and Molto2): with its `80` marker it
+/// must fit the 64-byte encrypted block.
+pub const MAX_SEED_LEN: usize = 63;
+
+/// A seed both protocols can write: 1 to [`MAX_SEED_LEN`] bytes. `empty` says what an empty
+/// seed would do on the device (it is refused either way).
+pub fn check_seed(seed: &[u8], empty: &str) -> Result<(), String> {
+    if seed.is_empty() {
+        return Err(format!("empty seed refused ({empty})"));
+    }
+    if seed.len() > MAX_SEED_LEN {
+        return Err(format!("{} bytes; at most {MAX_SEED_LEN}", seed.len()));
+    }
+    Ok(())
+}
+
 /// Seed padding: **always** append `80`, then `00`s up to a multiple of 16.
 /// A 16-byte seed therefore becomes 32 bytes.
 pub fn pad_seed(seed: &[u8]) -> Zeroizing<Vec<u8>> {

@@ -8,7 +8,7 @@ use tokensmith_core::caps;
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
 use crate::apdu::{sw, Response};
-use crate::crypto::Sm4Key;
+use crate::crypto::{check_seed, Sm4Key};
 use crate::secure::{Attempt, SecureChannel};
 use crate::status::{Protocol, StatusWord, SwError};
 use crate::transport::{Transport, TransportError};
@@ -20,8 +20,7 @@ pub use crate::secure::{authenticate_apdu, INS_AUTHENTICATE, INS_GET_CHALLENGE a
 pub const DEFAULT_CUSTOMER_KEY: &[u8; 16] = b"TOKEN2MOLTO1-KEY";
 /// Longest title in bytes.
 pub const MAX_TITLE_LEN: usize = 12;
-/// Longest seed in bytes.
-pub const MAX_SEED_LEN: usize = 63;
+pub use crate::crypto::MAX_SEED_LEN;
 
 pub const INS_INFO: u8 = 0x41;
 pub const INS_WRITE_SEED: u8 = 0xC5;
@@ -264,18 +263,7 @@ impl Molto2Config {
 }
 
 fn validate_seed(seed: &[u8]) -> Result<(), Molto2Error> {
-    if seed.is_empty() {
-        return Err(Molto2Error::InvalidSeed(
-            "empty seed refused (use delete to clear a profile)".into(),
-        ));
-    }
-    if seed.len() > MAX_SEED_LEN {
-        return Err(Molto2Error::InvalidSeed(format!(
-            "{} bytes; at most {MAX_SEED_LEN}",
-            seed.len()
-        )));
-    }
-    Ok(())
+    check_seed(seed, "use delete to clear a profile").map_err(Molto2Error::InvalidSeed)
 }
 
 fn validate_title(title: &[u8]) -> Result<(), Molto2Error> {

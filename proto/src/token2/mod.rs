@@ -11,7 +11,7 @@ use tokensmith_core::caps::{self, Clock};
 use zeroize::Zeroizing;
 
 use crate::apdu::{sw, Command};
-use crate::crypto::{pad_seed, Sm4Key};
+use crate::crypto::{check_seed, pad_seed, Sm4Key};
 use crate::secure::{Attempt, SecureChannel};
 use crate::status::{Protocol, SwError};
 use crate::transport::{Transport, TransportError};
@@ -29,8 +29,7 @@ pub fn device_key() -> Sm4Key {
     Sm4Key::new(DEVICE_KEY_BYTES)
 }
 
-/// Seed length limit (raw bytes): the padded seed must fit 64 bytes.
-pub const MAX_SEED_LEN: usize = 63;
+pub use crate::crypto::MAX_SEED_LEN;
 
 pub const INS_GET_INFO: u8 = 0x41;
 pub const INS_WRITE_SEED: u8 = 0xC5;
@@ -163,18 +162,7 @@ impl Token2Config {
 
 /// Check a seed: 1 to 63 raw bytes. An empty seed would wipe the token.
 pub fn validate_seed(seed: &[u8]) -> Result<(), Token2Error> {
-    if seed.is_empty() {
-        return Err(Token2Error::InvalidSeed(
-            "empty seed refused (a marker-only body wipes the token's seed)".into(),
-        ));
-    }
-    if seed.len() > MAX_SEED_LEN {
-        return Err(Token2Error::InvalidSeed(format!(
-            "{} bytes; at most {MAX_SEED_LEN}",
-            seed.len()
-        )));
-    }
-    Ok(())
+    check_seed(seed, "a marker-only body wipes the token's seed").map_err(Token2Error::InvalidSeed)
 }
 
 /// `80 41 00 00 02 02 11` (exact form; byte 5 is always Lc).
