@@ -17,7 +17,7 @@ use tokensmith_graph::{
 use zeroize::Zeroizing;
 
 use crate::cli::Cli;
-use crate::devices::BridgeError;
+use crate::error::BridgeError;
 use crate::results;
 
 const AFTER_HELP: &str = "\

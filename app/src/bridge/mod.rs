@@ -8,22 +8,22 @@
 //! (a fetch to a closed port is logged as a console error). The pairing secret is kept in memory
 //! only.
 
-// The client is also the API other panels use (import → Molto2 profiles): not every call is
-// used by this panel.
-#[allow(dead_code)]
 pub mod client;
 
 use crate::params::{ParamsState, RecordForm};
 use crate::seed::SecretState;
-use client::{ApiError, Bridge, BurnRequest, BurnResult, DeviceKind, Reader, Target, Verification};
+use client::{
+    ApiError, Bridge, BurnRequest, BurnResult, Code, DeviceKind, ErrorCode, Reader, SecretString,
+    Verification,
+};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
 
 /// The bridge's default port (`hardware-bridge serve` without `--port`).
-pub const DEFAULT_PORT: u16 = 8733;
+pub use client::DEFAULT_PORT;
 /// Molto2 profile titles hold at most this many bytes.
-pub const TITLE_MAX: usize = 12;
+pub const TITLE_MAX: usize = client::MOLTO2_TITLE_MAX_BYTES;
 
 /// The connection to the bridge and what it found, shared with other panels through context
 /// (`use_context::<BridgeState>()`).
@@ -185,22 +185,25 @@ fn fit_bytes(s: &str, max: usize) -> String {
 }
 
 /// Which step failed, from the bridge's error code.
-fn failed_step(code: &str) -> &'static str {
+fn failed_step(code: Code) -> &'static str {
+    use ErrorCode::*;
     match code {
-        "bad_input" | "bad_request" | "not_supported" => {
+        Code::Bridge(BadInput | BadRequest | NotSupported) => {
             "checking the parameters — nothing was sent to the device"
         }
-        "auth_failed" => "authenticating to the device",
-        "device_rejected" => "writing to the device (it refused a command)",
-        "verify_mismatch" => "verifying after writing",
-        "card_removed" => "writing: the card was removed or reset",
-        "no_reader" | "no_card" | "unknown_card" | "reader_not_found" | "ambiguous_reader"
-        | "card_busy" | "pcsc_unavailable" => "finding the device — nothing was written",
-        "reader_error" => "talking to the reader",
-        "will_clear_seed" => "waiting for confirmation — nothing was sent",
-        "results_file" => "recording in the results file (the device WAS written)",
-        "pairing_required" => "pairing with the bridge",
-        "unreachable" => {
+        Code::Bridge(AuthFailed) => "authenticating to the device",
+        Code::Bridge(DeviceRejected) => "writing to the device (it refused a command)",
+        Code::Bridge(VerifyMismatch) => "verifying after writing",
+        Code::Bridge(CardRemoved) => "writing: the card was removed or reset",
+        Code::Bridge(
+            NoReader | NoCard | UnknownCard | ReaderNotFound | AmbiguousReader | CardBusy
+            | PcscUnavailable,
+        ) => "finding the device — nothing was written",
+        Code::Bridge(ReaderError) => "talking to the reader",
+        Code::Bridge(WillClearSeed) => "waiting for confirmation — nothing was sent",
+        Code::Bridge(ResultsFile) => "recording in the results file (the device WAS written)",
+        Code::Bridge(PairingRequired) => "pairing with the bridge",
+        Code::Unreachable => {
             "reaching the bridge — if it stopped during a burn, check what the token shows before burning again"
         }
         _ => "the request",
@@ -304,9 +307,9 @@ pub fn BridgePanel(
 
     // The bridge stopped, or restarted with a new pairing secret: show the connect form again.
     let lost = move |b: &Bridge, e: &ApiError| {
-        let status_now = match e.code.as_str() {
-            "unreachable" => Status::NotFound(b.describe()),
-            "pairing_required" => Status::Refused(
+        let status_now = match e.code {
+            Code::Unreachable => Status::NotFound(b.describe()),
+            c if c == ErrorCode::PairingRequired => Status::Refused(
                 "The bridge no longer accepts the pairing code: it was probably restarted. Paste the new code it printed and press Connect."
                     .into(),
             ),
@@ -363,9 +366,9 @@ pub fn BridgePanel(
                 Err(e) => {
                     bridge.connection.set(None);
                     bridge.readers.set(Vec::new());
-                    status.set(if e.code == "unreachable" {
+                    status.set(if e.code == Code::Unreachable {
                         Status::NotFound(b.describe())
-                    } else if e.code == "pairing_required" {
+                    } else if e.code == ErrorCode::PairingRequired {
                         Status::Refused(
                             "The bridge refused the pairing code. Copy it again from the line the bridge printed \
                              (\"Tokensmith bridge: open http://127.0.0.1:…/#pair=…\"): it changes every time the bridge starts."
@@ -435,13 +438,9 @@ pub fn BridgePanel(
         if state.error.get_untracked().is_some() {
             outcome.set(Some(Outcome::Failed {
                 what: "Burn",
-                err: ApiError {
-                    status: 0,
-                    code: "bad_input".into(),
-                    message:
-                        "the secret field holds an invalid secret: fix it or generate a new seed"
-                            .into(),
-                },
+                err: ApiError::bad_input(
+                    "the secret field holds an invalid secret: fix it or generate a new seed",
+                ),
             }));
             return;
         }
@@ -454,32 +453,29 @@ pub fn BridgePanel(
         let otp = params.otp.get_untracked();
         let cred = credential.get_untracked().trim().to_string();
         let cred = (!cred.is_empty()).then_some(cred);
-        // (BurnRequest wipes its secret on drop, so it is filled field by field.)
-        let mut req = BurnRequest::default();
-        req.target.reader = Some(d.reader.clone());
-        req.secret = format!("0x{hex}");
-        req.algorithm = Some(otp.algorithm.as_str().to_string());
-        req.digits = Some(otp.digits);
-        req.period = Some(otp.period);
+        let mut req = BurnRequest {
+            reader: Some(d.reader.clone()),
+            secret: SecretString::from(format!("0x{hex}")),
+            algorithm: Some(otp.algorithm),
+            digits: Some(otp.digits),
+            period: Some(otp.period),
+            ..BurnRequest::default()
+        };
         let upn = form.upn.get_untracked().trim().to_string();
         req.upn = (!upn.is_empty()).then_some(upn.clone());
         match d.kind {
             DeviceKind::Token2 => {}
             DeviceKind::Molto2 => {
-                req.target.customer_key = cred;
+                req.customer_key = cred.map(SecretString::from);
                 match profile.get_untracked().trim().parse::<u8>() {
                     Ok(p) => req.profile = Some(p),
                     Err(_) => {
                         outcome.set(Some(Outcome::Failed {
                             what: "Burn",
-                            err: ApiError {
-                                status: 0,
-                                code: "bad_input".into(),
-                                message: format!(
-                                    "the profile slot must be a number from 0 to {}",
-                                    d.profiles.map_or(99, |n| n.saturating_sub(1))
-                                ),
-                            },
+                            err: ApiError::bad_input(format!(
+                                "the profile slot must be a number from 0 to {}",
+                                d.last_profile().unwrap_or_default()
+                            )),
                         }));
                         return;
                     }
@@ -493,7 +489,7 @@ pub fn BridgePanel(
                 req.title = Some(t);
             }
             DeviceKind::Oath => {
-                req.target.password = cred;
+                req.password = cred.map(SecretString::from);
                 let account = params.account.get_untracked().trim().to_string();
                 req.account =
                     Some(if account.is_empty() { upn } else { account }).filter(|a| !a.is_empty());
@@ -561,7 +557,7 @@ pub fn BridgePanel(
                 }
                 Err(e) => {
                     lost(&b, &e);
-                    if e.code == "auth_failed" {
+                    if e.code == ErrorCode::AuthFailed {
                         auth_failed_on.set(Some(d.reader.clone()));
                         auth_ack.set(false);
                     }
@@ -580,17 +576,15 @@ pub fn BridgePanel(
         };
         let cred = credential.get_untracked().trim().to_string();
         let mut req = client::SyncRequest {
-            target: Target {
-                reader: Some(d.reader.clone()),
-                customer_key: (d.kind == DeviceKind::Molto2 && !cred.is_empty()).then_some(cred),
-                ..Target::default()
-            },
+            reader: Some(d.reader.clone()),
+            customer_key: (d.kind == DeviceKind::Molto2 && !cred.is_empty())
+                .then(|| SecretString::from(cred)),
             confirm_clear_seed: confirm,
             ..client::SyncRequest::default()
         };
         if d.kind == DeviceKind::Token2 {
             let otp = params.otp.get_untracked();
-            req.algorithm = Some(otp.algorithm.as_str().to_string());
+            req.algorithm = Some(otp.algorithm);
             req.period = Some(otp.period);
         }
         progress.set("Setting the clock…".into());
@@ -604,7 +598,7 @@ pub fn BridgePanel(
                     outcome.set(Some(Outcome::Synced(r)));
                     refresh();
                 }
-                Err(e) if e.code == "will_clear_seed" => {
+                Err(e) if e.code == ErrorCode::WillClearSeed => {
                     outcome.set(Some(Outcome::ConfirmSync(e.message)))
                 }
                 Err(e) => {
@@ -759,7 +753,6 @@ pub fn BridgePanel(
                     }
                     .into_any(),
                     Verification::NotChecked { reason } => view! { <p class="warn">{format!("Not checked: {reason}")}</p> }.into_any(),
-                    Verification::Unknown => view! { <p class="muted">"The bridge reported no check."</p> }.into_any(),
                 };
                 let warnings = r.warnings.clone();
                 let recorded = r.recorded;
@@ -781,11 +774,11 @@ pub fn BridgePanel(
                 .into_any()
             }
             Outcome::Failed { what, err } => {
-                let auth = err.code == "auth_failed";
+                let auth = err.code == ErrorCode::AuthFailed;
                 view! {
-                    <div class="burn-failed" role="alert" data-code=err.code.clone()>
+                    <div class="burn-failed" role="alert" data-code=err.code.as_str()>
                         <p class="error">
-                            <strong>{format!("{what} failed while {}: ", failed_step(&err.code))}</strong>
+                            <strong>{format!("{what} failed while {}: ", failed_step(err.code))}</strong>
                             {err.message.clone()}
                         </p>
                         {auth.then(|| view! {
@@ -936,7 +929,7 @@ pub fn BridgePanel(
                                 data-testid="bridge-profile"
                                 type="number"
                                 min="0"
-                                max=move || device().and_then(|d| d.profiles).map_or(99, |n| n.saturating_sub(1)).to_string()
+                                max=move || device().and_then(|d| d.last_profile()).unwrap_or_default().to_string()
                                 inputmode="numeric"
                                 prop:value=move || profile.get()
                                 on:input=move |ev| profile.set(event_target_value(&ev))

@@ -22,7 +22,7 @@ use tokensmith_core::otpauth::{Kind, OtpAuth};
 use tokensmith_core::secret::{Encoding, Secret};
 
 /// Molto2 profile titles hold at most this many bytes.
-pub const TITLE_BYTES: usize = 12;
+pub const TITLE_BYTES: usize = crate::bridge::client::MOLTO2_TITLE_MAX_BYTES;
 
 /// One account in the review list.
 #[derive(Clone)]
@@ -1063,7 +1063,7 @@ fn BurnBox(imp: ImportState, form: RecordForm) -> impl IntoView {
                     .into()
             });
         }
-        let max = dev.profiles.unwrap_or(50).saturating_sub(1) as u32;
+        let max = dev.last_profile().unwrap_or_default() as u32;
         let (_, last) = range();
         if last > max {
             return Some(format!(
@@ -1119,15 +1119,17 @@ fn BurnBox(imp: ImportState, form: RecordForm) -> impl IntoView {
                     },
                     TITLE_BYTES,
                 );
-                let mut req = client::BurnRequest::default();
-                req.target.reader = Some(reader.clone());
-                req.target.kind = Some(client::DeviceKind::Molto2);
-                req.secret = item.secret.to_base32().to_string();
-                req.algorithm = Some(item.params.algorithm.as_str().to_string());
-                req.digits = Some(item.params.digits);
-                req.period = Some(item.params.period);
-                req.profile = Some(profile);
-                req.title = (!title.is_empty()).then_some(title);
+                let req = client::BurnRequest {
+                    reader: Some(reader.clone()),
+                    kind: Some(client::DeviceKind::Molto2),
+                    secret: client::SecretString::from(item.secret.to_base32().to_string()),
+                    algorithm: Some(item.params.algorithm),
+                    digits: Some(item.params.digits),
+                    period: Some(item.params.period),
+                    profile: Some(profile),
+                    title: (!title.is_empty()).then_some(title),
+                    ..client::BurnRequest::default()
+                };
                 match client::burn(&conn, &req).await {
                     Ok(r) => {
                         let check = match r.verification {

@@ -1,0 +1,466 @@
+//! The command line (clap derive). See `hardware-bridge --help`.
+//!
+//! Every device command becomes an [`Operation`] run by [`operation::run`], the same function
+//! the server uses; [`input`] reads secrets from files or stdin, [`report`] prints answers.
+
+mod convert;
+mod input;
+mod report;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::builder::{PossibleValuesParser, TypedValueParser};
+use clap::{Args, Parser, Subcommand};
+use tokensmith_api::DeviceKind;
+use tokensmith_core::otp::Algorithm;
+
+use crate::backend::Backend;
+use crate::device::clock::SyncParams;
+use crate::device::plan::BurnParams;
+use crate::error::BridgeError;
+use crate::operation::{self, BurnJob, Operation, Progress, Target};
+use crate::results::{EntraFormat, ResultsFile};
+
+const AFTER_HELP: &str = "\
+Secrets are never taken from the command line: use --secret-file F or --secret-stdin
+(base32 or hex, detected automatically). The OATH password comes from --password-file
+or $TOKENSMITH_OATH_PASSWORD; a Molto2 customer key from --customer-key-file or
+$TOKENSMITH_MOLTO2_KEY (factory key when neither is given).
+
+Authentication is never retried automatically: older Token2 tokens lock for good.
+
+Exit codes:
+  0  success
+  1  other failure (results file, server, internal error)
+  2  bad input: invalid parameters or usage (nothing was sent to a device)
+  3  no device: no reader, no card, unknown card, card removed, card busy, PC/SC unavailable
+  4  authentication failed or device locked
+  5  device rejected a command, or the check after a burn failed";
+
+/// Burn and manage programmable TOTP hardware tokens through PC/SC
+/// (Token2 single-profile, Token2 Molto2, YubiKey/Nitrokey OATH), and serve
+/// the Tokensmith page on localhost.
+fn kind_parser() -> impl TypedValueParser<Value = DeviceKind> {
+    PossibleValuesParser::new(DeviceKind::ALL.map(DeviceKind::as_str))
+        .try_map(|s| s.parse::<DeviceKind>())
+}
+
+fn algorithm_parser(s: &str) -> Result<Algorithm, String> {
+    s.parse()
+        .map_err(|e: tokensmith_core::otp::UnknownAlgorithm| e.to_string())
+}
+
+#[derive(Parser, Debug)]
+#[command(name = "hardware-bridge", version, after_help = AFTER_HELP)]
+pub struct Cli {
+    /// Reader to use: full name or a unique part of it (default: the only reader holding a card).
+    #[arg(long, global = true, value_name = "NAME")]
+    pub reader: Option<String>,
+    /// Device kind, skipping detection (e.g. a Molto2 on a reader not named "Molto2").
+    #[arg(long, global = true, value_parser = kind_parser())]
+    pub kind: Option<DeviceKind>,
+    /// Print results as JSON on stdout.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Use in-process emulated devices instead of PC/SC (no hardware needed).
+    #[arg(long, global = true)]
+    pub simulate: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// List readers and what is on each.
+    List,
+    /// Serial, model, token clock vs host clock.
+    Info,
+    /// Burn a seed (config first, then seed), verify, and append to the results file.
+    Burn(BurnArgs),
+    /// Set the token's clock to the host's (Token2: rewrites the config; may clear the seed).
+    SyncTime(SyncArgs),
+    /// Molto2 profiles.
+    Profiles {
+        #[command(subcommand)]
+        command: ProfilesCommand,
+    },
+    /// OATH credentials (YubiKey, Nitrokey 3, Solo 2).
+    Oath {
+        #[command(subcommand)]
+        command: OathCommand,
+    },
+    /// Convert a results file to the Entra CSV (or Graph JSON).
+    ResultsToCsv(ResultsArgs),
+    /// Serve the page and the JSON API on 127.0.0.1 / ::1.
+    Serve(ServeArgs),
+    /// Create, assign and activate tokens in Microsoft Entra ID (Graph); status; remove.
+    Entra(crate::entra_cli::EntraArgs),
+}
+
+#[derive(Args, Debug, Clone)]
+#[group(id = "secret_source", required = true, multiple = false)]
+pub struct SecretSource {
+    /// Read the secret (base32 or hex) from this file.
+    #[arg(long, value_name = "FILE", group = "secret_source")]
+    pub secret_file: Option<PathBuf>,
+    /// Read the secret (base32 or hex) from standard input.
+    #[arg(long, group = "secret_source")]
+    pub secret_stdin: bool,
+}
+
+#[derive(Args, Debug, Clone, Default)]
+pub struct CredArgs {
+    /// File holding the Molto2 customer key (32 hex digits or 16 ASCII characters).
+    #[arg(long, value_name = "FILE")]
+    pub customer_key_file: Option<PathBuf>,
+    /// File holding the OATH access password.
+    #[arg(long, value_name = "FILE")]
+    pub password_file: Option<PathBuf>,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct BurnArgs {
+    #[command(flatten)]
+    pub secret: SecretSource,
+    /// SHA1, SHA256 (SHA512: OATH only).
+    #[arg(long, value_parser = algorithm_parser)]
+    pub algorithm: Option<Algorithm>,
+    /// Time step in seconds (Token2/Molto2: 30 or 60).
+    #[arg(long)]
+    pub period: Option<u32>,
+    /// Code length (Token2: 6; Molto2: 4, 6, 8, 10; OATH: 6–8).
+    #[arg(long)]
+    pub digits: Option<u8>,
+    /// Display timeout in seconds: 15, 30, 60, 120 (Token2/Molto2).
+    #[arg(long, value_name = "SECONDS")]
+    pub display_timeout: Option<u32>,
+    /// Molto2 profile number.
+    #[arg(long)]
+    pub profile: Option<u8>,
+    /// Molto2 profile title (at most 12 bytes).
+    #[arg(long)]
+    pub title: Option<String>,
+    /// OATH account name.
+    #[arg(long)]
+    pub account: Option<String>,
+    /// OATH issuer.
+    #[arg(long)]
+    pub issuer: Option<String>,
+    /// OATH: require a touch for each code.
+    #[arg(long)]
+    pub touch: bool,
+    /// Token2: burn even if the serial prefix is not a known programmable model.
+    #[arg(long)]
+    pub force_unknown_model: bool,
+    /// Results file (CSV) to append to: opened before anything is sent.
+    #[arg(long, value_name = "FILE")]
+    pub results_file: PathBuf,
+    /// User (UPN) to record with this token, for the Entra CSV.
+    #[arg(long)]
+    pub upn: Option<String>,
+    #[command(flatten)]
+    pub creds: CredArgs,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct SyncArgs {
+    /// Token2: algorithm of the seed on the token (the config is rewritten).
+    #[arg(long, value_parser = algorithm_parser)]
+    pub algorithm: Option<Algorithm>,
+    /// Token2: period of the seed on the token.
+    #[arg(long)]
+    pub period: Option<u32>,
+    /// Token2: display timeout to write.
+    #[arg(long, value_name = "SECONDS")]
+    pub display_timeout: Option<u32>,
+    /// Go ahead even on models where the sync clears the seed.
+    #[arg(long)]
+    pub confirm_clear_seed: bool,
+    #[command(flatten)]
+    pub creds: CredArgs,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ProfilesCommand {
+    /// List profiles (all with --all, else the used ones).
+    List {
+        #[arg(long)]
+        all: bool,
+    },
+    /// Set a profile's title.
+    Title {
+        #[arg(long)]
+        profile: u8,
+        #[arg(long)]
+        title: String,
+        #[command(flatten)]
+        creds: CredArgs,
+    },
+    /// Delete a profile's seed.
+    Delete {
+        #[arg(long)]
+        profile: u8,
+        #[command(flatten)]
+        creds: CredArgs,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum OathCommand {
+    /// List credentials.
+    List {
+        #[command(flatten)]
+        creds: CredArgs,
+    },
+    /// Store a TOTP credential (same options as burn; --account required) and verify it.
+    Put(BurnArgs),
+    /// Delete a credential by its full name.
+    Delete {
+        #[arg(long)]
+        name: String,
+        #[command(flatten)]
+        creds: CredArgs,
+    },
+    /// Calculate the current code of a credential.
+    Code {
+        #[arg(long)]
+        name: String,
+        #[command(flatten)]
+        creds: CredArgs,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct ResultsArgs {
+    /// The results file written by burn.
+    pub results_file: PathBuf,
+    /// CSV with columns serial, upn (and optionally profile) for rows without a UPN.
+    #[arg(long, value_name = "FILE")]
+    pub upn_map: Option<PathBuf>,
+    /// Output file (default: stdout). Holds secrets: created with mode 0600.
+    #[arg(long, short, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    #[arg(long, value_enum, default_value = "csv")]
+    pub format: EntraFormat,
+    /// Manufacturer to write instead of the recorded one.
+    #[arg(long)]
+    pub manufacturer: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    /// Port on 127.0.0.1 and ::1 (0: any free port).
+    #[arg(long, default_value_t = tokensmith_api::DEFAULT_PORT)]
+    pub port: u16,
+    /// Directory of the built page.
+    #[arg(long, default_value = "dist")]
+    pub dist: PathBuf,
+    /// Also allow API calls from this origin (repeatable), e.g. https://intranet.example.
+    #[arg(long, value_name = "ORIGIN")]
+    pub allow_origin: Vec<String>,
+    /// Allow API calls from `Origin: null` (the single file opened from disk).
+    #[arg(long)]
+    pub allow_null_origin: bool,
+    /// Append every burn made through the API to this results file.
+    #[arg(long, value_name = "FILE")]
+    pub results_file: Option<PathBuf>,
+    /// Open the page in the default browser.
+    #[arg(long)]
+    pub open: bool,
+}
+
+fn backend(cli: &Cli) -> Result<Arc<dyn Backend>, BridgeError> {
+    if cli.simulate {
+        Ok(Arc::new(crate::simulate::SimBackend::new()))
+    } else if matches!(cli.command, Command::Serve(_)) {
+        // The server starts even before pcscd does; each request reports.
+        Ok(Arc::new(crate::pcsc::PcscBackend::lazy()))
+    } else {
+        Ok(Arc::new(crate::pcsc::PcscBackend::new()?))
+    }
+}
+
+/// Entry point of the `hardware-bridge` binary.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let json = cli.json;
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            if json {
+                report::print_json(&tokensmith_api::ErrorBody::new(e.code(), e.to_string()));
+            }
+            eprintln!("error: {e}");
+            ExitCode::from(e.code().exit_code())
+        }
+    }
+}
+
+fn burn_op(a: &BurnArgs) -> Result<Operation, BridgeError> {
+    let params = BurnParams {
+        algorithm: a.algorithm,
+        digits: a.digits,
+        period: a.period,
+        display_timeout: a.display_timeout,
+        profile: a.profile,
+        title: a.title.clone(),
+        account: a.account.clone(),
+        issuer: a.issuer.clone(),
+        touch: a.touch,
+        force_unknown_model: a.force_unknown_model,
+    };
+    Ok(Operation::Burn(Box::new(BurnJob {
+        secret: input::read_secret(&a.secret)?,
+        params,
+        creds: input::read_creds(&a.creds)?,
+        upn: a.upn.clone(),
+    })))
+}
+
+/// The operation a device command asks for, and the results file a burn appends to.
+fn device_operation(cli: &Cli) -> Result<(Target, Operation, Option<&BurnArgs>), BridgeError> {
+    let mut target = Target {
+        reader: cli.reader.clone(),
+        kind: cli.kind,
+    };
+    let (op, burn) = match &cli.command {
+        Command::Info => (Operation::Info, None),
+        Command::Burn(a) => (burn_op(a)?, Some(a)),
+        Command::Oath {
+            command: OathCommand::Put(a),
+        } => {
+            target.kind = Some(DeviceKind::Oath);
+            (burn_op(a)?, Some(a))
+        }
+        Command::SyncTime(a) => (
+            Operation::Sync {
+                params: SyncParams {
+                    algorithm: a.algorithm,
+                    period: a.period,
+                    display_timeout: a.display_timeout,
+                    confirm_clear_seed: a.confirm_clear_seed,
+                },
+                creds: input::read_creds(&a.creds)?,
+            },
+            None,
+        ),
+        Command::Profiles { command } => (
+            match command {
+                ProfilesCommand::List { .. } => Operation::ListProfiles,
+                ProfilesCommand::Title {
+                    profile,
+                    title,
+                    creds,
+                } => Operation::SetProfileTitle {
+                    profile: *profile,
+                    title: title.clone(),
+                    creds: input::read_creds(creds)?,
+                },
+                ProfilesCommand::Delete { profile, creds } => Operation::DeleteProfile {
+                    profile: *profile,
+                    creds: input::read_creds(creds)?,
+                },
+            },
+            None,
+        ),
+        Command::Oath { command } => (
+            match command {
+                OathCommand::List { creds } => Operation::ListOath {
+                    creds: input::read_creds(creds)?,
+                },
+                OathCommand::Delete { name, creds } => Operation::DeleteOath {
+                    name: name.clone(),
+                    creds: input::read_creds(creds)?,
+                },
+                OathCommand::Code { name, creds } => Operation::CalculateOath {
+                    name: name.clone(),
+                    creds: input::read_creds(creds)?,
+                },
+                OathCommand::Put(_) => unreachable!("matched above"),
+            },
+            None,
+        ),
+        Command::List | Command::ResultsToCsv(_) | Command::Serve(_) | Command::Entra(_) => {
+            unreachable!("not a device operation")
+        }
+    };
+    Ok((target, op, burn))
+}
+
+pub fn run(cli: Cli) -> Result<(), BridgeError> {
+    match &cli.command {
+        Command::List => {
+            let readers = operation::list(backend(&cli)?.as_ref())?.readers;
+            return report::readers(&readers, cli.json);
+        }
+        Command::ResultsToCsv(a) => return convert::results_to_csv(a),
+        Command::Serve(a) => return serve(&cli, a),
+        Command::Entra(a) => return crate::entra_cli::run(&cli, a),
+        _ => {}
+    }
+    let (target, op, burn) = device_operation(&cli)?;
+    // Invalid input fails before the results file is created and before any reader is opened.
+    operation::precheck(&target, &op)?;
+    let mut results = burn
+        .map(|a| ResultsFile::open(&a.results_file))
+        .transpose()?;
+    let b = backend(&cli)?;
+    let progress = |p: Progress| match p {
+        Progress::Detected(d) if burn.is_some() => {
+            eprintln!("device: {} on {}", report::describe(d), d.reader)
+        }
+        Progress::Detected(d) if matches!(cli.command, Command::SyncTime(_)) => {
+            eprintln!("device: {}", report::describe(d))
+        }
+        Progress::Detected(_) => {}
+        Progress::Writing => eprintln!("burning…"),
+    };
+    let out = operation::run_with(b.as_ref(), &target, op, results.as_mut(), &progress)?;
+    report::outcome(&cli, out, results.as_ref().map(|r| r.path()))
+}
+
+fn serve(cli: &Cli, a: &ServeArgs) -> Result<(), BridgeError> {
+    let results = a
+        .results_file
+        .as_deref()
+        .map(ResultsFile::open)
+        .transpose()?;
+    let b = backend(cli)?;
+    let cfg = crate::server::ServerConfig {
+        port: a.port,
+        dist: a.dist.clone(),
+        allowed_origins: a.allow_origin.clone(),
+        allow_null_origin: a.allow_null_origin,
+        pairing_secret: crate::server::new_pairing_secret()?,
+        simulate: cli.simulate,
+    };
+    let open = a.open;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| BridgeError::Internal(e.to_string()))?;
+    rt.block_on(crate::server::serve(
+        cfg,
+        b,
+        results,
+        a.port,
+        |port, cfg| {
+            let url = format!(
+                "http://127.0.0.1:{port}/#pair={}",
+                cfg.pairing_secret.as_str()
+            );
+            if cli.simulate {
+                eprintln!("SIMULATION: emulated devices, nothing is written to real hardware");
+            }
+            // The URL (with the pairing secret in the fragment) goes to stdout only.
+            println!("Tokensmith bridge: open {url}");
+            use std::io::Write;
+            let _ = std::io::stdout().flush();
+            if open {
+                let _ = std::process::Command::new("xdg-open").arg(&url).spawn();
+            }
+        },
+    ))
+}
