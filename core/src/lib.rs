@@ -1,11 +1,12 @@
 //! Tokensmith's pure logic: secrets, HOTP/TOTP, otpauth URIs, Entra ID token
-//! lists and clock-drift diagnosis.
+//! lists, clock-drift diagnosis and what each token model can hold (`caps`).
 //!
 //! No I/O lives here (the only outside call is the CSPRNG), so the same code
 //! runs natively in the hardware bridge and as WebAssembly in the offline page,
 //! and everything is testable with fixed inputs.
 #![forbid(unsafe_code)]
 
+pub mod caps;
 pub mod drift;
 pub mod entra;
 pub mod import;
