@@ -10,9 +10,10 @@ mod csv_io;
 mod graph;
 mod validate;
 
+pub use crate::caps::entra::MAX_TOKENS_PER_USER;
 pub use csv_io::{read_csv, write_csv, CSV_HEADER};
 pub use graph::graph_bulk_json;
-pub use validate::{validate, validate_for, MAX_TOKENS_PER_USER};
+pub use validate::{validate, validate_for};
 
 use std::fmt;
 

@@ -3,16 +3,20 @@
 use std::collections::HashMap;
 
 use super::{Field, Format, Issue, Severity, TokenRecord};
-use crate::otp::Algorithm;
+use crate::caps::{self, entra::MAX_TOKENS_PER_USER, Model, Param};
+use crate::otp::OtpParams;
 
-/// Entra's limit of OATH hardware tokens (and apps) per user.
-pub const MAX_TOKENS_PER_USER: usize = 5;
-/// Entra's limit on the base32 secret column.
-const MAX_SECRET_CHARS: usize = 128;
 /// RFC 4226 requires at least 128-bit keys.
 const MIN_SECRET_BYTES: usize = 16;
-/// Profiles 0–99 on a Molto2v2, the largest multi-profile token.
-const MAX_PROFILE: u8 = 99;
+
+/// The highest profile of the largest multi-profile token.
+fn max_profile() -> u8 {
+    Model::ALL
+        .into_iter()
+        .filter_map(|m| m.caps().max_profile())
+        .max()
+        .unwrap_or(0)
+}
 
 /// Validation for the CSV upload (the stricter format).
 pub fn validate(records: &[TokenRecord]) -> Vec<Issue> {
@@ -76,17 +80,8 @@ fn check_record(row: usize, rec: &TokenRecord, format: Format, issues: &mut Vec<
             "the serial number is empty".into(),
         );
     }
-    let chars = rec.secret.to_base32().len();
-    if chars > MAX_SECRET_CHARS {
-        error(
-            issues,
-            row,
-            Field::Secret,
-            format!(
-                "the secret is {chars} base32 characters; Entra accepts at most {MAX_SECRET_CHARS} ({} bytes)",
-                MAX_SECRET_CHARS * 5 / 8
-            ),
-        );
+    if let Err(r) = caps::entra::check_secret(rec.secret.to_base32().len()) {
+        error(issues, row, Field::Secret, r.to_string());
     } else if rec.secret.len() < MIN_SECRET_BYTES {
         push(
             issues,
@@ -99,19 +94,18 @@ fn check_record(row: usize, rec: &TokenRecord, format: Format, issues: &mut Vec<
             ),
         );
     }
-    if rec.interval != 30 && rec.interval != 60 {
-        error(
-            issues,
-            row,
-            Field::Interval,
-            format!(
-                "time interval {} s is not allowed: use 30 or 60",
-                rec.interval
-            ),
-        );
-    }
-    if let Some(problem) = algorithm_problem(rec.algorithm, format) {
-        error(issues, row, Field::Algorithm, problem);
+    // A record has no digits: Entra's 6 is all an Entra list can hold.
+    let otp = OtpParams {
+        algorithm: rec.algorithm,
+        digits: caps::entra::DIGITS,
+        period: rec.interval,
+    };
+    for r in caps::entra::check(format, &otp).err().unwrap_or_default() {
+        let field = match r.param() {
+            Param::Algorithm => Field::Algorithm,
+            _ => Field::Interval,
+        };
+        error(issues, row, field, r.to_string());
     }
     for (field, value) in [
         (Field::Manufacturer, &rec.manufacturer),
@@ -121,14 +115,13 @@ fn check_record(row: usize, rec: &TokenRecord, format: Format, issues: &mut Vec<
             error(issues, row, field, format!("{} is empty", field.as_str()));
         }
     }
-    if let Some(p) = rec.profile.filter(|p| *p > MAX_PROFILE) {
+    let max = max_profile();
+    if let Some(p) = rec.profile.filter(|p| *p > max) {
         error(
             issues,
             row,
             Field::Profile,
-            format!(
-                "profile {p} does not exist: multi-profile tokens have profiles 0–{MAX_PROFILE}"
-            ),
+            format!("profile {p} does not exist: multi-profile tokens have profiles 0–{max}"),
         );
     }
 }
@@ -140,18 +133,6 @@ fn formula_lead(value: &str) -> Option<String> {
         '\t' => Some("a tab".into()),
         '\r' => Some("a carriage return".into()),
         _ => None,
-    }
-}
-
-fn algorithm_problem(algorithm: Algorithm, format: Format) -> Option<String> {
-    match (algorithm, format) {
-        (Algorithm::Sha1, _) | (Algorithm::Sha256, Format::Graph) => None,
-        (Algorithm::Sha256, Format::Csv) => Some(
-            "SHA-256 cannot be uploaded by CSV (Entra treats CSV tokens as SHA-1): use the Graph upload".into(),
-        ),
-        (Algorithm::Sha512, _) => {
-            Some("SHA-512 tokens cannot be used with Entra: use SHA-1 or SHA-256".into())
-        }
     }
 }
 
