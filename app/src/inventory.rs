@@ -8,6 +8,7 @@ use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use std::cmp::Ordering;
+use tokensmith_core::caps::{self, Param};
 use tokensmith_core::entra::{
     graph_bulk_json, read_csv, validate_for, write_csv, Field, Format, Issue, Severity, TokenRecord,
 };
@@ -194,9 +195,35 @@ fn profile_of(text: &str) -> Result<Option<u8>, String> {
     if t.is_empty() {
         return Ok(None);
     }
-    t.parse::<u8>()
-        .map(Some)
-        .map_err(|_| format!("profile '{t}' is not a slot number (0–99)"))
+    t.parse::<u8>().map(Some).map_err(|_| {
+        format!(
+            "profile '{t}' is not a slot number (0–{})",
+            caps::largest_profile()
+        )
+    })
+}
+
+/// Every maker in the capability table, once each, for the manufacturer field's suggestions.
+fn manufacturers() -> Vec<&'static str> {
+    let mut out: Vec<&'static str> = Vec::new();
+    for m in crate::presets::PRESETS {
+        let name = m.caps().manufacturer;
+        if !name.is_empty() && !out.contains(&name) {
+            out.push(name);
+        }
+    }
+    out
+}
+
+/// The record field a capability refusal belongs to (digits have none: a record has no digits).
+fn field_of(p: Param) -> Option<Field> {
+    match p {
+        Param::Algorithm => Some(Field::Algorithm),
+        Param::Period => Some(Field::Interval),
+        Param::Profile => Some(Field::Profile),
+        Param::Seed => Some(Field::Secret),
+        _ => None,
+    }
 }
 
 #[component]
@@ -207,7 +234,7 @@ pub fn RecordPanel(
     inv: Inventory,
 ) -> impl IntoView {
     let upn_ref: NodeRef<html::Input> = NodeRef::new();
-    let preset = move || crate::presets::by_id(params.preset.get());
+    let preset = move || params.preset.get().caps();
     let has_issue = move |f: Field| {
         inv.form_issues
             .with(|v| v.iter().any(|(g, _)| *g == Some(f)))
@@ -221,14 +248,15 @@ pub fn RecordPanel(
             ));
         }
         let p = params.otp.get_untracked();
-        if p.digits != 6 {
-            problems.push((
-                None,
-                format!(
-                    "Entra verifies 6-digit codes only: set Digits to 6 (now {})",
-                    p.digits
-                ),
-            ));
+        // The record carries the algorithm and interval, which the list's validation checks
+        // against Entra below; Entra's digits rule it cannot carry, so it is checked here.
+        for r in caps::entra::check(inv.format.get_untracked(), &p)
+            .err()
+            .unwrap_or_default()
+        {
+            if r.param() == Param::Digits {
+                problems.push((None, r.to_string()));
+            }
         }
         let profile = match profile_of(&form.profile.get_untracked()) {
             Ok(pr) => pr,
@@ -237,18 +265,15 @@ pub fn RecordPanel(
                 None
             }
         };
-        let pre = params.current();
-        match (pre.max_profile, profile) {
-            (Some(_), None) if problems.iter().all(|(f, _)| *f != Some(Field::Profile)) => problems
-                .push((
-                    Some(Field::Profile),
-                    format!("the {} needs a profile slot", pre.model),
-                )),
-            (Some(max), Some(pr)) if pr > max => problems.push((
-                Some(Field::Profile),
-                format!("the {} has profiles 0–{max}, not {pr}", pre.model),
-            )),
-            _ => {}
+        let model = params.current();
+        let target = caps::Params {
+            profile,
+            // An unreadable slot is reported once, not again as a missing one.
+            complete: profile.is_some() || form.profile.get_untracked().trim().is_empty(),
+            ..caps::Params::otp(p)
+        };
+        for r in caps::check(model, &target).err().unwrap_or_default() {
+            problems.push((field_of(r.param()), r.to_string()));
         }
         let Some(secret) = state.secret.get_untracked() else {
             problems.push((Some(Field::Secret), "there is no secret".into()));
@@ -289,7 +314,7 @@ pub fn RecordPanel(
         // Ready for the next token: fresh seed, next slot or serial, cursor in the UPN field.
         let serial = form.serial.get_untracked();
         let next_profile = profile.and_then(|p| p.checked_add(1));
-        match (pre.max_profile, next_profile) {
+        match (model.caps().max_profile(), next_profile) {
             (Some(max), Some(np)) if np <= max => form.profile.set(np.to_string()),
             (Some(_), _) => {
                 form.profile.set("0".into());
@@ -374,9 +399,9 @@ pub fn RecordPanel(
                             data-testid="profile"
                             type="number"
                             min="0"
-                            max=move || preset().max_profile.unwrap_or(99).to_string()
+                            max=move || preset().max_profile().unwrap_or_else(caps::largest_profile).to_string()
                             inputmode="numeric"
-                            disabled=move || preset().max_profile.is_none()
+                            disabled=move || preset().profiles.is_none()
                             aria-invalid=move || if has_issue(Field::Profile) { "true" } else { "false" }
                             aria-describedby="profile-help record-issues"
                             prop:value=move || form.profile.get()
@@ -394,7 +419,7 @@ pub fn RecordPanel(
                     {text_field("model", "Model", Field::Model, form.model, Some("model"), Some("models"))}
                 </div>
                 <p id="profile-help" class="muted">
-                    {move || match preset().max_profile {
+                    {move || match preset().max_profile() {
                         Some(max) => {
                             format!(
                                 "Multi-profile token: one row per profile (0–{max}), all with the same serial.",
@@ -405,15 +430,17 @@ pub fn RecordPanel(
                 </p>
                 {text_field("display-name", "Display name (Graph only, optional)", Field::DisplayName, form.display_name, None, None)}
                 <datalist id="manufacturers">
-                    <option value="Token2"></option>
-                    <option value="Yubico"></option>
-                    <option value="Nitrokey"></option>
+                    {manufacturers()
+                        .into_iter()
+                        .map(|m| view! { <option value=m></option> })
+                        .collect_view()}
                 </datalist>
                 <datalist id="models">
                     {crate::presets::PRESETS
-                        .iter()
-                        .filter(|p| !p.model.is_empty())
-                        .map(|p| view! { <option value=p.model></option> })
+                        .into_iter()
+                        .map(|m| m.caps().name)
+                        .filter(|name| !name.is_empty())
+                        .map(|name| view! { <option value=name></option> })
                         .collect_view()}
                 </datalist>
                 <div class="row">
@@ -689,10 +716,10 @@ pub fn InventoryPanel(state: SecretState, inv: Inventory) -> impl IntoView {
                         }
                     >
                         <option value="csv" prop:selected=move || inv.format.get() == Format::Csv>
-                            "Entra CSV upload (SHA-1 only)"
+                            {format!("Entra CSV upload ({})", caps::entra::algorithms_label(Format::Csv))}
                         </option>
                         <option value="graph" prop:selected=move || inv.format.get() == Format::Graph>
-                            "Graph JSON (SHA-1 or SHA-256)"
+                            {format!("Graph JSON ({})", caps::entra::algorithms_label(Format::Graph))}
                         </option>
                     </select>
                 </div>

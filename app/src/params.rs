@@ -2,9 +2,10 @@
 //! model preset to what that hardware supports.
 
 use crate::browser;
-use crate::presets::{self, Periods, Preset, PRESETS};
+use crate::presets::{self, PRESETS};
 use leptos::prelude::*;
-use tokensmith_core::otp::{Algorithm, OtpParams};
+use tokensmith_core::caps::{self, Model, Periods};
+use tokensmith_core::otp::{Algorithm, OtpParams, MAX_DIGITS, MIN_DIGITS};
 
 /// The record fields a preset fills in (they live in the inventory form).
 #[derive(Clone, Copy)]
@@ -32,7 +33,7 @@ impl RecordForm {
 
 #[derive(Clone, Copy)]
 pub struct ParamsState {
-    pub preset: RwSignal<&'static str>,
+    pub preset: RwSignal<Model>,
     pub algorithm: RwSignal<Algorithm>,
     pub digits: RwSignal<u8>,
     pub period: RwSignal<u32>,
@@ -65,7 +66,7 @@ impl ParamsState {
             otp,
         };
         let saved = browser::pref_get("preset");
-        let preset = presets::by_id(saved.as_deref().unwrap_or(presets::DEFAULT_PRESET));
+        let preset = saved.map_or(presets::DEFAULT_PRESET, |id| presets::by_id(&id));
         state.apply_preset(preset, form);
         // Remembered manufacturer/model win over the preset's defaults.
         if let Some(m) = browser::pref_get("manufacturer") {
@@ -77,13 +78,14 @@ impl ParamsState {
         state
     }
 
-    pub fn current(&self) -> &'static Preset {
-        presets::by_id(self.preset.get_untracked())
+    pub fn current(&self) -> Model {
+        self.preset.get_untracked()
     }
 
     /// Switches the target, moving any setting it cannot do to its nearest supported value.
-    pub fn apply_preset(&self, p: &'static Preset, form: RecordForm) {
-        self.preset.set(p.id);
+    pub fn apply_preset(&self, model: Model, form: RecordForm) {
+        let p = model.caps();
+        self.preset.set(model);
         if !p.allows_algorithm(self.algorithm.get_untracked()) {
             self.algorithm.set(p.algorithms[0]);
         }
@@ -91,15 +93,18 @@ impl ParamsState {
             let d = if p.allows_digits(6) { 6 } else { p.digits[0] };
             self.digits.set(d);
         }
-        if !p.periods.allows(self.period.get_untracked()) {
-            self.period.set(30);
+        if !p.allows_period(self.period.get_untracked()) {
+            self.period.set(match p.periods {
+                Periods::Only(list) => list[0],
+                Periods::Any => 30,
+            });
         }
         if let Periods::Only(_) = p.periods {
             self.custom_period.set(false);
         }
         form.manufacturer.set(p.manufacturer.to_string());
-        form.model.set(p.model.to_string());
-        if p.max_profile.is_some() {
+        form.model.set(p.name.to_string());
+        if p.profiles.is_some() {
             if form.profile.get_untracked().trim().is_empty() {
                 form.profile.set("0".into());
             }
@@ -115,14 +120,14 @@ fn alg_value(a: Algorithm) -> &'static str {
 
 #[component]
 pub fn ParamsPanel(params: ParamsState, form: RecordForm) -> impl IntoView {
-    let preset = move || presets::by_id(params.preset.get());
+    let preset = move || params.preset.get().caps();
     let on_preset = move |ev| {
-        let id = event_target_value(&ev);
-        let p = presets::by_id(&id);
-        params.apply_preset(p, form);
-        browser::pref_set("preset", p.id);
+        let model = presets::by_id(&event_target_value(&ev));
+        params.apply_preset(model, form);
+        let p = model.caps();
+        browser::pref_set("preset", p.slug);
         browser::pref_set("manufacturer", p.manufacturer);
-        browser::pref_set("model", p.model);
+        browser::pref_set("model", p.name);
     };
     let limits = move || {
         let p = preset();
@@ -135,7 +140,7 @@ pub fn ParamsPanel(params: ParamsState, form: RecordForm) -> impl IntoView {
         if !algs.is_empty() {
             off.push(algs.join(", "));
         }
-        let digits: Vec<String> = (4u8..=10)
+        let digits: Vec<String> = (MIN_DIGITS..=MAX_DIGITS)
             .filter(|d| !p.allows_digits(*d))
             .map(|d| d.to_string())
             .collect();
@@ -146,14 +151,17 @@ pub fn ParamsPanel(params: ParamsState, form: RecordForm) -> impl IntoView {
             off.push("custom periods".into());
         }
         if off.is_empty() {
-            p.why.to_string()
+            p.summary()
         } else {
-            format!("Unavailable: {}. {}", off.join("; "), p.why)
+            format!("Unavailable: {}. {}", off.join("; "), p.summary())
         }
     };
     let notes = move || {
         let o = params.otp.get();
-        presets::entra_notes(o.algorithm, o.digits, o.period)
+        caps::entra::notes(&o)
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
     };
     let period_value = move || {
         if params.custom_period.get() {
@@ -168,12 +176,11 @@ pub fn ParamsPanel(params: ParamsState, form: RecordForm) -> impl IntoView {
             <label for="preset">"Target model"</label>
             <select id="preset" data-testid="preset" aria-describedby="preset-why" on:change=on_preset>
                 {PRESETS
-                    .iter()
-                    .map(|p| {
-                        let id = p.id;
+                    .into_iter()
+                    .map(|m| {
                         view! {
-                            <option value=id prop:selected=move || params.preset.get() == id>
-                                {p.label}
+                            <option value=m.caps().slug prop:selected=move || params.preset.get() == m>
+                                {m.caps().label}
                             </option>
                         }
                     })
@@ -221,7 +228,7 @@ pub fn ParamsPanel(params: ParamsState, form: RecordForm) -> impl IntoView {
                             }
                         }
                     >
-                        {(4u8..=10)
+                        {(MIN_DIGITS..=MAX_DIGITS)
                             .map(|d| {
                                 view! {
                                     <option

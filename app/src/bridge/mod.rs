@@ -18,12 +18,11 @@ use crate::seed::SecretState;
 use client::{ApiError, Bridge, BurnRequest, BurnResult, DeviceKind, Reader, Target, Verification};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use tokensmith_core::caps::{self, Family, Model};
 use wasm_bindgen::JsCast;
 
 /// The bridge's default port (`hardware-bridge serve` without `--port`).
 pub const DEFAULT_PORT: u16 = 8733;
-/// Molto2 profile titles hold at most this many bytes.
-pub const TITLE_MAX: usize = 12;
 
 /// The connection to the bridge and what it found, shared with other panels through context
 /// (`use_context::<BridgeState>()`).
@@ -172,16 +171,21 @@ fn group(code: &str) -> String {
         .join(" ")
 }
 
-/// The longest prefix of `s` that fits in `max` bytes, cut at a character boundary.
-fn fit_bytes(s: &str, max: usize) -> String {
-    let mut end = 0;
-    for (i, c) in s.char_indices() {
-        if i + c.len_utf8() > max {
-            break;
-        }
-        end = i + c.len_utf8();
+/// The capabilities of a Molto2 the bridge found: by its profile count, else the smaller
+/// generation (never offer a profile that may not exist).
+pub fn molto2_model(d: &client::Device) -> Model {
+    d.profiles
+        .and_then(Model::molto2_with)
+        .unwrap_or(Model::Molto2)
+}
+
+/// The capability table's model for a device the bridge reported, where its name says which.
+fn model_of(kind: DeviceKind, model: &str) -> Option<Model> {
+    let m = model.parse::<Model>().ok();
+    match kind {
+        DeviceKind::Molto2 => m.or(Some(Model::Molto2)),
+        _ => m,
     }
-    s[..end].to_string()
 }
 
 /// Which step failed, from the bridge's error code.
@@ -225,9 +229,9 @@ fn device_line(r: &Reader, now: i64) -> String {
     match (&r.device, &r.error) {
         (Some(d), _) => {
             let mut parts = vec![
-                match d.kind {
-                    DeviceKind::Oath => d.model.clone(),
-                    _ => format!("Token2 {}", d.model),
+                match manufacturer_of(d.kind, &d.model) {
+                    Some(maker) if d.kind != DeviceKind::Oath => format!("{maker} {}", d.model),
+                    _ => d.model.clone(),
                 },
                 match d.kind {
                     DeviceKind::Oath => format!("device id {}", d.serial),
@@ -249,14 +253,26 @@ fn device_line(r: &Reader, now: i64) -> String {
     }
 }
 
+/// The maker of a device the bridge reported: its model's, or its family's (Token2 tokens
+/// of an unknown model are still Token2's); `None` for an OATH key of unknown maker.
 fn manufacturer_of(kind: DeviceKind, model: &str) -> Option<&'static str> {
-    let m = model.to_lowercase();
-    match kind {
-        DeviceKind::Token2 | DeviceKind::Molto2 => Some("Token2"),
-        DeviceKind::Oath if m.contains("nitrokey") => Some("Nitrokey"),
-        DeviceKind::Oath if m.contains("yubikey") => Some("Yubico"),
+    let family = match kind {
+        DeviceKind::Token2 => Some(Model::C301),
+        DeviceKind::Molto2 => Some(Model::Molto2),
         DeviceKind::Oath => None,
-    }
+    };
+    model_of(kind, model)
+        .or(family)
+        .map(|m| m.caps().manufacturer)
+        .filter(|m| !m.is_empty())
+}
+
+/// Whether `maker` makes OATH keys (the record form then names a chosen key target).
+fn makes_oath_keys(maker: &str) -> bool {
+    Model::ALL.into_iter().any(|m| {
+        let c = m.caps();
+        c.family == Family::Oath && !c.manufacturer.is_empty() && c.manufacturer == maker
+    })
 }
 
 /// The outcome of the last burn or sync, shown in `bridge-result`.
@@ -421,7 +437,18 @@ pub fn BridgePanel(
         } else {
             issuer
         };
-        fit_bytes(base.trim(), TITLE_MAX)
+        device()
+            .map_or(Model::Molto2, |d| molto2_model(&d))
+            .caps()
+            .title_from(&base)
+            .unwrap_or_default()
+    };
+    let title_bytes = move || {
+        device()
+            .map_or(Model::Molto2, |d| molto2_model(&d))
+            .caps()
+            .title_bytes
+            .unwrap_or_default()
     };
     let blocked = move || {
         let sel = bridge.selected.get();
@@ -477,7 +504,7 @@ pub fn BridgePanel(
                                 code: "bad_input".into(),
                                 message: format!(
                                     "the profile slot must be a number from 0 to {}",
-                                    d.profiles.map_or(99, |n| n.saturating_sub(1))
+                                    molto2_model(&d).caps().max_profile().unwrap_or(0)
                                 ),
                             },
                         }));
@@ -529,10 +556,7 @@ pub fn BridgePanel(
                     // YubiKey/Nitrokey target then.
                     let generic = r.kind == DeviceKind::Oath
                         && manufacturer_of(r.kind, &r.model).is_none()
-                        && matches!(
-                            form.manufacturer.get_untracked().trim(),
-                            "Yubico" | "Nitrokey"
-                        );
+                        && makes_oath_keys(form.manufacturer.get_untracked().trim());
                     if !generic {
                         form.model.set(r.model.clone());
                         if manufacturer_of(r.kind, &r.model).is_none() {
@@ -936,20 +960,20 @@ pub fn BridgePanel(
                                 data-testid="bridge-profile"
                                 type="number"
                                 min="0"
-                                max=move || device().and_then(|d| d.profiles).map_or(99, |n| n.saturating_sub(1)).to_string()
+                                max=move || device().map_or(caps::largest_profile(), |d| molto2_model(&d).caps().max_profile().unwrap_or(0)).to_string()
                                 inputmode="numeric"
                                 prop:value=move || profile.get()
                                 on:input=move |ev| profile.set(event_target_value(&ev))
                             />
                         </div>
                         <div class="field">
-                            <label for="bridge-title">"Title (up to 12 bytes)"</label>
+                            <label for="bridge-title">{move || format!("Title (up to {} bytes)", title_bytes())}</label>
                             <input
                                 id="bridge-title"
                                 data-testid="bridge-title"
                                 type="text"
                                 autocomplete="off"
-                                maxlength="12"
+                                maxlength=move || title_bytes().to_string()
                                 placeholder=default_title
                                 prop:value=move || title.get()
                                 on:input=move |ev| title.set(event_target_value(&ev))

@@ -10,19 +10,16 @@ mod image;
 
 use crate::inventory::Inventory;
 use crate::params::{ParamsState, RecordForm};
-use crate::presets::{self, Periods, Preset};
 use crate::seed::SecretState;
 use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use tokensmith_core::caps::{self, Model, Param, Periods};
 use tokensmith_core::entra::{Format, Severity, TokenRecord};
 use tokensmith_core::import::{self, backup, ImportError, Scanned};
 use tokensmith_core::otp::OtpParams;
 use tokensmith_core::otpauth::{Kind, OtpAuth};
 use tokensmith_core::secret::{Encoding, Secret};
-
-/// Molto2 profile titles hold at most this many bytes.
-pub const TITLE_BYTES: usize = 12;
 
 /// One account in the review list.
 #[derive(Clone)]
@@ -85,40 +82,17 @@ fn sentence(s: &str) -> String {
     }
 }
 
-/// The first `max` bytes of `s`, cut at a character boundary.
-pub fn title_of(s: &str, max: usize) -> String {
-    let s = s.trim();
-    let mut end = 0;
-    for (i, c) in s.char_indices() {
-        if i + c.len_utf8() > max {
-            break;
-        }
-        end = i + c.len_utf8();
-    }
-    s[..end].trim_end().to_string()
-}
-
 /// What the target model cannot do with these parameters, if anything.
-pub fn preset_problem(p: &Preset, params: &OtpParams) -> Option<String> {
-    let mut off = Vec::new();
-    if !p.allows_algorithm(params.algorithm) {
-        off.push(params.algorithm.human().to_string());
-    }
-    if !p.allows_digits(params.digits) {
-        off.push(format!("{} digits", params.digits));
-    }
-    if !p.periods.allows(params.period) {
-        off.push(format!("a {} s period", params.period));
-    }
-    if off.is_empty() {
-        return None;
-    }
+pub fn preset_problem(model: Model, params: &OtpParams) -> Option<String> {
+    let refused = caps::check(model, &caps::Params::otp(*params)).err()?;
+    let off: Vec<String> = refused.iter().map(caps::Refusal::what).collect();
+    let c = model.caps();
     let mut msg = format!(
         "the target model, {}, cannot do {}",
-        p.label,
+        c.label,
         off.join(", ")
     );
-    if let Periods::Only(_) = p.periods {
+    if let Periods::Only(_) = c.periods {
         msg.push_str(": codes would differ from the service's");
     }
     Some(msg)
@@ -276,10 +250,16 @@ impl ImportState {
                         ),
                     );
                 }
+                let d = OtpParams::default();
                 self.say(
                     Tone::Warn,
-                    "A bare secret carries no settings: SHA-1, 6 digits, 30 s are assumed; \
-                     correct them in the parameters panel if the service says otherwise.",
+                    format!(
+                        "A bare secret carries no settings: {}, {} digits, {} s are assumed; \
+                         correct them in the parameters panel if the service says otherwise.",
+                        d.algorithm.human(),
+                        d.digits,
+                        d.period
+                    ),
                 );
             }
             Err(e) => {
@@ -447,14 +427,20 @@ impl ImportState {
             self.say(Tone::Warn, "No account is ticked to keep.");
             return;
         }
-        let pre = params.current();
+        let pre = params.current().caps();
         let mut profile = form.profile.get_untracked().trim().parse::<u8>().ok();
         let mut recs = Vec::new();
         let mut left = Vec::new();
         for item in &kept {
-            let why = match (item.kind, item.params.digits) {
+            // Entra's digits rule: a record has no digits to mark later.
+            let digits = caps::entra::check(Format::Graph, &item.params)
+                .err()
+                .unwrap_or_default()
+                .into_iter()
+                .find(|r| r.param() == Param::Digits);
+            let why = match (item.kind, digits) {
                 (Kind::Hotp { .. }, _) => Some("HOTP, not TOTP".to_string()),
-                (_, d) if d != 6 => Some(format!("{d} digits: Entra verifies 6-digit codes only")),
+                (_, Some(r)) => Some(r.reason()),
                 _ => None,
             };
             if let Some(why) = why {
@@ -475,10 +461,10 @@ impl ImportState {
                 manufacturer: form.manufacturer.get_untracked().trim().to_string(),
                 model: form.model.get_untracked().trim().to_string(),
                 algorithm: item.params.algorithm,
-                profile: pre.max_profile.and(profile),
+                profile: pre.profiles.and(profile),
                 display_name: Some(display),
             });
-            if pre.max_profile.is_some() {
+            if pre.profiles.is_some() {
                 profile = profile.and_then(|p| p.checked_add(1));
             }
         }
@@ -860,7 +846,7 @@ pub fn ImportPanel(
                                 .map(|p| sentence(p) + ".");
                                 let p = item.params;
                                 let preset_warn = move || {
-                                    preset_problem(presets::by_id(params.preset.get()), &p)
+                                    preset_problem(params.preset.get(), &p)
                                         .map(|s| sentence(&s) + ".")
                                 };
                                 let iid = format!("imp-issuer-{id}");
@@ -1031,8 +1017,10 @@ fn BurnBox(imp: ImportState, form: RecordForm) -> impl IntoView {
     let results = RwSignal::new(Vec::<BurnLine>::new());
     let kept = move || imp.items.with(|v| v.iter().filter(|i| i.keep).count());
     // Kept accounts a Molto2 can hold (the others are skipped and take no profile).
+    // The Molto2 generation on the bridge (the smaller one until a device says otherwise).
+    let model = move || molto().map_or(Model::Molto2, |(_, d)| crate::bridge::molto2_model(&d));
     let burnable = move || {
-        let pre = presets::by_id("molto2");
+        let pre = model();
         imp.items.with(|v| {
             v.iter()
                 .filter(|i| {
@@ -1063,7 +1051,12 @@ fn BurnBox(imp: ImportState, form: RecordForm) -> impl IntoView {
                     .into()
             });
         }
-        let max = dev.profiles.unwrap_or(50).saturating_sub(1) as u32;
+        let max = u32::from(
+            crate::bridge::molto2_model(&dev)
+                .caps()
+                .max_profile()
+                .unwrap_or(0),
+        );
         let (_, last) = range();
         if last > max {
             return Some(format!(
@@ -1084,8 +1077,8 @@ fn BurnBox(imp: ImportState, form: RecordForm) -> impl IntoView {
         let (Some(conn), Some((reader, _))) = (b.connection.get_untracked(), molto()) else {
             return;
         };
-        // What a Molto2 can do, for the checks before each burn.
-        let pre = presets::by_id("molto2");
+        // What this Molto2 can do, for the checks before each burn.
+        let pre = model();
         let items: Vec<Item> = imp
             .items
             .with_untracked(|v| v.iter().filter(|i| i.keep).cloned().collect());
@@ -1111,14 +1104,14 @@ fn BurnBox(imp: ImportState, form: RecordForm) -> impl IntoView {
                     );
                     continue;
                 }
-                let title = title_of(
-                    if item.issuer.trim().is_empty() {
+                let title = pre
+                    .caps()
+                    .title_from(if item.issuer.trim().is_empty() {
                         &item.account
                     } else {
                         &item.issuer
-                    },
-                    TITLE_BYTES,
-                );
+                    })
+                    .unwrap_or_default();
                 let mut req = client::BurnRequest::default();
                 req.target.reader = Some(reader.clone());
                 req.target.kind = Some(client::DeviceKind::Molto2);
@@ -1168,9 +1161,8 @@ fn BurnBox(imp: ImportState, form: RecordForm) -> impl IntoView {
                         min="0"
                         max=move || {
                             molto()
-                                .and_then(|(_, d)| d.profiles)
-                                .unwrap_or(100)
-                                .saturating_sub(1)
+                                .and_then(|(_, d)| crate::bridge::molto2_model(&d).caps().max_profile())
+                                .unwrap_or_else(caps::largest_profile)
                                 .to_string()
                         }
                         inputmode="numeric"
@@ -1204,7 +1196,10 @@ fn BurnBox(imp: ImportState, form: RecordForm) -> impl IntoView {
                     blocked()
                         .unwrap_or_else(|| {
                             let skipped = kept() - burnable();
-                            let mut m = "Each account goes into the next profile, titled with its issuer (12 bytes at most); existing profiles there are overwritten.".to_string();
+                            let mut m = format!(
+                                "Each account goes into the next profile, titled with its issuer ({} bytes at most); existing profiles there are overwritten.",
+                                model().caps().title_bytes.unwrap_or_default()
+                            );
                             if skipped > 0 {
                                 m.push_str(&format!(" {skipped} kept account(s) a Molto2 cannot hold will be skipped."));
                             }

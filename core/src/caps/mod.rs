@@ -279,6 +279,15 @@ impl Model {
     }
 }
 
+/// The highest profile number any multi-profile model has (a Molto2v2's 99).
+pub fn largest_profile() -> u8 {
+    Model::ALL
+        .into_iter()
+        .filter_map(|m| m.caps().max_profile())
+        .max()
+        .unwrap_or(0)
+}
+
 impl fmt::Display for Model {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.caps().human)
@@ -336,6 +345,20 @@ impl Caps {
             .iter()
             .find(|(f, _)| *f == feature)
             .map(|(_, v)| *v)
+    }
+
+    /// `text` trimmed and cut to the longest prefix that fits the title (at a character
+    /// boundary); `None` when the model shows no title.
+    pub fn title_from(&self, text: &str) -> Option<String> {
+        let max = self.title_bytes?;
+        let text = text.trim();
+        let end = text
+            .char_indices()
+            .map(|(i, c)| i + c.len_utf8())
+            .take_while(|&end| end <= max)
+            .last()
+            .unwrap_or(0);
+        Some(text[..end].trim_end().to_string())
     }
 
     /// What the limits are, in two or three sentences for the person choosing a target.

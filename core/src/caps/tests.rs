@@ -193,6 +193,7 @@ fn molto2_profiles_titles_and_digits() {
         );
     }
     assert_eq!(Model::molto2_with(99), None);
+    assert_eq!(largest_profile(), 99);
     let p = Params {
         profile: Some(50),
         ..Params::otp(otp(Algorithm::Sha1, 5, 30))
@@ -231,6 +232,15 @@ fn molto2_profiles_titles_and_digits() {
             bytes: 13
         }]
     );
+    let c = Model::Molto2.caps();
+    assert_eq!(
+        c.title_from("  Contoso Mail Server "),
+        Some("Contoso Mail".into())
+    );
+    assert_eq!(c.title_from("Zürich-Bank1"), Some("Zürich-Bank".into()));
+    assert_eq!(c.title_from("Zürich Bank"), Some("Zürich Bank".into()));
+    assert_eq!(c.title_from("ab cdefghijk€"), Some("ab cdefghijk".into()));
+    assert_eq!(Model::C301.caps().title_from("x"), None);
     let named = Params {
         account: Some("alice"),
         ..titled("x")
@@ -459,6 +469,8 @@ fn entra_limits() {
         "the secret is 130 base32 characters; Entra accepts at most 128 (80 bytes)"
     );
     assert_eq!(entra::algorithms(Format::Csv), [Algorithm::Sha1]);
+    assert_eq!(entra::algorithms_label(Format::Csv), "SHA-1 only");
+    assert_eq!(entra::algorithms_label(Format::Graph), "SHA-1 or SHA-256");
 }
 
 #[test]

@@ -3,20 +3,11 @@
 use std::collections::HashMap;
 
 use super::{Field, Format, Issue, Severity, TokenRecord};
-use crate::caps::{self, entra::MAX_TOKENS_PER_USER, Model, Param};
+use crate::caps::{self, entra::MAX_TOKENS_PER_USER, Param};
 use crate::otp::OtpParams;
 
 /// RFC 4226 requires at least 128-bit keys.
 const MIN_SECRET_BYTES: usize = 16;
-
-/// The highest profile of the largest multi-profile token.
-fn max_profile() -> u8 {
-    Model::ALL
-        .into_iter()
-        .filter_map(|m| m.caps().max_profile())
-        .max()
-        .unwrap_or(0)
-}
 
 /// Validation for the CSV upload (the stricter format).
 pub fn validate(records: &[TokenRecord]) -> Vec<Issue> {
@@ -115,7 +106,7 @@ fn check_record(row: usize, rec: &TokenRecord, format: Format, issues: &mut Vec<
             error(issues, row, field, format!("{} is empty", field.as_str()));
         }
     }
-    let max = max_profile();
+    let max = caps::largest_profile();
     if let Some(p) = rec.profile.filter(|p| *p > max) {
         error(
             issues,
