@@ -109,22 +109,10 @@ fn encoding_from(s: &str) -> Encoding {
     }
 }
 
+/// The secret field: typed or pasted text, its error, reveal and copy, its length and encoding.
 #[component]
-pub fn SeedPanel(state: SecretState) -> impl IntoView {
+fn SecretField(state: SecretState) -> impl IntoView {
     let revealed = state.revealed;
-    let hex = move || {
-        if revealed.get() {
-            state
-                .secret
-                .with(|s| s.as_ref().map(|s| s.to_hex().to_string()))
-                .unwrap_or_default()
-        } else {
-            state
-                .secret
-                .with(|s| s.as_ref().map(|s| "•".repeat(s.len() * 2)))
-                .unwrap_or_default()
-        }
-    };
     let bits = move || {
         state
             .secret
@@ -140,18 +128,6 @@ pub fn SeedPanel(state: SecretState) -> impl IntoView {
             } else {
                 format!("Read as {}.", encoding_name(enc))
             }
-        }
-    };
-    // When the text is valid in both encodings, offer the other reading.
-    let other = move || match (state.error.get(), state.detected.get()) {
-        (None, Some((Encoding::Base32, true))) => Some(Encoding::Hex),
-        (None, Some((Encoding::Hex, true))) => Some(Encoding::Base32),
-        _ => None,
-    };
-    let switch = move |_| {
-        if let Some(e) = other() {
-            state.encoding.set(e);
-            state.reparse();
         }
     };
     let copy = move |what: &'static str| {
@@ -174,146 +150,195 @@ pub fn SeedPanel(state: SecretState) -> impl IntoView {
         }
     };
     view! {
+        <label for="secret">"Secret (base32, or paste base32 / hex)"</label>
+        <input
+            id="secret"
+            class="secret"
+            data-testid="secret"
+            type=move || if revealed.get() { "text" } else { "password" }
+            autocomplete="off"
+            spellcheck="false"
+            autocapitalize="off"
+            aria-invalid=move || if state.error.get().is_some() { "true" } else { "false" }
+            aria-describedby=move || {
+                if state.error.get().is_some() { "secret-error secret-info" } else { "secret-info" }
+            }
+            prop:value=move || state.text.get()
+            on:input=move |ev| {
+                state.text.set(event_target_value(&ev));
+                state.reparse();
+            }
+        />
+        <p id="secret-error" class="error" role="alert" data-testid="secret-error">
+            {move || {
+                state
+                    .error
+                    .get()
+                    .map(|e| format!("{e}. The codes below still use the previous secret."))
+            }}
+        </p>
+        <div class="row">
+            <button
+                type="button"
+                class="secondary"
+                data-testid="reveal"
+                aria-pressed=move || revealed.get().to_string()
+                on:click=move |_| revealed.update(|r| *r = !*r)
+            >
+                {move || if revealed.get() { "Hide secret" } else { "Reveal secret" }}
+            </button>
+            <button type="button" class="secondary" data-testid="copy-secret" on:click=move |_| copy("base32")>
+                "Copy base32"
+            </button>
+            <button type="button" class="secondary" data-testid="copy-hex" on:click=move |_| copy("hex")>
+                "Copy hex"
+            </button>
+        </div>
+        <p id="secret-info" class="muted">
+            {bits}
+            " "
+            {detected}
+        </p>
+    }
+}
+
+/// Which encoding the field is read in; when the text is valid both ways, an offer to switch.
+#[component]
+fn EncodingPicker(state: SecretState) -> impl IntoView {
+    // When the text is valid in both encodings, offer the other reading.
+    let other = move || match (state.error.get(), state.detected.get()) {
+        (None, Some((Encoding::Base32, true))) => Some(Encoding::Hex),
+        (None, Some((Encoding::Hex, true))) => Some(Encoding::Base32),
+        _ => None,
+    };
+    let switch = move |_| {
+        if let Some(e) = other() {
+            state.encoding.set(e);
+            state.reparse();
+        }
+    };
+    view! {
+        <div class="row">
+            <div class="field">
+                <label for="secret-encoding">"Input encoding"</label>
+                <select
+                    id="secret-encoding"
+                    data-testid="secret-encoding"
+                    on:change=move |ev| {
+                        state.encoding.set(encoding_from(&event_target_value(&ev)));
+                        state.reparse();
+                    }
+                >
+                    {[Encoding::Auto, Encoding::Base32, Encoding::Hex]
+                        .into_iter()
+                        .map(|e| {
+                            view! {
+                                <option
+                                    value=encoding_name(e)
+                                    prop:selected=move || state.encoding.get() == e
+                                >
+                                    {match e {
+                                        Encoding::Auto => "Auto-detect",
+                                        Encoding::Base32 => "Base32",
+                                        Encoding::Hex => "Hex",
+                                    }}
+                                </option>
+                            }
+                        })
+                        .collect_view()}
+                </select>
+            </div>
+            <Show when=move || other().is_some()>
+                <button type="button" class="secondary" data-testid="switch-encoding" on:click=switch>
+                    {move || {
+                        format!(
+                            "This is also valid {}: read it as {}",
+                            other().map(encoding_name).unwrap_or_default(),
+                            other().map(encoding_name).unwrap_or_default(),
+                        )
+                    }}
+                </button>
+            </Show>
+        </div>
+    }
+}
+
+/// A new random seed: its length, optional extra entropy, and the button.
+#[component]
+fn GenerateBox(state: SecretState) -> impl IntoView {
+    view! {
+        <div class="row gen">
+            <div class="field">
+                <label for="seed-length">"Seed length"</label>
+                <select
+                    id="seed-length"
+                    data-testid="seed-length"
+                    on:change=move |ev| {
+                        if let Ok(n) = event_target_value(&ev).parse::<usize>() {
+                            state.length.set(n);
+                        }
+                    }
+                >
+                    {SEED_LENGTHS
+                        .into_iter()
+                        .map(|n| {
+                            view! {
+                                <option value=n.to_string() prop:selected=move || state.length.get() == n>
+                                    {format!("{} bits ({n} bytes)", n * 8)}
+                                    {if n == DEFAULT_GENERATED_LEN { " — recommended" } else { "" }}
+                                </option>
+                            }
+                        })
+                        .collect_view()}
+                </select>
+            </div>
+            <div class="field grow">
+                <label for="entropy">"Extra entropy (optional)"</label>
+                <input
+                    id="entropy"
+                    data-testid="entropy"
+                    type="password"
+                    autocomplete="off"
+                    spellcheck="false"
+                    aria-describedby="entropy-help"
+                    prop:value=move || state.entropy.get()
+                    on:input=move |ev| state.entropy.set(event_target_value(&ev))
+                />
+            </div>
+        </div>
+        <p id="entropy-help" class="muted">
+            "Dice rolls or random typing, mixed into the browser's cryptographic generator on the next Generate; never stored."
+        </p>
+        <button type="button" data-testid="generate" on:click=move |_| state.regenerate()>
+            "Generate new seed"
+        </button>
+    }
+}
+
+#[component]
+pub fn SeedPanel(state: SecretState) -> impl IntoView {
+    let revealed = state.revealed;
+    let hex = move || {
+        if revealed.get() {
+            state
+                .secret
+                .with(|s| s.as_ref().map(|s| s.to_hex().to_string()))
+                .unwrap_or_default()
+        } else {
+            state
+                .secret
+                .with(|s| s.as_ref().map(|s| "•".repeat(s.len() * 2)))
+                .unwrap_or_default()
+        }
+    };
+    view! {
         <section aria-labelledby="seed-h">
             <h2 id="seed-h">"1 · Seed"</h2>
-            <label for="secret">"Secret (base32, or paste base32 / hex)"</label>
-            <input
-                id="secret"
-                class="secret"
-                data-testid="secret"
-                type=move || if revealed.get() { "text" } else { "password" }
-                autocomplete="off"
-                spellcheck="false"
-                autocapitalize="off"
-                aria-invalid=move || if state.error.get().is_some() { "true" } else { "false" }
-                aria-describedby=move || {
-                    if state.error.get().is_some() { "secret-error secret-info" } else { "secret-info" }
-                }
-                prop:value=move || state.text.get()
-                on:input=move |ev| {
-                    state.text.set(event_target_value(&ev));
-                    state.reparse();
-                }
-            />
-            <p id="secret-error" class="error" role="alert" data-testid="secret-error">
-                {move || {
-                    state
-                        .error
-                        .get()
-                        .map(|e| format!("{e}. The codes below still use the previous secret."))
-                }}
-            </p>
-            <div class="row">
-                <button
-                    type="button"
-                    class="secondary"
-                    data-testid="reveal"
-                    aria-pressed=move || revealed.get().to_string()
-                    on:click=move |_| revealed.update(|r| *r = !*r)
-                >
-                    {move || if revealed.get() { "Hide secret" } else { "Reveal secret" }}
-                </button>
-                <button type="button" class="secondary" data-testid="copy-secret" on:click=move |_| copy("base32")>
-                    "Copy base32"
-                </button>
-                <button type="button" class="secondary" data-testid="copy-hex" on:click=move |_| copy("hex")>
-                    "Copy hex"
-                </button>
-            </div>
-            <p id="secret-info" class="muted">
-                {bits}
-                " "
-                {detected}
-            </p>
-            <div class="row">
-                <div class="field">
-                    <label for="secret-encoding">"Input encoding"</label>
-                    <select
-                        id="secret-encoding"
-                        data-testid="secret-encoding"
-                        on:change=move |ev| {
-                            state.encoding.set(encoding_from(&event_target_value(&ev)));
-                            state.reparse();
-                        }
-                    >
-                        {[Encoding::Auto, Encoding::Base32, Encoding::Hex]
-                            .into_iter()
-                            .map(|e| {
-                                view! {
-                                    <option
-                                        value=encoding_name(e)
-                                        prop:selected=move || state.encoding.get() == e
-                                    >
-                                        {match e {
-                                            Encoding::Auto => "Auto-detect",
-                                            Encoding::Base32 => "Base32",
-                                            Encoding::Hex => "Hex",
-                                        }}
-                                    </option>
-                                }
-                            })
-                            .collect_view()}
-                    </select>
-                </div>
-                <Show when=move || other().is_some()>
-                    <button type="button" class="secondary" data-testid="switch-encoding" on:click=switch>
-                        {move || {
-                            format!(
-                                "This is also valid {}: read it as {}",
-                                other().map(encoding_name).unwrap_or_default(),
-                                other().map(encoding_name).unwrap_or_default(),
-                            )
-                        }}
-                    </button>
-                </Show>
-            </div>
+            <SecretField state />
+            <EncodingPicker state />
             <label for="secret-hex">"Secret (hex)"</label>
             <output id="secret-hex" class="secret mono" data-testid="secret-hex">{hex}</output>
-            <div class="row gen">
-                <div class="field">
-                    <label for="seed-length">"Seed length"</label>
-                    <select
-                        id="seed-length"
-                        data-testid="seed-length"
-                        on:change=move |ev| {
-                            if let Ok(n) = event_target_value(&ev).parse::<usize>() {
-                                state.length.set(n);
-                            }
-                        }
-                    >
-                        {SEED_LENGTHS
-                            .into_iter()
-                            .map(|n| {
-                                view! {
-                                    <option value=n.to_string() prop:selected=move || state.length.get() == n>
-                                        {format!("{} bits ({n} bytes)", n * 8)}
-                                        {if n == DEFAULT_GENERATED_LEN { " — recommended" } else { "" }}
-                                    </option>
-                                }
-                            })
-                            .collect_view()}
-                    </select>
-                </div>
-                <div class="field grow">
-                    <label for="entropy">"Extra entropy (optional)"</label>
-                    <input
-                        id="entropy"
-                        data-testid="entropy"
-                        type="password"
-                        autocomplete="off"
-                        spellcheck="false"
-                        aria-describedby="entropy-help"
-                        prop:value=move || state.entropy.get()
-                        on:input=move |ev| state.entropy.set(event_target_value(&ev))
-                    />
-                </div>
-            </div>
-            <p id="entropy-help" class="muted">
-                "Dice rolls or random typing, mixed into the browser's cryptographic generator on the next Generate; never stored."
-            </p>
-            <button type="button" data-testid="generate" on:click=move |_| state.regenerate()>
-                "Generate new seed"
-            </button>
+            <GenerateBox state />
             <p class="muted" role="status" data-testid="copy-status">{move || state.status.get()}</p>
         </section>
     }

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use super::{Field, Format, Issue, Severity, TokenRecord};
+use super::{Field, Format, Issue, IssueKind, Severity, TokenRecord};
 use crate::caps::{self, entra::MAX_TOKENS_PER_USER, Param};
 use crate::otp::OtpParams;
 
@@ -25,17 +25,25 @@ pub fn validate_for(records: &[TokenRecord], format: Format) -> Vec<Issue> {
     issues
 }
 
-fn push(issues: &mut Vec<Issue>, row: usize, field: Field, severity: Severity, message: String) {
+fn push(
+    issues: &mut Vec<Issue>,
+    row: usize,
+    field: Field,
+    kind: IssueKind,
+    severity: Severity,
+    message: String,
+) {
     issues.push(Issue {
         row,
         field,
+        kind,
         severity,
         message: format!("row {}: {message}", row + 1),
     });
 }
 
-fn error(issues: &mut Vec<Issue>, row: usize, field: Field, message: String) {
-    push(issues, row, field, Severity::Error, message);
+fn error(issues: &mut Vec<Issue>, row: usize, field: Field, kind: IssueKind, message: String) {
+    push(issues, row, field, kind, Severity::Error, message);
 }
 
 fn check_record(row: usize, rec: &TokenRecord, format: Format, issues: &mut Vec<Issue>) {
@@ -52,6 +60,7 @@ fn check_record(row: usize, rec: &TokenRecord, format: Format, issues: &mut Vec<
                 issues,
                 row,
                 field,
+                IssueKind::Formula,
                 format!(
                     "{} starts with {lead} and would run as a formula in Excel; remove it",
                     field.as_str()
@@ -61,23 +70,26 @@ fn check_record(row: usize, rec: &TokenRecord, format: Format, issues: &mut Vec<
     }
 
     if let Some(problem) = upn_problem(&rec.upn, format) {
-        error(issues, row, Field::Upn, problem);
+        error(issues, row, Field::Upn, IssueKind::Upn, problem);
     }
     if rec.serial.trim().is_empty() {
         error(
             issues,
             row,
             Field::Serial,
+            IssueKind::Empty,
             "the serial number is empty".into(),
         );
     }
     if let Err(r) = caps::entra::check_secret(rec.secret.to_base32().len()) {
-        error(issues, row, Field::Secret, r.to_string());
+        let message = r.to_string();
+        error(issues, row, Field::Secret, IssueKind::Refused(r), message);
     } else if rec.secret.len() < MIN_SECRET_BYTES {
         push(
             issues,
             row,
             Field::Secret,
+            IssueKind::ShortSecret,
             Severity::Warning,
             format!(
                 "the secret is only {} bytes; RFC 4226 asks for at least {MIN_SECRET_BYTES} (20 recommended)",
@@ -96,14 +108,21 @@ fn check_record(row: usize, rec: &TokenRecord, format: Format, issues: &mut Vec<
             Param::Algorithm => Field::Algorithm,
             _ => Field::Interval,
         };
-        error(issues, row, field, r.to_string());
+        let message = r.to_string();
+        error(issues, row, field, IssueKind::Refused(r), message);
     }
     for (field, value) in [
         (Field::Manufacturer, &rec.manufacturer),
         (Field::Model, &rec.model),
     ] {
         if value.trim().is_empty() {
-            error(issues, row, field, format!("{} is empty", field.as_str()));
+            error(
+                issues,
+                row,
+                field,
+                IssueKind::Empty,
+                format!("{} is empty", field.as_str()),
+            );
         }
     }
     let max = caps::largest_profile();
@@ -112,6 +131,7 @@ fn check_record(row: usize, rec: &TokenRecord, format: Format, issues: &mut Vec<
             issues,
             row,
             Field::Profile,
+            IssueKind::ProfileRange,
             format!("profile {p} does not exist: multi-profile tokens have profiles 0–{max}"),
         );
     }
@@ -173,6 +193,7 @@ fn check_serials(records: &[TokenRecord], issues: &mut Vec<Issue>) {
                 issues,
                 j,
                 Field::Secret,
+                IssueKind::DuplicateToken { first: i },
                 format!(
                     "serial '{serial}' with the same secret is already in row {}: remove the duplicate",
                     i + 1
@@ -184,17 +205,12 @@ fn check_serials(records: &[TokenRecord], issues: &mut Vec<Issue>) {
                 .iter()
                 .position(|r| r.secret == rec.secret && r.serial.trim() != serial)
             {
-                push(
-                    issues,
-                    j,
-                    Field::Secret,
-                    Severity::Warning,
-                    format!(
-                        "the secret is the same as in row {} (serial '{}'): every token should have its own secret",
-                        k + 1,
-                        records[k].serial.trim()
-                    ),
-                );
+                let kind = IssueKind::SharedSecret {
+                    first: k,
+                    serial: records[k].serial.trim().to_string(),
+                };
+                let message = kind.shared_secret_message(Severity::Warning);
+                push(issues, j, Field::Secret, kind, Severity::Warning, message);
             }
         }
         if let Some(&first) = earlier.first() {
@@ -206,6 +222,7 @@ fn check_serials(records: &[TokenRecord], issues: &mut Vec<Issue>) {
                         issues,
                         j,
                         Field::Profile,
+                        IssueKind::ProfileTaken { first: k },
                         format!(
                             "serial '{serial}' profile {} is already used in row {}",
                             rec.profile.unwrap_or_default(),
@@ -221,6 +238,7 @@ fn check_serials(records: &[TokenRecord], issues: &mut Vec<Issue>) {
                     issues,
                     j,
                     Field::Serial,
+                    IssueKind::SerialOfOtherUser { first: k },
                     format!(
                         "serial '{serial}' is already assigned to '{}' in row {}: a token belongs to one user \
                          unless each row names its own profile slot",
@@ -233,6 +251,7 @@ fn check_serials(records: &[TokenRecord], issues: &mut Vec<Issue>) {
                     issues,
                     j,
                     Field::Serial,
+                    IssueKind::SerialRepeated { first },
                     format!(
                         "serial '{serial}' already appears in row {}: list a token once, or give each profile its slot",
                         first + 1
@@ -257,6 +276,7 @@ fn check_per_user(records: &[TokenRecord], issues: &mut Vec<Issue>) {
                 issues,
                 row,
                 Field::Upn,
+                IssueKind::TooManyForUser,
                 format!(
                     "'{}' would get token number {n}: Entra allows at most {MAX_TOKENS_PER_USER} OATH tokens per user",
                     rec.upn
