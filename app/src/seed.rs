@@ -5,6 +5,7 @@ use crate::browser;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use tokensmith_core::secret::{Encoding, Secret, DEFAULT_GENERATED_LEN};
+use zeroize::Zeroizing;
 
 /// Seed lengths offered, in bytes (80, 128, 160, 256, 512 bits).
 pub const SEED_LENGTHS: [usize; 5] = [10, 16, 20, 32, 64];
@@ -14,8 +15,8 @@ pub const SEED_LENGTHS: [usize; 5] = [10, 16, 20, 32, 64];
 pub struct SecretState {
     /// The secret in use. `None` only if generation failed at start.
     pub secret: RwSignal<Option<Secret>>,
-    /// What the secret field holds: the user's own text while they type.
-    pub text: RwSignal<String>,
+    /// What the secret field holds: the user's own text while they type (wiped when replaced).
+    pub text: RwSignal<Zeroizing<String>>,
     /// The encoding chosen in the select (Auto by default).
     pub encoding: RwSignal<Encoding>,
     /// What the parser decided for the current text, and whether the other reading is valid too.
@@ -24,7 +25,8 @@ pub struct SecretState {
     pub error: RwSignal<Option<String>>,
     pub revealed: RwSignal<bool>,
     pub length: RwSignal<usize>,
-    pub entropy: RwSignal<String>,
+    /// Extra entropy typed by the user (wiped when replaced).
+    pub entropy: RwSignal<Zeroizing<String>>,
     /// Clipboard and similar feedback.
     pub status: RwSignal<String>,
 }
@@ -33,13 +35,13 @@ impl SecretState {
     pub fn new_random() -> Self {
         let state = SecretState {
             secret: RwSignal::new(None),
-            text: RwSignal::new(String::new()),
+            text: RwSignal::new(Zeroizing::default()),
             encoding: RwSignal::new(Encoding::Auto),
             detected: RwSignal::new(None),
             error: RwSignal::new(None),
             revealed: RwSignal::new(false),
             length: RwSignal::new(DEFAULT_GENERATED_LEN),
-            entropy: RwSignal::new(String::new()),
+            entropy: RwSignal::new(Zeroizing::default()),
             status: RwSignal::new(String::new()),
         };
         state.regenerate();
@@ -49,19 +51,20 @@ impl SecretState {
     /// Replaces the secret with a fresh random one, mixing in the extra entropy (then cleared);
     /// on failure keeps the old one and says why.
     pub fn regenerate(&self) {
-        let extra = self.entropy.get_untracked();
-        let extra = (!extra.is_empty()).then_some(extra);
+        let extra = self
+            .entropy
+            .with_untracked(|e| (!e.is_empty()).then(|| Zeroizing::new(e.as_bytes().to_vec())));
         match Secret::generate(
             self.length.get_untracked(),
-            extra.as_deref().map(str::as_bytes),
+            extra.as_ref().map(|e| e.as_slice()),
         ) {
             Ok(s) => {
-                self.text.set(s.to_base32_grouped().to_string());
+                self.text.set(s.to_base32_grouped());
                 self.secret.set(Some(s));
                 self.detected.set(Some((Encoding::Base32, false)));
                 self.error.set(None);
                 if extra.is_some() {
-                    self.entropy.set(String::new());
+                    self.entropy.set(Zeroizing::default());
                 }
             }
             Err(e) => self
@@ -72,8 +75,8 @@ impl SecretState {
 
     /// Re-reads the field's text with the chosen encoding. A bad text keeps the previous secret.
     pub fn reparse(&self) {
-        let text = self.text.get_untracked();
-        match Secret::parse(&text, self.encoding.get_untracked()) {
+        let encoding = self.encoding.get_untracked();
+        match self.text.with_untracked(|t| Secret::parse(t, encoding)) {
             Ok(p) => {
                 self.secret.set(Some(p.secret));
                 self.detected.set(Some((p.encoding, p.ambiguous)));
@@ -87,9 +90,9 @@ impl SecretState {
     }
 
     /// The base32 of the secret in use (no spaces), for copying and export.
-    pub fn base32(&self) -> Option<String> {
+    pub fn base32(&self) -> Option<Zeroizing<String>> {
         self.secret
-            .with_untracked(|s| s.as_ref().map(|s| s.to_base32().to_string()))
+            .with_untracked(|s| s.as_ref().map(|s| s.to_base32()))
     }
 }
 
@@ -134,7 +137,7 @@ fn SecretField(state: SecretState) -> impl IntoView {
         let text = match what {
             "hex" => state
                 .secret
-                .with_untracked(|s| s.as_ref().map(|s| s.to_hex().to_string())),
+                .with_untracked(|s| s.as_ref().map(|s| s.to_hex())),
             _ => state.base32(),
         };
         if let Some(text) = text {
@@ -144,7 +147,7 @@ fn SecretField(state: SecretState) -> impl IntoView {
                 "Secret (base32)"
             };
             spawn_local(async move {
-                let msg = browser::copy_text(text, label).await;
+                let msg = browser::copy_text(&text, label).await;
                 state.status.set(msg);
             });
         }
@@ -163,9 +166,10 @@ fn SecretField(state: SecretState) -> impl IntoView {
             aria-describedby=move || {
                 if state.error.get().is_some() { "secret-error secret-info" } else { "secret-info" }
             }
-            prop:value=move || state.text.get()
+            // The DOM holds its own copy of what is shown: see ARCHITECTURE.md.
+            prop:value=move || state.text.with(|t| t.to_string())
             on:input=move |ev| {
-                state.text.set(event_target_value(&ev));
+                state.text.set(Zeroizing::new(event_target_value(&ev)));
                 state.reparse();
             }
         />
@@ -301,8 +305,8 @@ fn GenerateBox(state: SecretState) -> impl IntoView {
                     autocomplete="off"
                     spellcheck="false"
                     aria-describedby="entropy-help"
-                    prop:value=move || state.entropy.get()
-                    on:input=move |ev| state.entropy.set(event_target_value(&ev))
+                    prop:value=move || state.entropy.with(|e| e.to_string())
+                    on:input=move |ev| state.entropy.set(Zeroizing::new(event_target_value(&ev)))
                 />
             </div>
         </div>

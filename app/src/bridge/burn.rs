@@ -57,7 +57,8 @@ impl Panel {
             return Ok(None);
         };
         let otp = self.params.otp.get_untracked();
-        let cred = self.credential.get_untracked().trim().to_string();
+        // Only the trimmed copy is made; it goes into the request, which wipes it.
+        let cred = self.credential.with_untracked(|c| c.trim().to_string());
         let cred = (!cred.is_empty()).then_some(cred);
         // (BurnRequest wipes its secret on drop, so it is filled field by field.)
         let mut req = BurnRequest::default();
@@ -250,8 +251,8 @@ fn CredentialField(panel: Panel) -> impl IntoView {
                 type="password"
                 autocomplete="off"
                 spellcheck="false"
-                prop:value=move || credential.get()
-                on:input=move |ev| credential.set(event_target_value(&ev))
+                prop:value=move || credential.with(|c| c.to_string())
+                on:input=move |ev| credential.set(zeroize::Zeroizing::new(event_target_value(&ev)))
             />
         </div>
     }

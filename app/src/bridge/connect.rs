@@ -7,6 +7,7 @@ use super::outcome::Outcome;
 use super::Panel;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use zeroize::Zeroizing;
 
 #[derive(Clone, PartialEq, Eq)]
 pub(super) enum Status {
@@ -236,8 +237,8 @@ pub(super) fn ConnectForm(panel: Panel) -> impl IntoView {
                         autocomplete="off"
                         spellcheck="false"
                         placeholder="the code after #pair="
-                        prop:value=move || code.get()
-                        on:input=move |ev| code.set(event_target_value(&ev))
+                        prop:value=move || code.with(|c| c.to_string())
+                        on:input=move |ev| code.set(Zeroizing::new(event_target_value(&ev)))
                     />
                 </div>
             </div>

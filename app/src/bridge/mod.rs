@@ -32,6 +32,7 @@ use leptos::prelude::*;
 use origin::{PageOrigin, DEFAULT_PORT};
 use outcome::Outcome;
 use tokensmith_core::caps::{Family, Model};
+use zeroize::Zeroizing;
 
 /// The connection to the bridge and what it found, shared with other panels through context
 /// (`use_context::<BridgeState>()`).
@@ -117,13 +118,13 @@ struct Panel {
     origin: StoredValue<PageOrigin>,
     status: RwSignal<Status>,
     port: RwSignal<String>,
-    /// The pairing code as typed or pasted.
-    code: RwSignal<String>,
+    /// The pairing code as typed or pasted (wiped when replaced).
+    code: RwSignal<Zeroizing<String>>,
     /// Molto2 profile slot and title for the next burn.
     profile: RwSignal<String>,
     title: RwSignal<String>,
-    /// Molto2 customer key or OATH password.
-    credential: RwSignal<String>,
+    /// Molto2 customer key or OATH password (wiped when replaced; kept for the next burn).
+    credential: RwSignal<Zeroizing<String>>,
     /// The burn button's text while the bridge works.
     progress: RwSignal<String>,
     outcome: RwSignal<Option<Outcome>>,
@@ -139,7 +140,7 @@ impl Panel {
         state: SecretState,
         params: ParamsState,
         form: RecordForm,
-    ) -> (Panel, Option<String>) {
+    ) -> (Panel, Option<Zeroizing<String>>) {
         let (origin, pair) = origin::page_origin();
         let port = match origin {
             PageOrigin::Bridge => window()
@@ -158,10 +159,10 @@ impl Panel {
             origin: StoredValue::new(origin),
             status: RwSignal::new(Status::Idle),
             port: RwSignal::new(port),
-            code: RwSignal::new(String::new()),
+            code: RwSignal::new(Zeroizing::default()),
             profile: RwSignal::new(String::from("0")),
             title: RwSignal::new(String::new()),
-            credential: RwSignal::new(String::new()),
+            credential: RwSignal::new(Zeroizing::default()),
             progress: RwSignal::new(String::new()),
             outcome: RwSignal::new(None),
             auth_failed_on: RwSignal::new(None),

@@ -3,6 +3,7 @@
 //! another server; and what the user pasted to connect.
 
 use leptos::prelude::*;
+use zeroize::Zeroizing;
 
 /// The bridge's default port (`hardware-bridge serve` without `--port`).
 pub const DEFAULT_PORT: u16 = 8733;
@@ -33,17 +34,17 @@ pub(super) fn start_command(origin: &PageOrigin, port: u16) -> String {
 }
 
 /// The pairing secret from a fragment like `#pair=0f3c…`.
-fn pair_from_fragment(hash: &str) -> Option<String> {
+fn pair_from_fragment(hash: &str) -> Option<Zeroizing<String>> {
     hash.trim_start_matches('#')
         .split('&')
         .find_map(|kv| kv.strip_prefix("pair="))
-        .map(|s| s.trim().to_string())
+        .map(|s| Zeroizing::new(s.trim().to_string()))
         .filter(|s| !s.is_empty())
 }
 
 /// What the user pasted: the code alone or the whole line/URL the bridge printed (then its port
 /// is taken too).
-pub(super) fn parse_pasted(text: &str) -> (String, Option<u16>) {
+pub(super) fn parse_pasted(text: &str) -> (Zeroizing<String>, Option<u16>) {
     let t = text.trim();
     let port = t
         .find("127.0.0.1:")
@@ -54,15 +55,15 @@ pub(super) fn parse_pasted(text: &str) -> (String, Option<u16>) {
             digits.parse().ok()
         });
     let code = match t.find("#pair=") {
-        Some(i) => t[i..].trim_start_matches('#').to_string(),
-        None => t.to_string(),
+        Some(i) => pair_from_fragment(&t[i..]),
+        None => None,
     };
-    let code = pair_from_fragment(&code).unwrap_or(code);
+    let code = code.as_deref().map_or(t, String::as_str);
     let code = code.split_whitespace().next().unwrap_or("").to_string();
-    (code, port)
+    (Zeroizing::new(code), port)
 }
 
-pub(super) fn page_origin() -> (PageOrigin, Option<String>) {
+pub(super) fn page_origin() -> (PageOrigin, Option<Zeroizing<String>>) {
     let loc = window().location();
     let proto = loc.protocol().unwrap_or_default();
     if proto == "file:" {

@@ -13,7 +13,7 @@ impl Panel {
         let (Some(b), Some(d)) = (self.bridge.connection.get_untracked(), self.device()) else {
             return;
         };
-        let cred = self.credential.get_untracked().trim().to_string();
+        let cred = self.credential.with_untracked(|c| c.trim().to_string());
         let mut req = client::SyncRequest {
             target: Target {
                 reader: Some(d.reader.clone()),

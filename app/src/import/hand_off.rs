@@ -33,7 +33,7 @@ impl ImportState {
     /// Puts one account into the seed and parameters panels.
     pub(super) fn use_item(&self, item: &Item, state: SecretState, params: ParamsState) {
         state.encoding.set(Encoding::Auto);
-        state.text.set(item.secret.to_base32_grouped().to_string());
+        state.text.set(item.secret.to_base32_grouped());
         state.secret.set(Some(item.secret.clone()));
         state.detected.set(Some((Encoding::Base32, false)));
         state.error.set(None);

@@ -215,7 +215,7 @@ impl ImportState {
                 } else if ty.contains("json") || name.to_ascii_lowercase().ends_with(".json") {
                     match wasm_bindgen_futures::JsFuture::from(f.text()).await {
                         Ok(t) => {
-                            let t = t.as_string().unwrap_or_default();
+                            let t = zeroize::Zeroizing::new(t.as_string().unwrap_or_default());
                             self.backup_text(&name, &t).await;
                         }
                         Err(_) => self.say(Tone::Error, format!("Could not read {name}.")),

@@ -5,6 +5,7 @@ use super::camera::Camera;
 use super::state::{file_list, ImportState};
 use leptos::html;
 use leptos::prelude::*;
+use zeroize::Zeroizing;
 
 /// Hands the files chosen in `input` over and clears it (the same file can be chosen again).
 fn take_files(imp: ImportState, input: NodeRef<html::Input>) {
@@ -43,7 +44,7 @@ fn PictureDrop(imp: ImportState) -> impl IntoView {
         let files = file_list(dt.files());
         if !files.is_empty() {
             imp.files(files);
-        } else if let Ok(t) = dt.get_data("text/plain") {
+        } else if let Ok(t) = dt.get_data("text/plain").map(Zeroizing::new) {
             if !t.trim().is_empty() {
                 imp.messages.set(Vec::new());
                 imp.ingest(&t, false);
@@ -81,11 +82,12 @@ fn PictureDrop(imp: ImportState) -> impl IntoView {
 
 #[component]
 fn TextSource(imp: ImportState) -> impl IntoView {
-    let text = RwSignal::new(String::new());
+    // The text may hold secrets: wiped when replaced.
+    let text = RwSignal::new(Zeroizing::<String>::default());
     let go = move || {
-        // The text may hold secrets: drop it once read; keep it to fix a typo.
-        if imp.text(&text.get_untracked()) {
-            text.set(String::new());
+        // Dropped once read; kept to fix a typo.
+        if text.with_untracked(|t| imp.text(t)) {
+            text.set(Zeroizing::default());
         }
     };
     view! {
@@ -99,8 +101,8 @@ fn TextSource(imp: ImportState) -> impl IntoView {
             autocapitalize="off"
             placeholder="otpauth://… link, or a base32 / hex secret"
             aria-describedby="import-text-help"
-            prop:value=move || text.get()
-            on:input=move |ev| text.set(event_target_value(&ev))
+            prop:value=move || text.with(|t| t.to_string())
+            on:input=move |ev| text.set(Zeroizing::new(event_target_value(&ev)))
             on:keydown=move |ev: web_sys::KeyboardEvent| {
                 if ev.key() == "Enter" && !ev.shift_key() {
                     ev.prevent_default();

@@ -10,6 +10,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use tokensmith_core::caps;
 use tokensmith_core::entra::{graph_bulk_json, read_csv, write_csv, Format, Severity};
+use zeroize::Zeroizing;
 
 pub const CSV_NAME: &str = "entra-oath-tokens.csv";
 pub const JSON_NAME: &str = "entra-oath-tokens.json";
@@ -19,8 +20,8 @@ fn errors(inv: Inventory) -> usize {
         .with(|v| v.iter().filter(|i| i.severity == Severity::Error).count())
 }
 
-/// The list as the chosen file, or why not.
-fn export(inv: Inventory, fmt: Format) -> Result<String, String> {
+/// The list as the chosen file (wiped when dropped), or why not.
+fn export(inv: Inventory, fmt: Format) -> Result<Zeroizing<String>, String> {
     let recs = inv.records();
     if recs.is_empty() {
         return Err("The list is empty: add a token first.".into());
@@ -40,8 +41,7 @@ fn export(inv: Inventory, fmt: Format) -> Result<String, String> {
         Format::Csv => write_csv(&recs),
         Format::Graph => graph_bulk_json(&recs),
     };
-    out.map(|s| s.to_string())
-        .map_err(|e| format!("Not exported: {e}"))
+    out.map_err(|e| format!("Not exported: {e}"))
 }
 
 fn save(inv: Inventory, fmt: Format) {
@@ -68,7 +68,7 @@ fn copy(inv: Inventory, fmt: Format) {
             } else {
                 "Graph JSON"
             };
-            let msg = browser::copy_text(text, what).await;
+            let msg = browser::copy_text(&text, what).await;
             let ok = !msg.starts_with("Could not");
             if ok {
                 inv.dirty.set(false);
