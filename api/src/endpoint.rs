@@ -1,0 +1,91 @@
+//! The routes: each [`Endpoint`] ties a path and a method to the request and answer types, so
+//! the server's handler and the page's call cannot disagree on either.
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use crate::*;
+
+/// HTTP method of an endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    Get,
+    Post,
+}
+
+impl Method {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+        }
+    }
+}
+
+/// The request of a `GET` endpoint: no body.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NoBody;
+
+/// One API route.
+pub trait Endpoint {
+    const PATH: &'static str;
+    const METHOD: Method;
+    type Request: Serialize + DeserializeOwned;
+    type Response: Serialize + DeserializeOwned;
+}
+
+macro_rules! endpoints {
+    ($($(#[$doc:meta])* $name:ident: $method:ident $path:literal, $req:ty => $resp:ty;)*) => {
+        $(
+            $(#[$doc])*
+            #[derive(Debug, Clone, Copy)]
+            pub struct $name;
+            impl Endpoint for $name {
+                const PATH: &'static str = $path;
+                const METHOD: Method = Method::$method;
+                type Request = $req;
+                type Response = $resp;
+            }
+        )*
+        /// Every route: (method, path).
+        pub const ALL: &[(Method, &str)] = &[$((Method::$method, $path)),*];
+    };
+}
+
+endpoints! {
+    /// Version and settings; also checks the pairing secret.
+    GetHealth: Get "/api/health", NoBody => Health;
+    /// Every reader and what is on it.
+    ListReaders: Get "/api/readers", NoBody => Readers;
+    /// The device with its clock drift.
+    GetInfo: Post "/api/info", Target => Info;
+    /// Burn a seed, check it, record it.
+    Burn: Post "/api/burn", BurnRequest => BurnResult;
+    /// Set the device's clock.
+    Sync: Post "/api/sync", SyncRequest => SyncResult;
+    /// Every Molto2 profile.
+    ListProfiles: Post "/api/profiles", Target => Profiles;
+    SetProfileTitle: Post "/api/profiles/title", ProfileTitleRequest => Done;
+    DeleteProfile: Post "/api/profiles/delete", ProfileDeleteRequest => Done;
+    ListOath: Post "/api/oath/list", OathListRequest => OathCredentials;
+    /// A burn restricted to OATH keys.
+    PutOath: Post "/api/oath/put", BurnRequest => BurnResult;
+    DeleteOath: Post "/api/oath/delete", OathNameRequest => Done;
+    CalculateOath: Post "/api/oath/code", OathNameRequest => OathCode;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn routes_are_distinct_api_paths() {
+        for (i, (_, p)) in ALL.iter().enumerate() {
+            assert!(p.starts_with("/api/"), "{p}");
+            assert!(ALL[i + 1..].iter().all(|(_, q)| q != p), "{p} twice");
+        }
+        assert_eq!(ALL.len(), 12);
+        assert_eq!(Burn::PATH, "/api/burn");
+        assert_eq!(GetHealth::METHOD.as_str(), "GET");
+    }
+}

@@ -1,0 +1,209 @@
+//! Errors: `{"error": {"code": "no_card", "message": "…"}}` with a non-2xx status.
+
+use serde::{Deserialize, Serialize};
+
+/// Every error code the bridge answers (API) or exits with (CLI). The code decides the HTTP
+/// status and the exit code: both are here and nowhere else.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    // Refused before any handler runs (the request guard).
+    /// `Host` is not a loopback name (DNS rebinding).
+    BadHost,
+    /// `Origin` is neither the bridge's own nor an allowed one.
+    BadOrigin,
+    /// Missing or wrong pairing secret.
+    PairingRequired,
+    /// API body over [`crate::MAX_BODY`].
+    BodyTooLarge,
+    /// Malformed JSON, a wrong type, a missing or an unknown field. Nothing was sent.
+    BadRequest,
+    /// No such API endpoint.
+    NotFound,
+    // The request was understood but cannot be done as asked. Nothing was sent.
+    /// Invalid parameters for this device: nothing was sent to it.
+    BadInput,
+    /// Several readers match, or several hold a card: name one.
+    AmbiguousReader,
+    /// The device kind cannot do this (e.g. a clock sync on an OATH key).
+    NotSupported,
+    /// Token2 clock sync would clear the seed: confirm with `confirm_clear_seed`.
+    WillClearSeed,
+    // Finding the device.
+    NoReader,
+    NoCard,
+    UnknownCard,
+    CardRemoved,
+    CardBusy,
+    ReaderNotFound,
+    ReaderError,
+    PcscUnavailable,
+    /// Wrong key or password, or the device is locked. Never retried.
+    AuthFailed,
+    /// The device refused a command (status word).
+    DeviceRejected,
+    /// The OATH key's code after the burn differs from the host's.
+    VerifyMismatch,
+    /// The results file could not be opened or written.
+    ResultsFile,
+    Internal,
+}
+
+impl ErrorCode {
+    pub const ALL: [ErrorCode; 23] = [
+        ErrorCode::BadHost,
+        ErrorCode::BadOrigin,
+        ErrorCode::PairingRequired,
+        ErrorCode::BodyTooLarge,
+        ErrorCode::BadRequest,
+        ErrorCode::NotFound,
+        ErrorCode::BadInput,
+        ErrorCode::AmbiguousReader,
+        ErrorCode::NotSupported,
+        ErrorCode::WillClearSeed,
+        ErrorCode::NoReader,
+        ErrorCode::NoCard,
+        ErrorCode::UnknownCard,
+        ErrorCode::CardRemoved,
+        ErrorCode::CardBusy,
+        ErrorCode::ReaderNotFound,
+        ErrorCode::ReaderError,
+        ErrorCode::PcscUnavailable,
+        ErrorCode::AuthFailed,
+        ErrorCode::DeviceRejected,
+        ErrorCode::VerifyMismatch,
+        ErrorCode::ResultsFile,
+        ErrorCode::Internal,
+    ];
+
+    /// The code as it appears in the JSON.
+    pub fn as_str(self) -> &'static str {
+        use ErrorCode::*;
+        match self {
+            BadHost => "bad_host",
+            BadOrigin => "bad_origin",
+            PairingRequired => "pairing_required",
+            BodyTooLarge => "body_too_large",
+            BadRequest => "bad_request",
+            NotFound => "not_found",
+            BadInput => "bad_input",
+            AmbiguousReader => "ambiguous_reader",
+            NotSupported => "not_supported",
+            WillClearSeed => "will_clear_seed",
+            NoReader => "no_reader",
+            NoCard => "no_card",
+            UnknownCard => "unknown_card",
+            CardRemoved => "card_removed",
+            CardBusy => "card_busy",
+            ReaderNotFound => "reader_not_found",
+            ReaderError => "reader_error",
+            PcscUnavailable => "pcsc_unavailable",
+            AuthFailed => "auth_failed",
+            DeviceRejected => "device_rejected",
+            VerifyMismatch => "verify_mismatch",
+            ResultsFile => "results_file",
+            Internal => "internal",
+        }
+    }
+
+    /// The HTTP status the API answers with.
+    pub fn http_status(self) -> u16 {
+        use ErrorCode::*;
+        match self {
+            BadRequest | BadInput | AmbiguousReader | NotSupported => 400,
+            PairingRequired => 401,
+            BadHost | BadOrigin | AuthFailed => 403,
+            NotFound => 404,
+            NoReader | NoCard | UnknownCard | CardRemoved | CardBusy | ReaderNotFound
+            | ReaderError | PcscUnavailable | WillClearSeed => 409,
+            BodyTooLarge => 413,
+            DeviceRejected | VerifyMismatch => 422,
+            ResultsFile | Internal => 500,
+        }
+    }
+
+    /// The command line's exit code (listed in `hardware-bridge --help`): 2 bad input
+    /// (nothing was sent), 3 no device, 4 authentication failed, 5 the device refused or the
+    /// check after a burn failed, 1 anything else.
+    pub fn exit_code(self) -> u8 {
+        use ErrorCode::*;
+        match self {
+            BadRequest | BadInput | AmbiguousReader | NotSupported | WillClearSeed => 2,
+            NoReader | NoCard | UnknownCard | CardRemoved | CardBusy | ReaderNotFound
+            | ReaderError | PcscUnavailable => 3,
+            AuthFailed => 4,
+            DeviceRejected | VerifyMismatch => 5,
+            BadHost | BadOrigin | PairingRequired | BodyTooLarge | NotFound | ResultsFile
+            | Internal => 1,
+        }
+    }
+}
+
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The body of every error answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorDetail {
+    pub code: ErrorCode,
+    /// What went wrong and what to do; never holds a secret.
+    pub message: String,
+}
+
+impl ErrorBody {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        ErrorBody {
+            error: ErrorDetail {
+                code,
+                message: message.into(),
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_round_trip_as_their_strings() {
+        for c in ErrorCode::ALL {
+            let json = serde_json::to_string(&c).unwrap();
+            assert_eq!(json, format!("\"{}\"", c.as_str()));
+            assert_eq!(serde_json::from_str::<ErrorCode>(&json).unwrap(), c);
+            assert_eq!(c.to_string(), c.as_str());
+        }
+    }
+
+    #[test]
+    fn statuses_and_exit_codes_as_documented() {
+        use ErrorCode::*;
+        assert_eq!(BadInput.http_status(), 400);
+        assert_eq!(WillClearSeed.http_status(), 409);
+        assert_eq!(WillClearSeed.exit_code(), 2);
+        assert_eq!(AuthFailed.http_status(), 403);
+        assert_eq!(AuthFailed.exit_code(), 4);
+        assert_eq!(CardRemoved.exit_code(), 3);
+        assert_eq!(VerifyMismatch.http_status(), 422);
+        assert_eq!(VerifyMismatch.exit_code(), 5);
+        assert_eq!(ResultsFile.http_status(), 500);
+        assert_eq!(ResultsFile.exit_code(), 1);
+    }
+
+    #[test]
+    fn error_body_shape() {
+        let b = ErrorBody::new(ErrorCode::NoCard, "put the token on the reader");
+        assert_eq!(
+            serde_json::to_value(&b).unwrap(),
+            serde_json::json!({"error": {"code": "no_card", "message": "put the token on the reader"}})
+        );
+    }
+}

@@ -1,0 +1,61 @@
+//! The hardware bridge's HTTP API as types: the one contract between `hardware-bridge serve`
+//! and the page's client (`app/src/bridge/client.rs`). Both sides (de)serialize exactly these
+//! types, so a field renamed here is renamed for both, and the compiler finds every use.
+//!
+//! - [`endpoint`]: every route as an [`Endpoint`] tying its path and method to its request and
+//!   response types.
+//! - [`error`]: [`ErrorCode`] — every code the server answers, with its HTTP status and the
+//!   CLI's exit code.
+//! - [`device`], [`burn`], [`sync`], [`molto2`], [`oath`]: the bodies.
+//! - [`SecretString`]: secrets in requests (zeroized on drop, redacted in `Debug`).
+//! - [`page`]: what the build hands the server about the page (its CSP).
+//!
+//! Request types refuse unknown fields (a misspelled `"algoritm"` is an error, never a silent
+//! default) and are flat JSON objects. Response types ignore unknown fields, so a page can read
+//! a newer bridge's answers; [`API_VERSION`] (reported by `/api/health`) changes when an answer
+//! changes incompatibly.
+//!
+//! Serde only: no HTTP stack, so this builds for `wasm32-unknown-unknown` and native alike.
+#![forbid(unsafe_code)]
+
+mod algorithm;
+pub mod burn;
+pub mod device;
+pub mod endpoint;
+pub mod error;
+pub mod molto2;
+pub mod oath;
+pub mod page;
+mod secret;
+pub mod sync;
+
+pub use burn::{BurnRequest, BurnResult, Verification};
+pub use device::{Device, DeviceKind, Health, Info, Reader, Readers, Target};
+pub use endpoint::{Endpoint, Method, NoBody};
+pub use error::{ErrorBody, ErrorCode, ErrorDetail};
+pub use molto2::{Done, Profile, ProfileDeleteRequest, ProfileTitleRequest, Profiles};
+pub use oath::{
+    OathCode, OathCredential, OathCredentials, OathListRequest, OathNameRequest, OathType,
+};
+pub use secret::SecretString;
+pub use sync::{SyncRequest, SyncResult};
+
+/// Version of this contract, reported by `GET /api/health`. Raised when a request or an answer
+/// changes in a way the other side cannot read; the page refuses a bridge of another version.
+pub const API_VERSION: u32 = 1;
+
+/// The port `hardware-bridge serve` listens on without `--port`.
+pub const DEFAULT_PORT: u16 = 8733;
+
+/// The header carrying the pairing secret on every API call (HTTP header names are
+/// case-insensitive; this is the form the server compares).
+pub const PAIRING_HEADER: &str = "x-tokensmith-pairing";
+
+/// The largest API request body the server reads (64 KiB).
+pub const MAX_BODY: usize = 64 * 1024;
+
+/// The longest Molto2 profile title, in bytes (UTF-8).
+pub const MOLTO2_TITLE_MAX_BYTES: usize = 12;
+
+/// The longest OATH credential name (`[period/][issuer:]account`), in bytes.
+pub const OATH_NAME_MAX_BYTES: usize = 64;
