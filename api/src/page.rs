@@ -12,4 +12,9 @@ pub type CspManifest = BTreeMap<String, String>;
 
 /// Where the page may send requests: the bridge on this computer's loopback, any port. A
 /// hosted page gets no `'self'`: on an intranet server that would be the server, not the bridge.
-pub const LOOPBACK_CONNECT_SOURCES: &str = "http://127.0.0.1:* http://localhost:* http://[::1]:*";
+///
+/// No `http://[::1]:*`: CSP source expressions have no IPv6 literals, and Chromium (156)
+/// rejects the source ("contains an invalid source … It will be ignored", a console error) —
+/// it would allow nothing. The page therefore always calls the bridge as `127.0.0.1`, the
+/// address the bridge prints.
+pub const LOOPBACK_CONNECT_SOURCES: &str = "http://127.0.0.1:* http://localhost:*";
