@@ -3,10 +3,12 @@
 //! authentication, the Burn and clock buttons.
 
 use super::client::{self, ApiError, BurnRequest, BurnResult, Device, DeviceKind};
+use super::failure::{bad_input, Failure};
 use super::outcome::Outcome;
 use super::{makes_oath_keys, manufacturer_of, molto2_model, Panel};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use tokensmith_api::ErrorCode;
 use tokensmith_core::caps::{self, Model};
 use wasm_bindgen::JsCast;
 
@@ -39,14 +41,9 @@ impl Panel {
 
     /// The request for device `d`, or why it cannot be made (nothing is sent then).
     fn burn_request(self, d: &Device) -> Result<Option<BurnRequest>, ApiError> {
-        let bad_input = |message: String| ApiError {
-            status: 0,
-            code: "bad_input".into(),
-            message,
-        };
         if self.state.error.get_untracked().is_some() {
             return Err(bad_input(
-                "the secret field holds an invalid secret: fix it or generate a new seed".into(),
+                "the secret field holds an invalid secret: fix it or generate a new seed",
             ));
         }
         let Some(hex) = self
@@ -176,7 +173,7 @@ impl Panel {
                 }
                 Err(e) => {
                     self.lost(&b, &e);
-                    if e.code == "auth_failed" {
+                    if Failure::of(&e) == ErrorCode::AuthFailed {
                         self.auth_failed_on.set(Some(d.reader.clone()));
                         self.auth_ack.set(false);
                     }

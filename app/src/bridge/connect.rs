@@ -2,11 +2,13 @@
 //! refreshing the readers, and noticing a bridge that stopped or restarted.
 
 use super::client::{self, ApiError, Bridge};
+use super::failure::Failure;
 use super::origin::{parse_pasted, start_command, PageOrigin, DEFAULT_PORT};
 use super::outcome::Outcome;
 use super::Panel;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use tokensmith_api::ErrorCode;
 use zeroize::Zeroizing;
 
 #[derive(Clone, PartialEq, Eq)]
@@ -26,9 +28,9 @@ pub(super) enum Status {
 impl Panel {
     /// The bridge stopped, or restarted with a new pairing secret: show the connect form again.
     pub(super) fn lost(self, b: &Bridge, e: &ApiError) {
-        let status_now = match e.code.as_str() {
-            "unreachable" => Status::NotFound(b.describe()),
-            "pairing_required" => Status::Refused(
+        let status_now = match Failure::of(e) {
+            Failure::Unreachable => Status::NotFound(b.describe()),
+            Failure::Bridge(ErrorCode::PairingRequired) => Status::Refused(
                 "The bridge no longer accepts the pairing code: it was probably restarted. Paste the new code it printed and press Connect."
                     .into(),
             ),
@@ -88,9 +90,10 @@ impl Panel {
                 Err(e) => {
                     self.bridge.connection.set(None);
                     self.bridge.readers.set(Vec::new());
-                    self.status.set(if e.code == "unreachable" {
+                    let failure = Failure::of(&e);
+                    self.status.set(if failure == Failure::Unreachable {
                         Status::NotFound(b.describe())
-                    } else if e.code == "pairing_required" {
+                    } else if failure == ErrorCode::PairingRequired {
                         Status::Refused(
                             "The bridge refused the pairing code. Copy it again from the line the bridge printed \
                              (\"Tokensmith bridge: open http://127.0.0.1:…/#pair=…\"): it changes every time the bridge starts."

@@ -19,6 +19,7 @@ pub mod client;
 
 mod burn;
 mod connect;
+mod failure;
 mod origin;
 mod outcome;
 mod readers;

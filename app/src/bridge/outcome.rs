@@ -2,9 +2,11 @@
 //! key's own verification), the failing step and what to do, the new clock.
 
 use super::client::{ApiError, BurnResult, DeviceKind, SyncResult, Verification};
+use super::failure::Failure;
 use super::readers::drift_text;
 use super::{manufacturer_of, Panel};
 use leptos::prelude::*;
+use tokensmith_api::ErrorCode;
 
 /// The outcome of the last burn or sync, shown in `bridge-result`.
 #[derive(Clone)]
@@ -17,29 +19,6 @@ pub(super) enum Outcome {
     Synced(SyncResult),
     /// The sync would clear a Token2 seed: ask first.
     ConfirmSync(String),
-}
-
-/// Which step failed, from the bridge's error code.
-fn failed_step(code: &str) -> &'static str {
-    match code {
-        "bad_input" | "bad_request" | "not_supported" => {
-            "checking the parameters — nothing was sent to the device"
-        }
-        "auth_failed" => "authenticating to the device",
-        "device_rejected" => "writing to the device (it refused a command)",
-        "verify_mismatch" => "verifying after writing",
-        "card_removed" => "writing: the card was removed or reset",
-        "no_reader" | "no_card" | "unknown_card" | "reader_not_found" | "ambiguous_reader"
-        | "card_busy" | "pcsc_unavailable" => "finding the device — nothing was written",
-        "reader_error" => "talking to the reader",
-        "will_clear_seed" => "waiting for confirmation — nothing was sent",
-        "results_file" => "recording in the results file (the device WAS written)",
-        "pairing_required" => "pairing with the bridge",
-        "unreachable" => {
-            "reaching the bridge — if it stopped during a burn, check what the token shows before burning again"
-        }
-        _ => "the request",
-    }
 }
 
 /// "123 456" for reading aloud and comparing.
@@ -132,11 +111,12 @@ fn BurnedView(r: BurnResult, ms: f64) -> impl IntoView {
 
 #[component]
 fn FailedView(what: &'static str, err: ApiError) -> impl IntoView {
-    let auth = err.code == "auth_failed";
+    let failure = Failure::of(&err);
+    let auth = failure == ErrorCode::AuthFailed;
     view! {
         <div class="burn-failed" role="alert" data-code=err.code.clone()>
             <p class="error">
-                <strong>{format!("{what} failed while {}: ", failed_step(&err.code))}</strong>
+                <strong>{format!("{what} failed while {}: ", failure.step())}</strong>
                 {err.message}
             </p>
             {auth.then(|| view! {

@@ -3,10 +3,12 @@
 //! the user confirms before it is sent again with `confirm_clear_seed`.
 
 use super::client::{self, DeviceKind, Target};
+use super::failure::Failure;
 use super::outcome::Outcome;
 use super::Panel;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use tokensmith_api::ErrorCode;
 
 impl Panel {
     pub(super) fn sync(self, confirm: bool) {
@@ -39,7 +41,7 @@ impl Panel {
                     self.outcome.set(Some(Outcome::Synced(r)));
                     self.refresh();
                 }
-                Err(e) if e.code == "will_clear_seed" => {
+                Err(e) if Failure::of(&e) == ErrorCode::WillClearSeed => {
                     self.outcome.set(Some(Outcome::ConfirmSync(e.message)))
                 }
                 Err(e) => {
