@@ -5,58 +5,54 @@ use tokensmith_core::otp::Algorithm;
 
 use crate::{DeviceKind, SecretString};
 
-/// A burn. `None` means "the default for this kind of device"; everything is checked against
-/// the device's model before anything is sent to it (`bad_input`: nothing was written).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct BurnRequest {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reader: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub kind: Option<DeviceKind>,
-    /// Base32, or hex (a `0x` prefix makes it unambiguous).
-    pub secret: SecretString,
-    #[serde(
-        default,
-        with = "crate::algorithm::option",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub algorithm: Option<Algorithm>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub digits: Option<u8>,
-    /// Seconds.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub period: Option<u32>,
-    /// Seconds the display stays on (Token2, Molto2).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub display_timeout: Option<u32>,
-    /// Molto2 profile number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub profile: Option<u8>,
-    /// Molto2 title, at most [`crate::MOLTO2_TITLE_MAX_BYTES`].
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub title: Option<String>,
-    /// OATH account (required for OATH).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub account: Option<String>,
-    /// OATH issuer.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub issuer: Option<String>,
-    /// OATH: require a touch for each code.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub touch: bool,
-    /// Token2: burn even if the serial prefix is not a known programmable model.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub force_unknown_model: bool,
-    /// The user to record with this token in the bridge's `--results-file`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub upn: Option<String>,
-    /// Molto2 customer key (32 hex digits or 16 ASCII characters; factory key when absent).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub customer_key: Option<SecretString>,
-    /// OATH access password.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub password: Option<SecretString>,
+addressed_request! {
+    /// A burn. `None` means "the default for this kind of device"; everything is checked against
+    /// the device's model before anything is sent to it (`bad_input`: nothing was written).
+    pub struct BurnRequest {
+        /// Base32, or hex (a `0x` prefix makes it unambiguous).
+        pub secret: SecretString,
+        #[serde(
+            default,
+            with = "crate::algorithm::option",
+            skip_serializing_if = "Option::is_none"
+        )]
+        pub algorithm: Option<Algorithm>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub digits: Option<u8>,
+        /// Seconds.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub period: Option<u32>,
+        /// Seconds the display stays on (Token2, Molto2).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub display_timeout: Option<u32>,
+        /// Molto2 profile number.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub profile: Option<u8>,
+        /// Molto2 title, at most [`crate::MOLTO2_TITLE_MAX_BYTES`].
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub title: Option<String>,
+        /// OATH account (required for OATH).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub account: Option<String>,
+        /// OATH issuer.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub issuer: Option<String>,
+        /// OATH: require a touch for each code.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        pub touch: bool,
+        /// Token2: burn even if the serial prefix is not a known programmable model.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        pub force_unknown_model: bool,
+        /// The user to record with this token in the bridge's `--results-file`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub upn: Option<String>,
+        /// Molto2 customer key (32 hex digits or 16 ASCII characters; factory key when absent).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub customer_key: Option<SecretString>,
+        /// OATH access password.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub password: Option<SecretString>,
+    }
 }
 
 /// How a burn was checked.

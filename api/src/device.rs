@@ -44,16 +44,10 @@ impl std::str::FromStr for DeviceKind {
     }
 }
 
-/// Which reader a call is for, and optionally which kind of device to assume (skipping
-/// detection). The body of `/api/info` and `/api/profiles`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Target {
-    /// Full reader name or a unique part of it; default: the only reader holding a card.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reader: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub kind: Option<DeviceKind>,
+addressed_request! {
+    /// Which reader a call is for, and optionally which kind of device to assume (skipping
+    /// detection). The body of `/api/info` and `/api/profiles`.
+    pub struct Target {}
 }
 
 /// `GET /api/health`

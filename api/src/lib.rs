@@ -18,6 +18,26 @@
 //! Serde only: no HTTP stack, so this builds for `wasm32-unknown-unknown` and native alike.
 #![forbid(unsafe_code)]
 
+/// A request body addressed to one device: the fields given plus `reader` (full name or a
+/// unique part; default: the only reader holding a card) and `kind` (skips detection) — the
+/// same two fields, the same way, in every request. Flat JSON, unknown fields refused.
+macro_rules! addressed_request {
+    ($(#[$m:meta])* pub struct $name:ident { $($(#[$fm:meta])* pub $f:ident: $t:ty,)* }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[serde(deny_unknown_fields)]
+        pub struct $name {
+            /// Full reader name or a unique part of it; default: the only reader with a card.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub reader: Option<String>,
+            /// The kind of device to assume, skipping detection.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub kind: Option<$crate::DeviceKind>,
+            $($(#[$fm])* pub $f: $t,)*
+        }
+    };
+}
+
 mod algorithm;
 pub mod burn;
 pub mod device;

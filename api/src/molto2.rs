@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use tokensmith_core::otp::Algorithm;
 
-use crate::{DeviceKind, SecretString};
+use crate::SecretString;
 
 /// One Molto2 profile's public data (no authentication needed to read it).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -36,32 +36,24 @@ pub struct Profiles {
     pub profiles: Vec<Profile>,
 }
 
-/// `POST /api/profiles/title`
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ProfileTitleRequest {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reader: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub kind: Option<DeviceKind>,
-    pub profile: u8,
-    /// At most [`crate::MOLTO2_TITLE_MAX_BYTES`].
-    pub title: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub customer_key: Option<SecretString>,
+addressed_request! {
+    /// `POST /api/profiles/title`
+    pub struct ProfileTitleRequest {
+        pub profile: u8,
+        /// At most [`crate::MOLTO2_TITLE_MAX_BYTES`].
+        pub title: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub customer_key: Option<SecretString>,
+    }
 }
 
-/// `POST /api/profiles/delete`
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ProfileDeleteRequest {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reader: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub kind: Option<DeviceKind>,
-    pub profile: u8,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub customer_key: Option<SecretString>,
+addressed_request! {
+    /// `POST /api/profiles/delete`
+    pub struct ProfileDeleteRequest {
+        pub profile: u8,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub customer_key: Option<SecretString>,
+    }
 }
 
 /// `{"ok": true}`: the answer of calls that only change something.

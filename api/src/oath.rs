@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use tokensmith_core::otp::Algorithm;
 
-use crate::{DeviceKind, SecretString};
+use crate::SecretString;
 
 /// HOTP or TOTP.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -44,31 +44,23 @@ pub struct OathCredentials {
     pub credentials: Vec<OathCredential>,
 }
 
-/// `POST /api/oath/list`
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct OathListRequest {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reader: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub kind: Option<DeviceKind>,
-    /// The access password, if the key has one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub password: Option<SecretString>,
+addressed_request! {
+    /// `POST /api/oath/list`
+    pub struct OathListRequest {
+        /// The access password, if the key has one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub password: Option<SecretString>,
+    }
 }
 
-/// `POST /api/oath/delete` and `/api/oath/code`: one credential by its full name.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct OathNameRequest {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reader: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub kind: Option<DeviceKind>,
-    /// At most [`crate::OATH_NAME_MAX_BYTES`].
-    pub name: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub password: Option<SecretString>,
+addressed_request! {
+    /// `POST /api/oath/delete` and `/api/oath/code`: one credential by its full name.
+    pub struct OathNameRequest {
+        /// At most [`crate::OATH_NAME_MAX_BYTES`].
+        pub name: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub password: Option<SecretString>,
+    }
 }
 
 /// `POST /api/oath/code` → the credential's current code.

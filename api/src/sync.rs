@@ -5,33 +5,29 @@ use tokensmith_core::otp::Algorithm;
 
 use crate::{DeviceKind, SecretString};
 
-/// A clock sync. Token2 single-profile tokens have no time-only command: their whole config
-/// is rewritten, so `algorithm`, `period` and `display_timeout` must match the seed on the
-/// token (defaults SHA1/30/30). A Molto2 takes none of them.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SyncRequest {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reader: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub kind: Option<DeviceKind>,
-    #[serde(
-        default,
-        with = "crate::algorithm::option",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub algorithm: Option<Algorithm>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub period: Option<u32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub display_timeout: Option<u32>,
-    /// Token2 models whose config write clears the seed need this (else `409 will_clear_seed`
-    /// and nothing is sent).
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub confirm_clear_seed: bool,
-    /// Molto2 customer key (factory key when absent).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub customer_key: Option<SecretString>,
+addressed_request! {
+    /// A clock sync. Token2 single-profile tokens have no time-only command: their whole config
+    /// is rewritten, so `algorithm`, `period` and `display_timeout` must match the seed on the
+    /// token (defaults SHA1/30/30). A Molto2 takes none of them.
+    pub struct SyncRequest {
+        #[serde(
+            default,
+            with = "crate::algorithm::option",
+            skip_serializing_if = "Option::is_none"
+        )]
+        pub algorithm: Option<Algorithm>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub period: Option<u32>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub display_timeout: Option<u32>,
+        /// Token2 models whose config write clears the seed need this (else `409 will_clear_seed`
+        /// and nothing is sent).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        pub confirm_clear_seed: bool,
+        /// Molto2 customer key (factory key when absent).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub customer_key: Option<SecretString>,
+    }
 }
 
 /// What a clock sync did.

@@ -1,36 +1,28 @@
-//! Tokensmith hardware bridge: the pure protocol layer for programmable TOTP
-//! hardware tokens, plus in-process card emulators.
+//! Tokensmith hardware bridge: the native side of the page. Talks to tokens through PC/SC
+//! (or emulated readers), serves the page and its JSON API on loopback, and is a command
+//! line. The protocols themselves are in `tokensmith-proto` (bytes in, bytes out); the API's
+//! types in `tokensmith-api`.
 //!
-//! Everything here is "bytes in, bytes out": building APDUs, parsing replies,
-//! the Token2 SM4 secure messaging, and emulated cards that follow the
-//! reference documents (including the documented firmware quirks). The only
-//! network code is [`vpcd`], which connects an emulated [`emulator::Card`] to
-//! vsmartcard's virtual reader driver.
-//!
-//! Modules:
-//! - [`apdu`]: short ISO 7816-4 command/response encoding, status words.
-//! - [`crypto`]: SM4-ECB, the ISO 9797-1 alg. 1 MAC, seed/title padding.
-//! - [`transport`]: the [`transport::Transport`] trait used by all sessions.
-//! - [`token2`]: single-profile Token2 NFC tokens (OTPC-P1-i, miniOTP-…, C30x-i).
-//! - [`molto2`]: Token2 Molto2 / Molto2v2 multi-profile tokens.
-//! - [`ykoath`]: the YKOATH applet (YubiKey, Nitrokey 3, Solo 2).
-//! - [`otp`]: minimal HOTP/TOTP used by the emulators.
-//! - [`emulator`]: emulated cards and [`emulator::EmulatedTransport`].
-//! - [`vpcd`]: connects a card to vpcd (2-byte big-endian length framing).
+//! - [`backend`]: where transports come from and which reader an operation uses;
+//!   [`pcsc`] (PC/SC readers) and [`simulate`] (emulated readers, `--simulate`).
+//! - [`device`]: detection, burn planning against core's capability table, burning, clock
+//!   sync, Molto2 profiles, OATH credentials.
+//! - [`operation`]: the one way an operation runs, for the CLI and the server alike.
+//! - [`results`]: the results file (typed rows, appended and fsynced) and its conversion to
+//!   the Entra CSV or Graph JSON.
+//! - [`server`] (`hardware-bridge serve`) and [`cli`].
+//! - [`vpcd`]: connects an emulated card to vsmartcard's virtual reader, so a real `pcscd`
+//!   sees it (`emulated-card`, and the end-to-end tests).
+//! - [`error`]: [`error::BridgeError`] and its API code.
 #![forbid(unsafe_code)]
 
-pub mod apdu;
-pub mod crypto;
-pub mod emulator;
-pub mod molto2;
-pub mod token2;
-pub mod transport;
-pub mod vpcd;
-pub mod ykoath;
-// Host side (PC/SC, operations, results file, CLI, localhost server).
+pub mod backend;
 pub mod cli;
-pub mod devices;
+pub mod device;
+pub mod error;
+pub mod operation;
 pub mod pcsc;
 pub mod results;
 pub mod server;
 pub mod simulate;
+pub mod vpcd;

@@ -10,8 +10,9 @@ use std::ffi::{CStr, CString};
 
 use ::pcsc::{Context, Protocols, Scope, ShareMode, MAX_BUFFER_SIZE_EXTENDED};
 
-use crate::devices::{match_reader, Backend, BridgeError, ReaderEntry};
-use crate::transport::{Transport, TransportError};
+use crate::backend::{select_reader, Backend, ReaderEntry};
+use crate::error::BridgeError;
+use tokensmith_proto::transport::{Transport, TransportError};
 
 /// Map a PC/SC error met while talking to a card.
 pub fn transport_error(e: ::pcsc::Error) -> TransportError {
@@ -65,6 +66,10 @@ impl Transport for PcscTransport {
         // The reply may hold a code or other sensitive data: do not leave it around.
         self.buf.iter_mut().for_each(|b| *b = 0);
         Ok(out)
+    }
+
+    fn atr(&self) -> Option<Vec<u8>> {
+        self.card.status2_owned().ok().map(|s| s.atr().to_vec())
     }
 }
 
@@ -147,40 +152,10 @@ impl Backend for PcscBackend {
         &self,
         reader: Option<&str>,
     ) -> Result<(String, Box<dyn Transport + Send>), BridgeError> {
-        let names = self.reader_names()?;
-        if names.is_empty() {
-            return Err(BridgeError::NoReader);
-        }
-        if let Some(w) = reader {
-            let name = match_reader(&names, w)?;
-            let t = self.connect(&name)?;
-            return Ok((name, Box::new(t)));
-        }
-        let mut found = Vec::new();
-        for n in &names {
-            match self.connect(n) {
-                Ok(t) => found.push((n.clone(), t)),
-                Err(BridgeError::NoCard(_)) => {}
-                Err(e) => return Err(e),
-            }
-        }
-        match found.len() {
-            0 => Err(BridgeError::NoCard(format!(
-                "any reader ({})",
-                names.join(", ")
-            ))),
-            1 => {
-                let (n, t) = found.pop().expect("one");
-                Ok((n, Box::new(t)))
-            }
-            _ => Err(BridgeError::AmbiguousReader(format!(
-                "cards on several readers ({}): choose one with --reader",
-                found
-                    .iter()
-                    .map(|(n, _)| n.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ))),
-        }
+        // Card presence comes from the reader's status: no card is connected to (and reset)
+        // except the one chosen.
+        let name = select_reader(&self.readers()?, reader)?;
+        let t = self.connect(&name)?;
+        Ok((name, Box::new(t)))
     }
 }

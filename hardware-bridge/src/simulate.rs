@@ -10,35 +10,60 @@
 
 use std::sync::{Arc, Mutex};
 
-use crate::devices::{match_reader, Backend, BridgeError, ReaderEntry};
-use crate::emulator::{Card, Molto2Card, Token2Card, YkoathCard};
-use crate::molto2::Molto2Model;
-use crate::token2::Model;
-use crate::transport::{Transport, TransportError};
+use crate::backend::{select_reader, Backend, ReaderEntry};
+use crate::error::BridgeError;
+use tokensmith_core::caps::Model;
+use tokensmith_proto::emulator::{Card, Molto2Card, Token2Card, YkoathCard};
+use tokensmith_proto::molto2::Molto2Model;
+use tokensmith_proto::transport::{Transport, TransportError};
 
 pub const TOKEN2_READER: &str = "Simulated reader 0 (Token2 C302-i)";
 pub const MOLTO2_READER: &str = "Simulated Molto2 reader 1";
 pub const OATH_READER: &str = "Simulated reader 2 (OATH key)";
 
-type SharedCard = Arc<Mutex<Box<dyn Card + Send>>>;
+/// A card that stays on its reader for the life of the process, shared by the connections.
+trait Slot: Send + Sync {
+    fn process(&self, apdu: &[u8]) -> Result<Vec<u8>, TransportError>;
+    fn reset(&self);
+    fn atr(&self) -> Option<Vec<u8>>;
+}
 
-/// A transport to a shared in-process card.
-pub struct SharedCardTransport(SharedCard);
-
-impl Transport for SharedCardTransport {
-    fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>, TransportError> {
+impl<C: Card + Send> Slot for Mutex<C> {
+    fn process(&self, apdu: &[u8]) -> Result<Vec<u8>, TransportError> {
         let mut c = self
-            .0
             .lock()
             .map_err(|_| TransportError::Other("emulated card poisoned".into()))?;
         Ok(c.process(apdu))
+    }
+
+    fn reset(&self) {
+        if let Ok(mut c) = self.lock() {
+            c.reset();
+        }
+    }
+
+    fn atr(&self) -> Option<Vec<u8>> {
+        self.lock().ok().map(|c| c.atr())
+    }
+}
+
+/// A transport to a shared in-process card.
+struct SlotTransport(Arc<dyn Slot>);
+
+impl Transport for SlotTransport {
+    fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>, TransportError> {
+        self.0.process(apdu)
+    }
+
+    fn atr(&self) -> Option<Vec<u8>> {
+        self.0.atr()
     }
 }
 
 /// Emulated readers and cards.
 pub struct SimBackend {
-    readers: Vec<(String, SharedCard)>,
-    token2: Arc<Mutex<Box<dyn Card + Send>>>,
+    readers: Vec<(String, Arc<dyn Slot>)>,
+    token2: Arc<Mutex<Token2Card>>,
 }
 
 impl Default for SimBackend {
@@ -49,44 +74,27 @@ impl Default for SimBackend {
 
 impl SimBackend {
     pub fn new() -> Self {
-        let now = crate::devices::now();
-        let mut t2 = Token2Card::of_model(Model::C302I);
+        let now = crate::device::now();
+        let mut t2 = Token2Card::of_model(Model::C302);
         // A token whose clock has drifted a little, as real ones do.
         t2.set_clock(u32::try_from(now - 37).unwrap_or(0));
         let mut m2 = Molto2Card::new(Molto2Model::V2, "MOLTO2SIM0001");
         m2.set_clock(u32::try_from(now + 12).unwrap_or(0));
-        let token2: SharedCard = Arc::new(Mutex::new(Box::new(t2)));
-        let molto2: SharedCard = Arc::new(Mutex::new(Box::new(m2)));
-        let oath: SharedCard = Arc::new(Mutex::new(Box::new(YkoathCard::new())));
-        for c in [&token2, &molto2, &oath] {
-            if let Ok(mut c) = c.lock() {
-                c.power_on();
-            }
-        }
-        SimBackend {
-            readers: vec![
-                (TOKEN2_READER.into(), token2.clone()),
-                (MOLTO2_READER.into(), molto2),
-                (OATH_READER.into(), oath),
-            ],
-            token2,
-        }
-    }
-
-    /// Number of simulated readers.
-    pub fn len(&self) -> usize {
-        self.readers.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.readers.is_empty()
-    }
-
-    /// Power-cycle the simulated Token2 (as lifting it off the reader does).
-    pub fn reset_token2(&self) {
-        if let Ok(mut c) = self.token2.lock() {
+        let token2 = Arc::new(Mutex::new(t2));
+        let readers: Vec<(String, Arc<dyn Slot>)> = vec![
+            (TOKEN2_READER.into(), token2.clone()),
+            (MOLTO2_READER.into(), Arc::new(Mutex::new(m2))),
+            (OATH_READER.into(), Arc::new(Mutex::new(YkoathCard::new()))),
+        ];
+        for (_, c) in &readers {
             c.reset();
         }
+        SimBackend { readers, token2 }
+    }
+
+    /// Whether the simulated Token2 holds a seed (for tests: was anything burned?).
+    pub fn token2_has_seed(&self) -> bool {
+        self.token2.lock().is_ok_and(|c| c.stored_seed().is_some())
     }
 }
 
@@ -106,38 +114,33 @@ impl Backend for SimBackend {
         &self,
         reader: Option<&str>,
     ) -> Result<(String, Box<dyn Transport + Send>), BridgeError> {
-        let names: Vec<String> = self.readers.iter().map(|(n, _)| n.clone()).collect();
-        let Some(w) = reader else {
-            return Err(BridgeError::AmbiguousReader(format!(
-                "simulation: cards on several readers ({}): choose one",
-                names.join(", ")
-            )));
-        };
-        let name = match_reader(&names, w)?;
+        let name = select_reader(&self.readers()?, reader)?;
         let card = self
             .readers
             .iter()
             .find(|(n, _)| *n == name)
             .map(|(_, c)| c.clone())
-            .expect("matched");
+            .ok_or_else(|| BridgeError::Internal(format!("simulated reader {name:?} vanished")))?;
         // A fresh connection is a card reset, as with PC/SC exclusive connects.
-        if let Ok(mut c) = card.lock() {
-            c.reset();
-        }
-        Ok((name, Box::new(SharedCardTransport(card))))
+        card.reset();
+        Ok((name, Box::new(SlotTransport(card))))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::devices::{self, BurnParams, Credentials, DeviceKind, Verification};
+    use crate::device::burn::burn;
+    use crate::device::plan::{plan_burn, BurnParams};
+    use crate::device::{self, Credentials};
+    use tokensmith_api::DeviceKind;
+    use tokensmith_api::Verification;
     use tokensmith_core::secret::Secret;
 
     #[test]
     fn simulated_flow() {
         let b = SimBackend::new();
-        let list = devices::list(&b).unwrap();
+        let list = device::list(&b).unwrap();
         assert_eq!(list.len(), 3);
         let kinds: Vec<_> = list
             .iter()
@@ -152,10 +155,16 @@ mod tests {
             ]
         );
         let secret = Secret::from_bytes(b"12345678901234567890".to_vec()).unwrap();
-        let (mut t, d) = devices::open_detect(&b, Some("Token2"), None).unwrap();
-        let plan = devices::plan_burn(d.kind, &BurnParams::default(), &secret, None).unwrap();
-        let now = devices::now();
-        let out = devices::burn(&mut *t, &d, &plan, &secret, &Credentials::default(), now).unwrap();
+        let (mut t, d) = device::open_detect(&b, Some("Token2"), None).unwrap();
+        let plan = plan_burn(
+            d.model.unwrap(),
+            d.firmware,
+            &BurnParams::default(),
+            &secret,
+        )
+        .unwrap();
+        let now = device::now();
+        let out = burn(&mut *t, &d, &plan, &secret, &Credentials::default(), now).unwrap();
         let Verification::CompareWithDisplay { expected_code, .. } = out.verification else {
             panic!("no expected code");
         };
@@ -166,13 +175,15 @@ mod tests {
         )
         .unwrap();
         assert_eq!(expected_code, want);
-        let (mut t, d) = devices::open_detect(&b, Some("OATH"), None).unwrap();
+        let (mut t, d) = device::open_detect(&b, Some("OATH"), None).unwrap();
+        // The emulated key has a YubiKey's ATR: it is planned as a YubiKey.
+        assert_eq!(d.model, Some(tokensmith_core::caps::Model::YubiKey));
         let p = BurnParams {
             account: Some("alice".into()),
             ..Default::default()
         };
-        let plan = devices::plan_burn(d.kind, &p, &secret, None).unwrap();
-        let out = devices::burn(&mut *t, &d, &plan, &secret, &Credentials::default(), now).unwrap();
+        let plan = plan_burn(d.model.unwrap(), d.firmware, &p, &secret).unwrap();
+        let out = burn(&mut *t, &d, &plan, &secret, &Credentials::default(), now).unwrap();
         assert!(matches!(
             out.verification,
             Verification::DeviceCalculated { matches: true, .. }

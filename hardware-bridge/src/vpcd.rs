@@ -7,10 +7,10 @@
 //! `02` reset, `04` get ATR (answered with the ATR). Longer payloads are
 //! APDUs, answered with the card's response.
 
-use crate::emulator::Card;
 use std::io::{self, Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
+use tokensmith_proto::emulator::Card;
 
 /// Where vpcd listens by default.
 pub const DEFAULT_ADDR: &str = "127.0.0.1:35963";
@@ -108,8 +108,8 @@ pub fn run<C: Card + ?Sized>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::emulator::{Card, YkoathCard};
     use std::net::TcpListener;
+    use tokensmith_proto::emulator::{Card, YkoathCard};
 
     struct Echo {
         powered: u32,
@@ -178,7 +178,7 @@ mod tests {
             write_frame(&mut s, &[CTRL_GET_ATR]).unwrap();
             let atr = read_frame(&mut s).unwrap().unwrap();
             write_frame(&mut s, &[CTRL_POWER_ON]).unwrap();
-            write_frame(&mut s, &crate::ykoath::select_apdu()).unwrap();
+            write_frame(&mut s, &tokensmith_proto::ykoath::select_apdu()).unwrap();
             let sel = read_frame(&mut s).unwrap().unwrap();
             write_frame(&mut s, &[0x00, 0xA4, 0x04, 0x00, 0x02, 0xA0, 0x00]).unwrap();
             let other = read_frame(&mut s).unwrap().unwrap();

@@ -37,9 +37,9 @@ fn ykoath_card_binary() {
             "3B8D80018073C021C057597562694B6579F9"
         );
         write_frame(s, &[CTRL_POWER_ON]).unwrap();
-        write_frame(s, &hardware_bridge::ykoath::select_apdu()).unwrap();
+        write_frame(s, &tokensmith_proto::ykoath::select_apdu()).unwrap();
         let sel = read_frame(s).unwrap().unwrap();
-        let parsed = hardware_bridge::ykoath::parse_select(&sel[..sel.len() - 2]).unwrap();
+        let parsed = tokensmith_proto::ykoath::parse_select(&sel[..sel.len() - 2]).unwrap();
         assert!(parsed.password_set());
     });
 }
@@ -57,9 +57,9 @@ fn token2_card_binary_serial() {
         ],
         |s| {
             write_frame(s, &[CTRL_POWER_ON]).unwrap();
-            write_frame(s, &hardware_bridge::token2::get_info_apdu()).unwrap();
+            write_frame(s, &tokensmith_proto::token2::get_info_apdu()).unwrap();
             let r = read_frame(s).unwrap().unwrap();
-            let info = hardware_bridge::token2::parse_info(&r[..r.len() - 2]).unwrap();
+            let info = tokensmith_proto::token2::parse_info(&r[..r.len() - 2]).unwrap();
             assert_eq!(info.serial, "8659612000042");
             assert_eq!(info.utc, 99);
         },
@@ -72,7 +72,7 @@ fn molto2_card_binary() {
         write_frame(s, &[CTRL_GET_ATR]).unwrap();
         let atr = read_frame(s).unwrap().unwrap();
         assert_eq!(atr[0], 0x3B);
-        write_frame(s, &hardware_bridge::molto2::profile_data_apdu(0)).unwrap();
+        write_frame(s, &tokensmith_proto::molto2::profile_data_apdu(0)).unwrap();
         let r = read_frame(s).unwrap().unwrap();
         assert_eq!(&r[r.len() - 2..], &[0x90, 0x00]);
     });
@@ -91,30 +91,30 @@ fn molto2_v1_with_customer_key() {
         ],
         |s| {
             // Profile 49 exists, 50 does not on a Molto2 v1.
-            write_frame(s, &hardware_bridge::molto2::profile_data_apdu(49)).unwrap();
+            write_frame(s, &tokensmith_proto::molto2::profile_data_apdu(49)).unwrap();
             let r = read_frame(s).unwrap().unwrap();
             assert_eq!(&r[r.len() - 2..], &[0x90, 0x00]);
-            write_frame(s, &hardware_bridge::molto2::profile_data_apdu(50)).unwrap();
+            write_frame(s, &tokensmith_proto::molto2::profile_data_apdu(50)).unwrap();
             assert_eq!(read_frame(s).unwrap().unwrap(), vec![0x6A, 0x86]);
             // The default key is refused: 63 NN.
-            write_frame(s, &hardware_bridge::molto2::challenge_apdu()).unwrap();
+            write_frame(s, &tokensmith_proto::molto2::challenge_apdu()).unwrap();
             let ch = read_frame(s).unwrap().unwrap();
             let ch: [u8; 8] = ch[..8].try_into().unwrap();
-            let default = hardware_bridge::molto2::CustomerKey::default().sm4_key();
+            let default = tokensmith_proto::molto2::CustomerKey::default().sm4_key();
             write_frame(
                 s,
-                &hardware_bridge::molto2::authenticate_apdu(&default, &ch),
+                &tokensmith_proto::molto2::authenticate_apdu(&default, &ch),
             )
             .unwrap();
             assert_eq!(read_frame(s).unwrap().unwrap()[0], 0x63);
             // The configured key works.
-            write_frame(s, &hardware_bridge::molto2::challenge_apdu()).unwrap();
+            write_frame(s, &tokensmith_proto::molto2::challenge_apdu()).unwrap();
             let ch = read_frame(s).unwrap().unwrap();
             let ch: [u8; 8] = ch[..8].try_into().unwrap();
-            let key = hardware_bridge::molto2::CustomerKey::parse("ABCDEFGHIJKLMNOP")
+            let key = tokensmith_proto::molto2::CustomerKey::parse("ABCDEFGHIJKLMNOP")
                 .unwrap()
                 .sm4_key();
-            write_frame(s, &hardware_bridge::molto2::authenticate_apdu(&key, &ch)).unwrap();
+            write_frame(s, &tokensmith_proto::molto2::authenticate_apdu(&key, &ch)).unwrap();
             assert_eq!(read_frame(s).unwrap().unwrap(), vec![0x90, 0x00]);
         },
     );

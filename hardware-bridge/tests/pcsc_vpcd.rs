@@ -21,12 +21,12 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use hardware_bridge::emulator::{Card, Molto2Card, Token2Card, YkoathCard};
-use hardware_bridge::molto2::Molto2Model;
-use hardware_bridge::token2::Model;
 use hardware_bridge::vpcd;
-use hardware_bridge::ykoath::{OathAlgorithm, OathType};
 use serde_json::Value;
+use tokensmith_core::caps::Model;
+use tokensmith_proto::emulator::{Card, Molto2Card, Token2Card, YkoathCard};
+use tokensmith_proto::molto2::Molto2Model;
+use tokensmith_proto::ykoath::{OathAlgorithm, OathType};
 
 const READER: &str = "Virtual PCD 00 01";
 const VPCD_ADDR: &str = "127.0.0.1:35964";
@@ -377,7 +377,7 @@ fn burn_every_kind_through_pcscd_and_vpcd() {
 
     // ---- Token2 (restricted model: config write clears the seed) via the CLI
     {
-        let c = Inserted::new(Token2Card::of_model(Model::OtpcP2I));
+        let c = Inserted::new(Token2Card::of_model(Model::OtpcP2));
         let info = json(&cli(&["--reader", READER, "--json", "info"], None));
         assert_eq!(info["kind"], "token2");
         assert_eq!(info["model"], "OTPC-P2-i");
@@ -817,7 +817,7 @@ fn burn_every_kind_through_pcscd_and_vpcd() {
         assert_eq!((st, v["error"]["code"].as_str()), (409, Some("no_card")));
 
         // Token2 (keeps its seed on config writes).
-        let c = Inserted::new(Token2Card::of_model(Model::C302I));
+        let c = Inserted::new(Token2Card::of_model(Model::C302));
         let (st, v) = srv.request("GET", "/api/readers", None, true);
         assert_eq!(st, 200);
         assert!(v["readers"]

@@ -33,6 +33,12 @@ fn dist() -> std::path::PathBuf {
             "<!doctype html><html><head><meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; script-src 'sha256-abc'; connect-src 'self' http://127.0.0.1:*\"></head><body></body></html>",
         )
         .unwrap();
+        // The build hands the page's policy to the server as data, next to the page.
+        std::fs::write(
+            d.join(tokensmith_api::page::CSP_FILE),
+            r#"{"index.html": "default-src 'none'; script-src 'sha256-abc'; connect-src 'self' http://127.0.0.1:*"}"#,
+        )
+        .unwrap();
         std::fs::write(d.join("app.wasm"), b"\0asm").unwrap();
         d
     })
@@ -422,4 +428,73 @@ fn real_socket_simulated_serve_logs_no_secret() {
     assert!(log.contains("POST /api/burn -> 200"), "{log}");
     assert!(!log.contains(SEED_B32), "secret in the log: {log}");
     assert!(!log.contains(frag), "pairing secret in the log: {log}");
+}
+
+/// Issue 14 point 3: a misspelled field is refused (400 `bad_request`, naming the field), never
+/// ignored — `{"algoritm": "SHA256", "Period": 60}` used to burn SHA-1/30 and answer 200.
+#[tokio::test]
+async fn misspelled_fields_are_refused_and_nothing_is_burned() {
+    let backend = Arc::new(SimBackend::new());
+    let cfg = ServerConfig {
+        port: PORT,
+        dist: dist(),
+        allowed_origins: vec![],
+        allow_null_origin: false,
+        pairing_secret: Zeroizing::new(PAIR.into()),
+        simulate: true,
+    };
+    let app = router(Arc::new(AppState::new(cfg, backend.clone(), None)));
+    for (body, field) in [
+        (
+            json!({"reader": "Token2", "secret": SEED_B32, "algoritm": "SHA256"}),
+            "algoritm",
+        ),
+        (
+            json!({"reader": "Token2", "secret": SEED_B32, "Period": 60}),
+            "Period",
+        ),
+        (
+            json!({"reader": "Token2", "kind": "token2", "passwrd": "x"}),
+            "passwrd",
+        ),
+    ] {
+        let path = if field == "passwrd" {
+            "/api/info"
+        } else {
+            "/api/burn"
+        };
+        let r = req("POST", path)
+            .header("x-tokensmith-pairing", PAIR)
+            .header("content-type", "application/json")
+            .body(Body::from(body.to_string()))
+            .unwrap();
+        let (st, _, resp) = send(app.clone(), r).await;
+        assert_eq!(st, StatusCode::BAD_REQUEST, "{field}");
+        assert_eq!(error_code(&resp), "bad_request");
+        let v: Value = serde_json::from_slice(&resp).unwrap();
+        let msg = v["error"]["message"].as_str().unwrap();
+        assert!(msg.contains(&format!("unknown field `{field}`")), "{msg}");
+        assert!(!msg.contains(SEED_B32), "{msg}");
+    }
+    // Nothing reached the simulated Token2: it still has no seed (its display shows dashes).
+    let r = req("POST", "/api/info")
+        .header("x-tokensmith-pairing", PAIR)
+        .body(Body::from(json!({"reader": "Token2"}).to_string()))
+        .unwrap();
+    assert_eq!(send(app.clone(), r).await.0, StatusCode::OK);
+    assert!(!backend.token2_has_seed());
+    // A wrong value is refused without echoing it.
+    let r = req("POST", "/api/burn")
+        .header("x-tokensmith-pairing", PAIR)
+        .body(Body::from(
+            json!({"reader": "Token2", "secret": SEED_B32, "digits": SEED_B32}).to_string(),
+        ))
+        .unwrap();
+    let (st, _, resp) = send(app, r).await;
+    assert_eq!(st, StatusCode::BAD_REQUEST);
+    let msg = String::from_utf8_lossy(&resp);
+    assert!(
+        msg.contains("expected u8") && !msg.contains(SEED_B32),
+        "{msg}"
+    );
 }

@@ -157,7 +157,8 @@ test('a request the Token2 cannot take (SHA-512) shows the bridge\'s message; no
   assert.equal(await failed.getAttribute('data-code'), 'bad_input');
   const text = await failed.textContent();
   assert.match(text, /Burn failed while checking the parameters — nothing was sent to the device/);
-  assert.match(text, /SHA1 and SHA256 only \(no SHA512\)/);
+  // The bridge's refusal, in the words of core's capability table (the page's own check).
+  assert.match(text, /the Token2 C302-i cannot store SHA-512; choose SHA-1 or SHA-256/);
   assert.equal(await page.getByTestId('serial').inputValue(), serialBefore, 'the record is untouched');
   assert.ok(bridge.log.slice(logBefore).some((l) => /POST \/api\/burn -> 400/.test(l)), bridge.log.slice(logBefore).join('\n'));
   // Console: the browser reports the 400 response as a failed resource load; nothing else.

@@ -20,6 +20,21 @@ test('the single file carries a strict CSP and loads nothing from elsewhere', ()
   assert.doesNotMatch(html, /<script[^>]+src=|<link[^>]+href=/, 'external script or link');
 });
 
+test('the hosted page may connect to the loopback bridge only, not to its own server', () => {
+  const html = readFileSync(join(process.env.TOKENSMITH_DIST, 'index.html'), 'utf8');
+  const csp = html.match(/http-equiv="Content-Security-Policy" content="([^"]+)"/)?.[1];
+  assert.ok(csp, 'no CSP meta tag');
+  const connect = csp.match(/connect-src ([^;]+);/)?.[1];
+  // No 'self' (on an intranet server that is the server, not the bridge). No http://[::1]:*
+  // either: Chromium rejects IPv6 literals in CSP sources with a console error and ignores them
+  // (the console checks of the page tests would fail); the page calls the bridge as 127.0.0.1.
+  assert.equal(connect, 'http://127.0.0.1:* http://localhost:*');
+  // The server gets the same policy from the build as data (dist/csp.json), not from the HTML.
+  const manifest = JSON.parse(readFileSync(join(process.env.TOKENSMITH_DIST, 'csp.json'), 'utf8'));
+  assert.equal(manifest['index.html'], csp);
+  assert.ok(manifest['tokensmith.html'].includes('connect-src http://127.0.0.1:*'));
+});
+
 test('opened via file://, the page shows a fresh seed and the code oathtool computes', async () => {
   const url = singleFileUrl();
   assert.ok(url.startsWith('file://'));

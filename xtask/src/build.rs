@@ -4,6 +4,7 @@ use crate::setup::{self, Need};
 use crate::{cmd, root, run_step, single_file};
 use std::fs;
 use std::path::{Path, PathBuf};
+use tokensmith_api::page::{CspManifest, CSP_FILE};
 
 /// Where the single offline file is written, next to the hostable site.
 pub const SINGLE_FILE: &str = "dist/tokensmith.html";
@@ -35,6 +36,13 @@ fn asset(dist: &Path, suffix: &str) -> Result<PathBuf, String> {
             dist.display()
         )),
     }
+}
+
+fn file_name(path: &Path) -> Result<String, String> {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .map(str::to_string)
+        .ok_or_else(|| format!("{} has no file name", path.display()))
 }
 
 fn gzip_size(data: &[u8]) -> Option<usize> {
@@ -78,13 +86,18 @@ pub fn build() -> Result<Built, String> {
     let js = String::from_utf8(read(&js_path)?).map_err(|_| "the JS is not UTF-8")?;
     let wasm = read(&wasm_path)?;
 
-    let single = single_file::single_file(&index, &js, &wasm)?;
+    let (single, single_csp) = single_file::single_file(&index, &js, &wasm)?;
     let single_path = r.join(SINGLE_FILE);
     write(&single_path, single.as_bytes())?;
-    write(
-        &index_path,
-        single_file::with_policy(&index, true)?.as_bytes(),
-    )?;
+    let (hosted, hosted_csp) = single_file::with_policy(&index, true)?;
+    write(&index_path, hosted.as_bytes())?;
+    // The server sends each page's policy as a header; it reads it here, not out of the HTML.
+    let manifest = CspManifest::from([
+        ("index.html".to_string(), hosted_csp),
+        (file_name(&single_path)?, single_csp),
+    ]);
+    let manifest = serde_json::to_string_pretty(&manifest).map_err(|e| e.to_string())?;
+    write(&dist.join(CSP_FILE), manifest.as_bytes())?;
 
     println!("\n==> built");
     let size = |bytes: &[u8]| match gzip_size(bytes) {

@@ -5,9 +5,7 @@
 
 use data_encoding::BASE64;
 use sha2::{Digest, Sha256};
-
-/// Loopback origins the page may call: the hardware bridge. Nothing else on the network.
-const BRIDGE_ORIGINS: &str = "http://127.0.0.1:* http://localhost:*";
+use tokensmith_api::page::LOOPBACK_CONNECT_SOURCES;
 
 /// The contents of every inline `<tag …>…</tag>` element (elements with `src=` are skipped).
 pub fn inline_blocks<'a>(html: &'a str, tag: &str) -> Vec<&'a str> {
@@ -35,8 +33,9 @@ fn hash_source(content: &str) -> String {
     )
 }
 
-/// A policy that allows exactly the page's own inline code (by hash), WebAssembly compilation,
-/// and network access only to the loopback bridge (plus `self` for the hosted build).
+/// A policy that allows exactly the page's own inline code (by hash; the hosted build also its
+/// own script and style files), WebAssembly compilation, and network access only to the
+/// bridge on loopback — never `'self'`, which for a page on an intranet server is that server.
 pub fn policy(html: &str, hosted: bool) -> String {
     let hashes = |tag| {
         inline_blocks(html, tag)
@@ -48,7 +47,7 @@ pub fn policy(html: &str, hosted: bool) -> String {
     let own = if hosted { "'self' " } else { "" };
     format!(
         "default-src 'none'; script-src {own}{} 'wasm-unsafe-eval'; style-src {own}{}; \
-         img-src data: blob:; connect-src {own}{BRIDGE_ORIGINS}; \
+         img-src data: blob:; connect-src {LOOPBACK_CONNECT_SOURCES}; \
          base-uri 'none'; form-action 'none'",
         hashes("script"),
         hashes("style"),
@@ -56,17 +55,19 @@ pub fn policy(html: &str, hosted: bool) -> String {
 }
 
 /// Inserts the policy as the first element of `<head>`, so it governs everything after it.
-pub fn with_policy(html: &str, hosted: bool) -> Result<String, String> {
+/// Returns the page and the policy (which the build also hands to the server as data).
+pub fn with_policy(html: &str, hosted: bool) -> Result<(String, String), String> {
     if html.contains("http-equiv=\"Content-Security-Policy\"") {
         return Err("the page already has a Content-Security-Policy meta tag".into());
     }
     let csp = policy(html, hosted);
     let head = html.find("<head>").ok_or("the page has no <head>")? + "<head>".len();
-    Ok(format!(
+    let page = format!(
         "{}\n<meta http-equiv=\"Content-Security-Policy\" content=\"{csp}\">{}",
         &html[..head],
         &html[head..]
-    ))
+    );
+    Ok((page, csp))
 }
 
 /// Removes every element that starts with `start` and ends at the first `end` after it.
@@ -91,7 +92,7 @@ fn remove_all(html: &str, start: &str, end: &str) -> String {
 ///
 /// ES-module imports and `fetch` both fail on `file://`, so the JS is inlined as a module
 /// script and the wasm travels as base64, decoded and handed to the init function directly.
-pub fn single_file(index_html: &str, js: &str, wasm: &[u8]) -> Result<String, String> {
+pub fn single_file(index_html: &str, js: &str, wasm: &[u8]) -> Result<(String, String), String> {
     if js.contains("</script") {
         return Err("the generated JS contains '</script' and cannot be inlined".into());
     }
@@ -137,11 +138,17 @@ mod tests {
 
     #[test]
     fn hosted_policy_hashes_each_inline_block() {
-        let page = with_policy(TRUNK, true).unwrap();
+        let (page, csp) = with_policy(TRUNK, true).unwrap();
+        assert!(page.contains(&format!("content=\"{csp}\"")));
         let script = "\nimport init from './app-1.js';\nconst wasm = await init({ module_or_path: './app-1_bg.wasm' });\n";
         assert!(page.contains(&hash_source(script)));
         assert!(page.contains(&hash_source("p{color:red}")));
-        assert!(page.contains("connect-src 'self' http://127.0.0.1:* http://localhost:*;"));
+        // Loopback only: on an intranet server, 'self' would be that server, not the bridge.
+        assert!(page.contains("connect-src http://127.0.0.1:* http://localhost:*; base-uri"));
+        assert!(!csp.contains("connect-src 'self'"), "{csp}");
+        // No IPv6 literal: Chromium rejects `http://[::1]:*` as an invalid source (console
+        // error) and ignores it (tests/e2e/single-file.test.mjs checks the console).
+        assert!(!csp.contains("[::1]"), "{csp}");
         assert!(page.contains("default-src 'none'"));
         let meta = page.find("Content-Security-Policy").unwrap();
         assert!(meta < page.find("<link").unwrap() && meta < page.find("<style").unwrap());
@@ -158,7 +165,9 @@ mod tests {
 
     #[test]
     fn single_file_inlines_js_and_wasm_and_drops_remote_loading() {
-        let page = single_file(TRUNK, JS, &[0, 97, 115, 109]).unwrap();
+        let (page, csp) = single_file(TRUNK, JS, &[0, 97, 115, 109]).unwrap();
+        assert!(csp.contains("connect-src http://127.0.0.1:* http://localhost:*;"));
+        assert!(!csp.contains("[::1]"), "{csp}");
         assert!(!page.contains("app-1.js") && !page.contains("app-1_bg.wasm"));
         assert!(!page.contains("modulepreload") && !page.contains("rel=\"preload\""));
         assert!(page.contains("atob(\"AGFzbQ==\")"));
@@ -193,7 +202,7 @@ mod tests {
 
     #[test]
     fn policy_is_added_once() {
-        let page = with_policy(TRUNK, true).unwrap();
+        let (page, _) = with_policy(TRUNK, true).unwrap();
         assert!(with_policy(&page, true).is_err());
     }
 }

@@ -2,7 +2,7 @@
 //! and title, customer key or OATH password, the acknowledgement after a failed
 //! authentication, the Burn and clock buttons.
 
-use super::client::{self, ApiError, BurnRequest, BurnResult, Device, DeviceKind};
+use super::client::{self, ApiError, BurnRequest, BurnResult, Device, DeviceKind, SecretString};
 use super::failure::{bad_input, Failure};
 use super::outcome::Outcome;
 use super::{makes_oath_keys, manufacturer_of, molto2_model, Panel};
@@ -57,19 +57,20 @@ impl Panel {
         // Only the trimmed copy is made; it goes into the request, which wipes it.
         let cred = self.credential.with_untracked(|c| c.trim().to_string());
         let cred = (!cred.is_empty()).then_some(cred);
-        // (BurnRequest wipes its secret on drop, so it is filled field by field.)
-        let mut req = BurnRequest::default();
-        req.target.reader = Some(d.reader.clone());
-        req.secret = format!("0x{}", hex.as_str());
-        req.algorithm = Some(otp.algorithm.as_str().to_string());
-        req.digits = Some(otp.digits);
-        req.period = Some(otp.period);
+        let mut req = BurnRequest {
+            reader: Some(d.reader.clone()),
+            secret: SecretString::from(format!("0x{}", hex.as_str())),
+            algorithm: Some(otp.algorithm),
+            digits: Some(otp.digits),
+            period: Some(otp.period),
+            ..BurnRequest::default()
+        };
         let upn = self.form.upn.get_untracked().trim().to_string();
         req.upn = (!upn.is_empty()).then_some(upn.clone());
         match d.kind {
             DeviceKind::Token2 => {}
             DeviceKind::Molto2 => {
-                req.target.customer_key = cred;
+                req.customer_key = cred.map(SecretString::from);
                 let profile = self.profile.get_untracked().trim().parse::<u8>();
                 req.profile = Some(profile.map_err(|_| {
                     bad_input(format!(
@@ -85,7 +86,7 @@ impl Panel {
                 });
             }
             DeviceKind::Oath => {
-                req.target.password = cred;
+                req.password = cred.map(SecretString::from);
                 let account = self.params.account.get_untracked().trim().to_string();
                 req.account =
                     Some(if account.is_empty() { upn } else { account }).filter(|a| !a.is_empty());

@@ -1,11 +1,7 @@
-//! A failed bridge call, typed: the bridge's [`ErrorCode`] (from `tokensmith-api`, the one
-//! contract), or that nothing answered at all.
-//!
-//! The page's client still hands the code over as text; this is the one place that reads it
-//! back into the enum. (When `client.rs` speaks `tokensmith-api` itself, its `ApiError.code`
-//! is typed already and [`Failure::of`] becomes a plain match on it.)
+//! A failed bridge call as the page acts on it: the bridge's [`ErrorCode`] (from
+//! `tokensmith-api`, the one contract), or that nothing answered at all.
 
-use super::client::ApiError;
+use super::client::{ApiError, Code};
 use tokensmith_api::ErrorCode;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -21,11 +17,10 @@ pub(super) enum Failure {
 
 impl Failure {
     pub(super) fn of(e: &ApiError) -> Failure {
-        match ErrorCode::ALL.into_iter().find(|c| c.as_str() == e.code) {
-            Some(c) => Failure::Bridge(c),
-            // The client marks "nothing answered" with status 0 and a code of its own.
-            None if e.status == 0 => Failure::Unreachable,
-            None => Failure::Other,
+        match e.code {
+            Code::Bridge(c) => Failure::Bridge(c),
+            Code::Unreachable => Failure::Unreachable,
+            Code::Incompatible | Code::BadResponse | Code::Http => Failure::Other,
         }
     }
 
@@ -64,9 +59,5 @@ impl PartialEq<ErrorCode> for Failure {
 
 /// A refusal the page finds itself before calling: nothing is sent.
 pub(super) fn bad_input(message: impl Into<String>) -> ApiError {
-    ApiError {
-        status: 0,
-        code: ErrorCode::BadInput.as_str().into(),
-        message: message.into(),
-    }
+    ApiError::bad_input(message)
 }

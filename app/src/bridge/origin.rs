@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use zeroize::Zeroizing;
 
 /// The bridge's default port (`hardware-bridge serve` without `--port`).
-pub use tokensmith_api::DEFAULT_PORT;
+pub use super::client::DEFAULT_PORT;
 
 /// How this page was opened: decides where the bridge is and what to tell the user.
 #[derive(Clone, PartialEq, Eq)]

@@ -65,7 +65,6 @@ fn VerificationView(verification: Verification) -> impl IntoView {
         }
         .into_any(),
         Verification::NotChecked { reason } => view! { <p class="warn">{format!("Not checked: {reason}")}</p> }.into_any(),
-        Verification::Unknown => view! { <p class="muted">"The bridge reported no check."</p> }.into_any(),
     }
 }
 
@@ -114,7 +113,7 @@ fn FailedView(what: &'static str, err: ApiError) -> impl IntoView {
     let failure = Failure::of(&err);
     let auth = failure == ErrorCode::AuthFailed;
     view! {
-        <div class="burn-failed" role="alert" data-code=err.code.clone()>
+        <div class="burn-failed" role="alert" data-code=err.code.as_str()>
             <p class="error">
                 <strong>{format!("{what} failed while {}: ", failure.step())}</strong>
                 {err.message}

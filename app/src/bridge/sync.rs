@@ -2,7 +2,7 @@
 //! the bridge refuses first (`will_clear_seed`): writing the config would clear the seed, so
 //! the user confirms before it is sent again with `confirm_clear_seed`.
 
-use super::client::{self, DeviceKind, Target};
+use super::client::{self, DeviceKind, SecretString};
 use super::failure::Failure;
 use super::outcome::Outcome;
 use super::Panel;
@@ -17,17 +17,15 @@ impl Panel {
         };
         let cred = self.credential.with_untracked(|c| c.trim().to_string());
         let mut req = client::SyncRequest {
-            target: Target {
-                reader: Some(d.reader.clone()),
-                customer_key: (d.kind == DeviceKind::Molto2 && !cred.is_empty()).then_some(cred),
-                ..Target::default()
-            },
+            reader: Some(d.reader.clone()),
+            customer_key: (d.kind == DeviceKind::Molto2 && !cred.is_empty())
+                .then(|| SecretString::from(cred)),
             confirm_clear_seed: confirm,
             ..client::SyncRequest::default()
         };
         if d.kind == DeviceKind::Token2 {
             let otp = self.params.otp.get_untracked();
-            req.algorithm = Some(otp.algorithm.as_str().to_string());
+            req.algorithm = Some(otp.algorithm);
             req.period = Some(otp.period);
         }
         self.progress.set("Setting the clock…".into());

@@ -190,16 +190,17 @@ async fn burn_one(
             &item.issuer
         })
         .unwrap_or_default();
-    // (BurnRequest wipes its secret on drop, so it is filled field by field.)
-    let mut req = client::BurnRequest::default();
-    req.target.reader = Some(reader.to_string());
-    req.target.kind = Some(DeviceKind::Molto2);
-    req.secret = item.secret.to_base32().to_string();
-    req.algorithm = Some(item.params.algorithm.as_str().to_string());
-    req.digits = Some(item.params.digits);
-    req.period = Some(item.params.period);
-    req.profile = Some(profile);
-    req.title = (!title.is_empty()).then_some(title);
+    let req = client::BurnRequest {
+        reader: Some(reader.to_string()),
+        kind: Some(DeviceKind::Molto2),
+        secret: client::SecretString::from(item.secret.to_base32().to_string()),
+        algorithm: Some(item.params.algorithm),
+        digits: Some(item.params.digits),
+        period: Some(item.params.period),
+        profile: Some(profile),
+        title: (!title.is_empty()).then_some(title),
+        ..client::BurnRequest::default()
+    };
     match client::burn(conn, &req).await {
         Ok(r) => {
             let check = match r.verification {

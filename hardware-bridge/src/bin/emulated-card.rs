@@ -11,12 +11,12 @@
 //! Molto2v2 (0–99, default).
 #![forbid(unsafe_code)]
 
-use hardware_bridge::emulator::{Card, Molto2Card, Token2Card, YkoathCard};
-use hardware_bridge::molto2::{CustomerKey, Molto2Model};
 use hardware_bridge::vpcd;
 use std::io::Write;
 use std::process::ExitCode;
 use std::time::Duration;
+use tokensmith_proto::emulator::{Card, Molto2Card, Token2Card, YkoathCard};
+use tokensmith_proto::molto2::{CustomerKey, Molto2Model};
 
 const USAGE: &str = "usage: emulated-card --kind token2|molto2|ykoath [--serial S] \
 [--addr 127.0.0.1:35963] [--password P] [--customer-key K] [--model v1|v2] [--clock UTC] \

@@ -1,21 +1,27 @@
 //! The command line (clap derive). See `hardware-bridge --help`.
+//!
+//! Every device command becomes an [`Operation`] run by [`operation::run`], the same function
+//! the server uses; [`input`] reads secrets from files or stdin, [`report`] prints answers.
 
-use std::io::Read;
-use std::path::{Path, PathBuf};
+mod convert;
+mod input;
+mod report;
+
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
+use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand};
-use serde::Serialize;
-use tokensmith_core::secret::{Encoding, Secret};
-use zeroize::Zeroizing;
+use tokensmith_api::DeviceKind;
+use tokensmith_core::otp::Algorithm;
 
-use crate::devices::{
-    self, Backend, BridgeError, BurnOutcome, BurnParams, Credentials, DeviceKind, SyncParams,
-    Verification,
-};
-use crate::molto2::CustomerKey;
-use crate::results::{self, EntraFormat, ResultRecord, ResultsFile};
+use crate::backend::Backend;
+use crate::device::clock::SyncParams;
+use crate::device::plan::BurnParams;
+use crate::error::BridgeError;
+use crate::operation::{self, BurnJob, Operation, Progress, Target};
+use crate::results::{EntraFormat, ResultsFile};
 
 const AFTER_HELP: &str = "\
 Secrets are never taken from the command line: use --secret-file F or --secret-stdin
@@ -36,6 +42,16 @@ Exit codes:
 /// Burn and manage programmable TOTP hardware tokens through PC/SC
 /// (Token2 single-profile, Token2 Molto2, YubiKey/Nitrokey OATH), and serve
 /// the Tokensmith page on localhost.
+fn kind_parser() -> impl TypedValueParser<Value = DeviceKind> {
+    PossibleValuesParser::new(DeviceKind::ALL.map(DeviceKind::as_str))
+        .try_map(|s| s.parse::<DeviceKind>())
+}
+
+fn algorithm_parser(s: &str) -> Result<Algorithm, String> {
+    s.parse()
+        .map_err(|e: tokensmith_core::otp::UnknownAlgorithm| e.to_string())
+}
+
 #[derive(Parser, Debug)]
 #[command(name = "hardware-bridge", version, after_help = AFTER_HELP)]
 pub struct Cli {
@@ -43,7 +59,7 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "NAME")]
     pub reader: Option<String>,
     /// Device kind, skipping detection (e.g. a Molto2 on a reader not named "Molto2").
-    #[arg(long, global = true, value_enum)]
+    #[arg(long, global = true, value_parser = kind_parser())]
     pub kind: Option<DeviceKind>,
     /// Print results as JSON on stdout.
     #[arg(long, global = true)]
@@ -107,8 +123,8 @@ pub struct BurnArgs {
     #[command(flatten)]
     pub secret: SecretSource,
     /// SHA1, SHA256 (SHA512: OATH only).
-    #[arg(long)]
-    pub algorithm: Option<String>,
+    #[arg(long, value_parser = algorithm_parser)]
+    pub algorithm: Option<Algorithm>,
     /// Time step in seconds (Token2/Molto2: 30 or 60).
     #[arg(long)]
     pub period: Option<u32>,
@@ -149,8 +165,8 @@ pub struct BurnArgs {
 #[derive(Args, Debug, Clone)]
 pub struct SyncArgs {
     /// Token2: algorithm of the seed on the token (the config is rewritten).
-    #[arg(long)]
-    pub algorithm: Option<String>,
+    #[arg(long, value_parser = algorithm_parser)]
+    pub algorithm: Option<Algorithm>,
     /// Token2: period of the seed on the token.
     #[arg(long)]
     pub period: Option<u32>,
@@ -234,7 +250,7 @@ pub struct ResultsArgs {
 #[derive(Args, Debug)]
 pub struct ServeArgs {
     /// Port on 127.0.0.1 and ::1 (0: any free port).
-    #[arg(long, default_value_t = 8733)]
+    #[arg(long, default_value_t = tokensmith_api::DEFAULT_PORT)]
     pub port: u16,
     /// Directory of the built page.
     #[arg(long, default_value = "dist")]
@@ -253,56 +269,6 @@ pub struct ServeArgs {
     pub open: bool,
 }
 
-fn read_trimmed(path: &Path) -> Result<Zeroizing<String>, BridgeError> {
-    let s = Zeroizing::new(
-        std::fs::read_to_string(path)
-            .map_err(|e| BridgeError::BadInput(format!("{}: {e}", path.display())))?,
-    );
-    Ok(Zeroizing::new(s.trim().to_string()))
-}
-
-fn read_secret(src: &SecretSource) -> Result<Secret, BridgeError> {
-    let text = match &src.secret_file {
-        Some(p) => read_trimmed(p)?,
-        None => {
-            let mut s = Zeroizing::new(String::new());
-            std::io::stdin()
-                .read_to_string(&mut s)
-                .map_err(|e| BridgeError::BadInput(format!("stdin: {e}")))?;
-            Zeroizing::new(s.trim().to_string())
-        }
-    };
-    let parsed = Secret::parse(&text, Encoding::Auto)
-        .map_err(|e| BridgeError::BadInput(format!("secret: {e}")))?;
-    if parsed.ambiguous {
-        eprintln!(
-            "note: the secret was read as {} (it is also valid in the other encoding)",
-            parsed.encoding.as_str()
-        );
-    }
-    Ok(parsed.secret)
-}
-
-fn read_creds(c: &CredArgs) -> Result<Credentials, BridgeError> {
-    let key_text = match &c.customer_key_file {
-        Some(p) => Some(read_trimmed(p)?),
-        None => std::env::var("TOKENSMITH_MOLTO2_KEY")
-            .ok()
-            .map(Zeroizing::new),
-    };
-    let customer_key = key_text.map(|k| CustomerKey::parse(&k)).transpose()?;
-    let oath_password = match &c.password_file {
-        Some(p) => Some(read_trimmed(p)?),
-        None => std::env::var("TOKENSMITH_OATH_PASSWORD")
-            .ok()
-            .map(Zeroizing::new),
-    };
-    Ok(Credentials {
-        customer_key,
-        oath_password,
-    })
-}
-
 fn backend(cli: &Cli) -> Result<Arc<dyn Backend>, BridgeError> {
     if cli.simulate {
         Ok(Arc::new(crate::simulate::SimBackend::new()))
@@ -314,35 +280,6 @@ fn backend(cli: &Cli) -> Result<Arc<dyn Backend>, BridgeError> {
     }
 }
 
-fn print_json<T: Serialize>(v: &T) {
-    println!(
-        "{}",
-        serde_json::to_string_pretty(v).unwrap_or_else(|_| "{}".into())
-    );
-}
-
-fn group3(code: &str) -> String {
-    if code.len() == 6 || code.len() == 8 {
-        let (a, b) = code.split_at(code.len() / 2);
-        format!("{a} {b}")
-    } else {
-        code.to_string()
-    }
-}
-
-fn describe(d: &devices::Detected) -> String {
-    format!(
-        "{} {} serial {}",
-        match d.kind {
-            DeviceKind::Token2 => "Token2",
-            DeviceKind::Molto2 => "Token2",
-            DeviceKind::Oath => "OATH key,",
-        },
-        d.model,
-        d.serial
-    )
-}
-
 /// Entry point of the `hardware-bridge` binary.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -351,231 +288,17 @@ pub fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             if json {
-                print_json(
-                    &serde_json::json!({"error": {"code": e.code(), "message": e.to_string()}}),
-                );
+                report::print_json(&tokensmith_api::ErrorBody::new(e.code(), e.to_string()));
             }
             eprintln!("error: {e}");
-            ExitCode::from(e.class().exit_code() as u8)
+            ExitCode::from(e.code().exit_code())
         }
     }
 }
 
-pub fn run(cli: Cli) -> Result<(), BridgeError> {
-    match &cli.command {
-        Command::List => {
-            let b = backend(&cli)?;
-            let list = devices::list(b.as_ref())?;
-            if cli.json {
-                print_json(&list);
-            } else if list.is_empty() {
-                return Err(BridgeError::NoReader);
-            } else {
-                for r in &list {
-                    match (&r.device, &r.error, r.card_present) {
-                        (Some(d), _, _) => println!("{}: {}", r.name, describe(d)),
-                        (None, Some(e), _) => println!("{}: {e}", r.name),
-                        (None, None, false) => println!("{}: no card", r.name),
-                        (None, None, true) => println!("{}: card present", r.name),
-                    }
-                }
-            }
-        }
-        Command::Info => {
-            let b = backend(&cli)?;
-            let (_t, d) = devices::open_detect(b.as_ref(), cli.reader.as_deref(), cli.kind)?;
-            let rep = devices::info(&d, devices::now());
-            if cli.json {
-                print_json(&rep);
-            } else {
-                println!("reader:  {}", d.reader);
-                println!("device:  {}", describe(&d));
-                if !d.known_model {
-                    println!("warning: serial prefix not a known programmable model (burning needs --force-unknown-model)");
-                }
-                if let Some(t) = d.token_time {
-                    println!(
-                        "clock:   token {t}, host {}, drift {:+} s",
-                        rep.host_time,
-                        rep.drift_seconds.unwrap_or(0)
-                    );
-                }
-                if rep.sync_clears_seed == Some(true) {
-                    println!("note:    on this model a clock sync (config write) clears the seed");
-                }
-                if let Some(p) = d.profiles {
-                    println!("profiles: {p}");
-                }
-                if let Some(v) = &d.oath_version {
-                    println!(
-                        "OATH applet {v}, password {}",
-                        if d.password_set == Some(true) {
-                            "set"
-                        } else {
-                            "not set"
-                        }
-                    );
-                }
-            }
-        }
-        Command::Burn(a) => burn_cmd(&cli, a, None)?,
-        Command::Oath {
-            command: OathCommand::Put(a),
-        } => burn_cmd(&cli, a, Some(DeviceKind::Oath))?,
-        Command::SyncTime(a) => {
-            let creds = read_creds(&a.creds)?;
-            let b = backend(&cli)?;
-            let (mut t, d) = devices::open_detect(b.as_ref(), cli.reader.as_deref(), cli.kind)?;
-            eprintln!("device: {}", describe(&d));
-            let p = SyncParams {
-                algorithm: a.algorithm.clone(),
-                period: a.period,
-                display_timeout: a.display_timeout,
-                confirm_clear_seed: a.confirm_clear_seed,
-            };
-            let out = devices::sync_time(&mut *t, &d, &p, &creds, devices::now())?;
-            if cli.json {
-                print_json(&out);
-            } else {
-                println!(
-                    "clock set to {} (was {})",
-                    out.new_token_time,
-                    out.previous_token_time
-                        .map_or("unknown".into(), |t| t.to_string())
-                );
-                for w in &out.warnings {
-                    println!("warning: {w}");
-                }
-            }
-        }
-        Command::Profiles { command } => {
-            let b = backend(&cli)?;
-            let kind = Some(cli.kind.unwrap_or(DeviceKind::Molto2));
-            let (mut t, d) = devices::open_detect(b.as_ref(), cli.reader.as_deref(), kind)?;
-            match command {
-                ProfilesCommand::List { all } => {
-                    let list = devices::profiles_list(&mut *t, &d)?;
-                    if cli.json {
-                        print_json(&list);
-                    } else {
-                        for p in list
-                            .iter()
-                            .filter(|p| *all || p.seed_present || !p.title.is_empty())
-                        {
-                            println!(
-                                "{:>3}  {:<12}  {}  {}",
-                                p.profile,
-                                p.title,
-                                if p.seed_present { "seed" } else { "empty" },
-                                p.algorithm.as_deref().map_or(String::new(), |a| format!(
-                                    "{a} {} digits {} s",
-                                    p.digits, p.period
-                                ))
-                            );
-                        }
-                    }
-                }
-                ProfilesCommand::Title {
-                    profile,
-                    title,
-                    creds,
-                } => {
-                    let c = read_creds(creds)?;
-                    devices::profile_title(&mut *t, &d, &c, *profile, title)?;
-                    println!("profile {profile}: title set");
-                }
-                ProfilesCommand::Delete { profile, creds } => {
-                    let c = read_creds(creds)?;
-                    devices::profile_delete(&mut *t, &d, &c, *profile)?;
-                    println!("profile {profile}: seed deleted");
-                }
-            }
-        }
-        Command::Oath { command } => {
-            let b = backend(&cli)?;
-            let kind = Some(cli.kind.unwrap_or(DeviceKind::Oath));
-            let (mut t, d) = devices::open_detect(b.as_ref(), cli.reader.as_deref(), kind)?;
-            match command {
-                OathCommand::List { creds } => {
-                    let c = read_creds(creds)?;
-                    let list = devices::oath_list(&mut *t, &d, &c)?;
-                    if cli.json {
-                        print_json(&list);
-                    } else {
-                        for e in list {
-                            println!("{}  ({}, {})", e.name, e.oath_type, e.algorithm);
-                        }
-                    }
-                }
-                OathCommand::Delete { name, creds } => {
-                    let c = read_creds(creds)?;
-                    devices::oath_delete(&mut *t, &d, &c, name)?;
-                    println!("deleted {name}");
-                }
-                OathCommand::Code { name, creds } => {
-                    let c = read_creds(creds)?;
-                    let code = devices::oath_code(&mut *t, &d, &c, name, devices::now())?;
-                    if cli.json {
-                        print_json(&code);
-                    } else {
-                        println!("{}", code.code);
-                    }
-                }
-                OathCommand::Put(_) => unreachable!("handled above"),
-            }
-        }
-        Command::ResultsToCsv(a) => {
-            let text = Zeroizing::new(std::fs::read_to_string(&a.results_file).map_err(|e| {
-                BridgeError::BadInput(format!("{}: {e}", a.results_file.display()))
-            })?);
-            let recs = results::read_results(&text)?;
-            let map = match &a.upn_map {
-                Some(p) => results::read_upn_map(
-                    &std::fs::read_to_string(p)
-                        .map_err(|e| BridgeError::BadInput(format!("{}: {e}", p.display())))?,
-                )?,
-                None => Default::default(),
-            };
-            let out = results::to_entra(&recs, &map, a.format, a.manufacturer.as_deref())?;
-            match &a.out {
-                Some(p) => {
-                    write_private(p, out.as_bytes())?;
-                    eprintln!(
-                        "wrote {} ({} token rows)",
-                        p.display(),
-                        out.lines().count().saturating_sub(1)
-                    );
-                }
-                None => print!("{}", out.as_str()),
-            }
-        }
-        Command::Serve(a) => serve_cmd(&cli, a)?,
-    }
-    Ok(())
-}
-
-fn write_private(p: &Path, data: &[u8]) -> Result<(), BridgeError> {
-    use std::io::Write;
-    let mut o = std::fs::OpenOptions::new();
-    o.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        o.mode(0o600);
-    }
-    let mut f = o
-        .open(p)
-        .map_err(|e| BridgeError::Results(format!("{}: {e}", p.display())))?;
-    f.write_all(data)
-        .and_then(|_| f.sync_all())
-        .map_err(|e| BridgeError::Results(format!("{}: {e}", p.display())))
-}
-
-fn burn_cmd(cli: &Cli, a: &BurnArgs, force: Option<DeviceKind>) -> Result<(), BridgeError> {
-    let secret = read_secret(&a.secret)?;
-    let creds = read_creds(&a.creds)?;
+fn burn_op(a: &BurnArgs) -> Result<Operation, BridgeError> {
     let params = BurnParams {
-        algorithm: a.algorithm.clone(),
+        algorithm: a.algorithm,
         digits: a.digits,
         period: a.period,
         display_timeout: a.display_timeout,
@@ -586,63 +309,116 @@ fn burn_cmd(cli: &Cli, a: &BurnArgs, force: Option<DeviceKind>) -> Result<(), Br
         touch: a.touch,
         force_unknown_model: a.force_unknown_model,
     };
-    let kind = force.or(cli.kind);
-    if let Some(k) = kind {
-        devices::plan_burn(k, &params, &secret, None)?;
-    }
-    // The results file is opened before anything is sent to a device.
-    let mut rf = ResultsFile::open(&a.results_file)?;
-    let b = backend(cli)?;
-    let (mut t, d) = devices::open_detect(b.as_ref(), cli.reader.as_deref(), kind)?;
-    eprintln!("device: {} on {}", describe(&d), d.reader);
-    let plan = devices::plan_burn(d.kind, &params, &secret, d.profiles)?;
-    eprintln!("burning…");
-    let out = devices::burn(&mut *t, &d, &plan, &secret, &creds, devices::now())?;
-    rf.append(&ResultRecord::from_outcome(&out, &secret, a.upn.clone()))?;
-    if cli.json {
-        print_json(&out);
-    } else {
-        print_outcome(&out, rf.path());
-    }
-    Ok(())
+    Ok(Operation::Burn(Box::new(BurnJob {
+        secret: input::read_secret(&a.secret)?,
+        params,
+        creds: input::read_creds(&a.creds)?,
+        upn: a.upn.clone(),
+    })))
 }
 
-fn print_outcome(o: &BurnOutcome, results: &Path) {
-    println!(
-        "burned {} {} serial {}{}: {}, {} digits, {} s{}",
-        o.kind.as_str(),
-        o.model,
-        o.serial,
-        o.profile.map_or(String::new(), |p| format!(" profile {p}")),
-        o.algorithm,
-        o.digits,
-        o.period,
-        o.display_timeout
-            .map_or(String::new(), |d| format!(", display {d} s"))
-    );
-    match &o.verification {
-        Verification::CompareWithDisplay {
-            expected_code,
-            next_code,
-            valid_for_seconds,
-        } => println!(
-            "check: the token must now show {} ({} s more, then {})",
-            group3(expected_code),
-            valid_for_seconds,
-            group3(next_code)
-        ),
-        Verification::DeviceCalculated { code, .. } => {
-            println!("verified: the device computed {code}, as expected")
+/// The operation a device command asks for, and the results file a burn appends to.
+fn device_operation(cli: &Cli) -> Result<(Target, Operation, Option<&BurnArgs>), BridgeError> {
+    let mut target = Target {
+        reader: cli.reader.clone(),
+        kind: cli.kind,
+    };
+    let (op, burn) = match &cli.command {
+        Command::Info => (Operation::Info, None),
+        Command::Burn(a) => (burn_op(a)?, Some(a)),
+        Command::Oath {
+            command: OathCommand::Put(a),
+        } => {
+            target.kind = Some(DeviceKind::Oath);
+            (burn_op(a)?, Some(a))
         }
-        Verification::NotChecked { reason } => println!("not verified: {reason}"),
-    }
-    for w in &o.warnings {
-        println!("warning: {w}");
-    }
-    println!("recorded in {}", results.display());
+        Command::SyncTime(a) => (
+            Operation::Sync {
+                params: SyncParams {
+                    algorithm: a.algorithm,
+                    period: a.period,
+                    display_timeout: a.display_timeout,
+                    confirm_clear_seed: a.confirm_clear_seed,
+                },
+                creds: input::read_creds(&a.creds)?,
+            },
+            None,
+        ),
+        Command::Profiles { command } => (
+            match command {
+                ProfilesCommand::List { .. } => Operation::ListProfiles,
+                ProfilesCommand::Title {
+                    profile,
+                    title,
+                    creds,
+                } => Operation::SetProfileTitle {
+                    profile: *profile,
+                    title: title.clone(),
+                    creds: input::read_creds(creds)?,
+                },
+                ProfilesCommand::Delete { profile, creds } => Operation::DeleteProfile {
+                    profile: *profile,
+                    creds: input::read_creds(creds)?,
+                },
+            },
+            None,
+        ),
+        Command::Oath { command } => (
+            match command {
+                OathCommand::List { creds } => Operation::ListOath {
+                    creds: input::read_creds(creds)?,
+                },
+                OathCommand::Delete { name, creds } => Operation::DeleteOath {
+                    name: name.clone(),
+                    creds: input::read_creds(creds)?,
+                },
+                OathCommand::Code { name, creds } => Operation::CalculateOath {
+                    name: name.clone(),
+                    creds: input::read_creds(creds)?,
+                },
+                OathCommand::Put(_) => unreachable!("matched above"),
+            },
+            None,
+        ),
+        Command::List | Command::ResultsToCsv(_) | Command::Serve(_) => {
+            unreachable!("not a device operation")
+        }
+    };
+    Ok((target, op, burn))
 }
 
-fn serve_cmd(cli: &Cli, a: &ServeArgs) -> Result<(), BridgeError> {
+pub fn run(cli: Cli) -> Result<(), BridgeError> {
+    match &cli.command {
+        Command::List => {
+            let readers = operation::list(backend(&cli)?.as_ref())?.readers;
+            return report::readers(&readers, cli.json);
+        }
+        Command::ResultsToCsv(a) => return convert::results_to_csv(a),
+        Command::Serve(a) => return serve(&cli, a),
+        _ => {}
+    }
+    let (target, op, burn) = device_operation(&cli)?;
+    // Invalid input fails before the results file is created and before any reader is opened.
+    operation::precheck(&target, &op)?;
+    let mut results = burn
+        .map(|a| ResultsFile::open(&a.results_file))
+        .transpose()?;
+    let b = backend(&cli)?;
+    let progress = |p: Progress| match p {
+        Progress::Detected(d) if burn.is_some() => {
+            eprintln!("device: {} on {}", report::describe(d), d.reader)
+        }
+        Progress::Detected(d) if matches!(cli.command, Command::SyncTime(_)) => {
+            eprintln!("device: {}", report::describe(d))
+        }
+        Progress::Detected(_) => {}
+        Progress::Writing => eprintln!("burning…"),
+    };
+    let out = operation::run_with(b.as_ref(), &target, op, results.as_mut(), &progress)?;
+    report::outcome(&cli, out, results.as_ref().map(|r| r.path()))
+}
+
+fn serve(cli: &Cli, a: &ServeArgs) -> Result<(), BridgeError> {
     let results = a
         .results_file
         .as_deref()

@@ -1,6 +1,6 @@
 //! Emulated Token2 Molto2 / Molto2v2 multi-profile token.
 
-use super::{contactless_atr, random_bytes, Card};
+use super::{contactless_atr, open_secured, random_bytes, Card};
 use crate::apdu::{reply, sw, ParsedCommand};
 use crate::crypto::{unpad_marker, Sm4Key};
 use crate::molto2::{CustomerKey, Molto2Model};
@@ -300,15 +300,9 @@ impl Molto2Card {
         if !matches!(c.ins, 0xC5 | 0xD5 | 0xD4 | 0xD7) {
             return reply(&[], sw::INS_NOT_SUPPORTED);
         }
-        if c.lc < 4 {
-            return reply(&[], sw::WRONG_LENGTH);
-        }
-        if !self.authenticated {
-            return reply(&[], sw::AUTH_METHOD_BLOCKED);
-        }
-        let Some(body) = self.key.verify_secured(c.ins, c.p1, c.p2, c.data) else {
-            self.authenticated = false;
-            return reply(&[], sw::AUTH_METHOD_BLOCKED);
+        let body = match open_secured(&self.key, c, &mut self.authenticated) {
+            Ok(body) => body,
+            Err(refusal) => return refusal,
         };
         let body = body.to_vec();
         if c.ins == 0xD7 {

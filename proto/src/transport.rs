@@ -20,16 +20,28 @@ pub enum TransportError {
 pub trait Transport {
     /// Send one command APDU and return the whole reply including SW1 SW2.
     fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>, TransportError>;
+
+    /// The card's answer-to-reset, when the transport knows it (it names some devices, e.g.
+    /// "YubiKey" in the historical bytes).
+    fn atr(&self) -> Option<Vec<u8>> {
+        None
+    }
 }
 
 impl<T: Transport + ?Sized> Transport for &mut T {
     fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>, TransportError> {
         (**self).transmit(apdu)
     }
+    fn atr(&self) -> Option<Vec<u8>> {
+        (**self).atr()
+    }
 }
 
 impl<T: Transport + ?Sized> Transport for Box<T> {
     fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>, TransportError> {
         (**self).transmit(apdu)
+    }
+    fn atr(&self) -> Option<Vec<u8>> {
+        (**self).atr()
     }
 }

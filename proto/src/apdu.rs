@@ -6,6 +6,10 @@
 
 use std::fmt;
 
+use zeroize::Zeroizing;
+
+use crate::status::{Protocol, StatusWord, SwError};
+
 /// Errors while encoding or decoding APDUs.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ApduError {
@@ -36,7 +40,8 @@ pub struct Command {
     pub ins: u8,
     pub p1: u8,
     pub p2: u8,
-    pub data: Vec<u8>,
+    /// May hold key material (a processed OATH key, an access key): wiped on drop.
+    pub data: Zeroizing<Vec<u8>>,
     pub le: Option<u8>,
 }
 
@@ -62,7 +67,7 @@ impl Command {
             ins,
             p1,
             p2,
-            data: Vec::new(),
+            data: Zeroizing::new(Vec::new()),
             le: None,
         }
     }
@@ -74,7 +79,7 @@ impl Command {
             ins,
             p1,
             p2,
-            data,
+            data: Zeroizing::new(data),
             le: None,
         }
     }
@@ -223,6 +228,20 @@ impl Response {
     pub fn status(&self) -> StatusWord {
         StatusWord(self.sw)
     }
+
+    /// The data when the card answered `90 00`, else the status word as the error of
+    /// `command` in `protocol`.
+    pub fn ok(self, protocol: Protocol, command: &'static str) -> Result<Vec<u8>, SwError> {
+        if self.is_success() {
+            Ok(self.data)
+        } else {
+            Err(SwError {
+                protocol,
+                command,
+                sw: self.status(),
+            })
+        }
+    }
 }
 
 /// Encode a reply: `data || sw`.
@@ -252,99 +271,6 @@ pub mod sw {
     pub const CLA_NOT_SUPPORTED: u16 = 0x6E00;
     /// Molto2: profile-data command sent with an Le byte.
     pub const MOLTO2_NO_LE: u16 = 0x6FFB;
-}
-
-/// A status word with generic ISO 7816-4 descriptions. Protocol modules map
-/// status words to their own typed errors with protocol-specific meanings.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct StatusWord(pub u16);
-
-impl StatusWord {
-    pub fn sw1(self) -> u8 {
-        (self.0 >> 8) as u8
-    }
-    pub fn sw2(self) -> u8 {
-        self.0 as u8
-    }
-
-    /// Generic ISO 7816-4 meaning.
-    pub fn description(self) -> &'static str {
-        match self.0 {
-            0x9000 => "success",
-            0x9060 => "accepted, confirm on the device",
-            0x6700 => "wrong length",
-            0x6982 => "security status not satisfied",
-            0x6983 => "authentication method blocked / security failure",
-            0x6984 => "referenced data invalidated / not found",
-            0x6985 => "conditions of use not satisfied",
-            0x6A80 => "incorrect data",
-            0x6A82 => "file or application not found",
-            0x6A83 => "record not found",
-            0x6A84 => "not enough memory",
-            0x6A86 => "incorrect P1 P2",
-            0x6D00 => "instruction not supported",
-            0x6E00 => "class not supported",
-            0x6FFB => "unexpected Le",
-            sw if sw >> 8 == 0x61 => "more data available",
-            sw if sw >> 8 == 0x63 => "verification failed (counter in SW2)",
-            _ => "unknown status",
-        }
-    }
-}
-
-/// Which protocol a status word came from (meanings differ).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Protocol {
-    /// Token2 single-profile NFC tokens.
-    Token2,
-    /// Token2 Molto2 / Molto2v2.
-    Molto2,
-    /// The YKOATH applet.
-    Ykoath,
-}
-
-impl StatusWord {
-    /// The meaning documented for this protocol, falling back to the
-    /// generic ISO 7816-4 description.
-    pub fn meaning(self, protocol: Protocol) -> String {
-        use Protocol::*;
-        let s = match (protocol, self.0) {
-            (Token2, 0x6983) => "authentication failed or token locked (final: never retry); on an 84 command: bad MAC or no session",
-            (Token2, 0x6700) => "wrong length (byte 5 is always read as Lc)",
-            (Token2, 0x6A80) => "bad data (no pending challenge, bad seed length or padding, bad config TLV)",
-            (Token2, 0x6D00) => "unknown instruction (or get-challenge with P1 other than 08)",
-            (Token2, 0x6E00) => "unknown class",
-            (Molto2, 0x6983) => "security failure: bad MAC, not authenticated, or device locked",
-            (Molto2, 0x6A83) => "profile is empty",
-            (Molto2, 0x6FFB) => "command must not carry an Le byte",
-            (Molto2, 0x9060) => "accepted: press the up button on the device to confirm",
-            (Molto2, sw) if sw >> 8 == 0x63 => {
-                return format!("wrong customer key: {} attempt(s) left before the device locks", sw & 0xFF)
-            }
-            (Ykoath, 0x6A84) => "no space left for credentials",
-            (Ykoath, 0x6982) => "authentication required (or wrong password on VALIDATE)",
-            (Ykoath, 0x6A80) => "wrong syntax (or wrong password on VALIDATE)",
-            (Ykoath, 0x6984) => "no such credential",
-            (Ykoath, 0x6A82) => "applet not found",
-            (Ykoath, sw) if sw >> 8 == 0x61 => {
-                return format!("more data: send 00 A5 00 00 ({} bytes waiting)", sw & 0xFF)
-            }
-            _ => self.description(),
-        };
-        s.to_string()
-    }
-}
-
-impl fmt::Display for StatusWord {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{:02X} {:02X} ({})",
-            self.sw1(),
-            self.sw2(),
-            self.description()
-        )
-    }
 }
 
 #[cfg(test)]
@@ -383,26 +309,6 @@ mod tests {
         assert!(!r.is_success());
         assert!(Response::parse(&[0x90, 0]).unwrap().is_success());
         assert_eq!(r.to_bytes(), vec![1, 2, 0x61, 0x10]);
-    }
-
-    #[test]
-    fn protocol_meanings() {
-        assert!(StatusWord(0x6983)
-            .meaning(Protocol::Token2)
-            .contains("never retry"));
-        assert_eq!(
-            StatusWord(0x6302).meaning(Protocol::Molto2),
-            "wrong customer key: 2 attempt(s) left before the device locks"
-        );
-        assert_eq!(
-            StatusWord(0x6A84).meaning(Protocol::Ykoath),
-            "no space left for credentials"
-        );
-        assert_eq!(
-            StatusWord(0x6A84).meaning(Protocol::Token2),
-            "not enough memory"
-        );
-        assert_eq!(StatusWord(0x9000).to_string(), "90 00 (success)");
     }
 
     #[test]

@@ -1,6 +1,6 @@
-//! Token2 secure messaging: SM4-ECB, the ISO/IEC 9797-1 algorithm 1 MAC
-//! (SM4-CBC, zero IV), seed and title padding. Shared by the single-profile
-//! tokens and the Molto2.
+//! Token2 secure messaging primitives: SM4-ECB, the ISO/IEC 9797-1 algorithm 1 MAC
+//! (SM4-CBC, zero IV), seed and title padding. Shared by the single-profile tokens and the
+//! Molto2 (see [`crate::secure`] for the session built on them).
 
 use cipher::generic_array::GenericArray;
 use cipher::{BlockDecrypt, BlockEncrypt, KeyInit};
@@ -134,6 +134,17 @@ impl Sm4Key {
         out
     }
 
+    /// `84 INS P1 P2 Lc` || SM4-ECB(plaintext) || MAC: how seeds, titles and keys travel.
+    /// `plaintext` must be block aligned (padded by the caller); the ciphertext under a
+    /// public family key is as sensitive as the plaintext, so it is wiped after use.
+    pub fn encrypted_apdu(&self, ins: u8, p1: u8, p2: u8, plaintext: &[u8]) -> Zeroizing<Vec<u8>> {
+        let ct = Zeroizing::new(
+            self.ecb_encrypt(plaintext)
+                .expect("callers pad the plaintext to whole blocks"),
+        );
+        Zeroizing::new(self.secure_apdu(ins, p1, p2, &ct))
+    }
+
     /// Card side: check the MAC of a secured command's data (body || MAC).
     /// Returns the body when the MAC matches.
     pub fn verify_secured<'a>(&self, ins: u8, p1: u8, p2: u8, data: &'a [u8]) -> Option<&'a [u8]> {
@@ -146,6 +157,22 @@ impl Sm4Key {
         let diff = expected.iter().zip(mac).fold(0u8, |a, (x, y)| a | (x ^ y));
         (diff == 0).then_some(body)
     }
+}
+
+/// The longest seed of the Token2 family (single-profile and Molto2): with its `80` marker it
+/// must fit the 64-byte encrypted block.
+pub const MAX_SEED_LEN: usize = 63;
+
+/// A seed both protocols can write: 1 to [`MAX_SEED_LEN`] bytes. `empty` says what an empty
+/// seed would do on the device (it is refused either way).
+pub fn check_seed(seed: &[u8], empty: &str) -> Result<(), String> {
+    if seed.is_empty() {
+        return Err(format!("empty seed refused ({empty})"));
+    }
+    if seed.len() > MAX_SEED_LEN {
+        return Err(format!("{} bytes; at most {MAX_SEED_LEN}", seed.len()));
+    }
+    Ok(())
 }
 
 /// Seed padding: **always** append `80`, then `00`s up to a multiple of 16.

@@ -1,11 +1,12 @@
 //! Molto2 flows against the emulator.
 
-use hardware_bridge::emulator::{Card, EmulatedTransport, Molto2Card};
-use hardware_bridge::molto2::{
+use hmac::{Hmac, Mac};
+use tokensmith_core::otp::Algorithm as Alg;
+use tokensmith_proto::emulator::{Card, EmulatedTransport, Molto2Card};
+use tokensmith_proto::molto2::{
     clear_seed_apdu, profile_data_apdu, CustomerKey, Molto2Config, Molto2Error, Molto2Model,
     Molto2Session,
 };
-use hmac::{Hmac, Mac};
 
 const SEED: &[u8] = b"12345678901234567890";
 
@@ -31,7 +32,7 @@ fn session(
 #[test]
 fn burn_profile_list_delete() {
     let mut t = EmulatedTransport::new(Molto2Card::default());
-    let cfg = Molto2Config::from_values(60, 1_700_000_000, "SHA1", 8, 30).unwrap();
+    let cfg = Molto2Config::from_values(60, 1_700_000_000, Alg::Sha1, 8, 30).unwrap();
     session(&mut t)
         .burn_profile(5, SEED, &cfg, Some("GitHub"))
         .unwrap();
@@ -72,7 +73,7 @@ fn burn_profile_list_delete() {
 #[test]
 fn ten_digit_sha256_profile() {
     let mut t = EmulatedTransport::new(Molto2Card::default());
-    let cfg = Molto2Config::from_values(15, 1000, "SHA256", 10, 60).unwrap();
+    let cfg = Molto2Config::from_values(15, 1000, Alg::Sha256, 10, 60).unwrap();
     session(&mut t)
         .burn_profile(99, &[7; 63], &cfg, None)
         .unwrap();
@@ -89,7 +90,7 @@ fn wrong_customer_key_reports_attempts_left_and_locks() {
     card.set_max_attempts(3);
     let mut t = EmulatedTransport::new(card);
     let wrong = CustomerKey::parse("00112233445566778899AABBCCDDEEFF").unwrap();
-    let cfg = Molto2Config::from_values(30, 0, "SHA1", 6, 30).unwrap();
+    let cfg = Molto2Config::from_values(30, 0, Alg::Sha1, 6, 30).unwrap();
     for left in [2u8, 1, 0] {
         t.clear_log();
         let err = Molto2Session::new(&mut t, &wrong, Molto2Model::V2)
@@ -130,7 +131,7 @@ fn custom_customer_key_and_change_key() {
     let mut s = Molto2Session::new(&mut t, &custom, Molto2Model::V2);
     assert_eq!(
         s.change_customer_key(&new_key).unwrap(),
-        hardware_bridge::molto2::Confirmation::PressButton
+        tokensmith_proto::molto2::Confirmation::PressButton
     );
     drop(s);
     assert!(t.card().confirmation_pending());
@@ -146,11 +147,11 @@ fn custom_customer_key_and_change_key() {
 #[test]
 fn factory_reset_and_screen_lock() {
     let mut t = EmulatedTransport::new(Molto2Card::default());
-    let cfg = Molto2Config::from_values(30, 5, "SHA1", 6, 30).unwrap();
+    let cfg = Molto2Config::from_values(30, 5, Alg::Sha1, 6, 30).unwrap();
     session(&mut t).burn_profile(3, SEED, &cfg, None).unwrap();
     assert_eq!(
         session(&mut t).factory_reset().unwrap(),
-        hardware_bridge::molto2::Confirmation::PressButton
+        tokensmith_proto::molto2::Confirmation::PressButton
     );
     assert_eq!(t.card().stored_seed(3), Some(SEED), "not before the button");
     t.card_mut().press_button();
@@ -165,7 +166,7 @@ fn factory_reset_and_screen_lock() {
 #[test]
 fn validation_before_sending_and_profile_range() {
     let mut t = EmulatedTransport::new(Molto2Card::new(Molto2Model::V1, "M1"));
-    let cfg = Molto2Config::from_values(30, 0, "SHA1", 6, 30).unwrap();
+    let cfg = Molto2Config::from_values(30, 0, Alg::Sha1, 6, 30).unwrap();
     let mut s = Molto2Session::new(&mut t, &CustomerKey::default(), Molto2Model::V1);
     assert_eq!(
         s.burn_profile(50, SEED, &cfg, None),
@@ -184,7 +185,7 @@ fn validation_before_sending_and_profile_range() {
     ));
     drop(s);
     assert!(t.log().is_empty());
-    assert!(Molto2Config::from_values(30, 0, "SHA1", 7, 30).is_err());
+    assert!(Molto2Config::from_values(30, 0, Alg::Sha1, 7, 30).is_err());
     // Emulated V1 refuses profile 50 on the wire too.
     let r = t.card_mut().process(&profile_data_apdu(50));
     assert_eq!(r, vec![0x6A, 0x86]);
@@ -236,7 +237,7 @@ fn emulator_quirks() {
 #[test]
 fn titles_and_seeds_round_trip() {
     let mut t = EmulatedTransport::new(Molto2Card::default());
-    let cfg = Molto2Config::from_values(30, 0, "SHA1", 6, 30).unwrap();
+    let cfg = Molto2Config::from_values(30, 0, Alg::Sha1, 6, 30).unwrap();
     for len in 0..=12usize {
         let title: String = "ABCDEFGHIJKL"[..len].to_string();
         let seed: Vec<u8> = (0..(len * 5 + 1)).map(|i| (i as u8) ^ 0x80).collect();
@@ -253,7 +254,7 @@ fn titles_and_seeds_round_trip() {
 #[test]
 fn all_zero_seed_clears_a_profile() {
     let mut t = EmulatedTransport::new(Molto2Card::default());
-    let cfg = Molto2Config::from_values(30, 0, "SHA1", 6, 30).unwrap();
+    let cfg = Molto2Config::from_values(30, 0, Alg::Sha1, 6, 30).unwrap();
     session(&mut t).burn_profile(2, SEED, &cfg, None).unwrap();
     let mut s = session(&mut t);
     s.authenticate().unwrap();
@@ -261,7 +262,7 @@ fn all_zero_seed_clears_a_profile() {
     let key = CustomerKey::default().sm4_key();
     let apdu = clear_seed_apdu(&key, 2);
     assert_eq!(&apdu[..5], &[0x84, 0xC5, 0x01, 0x02, 0x14]);
-    use hardware_bridge::transport::Transport;
+    use tokensmith_proto::transport::Transport;
     assert_eq!(t.transmit(&apdu).unwrap(), vec![0x90, 0x00]);
     assert_eq!(t.card().stored_seed(2), None);
     assert!(t.card().stored_config(2).is_some(), "config stays");

@@ -11,8 +11,9 @@ mod ykoath;
 
 pub use molto2::{Molto2Card, Molto2Profile, Molto2StoredConfig};
 pub use token2::{Token2Card, Token2StoredConfig};
-pub use ykoath::{OathCredential, YkoathCard};
+pub use ykoath::{OathCredential, YkoathCard, YKOATH_ATR};
 
+use crate::apdu::{reply, sw, ParsedCommand};
 use crate::transport::{Transport, TransportError};
 
 /// A smart card as seen from the reader.
@@ -77,6 +78,27 @@ pub fn contactless_atr(historical: &[u8]) -> Vec<u8> {
     let tck = atr[1..].iter().fold(0u8, |a, b| a ^ b);
     atr.push(tck);
     atr
+}
+
+/// The card side of the SM4 secure channel (Token2 and Molto2 alike): the body of a MAC'd
+/// (`84`) command when the session is authenticated and the MAC matches, else the refusal to
+/// answer. A MAC failure ends the session, as on the devices.
+pub(crate) fn open_secured<'a>(
+    key: &crate::crypto::Sm4Key,
+    c: &ParsedCommand<'a>,
+    authenticated: &mut bool,
+) -> Result<&'a [u8], Vec<u8>> {
+    if c.lc < 4 {
+        return Err(reply(&[], sw::WRONG_LENGTH));
+    }
+    if !*authenticated {
+        return Err(reply(&[], sw::AUTH_METHOD_BLOCKED));
+    }
+    key.verify_secured(c.ins, c.p1, c.p2, c.data)
+        .ok_or_else(|| {
+            *authenticated = false;
+            reply(&[], sw::AUTH_METHOD_BLOCKED)
+        })
 }
 
 /// Random bytes for challenges and salts (falls back to a time-based value
@@ -193,6 +215,10 @@ impl<C: Card> Transport for EmulatedTransport<C> {
             response: response.clone(),
         });
         Ok(response)
+    }
+
+    fn atr(&self) -> Option<Vec<u8>> {
+        self.present.then(|| self.card.atr())
     }
 }
 

@@ -1,11 +1,11 @@
 //! YKOATH flows against the emulator.
 
-use hardware_bridge::emulator::{Card, EmulatedTransport, YkoathCard};
-use hardware_bridge::ykoath::{
+use hmac::{Hmac, Mac};
+use tokensmith_proto::emulator::{Card, EmulatedTransport, YkoathCard};
+use tokensmith_proto::ykoath::{
     credential_name, put_apdu, CalculateAllResult, CredentialData, OathAlgorithm, OathType,
     YkoathError, YkoathSession,
 };
-use hmac::{Hmac, Mac};
 
 const RFC_KEY: &[u8] = b"12345678901234567890";
 
@@ -22,9 +22,7 @@ fn hotp_sha1(key: &[u8], counter: u64, digits: u32) -> String {
 type Session<'a> = YkoathSession<&'a mut EmulatedTransport<YkoathCard>>;
 
 fn open(t: &mut EmulatedTransport<YkoathCard>) -> Session<'_> {
-    let mut s = YkoathSession::new(t);
-    s.select().unwrap();
-    s
+    YkoathSession::select(t).unwrap()
 }
 
 #[test]
@@ -191,8 +189,8 @@ fn delete_errors_and_capacity() {
 #[test]
 fn password_select_validate() {
     let mut t = EmulatedTransport::new(YkoathCard::with_password("hunter2"));
-    let mut s = YkoathSession::new(&mut t);
-    let sel = s.select().unwrap();
+    let mut s = YkoathSession::select(&mut t).unwrap();
+    let sel = s.selected().clone();
     assert!(sel.password_set());
     assert_eq!(sel.challenge.as_ref().map(Vec::len), Some(8));
     assert_eq!(sel.algorithm, Some(OathAlgorithm::Sha1));
@@ -203,13 +201,23 @@ fn password_select_validate() {
     assert_eq!(s.list().unwrap().len(), 1);
 
     // New selection: wrong password fails, commands stay locked.
-    s.select().unwrap();
+    s.reselect().unwrap();
     assert_eq!(s.validate("hunter3"), Err(YkoathError::WrongPassword));
     assert_eq!(s.list(), Err(YkoathError::AuthRequired));
-    // open() with the right password.
-    s.open(Some("hunter2")).unwrap();
+    // Select and unlock with the right password.
+    s.reselect().unwrap();
+    s.unlock(Some("hunter2")).unwrap();
     assert_eq!(s.list().unwrap().len(), 1);
-    assert_eq!(s.open(None).unwrap_err(), YkoathError::PasswordRequired);
+    s.reselect().unwrap();
+    assert_eq!(s.unlock(None).unwrap_err(), YkoathError::PasswordRequired);
+    drop(s);
+    // open() selects and validates in one go, and refuses without the password.
+    assert_eq!(
+        YkoathSession::open(&mut t, None).err(),
+        Some(YkoathError::PasswordRequired)
+    );
+    let mut s = YkoathSession::open(&mut t, Some("hunter2")).unwrap();
+    assert_eq!(s.list().unwrap().len(), 1);
 }
 
 #[test]
@@ -225,10 +233,10 @@ fn validate_detects_a_device_with_a_different_key() {
         &key,
         &host,
     ));
-    assert!(hardware_bridge::ykoath::verify_validate_response(&key, &host, &good).is_ok());
+    assert!(tokensmith_proto::ykoath::verify_validate_response(&key, &host, &good).is_ok());
     good[5] ^= 1;
     assert_eq!(
-        hardware_bridge::ykoath::verify_validate_response(&key, &host, &good),
+        tokensmith_proto::ykoath::verify_validate_response(&key, &host, &good),
         Err(YkoathError::DeviceResponseMismatch)
     );
 }
@@ -238,12 +246,13 @@ fn set_and_clear_password_through_the_protocol() {
     let mut t = EmulatedTransport::new(YkoathCard::new());
     let mut s = open(&mut t);
     s.set_password("s3cret").unwrap();
-    let sel = s.select().unwrap();
+    let sel = s.reselect().unwrap();
     assert!(sel.password_set());
     assert_eq!(s.validate("nope"), Err(YkoathError::WrongPassword));
-    s.open(Some("s3cret")).unwrap();
+    s.reselect().unwrap();
+    s.unlock(Some("s3cret")).unwrap();
     s.clear_password().unwrap();
-    assert!(!s.select().unwrap().password_set());
+    assert!(!s.reselect().unwrap().password_set());
     assert!(s.list().unwrap().is_empty());
     drop(s);
     assert!(!t.card().has_password());
@@ -269,8 +278,10 @@ fn list_with_many_credentials_uses_61xx_continuation() {
             .unwrap();
     }
     drop(s);
-    t.clear_log();
-    let listed = YkoathSession::new(&mut t).list().unwrap();
+    let mut s = YkoathSession::select(&mut t).unwrap();
+    s.transport_mut().clear_log();
+    let listed = s.list().unwrap();
+    drop(s);
     assert_eq!(
         listed.iter().map(|e| e.name.clone()).collect::<Vec<_>>(),
         names
@@ -283,7 +294,10 @@ fn list_with_many_credentials_uses_61xx_continuation() {
     assert_eq!(&last[last.len() - 2..], &[0x90, 0x00]);
 
     // CALCULATE ALL is chained too.
-    let all = YkoathSession::new(&mut t).calculate_all(1).unwrap();
+    let all = YkoathSession::select(&mut t)
+        .unwrap()
+        .calculate_all(1)
+        .unwrap();
     assert_eq!(all.len(), 20);
 }
 
@@ -291,7 +305,7 @@ fn list_with_many_credentials_uses_61xx_continuation() {
 fn documented_put_example_is_stored() {
     let mut card = YkoathCard::new();
     card.power_on();
-    let sel = card.process(&hardware_bridge::ykoath::select_apdu());
+    let sel = card.process(&tokensmith_proto::ykoath::select_apdu());
     assert_eq!(&sel[sel.len() - 2..], &[0x90, 0x00]);
     let apdu = hex::decode(
         "0001000027710D4578616D706C653A616C6963657316210631323334353637383930313233343536373839\
@@ -299,7 +313,7 @@ fn documented_put_example_is_stored() {
     )
     .unwrap();
     let c = CredentialData::totp("Example:alice", OathAlgorithm::Sha1, 6, RFC_KEY);
-    assert_eq!(put_apdu(&c).unwrap(), apdu);
+    assert_eq!(*put_apdu(&c).unwrap(), apdu);
     assert_eq!(card.process(&apdu), vec![0x90, 0x00]);
     let stored = card.credential("Example:alice").unwrap();
     assert_eq!(stored.digits, 6);

@@ -1,9 +1,10 @@
 //! Emulated Token2 single-profile NFC token.
 
-use super::{contactless_atr, random_bytes, Card};
+use super::{contactless_atr, open_secured, random_bytes, Card};
 use crate::apdu::{reply, sw, ParsedCommand};
 use crate::crypto::{unpad_marker, Sm4Key};
-use crate::token2::{config_write_clears_seed, device_key, Model};
+use crate::token2::{config_write_clears_seed, device_key, serial_of};
+use tokensmith_core::caps::Model;
 use tokensmith_core::otp::{hotp, Algorithm as HashAlg};
 use zeroize::Zeroizing;
 
@@ -48,7 +49,7 @@ pub struct Token2Card {
 
 impl Default for Token2Card {
     fn default() -> Self {
-        Self::new(&format!("{}000001", Model::OtpcP2I.prefix()))
+        Self::new(&serial_of(Model::OtpcP2, "000001"))
     }
 }
 
@@ -71,7 +72,7 @@ impl Token2Card {
 
     /// A token of this model.
     pub fn of_model(model: Model) -> Self {
-        Self::new(&format!("{}000001", model.prefix()))
+        Self::new(&serial_of(model, "000001"))
     }
 
     pub fn serial(&self) -> &str {
@@ -183,16 +184,9 @@ impl Token2Card {
         if !matches!(c.ins, 0xC5 | 0xD4) {
             return reply(&[], sw::INS_NOT_SUPPORTED);
         }
-        if c.lc < 4 {
-            return reply(&[], sw::WRONG_LENGTH);
-        }
-        if !self.authenticated {
-            return reply(&[], sw::AUTH_METHOD_BLOCKED);
-        }
-        let Some(body) = self.key.verify_secured(c.ins, c.p1, c.p2, c.data) else {
-            // A MAC failure also drops the session.
-            self.authenticated = false;
-            return reply(&[], sw::AUTH_METHOD_BLOCKED);
+        let body = match open_secured(&self.key, c, &mut self.authenticated) {
+            Ok(body) => body,
+            Err(refusal) => return refusal,
         };
         match c.ins {
             0xC5 => {

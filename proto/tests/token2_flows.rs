@@ -1,12 +1,19 @@
 //! Token2 single-profile flows against the emulator.
 
-use hardware_bridge::crypto::Sm4Key;
-use hardware_bridge::emulator::{Card, EmulatedTransport, Token2Card};
-use hardware_bridge::token2::{
-    authenticate_apdu, device_key, get_challenge_apdu, write_config_apdu, write_seed_apdu, Model,
+use hmac::{Hmac, Mac};
+use tokensmith_core::caps::{Clock, Model};
+use tokensmith_core::otp::Algorithm as Alg;
+use tokensmith_proto::crypto::Sm4Key;
+use tokensmith_proto::emulator::{Card, EmulatedTransport, Token2Card};
+use tokensmith_proto::token2::{
+    authenticate_apdu, device_key, get_challenge_apdu, write_config_apdu, write_seed_apdu,
     Token2Config, Token2Error, Token2Session,
 };
-use hmac::{Hmac, Mac};
+
+/// Whether core's table says a config write clears this model's seed.
+fn config_write_clears_seed(m: Model) -> bool {
+    matches!(m.caps().clock, Clock::SetByConfig { clears_seed: true })
+}
 
 const SEED: &[u8] = b"12345678901234567890";
 const UTC: u32 = 1_700_000_000;
@@ -22,7 +29,7 @@ fn totp_sha1(key: &[u8], t: u64, step: u64) -> String {
 }
 
 fn cfg() -> Token2Config {
-    Token2Config::from_values(30, i64::from(UTC), "SHA1", 30).unwrap()
+    Token2Config::from_values(30, i64::from(UTC), Alg::Sha1, 30).unwrap()
 }
 
 fn ins_sequence(t: &EmulatedTransport<Token2Card>) -> Vec<u8> {
@@ -35,8 +42,8 @@ fn sw(resp: &[u8]) -> u16 {
 
 #[test]
 fn burn_restricted_model_seed_cleared_by_config_then_written() {
-    let mut card = Token2Card::of_model(Model::OtpcP2I);
-    assert!(Model::OtpcP2I.config_write_clears_seed());
+    let mut card = Token2Card::of_model(Model::OtpcP2);
+    assert!(config_write_clears_seed(Model::OtpcP2));
     card.set_seed(Some(b"old seed"));
     let mut t = EmulatedTransport::new(card);
 
@@ -66,8 +73,8 @@ fn burn_restricted_model_seed_cleared_by_config_then_written() {
 
 #[test]
 fn burn_unrestricted_model_keeps_seed_on_config() {
-    let mut card = Token2Card::of_model(Model::OtpcP1I);
-    assert!(!Model::OtpcP1I.config_write_clears_seed());
+    let mut card = Token2Card::of_model(Model::OtpcP1);
+    assert!(!config_write_clears_seed(Model::OtpcP1));
     card.set_seed(Some(b"old seed"));
     let mut t = EmulatedTransport::new(card);
     {
@@ -83,8 +90,8 @@ fn burn_unrestricted_model_keeps_seed_on_config() {
 
 #[test]
 fn sha256_sixty_second_config_is_stored() {
-    let mut t = EmulatedTransport::new(Token2Card::of_model(Model::C302I));
-    let c = Token2Config::from_values(120, 1_234_567_890, "SHA256", 60).unwrap();
+    let mut t = EmulatedTransport::new(Token2Card::of_model(Model::C302));
+    let c = Token2Config::from_values(120, 1_234_567_890, Alg::Sha256, 60).unwrap();
     let seed = [0xA5u8; 32];
     Token2Session::new(&mut t).burn(&seed, &c).unwrap();
     let s = t.card().stored_config().unwrap();
@@ -145,10 +152,10 @@ fn invalid_input_refused_before_anything_is_sent() {
     drop(s);
     assert!(t.log().is_empty());
     for bad in [
-        Token2Config::from_values(45, 0, "SHA1", 30),
-        Token2Config::from_values(30, -5, "SHA1", 30),
-        Token2Config::from_values(30, 0, "SHA512", 30),
-        Token2Config::from_values(30, 0, "SHA1", 90),
+        Token2Config::from_values(45, 0, Alg::Sha1, 30),
+        Token2Config::from_values(30, -5, Alg::Sha1, 30),
+        Token2Config::from_values(30, 0, Alg::Sha512, 30),
+        Token2Config::from_values(30, 0, Alg::Sha1, 90),
         Token2Config::from_wire(9, 0, 1, 0x1E),
         Token2Config::from_wire(1, 0, 3, 0x1E),
     ] {
@@ -164,7 +171,7 @@ fn info_and_model_check() {
     let info = Token2Session::new(&mut t).info().unwrap();
     assert_eq!(info.serial, "8659601123456");
     assert_eq!(info.utc, 42);
-    assert_eq!(info.model(), Some(Model::MiniOtp3I));
+    assert_eq!(info.model(), Some(Model::MiniOtp3));
 
     let mut t = EmulatedTransport::new(Token2Card::new("9999999000001"));
     let err = Token2Session::new(&mut t)
@@ -181,7 +188,7 @@ fn info_and_model_check() {
 #[test]
 fn emulator_follows_documented_firmware_quirks() {
     let key = device_key();
-    let mut card = Token2Card::of_model(Model::OtpcP2I);
+    let mut card = Token2Card::of_model(Model::OtpcP2);
     card.set_fixed_challenge(Some([0, 1, 2, 3, 4, 5, 6, 7]));
     card.power_on();
 
@@ -248,7 +255,7 @@ fn emulator_follows_documented_firmware_quirks() {
     assert_eq!(card.stored_seed(), None);
 
     // Out-of-range config values are stored as sent; clock = written UTC.
-    let raw = Token2Config::from_values(30, 77, "SHA1", 30).unwrap();
+    let raw = Token2Config::from_values(30, 77, Alg::Sha1, 30).unwrap();
     let mut tlv = raw.tlv();
     tlv[4] = 9; // display
     tlv[15] = 3; // algorithm 3
@@ -287,8 +294,14 @@ fn emulator_follows_documented_firmware_quirks() {
 fn secured_commands_without_session_surface_as_security_failure() {
     let mut t = EmulatedTransport::new(Token2Card::default());
     let mut s = Token2Session::new(&mut t);
-    assert_eq!(s.write_seed(SEED), Err(Token2Error::SecurityFailure));
-    assert_eq!(s.write_config(&cfg()), Err(Token2Error::SecurityFailure));
+    assert_eq!(
+        s.write_seed(SEED),
+        Err(Token2Error::SecurityFailure("write seed"))
+    );
+    assert_eq!(
+        s.write_config(&cfg()),
+        Err(Token2Error::SecurityFailure("write config"))
+    );
 }
 
 #[test]
@@ -303,7 +316,7 @@ fn removed_card_is_a_transport_error() {
 
 #[test]
 fn every_seed_length_round_trips_through_the_emulator() {
-    let mut t = EmulatedTransport::new(Token2Card::of_model(Model::MiniOtp2I));
+    let mut t = EmulatedTransport::new(Token2Card::of_model(Model::MiniOtp2));
     for len in 1..=63usize {
         // Include 00 and 80 bytes at the end: padding must not eat them.
         let seed: Vec<u8> = (0..len)

@@ -1,0 +1,144 @@
+//! Where transports come from: a [`Backend`] lists readers and connects to one, PC/SC
+//! ([`crate::pcsc`]) or emulated ([`crate::simulate`]); both choose the reader with the one
+//! policy of [`select_reader`].
+
+use tokensmith_proto::Transport;
+
+use crate::error::BridgeError;
+
+/// Hands out a transport to a chosen (or the only) card.
+pub trait Backend: Send + Sync {
+    /// Readers with whether a card is present.
+    fn readers(&self) -> Result<Vec<ReaderEntry>, BridgeError>;
+    /// Connect to the card on `reader` (exact name, or a unique
+    /// case-insensitive substring), or on the only reader holding a card.
+    /// Returns the full reader name and the transport.
+    fn open(
+        &self,
+        reader: Option<&str>,
+    ) -> Result<(String, Box<dyn Transport + Send>), BridgeError>;
+}
+
+/// One reader as the backend sees it.
+#[derive(Debug, Clone)]
+pub struct ReaderEntry {
+    pub name: String,
+    pub card_present: bool,
+}
+
+/// Pick a reader name: exact match, else a unique case-insensitive
+/// substring.
+pub fn match_reader(names: &[String], wanted: &str) -> Result<String, BridgeError> {
+    if let Some(n) = names.iter().find(|n| n.as_str() == wanted) {
+        return Ok(n.clone());
+    }
+    let w = wanted.to_lowercase();
+    let hits: Vec<&String> = names
+        .iter()
+        .filter(|n| n.to_lowercase().contains(&w))
+        .collect();
+    match hits.len() {
+        1 => Ok(hits[0].clone()),
+        0 => Err(BridgeError::ReaderNotFound {
+            wanted: wanted.to_string(),
+            available: if names.is_empty() {
+                "none".into()
+            } else {
+                names.join(", ")
+            },
+        }),
+        _ => Err(BridgeError::AmbiguousReader(format!(
+            "{wanted:?} matches several readers ({}): give the full name",
+            hits.iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))),
+    }
+}
+
+/// The one reader-selection policy of every backend: the reader named (exact name, else a
+/// unique case-insensitive part of one), else the only reader holding a card. Several cards
+/// and no name is refused: guessing could write to the wrong token.
+pub fn select_reader(readers: &[ReaderEntry], wanted: Option<&str>) -> Result<String, BridgeError> {
+    let names: Vec<String> = readers.iter().map(|r| r.name.clone()).collect();
+    if names.is_empty() {
+        return Err(BridgeError::NoReader);
+    }
+    if let Some(w) = wanted {
+        return match_reader(&names, w);
+    }
+    let with_card: Vec<&str> = readers
+        .iter()
+        .filter(|r| r.card_present)
+        .map(|r| r.name.as_str())
+        .collect();
+    match with_card.as_slice() {
+        [one] => Ok(one.to_string()),
+        [] => Err(BridgeError::NoCard(format!(
+            "any reader ({})",
+            names.join(", ")
+        ))),
+        several => Err(BridgeError::AmbiguousReader(format!(
+            "cards on several readers ({}): choose one (--reader, or \"reader\" in the API)",
+            several.join(", ")
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokensmith_api::ErrorCode;
+
+    #[test]
+    fn reader_selection_policy() {
+        let r = |name: &str, card_present| ReaderEntry {
+            name: name.into(),
+            card_present,
+        };
+        assert!(matches!(
+            select_reader(&[], None),
+            Err(BridgeError::NoReader)
+        ));
+        let one = [r("ACS ACR122U 00 00", false), r("Virtual PCD 00 00", true)];
+        // The only reader holding a card is used without naming it.
+        assert_eq!(select_reader(&one, None).unwrap(), "Virtual PCD 00 00");
+        // A named reader is used even without a card (the connect then says "no card").
+        assert_eq!(
+            select_reader(&one, Some("acr")).unwrap(),
+            "ACS ACR122U 00 00"
+        );
+        let none = [r("ACS ACR122U 00 00", false)];
+        let e = select_reader(&none, None).unwrap_err();
+        assert!(matches!(e, BridgeError::NoCard(_)), "{e}");
+        // Several cards: refused, naming them, rather than guessing.
+        let two = [
+            r("Reader A", true),
+            r("Reader B", true),
+            r("Reader C", false),
+        ];
+        let e = select_reader(&two, None).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::AmbiguousReader);
+        assert!(e.to_string().contains("Reader A, Reader B"), "{e}");
+        assert_eq!(select_reader(&two, Some("Reader B")).unwrap(), "Reader B");
+    }
+
+    #[test]
+    fn reader_matching() {
+        let names = vec![
+            "Virtual PCD 00 00".to_string(),
+            "Virtual PCD 00 01".to_string(),
+        ];
+        assert_eq!(match_reader(&names, "Virtual PCD 00 01").unwrap(), names[1]);
+        assert_eq!(match_reader(&names, "00 00").unwrap(), names[0]);
+        assert!(matches!(
+            match_reader(&names, "virtual"),
+            Err(BridgeError::AmbiguousReader(_))
+        ));
+        assert!(matches!(
+            match_reader(&names, "ACR"),
+            Err(BridgeError::ReaderNotFound { .. })
+        ));
+    }
+}

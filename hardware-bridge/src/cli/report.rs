@@ -1,0 +1,203 @@
+//! How the command line shows answers: the API's JSON with `--json`, else lines for people.
+
+use std::path::Path;
+
+use serde::Serialize;
+use tokensmith_api::{BurnResult, Device, DeviceKind, Info, Reader, Verification};
+
+use super::{Cli, Command, ProfilesCommand};
+use crate::error::BridgeError;
+use crate::operation::Outcome;
+
+pub fn print_json<T: Serialize>(v: &T) {
+    println!(
+        "{}",
+        serde_json::to_string_pretty(v).unwrap_or_else(|_| "{}".into())
+    );
+}
+
+fn group3(code: &str) -> String {
+    if code.len() == 6 || code.len() == 8 {
+        let (a, b) = code.split_at(code.len() / 2);
+        format!("{a} {b}")
+    } else {
+        code.to_string()
+    }
+}
+
+pub fn describe(d: &Device) -> String {
+    format!(
+        "{} {} serial {}",
+        match d.kind {
+            DeviceKind::Token2 | DeviceKind::Molto2 => "Token2",
+            DeviceKind::Oath => "OATH key,",
+        },
+        d.model,
+        d.serial
+    )
+}
+
+pub fn readers(list: &[Reader], json: bool) -> Result<(), BridgeError> {
+    if json {
+        print_json(&list);
+        return Ok(());
+    }
+    if list.is_empty() {
+        return Err(BridgeError::NoReader);
+    }
+    for r in list {
+        match (&r.device, &r.error, r.card_present) {
+            (Some(d), _, _) => println!("{}: {}", r.name, describe(d)),
+            (None, Some(e), _) => println!("{}: {e}", r.name),
+            (None, None, false) => println!("{}: no card", r.name),
+            (None, None, true) => println!("{}: card present", r.name),
+        }
+    }
+    Ok(())
+}
+
+fn info(rep: &Info) {
+    let d = &rep.device;
+    println!("reader:  {}", d.reader);
+    println!("device:  {}", describe(d));
+    if !d.known_model {
+        println!("warning: serial prefix not a known programmable model (burning needs --force-unknown-model)");
+    }
+    if let Some(t) = d.token_time {
+        println!(
+            "clock:   token {t}, host {}, drift {:+} s",
+            rep.host_time,
+            rep.drift_seconds.unwrap_or(0)
+        );
+    }
+    if rep.sync_clears_seed == Some(true) {
+        println!("note:    on this model a clock sync (config write) clears the seed");
+    }
+    if let Some(p) = d.profiles {
+        println!("profiles: {p}");
+    }
+    if let Some(v) = &d.oath_version {
+        println!(
+            "OATH applet {v}, password {}",
+            if d.password_set == Some(true) {
+                "set"
+            } else {
+                "not set"
+            }
+        );
+    }
+}
+
+fn burned(o: &BurnResult, results: Option<&Path>) {
+    println!(
+        "burned {} {} serial {}{}: {}, {} digits, {} s{}",
+        o.kind.as_str(),
+        o.model,
+        o.serial,
+        o.profile.map_or(String::new(), |p| format!(" profile {p}")),
+        o.algorithm,
+        o.digits,
+        o.period,
+        o.display_timeout
+            .map_or(String::new(), |d| format!(", display {d} s"))
+    );
+    match &o.verification {
+        Verification::CompareWithDisplay {
+            expected_code,
+            next_code,
+            valid_for_seconds,
+        } => println!(
+            "check: the token must now show {} ({} s more, then {})",
+            group3(expected_code),
+            valid_for_seconds,
+            group3(next_code)
+        ),
+        Verification::DeviceCalculated { code, .. } => {
+            println!("verified: the device computed {code}, as expected")
+        }
+        Verification::NotChecked { reason } => println!("not verified: {reason}"),
+    }
+    for w in &o.warnings {
+        println!("warning: {w}");
+    }
+    if let Some(p) = results {
+        println!("recorded in {}", p.display());
+    }
+}
+
+/// Prints what a device command answered. With `--json`, lists print as arrays.
+pub fn outcome(cli: &Cli, out: Outcome, results: Option<&Path>) -> Result<(), BridgeError> {
+    if cli.json {
+        match &out {
+            Outcome::Profiles(p) => print_json(&p.profiles),
+            Outcome::OathCredentials(c) => print_json(&c.credentials),
+            Outcome::Done(_) => {}
+            other => print_json(other),
+        }
+    }
+    match out {
+        Outcome::Info(rep) if !cli.json => info(&rep),
+        Outcome::Burned(o) if !cli.json => burned(&o, results),
+        Outcome::Synced(out) if !cli.json => {
+            println!(
+                "clock set to {} (was {})",
+                out.new_token_time,
+                out.previous_token_time
+                    .map_or("unknown".into(), |t| t.to_string())
+            );
+            for w in &out.warnings {
+                println!("warning: {w}");
+            }
+        }
+        Outcome::Profiles(list) if !cli.json => {
+            let all = matches!(
+                cli.command,
+                Command::Profiles {
+                    command: ProfilesCommand::List { all: true }
+                }
+            );
+            for p in list
+                .profiles
+                .iter()
+                .filter(|p| all || p.seed_present || !p.title.is_empty())
+            {
+                println!(
+                    "{:>3}  {:<12}  {}  {}",
+                    p.profile,
+                    p.title,
+                    if p.seed_present { "seed" } else { "empty" },
+                    p.algorithm.map_or(String::new(), |a| format!(
+                        "{a} {} digits {} s",
+                        p.digits.unwrap_or(0),
+                        p.period.unwrap_or(0)
+                    ))
+                );
+            }
+        }
+        Outcome::OathCredentials(list) if !cli.json => {
+            for e in list.credentials {
+                println!("{}  ({}, {})", e.name, e.oath_type.as_str(), e.algorithm);
+            }
+        }
+        Outcome::OathCode(code) if !cli.json => println!("{}", code.code),
+        Outcome::Done(_) => println!("{}", done_message(&cli.command)),
+        _ => {}
+    }
+    Ok(())
+}
+
+fn done_message(c: &Command) -> String {
+    use super::OathCommand;
+    match c {
+        Command::Profiles {
+            command: ProfilesCommand::Title { profile, .. },
+        } => format!("profile {profile}: title set"),
+        Command::Profiles {
+            command: ProfilesCommand::Delete { profile, .. },
+        } => format!("profile {profile}: seed deleted"),
+        Command::Oath {
+            command: OathCommand::Delete { name, .. },
+        } => format!("deleted {name}"),
+        _ => "done".into(),
+    }
+}

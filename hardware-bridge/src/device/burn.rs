@@ -1,0 +1,186 @@
+//! Burning a planned seed onto the detected device, and checking it: the OATH key computes a
+//! code that must match the host's; a Token2/Molto2 is read back and its expected code shown
+//! for the user to compare with the display.
+
+use tokensmith_api::{BurnResult, Verification};
+use tokensmith_core::otp::{self, OtpParams};
+use tokensmith_core::secret::Secret;
+use tokensmith_proto::molto2::{Molto2Config, Molto2Error, Molto2Session};
+use tokensmith_proto::token2::{Token2Config, Token2Error, Token2Session};
+use tokensmith_proto::ykoath::{CredentialData, OathType, YkoathSession};
+use tokensmith_proto::Transport;
+use zeroize::Zeroizing;
+
+use super::{utc_u32, Credentials, Detected};
+use crate::device::plan::BurnPlan;
+use crate::error::BridgeError;
+
+fn expected_codes(
+    secret: &Secret,
+    params: &OtpParams,
+    now: i64,
+) -> Result<Verification, BridgeError> {
+    let code = |t| {
+        otp::totp(secret.as_bytes(), params, t).map_err(|e| BridgeError::BadInput(e.to_string()))
+    };
+    let remaining = otp::seconds_remaining(now, params.period);
+    Ok(Verification::CompareWithDisplay {
+        expected_code: code(now)?,
+        next_code: code(now + i64::from(remaining))?,
+        valid_for_seconds: remaining,
+    })
+}
+
+/// Burn a validated plan onto the detected device. `now` is the host clock (UTC seconds),
+/// written to Token2/Molto2 clocks and used for codes.
+pub fn burn(
+    t: &mut dyn Transport,
+    d: &Detected,
+    plan: &BurnPlan,
+    secret: &Secret,
+    creds: &Credentials,
+    now: i64,
+) -> Result<BurnResult, BridgeError> {
+    if plan.kind() != d.kind() {
+        return Err(BridgeError::BadInput(format!(
+            "the plan does not match the device ({})",
+            d.kind()
+        )));
+    }
+    let params = plan.params();
+    let dev = &d.device;
+    let mut out = BurnResult {
+        kind: dev.kind,
+        reader: dev.reader.clone(),
+        serial: dev.serial.clone(),
+        model: dev.model.clone(),
+        profile: None,
+        name: None,
+        algorithm: params.algorithm,
+        digits: params.digits,
+        period: params.period,
+        display_timeout: None,
+        burned_at: now,
+        verification: Verification::NotChecked {
+            reason: "not verified".into(),
+        },
+        warnings: Vec::new(),
+        recorded: false,
+    };
+    match plan {
+        BurnPlan::Token2 {
+            algorithm,
+            step,
+            display,
+            force_unknown_model,
+        } => {
+            let config = Token2Config {
+                display: *display,
+                utc: utc_u32(now)?,
+                algorithm: *algorithm,
+                step: *step,
+            };
+            if !dev.known_model && !*force_unknown_model {
+                return Err(Token2Error::UnknownModel(dev.serial.clone()).into());
+            }
+            if !dev.known_model {
+                out.warnings
+                    .push("unknown model burned because it was forced".into());
+            }
+            // The serial was read on this same exclusive connection: a card swapped since
+            // would have failed with "card removed".
+            let mut s = Token2Session::new(&mut *t);
+            s.burn(secret.as_bytes(), &config)?;
+            // The clock written with the config is read back as a sanity check.
+            let after = s.info()?;
+            let off = i64::from(after.utc) - now;
+            if off.abs() > 5 {
+                out.warnings.push(format!(
+                    "the token's clock reads {} after the burn, {off} s from the host clock",
+                    after.utc
+                ));
+            }
+            out.display_timeout = Some(display.seconds());
+            out.verification = expected_codes(secret, &params, now)?;
+        }
+        BurnPlan::Molto2 {
+            profile,
+            algorithm,
+            digits,
+            step,
+            display,
+            title,
+        } => {
+            let model = d.molto2().ok_or_else(|| {
+                BridgeError::Internal("a Molto2 detected without its profile count".into())
+            })?;
+            let config = Molto2Config {
+                display: *display,
+                utc: utc_u32(now)?,
+                algorithm: *algorithm,
+                digits: *digits,
+                step: *step,
+            };
+            let mut s = Molto2Session::new(&mut *t, &creds.customer_key(), model);
+            s.burn_profile(*profile, secret.as_bytes(), &config, title.as_deref())?;
+            // Read the public data back: config and "seed present".
+            let p = s.profile(*profile)?;
+            if !p.seed_present
+                || p.algorithm != *algorithm as u8
+                || p.digits != *digits as u8
+                || p.step != *step as u8
+            {
+                return Err(BridgeError::Molto2(Molto2Error::MalformedReply(format!(
+                    "profile {profile} reads back algorithm {} / {} digits / {} s / seed present {} after the burn",
+                    p.algorithm, p.digits, p.step, p.seed_present
+                ))));
+            }
+            out.profile = Some(*profile);
+            out.display_timeout = Some(display.seconds());
+            out.name = title.clone();
+            out.verification = expected_codes(secret, &params, now)?;
+        }
+        BurnPlan::Oath {
+            name,
+            algorithm,
+            digits,
+            period: _,
+            touch,
+        } => {
+            let mut s = YkoathSession::open(&mut *t, creds.password())?;
+            let cred = CredentialData {
+                name: name.clone(),
+                oath_type: OathType::Totp,
+                algorithm: *algorithm,
+                digits: *digits,
+                secret: Zeroizing::new(secret.as_bytes().to_vec()),
+                touch: *touch,
+                counter: None,
+            };
+            s.put(&cred)?;
+            out.name = Some(name.clone());
+            out.verification = if *touch {
+                Verification::NotChecked {
+                    reason: "touch required: calculate a code (oath code) to check".into(),
+                }
+            } else {
+                let now_u = u64::try_from(now)
+                    .map_err(|_| BridgeError::BadInput("clock before 1970".into()))?;
+                let code = s.calculate_totp(name, now_u)?.to_string();
+                let expected = otp::totp(secret.as_bytes(), &params, now)
+                    .map_err(|e| BridgeError::BadInput(e.to_string()))?;
+                if code != expected {
+                    return Err(BridgeError::VerifyMismatch {
+                        device: code,
+                        expected,
+                    });
+                }
+                Verification::DeviceCalculated {
+                    code,
+                    matches: true,
+                }
+            };
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,222 @@
+//! What is on a reader: detection (kind, serial, model, clock) and the reader list.
+
+use tokensmith_api::{Device, DeviceKind, Reader};
+use tokensmith_core::caps::{self, Firmware};
+use tokensmith_proto::molto2::{CustomerKey, Molto2Error, Molto2Model, Molto2Session};
+use tokensmith_proto::token2::Token2Session;
+use tokensmith_proto::ykoath::{SelectResponse, YkoathSession};
+use tokensmith_proto::Transport;
+
+use crate::backend::Backend;
+use crate::error::BridgeError;
+
+/// What was found on a reader: what the API reports, and what the capability table knows
+/// the device as (which decides what a burn may ask of it).
+#[derive(Debug, Clone)]
+pub struct Detected {
+    pub device: Device,
+    /// `None` for a Token2 whose serial prefix is not a known programmable model.
+    pub model: Option<caps::Model>,
+    /// OATH: the applet's version (some features need newer firmware).
+    pub firmware: Option<Firmware>,
+}
+
+impl Detected {
+    pub fn kind(&self) -> DeviceKind {
+        self.device.kind
+    }
+
+    /// The Molto2 generation (the only kinds with profiles); `None` for other kinds.
+    pub fn molto2(&self) -> Option<Molto2Model> {
+        self.device.profiles.and_then(Molto2Model::with_profiles)
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Detect the device: a reader whose name contains `Molto2` holds a Molto2; otherwise a
+/// Token2 get-info answer means a single-profile Token2 (model by serial prefix); otherwise a
+/// successful SELECT of the OATH applet means an OATH key. `forced` skips the guessing (but
+/// still reads the device).
+pub fn detect(
+    t: &mut dyn Transport,
+    reader: &str,
+    forced: Option<DeviceKind>,
+) -> Result<Detected, BridgeError> {
+    let guess = forced.or_else(|| reader.contains("Molto2").then_some(DeviceKind::Molto2));
+    // A card gone or a reader failing ends the guessing; a refusal means "not this kind".
+    let give_up = |e: &BridgeError| matches!(e, BridgeError::CardRemoved | BridgeError::Reader(_));
+    match guess {
+        Some(DeviceKind::Token2) => detect_token2(t, reader),
+        Some(DeviceKind::Molto2) => detect_molto2(t, reader),
+        Some(DeviceKind::Oath) => detect_oath(t, reader),
+        None => match detect_token2(t, reader) {
+            Err(e) if !give_up(&e) => match detect_oath(t, reader) {
+                Err(e) if !give_up(&e) => Err(BridgeError::UnknownCard(reader.to_string())),
+                other => other,
+            },
+            other => other,
+        },
+    }
+}
+
+fn device(kind: DeviceKind, reader: &str, serial: String, model: String) -> Device {
+    Device {
+        kind,
+        reader: reader.to_string(),
+        serial,
+        model,
+        known_model: true,
+        token_time: None,
+        profiles: None,
+        oath_version: None,
+        password_set: None,
+    }
+}
+
+fn detect_token2(t: &mut dyn Transport, reader: &str) -> Result<Detected, BridgeError> {
+    let info = Token2Session::new(&mut *t).info()?;
+    let model = info.model();
+    let name = model.map_or("unknown Token2 model", |m| m.caps().name);
+    let mut d = device(DeviceKind::Token2, reader, info.serial, name.into());
+    d.known_model = model.is_some();
+    d.token_time = Some(i64::from(info.utc));
+    Ok(Detected {
+        device: d,
+        model,
+        firmware: None,
+    })
+}
+
+fn molto2_model(t: &mut dyn Transport) -> Result<Molto2Model, BridgeError> {
+    // Profile 99 exists only on the Molto2v2; reading public data needs no authentication.
+    let mut s = Molto2Session::new(&mut *t, &CustomerKey::default(), Molto2Model::V2);
+    match s.profile(Molto2Model::V2.max_profile()) {
+        Ok(_) => Ok(Molto2Model::V2),
+        Err(Molto2Error::IncorrectP1P2) => Ok(Molto2Model::V1),
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn detect_molto2(t: &mut dyn Transport, reader: &str) -> Result<Detected, BridgeError> {
+    let info = Molto2Session::new(&mut *t, &CustomerKey::default(), Molto2Model::V2).info()?;
+    let model = molto2_model(t)?;
+    let caps = model.caps_model();
+    let mut d = device(
+        DeviceKind::Molto2,
+        reader,
+        info.serial,
+        caps.caps().name.into(),
+    );
+    d.token_time = Some(i64::from(info.utc));
+    d.profiles = Some(model.profile_count());
+    Ok(Detected {
+        device: d,
+        model: Some(caps),
+        firmware: None,
+    })
+}
+
+/// Which OATH key this is: a Nitrokey 3 sends its serial in the SELECT reply (tag `8F`), a
+/// YubiKey names itself in its ATR (or its USB reader's name); any other key gets only what
+/// every YKOATH applet does.
+fn oath_model(sel: &SelectResponse, atr: Option<&[u8]>, reader: &str) -> caps::Model {
+    let says_yubikey = |b: &[u8]| {
+        String::from_utf8_lossy(b)
+            .to_ascii_lowercase()
+            .contains("yubikey")
+    };
+    if sel.serial.is_some() {
+        caps::Model::Nitrokey3
+    } else if atr.is_some_and(says_yubikey) || says_yubikey(reader.as_bytes()) {
+        caps::Model::YubiKey
+    } else {
+        caps::Model::OathKey
+    }
+}
+
+fn detect_oath(t: &mut dyn Transport, reader: &str) -> Result<Detected, BridgeError> {
+    let atr = t.atr();
+    let sel = YkoathSession::select(&mut *t)?.selected().clone();
+    let version = sel.version_string();
+    let mut d = device(
+        DeviceKind::Oath,
+        reader,
+        hex(&sel.salt),
+        format!("OATH applet {version}"),
+    );
+    d.oath_version = Some(version.clone());
+    d.password_set = Some(sel.password_set());
+    Ok(Detected {
+        device: d,
+        model: Some(oath_model(&sel, atr.as_deref(), reader)),
+        firmware: version.parse().ok(),
+    })
+}
+
+/// Open the target card and detect it.
+pub fn open_detect(
+    backend: &dyn Backend,
+    reader: Option<&str>,
+    kind: Option<DeviceKind>,
+) -> Result<(Box<dyn Transport + Send>, Detected), BridgeError> {
+    let (name, mut t) = backend.open(reader)?;
+    let d = detect(&mut *t, &name, kind)?;
+    Ok((t, d))
+}
+
+/// Readers with what is on them (detection errors are reported per reader).
+pub fn list(backend: &dyn Backend) -> Result<Vec<Reader>, BridgeError> {
+    let mut out = Vec::new();
+    for r in backend.readers()? {
+        let mut rep = Reader {
+            name: r.name.clone(),
+            card_present: r.card_present,
+            device: None,
+            error: None,
+        };
+        if r.card_present {
+            match open_detect(backend, Some(&r.name), None) {
+                Ok((_, d)) => rep.device = Some(d.device),
+                Err(e) => rep.error = Some(e.to_string()),
+            }
+        }
+        out.push(rep);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn oath_keys_are_told_apart() {
+        let sel = |serial| SelectResponse {
+            version: vec![5, 4, 3],
+            salt: vec![1; 8],
+            challenge: None,
+            algorithm: None,
+            serial,
+        };
+        let yubi_atr = tokensmith_proto::emulator::YKOATH_ATR;
+        assert_eq!(
+            oath_model(&sel(None), Some(&yubi_atr), "ACS ACR122U"),
+            caps::Model::YubiKey
+        );
+        assert_eq!(
+            oath_model(&sel(None), None, "Yubico YubiKey OTP+FIDO+CCID 00 00"),
+            caps::Model::YubiKey
+        );
+        assert_eq!(
+            oath_model(&sel(Some(7)), Some(&yubi_atr), "r"),
+            caps::Model::Nitrokey3
+        );
+        assert_eq!(
+            oath_model(&sel(None), Some(&[0x3B, 0x80, 0x80, 0x01, 0x01]), "r"),
+            caps::Model::OathKey
+        );
+    }
+}

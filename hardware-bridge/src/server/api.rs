@@ -1,0 +1,250 @@
+//! The API handlers: each endpoint of [`tokensmith_api::endpoint`] parses its request type,
+//! turns it into an [`Operation`] and runs it on the device thread, one at a time; the answer
+//! is the endpoint's response type.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, MethodRouter};
+use axum::{Json, Router};
+use tokensmith_api::endpoint::{self, Endpoint, Method};
+use tokensmith_api::{
+    BurnRequest, DeviceKind, ErrorCode, Health, OathListRequest, OathNameRequest,
+    ProfileDeleteRequest, ProfileTitleRequest, SecretString, SyncRequest, API_VERSION,
+};
+use tokensmith_core::secret::{Encoding, Secret};
+
+use super::guard::error_response;
+use super::AppState;
+use crate::device::clock::SyncParams;
+use crate::device::plan::BurnParams;
+use crate::device::Credentials;
+use crate::error::BridgeError;
+use crate::operation::{self, BurnJob, Operation, Outcome, Target};
+use tokensmith_proto::molto2::CustomerKey;
+
+fn bridge_error_response(e: &BridgeError) -> Response {
+    error_response(e.code(), &e.to_string())
+}
+
+/// Parse a JSON body without echoing any of its content in errors (a misplaced secret must
+/// not come back in a message or a log): serde's message is kept only where it names a field
+/// or the allowed values, never a value that was sent.
+fn parse_body<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<T, Box<Response>> {
+    serde_json::from_slice(body).map_err(|e| {
+        let s = e.to_string();
+        let s = s.split(" at line").next().unwrap_or("");
+        let detail = if s.starts_with("unknown field") || s.starts_with("missing field") {
+            s.to_string()
+        } else if let Some((_, expected)) = s.split_once(", expected ") {
+            format!("{:?} error, expected {expected}", e.classify())
+        } else {
+            format!("{:?} error", e.classify())
+        };
+        Box::new(error_response(
+            ErrorCode::BadRequest,
+            &format!(
+                "invalid JSON request (line {}, column {}): {detail}",
+                e.line(),
+                e.column()
+            ),
+        ))
+    })
+}
+
+/// Run a blocking device job on the blocking pool, one at a time.
+async fn on_device_thread<R>(
+    st: Arc<AppState>,
+    f: impl FnOnce(&AppState) -> Result<R, BridgeError> + Send + 'static,
+) -> Response
+where
+    R: serde::Serialize + Send + 'static,
+{
+    let res = tokio::task::spawn_blocking(move || {
+        let _one = st
+            .device
+            .lock()
+            .map_err(|_| BridgeError::Internal("device lock poisoned".into()))?;
+        f(&st)
+    })
+    .await;
+    match res {
+        Ok(Ok(v)) => Json(v).into_response(),
+        Ok(Err(e)) => bridge_error_response(&e),
+        Err(_) => bridge_error_response(&BridgeError::Internal("operation panicked".into())),
+    }
+}
+
+/// A request turned into the operation it asks for, on the device it addresses.
+type Addressed = Result<(Target, Operation), BridgeError>;
+
+/// An endpoint whose request becomes an [`Operation`] on one device.
+fn operation<E>(to_op: fn(E::Request) -> Addressed) -> MethodRouter<Arc<AppState>>
+where
+    E: Endpoint,
+    E::Request: Send + 'static,
+    E::Response: TryFrom<Outcome, Error = BridgeError> + Send + 'static,
+{
+    let handler = move |State(st): State<Arc<AppState>>, body: Bytes| async move {
+        let req = match parse_body::<E::Request>(&body) {
+            Ok(r) => r,
+            Err(r) => return *r,
+        };
+        on_device_thread(st, move |st| {
+            let (target, op) = to_op(req)?;
+            let out = match (&op, &st.results) {
+                (Operation::Burn(_), Some(rf)) => {
+                    let mut rf = rf
+                        .lock()
+                        .map_err(|_| BridgeError::Internal("results lock poisoned".into()))?;
+                    operation::run(st.backend.as_ref(), &target, op, Some(&mut rf))?
+                }
+                _ => operation::run(st.backend.as_ref(), &target, op, None)?,
+            };
+            E::Response::try_from(out)
+        })
+        .await
+    };
+    match E::METHOD {
+        Method::Get => get(handler),
+        Method::Post => post(handler),
+    }
+}
+
+fn customer_key(k: Option<SecretString>) -> Result<Option<CustomerKey>, BridgeError> {
+    Ok(k.map(|k| CustomerKey::parse(k.as_str())).transpose()?)
+}
+
+fn creds(
+    customer_key_text: Option<SecretString>,
+    password: Option<SecretString>,
+) -> Result<Credentials, BridgeError> {
+    Ok(Credentials {
+        customer_key: customer_key(customer_key_text)?,
+        oath_password: password,
+    })
+}
+
+fn target(reader: Option<String>, kind: Option<DeviceKind>) -> Target {
+    Target { reader, kind }
+}
+
+fn burn_op(r: BurnRequest) -> Addressed {
+    let secret = Secret::parse(r.secret.as_str(), Encoding::Auto)
+        .map_err(|e| BridgeError::BadInput(format!("secret: {e}")))?
+        .secret;
+    let params = BurnParams::from(&r);
+    let job = BurnJob {
+        secret,
+        params,
+        creds: creds(r.customer_key, r.password)?,
+        upn: r.upn,
+    };
+    Ok((target(r.reader, r.kind), Operation::Burn(Box::new(job))))
+}
+
+fn oath_put_op(r: BurnRequest) -> Addressed {
+    let (mut t, op) = burn_op(r)?;
+    t.kind = Some(DeviceKind::Oath);
+    Ok((t, op))
+}
+
+fn sync_op(r: SyncRequest) -> Addressed {
+    let params = SyncParams::from(&r);
+    let creds = creds(r.customer_key, None)?;
+    Ok((target(r.reader, r.kind), Operation::Sync { params, creds }))
+}
+
+fn title_op(r: ProfileTitleRequest) -> Addressed {
+    let op = Operation::SetProfileTitle {
+        profile: r.profile,
+        title: r.title,
+        creds: creds(r.customer_key, None)?,
+    };
+    Ok((target(r.reader, r.kind), op))
+}
+
+fn delete_profile_op(r: ProfileDeleteRequest) -> Addressed {
+    let op = Operation::DeleteProfile {
+        profile: r.profile,
+        creds: creds(r.customer_key, None)?,
+    };
+    Ok((target(r.reader, r.kind), op))
+}
+
+fn oath_list_op(r: OathListRequest) -> Addressed {
+    let op = Operation::ListOath {
+        creds: creds(None, r.password)?,
+    };
+    Ok((target(r.reader, r.kind), op))
+}
+
+fn oath_delete_op(r: OathNameRequest) -> Addressed {
+    let op = Operation::DeleteOath {
+        name: r.name,
+        creds: creds(None, r.password)?,
+    };
+    Ok((target(r.reader, r.kind), op))
+}
+
+fn oath_code_op(r: OathNameRequest) -> Addressed {
+    let op = Operation::CalculateOath {
+        name: r.name,
+        creds: creds(None, r.password)?,
+    };
+    Ok((target(r.reader, r.kind), op))
+}
+
+async fn health(State(st): State<Arc<AppState>>) -> Response {
+    Json(Health {
+        version: env!("CARGO_PKG_VERSION").into(),
+        api: API_VERSION,
+        simulate: st.cfg.simulate,
+        results_file: st.results.is_some(),
+    })
+    .into_response()
+}
+
+async fn readers(State(st): State<Arc<AppState>>) -> Response {
+    on_device_thread(st, |st| operation::list(st.backend.as_ref())).await
+}
+
+async fn api_not_found() -> Response {
+    error_response(ErrorCode::NotFound, "no such API endpoint")
+}
+
+/// The API routes.
+pub fn routes() -> Router<Arc<AppState>> {
+    use endpoint::*;
+    Router::new()
+        .route(GetHealth::PATH, get(health))
+        .route(ListReaders::PATH, get(readers))
+        .route(
+            GetInfo::PATH,
+            operation::<GetInfo>(|t| Ok((target(t.reader, t.kind), Operation::Info))),
+        )
+        .route(Burn::PATH, operation::<Burn>(burn_op))
+        .route(Sync::PATH, operation::<Sync>(sync_op))
+        .route(
+            ListProfiles::PATH,
+            operation::<ListProfiles>(|t| Ok((target(t.reader, t.kind), Operation::ListProfiles))),
+        )
+        .route(
+            SetProfileTitle::PATH,
+            operation::<SetProfileTitle>(title_op),
+        )
+        .route(
+            DeleteProfile::PATH,
+            operation::<DeleteProfile>(delete_profile_op),
+        )
+        .route(ListOath::PATH, operation::<ListOath>(oath_list_op))
+        .route(PutOath::PATH, operation::<PutOath>(oath_put_op))
+        .route(DeleteOath::PATH, operation::<DeleteOath>(oath_delete_op))
+        .route(
+            CalculateOath::PATH,
+            operation::<CalculateOath>(oath_code_op),
+        )
+        .route("/api/{*rest}", get(api_not_found).post(api_not_found))
+}

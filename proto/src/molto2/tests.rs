@@ -1,0 +1,114 @@
+use super::*;
+use tokensmith_core::otp::Algorithm as Alg;
+
+#[test]
+fn kat_default_key_derivation() {
+    let k = CustomerKey::default().sm4_key();
+    assert_eq!(
+        hex::encode_upper(k.as_bytes()),
+        "099250FDB017F442DA429ECBBEE17F79"
+    );
+    let parsed = CustomerKey::parse("TOKEN2MOLTO1-KEY").unwrap();
+    assert_eq!(parsed, CustomerKey::default());
+    let hexed = CustomerKey::parse(&hex::encode(b"TOKEN2MOLTO1-KEY")).unwrap();
+    assert_eq!(hexed, CustomerKey::default());
+    assert!(CustomerKey::parse("short").is_err());
+    assert!(CustomerKey::parse(&"z".repeat(32)).is_err());
+}
+
+#[test]
+fn apdu_forms() {
+    assert_eq!(info_apdu(), vec![0x80, 0x41, 0, 0, 0]);
+    assert_eq!(profile_data_apdu(7), vec![0x80, 0x41, 0, 7, 1, 0x70]);
+    assert_eq!(challenge_apdu(), vec![0x80, 0x4B, 8, 0, 0]);
+    assert_eq!(delete_seed_apdu(5), vec![0x80, 0xE6, 0, 5, 0]);
+    assert_eq!(factory_reset_apdu(), vec![0x80, 0x56, 0, 0, 0]);
+    assert_eq!(lock_screen_apdu(), vec![0x80, 0xD8, 0x0C, 2, 0]);
+    assert_eq!(unlock_screen_apdu(), vec![0x80, 0xD8, 0x0C, 2, 1, 1]);
+    let k = CustomerKey::default().sm4_key();
+    let t = write_title_apdu(&k, 3, b"GitHub").unwrap();
+    assert_eq!(&t[..5], &[0x84, 0xD5, 0, 3, 0x14]);
+    assert_eq!(t.len(), 5 + 20);
+    assert!(write_title_apdu(&k, 3, b"thirteen byte").is_err());
+    let c = Molto2Config::from_values(30, 1_700_000_000, Alg::Sha1, 8, 30).unwrap();
+    let a = write_config_apdu(&k, 9, &c);
+    assert_eq!(&a[..5], &[0x84, 0xD4, 1, 9, 0x1A]);
+    assert_eq!(
+        hex::encode_upper(&a[5..27]),
+        "81141F01010F046553F10086090A01010B01080D011E"
+    );
+    let s = sync_clock_apdu(&k, 2, 1_700_000_000);
+    assert_eq!(hex::encode_upper(&s[..13]), "84D401020C81060F046553F100");
+    assert_eq!(s[5 + 8..], k.command_mac(0xD4, 1, 2, &s[5..13]));
+    let ck = change_key_apdu(&k, &CustomerKey::from_bytes([1; 16]));
+    assert_eq!(&ck[..5], &[0x84, 0xD7, 0, 0, 0x24]);
+    let pt = k.ecb_decrypt(&ck[5..37]).unwrap();
+    assert_eq!(pt[0], 0);
+    assert_eq!(
+        &pt[1..17],
+        CustomerKey::from_bytes([1; 16]).sm4_key().as_bytes()
+    );
+    assert_eq!(pt[17], 0x80);
+    assert!(pt[18..].iter().all(|&b| b == 0));
+}
+
+#[test]
+fn config_validation() {
+    assert!(Molto2Config::from_values(30, 0, Alg::Sha1, 5, 30).is_err());
+    assert!(Molto2Config::from_values(30, 0, Alg::Sha1, 12, 30).is_err());
+    assert!(Molto2Config::from_values(31, 0, Alg::Sha1, 6, 30).is_err());
+    assert!(Molto2Config::from_values(30, 0, Alg::Sha512, 6, 30).is_err());
+    assert!(Molto2Config::from_values(30, 0, Alg::Sha1, 6, 90).is_err());
+    for d in [4, 6, 8, 10] {
+        assert_eq!(
+            Molto2Config::from_values(30, 0, Alg::Sha256, d, 60)
+                .unwrap()
+                .tlv()[18],
+            d
+        );
+    }
+}
+
+#[test]
+fn profile_ranges() {
+    assert!(Molto2Model::V1.check_profile(49).is_ok());
+    assert!(Molto2Model::V1.check_profile(50).is_err());
+    assert!(Molto2Model::V2.check_profile(99).is_ok());
+    assert!(Molto2Model::V2.check_profile(100).is_err());
+}
+
+#[test]
+fn status_words() {
+    assert_eq!(
+        check_sw(0x6303, "authenticate"),
+        Err(Molto2Error::AuthFailed { attempts_left: 3 })
+    );
+    assert_eq!(
+        check_sw(0x6A83, "delete seed"),
+        Err(Molto2Error::ProfileEmpty)
+    );
+    assert_eq!(
+        check_sw(0x6FFB, "read profile"),
+        Err(Molto2Error::UnexpectedLe)
+    );
+    assert_eq!(check_sw(0x9000, "info"), Ok(()));
+}
+
+#[test]
+fn profile_public_parsing() {
+    let mut v = vec![0x95, 31, 0x70, 29, 1];
+    let mut tips = [0u8; 16];
+    tips[..4].copy_from_slice(b"Mail");
+    v.extend_from_slice(&tips);
+    v.extend_from_slice(&5u32.to_be_bytes());
+    v.extend_from_slice(&6u32.to_be_bytes());
+    v.extend_from_slice(&[1, 30, 8, 1]);
+    let p = parse_profile_public(&v).unwrap();
+    assert_eq!(p.title(), "Mail");
+    assert_eq!(
+        (p.rtc, p.timecfg, p.algorithm, p.step, p.digits),
+        (5, 6, 1, 30, 8)
+    );
+    assert!(p.seed_present && p.configured());
+    assert!(parse_profile_public(&v[..v.len() - 1]).is_err());
+}
