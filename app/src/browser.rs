@@ -4,11 +4,13 @@
 use leptos::prelude::*;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
+use zeroize::Zeroizing;
 
-/// Copies text; resolves to a message for the status line.
-pub async fn copy_text(text: String, what: &str) -> String {
+/// Copies text (borrowed: a secret stays in its caller's wiped buffer); resolves to a message
+/// for the status line.
+pub async fn copy_text(text: &str, what: &str) -> String {
     let clipboard = window().navigator().clipboard();
-    match JsFuture::from(clipboard.write_text(&text)).await {
+    match JsFuture::from(clipboard.write_text(text)).await {
         Ok(_) => format!("{what} copied to the clipboard."),
         Err(_) => format!(
             "Could not copy the {what}: the browser refused clipboard access. Select the text and copy it by hand."
@@ -48,10 +50,11 @@ pub fn download(name: &str, mime: &str, text: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// Reads the first file chosen in a file input as text.
+/// Reads the first file chosen in a file input as text (wiped when dropped: it may hold
+/// secrets).
 pub async fn read_chosen_file(
     input: web_sys::HtmlInputElement,
-) -> Result<(String, String), String> {
+) -> Result<(String, Zeroizing<String>), String> {
     let file = input
         .files()
         .and_then(|f| f.get(0))
@@ -62,6 +65,7 @@ pub async fn read_chosen_file(
         .map_err(|_| format!("Could not read {name}."))?;
     let text = text
         .as_string()
+        .map(Zeroizing::new)
         .ok_or_else(|| format!("{name} is not a text file."))?;
     Ok((name, text))
 }

@@ -4,7 +4,7 @@
 use crate::params::ParamsState;
 use crate::seed::SecretState;
 use leptos::prelude::*;
-use tokensmith_core::drift::find_drift;
+use tokensmith_core::drift::{find_drift, sign_in_tolerance_seconds};
 
 /// Search an hour either way: well past Token2's 420 s advice; whole-hour time-zone offsets are
 /// tried by the core on top of this.
@@ -133,7 +133,11 @@ pub fn DriftPanel(state: SecretState, params: ParamsState) -> impl IntoView {
             </form>
             <div id="drift-result" data-testid="drift-result" aria-live="polite">{result}</div>
             <p class="muted">
-                "Uses this computer's clock: make sure it is right (UTC-synchronised). Entra accepts about ±1 min (30 s tokens) or ±2 min (60 s) at sign-in."
+                {format!(
+                    "Uses this computer's clock: make sure it is right (UTC-synchronised). Entra accepts about ±{} s (30 s tokens) or ±{} s (60 s) at sign-in.",
+                    sign_in_tolerance_seconds(30),
+                    sign_in_tolerance_seconds(60),
+                )}
             </p>
         </section>
     }

@@ -2,9 +2,10 @@
 //! model preset to what that hardware supports.
 
 use crate::browser;
-use crate::presets::{self, Periods, Preset, PRESETS};
+use crate::presets::{self, PRESETS};
 use leptos::prelude::*;
-use tokensmith_core::otp::{Algorithm, OtpParams};
+use tokensmith_core::caps::{self, Model, Periods};
+use tokensmith_core::otp::{Algorithm, OtpParams, MAX_DIGITS, MIN_DIGITS};
 
 /// The record fields a preset fills in (they live in the inventory form).
 #[derive(Clone, Copy)]
@@ -32,7 +33,7 @@ impl RecordForm {
 
 #[derive(Clone, Copy)]
 pub struct ParamsState {
-    pub preset: RwSignal<&'static str>,
+    pub preset: RwSignal<Model>,
     pub algorithm: RwSignal<Algorithm>,
     pub digits: RwSignal<u8>,
     pub period: RwSignal<u32>,
@@ -65,7 +66,7 @@ impl ParamsState {
             otp,
         };
         let saved = browser::pref_get("preset");
-        let preset = presets::by_id(saved.as_deref().unwrap_or(presets::DEFAULT_PRESET));
+        let preset = saved.map_or(presets::DEFAULT_PRESET, |id| presets::by_id(&id));
         state.apply_preset(preset, form);
         // Remembered manufacturer/model win over the preset's defaults.
         if let Some(m) = browser::pref_get("manufacturer") {
@@ -77,13 +78,14 @@ impl ParamsState {
         state
     }
 
-    pub fn current(&self) -> &'static Preset {
-        presets::by_id(self.preset.get_untracked())
+    pub fn current(&self) -> Model {
+        self.preset.get_untracked()
     }
 
     /// Switches the target, moving any setting it cannot do to its nearest supported value.
-    pub fn apply_preset(&self, p: &'static Preset, form: RecordForm) {
-        self.preset.set(p.id);
+    pub fn apply_preset(&self, model: Model, form: RecordForm) {
+        let p = model.caps();
+        self.preset.set(model);
         if !p.allows_algorithm(self.algorithm.get_untracked()) {
             self.algorithm.set(p.algorithms[0]);
         }
@@ -91,15 +93,18 @@ impl ParamsState {
             let d = if p.allows_digits(6) { 6 } else { p.digits[0] };
             self.digits.set(d);
         }
-        if !p.periods.allows(self.period.get_untracked()) {
-            self.period.set(30);
+        if !p.allows_period(self.period.get_untracked()) {
+            self.period.set(match p.periods {
+                Periods::Only(list) => list[0],
+                Periods::Any => 30,
+            });
         }
         if let Periods::Only(_) = p.periods {
             self.custom_period.set(false);
         }
         form.manufacturer.set(p.manufacturer.to_string());
-        form.model.set(p.model.to_string());
-        if p.max_profile.is_some() {
+        form.model.set(p.name.to_string());
+        if p.profiles.is_some() {
             if form.profile.get_untracked().trim().is_empty() {
                 form.profile.set("0".into());
             }
@@ -109,52 +114,67 @@ impl ParamsState {
     }
 }
 
-fn alg_value(a: Algorithm) -> &'static str {
-    a.as_str()
+/// The unavailable choices and why, for `preset-why`.
+fn limits(model: Model) -> String {
+    let p = model.caps();
+    let mut off = Vec::new();
+    let algs: Vec<&str> = Algorithm::ALL
+        .into_iter()
+        .filter(|a| !p.allows_algorithm(*a))
+        .map(Algorithm::human)
+        .collect();
+    if !algs.is_empty() {
+        off.push(algs.join(", "));
+    }
+    let digits: Vec<String> = (MIN_DIGITS..=MAX_DIGITS)
+        .filter(|d| !p.allows_digits(*d))
+        .map(|d| d.to_string())
+        .collect();
+    if !digits.is_empty() {
+        off.push(format!("{} digits", digits.join("/")));
+    }
+    if let Periods::Only(_) = p.periods {
+        off.push("custom periods".into());
+    }
+    if off.is_empty() {
+        p.summary()
+    } else {
+        format!("Unavailable: {}. {}", off.join("; "), p.summary())
+    }
 }
 
 #[component]
-pub fn ParamsPanel(params: ParamsState, form: RecordForm) -> impl IntoView {
-    let preset = move || presets::by_id(params.preset.get());
+fn TargetPicker(params: ParamsState, form: RecordForm) -> impl IntoView {
     let on_preset = move |ev| {
-        let id = event_target_value(&ev);
-        let p = presets::by_id(&id);
-        params.apply_preset(p, form);
-        browser::pref_set("preset", p.id);
+        let model = presets::by_id(&event_target_value(&ev));
+        params.apply_preset(model, form);
+        let p = model.caps();
+        browser::pref_set("preset", p.slug);
         browser::pref_set("manufacturer", p.manufacturer);
-        browser::pref_set("model", p.model);
+        browser::pref_set("model", p.name);
     };
-    let limits = move || {
-        let p = preset();
-        let mut off = Vec::new();
-        let algs: Vec<&str> = Algorithm::ALL
-            .into_iter()
-            .filter(|a| !p.allows_algorithm(*a))
-            .map(Algorithm::human)
-            .collect();
-        if !algs.is_empty() {
-            off.push(algs.join(", "));
-        }
-        let digits: Vec<String> = (4u8..=10)
-            .filter(|d| !p.allows_digits(*d))
-            .map(|d| d.to_string())
-            .collect();
-        if !digits.is_empty() {
-            off.push(format!("{} digits", digits.join("/")));
-        }
-        if let Periods::Only(_) = p.periods {
-            off.push("custom periods".into());
-        }
-        if off.is_empty() {
-            p.why.to_string()
-        } else {
-            format!("Unavailable: {}. {}", off.join("; "), p.why)
-        }
-    };
-    let notes = move || {
-        let o = params.otp.get();
-        presets::entra_notes(o.algorithm, o.digits, o.period)
-    };
+    view! {
+        <label for="preset">"Target model"</label>
+        <select id="preset" data-testid="preset" aria-describedby="preset-why" on:change=on_preset>
+            {PRESETS
+                .into_iter()
+                .map(|m| {
+                    view! {
+                        <option value=m.caps().slug prop:selected=move || params.preset.get() == m>
+                            {m.caps().label}
+                        </option>
+                    }
+                })
+                .collect_view()}
+        </select>
+        <p id="preset-why" class="muted" data-testid="preset-why">{move || limits(params.preset.get())}</p>
+    }
+}
+
+/// Algorithm, digits and period; what the target cannot do is offered but disabled.
+#[component]
+fn OtpPickers(params: ParamsState) -> impl IntoView {
+    let preset = move || params.preset.get().caps();
     let period_value = move || {
         if params.custom_period.get() {
             "custom".to_string()
@@ -163,129 +183,126 @@ pub fn ParamsPanel(params: ParamsState, form: RecordForm) -> impl IntoView {
         }
     };
     view! {
-        <section aria-labelledby="params-h">
-            <h2 id="params-h">"2 · Parameters"</h2>
-            <label for="preset">"Target model"</label>
-            <select id="preset" data-testid="preset" aria-describedby="preset-why" on:change=on_preset>
-                {PRESETS
-                    .iter()
-                    .map(|p| {
-                        let id = p.id;
-                        view! {
-                            <option value=id prop:selected=move || params.preset.get() == id>
-                                {p.label}
-                            </option>
-                        }
-                    })
-                    .collect_view()}
-            </select>
-            <p id="preset-why" class="muted" data-testid="preset-why">{limits}</p>
-            <div class="grid3">
-                <div class="field">
-                    <label for="algorithm">"Algorithm"</label>
-                    <select
-                        id="algorithm"
-                        data-testid="algorithm"
-                        aria-describedby="preset-why"
-                        on:change=move |ev| {
-                            if let Ok(a) = event_target_value(&ev).parse::<Algorithm>() {
-                                params.algorithm.set(a);
-                            }
-                        }
-                    >
-                        {Algorithm::ALL
-                            .into_iter()
-                            .map(|a| {
-                                view! {
-                                    <option
-                                        value=alg_value(a)
-                                        disabled=move || !preset().allows_algorithm(a)
-                                        prop:selected=move || params.algorithm.get() == a
-                                    >
-                                        {a.human()}
-                                    </option>
-                                }
-                            })
-                            .collect_view()}
-                    </select>
-                </div>
-                <div class="field">
-                    <label for="digits">"Digits"</label>
-                    <select
-                        id="digits"
-                        data-testid="digits"
-                        aria-describedby="preset-why"
-                        on:change=move |ev| {
-                            if let Ok(d) = event_target_value(&ev).parse::<u8>() {
-                                params.digits.set(d);
-                            }
-                        }
-                    >
-                        {(4u8..=10)
-                            .map(|d| {
-                                view! {
-                                    <option
-                                        value=d.to_string()
-                                        disabled=move || !preset().allows_digits(d)
-                                        prop:selected=move || params.digits.get() == d
-                                    >
-                                        {d.to_string()}
-                                    </option>
-                                }
-                            })
-                            .collect_view()}
-                    </select>
-                </div>
-                <div class="field">
-                    <label for="period">"Period"</label>
-                    <select
-                        id="period"
-                        data-testid="period"
-                        aria-describedby="preset-why"
-                        on:change=move |ev| {
-                            let v = event_target_value(&ev);
-                            if v == "custom" {
-                                params.custom_period.set(true);
-                            } else if let Ok(p) = v.parse::<u32>() {
-                                params.custom_period.set(false);
-                                params.period.set(p);
-                            }
-                        }
-                    >
-                        <option value="30" prop:selected=move || period_value() == "30">"30 s"</option>
-                        <option value="60" prop:selected=move || period_value() == "60">"60 s"</option>
-                        <option
-                            value="custom"
-                            disabled=move || matches!(preset().periods, Periods::Only(_))
-                            prop:selected=move || period_value() == "custom"
-                        >
-                            "Custom…"
-                        </option>
-                    </select>
-                </div>
-            </div>
-            <Show when=move || params.custom_period.get()>
-                <label for="period-custom">"Custom period (seconds)"</label>
-                <input
-                    id="period-custom"
-                    data-testid="period-custom"
-                    type="number"
-                    min="1"
-                    max="86400"
-                    inputmode="numeric"
-                    prop:value=move || params.period.get().to_string()
-                    on:input=move |ev| {
-                        if let Ok(p) = event_target_value(&ev).trim().parse::<u32>() {
-                            if (1..=86_400).contains(&p) {
-                                params.period.set(p);
-                            }
+        <div class="grid3">
+            <div class="field">
+                <label for="algorithm">"Algorithm"</label>
+                <select
+                    id="algorithm"
+                    data-testid="algorithm"
+                    aria-describedby="preset-why"
+                    on:change=move |ev| {
+                        if let Ok(a) = event_target_value(&ev).parse::<Algorithm>() {
+                            params.algorithm.set(a);
                         }
                     }
-                />
-            </Show>
-            <ul class="notes" data-testid="entra-notes">
-                {move || notes().into_iter().map(|n| view! { <li>{n}</li> }).collect_view()}
-            </ul>
+                >
+                    {Algorithm::ALL
+                        .into_iter()
+                        .map(|a| {
+                            view! {
+                                <option
+                                    value=a.as_str()
+                                    disabled=move || !preset().allows_algorithm(a)
+                                    prop:selected=move || params.algorithm.get() == a
+                                >
+                                    {a.human()}
+                                </option>
+                            }
+                        })
+                        .collect_view()}
+                </select>
+            </div>
+            <div class="field">
+                <label for="digits">"Digits"</label>
+                <select
+                    id="digits"
+                    data-testid="digits"
+                    aria-describedby="preset-why"
+                    on:change=move |ev| {
+                        if let Ok(d) = event_target_value(&ev).parse::<u8>() {
+                            params.digits.set(d);
+                        }
+                    }
+                >
+                    {(MIN_DIGITS..=MAX_DIGITS)
+                        .map(|d| {
+                            view! {
+                                <option
+                                    value=d.to_string()
+                                    disabled=move || !preset().allows_digits(d)
+                                    prop:selected=move || params.digits.get() == d
+                                >
+                                    {d.to_string()}
+                                </option>
+                            }
+                        })
+                        .collect_view()}
+                </select>
+            </div>
+            <div class="field">
+                <label for="period">"Period"</label>
+                <select
+                    id="period"
+                    data-testid="period"
+                    aria-describedby="preset-why"
+                    on:change=move |ev| {
+                        let v = event_target_value(&ev);
+                        if v == "custom" {
+                            params.custom_period.set(true);
+                        } else if let Ok(p) = v.parse::<u32>() {
+                            params.custom_period.set(false);
+                            params.period.set(p);
+                        }
+                    }
+                >
+                    <option value="30" prop:selected=move || period_value() == "30">"30 s"</option>
+                    <option value="60" prop:selected=move || period_value() == "60">"60 s"</option>
+                    <option
+                        value="custom"
+                        disabled=move || matches!(preset().periods, Periods::Only(_))
+                        prop:selected=move || period_value() == "custom"
+                    >
+                        "Custom…"
+                    </option>
+                </select>
+            </div>
+        </div>
+        <Show when=move || params.custom_period.get()>
+            <label for="period-custom">"Custom period (seconds)"</label>
+            <input
+                id="period-custom"
+                data-testid="period-custom"
+                type="number"
+                min="1"
+                max="86400"
+                inputmode="numeric"
+                prop:value=move || params.period.get().to_string()
+                on:input=move |ev| {
+                    if let Ok(p) = event_target_value(&ev).trim().parse::<u32>() {
+                        if (1..=86_400).contains(&p) {
+                            params.period.set(p);
+                        }
+                    }
+                }
+            />
+        </Show>
+    }
+}
+
+#[component]
+pub fn ParamsPanel(params: ParamsState, form: RecordForm) -> impl IntoView {
+    let notes = move || {
+        caps::entra::notes(&params.otp.get())
+            .into_iter()
+            .map(|n| view! { <li>{n.to_string()}</li> })
+            .collect_view()
+    };
+    view! {
+        <section aria-labelledby="params-h">
+            <h2 id="params-h">"2 · Parameters"</h2>
+            <TargetPicker params form />
+            <OtpPickers params />
+            <ul class="notes" data-testid="entra-notes">{notes}</ul>
             <div class="grid2">
                 <div class="field">
                     <label for="issuer">"Issuer (shown by apps)"</label>

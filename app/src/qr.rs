@@ -9,10 +9,11 @@ use leptos::task::spawn_local;
 use qrcode::render::svg;
 use qrcode::{EcLevel, QrCode};
 use tokensmith_core::otpauth::{Kind, OtpAuth};
+use zeroize::Zeroizing;
 
 /// The otpauth URI for the current secret and parameters. The account falls back to the UPN
 /// typed in the token record, then to the serial, then to "token".
-pub fn uri(state: SecretState, params: ParamsState, form: RecordForm) -> Option<String> {
+pub fn uri(state: SecretState, params: ParamsState, form: RecordForm) -> Option<Zeroizing<String>> {
     let issuer = params.issuer.get();
     let issuer = issuer.trim();
     let account = [params.account.get(), form.upn.get(), form.serial.get()]
@@ -31,21 +32,22 @@ pub fn uri(state: SecretState, params: ParamsState, form: RecordForm) -> Option<
                 params: p,
             }
             .to_uri()
-            .to_string()
         })
     })
 }
 
-fn qr_svg(text: &str) -> Result<String, String> {
+/// The QR code encodes the secret: wiped when dropped like the URI.
+fn qr_svg(text: &str) -> Result<Zeroizing<String>, String> {
     let code = QrCode::with_error_correction_level(text.as_bytes(), EcLevel::M)
         .map_err(|e| format!("Cannot make a QR code: {e}"))?;
-    Ok(code
-        .render::<svg::Color>()
-        .min_dimensions(264, 264)
-        .quiet_zone(true)
-        .dark_color(svg::Color("#000"))
-        .light_color(svg::Color("#fff"))
-        .build())
+    Ok(Zeroizing::new(
+        code.render::<svg::Color>()
+            .min_dimensions(264, 264)
+            .quiet_zone(true)
+            .dark_color(svg::Color("#000"))
+            .light_color(svg::Color("#fff"))
+            .build(),
+    ))
 }
 
 #[component]
@@ -53,15 +55,15 @@ pub fn QrPanel(state: SecretState, params: ParamsState, form: RecordForm) -> imp
     let uri = Memo::new(move |_| uri(state, params, form));
     let svg = Memo::new(move |_| {
         uri.with(|u| match u {
-            Some(u) => qr_svg(u).unwrap_or_else(|e| format!("<p>{e}</p>")),
-            None => String::new(),
+            Some(u) => qr_svg(u).unwrap_or_else(|e| Zeroizing::new(format!("<p>{e}</p>"))),
+            None => Zeroizing::default(),
         })
     });
     let revealed = state.revealed;
     let status = RwSignal::new(String::new());
     let copy = move |_| {
         if let Some(u) = uri.get_untracked() {
-            spawn_local(async move { status.set(browser::copy_text(u, "otpauth URI").await) });
+            spawn_local(async move { status.set(browser::copy_text(&u, "otpauth URI").await) });
         }
     };
     view! {
@@ -70,12 +72,12 @@ pub fn QrPanel(state: SecretState, params: ParamsState, form: RecordForm) -> imp
             <p class="muted">
                 "Scan with the Token2 burner app (NFC) or an authenticator app. It carries the secret: show it only to the device being programmed."
             </p>
-            <div class="qr" data-testid="qr" role="img" aria-label="QR code of the otpauth URI" inner_html=move || svg.get()></div>
+            <div class="qr" data-testid="qr" role="img" aria-label="QR code of the otpauth URI" inner_html=move || svg.with(|s| s.to_string())></div>
             <label for="otpauth-uri">"otpauth URI"</label>
             <output id="otpauth-uri" class="secret mono" data-testid="otpauth-uri">
                 {move || {
                     if revealed.get() {
-                        uri.get().unwrap_or_default()
+                        uri.with(|u| u.as_deref().map(String::to_string).unwrap_or_default())
                     } else {
                         "Hidden: press “Reveal secret” in the seed panel to show it.".to_string()
                     }

@@ -5,6 +5,7 @@ use crate::browser;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use tokensmith_core::secret::{Encoding, Secret, DEFAULT_GENERATED_LEN};
+use zeroize::Zeroizing;
 
 /// Seed lengths offered, in bytes (80, 128, 160, 256, 512 bits).
 pub const SEED_LENGTHS: [usize; 5] = [10, 16, 20, 32, 64];
@@ -14,8 +15,8 @@ pub const SEED_LENGTHS: [usize; 5] = [10, 16, 20, 32, 64];
 pub struct SecretState {
     /// The secret in use. `None` only if generation failed at start.
     pub secret: RwSignal<Option<Secret>>,
-    /// What the secret field holds: the user's own text while they type.
-    pub text: RwSignal<String>,
+    /// What the secret field holds: the user's own text while they type (wiped when replaced).
+    pub text: RwSignal<Zeroizing<String>>,
     /// The encoding chosen in the select (Auto by default).
     pub encoding: RwSignal<Encoding>,
     /// What the parser decided for the current text, and whether the other reading is valid too.
@@ -24,7 +25,8 @@ pub struct SecretState {
     pub error: RwSignal<Option<String>>,
     pub revealed: RwSignal<bool>,
     pub length: RwSignal<usize>,
-    pub entropy: RwSignal<String>,
+    /// Extra entropy typed by the user (wiped when replaced).
+    pub entropy: RwSignal<Zeroizing<String>>,
     /// Clipboard and similar feedback.
     pub status: RwSignal<String>,
 }
@@ -33,13 +35,13 @@ impl SecretState {
     pub fn new_random() -> Self {
         let state = SecretState {
             secret: RwSignal::new(None),
-            text: RwSignal::new(String::new()),
+            text: RwSignal::new(Zeroizing::default()),
             encoding: RwSignal::new(Encoding::Auto),
             detected: RwSignal::new(None),
             error: RwSignal::new(None),
             revealed: RwSignal::new(false),
             length: RwSignal::new(DEFAULT_GENERATED_LEN),
-            entropy: RwSignal::new(String::new()),
+            entropy: RwSignal::new(Zeroizing::default()),
             status: RwSignal::new(String::new()),
         };
         state.regenerate();
@@ -49,19 +51,20 @@ impl SecretState {
     /// Replaces the secret with a fresh random one, mixing in the extra entropy (then cleared);
     /// on failure keeps the old one and says why.
     pub fn regenerate(&self) {
-        let extra = self.entropy.get_untracked();
-        let extra = (!extra.is_empty()).then_some(extra);
+        let extra = self
+            .entropy
+            .with_untracked(|e| (!e.is_empty()).then(|| Zeroizing::new(e.as_bytes().to_vec())));
         match Secret::generate(
             self.length.get_untracked(),
-            extra.as_deref().map(str::as_bytes),
+            extra.as_ref().map(|e| e.as_slice()),
         ) {
             Ok(s) => {
-                self.text.set(s.to_base32_grouped().to_string());
+                self.text.set(s.to_base32_grouped());
                 self.secret.set(Some(s));
                 self.detected.set(Some((Encoding::Base32, false)));
                 self.error.set(None);
                 if extra.is_some() {
-                    self.entropy.set(String::new());
+                    self.entropy.set(Zeroizing::default());
                 }
             }
             Err(e) => self
@@ -72,8 +75,8 @@ impl SecretState {
 
     /// Re-reads the field's text with the chosen encoding. A bad text keeps the previous secret.
     pub fn reparse(&self) {
-        let text = self.text.get_untracked();
-        match Secret::parse(&text, self.encoding.get_untracked()) {
+        let encoding = self.encoding.get_untracked();
+        match self.text.with_untracked(|t| Secret::parse(t, encoding)) {
             Ok(p) => {
                 self.secret.set(Some(p.secret));
                 self.detected.set(Some((p.encoding, p.ambiguous)));
@@ -87,9 +90,9 @@ impl SecretState {
     }
 
     /// The base32 of the secret in use (no spaces), for copying and export.
-    pub fn base32(&self) -> Option<String> {
+    pub fn base32(&self) -> Option<Zeroizing<String>> {
         self.secret
-            .with_untracked(|s| s.as_ref().map(|s| s.to_base32().to_string()))
+            .with_untracked(|s| s.as_ref().map(|s| s.to_base32()))
     }
 }
 
@@ -109,22 +112,10 @@ fn encoding_from(s: &str) -> Encoding {
     }
 }
 
+/// The secret field: typed or pasted text, its error, reveal and copy, its length and encoding.
 #[component]
-pub fn SeedPanel(state: SecretState) -> impl IntoView {
+fn SecretField(state: SecretState) -> impl IntoView {
     let revealed = state.revealed;
-    let hex = move || {
-        if revealed.get() {
-            state
-                .secret
-                .with(|s| s.as_ref().map(|s| s.to_hex().to_string()))
-                .unwrap_or_default()
-        } else {
-            state
-                .secret
-                .with(|s| s.as_ref().map(|s| "•".repeat(s.len() * 2)))
-                .unwrap_or_default()
-        }
-    };
     let bits = move || {
         state
             .secret
@@ -142,6 +133,82 @@ pub fn SeedPanel(state: SecretState) -> impl IntoView {
             }
         }
     };
+    let copy = move |what: &'static str| {
+        let text = match what {
+            "hex" => state
+                .secret
+                .with_untracked(|s| s.as_ref().map(|s| s.to_hex())),
+            _ => state.base32(),
+        };
+        if let Some(text) = text {
+            let label = if what == "hex" {
+                "Secret (hex)"
+            } else {
+                "Secret (base32)"
+            };
+            spawn_local(async move {
+                let msg = browser::copy_text(&text, label).await;
+                state.status.set(msg);
+            });
+        }
+    };
+    view! {
+        <label for="secret">"Secret (base32, or paste base32 / hex)"</label>
+        <input
+            id="secret"
+            class="secret"
+            data-testid="secret"
+            type=move || if revealed.get() { "text" } else { "password" }
+            autocomplete="off"
+            spellcheck="false"
+            autocapitalize="off"
+            aria-invalid=move || if state.error.get().is_some() { "true" } else { "false" }
+            aria-describedby=move || {
+                if state.error.get().is_some() { "secret-error secret-info" } else { "secret-info" }
+            }
+            // The DOM holds its own copy of what is shown: see ARCHITECTURE.md.
+            prop:value=move || state.text.with(|t| t.to_string())
+            on:input=move |ev| {
+                state.text.set(Zeroizing::new(event_target_value(&ev)));
+                state.reparse();
+            }
+        />
+        <p id="secret-error" class="error" role="alert" data-testid="secret-error">
+            {move || {
+                state
+                    .error
+                    .get()
+                    .map(|e| format!("{e}. The codes below still use the previous secret."))
+            }}
+        </p>
+        <div class="row">
+            <button
+                type="button"
+                class="secondary"
+                data-testid="reveal"
+                aria-pressed=move || revealed.get().to_string()
+                on:click=move |_| revealed.update(|r| *r = !*r)
+            >
+                {move || if revealed.get() { "Hide secret" } else { "Reveal secret" }}
+            </button>
+            <button type="button" class="secondary" data-testid="copy-secret" on:click=move |_| copy("base32")>
+                "Copy base32"
+            </button>
+            <button type="button" class="secondary" data-testid="copy-hex" on:click=move |_| copy("hex")>
+                "Copy hex"
+            </button>
+        </div>
+        <p id="secret-info" class="muted">
+            {bits}
+            " "
+            {detected}
+        </p>
+    }
+}
+
+/// Which encoding the field is read in; when the text is valid both ways, an offer to switch.
+#[component]
+fn EncodingPicker(state: SecretState) -> impl IntoView {
     // When the text is valid in both encodings, offer the other reading.
     let other = move || match (state.error.get(), state.detected.get()) {
         (None, Some((Encoding::Base32, true))) => Some(Encoding::Hex),
@@ -154,166 +221,128 @@ pub fn SeedPanel(state: SecretState) -> impl IntoView {
             state.reparse();
         }
     };
-    let copy = move |what: &'static str| {
-        let text = match what {
-            "hex" => state
+    view! {
+        <div class="row">
+            <div class="field">
+                <label for="secret-encoding">"Input encoding"</label>
+                <select
+                    id="secret-encoding"
+                    data-testid="secret-encoding"
+                    on:change=move |ev| {
+                        state.encoding.set(encoding_from(&event_target_value(&ev)));
+                        state.reparse();
+                    }
+                >
+                    {[Encoding::Auto, Encoding::Base32, Encoding::Hex]
+                        .into_iter()
+                        .map(|e| {
+                            view! {
+                                <option
+                                    value=encoding_name(e)
+                                    prop:selected=move || state.encoding.get() == e
+                                >
+                                    {match e {
+                                        Encoding::Auto => "Auto-detect",
+                                        Encoding::Base32 => "Base32",
+                                        Encoding::Hex => "Hex",
+                                    }}
+                                </option>
+                            }
+                        })
+                        .collect_view()}
+                </select>
+            </div>
+            <Show when=move || other().is_some()>
+                <button type="button" class="secondary" data-testid="switch-encoding" on:click=switch>
+                    {move || {
+                        format!(
+                            "This is also valid {}: read it as {}",
+                            other().map(encoding_name).unwrap_or_default(),
+                            other().map(encoding_name).unwrap_or_default(),
+                        )
+                    }}
+                </button>
+            </Show>
+        </div>
+    }
+}
+
+/// A new random seed: its length, optional extra entropy, and the button.
+#[component]
+fn GenerateBox(state: SecretState) -> impl IntoView {
+    view! {
+        <div class="row gen">
+            <div class="field">
+                <label for="seed-length">"Seed length"</label>
+                <select
+                    id="seed-length"
+                    data-testid="seed-length"
+                    on:change=move |ev| {
+                        if let Ok(n) = event_target_value(&ev).parse::<usize>() {
+                            state.length.set(n);
+                        }
+                    }
+                >
+                    {SEED_LENGTHS
+                        .into_iter()
+                        .map(|n| {
+                            view! {
+                                <option value=n.to_string() prop:selected=move || state.length.get() == n>
+                                    {format!("{} bits ({n} bytes)", n * 8)}
+                                    {if n == DEFAULT_GENERATED_LEN { " — recommended" } else { "" }}
+                                </option>
+                            }
+                        })
+                        .collect_view()}
+                </select>
+            </div>
+            <div class="field grow">
+                <label for="entropy">"Extra entropy (optional)"</label>
+                <input
+                    id="entropy"
+                    data-testid="entropy"
+                    type="password"
+                    autocomplete="off"
+                    spellcheck="false"
+                    aria-describedby="entropy-help"
+                    prop:value=move || state.entropy.with(|e| e.to_string())
+                    on:input=move |ev| state.entropy.set(Zeroizing::new(event_target_value(&ev)))
+                />
+            </div>
+        </div>
+        <p id="entropy-help" class="muted">
+            "Dice rolls or random typing, mixed into the browser's cryptographic generator on the next Generate; never stored."
+        </p>
+        <button type="button" data-testid="generate" on:click=move |_| state.regenerate()>
+            "Generate new seed"
+        </button>
+    }
+}
+
+#[component]
+pub fn SeedPanel(state: SecretState) -> impl IntoView {
+    let revealed = state.revealed;
+    let hex = move || {
+        if revealed.get() {
+            state
                 .secret
-                .with_untracked(|s| s.as_ref().map(|s| s.to_hex().to_string())),
-            _ => state.base32(),
-        };
-        if let Some(text) = text {
-            let label = if what == "hex" {
-                "Secret (hex)"
-            } else {
-                "Secret (base32)"
-            };
-            spawn_local(async move {
-                let msg = browser::copy_text(text, label).await;
-                state.status.set(msg);
-            });
+                .with(|s| s.as_ref().map(|s| s.to_hex().to_string()))
+                .unwrap_or_default()
+        } else {
+            state
+                .secret
+                .with(|s| s.as_ref().map(|s| "•".repeat(s.len() * 2)))
+                .unwrap_or_default()
         }
     };
     view! {
         <section aria-labelledby="seed-h">
             <h2 id="seed-h">"1 · Seed"</h2>
-            <label for="secret">"Secret (base32, or paste base32 / hex)"</label>
-            <input
-                id="secret"
-                class="secret"
-                data-testid="secret"
-                type=move || if revealed.get() { "text" } else { "password" }
-                autocomplete="off"
-                spellcheck="false"
-                autocapitalize="off"
-                aria-invalid=move || if state.error.get().is_some() { "true" } else { "false" }
-                aria-describedby=move || {
-                    if state.error.get().is_some() { "secret-error secret-info" } else { "secret-info" }
-                }
-                prop:value=move || state.text.get()
-                on:input=move |ev| {
-                    state.text.set(event_target_value(&ev));
-                    state.reparse();
-                }
-            />
-            <p id="secret-error" class="error" role="alert" data-testid="secret-error">
-                {move || {
-                    state
-                        .error
-                        .get()
-                        .map(|e| format!("{e}. The codes below still use the previous secret."))
-                }}
-            </p>
-            <div class="row">
-                <button
-                    type="button"
-                    class="secondary"
-                    data-testid="reveal"
-                    aria-pressed=move || revealed.get().to_string()
-                    on:click=move |_| revealed.update(|r| *r = !*r)
-                >
-                    {move || if revealed.get() { "Hide secret" } else { "Reveal secret" }}
-                </button>
-                <button type="button" class="secondary" data-testid="copy-secret" on:click=move |_| copy("base32")>
-                    "Copy base32"
-                </button>
-                <button type="button" class="secondary" data-testid="copy-hex" on:click=move |_| copy("hex")>
-                    "Copy hex"
-                </button>
-            </div>
-            <p id="secret-info" class="muted">
-                {bits}
-                " "
-                {detected}
-            </p>
-            <div class="row">
-                <div class="field">
-                    <label for="secret-encoding">"Input encoding"</label>
-                    <select
-                        id="secret-encoding"
-                        data-testid="secret-encoding"
-                        on:change=move |ev| {
-                            state.encoding.set(encoding_from(&event_target_value(&ev)));
-                            state.reparse();
-                        }
-                    >
-                        {[Encoding::Auto, Encoding::Base32, Encoding::Hex]
-                            .into_iter()
-                            .map(|e| {
-                                view! {
-                                    <option
-                                        value=encoding_name(e)
-                                        prop:selected=move || state.encoding.get() == e
-                                    >
-                                        {match e {
-                                            Encoding::Auto => "Auto-detect",
-                                            Encoding::Base32 => "Base32",
-                                            Encoding::Hex => "Hex",
-                                        }}
-                                    </option>
-                                }
-                            })
-                            .collect_view()}
-                    </select>
-                </div>
-                <Show when=move || other().is_some()>
-                    <button type="button" class="secondary" data-testid="switch-encoding" on:click=switch>
-                        {move || {
-                            format!(
-                                "This is also valid {}: read it as {}",
-                                other().map(encoding_name).unwrap_or_default(),
-                                other().map(encoding_name).unwrap_or_default(),
-                            )
-                        }}
-                    </button>
-                </Show>
-            </div>
+            <SecretField state />
+            <EncodingPicker state />
             <label for="secret-hex">"Secret (hex)"</label>
             <output id="secret-hex" class="secret mono" data-testid="secret-hex">{hex}</output>
-            <div class="row gen">
-                <div class="field">
-                    <label for="seed-length">"Seed length"</label>
-                    <select
-                        id="seed-length"
-                        data-testid="seed-length"
-                        on:change=move |ev| {
-                            if let Ok(n) = event_target_value(&ev).parse::<usize>() {
-                                state.length.set(n);
-                            }
-                        }
-                    >
-                        {SEED_LENGTHS
-                            .into_iter()
-                            .map(|n| {
-                                view! {
-                                    <option value=n.to_string() prop:selected=move || state.length.get() == n>
-                                        {format!("{} bits ({n} bytes)", n * 8)}
-                                        {if n == DEFAULT_GENERATED_LEN { " — recommended" } else { "" }}
-                                    </option>
-                                }
-                            })
-                            .collect_view()}
-                    </select>
-                </div>
-                <div class="field grow">
-                    <label for="entropy">"Extra entropy (optional)"</label>
-                    <input
-                        id="entropy"
-                        data-testid="entropy"
-                        type="password"
-                        autocomplete="off"
-                        spellcheck="false"
-                        aria-describedby="entropy-help"
-                        prop:value=move || state.entropy.get()
-                        on:input=move |ev| state.entropy.set(event_target_value(&ev))
-                    />
-                </div>
-            </div>
-            <p id="entropy-help" class="muted">
-                "Dice rolls or random typing, mixed into the browser's cryptographic generator on the next Generate; never stored."
-            </p>
-            <button type="button" data-testid="generate" on:click=move |_| state.regenerate()>
-                "Generate new seed"
-            </button>
+            <GenerateBox state />
             <p class="muted" role="status" data-testid="copy-status">{move || state.status.get()}</p>
         </section>
     }

@@ -20,7 +20,7 @@ pub mod secret;
 pub use drift::{find_drift, Alternative, DriftError, DriftMatch, DriftReport, Verdict};
 pub use entra::{
     graph_bulk_json, read_csv, validate, validate_for, write_csv, EntraError, Field, Format, Issue,
-    Severity, TokenRecord,
+    IssueKind, Severity, TokenRecord,
 };
 pub use formats::{ExportFormat, FormatError, OathToken};
 pub use otp::{

@@ -9,9 +9,6 @@ use zeroize::Zeroizing;
 
 use crate::error::Error;
 
-/// Entra's hardware OATH codes have 6 digits.
-pub const ENTRA_DIGITS: u8 = 6;
-
 /// With less than this left in the time step, the code could change between computing it and
 /// Graph checking it: wait for the next step instead.
 pub const MIN_LEFT: Duration = Duration::from_secs(3);
@@ -44,7 +41,7 @@ pub fn activation_code(record: &TokenRecord) -> Result<Zeroizing<String>, Error>
     let now = i64::try_from(unix_now().as_secs()).unwrap_or(i64::MAX);
     let params = OtpParams {
         algorithm: record.algorithm,
-        digits: ENTRA_DIGITS,
+        digits: tokensmith_core::caps::entra::DIGITS,
         period: record.interval,
     };
     totp(record.secret.as_bytes(), &params, now)

@@ -7,8 +7,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
-use tokensmith_core::entra::{self, Field, Issue, Severity};
-use tokensmith_graph::activation::ENTRA_DIGITS;
+use tokensmith_core::caps;
+use tokensmith_core::entra::{self, Field, Issue, IssueKind, Severity};
 use tokensmith_graph::manage::{self, Removal, Row, Targets};
 use tokensmith_graph::{
     Credential, DeviceCodePrompt, Endpoints, Error, Graph, HttpOptions, Input, Journal,
@@ -195,17 +195,18 @@ fn read_input(file: &Path, a: &InputArgs) -> Result<Input, BridgeError> {
             None => Default::default(),
         };
         for (row, r) in results::latest(&rows).into_iter().enumerate() {
-            if r.digits != ENTRA_DIGITS {
+            if r.digits != caps::entra::DIGITS {
+                let refusal = caps::Refusal::EntraDigits { digits: r.digits };
                 input.issues.push(Issue {
                     row,
                     field: Field::Model,
                     severity: Severity::Error,
                     message: format!(
-                        "row {}: the token shows {}-digit codes; Entra takes only {ENTRA_DIGITS}-digit \
-                         tokens: burn it again with --digits {ENTRA_DIGITS}",
+                        "row {}: {refusal}; burn it again with --digits {}",
                         row + 1,
-                        r.digits
+                        caps::entra::DIGITS
                     ),
+                    kind: IssueKind::Refused(refusal),
                 });
             }
             input

@@ -12,7 +12,7 @@ use wasm_bindgen_futures::JsFuture;
 
 pub use tokensmith_api::{
     BurnRequest, BurnResult, Device, DeviceKind, ErrorCode, Health, Reader, SecretString,
-    SyncRequest, SyncResult, Verification, API_VERSION, DEFAULT_PORT, MOLTO2_TITLE_MAX_BYTES,
+    SyncRequest, SyncResult, Verification, API_VERSION, DEFAULT_PORT,
 };
 
 /// Where the bridge is and the pairing secret it printed.

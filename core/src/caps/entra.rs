@@ -25,6 +25,14 @@ pub fn algorithms(format: Format) -> &'static [Algorithm] {
     }
 }
 
+/// The hashes a format takes, for a label: "SHA-1 only", "SHA-1 or SHA-256".
+pub fn algorithms_label(format: Format) -> String {
+    match algorithms(format) {
+        [only] => format!("{} only", only.human()),
+        list => super::table::algorithms_text(list),
+    }
+}
+
 /// Every reason this upload format refuses a token with these settings.
 pub fn check(format: Format, otp: &OtpParams) -> Result<(), Vec<Refusal>> {
     let mut out = Vec::new();

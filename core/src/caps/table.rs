@@ -19,98 +19,35 @@ const OATH_SEED: (usize, usize) = (1, MAX_SECRET_LEN);
 const OATH_NAME: Option<usize> = Some(64);
 const T2_NOTE: &str = "Its configuration has no digits field.";
 
-const fn token2(
-    model: Model,
-    slug: &'static str,
-    label: &'static str,
-    human: &'static str,
-    name: &'static str,
-    prefix: &'static str,
-    clears_seed: bool,
-) -> Caps {
-    Caps {
-        model,
-        slug,
-        label,
-        human,
-        manufacturer: "Token2",
-        name,
-        family: Family::Token2,
-        algorithms: SHA1_256,
-        digits: &[6],
-        periods: THIRTY_SIXTY,
-        display_timeouts: ALL_TIMEOUTS,
-        profiles: None,
-        title_bytes: None,
-        seed_bytes: TOKEN2_SEED,
-        name_bytes: None,
-        clock: Clock::SetByConfig { clears_seed },
-        account: Account::None,
-        touch: Touch::None,
-        firmware: &[],
-        serial_prefix: Some(prefix),
-        note: T2_NOTE,
-    }
-}
-
-const fn molto2(
-    model: Model,
-    slug: &'static str,
-    label: &'static str,
-    name: &'static str,
-    profiles: u8,
-) -> Caps {
-    Caps {
-        model,
-        slug,
-        label,
-        human: name,
-        manufacturer: "Token2",
-        name,
-        family: Family::Molto2,
-        algorithms: SHA1_256,
-        digits: &[4, 6, 8, 10],
-        periods: THIRTY_SIXTY,
-        display_timeouts: ALL_TIMEOUTS,
-        profiles: Some(profiles),
-        title_bytes: Some(12),
-        seed_bytes: TOKEN2_SEED,
-        name_bytes: None,
-        clock: Clock::SetPerProfile,
-        account: Account::None,
-        touch: Touch::None,
-        firmware: &[],
-        serial_prefix: None,
-        note: "",
-    }
-}
-
-const fn oath(
+/// Who a model is, with nothing stored or shown yet: each family below fills in the rest.
+struct Names {
     model: Model,
     slug: &'static str,
     label: &'static str,
     human: &'static str,
     manufacturer: &'static str,
     name: &'static str,
-) -> Caps {
+}
+
+const fn base(n: Names, family: Family) -> Caps {
     Caps {
-        model,
-        slug,
-        label,
-        human,
-        manufacturer,
-        name,
-        family: Family::Oath,
+        model: n.model,
+        slug: n.slug,
+        label: n.label,
+        human: n.human,
+        manufacturer: n.manufacturer,
+        name: n.name,
+        family,
         algorithms: SHA1_256,
-        digits: &[6, 7, 8],
+        digits: &[6],
         periods: Periods::Any,
         display_timeouts: &[],
         profiles: None,
         title_bytes: None,
-        seed_bytes: OATH_SEED,
-        name_bytes: OATH_NAME,
+        seed_bytes: (1, MAX_SECRET_LEN),
+        name_bytes: None,
         clock: Clock::None,
-        account: Account::Required,
+        account: Account::None,
         touch: Touch::None,
         firmware: &[],
         serial_prefix: None,
@@ -118,93 +55,178 @@ const fn oath(
     }
 }
 
+const fn names(
+    model: Model,
+    slug: &'static str,
+    label: &'static str,
+    human: &'static str,
+    manufacturer: &'static str,
+    name: &'static str,
+) -> Names {
+    Names {
+        model,
+        slug,
+        label,
+        human,
+        manufacturer,
+        name,
+    }
+}
+
+const fn token2(n: Names, prefix: &'static str, clears_seed: bool) -> Caps {
+    Caps {
+        periods: THIRTY_SIXTY,
+        display_timeouts: ALL_TIMEOUTS,
+        seed_bytes: TOKEN2_SEED,
+        clock: Clock::SetByConfig { clears_seed },
+        serial_prefix: Some(prefix),
+        note: T2_NOTE,
+        ..base(n, Family::Token2)
+    }
+}
+
+const fn molto2(n: Names, profiles: u8) -> Caps {
+    Caps {
+        digits: &[4, 6, 8, 10],
+        periods: THIRTY_SIXTY,
+        display_timeouts: ALL_TIMEOUTS,
+        profiles: Some(profiles),
+        title_bytes: Some(12),
+        seed_bytes: TOKEN2_SEED,
+        clock: Clock::SetPerProfile,
+        ..base(n, Family::Molto2)
+    }
+}
+
+const fn oath(n: Names) -> Caps {
+    Caps {
+        digits: &[6, 7, 8],
+        seed_bytes: OATH_SEED,
+        name_bytes: OATH_NAME,
+        account: Account::Required,
+        ..base(n, Family::Oath)
+    }
+}
+
 // Serial prefixes and which models keep their seed on a config write
 // (8659600, 8659612, 8659632): token2-nfc-single-profile.md.
 const C301: Caps = token2(
-    Model::C301,
-    "c301",
-    "Token2 C301-i (card)",
-    "Token2 C301-i",
-    "C301-i",
+    names(
+        Model::C301,
+        "c301",
+        "Token2 C301-i (card)",
+        "Token2 C301-i",
+        "Token2",
+        "C301-i",
+    ),
     "8659610",
     true,
 );
 const C302: Caps = token2(
-    Model::C302,
-    "c302",
-    "Token2 C302-i (card)",
-    "Token2 C302-i",
-    "C302-i",
+    names(
+        Model::C302,
+        "c302",
+        "Token2 C302-i (card)",
+        "Token2 C302-i",
+        "Token2",
+        "C302-i",
+    ),
     "8659632",
     false,
 );
 const OTPC_P1: Caps = token2(
-    Model::OtpcP1,
-    "otpc-p1",
-    "Token2 OTPC-P1-i (card)",
-    "Token2 OTPC-P1-i",
-    "OTPC-P1-i",
+    names(
+        Model::OtpcP1,
+        "otpc-p1",
+        "Token2 OTPC-P1-i (card)",
+        "Token2 OTPC-P1-i",
+        "Token2",
+        "OTPC-P1-i",
+    ),
     "8659612",
     false,
 );
 const OTPC_P2: Caps = token2(
-    Model::OtpcP2,
-    "otpc-p2",
-    "Token2 OTPC-P2-i (card)",
-    "Token2 OTPC-P2-i",
-    "OTPC-P2-i",
+    names(
+        Model::OtpcP2,
+        "otpc-p2",
+        "Token2 OTPC-P2-i (card)",
+        "Token2 OTPC-P2-i",
+        "Token2",
+        "OTPC-P2-i",
+    ),
     "8659622",
     true,
 );
 const OTPC_P2_NB: Caps = token2(
-    Model::OtpcP2Nb,
-    "otpc-p2-nb",
-    "Token2 OTPC-P2-i-NB (card)",
-    "Token2 OTPC-P2-i-NB",
-    "OTPC-P2-i-NB",
+    names(
+        Model::OtpcP2Nb,
+        "otpc-p2-nb",
+        "Token2 OTPC-P2-i-NB (card)",
+        "Token2 OTPC-P2-i-NB",
+        "Token2",
+        "OTPC-P2-i-NB",
+    ),
     "8659621",
     true,
 );
 const MINI_OTP2: Caps = token2(
-    Model::MiniOtp2,
-    "minotp2",
-    "Token2 miniOTP-2-i (key fob)",
-    "Token2 miniOTP-2-i",
-    "miniOTP-2-i",
+    names(
+        Model::MiniOtp2,
+        "minotp2",
+        "Token2 miniOTP-2-i (key fob)",
+        "Token2 miniOTP-2-i",
+        "Token2",
+        "miniOTP-2-i",
+    ),
     "8659600",
     false,
 );
 const MINI_OTP3: Caps = token2(
-    Model::MiniOtp3,
-    "minotp3",
-    "Token2 miniOTP-3-i (key fob)",
-    "Token2 miniOTP-3-i",
-    "miniOTP-3-i",
+    names(
+        Model::MiniOtp3,
+        "minotp3",
+        "Token2 miniOTP-3-i (key fob)",
+        "Token2 miniOTP-3-i",
+        "Token2",
+        "miniOTP-3-i",
+    ),
     "8659601",
     true,
 );
 const MINI_OTP3_NB: Caps = token2(
-    Model::MiniOtp3Nb,
-    "minotp3-nb",
-    "Token2 miniOTP-3-i-NB (key fob)",
-    "Token2 miniOTP-3-i-NB",
-    "miniOTP-3-i-NB",
+    names(
+        Model::MiniOtp3Nb,
+        "minotp3-nb",
+        "Token2 miniOTP-3-i-NB (key fob)",
+        "Token2 miniOTP-3-i-NB",
+        "Token2",
+        "miniOTP-3-i-NB",
+    ),
     "8659609",
     true,
 );
 // token2-molto2.md: profiles 0–49 (v1), 0–99 (v2); titles 1–12 bytes.
 const MOLTO2: Caps = molto2(
-    Model::Molto2,
-    "molto2",
-    "Token2 Molto2 (profiles 0–49)",
-    "Molto2",
+    names(
+        Model::Molto2,
+        "molto2",
+        "Token2 Molto2 (profiles 0–49)",
+        "Molto2",
+        "Token2",
+        "Molto2",
+    ),
     50,
 );
 const MOLTO2V2: Caps = molto2(
-    Model::Molto2v2,
-    "molto2v2",
-    "Token2 Molto2v2 (profiles 0–99)",
-    "Molto2v2",
+    names(
+        Model::Molto2v2,
+        "molto2v2",
+        "Token2 Molto2v2 (profiles 0–99)",
+        "Molto2v2",
+        "Token2",
+        "Molto2v2",
+    ),
     100,
 );
 // ykoath.md; firmware rules as ykman enforces them (`ykman oath accounts add`).
@@ -215,63 +237,57 @@ const YUBIKEY: Caps = Caps {
         (Feature::Sha512, Firmware(4, 3, 1)),
         (Feature::Touch, Firmware(4, 2, 6)),
     ],
-    ..oath(
+    ..oath(names(
         Model::YubiKey,
         "yubikey",
         "YubiKey (OATH application)",
         "YubiKey",
         "Yubico",
         "YubiKey 5",
-    )
+    ))
 };
 // ykoath.md, "Nitrokey 3 differs": a SHA-512 credential is stored but CALCULATE refuses it.
 const NITROKEY3: Caps = Caps {
     note: "A SHA-512 credential would be stored but never compute a code.",
-    ..oath(
+    ..oath(names(
         Model::Nitrokey3,
         "nitrokey",
         "Nitrokey 3 (Secrets app, OATH)",
         "Nitrokey 3",
         "Nitrokey",
         "Nitrokey 3",
-    )
+    ))
 };
 // Unknown maker: only what every YKOATH implementation in ykoath.md does; touch is not
 // offered because not every one is known to honour the property.
 const OATH_KEY: Caps = Caps {
     note: "The maker is unknown, so only what every OATH key does is offered.",
-    ..oath(
+    ..oath(names(
         Model::OathKey,
         "oath-key",
         "OATH key of unknown maker (YKOATH)",
         "OATH key",
         "",
         "",
-    )
+    ))
 };
 const APP: Caps = Caps {
-    model: Model::App,
-    slug: "generic",
-    label: "Generic authenticator app",
-    human: "authenticator app",
-    manufacturer: "",
-    name: "",
-    family: Family::App,
     algorithms: ALL_ALGS,
     digits: &[4, 5, 6, 7, 8, 9, 10],
-    periods: Periods::Any,
-    display_timeouts: &[],
-    profiles: None,
-    title_bytes: None,
-    seed_bytes: (1, MAX_SECRET_LEN),
-    name_bytes: None,
-    clock: Clock::None,
     account: Account::Optional,
-    touch: Touch::None,
-    firmware: &[],
-    serial_prefix: None,
     note: "Apps read every setting from the QR code; most support only SHA-1, 6 digits and 30 s, \
            so test the app before relying on anything else.",
+    ..base(
+        names(
+            Model::App,
+            "generic",
+            "Generic authenticator app",
+            "authenticator app",
+            "",
+            "",
+        ),
+        Family::App,
+    )
 };
 
 pub(super) fn caps(model: Model) -> &'static Caps {

@@ -17,17 +17,6 @@ fn messages(model: Model, p: &Params) -> Vec<String> {
     refusals(model, p).iter().map(ToString::to_string).collect()
 }
 
-const TOKEN2_SINGLE: [Model; 8] = [
-    Model::C301,
-    Model::C302,
-    Model::OtpcP1,
-    Model::OtpcP2,
-    Model::OtpcP2Nb,
-    Model::MiniOtp2,
-    Model::MiniOtp3,
-    Model::MiniOtp3Nb,
-];
-
 #[test]
 fn table_is_consistent() {
     let mut slugs = Vec::new();
@@ -68,7 +57,12 @@ fn token2_single_profile_models() {
         "miniOTP-3-i",
         "miniOTP-3-i-NB",
     ];
-    for (m, name) in TOKEN2_SINGLE.into_iter().zip(names) {
+    let singles: Vec<Model> = Model::ALL
+        .into_iter()
+        .filter(|m| m.caps().family == Family::Token2)
+        .collect();
+    assert_eq!(singles.len(), names.len());
+    for (m, name) in singles.into_iter().zip(names) {
         let c = m.caps();
         assert_eq!(
             (c.family, c.manufacturer, c.name),
@@ -193,6 +187,7 @@ fn molto2_profiles_titles_and_digits() {
         );
     }
     assert_eq!(Model::molto2_with(99), None);
+    assert_eq!(largest_profile(), 99);
     let p = Params {
         profile: Some(50),
         ..Params::otp(otp(Algorithm::Sha1, 5, 30))
@@ -231,6 +226,15 @@ fn molto2_profiles_titles_and_digits() {
             bytes: 13
         }]
     );
+    let c = Model::Molto2.caps();
+    assert_eq!(
+        c.title_from("  Contoso Mail Server "),
+        Some("Contoso Mail".into())
+    );
+    assert_eq!(c.title_from("Zürich-Bank1"), Some("Zürich-Bank".into()));
+    assert_eq!(c.title_from("Zürich Bank"), Some("Zürich Bank".into()));
+    assert_eq!(c.title_from("ab cdefghijk€"), Some("ab cdefghijk".into()));
+    assert_eq!(Model::C301.caps().title_from("x"), None);
     let named = Params {
         account: Some("alice"),
         ..titled("x")
@@ -459,6 +463,8 @@ fn entra_limits() {
         "the secret is 130 base32 characters; Entra accepts at most 128 (80 bytes)"
     );
     assert_eq!(entra::algorithms(Format::Csv), [Algorithm::Sha1]);
+    assert_eq!(entra::algorithms_label(Format::Csv), "SHA-1 only");
+    assert_eq!(entra::algorithms_label(Format::Graph), "SHA-1 or SHA-256");
 }
 
 #[test]

@@ -10,13 +10,15 @@ mod csv_io;
 mod graph;
 mod validate;
 
+pub use crate::caps::entra::MAX_TOKENS_PER_USER;
 pub use csv_io::{read_csv, write_csv, CSV_HEADER};
 pub use graph::{graph_bulk_json, read_graph_json};
 pub(crate) use validate::formula_lead;
-pub use validate::{validate, validate_for, MAX_TOKENS_PER_USER};
+pub use validate::{validate, validate_for};
 
 use std::fmt;
 
+use crate::caps::Refusal;
 use crate::otp::Algorithm;
 use crate::secret::Secret;
 
@@ -88,14 +90,86 @@ pub enum Severity {
     Error,
 }
 
+/// What a finding is about, for code that acts on it (rows are 0-based indexes).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IssueKind {
+    /// A cell a spreadsheet would run as a formula.
+    Formula,
+    /// The UPN is missing (CSV), malformed or a guest's.
+    Upn,
+    /// An empty serial, manufacturer or model.
+    Empty,
+    /// One of Entra's limits (algorithm, time interval, secret length).
+    Refused(Refusal),
+    /// Shorter than RFC 4226's 128 bits (a warning).
+    ShortSecret,
+    /// A profile no multi-profile token has.
+    ProfileRange,
+    /// The same serial with the same secret as row `first`.
+    DuplicateToken { first: usize },
+    /// The same secret as row `first`, whose serial is another. Only a warning here: the
+    /// bridge's results may hold one seed burned into several devices on purpose. A
+    /// provisioning session refuses it ([`Issue::as_error`]): it means no new seed was made.
+    SharedSecret { first: usize, serial: String },
+    /// The same serial and profile as row `first`.
+    ProfileTaken { first: usize },
+    /// The serial is row `first`'s, which belongs to another user.
+    SerialOfOtherUser { first: usize },
+    /// The serial is listed again without profile slots.
+    SerialRepeated { first: usize },
+    /// More than Entra's tokens per user.
+    TooManyForUser,
+    /// A rule of another exchange format (`crate::formats`): its digits, token kind, serials.
+    FormatRule,
+}
+
+impl IssueKind {
+    fn shared_secret_message(&self, severity: Severity) -> String {
+        let IssueKind::SharedSecret { first, serial } = self else {
+            return String::new();
+        };
+        match severity {
+            Severity::Warning => format!(
+                "the secret is the same as in row {} (serial '{serial}'): every token should have its own secret",
+                first + 1
+            ),
+            Severity::Error => format!(
+                "the same secret is already used by row {} (serial '{serial}'): every token needs its own seed",
+                first + 1
+            ),
+        }
+    }
+}
+
 /// One finding about one record. `message` names the 1-based row and never the secret.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Issue {
     /// 0-based index into the slice that was validated.
     pub row: usize,
     pub field: Field,
+    pub kind: IssueKind,
     pub severity: Severity,
     pub message: String,
+}
+
+impl Issue {
+    /// The same finding as an error, for a caller stricter than core (the page refuses a
+    /// [`IssueKind::SharedSecret`] in its export); the message says it as a refusal.
+    pub fn as_error(self) -> Issue {
+        let message = match self.kind {
+            IssueKind::SharedSecret { .. } => format!(
+                "row {}: {}",
+                self.row + 1,
+                self.kind.shared_secret_message(Severity::Error)
+            ),
+            _ => self.message,
+        };
+        Issue {
+            severity: Severity::Error,
+            message,
+            ..self
+        }
+    }
 }
 
 impl fmt::Display for Issue {

@@ -309,6 +309,51 @@ fn reused_secret_on_another_serial_is_a_warning() {
 }
 
 #[test]
+fn findings_carry_a_kind_and_a_shared_secret_can_be_raised_to_an_error() {
+    let recs = [rec("a@b.com", "1", &key(1)), rec("c@d.com", "2", &key(1))];
+    let issue = validate(&recs).remove(0);
+    assert_eq!(
+        issue.kind,
+        IssueKind::SharedSecret {
+            first: 0,
+            serial: "1".into()
+        }
+    );
+    let raised = issue.clone().as_error();
+    assert_eq!(
+        (
+            raised.row,
+            raised.field,
+            raised.severity,
+            raised.kind.clone()
+        ),
+        (1, Field::Secret, Severity::Error, issue.kind)
+    );
+    assert_eq!(
+        raised.message,
+        "row 2: the same secret is already used by row 1 (serial '1'): every token needs its own seed"
+    );
+    // Other findings keep their message.
+    let dup = [rec("a@b.com", "1", &key(1)), rec("a@b.com", "1", &key(1))];
+    let errs = errors(&dup, Format::Csv);
+    let e = errs
+        .iter()
+        .find(|i| i.field == Field::Secret)
+        .expect("a duplicate");
+    assert_eq!(e.kind, IssueKind::DuplicateToken { first: 0 });
+    assert_eq!(e.clone().as_error(), *e);
+    assert!(errs
+        .iter()
+        .any(|i| i.kind == IssueKind::SerialRepeated { first: 0 }));
+    let mut r = rec("a@b.com", "1", &key(1));
+    r.interval = 45;
+    assert!(matches!(
+        single_error(&[r], Format::Csv).kind,
+        IssueKind::Refused(crate::caps::Refusal::EntraPeriod { period: 45 })
+    ));
+}
+
+#[test]
 fn serial_sharing_rules() {
     // Two users, no profiles: one token cannot belong to both.
     let recs = [

@@ -2,17 +2,12 @@
 
 use std::collections::HashMap;
 
-use super::{Field, Format, Issue, Severity, TokenRecord};
-use crate::otp::Algorithm;
+use super::{Field, Format, Issue, IssueKind, Severity, TokenRecord};
+use crate::caps::{self, entra::MAX_TOKENS_PER_USER, Param};
+use crate::otp::OtpParams;
 
-/// Entra's limit of OATH hardware tokens (and apps) per user.
-pub const MAX_TOKENS_PER_USER: usize = 5;
-/// Entra's limit on the base32 secret column.
-const MAX_SECRET_CHARS: usize = 128;
 /// RFC 4226 requires at least 128-bit keys.
 const MIN_SECRET_BYTES: usize = 16;
-/// Profiles 0–99 on a Molto2v2, the largest multi-profile token.
-const MAX_PROFILE: u8 = 99;
 
 /// Validation for the CSV upload (the stricter format).
 pub fn validate(records: &[TokenRecord]) -> Vec<Issue> {
@@ -30,17 +25,25 @@ pub fn validate_for(records: &[TokenRecord], format: Format) -> Vec<Issue> {
     issues
 }
 
-fn push(issues: &mut Vec<Issue>, row: usize, field: Field, severity: Severity, message: String) {
+fn push(
+    issues: &mut Vec<Issue>,
+    row: usize,
+    field: Field,
+    kind: IssueKind,
+    severity: Severity,
+    message: String,
+) {
     issues.push(Issue {
         row,
         field,
+        kind,
         severity,
         message: format!("row {}: {message}", row + 1),
     });
 }
 
-fn error(issues: &mut Vec<Issue>, row: usize, field: Field, message: String) {
-    push(issues, row, field, Severity::Error, message);
+fn error(issues: &mut Vec<Issue>, row: usize, field: Field, kind: IssueKind, message: String) {
+    push(issues, row, field, kind, Severity::Error, message);
 }
 
 fn check_record(row: usize, rec: &TokenRecord, format: Format, issues: &mut Vec<Issue>) {
@@ -57,6 +60,7 @@ fn check_record(row: usize, rec: &TokenRecord, format: Format, issues: &mut Vec<
                 issues,
                 row,
                 field,
+                IssueKind::Formula,
                 format!(
                     "{} starts with {lead} and would run as a formula in Excel; remove it",
                     field.as_str()
@@ -66,32 +70,26 @@ fn check_record(row: usize, rec: &TokenRecord, format: Format, issues: &mut Vec<
     }
 
     if let Some(problem) = upn_problem(&rec.upn, format) {
-        error(issues, row, Field::Upn, problem);
+        error(issues, row, Field::Upn, IssueKind::Upn, problem);
     }
     if rec.serial.trim().is_empty() {
         error(
             issues,
             row,
             Field::Serial,
+            IssueKind::Empty,
             "the serial number is empty".into(),
         );
     }
-    let chars = rec.secret.to_base32().len();
-    if chars > MAX_SECRET_CHARS {
-        error(
-            issues,
-            row,
-            Field::Secret,
-            format!(
-                "the secret is {chars} base32 characters; Entra accepts at most {MAX_SECRET_CHARS} ({} bytes)",
-                MAX_SECRET_CHARS * 5 / 8
-            ),
-        );
+    if let Err(r) = caps::entra::check_secret(rec.secret.to_base32().len()) {
+        let message = r.to_string();
+        error(issues, row, Field::Secret, IssueKind::Refused(r), message);
     } else if rec.secret.len() < MIN_SECRET_BYTES {
         push(
             issues,
             row,
             Field::Secret,
+            IssueKind::ShortSecret,
             Severity::Warning,
             format!(
                 "the secret is only {} bytes; RFC 4226 asks for at least {MIN_SECRET_BYTES} (20 recommended)",
@@ -99,36 +97,42 @@ fn check_record(row: usize, rec: &TokenRecord, format: Format, issues: &mut Vec<
             ),
         );
     }
-    if rec.interval != 30 && rec.interval != 60 {
-        error(
-            issues,
-            row,
-            Field::Interval,
-            format!(
-                "time interval {} s is not allowed: use 30 or 60",
-                rec.interval
-            ),
-        );
-    }
-    if let Some(problem) = algorithm_problem(rec.algorithm, format) {
-        error(issues, row, Field::Algorithm, problem);
+    // A record has no digits: Entra's 6 is all an Entra list can hold.
+    let otp = OtpParams {
+        algorithm: rec.algorithm,
+        digits: caps::entra::DIGITS,
+        period: rec.interval,
+    };
+    for r in caps::entra::check(format, &otp).err().unwrap_or_default() {
+        let field = match r.param() {
+            Param::Algorithm => Field::Algorithm,
+            _ => Field::Interval,
+        };
+        let message = r.to_string();
+        error(issues, row, field, IssueKind::Refused(r), message);
     }
     for (field, value) in [
         (Field::Manufacturer, &rec.manufacturer),
         (Field::Model, &rec.model),
     ] {
         if value.trim().is_empty() {
-            error(issues, row, field, format!("{} is empty", field.as_str()));
+            error(
+                issues,
+                row,
+                field,
+                IssueKind::Empty,
+                format!("{} is empty", field.as_str()),
+            );
         }
     }
-    if let Some(p) = rec.profile.filter(|p| *p > MAX_PROFILE) {
+    let max = caps::largest_profile();
+    if let Some(p) = rec.profile.filter(|p| *p > max) {
         error(
             issues,
             row,
             Field::Profile,
-            format!(
-                "profile {p} does not exist: multi-profile tokens have profiles 0–{MAX_PROFILE}"
-            ),
+            IssueKind::ProfileRange,
+            format!("profile {p} does not exist: multi-profile tokens have profiles 0–{max}"),
         );
     }
 }
@@ -141,18 +145,6 @@ pub(crate) fn formula_lead(value: &str) -> Option<String> {
         '\t' => Some("a tab".into()),
         '\r' => Some("a carriage return".into()),
         _ => None,
-    }
-}
-
-fn algorithm_problem(algorithm: Algorithm, format: Format) -> Option<String> {
-    match (algorithm, format) {
-        (Algorithm::Sha1, _) | (Algorithm::Sha256, Format::Graph) => None,
-        (Algorithm::Sha256, Format::Csv) => Some(
-            "SHA-256 cannot be uploaded by CSV (Entra treats CSV tokens as SHA-1): use the Graph upload".into(),
-        ),
-        (Algorithm::Sha512, _) => {
-            Some("SHA-512 tokens cannot be used with Entra: use SHA-1 or SHA-256".into())
-        }
     }
 }
 
@@ -202,6 +194,7 @@ fn check_serials(records: &[TokenRecord], issues: &mut Vec<Issue>) {
                 issues,
                 j,
                 Field::Secret,
+                IssueKind::DuplicateToken { first: i },
                 format!(
                     "serial '{serial}' with the same secret is already in row {}: remove the duplicate",
                     i + 1
@@ -213,17 +206,12 @@ fn check_serials(records: &[TokenRecord], issues: &mut Vec<Issue>) {
                 .iter()
                 .position(|r| r.secret == rec.secret && r.serial.trim() != serial)
             {
-                push(
-                    issues,
-                    j,
-                    Field::Secret,
-                    Severity::Warning,
-                    format!(
-                        "the secret is the same as in row {} (serial '{}'): every token should have its own secret",
-                        k + 1,
-                        records[k].serial.trim()
-                    ),
-                );
+                let kind = IssueKind::SharedSecret {
+                    first: k,
+                    serial: records[k].serial.trim().to_string(),
+                };
+                let message = kind.shared_secret_message(Severity::Warning);
+                push(issues, j, Field::Secret, kind, Severity::Warning, message);
             }
         }
         if let Some(&first) = earlier.first() {
@@ -235,6 +223,7 @@ fn check_serials(records: &[TokenRecord], issues: &mut Vec<Issue>) {
                         issues,
                         j,
                         Field::Profile,
+                        IssueKind::ProfileTaken { first: k },
                         format!(
                             "serial '{serial}' profile {} is already used in row {}",
                             rec.profile.unwrap_or_default(),
@@ -250,6 +239,7 @@ fn check_serials(records: &[TokenRecord], issues: &mut Vec<Issue>) {
                     issues,
                     j,
                     Field::Serial,
+                    IssueKind::SerialOfOtherUser { first: k },
                     format!(
                         "serial '{serial}' is already assigned to '{}' in row {}: a token belongs to one user \
                          unless each row names its own profile slot",
@@ -262,6 +252,7 @@ fn check_serials(records: &[TokenRecord], issues: &mut Vec<Issue>) {
                     issues,
                     j,
                     Field::Serial,
+                    IssueKind::SerialRepeated { first },
                     format!(
                         "serial '{serial}' already appears in row {}: list a token once, or give each profile its slot",
                         first + 1
@@ -286,6 +277,7 @@ fn check_per_user(records: &[TokenRecord], issues: &mut Vec<Issue>) {
                 issues,
                 row,
                 Field::Upn,
+                IssueKind::TooManyForUser,
                 format!(
                     "'{}' would get token number {n}: Entra allows at most {MAX_TOKENS_PER_USER} OATH tokens per user",
                     rec.upn

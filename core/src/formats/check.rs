@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use super::{digits_supported, ExportFormat, OathToken};
-use crate::entra::{self, formula_lead, Field, Format, Issue, Severity};
+use crate::entra::{self, formula_lead, Field, Format, Issue, IssueKind, Severity};
 use crate::otpauth::Kind;
 
 /// Collects issues with the row-numbered messages the inventory shows.
@@ -24,6 +24,7 @@ impl Checks {
             row,
             field,
             severity,
+            kind: IssueKind::FormatRule,
             message: format!("row {}: {message}", row + 1),
         });
     }

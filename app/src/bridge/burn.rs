@@ -1,0 +1,359 @@
+//! Burning the current seed and parameters to the selected device, and its form: Molto2 slot
+//! and title, customer key or OATH password, the acknowledgement after a failed
+//! authentication, the Burn and clock buttons.
+
+use super::client::{self, ApiError, BurnRequest, BurnResult, Device, DeviceKind, SecretString};
+use super::failure::{bad_input, Failure};
+use super::outcome::Outcome;
+use super::{makes_oath_keys, manufacturer_of, molto2_model, Panel};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use tokensmith_api::ErrorCode;
+use tokensmith_core::caps::{self, Model};
+use wasm_bindgen::JsCast;
+
+impl Panel {
+    /// The Molto2 to burn to (the smaller generation until a device says otherwise).
+    fn molto2(self) -> Model {
+        self.device().map_or(Model::Molto2, |d| molto2_model(&d))
+    }
+
+    /// The issuer (or account), cut to the Molto2's title.
+    fn default_title(self) -> String {
+        let issuer = self.params.issuer.get();
+        let base = if issuer.trim().is_empty() {
+            self.params.account.get()
+        } else {
+            issuer
+        };
+        self.molto2().caps().title_from(&base).unwrap_or_default()
+    }
+
+    fn title_bytes(self) -> usize {
+        self.molto2().caps().title_bytes.unwrap_or_default()
+    }
+
+    /// Authentication failed on the selected reader and the user has not acknowledged it.
+    fn blocked(self) -> bool {
+        let sel = self.bridge.selected.get();
+        sel.is_some() && self.auth_failed_on.get() == sel && !self.auth_ack.get()
+    }
+
+    /// The request for device `d`, or why it cannot be made (nothing is sent then).
+    fn burn_request(self, d: &Device) -> Result<Option<BurnRequest>, ApiError> {
+        if self.state.error.get_untracked().is_some() {
+            return Err(bad_input(
+                "the secret field holds an invalid secret: fix it or generate a new seed",
+            ));
+        }
+        let Some(hex) = self
+            .state
+            .secret
+            .with_untracked(|s| s.as_ref().map(|s| s.to_hex()))
+        else {
+            return Ok(None);
+        };
+        let otp = self.params.otp.get_untracked();
+        // Only the trimmed copy is made; it goes into the request, which wipes it.
+        let cred = self.credential.with_untracked(|c| c.trim().to_string());
+        let cred = (!cred.is_empty()).then_some(cred);
+        let mut req = BurnRequest {
+            reader: Some(d.reader.clone()),
+            secret: SecretString::from(format!("0x{}", hex.as_str())),
+            algorithm: Some(otp.algorithm),
+            digits: Some(otp.digits),
+            period: Some(otp.period),
+            ..BurnRequest::default()
+        };
+        let upn = self.form.upn.get_untracked().trim().to_string();
+        req.upn = (!upn.is_empty()).then_some(upn.clone());
+        match d.kind {
+            DeviceKind::Token2 => {}
+            DeviceKind::Molto2 => {
+                req.customer_key = cred.map(SecretString::from);
+                let profile = self.profile.get_untracked().trim().parse::<u8>();
+                req.profile = Some(profile.map_err(|_| {
+                    bad_input(format!(
+                        "the profile slot must be a number from 0 to {}",
+                        molto2_model(d).caps().max_profile().unwrap_or(0)
+                    ))
+                })?);
+                let t = self.title.get_untracked();
+                req.title = Some(if t.trim().is_empty() {
+                    self.default_title()
+                } else {
+                    t.trim().to_string()
+                });
+            }
+            DeviceKind::Oath => {
+                req.password = cred.map(SecretString::from);
+                let account = self.params.account.get_untracked().trim().to_string();
+                req.account =
+                    Some(if account.is_empty() { upn } else { account }).filter(|a| !a.is_empty());
+                let issuer = self.params.issuer.get_untracked().trim().to_string();
+                req.issuer = (!issuer.is_empty()).then_some(issuer);
+            }
+        }
+        Ok(Some(req))
+    }
+
+    /// The token record gets what the device reported; the form is ready for the next slot.
+    fn burned(self, r: &BurnResult) {
+        let form = self.form;
+        form.serial.set(r.serial.clone());
+        let maker = manufacturer_of(r.kind, &r.model);
+        if let Some(m) = maker {
+            form.manufacturer.set(m.into());
+        }
+        // An OATH applet reports only its version: keep the model of a chosen
+        // YubiKey/Nitrokey target then.
+        let generic = r.kind == DeviceKind::Oath
+            && maker.is_none()
+            && makes_oath_keys(form.manufacturer.get_untracked().trim());
+        if !generic {
+            form.model.set(r.model.clone());
+            if maker.is_none() {
+                // Unknown maker: an empty field (flagged by the record checks) is
+                // better than a wrong one left from another target.
+                form.manufacturer.set(String::new());
+            }
+        }
+        match r.profile {
+            Some(p) => {
+                form.profile.set(p.to_string());
+                self.profile.set(p.saturating_add(1).to_string());
+                self.title.set(String::new());
+            }
+            None => form.profile.set(String::new()),
+        }
+    }
+
+    pub(super) fn burn(self) {
+        let (Some(b), Some(d)) = (self.bridge.connection.get_untracked(), self.device()) else {
+            return;
+        };
+        let req = match self.burn_request(&d) {
+            Ok(Some(req)) => req,
+            Ok(None) => return,
+            Err(err) => {
+                return self
+                    .outcome
+                    .set(Some(Outcome::Failed { what: "Burn", err }))
+            }
+        };
+        self.progress.set(match d.kind {
+            DeviceKind::Token2 => "Burning… authenticate, config (clock), seed".into(),
+            DeviceKind::Molto2 => format!(
+                "Burning profile {}… config, seed, title, read back",
+                req.profile.unwrap_or_default()
+            ),
+            DeviceKind::Oath => "Burning… put the credential, verify its code".into(),
+        });
+        self.bridge.busy.set(true);
+        self.outcome.set(None);
+        spawn_local(async move {
+            let started = js_sys::Date::now();
+            let res = client::burn(&b, &req).await;
+            let ms = js_sys::Date::now() - started;
+            drop(req);
+            self.bridge.busy.set(false);
+            match res {
+                Ok(r) => {
+                    self.auth_failed_on.set(None);
+                    self.auth_ack.set(false);
+                    self.burned(&r);
+                    self.outcome.set(Some(Outcome::Burned(Box::new(r), ms)));
+                    // The burn set the token's clock: show the new drift.
+                    self.refresh();
+                    if let Some(el) = document()
+                        .get_element_by_id("upn")
+                        .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+                    {
+                        let _ = el.focus();
+                    }
+                }
+                Err(e) => {
+                    self.lost(&b, &e);
+                    if Failure::of(&e) == ErrorCode::AuthFailed {
+                        self.auth_failed_on.set(Some(d.reader.clone()));
+                        self.auth_ack.set(false);
+                    }
+                    self.outcome.set(Some(Outcome::Failed {
+                        what: "Burn",
+                        err: e,
+                    }));
+                }
+            }
+        });
+    }
+}
+
+#[component]
+fn Molto2Fields(panel: Panel) -> impl IntoView {
+    let Panel { profile, title, .. } = panel;
+    let max = move || {
+        panel
+            .device()
+            .map_or(caps::largest_profile(), |d| {
+                molto2_model(&d).caps().max_profile().unwrap_or(0)
+            })
+            .to_string()
+    };
+    view! {
+        <div class="grid2">
+            <div class="field">
+                <label for="bridge-profile">"Molto2 profile slot"</label>
+                <input
+                    id="bridge-profile"
+                    data-testid="bridge-profile"
+                    type="number"
+                    min="0"
+                    max=max
+                    inputmode="numeric"
+                    prop:value=move || profile.get()
+                    on:input=move |ev| profile.set(event_target_value(&ev))
+                />
+            </div>
+            <div class="field">
+                <label for="bridge-title">{move || format!("Title (up to {} bytes)", panel.title_bytes())}</label>
+                <input
+                    id="bridge-title"
+                    data-testid="bridge-title"
+                    type="text"
+                    autocomplete="off"
+                    maxlength=move || panel.title_bytes().to_string()
+                    placeholder=move || panel.default_title()
+                    prop:value=move || title.get()
+                    on:input=move |ev| title.set(event_target_value(&ev))
+                />
+            </div>
+        </div>
+    }
+}
+
+#[component]
+fn CredentialField(panel: Panel) -> impl IntoView {
+    let credential = panel.credential;
+    view! {
+        <div class="field">
+            <label for="bridge-credential">
+                {move || if panel.kind() == Some(DeviceKind::Oath) {
+                    "OATH password (only if the key has one)"
+                } else {
+                    "Molto2 customer key (empty: factory key)"
+                }}
+            </label>
+            <input
+                id="bridge-credential"
+                data-testid="bridge-credential"
+                type="password"
+                autocomplete="off"
+                spellcheck="false"
+                prop:value=move || credential.with(|c| c.to_string())
+                on:input=move |ev| credential.set(zeroize::Zeroizing::new(event_target_value(&ev)))
+            />
+        </div>
+    }
+}
+
+#[component]
+fn BurnButtons(panel: Panel) -> impl IntoView {
+    let Panel {
+        bridge, progress, ..
+    } = panel;
+    let label = move || {
+        if bridge.busy.get() {
+            return progress.get();
+        }
+        match panel.device() {
+            Some(d) if d.kind == DeviceKind::Molto2 => {
+                format!("Burn to {} profile {}", d.model, panel.profile.get().trim())
+            }
+            Some(d) => format!("Burn to {}", d.model),
+            None => "Burn".into(),
+        }
+    };
+    view! {
+        <div class="row burn-row">
+            <button
+                type="button"
+                class="burn"
+                data-testid="bridge-burn"
+                aria-describedby="bridge-result"
+                disabled=move || bridge.busy.get() || panel.device().is_none() || panel.blocked()
+                on:click=move |_| panel.burn()
+            >
+                {label}
+            </button>
+            <Show when=move || matches!(panel.kind(), Some(DeviceKind::Token2 | DeviceKind::Molto2))>
+                <button
+                    type="button"
+                    class="secondary"
+                    data-testid="bridge-sync"
+                    disabled=move || bridge.busy.get()
+                    on:click=move |_| panel.sync(false)
+                >
+                    "Set the token's clock"
+                </button>
+            </Show>
+        </div>
+    }
+}
+
+#[component]
+pub(super) fn BurnForm(panel: Panel) -> impl IntoView {
+    let Panel {
+        bridge,
+        params,
+        auth_failed_on,
+        auth_ack,
+        ..
+    } = panel;
+    let kind = move || panel.kind();
+    let summary = move || {
+        let o = params.otp.get();
+        match panel.device() {
+            Some(d) => format!(
+                "Burns the seed from 1 · Seed with {}, {} digits, {} s to the {} on “{}”.",
+                o.algorithm.human(),
+                o.digits,
+                o.period,
+                d.model,
+                d.reader
+            ),
+            None => "Choose a reader with a device.".into(),
+        }
+    };
+    let failed_here = move || {
+        panel.blocked()
+            || (auth_failed_on.get().is_some() && auth_failed_on.get() == bridge.selected.get())
+    };
+    view! {
+        <Show when=move || kind() == Some(DeviceKind::Molto2)>
+            <Molto2Fields panel />
+        </Show>
+        <Show when=move || matches!(kind(), Some(DeviceKind::Molto2 | DeviceKind::Oath))>
+            <CredentialField panel />
+        </Show>
+        <p class="muted" data-testid="bridge-summary">{summary}</p>
+        <Show when=failed_here>
+            <div class="field check">
+                <input
+                    id="bridge-auth-ack"
+                    data-testid="bridge-auth-ack"
+                    type="checkbox"
+                    prop:checked=move || auth_ack.get()
+                    on:change=move |ev| auth_ack.set(event_target_checked(&ev))
+                />
+                <label for="bridge-auth-ack">
+                    "Authentication failed on this token last time. I have checked the key or password: allow one more try."
+                </label>
+            </div>
+        </Show>
+        <BurnButtons panel />
+        <Show when=move || bridge.busy.get()>
+            <progress class="burning" aria-label="Writing to the device"></progress>
+            <p class="muted">"Keep the token on the reader until this finishes."</p>
+        </Show>
+    }
+}

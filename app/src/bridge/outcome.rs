@@ -1,0 +1,179 @@
+//! What the last burn or sync did, in `bridge-result`: the code the token should show (or the
+//! key's own verification), the failing step and what to do, the new clock.
+
+use super::client::{ApiError, BurnResult, DeviceKind, SyncResult, Verification};
+use super::failure::Failure;
+use super::readers::drift_text;
+use super::{manufacturer_of, Panel};
+use leptos::prelude::*;
+use tokensmith_api::ErrorCode;
+
+/// The outcome of the last burn or sync, shown in `bridge-result`.
+#[derive(Clone)]
+pub(super) enum Outcome {
+    Burned(Box<BurnResult>, f64),
+    Failed {
+        what: &'static str,
+        err: ApiError,
+    },
+    Synced(SyncResult),
+    /// The sync would clear a Token2 seed: ask first.
+    ConfirmSync(String),
+}
+
+/// "123 456" for reading aloud and comparing.
+fn group(code: &str) -> String {
+    let n = code.len();
+    let cut = if n % 3 == 0 && n > 4 {
+        3
+    } else {
+        n.div_ceil(2)
+    };
+    code.as_bytes()
+        .chunks(cut)
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[component]
+fn VerificationView(verification: Verification) -> impl IntoView {
+    match verification {
+        Verification::CompareWithDisplay { expected_code, next_code, valid_for_seconds } => view! {
+            <p>"The token should now show"</p>
+            <p class="code burn-code" data-testid="bridge-expected" data-code=expected_code.clone()>
+                {group(&expected_code)}
+            </p>
+            <p>
+                {format!(
+                    "— compare. For {valid_for_seconds} s more, then {}.",
+                    group(&next_code).replace(' ', "\u{a0}"),
+                )}
+            </p>
+        }
+        .into_any(),
+        Verification::DeviceCalculated { code, matches: true } => view! {
+            <p class="ok verified" data-testid="bridge-verified">
+                {format!("Verified: the key computed the same code ({}).", group(&code))}
+            </p>
+        }
+        .into_any(),
+        Verification::DeviceCalculated { code, matches: false } => view! {
+            <p class="error">
+                {format!("The key computed {code}, not the expected code: the credential is wrong.")}
+            </p>
+        }
+        .into_any(),
+        Verification::NotChecked { reason } => view! { <p class="warn">{format!("Not checked: {reason}")}</p> }.into_any(),
+    }
+}
+
+#[component]
+fn BurnedView(r: BurnResult, ms: f64) -> impl IntoView {
+    let maker = manufacturer_of(r.kind, &r.model).unwrap_or("");
+    let what = match r.profile {
+        Some(p) => format!(
+            "Burned {maker} {}, serial {}, profile {p}{}.",
+            r.model,
+            r.serial,
+            r.name
+                .as_ref()
+                .map(|n| format!(" (“{n}”)"))
+                .unwrap_or_default()
+        ),
+        None => format!(
+            "Burned {maker} {}, {} {}.",
+            r.model,
+            if r.kind == DeviceKind::Oath {
+                "device id"
+            } else {
+                "serial"
+            },
+            r.serial
+        ),
+    };
+    let next = format!(
+        "The token record below got the serial, manufacturer and model{}: type the user's UPN and press Add to list.{} ({:.1} s)",
+        if r.profile.is_some() { " and profile" } else { "" },
+        if r.recorded { " The bridge also recorded it in its results file." } else { "" },
+        ms / 1000.0
+    );
+    view! {
+        <div class="burn-ok" data-ms=format!("{ms:.0}") data-burned-at=r.burned_at.to_string()>
+            <p class="ok"><strong>{what}</strong></p>
+            <VerificationView verification=r.verification />
+            <ul class="notes">{r.warnings.into_iter().map(|w| view! { <li>{w}</li> }).collect_view()}</ul>
+            <p class="muted">{next}</p>
+        </div>
+    }
+}
+
+#[component]
+fn FailedView(what: &'static str, err: ApiError) -> impl IntoView {
+    let failure = Failure::of(&err);
+    let auth = failure == ErrorCode::AuthFailed;
+    view! {
+        <div class="burn-failed" role="alert" data-code=err.code.as_str()>
+            <p class="error">
+                <strong>{format!("{what} failed while {}: ", failure.step())}</strong>
+                {err.message}
+            </p>
+            {auth.then(|| view! {
+                <p class="danger">
+                    "Do NOT retry blindly: older Token2 tokens lock for good after a few failed authentications. "
+                    "Check the customer key (Molto2) or the password (OATH key) first."
+                </p>
+            })}
+        </div>
+    }
+}
+
+#[component]
+fn SyncedView(r: SyncResult) -> impl IntoView {
+    view! {
+        <div class="burn-ok">
+            <p class="ok">
+                {format!(
+                    "Clock set on {} {}: it was {}; now it matches this computer.",
+                    r.model,
+                    r.serial,
+                    drift_text(r.previous_token_time, r.new_token_time)
+                )}
+            </p>
+            {r.seed_cleared.then(|| view! {
+                <p class="danger">"The seed was cleared: the token shows dashes until you burn a seed again."</p>
+            })}
+            <ul class="notes">{r.warnings.into_iter().map(|w| view! { <li>{w}</li> }).collect_view()}</ul>
+        </div>
+    }
+}
+
+/// The sync would clear a Token2 seed: the user decides.
+#[component]
+fn ConfirmSyncView(panel: Panel, msg: String) -> impl IntoView {
+    view! {
+        <div class="burn-failed" role="alert">
+            <p class="danger">{format!("Careful: {msg}.")}</p>
+            <div class="row">
+                <button type="button" class="danger" data-testid="bridge-sync-confirm" on:click=move |_| panel.sync(true)>
+                    "Clear the seed and set the clock"
+                </button>
+                <button type="button" class="secondary" data-testid="bridge-sync-cancel" on:click=move |_| panel.outcome.set(None)>
+                    "Cancel"
+                </button>
+            </div>
+        </div>
+    }
+}
+
+#[component]
+pub(super) fn OutcomeView(panel: Panel) -> impl IntoView {
+    move || {
+        panel.outcome.get().map(|o| match o {
+            Outcome::Burned(r, ms) => view! { <BurnedView r=*r ms /> }.into_any(),
+            Outcome::Failed { what, err } => view! { <FailedView what err /> }.into_any(),
+            Outcome::Synced(r) => view! { <SyncedView r /> }.into_any(),
+            Outcome::ConfirmSync(msg) => view! { <ConfirmSyncView panel msg /> }.into_any(),
+        })
+    }
+}

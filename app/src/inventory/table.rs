@@ -1,0 +1,237 @@
+//! The inventory table: one editable row per token, its problems beside it, sortable by the
+//! column headers (keyboard-operable buttons).
+
+use super::{profile_of, without_row, Inventory, Row, SortKey};
+use crate::seed::SecretState;
+use leptos::prelude::*;
+use std::cmp::Ordering;
+use tokensmith_core::entra::{Field, Severity, TokenRecord};
+
+/// Orders serials as people do: "9" before "10", text parts alphabetically.
+fn natural(a: &str, b: &str) -> Ordering {
+    let key = |s: &str| {
+        let d = s.chars().rev().take_while(char::is_ascii_digit).count();
+        let (head, tail) = s.split_at(s.len() - d);
+        let tail = tail.trim_start_matches('0');
+        (
+            head.to_lowercase(),
+            tail.len(),
+            tail.to_string(),
+            s.to_string(),
+        )
+    };
+    key(a).cmp(&key(b))
+}
+
+fn sort_rows(rows: &mut [Row], key: SortKey, ascending: bool) {
+    rows.sort_by(|a, b| {
+        let (a, b) = (&a.rec, &b.rec);
+        let o = match key {
+            SortKey::Upn => a.upn.to_lowercase().cmp(&b.upn.to_lowercase()),
+            SortKey::Serial => natural(&a.serial, &b.serial).then(a.profile.cmp(&b.profile)),
+            SortKey::Profile => a.profile.cmp(&b.profile),
+            SortKey::Model => a.model.cmp(&b.model),
+        };
+        if ascending {
+            o
+        } else {
+            o.reverse()
+        }
+    });
+}
+
+#[component]
+fn SortHeader(inv: Inventory, key: SortKey, label: &'static str) -> impl IntoView {
+    let sort_by = move |_| {
+        let asc = match inv.sort.get_untracked() {
+            Some((k, asc)) if k == key => !asc,
+            _ => true,
+        };
+        inv.sort.set(Some((key, asc)));
+        inv.rows.update(|rows| sort_rows(rows, key, asc));
+    };
+    let order = move || match inv.sort.get() {
+        Some((k, asc)) if k == key => Some(asc),
+        _ => None,
+    };
+    view! {
+        <th
+            scope="col"
+            aria-sort=move || match order() {
+                Some(true) => "ascending",
+                Some(false) => "descending",
+                None => "none",
+            }
+        >
+            <button type="button" class="sort" data-testid=format!("sort-{}", label.to_lowercase()) on:click=sort_by>
+                {label}
+                <span aria-hidden="true">
+                    {move || match order() {
+                        Some(true) => " ▲",
+                        Some(false) => " ▼",
+                        None => " ↕",
+                    }}
+                </span>
+            </button>
+        </th>
+    }
+}
+
+/// A text cell, edited in place; marked while the list's checks find an error in it.
+#[component]
+fn Cell(
+    inv: Inventory,
+    id: u64,
+    row: usize,
+    field: Field,
+    label: &'static str,
+    value: String,
+    set: fn(&mut TokenRecord, String),
+) -> impl IntoView {
+    let bad = move || {
+        inv.issues.with(|v| {
+            v.iter()
+                .any(|i| i.row == row && i.field == field && i.severity == Severity::Error)
+        })
+    };
+    view! {
+        <td data-label=label>
+            <input
+                type="text"
+                class="cell"
+                class:bad=bad
+                autocomplete="off"
+                spellcheck="false"
+                aria-label=format!("{label}, row {}", row + 1)
+                aria-invalid=move || if bad() { "true" } else { "false" }
+                data-field=label.to_lowercase()
+                prop:value=value
+                on:change=move |ev| {
+                    let v = event_target_value(&ev);
+                    inv.edit(id, |r| set(r, v.trim().to_string()));
+                }
+            />
+        </td>
+    }
+}
+
+#[component]
+fn ProfileCell(inv: Inventory, id: u64, row: usize, profile: Option<u8>) -> impl IntoView {
+    view! {
+        <td data-label="Profile">
+            <input
+                type="text"
+                class="cell narrow"
+                inputmode="numeric"
+                aria-label=format!("Profile, row {}", row + 1)
+                data-field="profile"
+                prop:value=profile.map(|p| p.to_string()).unwrap_or_default()
+                on:change=move |ev| match profile_of(&event_target_value(&ev)) {
+                    Ok(p) => inv.edit(id, |r| r.profile = p),
+                    Err(e) => inv.status.set((false, format!("Row {}: {e}", row + 1))),
+                }
+            />
+        </td>
+    }
+}
+
+/// One row: its cells, the settings, the secret (masked unless revealed), its problems.
+/// (A component body is not reactive: what changes with the list's checks or the reveal
+/// toggle is read in closures.)
+#[component]
+fn RowView(state: SecretState, inv: Inventory, row: usize, r: Row) -> impl IntoView {
+    let Row { id, rec } = r;
+    let problems = move || -> Vec<(Severity, String)> {
+        inv.issues.with(|v| {
+            v.iter()
+                .filter(|i| i.row == row)
+                .map(|i| (i.severity, without_row(&i.message).to_string()))
+                .collect()
+        })
+    };
+    let has_error = move || problems().iter().any(|p| p.0 == Severity::Error);
+    let key = rec.secret.clone();
+    let secret = move || {
+        if state.revealed.get() {
+            key.to_base32_grouped().to_string()
+        } else {
+            format!("•••• ({} bytes)", key.len())
+        }
+    };
+    let remove = move |_| {
+        inv.rows.update(|rows| rows.retain(|r| r.id != id));
+        inv.dirty.set(true);
+        inv.status.set((true, format!("Removed row {}.", row + 1)));
+    };
+    view! {
+        <tr data-row=row.to_string() class:has-error=has_error>
+            <td data-label="#">{row + 1}</td>
+            <Cell inv id row field=Field::Upn label="UPN" value=rec.upn.clone() set=|r, v| r.upn = v />
+            <Cell inv id row field=Field::Serial label="Serial" value=rec.serial.clone() set=|r, v| r.serial = v />
+            <ProfileCell inv id row profile=rec.profile />
+            <Cell inv id row field=Field::Manufacturer label="Manufacturer" value=rec.manufacturer.clone() set=|r, v| r.manufacturer = v />
+            <Cell inv id row field=Field::Model label="Model" value=rec.model.clone() set=|r, v| r.model = v />
+            <td data-label="Settings">{format!("{} · {} s", rec.algorithm.human(), rec.interval)}</td>
+            <td class="mono secret-cell" data-label="Secret">{secret}</td>
+            <td class="row-issues">
+                {move || {
+                    problems()
+                        .into_iter()
+                        .map(|(sev, m)| {
+                            view! {
+                                <div class:error=sev == Severity::Error class:warn=sev == Severity::Warning>
+                                    {m}
+                                </div>
+                            }
+                        })
+                        .collect_view()
+                }}
+            </td>
+            <td class="remove-cell">
+                <button
+                    type="button"
+                    class="secondary small"
+                    data-testid="remove-row"
+                    aria-label=format!("Remove row {}", row + 1)
+                    on:click=remove
+                >
+                    "Remove"
+                </button>
+            </td>
+        </tr>
+    }
+}
+
+#[component]
+pub fn InventoryTable(state: SecretState, inv: Inventory) -> impl IntoView {
+    let body = move || {
+        inv.rows
+            .get()
+            .into_iter()
+            .enumerate()
+            .map(|(row, r)| view! { <RowView state inv row r /> })
+            .collect_view()
+    };
+    view! {
+        <div class="table-wrap">
+            <table class="inventory" data-testid="inventory">
+                <caption class="sr-only">"Tokens to upload to Entra"</caption>
+                <thead>
+                    <tr>
+                        <th scope="col">"#"</th>
+                        <SortHeader inv key=SortKey::Upn label="UPN" />
+                        <SortHeader inv key=SortKey::Serial label="Serial" />
+                        <SortHeader inv key=SortKey::Profile label="Profile" />
+                        <th scope="col">"Manufacturer"</th>
+                        <SortHeader inv key=SortKey::Model label="Model" />
+                        <th scope="col">"Settings"</th>
+                        <th scope="col">"Secret"</th>
+                        <th scope="col">"Problems"</th>
+                        <th scope="col"><span class="sr-only">"Remove"</span></th>
+                    </tr>
+                </thead>
+                <tbody>{body}</tbody>
+            </table>
+        </div>
+    }
+}
