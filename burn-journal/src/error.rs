@@ -101,12 +101,17 @@ pub(crate) fn json_problem(e: &serde_json::Error) -> String {
         Some(if ours {
             format!("{prefix}{name}`")
         } else {
-            format!("{}", prefix.trim_end_matches(" `"))
+            prefix.trim_end_matches(" `").to_string()
         })
     };
-    let known = ["missing field `", "unknown field `", "unknown variant `", "duplicate field `"]
-        .iter()
-        .find_map(|p| quoted(p));
+    let known = [
+        "missing field `",
+        "unknown field `",
+        "unknown variant `",
+        "duplicate field `",
+    ]
+    .iter()
+    .find_map(|p| quoted(p));
     let what = match known {
         Some(w) => w,
         None if head.starts_with("seed") || head.starts_with("algorithm is not") => {

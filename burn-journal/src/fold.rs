@@ -5,8 +5,8 @@
 use std::collections::BTreeMap;
 
 use crate::record::{
-    Aborted, BatchEnded, BatchId, BatchStart, Event, Intent, Record, TokenId, Verified,
-    VerificationFailed, Write,
+    Aborted, BatchEnded, BatchId, BatchStart, Event, Intent, Record, TokenId, VerificationFailed,
+    Verified, Write,
 };
 
 /// What a token holds or may hold, as far as the journal knows. Exactly one per attempt.
@@ -510,3 +510,6 @@ impl Fold {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

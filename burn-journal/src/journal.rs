@@ -9,8 +9,8 @@ use crate::fold::Fold;
 use crate::legacy;
 use crate::read::{self, Source, TornTail};
 use crate::record::{
-    tidy_reason, Aborted, BatchEnded, BatchId, BatchRef, BatchStart, Event, Intent, Method,
-    Record, TokenId, UserSkipped, VerificationFailed, Verified, Write, Written,
+    tidy_reason, Aborted, BatchEnded, BatchId, BatchRef, BatchStart, Event, Intent, Method, Record,
+    TokenId, UserSkipped, VerificationFailed, Verified, Write, Written,
 };
 use crate::storage::{self, Storage};
 
@@ -406,7 +406,10 @@ mod tests {
         });
         let e = j.intent(crate::record::tests::intent()).unwrap_err();
         assert!(e.is_append_failure());
-        assert!(e.to_string().contains("the incomplete record was removed"), "{e}");
+        assert!(
+            e.to_string().contains("the incomplete record was removed"),
+            "{e}"
+        );
         assert!(e.to_string().contains("Stop burning"), "{e}");
         assert_eq!(j.fold().last_seq(), 0);
         assert!(!j.poisoned);

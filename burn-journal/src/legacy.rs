@@ -48,14 +48,22 @@ pub(crate) fn rows(bytes: &[u8]) -> Result<Vec<LegacyBurn>, Error> {
     let mut rd = csv::ReaderBuilder::new()
         .has_headers(true)
         .from_reader(bytes);
+    // Read past the header so positions below are those of rows.
+    rd.byte_headers().map_err(|_| Error::Corrupt {
+        line: 1,
+        what: "not a CSV header".into(),
+    })?;
     let mut out = Vec::new();
     let mut row = csv::ByteRecord::new();
+    // csv's own line numbers are off with CRLF; count line breaks once, front to back.
+    let mut lines = LineCounter::default();
     loop {
-        let line = usize::try_from(rd.position().line()).unwrap_or(usize::MAX);
+        let here = usize::try_from(rd.position().byte()).unwrap_or(usize::MAX);
         match rd.read_byte_record(&mut row) {
             Ok(false) => break,
             Ok(true) => {}
             Err(e) => {
+                let line = lines.line_at(bytes, here);
                 let what = match e.kind() {
                     csv::ErrorKind::UnequalLengths { len, .. } => {
                         format!("{len} columns where the header has 13")
@@ -66,12 +74,38 @@ pub(crate) fn rows(bytes: &[u8]) -> Result<Vec<LegacyBurn>, Error> {
                 return Err(Error::Corrupt { line, what });
             }
         }
-        let line = row
+        let start = row
             .position()
-            .map_or(line, |p| usize::try_from(p.line()).unwrap_or(usize::MAX));
+            .map_or(here, |p| usize::try_from(p.byte()).unwrap_or(usize::MAX));
+        let line = lines.line_at(bytes, start);
         out.push(burn(&row, line).map_err(|what| Error::Corrupt { line, what })?);
     }
     Ok(out)
+}
+
+/// Line numbers for positions that only move forward: linear over the whole file.
+#[derive(Default)]
+struct LineCounter {
+    pos: usize,
+    line: usize,
+}
+
+impl LineCounter {
+    /// The line of the first character at or after `pos` that is not a line break.
+    fn line_at(&mut self, bytes: &[u8], pos: usize) -> usize {
+        let mut start = pos.min(bytes.len());
+        while matches!(bytes.get(start), Some(b'\r' | b'\n')) {
+            start += 1;
+        }
+        if start >= self.pos {
+            self.line += bytes[self.pos..start]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count();
+            self.pos = start;
+        }
+        self.line + 1
+    }
 }
 
 fn burn(row: &csv::ByteRecord, line: usize) -> Result<LegacyBurn, String> {
@@ -82,7 +116,10 @@ fn burn(row: &csv::ByteRecord, line: usize) -> Result<LegacyBurn, String> {
     let opt = |i: usize, name: &str| cell(i, name).map(|s| Some(s).filter(|s| !s.is_empty()));
     let num = |i: usize, name: &str| -> Result<Option<u64>, String> {
         opt(i, name)?
-            .map(|s| s.parse::<u64>().map_err(|_| format!("{name} is not a number")))
+            .map(|s| {
+                s.parse::<u64>()
+                    .map_err(|_| format!("{name} is not a number"))
+            })
             .transpose()
     };
     let small = |v: Option<u64>, name: &str, max: u64| -> Result<Option<u64>, String> {
@@ -113,17 +150,27 @@ fn burn(row: &csv::ByteRecord, line: usize) -> Result<LegacyBurn, String> {
         .ok_or_else(|| "algorithm is not SHA1, SHA256 or SHA512".to_string())?;
     let need = |v: Option<u64>, name: &str| v.ok_or_else(|| format!("{name} is empty"));
     let digits = need(small(num(8, "digits")?, "digits", 255)?, "digits")? as u8;
-    let period = need(small(num(9, "period")?, "period", u64::from(u32::MAX))?, "period")? as u32;
-    let display_timeout =
-        small(num(10, "display_timeout")?, "display_timeout", u64::from(u32::MAX))?
-            .map(|d| d as u32);
+    let period = need(
+        small(num(9, "period")?, "period", u64::from(u32::MAX))?,
+        "period",
+    )? as u32;
+    let display_timeout = small(
+        num(10, "display_timeout")?,
+        "display_timeout",
+        u64::from(u32::MAX),
+    )?
+    .map(|d| d as u32);
     let upn = opt(11, "upn")?.map(str::to_string);
     let manufacturer = cell(12, "manufacturer")?;
     check_text("manufacturer", manufacturer, MAX_NAME)?;
     let (writes, title, credential) = match kind {
         Kind::Token2 => (vec![Write::Config, Write::Seed], None, None),
         Kind::Molto2 => match name {
-            Some(t) => (vec![Write::Config, Write::Seed, Write::Title], Some(t), None),
+            Some(t) => (
+                vec![Write::Config, Write::Seed, Write::Title],
+                Some(t),
+                None,
+            ),
             None => (vec![Write::Config, Write::Seed], None, None),
         },
         Kind::Oath => (vec![Write::Credential], None, name),

@@ -98,8 +98,8 @@ pub use journal::{Journal, OpenReport, Protection};
 pub use legacy::HEADER as LEGACY_RESULTS_HEADER;
 pub use read::{parse, parse_bytes, read_file, Contents, LineRecord, Source, TornTail};
 pub use record::{
-    Aborted, BatchEnded, BatchId, BatchRef, BatchSlot, BatchStart, BatchUser, Event, Intent,
-    Kind, Method, Params, Record, Target, TokenId, UserSkipped, VerificationFailed, Verified,
-    Write, Written,
+    Aborted, BatchEnded, BatchId, BatchRef, BatchSlot, BatchStart, BatchUser, Event, Intent, Kind,
+    Method, Params, Record, Target, TokenId, UserSkipped, VerificationFailed, Verified, Write,
+    Written,
 };
 pub use restore::{Restore, Restored};

@@ -94,11 +94,13 @@ pub(crate) fn parse_inner(
     let (lines, torn_tail) = split_lines(bytes);
     let Some((first, rest)) = lines.split_first() else {
         // Only an incomplete first line: creation stopped half-way, or not a journal at all.
-        return Err(if codec::is_journal_header(bytes) || bytes.starts_with(b"{\"format\"") {
-            Error::Empty
-        } else {
-            Error::NotAJournal
-        });
+        return Err(
+            if codec::is_journal_header(bytes) || bytes.starts_with(b"{\"format\"") {
+                Error::Empty
+            } else {
+                Error::NotAJournal
+            },
+        );
     };
     let (header, decoder) = codec::read_header(first, passphrase)?;
     let decoder = decoder.ok_or(Error::PassphraseRequired)?;

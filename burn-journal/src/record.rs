@@ -337,7 +337,9 @@ pub(crate) fn check_text(field: &str, value: &str, max: usize) -> Result<(), Str
 }
 
 fn check_opt(field: &str, value: &Option<String>, max: usize) -> Result<(), String> {
-    value.as_deref().map_or(Ok(()), |v| check_text(field, v, max))
+    value
+        .as_deref()
+        .map_or(Ok(()), |v| check_text(field, v, max))
 }
 
 /// A code: 4 to 10 ASCII digits.
@@ -647,11 +649,16 @@ pub(crate) mod tests {
             ("\"SHA1\"", "\"SHA2X6\""),
             ("\"SHA1\"", "\"sha1\""),
             ("\"SHA1\"", "\"\""),
-            ("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ", "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJ1"),
+            (
+                "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ",
+                "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJ1",
+            ),
             ("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ", ""),
         ] {
             let bad = good.replace(from, to);
-            let e = serde_json::from_str::<Record>(&bad).unwrap_err().to_string();
+            let e = serde_json::from_str::<Record>(&bad)
+                .unwrap_err()
+                .to_string();
             assert!(!e.contains("GEZDGNBV"), "{e}");
         }
     }

@@ -17,6 +17,7 @@ pub(crate) trait Storage: Send {
     /// `fdatasync(2)`: data and the file size on disk.
     fn sync(&mut self) -> io::Result<()>;
     fn truncate(&mut self, len: u64) -> io::Result<()>;
+    fn len(&mut self) -> io::Result<u64>;
 }
 
 impl Storage for File {
@@ -30,6 +31,10 @@ impl Storage for File {
 
     fn truncate(&mut self, len: u64) -> io::Result<()> {
         self.set_len(len)
+    }
+
+    fn len(&mut self) -> io::Result<u64> {
+        self.metadata().map(|m| m.len())
     }
 }
 
@@ -49,6 +54,7 @@ pub(crate) fn append_line(
     len_before: u64,
     line: &[u8],
 ) -> Result<(), AppendFailure> {
+    let mut wrote_nothing = false;
     let cause = match s.write_once(line) {
         Ok(n) if n == line.len() => match s.sync() {
             Ok(()) => return Ok(()),
@@ -61,9 +67,14 @@ pub(crate) fn append_line(
                 line.len()
             ),
         ),
-        Err(e) => e,
+        Err(e) => {
+            wrote_nothing = true;
+            e
+        }
     };
-    let undone = s.truncate(len_before).and_then(|()| s.sync()).is_ok();
+    let undone = s.truncate(len_before).and_then(|()| s.sync()).is_ok()
+        // A read-only file system refuses the truncation too, but then nothing went in.
+        || (wrote_nothing && s.len().is_ok_and(|l| l == len_before));
     Err(AppendFailure { cause, undone })
 }
 
@@ -130,7 +141,9 @@ pub(crate) fn open_existing(path: &Path, write: bool) -> Result<Opened, Error> {
     }
     no_follow(&mut opts);
     let file = opts.open(path).map_err(open_error(path, "open"))?;
-    let meta = file.metadata().map_err(Error::io(path, "read the metadata of"))?;
+    let meta = file
+        .metadata()
+        .map_err(Error::io(path, "read the metadata of"))?;
     if !meta.is_file() {
         return Err(Error::NotAFile {
             path: path.to_path_buf(),
@@ -259,6 +272,10 @@ pub(crate) mod tests {
             self.data.truncate(len as usize);
             Ok(())
         }
+
+        fn len(&mut self) -> io::Result<u64> {
+            Ok(self.data.len() as u64)
+        }
     }
 
     #[test]
@@ -304,6 +321,9 @@ pub(crate) mod tests {
         };
         let e = append_line(&mut f, 5, b"xyz\n").unwrap_err();
         assert!(!e.undone);
-        assert_eq!(f.data, b"head\nx", "the partial line stays when truncate fails");
+        assert_eq!(
+            f.data, b"head\nx",
+            "the partial line stays when truncate fails"
+        );
     }
 }
