@@ -272,8 +272,9 @@ impl Encoder {
 
 fn json_capacity(record: &Record) -> usize {
     match &record.event {
-        crate::record::Event::BatchStarted(b) => 1024 + 1024 * b.users.len(),
-        _ => 8192,
+        // Only intents hold a seed; a batch's user list may be long and holds none.
+        crate::record::Event::Intent(_) => 8192,
+        _ => 512,
     }
 }
 

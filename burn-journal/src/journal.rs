@@ -108,9 +108,15 @@ impl Journal {
     ) -> Result<(Journal, OpenReport), Error> {
         match std::fs::symlink_metadata(path) {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                let j = Self::create(path, protection)?;
-                let report = j.report(true, None, None);
-                Ok((j, report))
+                match Self::create(path, protection) {
+                    Ok(j) => {
+                        let report = j.report(true, None, None);
+                        Ok((j, report))
+                    }
+                    // Created by someone else in between: open it like any existing one.
+                    Err(Error::Exists { .. }) => Self::open_existing(path, protection, true),
+                    Err(e) => Err(e),
+                }
             }
             _ => Self::open_existing(path, protection, true),
         }

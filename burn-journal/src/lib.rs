@@ -67,8 +67,8 @@
 //! characters), the algorithm is exactly `SHA1`/`SHA256`/`SHA512`, digits 4–10.
 //!
 //! Reading it by hand, with age's own tools: `head -1 J | jq -r .identity | base64 -d > id.age`,
-//! `age -d id.age > key.txt` (asks the passphrase), then for each later line
-//! `echo LINE | base64 -d | age -d -i key.txt`.
+//! `age -d -o key.txt id.age` (asks the passphrase), then for each later line
+//! `echo LINE | base64 -d | age -d -i key.txt` (`tests/age_cli.rs` does this with Go's age).
 //!
 //! The file is created 0600 and an existing one with wider permissions is tightened to 0600
 //! when opened for writing (reported in [`OpenReport::tightened_from`]; readers only report

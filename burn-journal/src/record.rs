@@ -634,6 +634,18 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn debug_output_hides_the_seed() {
+        let r = Record {
+            seq: 1,
+            at: 1,
+            event: Event::Intent(intent()),
+        };
+        let d = format!("{r:?}");
+        assert!(d.contains("8659632000001"), "{d}");
+        assert!(!d.contains("GEZDGNBV") && !d.contains("1234567890"), "{d}");
+    }
+
+    #[test]
     fn unknown_fields_and_damaged_cells_are_refused() {
         let j = r#"{"seq":1,"at":1,"event":{"written":{"token":1,"write":"seed","extra":1}}}"#;
         assert!(serde_json::from_str::<Record>(j).is_err());
