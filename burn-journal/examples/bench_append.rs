@@ -8,39 +8,10 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use tokensmith_burn_journal::{
-    Intent, Journal, Kind, Method, Params, Passphrase, Protection, SecretString, Target, Write,
-};
-use tokensmith_core::otp::Algorithm;
-use tokensmith_core::secret::Secret;
+use tokensmith_burn_journal::{Journal, Method, Passphrase, Protection, SecretString, Write};
 
-fn intent(n: usize) -> Intent {
-    Intent {
-        target: Target {
-            kind: Kind::Token2,
-            reader: Some("Token2 USB reader 00 00".into()),
-            serial: format!("86596{n:08}"),
-            model: "C302-i".into(),
-            manufacturer: None,
-            profile: None,
-            credential: None,
-        },
-        seed: Secret::generate(20, None).expect("random seed"),
-        params: Params {
-            algorithm: Algorithm::Sha1,
-            digits: 6,
-            period: 30,
-            display_timeout: Some(30),
-        },
-        writes: vec![Write::Config, Write::Seed],
-        config_erases_seed: true,
-        title: None,
-        touch: false,
-        upn: Some(format!("user{n}@contoso.com")),
-        display_name: None,
-        batch: None,
-    }
-}
+#[path = "../tests/common/mod.rs"]
+mod common;
 
 /// Times `n` appends in the burn's own pattern: intent, config, seed, verified.
 fn run(j: &mut Journal, n: usize, first: usize) -> Vec<Duration> {
@@ -49,7 +20,11 @@ fn run(j: &mut Journal, n: usize, first: usize) -> Vec<Duration> {
     for i in 0..n {
         let start = Instant::now();
         match i % 4 {
-            0 => token = Some(j.intent(intent(first + i)).expect("intent")),
+            0 => {
+                let mut intent = common::token2(&format!("86596{:08}", first + i), 0);
+                intent.seed = tokensmith_core::secret::Secret::generate(20, None).expect("seed");
+                token = Some(j.intent(intent).expect("intent"));
+            }
             1 => j.written(token.unwrap(), Write::Config).expect("config"),
             2 => j.written(token.unwrap(), Write::Seed).expect("seed"),
             _ => j

@@ -184,6 +184,18 @@ impl TokenEntry {
         }
     }
 
+    /// The code the token should show at `unix` (UTC seconds) if it holds this attempt's seed:
+    /// what the admin compares for a token that may hold it.
+    pub fn expected_code(&self, unix: i64) -> Result<String, tokensmith_core::otp::OtpError> {
+        let p = &self.intent.params;
+        let params = tokensmith_core::otp::OtpParams {
+            algorithm: p.algorithm,
+            digits: p.digits,
+            period: p.period,
+        };
+        tokensmith_core::otp::totp(self.intent.seed.as_bytes(), &params, unix)
+    }
+
     /// The token (serial, and profile or credential) this attempt wrote to.
     pub fn slot(&self) -> Slot {
         let t = &self.intent.target;

@@ -80,6 +80,13 @@
 
 #![forbid(unsafe_code)]
 
+// The unit tests share the integration tests' samples, which name the crate.
+#[cfg(test)]
+extern crate self as tokensmith_burn_journal;
+#[cfg(test)]
+#[path = "../tests/common/mod.rs"]
+mod samples;
+
 mod codec;
 mod error;
 mod fold;

@@ -586,32 +586,13 @@ mod seed_base32 {
 pub(crate) mod tests {
     use super::*;
 
+    /// The integration tests' Token2 intent, with RFC 6238's seed and Alice.
     pub(crate) fn intent() -> Intent {
-        Intent {
-            target: Target {
-                kind: Kind::Token2,
-                reader: Some("Reader 0".into()),
-                serial: "8659632000001".into(),
-                model: "C302-i".into(),
-                manufacturer: None,
-                profile: None,
-                credential: None,
-            },
-            seed: Secret::from_bytes(b"12345678901234567890".to_vec()).unwrap(),
-            params: Params {
-                algorithm: Algorithm::Sha1,
-                digits: 6,
-                period: 30,
-                display_timeout: Some(30),
-            },
-            writes: vec![Write::Config, Write::Seed],
-            config_erases_seed: true,
-            title: None,
-            touch: false,
-            upn: Some("alice@contoso.com".into()),
-            display_name: None,
-            batch: None,
-        }
+        let mut i = crate::samples::token2("8659632000001", 1);
+        i.target.reader = Some("Reader 0".into());
+        i.seed = Secret::from_bytes(b"12345678901234567890".to_vec()).unwrap();
+        i.upn = Some("alice@contoso.com".into());
+        i
     }
 
     #[test]
