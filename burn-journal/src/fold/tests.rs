@@ -458,5 +458,8 @@ fn restore_picks_the_deciding_attempt() {
     assert_eq!(rec.secret.as_bytes(), b"12345678901234567890");
     assert_eq!(r.0.latest_for_slot(&restore.tokens[0].slot).unwrap().id, a1);
     // RFC 6238's SHA-1 vector at T = 59 (6 digits of 94287082).
-    assert_eq!(restore.tokens[0].attempt.expected_code(59).unwrap(), "287082");
+    assert_eq!(
+        restore.tokens[0].attempt.expected_code(59).unwrap(),
+        "287082"
+    );
 }
