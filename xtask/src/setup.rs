@@ -93,6 +93,12 @@ const APT: &[(&str, Option<&str>, Need, &str)] = &[
         "GnuPG decrypts the OpenPGP-encrypted exports in tests",
     ),
     (
+        "age",
+        Some("age"),
+        Need::Test,
+        "age (Go) decrypts the burn journal's records in tests",
+    ),
+    (
         "python3-venv",
         None,
         Need::Test,

@@ -13,7 +13,7 @@ pub fn run_all() -> Result<(), String> {
         cmd("cargo").args(["fmt", "--all", "--", "--check"]),
     )?;
     run_step(
-        "clippy (native: core, seal, bridge, xtask)",
+        "clippy (native: core, seal, bridge, burn journal, graph, xtask)",
         cmd("cargo").args([
             "clippy",
             "--workspace",
@@ -44,7 +44,7 @@ pub fn run_all() -> Result<(), String> {
         ]),
     )?;
     run_step(
-        "native tests (core incl. oathtool, python-pskc and csv cross-checks; seal with gpg; bridge, xtask)",
+        "native tests (core incl. oathtool, python-pskc and csv cross-checks; seal with gpg; burn journal with Go age, tmpfs, kill -9; bridge, xtask)",
         cmd("cargo")
             .args(["test", "--workspace", "--exclude", "tokensmith-app"])
             .env(setup::PYTHON_ENV_VAR, setup::python()),
