@@ -9,6 +9,7 @@ mod fuzz;
 mod setup;
 mod single_file;
 mod test;
+mod worker;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
