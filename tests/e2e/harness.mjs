@@ -287,3 +287,70 @@ export async function bridgeApi(bridge, path, body) {
   });
   return { status: r.status, json: await r.json() };
 }
+
+// ---- Added for the worker and the first-code benchmarks (issue 15) ----
+
+const MIME = {
+  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.mjs': 'text/javascript; charset=utf-8',
+  '.wasm': 'application/wasm', '.css': 'text/css; charset=utf-8', '.json': 'application/json',
+  '.png': 'image/png', '.svg': 'image/svg+xml', '.ico': 'image/x-icon',
+};
+
+/**
+ * A plain static web server on a loopback address (like an intranet share: no CSP headers, only
+ * the page's own <meta> policy). `mounts` maps a URL prefix ('/ours/') to a directory.
+ * Returns { origin, url(prefix, file), requests (paths served), close() }.
+ */
+export async function serveStatic(mounts, { host = '127.0.0.1' } = {}) {
+  const { createServer } = await import('node:http');
+  const { readFile } = await import('node:fs/promises');
+  const { extname, normalize } = await import('node:path');
+  const requests = [];
+  const server = createServer(async (req, res) => {
+    const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+    requests.push(path);
+    const prefix = Object.keys(mounts).find((p) => path.startsWith(p));
+    const rel = prefix === undefined ? null : normalize(path.slice(prefix.length) || 'index.html');
+    if (rel === null || rel.startsWith('..')) { res.writeHead(404).end(); return; }
+    try {
+      const body = await readFile(join(mounts[prefix], rel));
+      res.writeHead(200, { 'Content-Type': MIME[extname(rel)] ?? 'application/octet-stream', 'Cache-Control': 'no-store' });
+      res.end(body);
+    } catch { res.writeHead(404).end(); }
+  });
+  await new Promise((resolve) => server.listen(0, host, resolve));
+  const origin = `http://${host}:${server.address().port}`;
+  return {
+    origin, requests,
+    url: (prefix, file = '') => `${origin}${prefix}${file}`,
+    close: () => new Promise((resolve) => { server.closeAllConnections?.(); server.close(() => resolve()); }),
+  };
+}
+
+/** Median, min and max of a list of numbers. */
+export function stats(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return { median: s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2, min: s[0], max: s.at(-1), n: s.length };
+}
+
+/**
+ * Installs (before any page script) an observer that marks `first-code` when the element
+ * `selector` first holds a code of 4–10 digits (trimmed), and `first-code-frame` at the start
+ * of the next animation frame (the one that paints it). Both land in `window.__firstCode`.
+ */
+export async function watchFirstCode(context, selector) {
+  await context.addInitScript((sel) => {
+    const seen = () => /^\d{4,10}$/.test((document.querySelector(sel)?.textContent ?? '').trim());
+    const found = () => {
+      performance.mark('first-code');
+      const dom = performance.now();
+      requestAnimationFrame(() => {
+        performance.mark('first-code-frame');
+        window.__firstCode = { dom, frame: performance.now() };
+      });
+    };
+    const obs = new MutationObserver(() => { if (seen()) { obs.disconnect(); found(); } });
+    obs.observe(document, { subtree: true, childList: true, characterData: true });
+  }, selector);
+}
