@@ -2,7 +2,8 @@
 // with every console error and every network request recorded so tests can assert none happened.
 import { chromium } from 'playwright-core';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import zlib from 'node:zlib';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -353,4 +354,47 @@ export async function watchFirstCode(context, selector) {
     const obs = new MutationObserver(() => { if (seen()) { obs.disconnect(); found(); } });
     obs.observe(document, { subtree: true, childList: true, characterData: true });
   }, selector);
+}
+
+/** An 8-bit greyscale PNG of `luma` (one byte a pixel, row by row). */
+export function greyPng(width, height, luma) {
+  const { deflateSync, crc32 } = zlib;
+  const chunk = (type, data) => {
+    const len = Buffer.alloc(4); len.writeUInt32BE(data.length);
+    const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+    const crc = Buffer.alloc(4); crc.writeUInt32BE(crc32(body));
+    return Buffer.concat([len, body, crc]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0); ihdr.writeUInt32BE(height, 4);
+  ihdr[8] = 8; ihdr[9] = 0; // 8 bits, greyscale
+  const rows = [];
+  for (let y = 0; y < height; y++) rows.push(Buffer.from([0]), Buffer.from(luma.subarray(y * width, (y + 1) * width)));
+  return Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(Buffer.concat(rows))), chunk('IEND', Buffer.alloc(0))]);
+}
+
+/**
+ * The picture a `fuzz/unfixed/qr/` input stands for, as the fuzz target reads it (two bytes of
+ * width, little-endian, then luma; at most 48×48 pixels; whole rows), written as a PNG.
+ */
+export function fuzzQrPicture(input, out) {
+  const data = readFileSync(input);
+  const luma = data.subarray(2, 2 + Math.min(data.length - 2, 48 * 48));
+  const width = Math.min(Math.max(data.readUInt16LE(0), 1), Math.max(luma.length, 1));
+  const height = Math.floor(luma.length / width);
+  writeFileSync(out, greyPng(width, height, luma.subarray(0, width * height)));
+  return out;
+}
+
+/** An 8000×6000 photo-sized PNG: a big QR code (`otpauth://totp/Huge:big…`) in the middle of white. */
+export async function hugePicture(browser, dir) {
+  const big = await browser.newPage({ viewport: { width: 2000, height: 1500 }, deviceScaleFactor: 4 });
+  const qr = qrencodePng('otpauth://totp/Huge:big?secret=MFRGGZDFMZTWQ2LKNNWG23TPOBYXE43U', join(dir, 'big-qr.png'), { size: 12 });
+  await big.setContent(`<body style="margin:0;background:#fff;display:grid;place-items:center;height:1500px">
+    <img src="data:image/png;base64,${readFileSync(qr).toString('base64')}" style="width:700px;image-rendering:pixelated"></body>`);
+  const path = join(dir, 'huge-8000x6000.png');
+  await big.screenshot({ path });
+  await big.close();
+  return path;
 }
