@@ -87,6 +87,7 @@ pub fn build() -> Result<Built, String> {
     let js = String::from_utf8(read(&js_path)?).map_err(|_| "the JS is not UTF-8")?;
     let wasm = read(&wasm_path)?;
     let worker = worker::build(&dist)?;
+    worker::check_split(&r.join("target/wasm32-unknown-unknown/release/tokensmith-app.wasm"))?;
     let worker_gzip = worker::gzip(&worker.wasm);
 
     let embedded = single_file::EmbeddedWorker {

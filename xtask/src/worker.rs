@@ -108,3 +108,35 @@ pub fn gzip(data: &[u8]) -> Vec<u8> {
     enc.write_all(data).expect("writing to memory");
     enc.finish().expect("writing to memory")
 }
+
+/// Crates that run in the worker only: the page's first-paint module must not contain them.
+pub const WORKER_ONLY: [&str; 3] = ["rqrr", "prost", "pgp"];
+
+/// Whether linked wasm (cargo's output, with its name section and panic locations) holds code
+/// of `krate`: a mangled symbol (`4rqrr…`) or a source path (`…/rqrr-0.11.0/src/…`).
+fn holds(wasm: &[u8], krate: &str) -> bool {
+    let find = |needle: String| wasm.windows(needle.len()).any(|w| w == needle.as_bytes());
+    find(format!("{}{krate}", krate.len())) || find(format!("/{krate}-"))
+}
+
+/// The invariant "heavy code runs in the worker", checked on cargo's outputs: the worker holds
+/// every [`WORKER_ONLY`] crate (so the check can see them at all) and the page none.
+pub fn check_split(page_wasm: &Path) -> Result<(), String> {
+    let page = read(page_wasm)?;
+    let worker = read(&cargo_wasm())?;
+    for krate in WORKER_ONLY {
+        if !holds(&worker, krate) {
+            return Err(format!(
+                "the worker's wasm shows no trace of {krate}: names or paths are stripped, so \
+                 the page's module cannot be checked; update xtask/src/worker.rs"
+            ));
+        }
+        if holds(&page, krate) {
+            return Err(format!(
+                "the page's first-paint module contains {krate}, which belongs in the worker \
+                 (a call from app/ into core::import's QR, migration or backup code, or seal?)"
+            ));
+        }
+    }
+    Ok(())
+}
