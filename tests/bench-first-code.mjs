@@ -9,6 +9,8 @@
 //
 //   TOKENSMITH_SINGLE_FILE=dist/tokensmith.html TOKENSMITH_DIST=dist node tests/bench-first-code.mjs [runs=15]
 //   TOKEN2_TOOLSET=path/to/token2-totp-toolset (default: ../shared/anchors/token2-totp-toolset)
+//   TOKENSMITH_COMPARE_DIST=path/to/other/dist adds another build of ours (its tokensmith.html
+//     and its hosted index.html) to the same run, e.g. the build before a change.
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -26,7 +28,8 @@ const tmp = mkdtempSync(join(tmpdir(), 'tokensmith-bench-first-'));
 const blank = join(tmp, 'blank.html');
 writeFileSync(blank, '<!doctype html><title>blank</title><p id=otp></p>'
   + '<script>document.getElementById("otp").textContent = "123456";</script>');
-const server = await serveStatic({ '/ours/': dist, '/token2/': token2 });
+const compare = process.env.TOKENSMITH_COMPARE_DIST;
+const server = await serveStatic({ '/ours/': dist, '/token2/': token2, ...(compare ? { '/other/': compare } : {}) });
 
 const pages = [
   { name: 'ours, file://', url: singleFileUrl(), code: '[data-testid=code]' },
@@ -34,6 +37,10 @@ const pages = [
   { name: 'blank page, file://', url: pathToFileURL(blank).href, code: '#otp' },
   { name: 'ours, http loopback', url: server.url('/ours/', 'index.html'), code: '[data-testid=code]' },
   { name: 'Token2, http loopback', url: server.url('/token2/', 'index.html'), code: '#otp' },
+  ...(compare ? [
+    { name: 'other build, file://', url: pathToFileURL(join(compare, 'tokensmith.html')).href, code: '[data-testid=code]' },
+    { name: 'other build, http', url: server.url('/other/', 'index.html'), code: '[data-testid=code]' },
+  ] : []),
 ];
 const times = new Map(pages.map((p) => [p.name, { frame: [], dom: [] }]));
 
@@ -74,3 +81,7 @@ for (const p of pages) {
 }
 console.log(`ratio ours / Token2, file://:        ${(med['ours, file://'] / med['Token2, file://']).toFixed(2)}×`);
 console.log(`ratio ours / Token2, http loopback:  ${(med['ours, http loopback'] / med['Token2, http loopback']).toFixed(2)}×`);
+if (compare) {
+  console.log(`ratio other build / Token2, file://: ${(med['other build, file://'] / med['Token2, file://']).toFixed(2)}×`);
+  console.log(`ratio other build / Token2, http:    ${(med['other build, http'] / med['Token2, http loopback']).toFixed(2)}×`);
+}

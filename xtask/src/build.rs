@@ -88,13 +88,14 @@ pub fn build() -> Result<Built, String> {
     let wasm = read(&wasm_path)?;
     let worker = worker::build(&dist)?;
     worker::check_split(&r.join("target/wasm32-unknown-unknown/release/tokensmith-app.wasm"))?;
-    let worker_gzip = worker::gzip(&worker.wasm);
+    let worker_gzip = single_file::gzip(&worker.wasm);
+    let wasm_gzip = single_file::gzip(&wasm);
 
     let embedded = single_file::EmbeddedWorker {
         js: &worker.js,
         wasm_gzip: &worker_gzip,
     };
-    let (single, single_csp) = single_file::single_file(&index, &js, &wasm, &embedded)?;
+    let (single, single_csp) = single_file::single_file(&index, &js, &wasm_gzip, &embedded)?;
     let single_path = r.join(SINGLE_FILE);
     write(&single_path, single.as_bytes())?;
     let hosted = single_file::with_hosted_worker(
@@ -120,6 +121,11 @@ pub fn build() -> Result<Built, String> {
         None => kib(bytes.len()),
     };
     println!("    page wasm (first paint): {}", size(&wasm));
+    println!(
+        "    page wasm, embedded:     {} gzip, {} as base64",
+        kib(wasm_gzip.len()),
+        kib(wasm_gzip.len().div_ceil(3) * 4)
+    );
     println!("    page JS (first paint):   {}", size(js.as_bytes()));
     println!("    worker wasm:             {}", size(&worker.wasm));
     println!(

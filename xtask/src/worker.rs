@@ -100,15 +100,6 @@ fn hex16(digest: &[u8]) -> String {
     digest[..8].iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// gzip at the best level, as the page's `DecompressionStream('gzip')` reads it.
-pub fn gzip(data: &[u8]) -> Vec<u8> {
-    use flate2::{write::GzEncoder, Compression};
-    use std::io::Write;
-    let mut enc = GzEncoder::new(Vec::new(), Compression::best());
-    enc.write_all(data).expect("writing to memory");
-    enc.finish().expect("writing to memory")
-}
-
 /// Crates that run in the worker only: the page's first-paint module must not contain them.
 pub const WORKER_ONLY: [&str; 3] = ["rqrr", "prost", "pgp"];
 
