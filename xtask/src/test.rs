@@ -48,7 +48,7 @@ pub fn run_all() -> Result<(), String> {
         ]),
     )?;
     run_step(
-        "native tests (core incl. oathtool, python-pskc and csv cross-checks; seal and worker with gpg; burn journal with Go age, tmpfs, kill -9; bridge, xtask)",
+        "native tests (core incl. oathtool, python-pskc and csv cross-checks; seal with gpg; worker; burn journal with Go age, tmpfs, kill -9; bridge, xtask)",
         cmd("cargo")
             .args(["test", "--workspace", "--exclude", "tokensmith-app"])
             .env(setup::PYTHON_ENV_VAR, setup::python()),
