@@ -159,7 +159,7 @@ pub struct BurnArgs {
     #[arg(long)]
     pub hotp: bool,
     /// OATH HOTP: the initial counter.
-    #[arg(long, requires = "hotp")]
+    #[arg(long)]
     pub counter: Option<u32>,
     /// OATH: replace an account of the same name (YubiKey; its old seed is lost). Without it
     /// a taken name is refused and nothing is written.
@@ -172,13 +172,9 @@ pub struct BurnArgs {
     /// Token2: burn even if the serial prefix is not a known programmable model.
     #[arg(long)]
     pub force_unknown_model: bool,
-    /// Results file (CSV) to append to: opened before anything is sent (not with --hotp).
-    #[arg(
-        long,
-        value_name = "FILE",
-        required_unless_present = "hotp",
-        conflicts_with = "hotp"
-    )]
+    /// Results file (CSV) to append to: opened before anything is sent (optional with --hotp,
+    /// whose credentials are not recorded).
+    #[arg(long, value_name = "FILE", required_unless_present = "hotp")]
     pub results_file: Option<PathBuf>,
     /// User (UPN) to record with this token, for the Entra CSV.
     #[arg(long)]
@@ -237,7 +233,8 @@ pub enum OathCommand {
         #[command(flatten)]
         creds: CredArgs,
     },
-    /// Store a TOTP credential (same options as burn; --account required) and verify it.
+    /// Store a TOTP (or, with --hotp, HOTP) credential (same options as burn; --account
+    /// required) and verify it; a taken name is refused unless --overwrite.
     Put(BurnArgs),
     /// Delete a credential by its full name.
     Delete {
@@ -521,7 +518,7 @@ pub fn run(cli: Cli) -> Result<(), BridgeError> {
         }
         Progress::Detected(_) => {}
         Progress::Writing => eprintln!("burning…"),
-        Progress::Stored => eprintln!("stored on the key; checking…"),
+        Progress::Stored => eprintln!("stored on the key"),
     };
     let out = operation::run_with(b.as_ref(), &target, op, results.as_mut(), &progress)?;
     report::outcome(&cli, out, results.as_ref().map(|r| r.path()))

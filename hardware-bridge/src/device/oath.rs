@@ -51,6 +51,22 @@ fn check_name(name: &str) -> Result<(), BridgeError> {
     Ok(())
 }
 
+/// A name the key does not hold: the user's mistake, nothing was changed.
+fn no_such(name: &str) -> BridgeError {
+    BridgeError::BadInput(format!(
+        "no account named \"{}\" on this key (oath list shows its accounts)",
+        echo(name)
+    ))
+}
+
+/// The device's "no such credential" as [`no_such`].
+fn named(name: &str) -> impl Fn(YkoathError) -> BridgeError + '_ {
+    move |e| match e {
+        YkoathError::NoSuchCredential => no_such(name),
+        e => e.into(),
+    }
+}
+
 fn api_type(t: OathType) -> tokensmith_api::OathType {
     match t {
         OathType::Hotp => tokensmith_api::OathType::Hotp,
@@ -127,8 +143,7 @@ pub fn oath_delete(
     name: &str,
 ) -> Result<(), BridgeError> {
     check_name(name)?;
-    oath_session(t, d, creds)?.delete(name)?;
-    Ok(())
+    oath_session(t, d, creds)?.delete(name).map_err(named(name))
 }
 
 /// Give a credential a new issuer and account; it keeps its type and period prefix. Refused
@@ -150,13 +165,13 @@ pub fn oath_rename(
         .credentials
         .into_iter()
         .find(|e| e.name == name)
-        .ok_or(BridgeError::Oath(YkoathError::NoSuchCredential))?;
+        .ok_or_else(|| no_such(name))?;
     let (period, _, _) = ykoath::parse_credential_name(entry.oath_type, name);
     let issuer = issuer.map(str::trim).filter(|i| !i.is_empty());
     let new_name = ykoath::credential_name(entry.oath_type, period, issuer, account.trim())?;
     if new_name != name {
         check_free(&mut s, d, &new_name, false)?;
-        s.rename(name, &new_name)?;
+        s.rename(name, &new_name).map_err(named(name))?;
     }
     Ok(credential(
         entry.oath_type,
@@ -235,7 +250,7 @@ pub fn oath_code(
         .credentials
         .into_iter()
         .find(|e| e.name == name)
-        .ok_or(BridgeError::Oath(YkoathError::NoSuchCredential))?;
+        .ok_or_else(|| no_such(name))?;
     let now_u =
         u64::try_from(now).map_err(|_| BridgeError::BadInput("clock before 1970".into()))?;
     let (code, valid) = match entry.oath_type {

@@ -480,7 +480,11 @@ fn rename_where_the_key_has_it() {
     assert_eq!(key.sent(ykoath::INS_RENAME), 1);
     assert!(key.card(|c| c.credential("Corp:carol").is_some()));
     let e = run(&key, rename("Corp:nobody", None, "x")).unwrap_err();
-    assert!(e.to_string().contains("no such credential"), "{e}");
+    assert_eq!(e.code(), ErrorCode::BadInput);
+    assert!(
+        e.to_string().contains("no account named \"Corp:nobody\""),
+        "{e}"
+    );
     // Firmware before 5.3.1 and the Nitrokey 3: refused with the reason, no RENAME sent.
     for card in [
         YkoathCard::yubikey([5, 2, 7], Some(1)),
