@@ -1017,15 +1017,19 @@ fn oathtool(args: &[&str]) -> String {
 }
 
 /// ykman's code for one account, checked against oathtool's at the same moment.
-fn ykman_code_matches_oathtool(query: &str, tool_args: &[&str]) {
-    let (t0, o, t1) = (now(), yk(&["oath", "accounts", "code", query]), now());
+/// ykman's code for one account: the last word of its line.
+fn ykman_code(query: &str) -> String {
+    let o = yk(&["oath", "accounts", "code", query]);
     assert_eq!(o.code, 0, "ykman: {}{}", o.stdout, o.stderr);
-    let got = o
-        .stdout
+    o.stdout
         .split_whitespace()
         .last()
         .unwrap_or_default()
-        .to_string();
+        .to_string()
+}
+
+fn ykman_code_matches_oathtool(query: &str, tool_args: &[&str]) {
+    let (t0, got, t1) = (now(), ykman_code(query), now());
     let at = |t: i64| {
         let mut a = tool_args.to_vec();
         let now = format!("@{t}");
@@ -1033,11 +1037,7 @@ fn ykman_code_matches_oathtool(query: &str, tool_args: &[&str]) {
         oathtool(&a)
     };
     let want = [at(t0), at(t1)];
-    assert!(
-        want.contains(&got),
-        "ykman {got} (from {:?}), oathtool {want:?}",
-        o.stdout
-    );
+    assert!(want.contains(&got), "ykman {got}, oathtool {want:?}");
 }
 
 /// Issue 9 end to end: a Nitrokey 3 with a PIN (burn, serial from `8F`, a taken name, no SET
@@ -1049,6 +1049,12 @@ fn oath_keys_as_issue_9_has_them(dir: &std::path::Path, sf: &str) {
     let pf = dir.join("oath-pass.txt");
     std::fs::write(&pf, "s3cret-pass\n").unwrap();
     let pf = pf.to_str().unwrap();
+    let password = |action: &str, flag: &str, file: &str| {
+        cli(
+            &["--reader", READER, "oath", "password", action, flag, file],
+            None,
+        )
+    };
     let put = |extra: &[&str]| {
         let mut a = vec![
             "--reader",
@@ -1061,6 +1067,12 @@ fn oath_keys_as_issue_9_has_them(dir: &std::path::Path, sf: &str) {
         ];
         a.extend(extra);
         cli(&a, None)
+    };
+    let alice = |issuer: &str, extra: &[&str]| {
+        let mut a = vec!["--account", "alice", "--issuer", issuer];
+        a.extend(["--results-file", rf]);
+        a.extend(extra);
+        put(&a)
     };
 
     // ---- Nitrokey 3 with a PIN: no salt in its SELECT reply, its serial in tag 8F.
@@ -1081,14 +1093,7 @@ fn oath_keys_as_issue_9_has_them(dir: &std::path::Path, sf: &str) {
                 &8.into()
             )
         );
-        let out = json(&put(&[
-            "--account",
-            "alice",
-            "--issuer",
-            "Corp",
-            "--results-file",
-            rf,
-        ]));
+        let out = json(&alice("Corp", &[]));
         assert_eq!(out["serial"], "181272577");
         assert_eq!(out["verification"]["matches"], true);
         assert_eq!(
@@ -1105,25 +1110,10 @@ fn oath_keys_as_issue_9_has_them(dir: &std::path::Path, sf: &str) {
         let row = std::fs::read_to_string(rf).unwrap();
         assert!(row.contains(",oath,181272577,Nitrokey 3,"), "{row}");
         // The name is taken: refused, the Nitrokey's credential untouched.
-        let o = put(&[
-            "--account",
-            "alice",
-            "--issuer",
-            "Corp",
-            "--results-file",
-            rf,
-        ]);
+        let o = alice("Corp", &[]);
         assert_eq!(o.code, 2, "{}", o.stderr);
         assert!(o.stderr.contains("already exists"), "{}", o.stderr);
-        let o = put(&[
-            "--account",
-            "alice",
-            "--issuer",
-            "Corp",
-            "--results-file",
-            rf,
-            "--overwrite",
-        ]);
+        let o = alice("Corp", &["--overwrite"]);
         assert_eq!(o.code, 2, "{}", o.stderr);
         assert!(
             o.stderr.contains("delete the account first"),
@@ -1131,18 +1121,7 @@ fn oath_keys_as_issue_9_has_them(dir: &std::path::Path, sf: &str) {
             o.stderr
         );
         // An access password would be a lie on a Nitrokey 3: refused, no SET CODE sent.
-        let o = cli(
-            &[
-                "--reader",
-                READER,
-                "oath",
-                "password",
-                "set",
-                "--new-password-file",
-                pf,
-            ],
-            None,
-        );
+        let o = password("set", "--new-password-file", pf);
         assert_eq!(o.code, 2, "{}", o.stderr);
         assert!(o.stderr.contains("PIN"), "{}", o.stderr);
         let card = c.card.lock().unwrap();
@@ -1166,14 +1145,7 @@ fn oath_keys_as_issue_9_has_them(dir: &std::path::Path, sf: &str) {
             y.stdout,
             y.stderr
         );
-        json(&put(&[
-            "--account",
-            "alice",
-            "--issuer",
-            "Example",
-            "--results-file",
-            rf,
-        ]));
+        json(&alice("Example", &[]));
         ykman_code_matches_oathtool("Example:alice", &["--totp"]);
         json(&put(&[
             "--account",
@@ -1192,40 +1164,15 @@ fn oath_keys_as_issue_9_has_them(dir: &std::path::Path, sf: &str) {
         let out = json(&put(&["--account", "counter", "--hotp", "--counter", "5"]));
         assert_eq!(out["verification"]["method"], "not_checked");
         assert_eq!(out["recorded"], false);
-        let o = yk(&["oath", "accounts", "code", "counter"]);
-        let got = o
-            .stdout
-            .split_whitespace()
-            .last()
-            .unwrap_or_default()
-            .to_string();
         assert_eq!(
-            got,
-            oathtool(&["--hotp", "-c", "5", "-b"]),
-            "{}{}",
-            o.stdout,
-            o.stderr
+            ykman_code("counter"),
+            oathtool(&["--hotp", "-c", "5", "-b"])
         );
         // A taken name is refused, unless --overwrite.
-        let o = put(&[
-            "--account",
-            "alice",
-            "--issuer",
-            "Example",
-            "--results-file",
-            rf,
-        ]);
+        let o = alice("Example", &[]);
         assert_eq!(o.code, 2, "{}", o.stderr);
         assert!(o.stderr.contains("--overwrite"), "{}", o.stderr);
-        json(&put(&[
-            "--account",
-            "alice",
-            "--issuer",
-            "Example",
-            "--results-file",
-            rf,
-            "--overwrite",
-        ]));
+        json(&alice("Example", &["--overwrite"]));
         // Rename (YubiKey 5.3.1+), seen by ykman.
         let o = cli(
             &[
@@ -1255,35 +1202,13 @@ fn oath_keys_as_issue_9_has_them(dir: &std::path::Path, sf: &str) {
             list.stdout
         );
         // The access password, set by the bridge, asked for by ykman.
-        let o = cli(
-            &[
-                "--reader",
-                READER,
-                "oath",
-                "password",
-                "set",
-                "--new-password-file",
-                pf,
-            ],
-            None,
-        );
+        let o = password("set", "--new-password-file", pf);
         assert_eq!(o.code, 0, "{}", o.stderr);
         assert!(c.card.lock().unwrap().has_password());
         assert_ne!(yk(&["oath", "accounts", "list", "-p", "wrong"]).code, 0);
         let o = yk(&["oath", "accounts", "list", "-p", "s3cret-pass"]);
         assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
-        let o = cli(
-            &[
-                "--reader",
-                READER,
-                "oath",
-                "password",
-                "remove",
-                "--password-file",
-                pf,
-            ],
-            None,
-        );
+        let o = password("remove", "--password-file", pf);
         assert_eq!(o.code, 0, "{}", o.stderr);
         assert!(!c.card.lock().unwrap().has_password());
         // The results file names the key by its serial, never by the OATH salt.

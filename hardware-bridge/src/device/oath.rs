@@ -67,6 +67,15 @@ fn named(name: &str) -> impl Fn(YkoathError) -> BridgeError + '_ {
     }
 }
 
+/// The credential of this name, from LIST.
+fn find(s: &mut Session<'_>, name: &str) -> Result<ykoath::ListEntry, BridgeError> {
+    s.list()?
+        .credentials
+        .into_iter()
+        .find(|e| e.name == name)
+        .ok_or_else(|| no_such(name))
+}
+
 fn api_type(t: OathType) -> tokensmith_api::OathType {
     match t {
         OathType::Hotp => tokensmith_api::OathType::Hotp,
@@ -160,12 +169,7 @@ pub fn oath_rename(
     check_name(name)?;
     require(d, Feature::Rename)?;
     let mut s = oath_session(t, d, creds)?;
-    let entry = s
-        .list()?
-        .credentials
-        .into_iter()
-        .find(|e| e.name == name)
-        .ok_or_else(|| no_such(name))?;
+    let entry = find(&mut s, name)?;
     let (period, _, _) = ykoath::parse_credential_name(entry.oath_type, name);
     let issuer = issuer.map(str::trim).filter(|i| !i.is_empty());
     let new_name = ykoath::credential_name(entry.oath_type, period, issuer, account.trim())?;
@@ -245,12 +249,7 @@ pub fn oath_code(
     now: i64,
 ) -> Result<OathCode, BridgeError> {
     let mut s = oath_session(t, d, creds)?;
-    let entry = s
-        .list()?
-        .credentials
-        .into_iter()
-        .find(|e| e.name == name)
-        .ok_or_else(|| no_such(name))?;
+    let entry = find(&mut s, name)?;
     let now_u =
         u64::try_from(now).map_err(|_| BridgeError::BadInput("clock before 1970".into()))?;
     let (code, valid) = match entry.oath_type {
