@@ -118,7 +118,7 @@ test('a new picture supersedes one still being decoded', async () => {
   await context.close();
 });
 
-test('the hosted dist/ over http starts the worker from its own files on first use', async () => {
+test('the hosted dist/ over http starts the worker from its own files on first use, or when the pointer comes near the import sources', async () => {
   const server = await serveStatic({ '/': process.env.TOKENSMITH_DIST });
   try {
     const url = server.url('/', 'index.html');
@@ -126,8 +126,15 @@ test('the hosted dist/ over http starts the worker from its own files on first u
     const workers = watchWorkers(page);
     await page.waitForTimeout(1000);
     assert.ok(!server.requests.some((p) => p.includes('tokensmith-worker')), 'nothing of the worker at load');
+    // The hint: the pointer enters the import sources, and the worker starts and compiles.
+    await page.getByTestId('import-drop').hover();
+    for (let t = 0; server.requests.filter((p) => p.includes('tokensmith-worker')).length < 2 && t < 100; t++) {
+      await page.waitForTimeout(100);
+    }
+    assert.equal(workers.started.length, 1, 'started by the hint');
     const png = qrencodePng('otpauth://totp/Hosted:h?secret=MFRGGZDFMZTWQ2LK&issuer=Hosted', join(dir, 'hosted.png'));
     assert.match(await openImage(page, png), /QR code \(otpauth link\): 1 account added/);
+    assert.equal(workers.started.length, 1, 'the picture went to the worker the hint started');
     assert.match(workers.started[0], /^http:\/\/127\.0\.0\.1:\d+\/tokensmith-worker-[0-9a-f]{16}\.js$/);
     const names = server.requests.filter((p) => p.includes('tokensmith-worker'));
     assert.equal(names.length, 2, names.join(' '));
