@@ -29,6 +29,9 @@ pub enum ErrorCode {
     NotSupported,
     /// Token2 clock sync would clear the seed: confirm with `confirm_clear_seed`.
     WillClearSeed,
+    /// The target already holds a seed (a Molto2 profile): nothing was written; repeat with
+    /// `overwrite` to replace it.
+    WouldOverwrite,
     // Finding the device.
     NoReader,
     NoCard,
@@ -50,7 +53,7 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 23] = [
+    pub const ALL: [ErrorCode; 24] = [
         ErrorCode::BadHost,
         ErrorCode::BadOrigin,
         ErrorCode::PairingRequired,
@@ -61,6 +64,7 @@ impl ErrorCode {
         ErrorCode::AmbiguousReader,
         ErrorCode::NotSupported,
         ErrorCode::WillClearSeed,
+        ErrorCode::WouldOverwrite,
         ErrorCode::NoReader,
         ErrorCode::NoCard,
         ErrorCode::UnknownCard,
@@ -90,6 +94,7 @@ impl ErrorCode {
             AmbiguousReader => "ambiguous_reader",
             NotSupported => "not_supported",
             WillClearSeed => "will_clear_seed",
+            WouldOverwrite => "would_overwrite",
             NoReader => "no_reader",
             NoCard => "no_card",
             UnknownCard => "unknown_card",
@@ -115,7 +120,7 @@ impl ErrorCode {
             BadHost | BadOrigin | AuthFailed => 403,
             NotFound => 404,
             NoReader | NoCard | UnknownCard | CardRemoved | CardBusy | ReaderNotFound
-            | ReaderError | PcscUnavailable | WillClearSeed => 409,
+            | ReaderError | PcscUnavailable | WillClearSeed | WouldOverwrite => 409,
             BodyTooLarge => 413,
             DeviceRejected | VerifyMismatch => 422,
             ResultsFile | Internal => 500,
@@ -128,7 +133,8 @@ impl ErrorCode {
     pub fn exit_code(self) -> u8 {
         use ErrorCode::*;
         match self {
-            BadRequest | BadInput | AmbiguousReader | NotSupported | WillClearSeed => 2,
+            BadRequest | BadInput | AmbiguousReader | NotSupported | WillClearSeed
+            | WouldOverwrite => 2,
             NoReader | NoCard | UnknownCard | CardRemoved | CardBusy | ReaderNotFound
             | ReaderError | PcscUnavailable => 3,
             AuthFailed => 4,
@@ -156,6 +162,10 @@ pub struct ErrorDetail {
     pub code: ErrorCode,
     /// What went wrong and what to do; never holds a secret.
     pub message: String,
+    /// `auth_failed` from a device that counts: the attempts left before it locks (a Molto2's
+    /// `63 Cx`). The message says it too, as the warning it is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attempts_left: Option<u8>,
 }
 
 impl ErrorBody {
@@ -164,8 +174,15 @@ impl ErrorBody {
             error: ErrorDetail {
                 code,
                 message: message.into(),
+                attempts_left: None,
             },
         }
+    }
+
+    /// With the attempts a device has left before it locks.
+    pub fn with_attempts_left(mut self, left: Option<u8>) -> Self {
+        self.error.attempts_left = left;
+        self
     }
 }
 
@@ -189,6 +206,8 @@ mod tests {
         assert_eq!(BadInput.http_status(), 400);
         assert_eq!(WillClearSeed.http_status(), 409);
         assert_eq!(WillClearSeed.exit_code(), 2);
+        assert_eq!(WouldOverwrite.http_status(), 409);
+        assert_eq!(WouldOverwrite.exit_code(), 2);
         assert_eq!(AuthFailed.http_status(), 403);
         assert_eq!(AuthFailed.exit_code(), 4);
         assert_eq!(CardRemoved.exit_code(), 3);
@@ -204,6 +223,12 @@ mod tests {
         assert_eq!(
             serde_json::to_value(&b).unwrap(),
             serde_json::json!({"error": {"code": "no_card", "message": "put the token on the reader"}})
+        );
+        let b =
+            ErrorBody::new(ErrorCode::AuthFailed, "7 attempts left").with_attempts_left(Some(7));
+        assert_eq!(
+            serde_json::to_value(&b).unwrap(),
+            serde_json::json!({"error": {"code": "auth_failed", "message": "7 attempts left", "attempts_left": 7}})
         );
     }
 }

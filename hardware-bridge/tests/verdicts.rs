@@ -66,6 +66,7 @@ fn page_and_bridge_give_the_same_verdict_for_every_combination() {
                                                 issuer: account.map(|_| "Example".into()),
                                                 touch,
                                                 force_unknown_model: false,
+                                                ..Default::default()
                                             };
                                             let page = page_verdict(model, &p, secret);
                                             let bridge = plan_burn(model, None, &p, secret);

@@ -32,6 +32,10 @@ pub struct BurnParams {
     pub touch: bool,
     /// Token2: burn even if the serial prefix is not a known model.
     pub force_unknown_model: bool,
+    /// Molto2: replace a seed the profile already holds.
+    pub overwrite: bool,
+    /// Token2, expert: write the seed only (the token's config stays).
+    pub seed_only: bool,
 }
 
 impl From<&BurnRequest> for BurnParams {
@@ -47,6 +51,8 @@ impl From<&BurnRequest> for BurnParams {
             issuer: r.issuer.clone(),
             touch: r.touch,
             force_unknown_model: r.force_unknown_model,
+            overwrite: r.overwrite,
+            seed_only: r.seed_only,
         }
     }
 }
@@ -59,6 +65,8 @@ pub enum BurnPlan {
         step: TimeStep,
         display: wire::DisplayTimeout,
         force_unknown_model: bool,
+        /// Expert: the seed only; the config on the token stays as it is.
+        seed_only: bool,
     },
     Molto2 {
         profile: u8,
@@ -66,7 +74,10 @@ pub enum BurnPlan {
         digits: Digits,
         step: TimeStep,
         display: wire::DisplayTimeout,
+        /// `None` writes no title (an empty one is none).
         title: Option<String>,
+        /// The user asked to replace a seed already in the profile.
+        overwrite: bool,
     },
     Oath {
         name: String,
@@ -176,6 +187,11 @@ pub fn plan_burn(
         complete: true,
     };
     caps::check(model, &params).map_err(|r| refused(model, r))?;
+    if p.seed_only && family != Family::Token2 {
+        return Err(BridgeError::BadInput(format!(
+            "a seed-only write is for Token2 single-profile tokens, not the {model}"
+        )));
+    }
     let display = display.map(wire::DisplayTimeout::from);
     match (family, display) {
         (Family::Token2, Some(display)) => Ok(BurnPlan::Token2 {
@@ -183,6 +199,7 @@ pub fn plan_burn(
             step: encodable(model, otp.period.try_into())?,
             display,
             force_unknown_model: p.force_unknown_model,
+            seed_only: p.seed_only,
         }),
         (Family::Molto2, Some(display)) => Ok(BurnPlan::Molto2 {
             // (complete: the check above refused a missing profile)
@@ -193,7 +210,8 @@ pub fn plan_burn(
             digits: encodable(model, otp.digits.try_into())?,
             step: encodable(model, otp.period.try_into())?,
             display,
-            title: p.title.clone(),
+            title: p.title.clone().filter(|t| !t.is_empty()),
+            overwrite: p.overwrite,
         }),
         (Family::Oath, _) => {
             let account = p.account.as_deref().unwrap_or_default();

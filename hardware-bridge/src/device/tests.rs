@@ -117,7 +117,10 @@ fn classes_and_exit_codes() {
         ErrorCode::AuthFailed
     );
     assert_eq!(
-        BridgeError::from(Molto2Error::AuthFailed { attempts_left: 2 }).code(),
+        BridgeError::from(Molto2Error::AuthFailed {
+            attempts_left: Some(2)
+        })
+        .code(),
         ErrorCode::AuthFailed
     );
     assert_eq!(
