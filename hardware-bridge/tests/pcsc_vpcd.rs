@@ -30,6 +30,9 @@ use tokensmith_proto::ykoath::{OathAlgorithm, OathType};
 
 const READER: &str = "Virtual PCD 00 01";
 const VPCD_ADDR: &str = "127.0.0.1:35964";
+/// vpcd's first reader: the busy-reader test holds it from this process.
+const FIRST_READER: &str = "Virtual PCD 00 00";
+const FIRST_VPCD_ADDR: &str = "127.0.0.1:35963";
 const BIN: &str = env!("CARGO_BIN_EXE_hardware-bridge");
 /// 20-byte seed, base32 and hex.
 const SEED: &[u8] = b"12345678901234567890";
@@ -91,9 +94,9 @@ fn start_pcscd() -> Pcscd {
     panic!("pcscd started but the vpcd reader {READER:?} did not appear (is vpcd configured in /etc/reader.conf.d/?)");
 }
 
-fn card_present(want: bool) {
+fn card_present_on(reader: &str, want: bool) {
     let ctx = pcsc::Context::establish(pcsc::Scope::User).expect("pcsc context");
-    let name = std::ffi::CString::new(READER).unwrap();
+    let name = std::ffi::CString::new(reader).unwrap();
     let deadline = Instant::now() + Duration::from_secs(10);
     while Instant::now() < deadline {
         let mut st = [pcsc::ReaderState::new(
@@ -111,7 +114,7 @@ fn card_present(want: bool) {
         }
         std::thread::sleep(Duration::from_millis(50));
     }
-    panic!("card on {READER} present={want} not reached");
+    panic!("card on {reader} present={want} not reached");
 }
 
 // ------------------------------------------------------- emulated cards
@@ -120,6 +123,8 @@ fn card_present(want: bool) {
 struct Shared<C> {
     card: Arc<Mutex<C>>,
     apdus: Arc<AtomicUsize>,
+    /// CLA and INS of every command, in order.
+    sent: Arc<Mutex<Vec<(u8, u8)>>>,
 }
 
 impl<C: Card> Card for Shared<C> {
@@ -137,43 +142,72 @@ impl<C: Card> Card for Shared<C> {
     }
     fn process(&mut self, apdu: &[u8]) -> Vec<u8> {
         self.apdus.fetch_add(1, Ordering::SeqCst);
+        if apdu.len() >= 2 {
+            self.sent.lock().unwrap().push((apdu[0], apdu[1]));
+        }
         self.card.lock().unwrap().process(apdu)
     }
 }
 
-/// A card inserted in the virtual reader until dropped.
+/// A card inserted in a virtual reader until dropped.
 struct Inserted<C> {
     card: Arc<Mutex<C>>,
     apdus: Arc<AtomicUsize>,
+    sent: Arc<Mutex<Vec<(u8, u8)>>>,
     stream: TcpStream,
     thread: Option<JoinHandle<()>>,
+    reader: &'static str,
 }
 
 impl<C: Card + Send + 'static> Inserted<C> {
     fn new(card: C) -> Self {
+        Self::into_reader(card, READER, VPCD_ADDR)
+    }
+
+    /// Into vpcd's other reader, `Virtual PCD 00 00` (127.0.0.1:35963).
+    fn into_first_reader(card: C) -> Self {
+        Self::into_reader(card, FIRST_READER, FIRST_VPCD_ADDR)
+    }
+
+    fn into_reader(card: C, reader: &'static str, addr: &str) -> Self {
         let card = Arc::new(Mutex::new(card));
         let apdus = Arc::new(AtomicUsize::new(0));
-        let stream = vpcd::connect(VPCD_ADDR, Duration::from_secs(10))
-            .expect("connect to vpcd on 127.0.0.1:35964 (is pcscd with vpcd running?)");
+        let sent = Arc::new(Mutex::new(Vec::new()));
+        let stream = vpcd::connect(addr, Duration::from_secs(10)).unwrap_or_else(|e| {
+            panic!("connect to vpcd on {addr} (is pcscd with vpcd running?): {e}")
+        });
         let mut s2 = stream.try_clone().unwrap();
         let mut shared = Shared {
             card: card.clone(),
             apdus: apdus.clone(),
+            sent: sent.clone(),
         };
         let thread = std::thread::spawn(move || {
             let _ = vpcd::serve(&mut s2, &mut shared);
         });
-        card_present(true);
+        card_present_on(reader, true);
         Inserted {
             card,
             apdus,
+            sent,
             stream,
             thread: Some(thread),
+            reader,
         }
     }
 
     fn apdus(&self) -> usize {
         self.apdus.load(Ordering::SeqCst)
+    }
+
+    /// How many commands with this INS the card received.
+    fn sent_ins(&self, ins: u8) -> usize {
+        self.sent
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(_, i)| *i == ins)
+            .count()
     }
 }
 
@@ -183,7 +217,7 @@ impl<C> Drop for Inserted<C> {
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
-        card_present(false);
+        card_present_on(self.reader, false);
     }
 }
 
@@ -609,10 +643,13 @@ fn burn_every_kind_through_pcscd_and_vpcd() {
         );
         assert_eq!(o.code, 0, "{}", o.stderr);
         assert_eq!(c.card.lock().unwrap().stored_seed(7), None);
-        // Wrong customer key: auth failure, exit 4, not retried.
+        // Wrong customer key: auth failure, exit 4, not retried — and the lock-out count is
+        // read as the device means it: 63 C7 is "7 attempts left" (issue 9 point 1).
         let kf = dir.join("key.txt");
         std::fs::write(&kf, "0123456789abcdef").unwrap();
         let before = c.card.lock().unwrap().attempts_left();
+        assert_eq!(before, 8);
+        let auths = c.sent_ins(0xCE);
         let o = cli(
             &[
                 "--reader",
@@ -620,21 +657,40 @@ fn burn_every_kind_through_pcscd_and_vpcd() {
                 "--kind",
                 "molto2",
                 "profiles",
-                "delete",
+                "title",
                 "--profile",
                 "0",
+                "--title",
+                "Nope",
                 "--customer-key-file",
                 kf.to_str().unwrap(),
             ],
             None,
         );
         assert_eq!(o.code, 4, "{}", o.stderr);
+        assert!(
+            o.stderr.contains("7 attempts left before the device locks"),
+            "{}",
+            o.stderr
+        );
+        assert!(!o.stderr.contains("199"), "{}", o.stderr);
         assert_eq!(
             c.card.lock().unwrap().attempts_left(),
             before - 1,
             "retried?"
         );
+        assert_eq!(
+            c.sent_ins(0xCE),
+            auths + 1,
+            "one authentication, not retried"
+        );
+        assert_eq!(c.card.lock().unwrap().stored_title(0), None);
     }
+
+    // (Their own results file: the Entra conversion below reads `rf`.)
+    let rf9 = dir.join("issue9-results.csv");
+    molto2_occupied_profile_and_management_via_cli(&dir, &sf, rf9.to_str().unwrap());
+    busy_second_reader(&sf);
 
     // ---- OATH via the CLI, with a password
     {
@@ -900,6 +956,7 @@ fn burn_every_kind_through_pcscd_and_vpcd() {
         );
         assert_eq!(st, 200);
         assert_eq!(v["profiles"][42]["title"], "VPN");
+        molto2_occupied_and_lock_out_via_api(&srv, &c);
     }
     {
         let c = Inserted::new(YkoathCard::new());
@@ -932,6 +989,328 @@ fn burn_every_kind_through_pcscd_and_vpcd() {
     assert_no_secret(&log, "server log");
     assert!(log.contains("POST /api/burn -> 200"), "{log}");
     let api_text = std::fs::read_to_string(&api_results).unwrap();
-    assert_eq!(api_text.lines().count(), 1 + 10 + 1 + 1, "{api_text}");
+    // Header, 10 Token2 burns, the Molto2 (and its overwrite), the OATH key.
+    assert_eq!(api_text.lines().count(), 1 + 10 + 2 + 1, "{api_text}");
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+// ------------------------------------------------- issue 9: Molto2, busy readers
+
+/// A Molto2 through the CLI: an occupied profile is refused with no write at all (the
+/// emulator counts every command), `--overwrite` replaces it; profiles 50–99 need the
+/// Molto2v2 named; a clock sync of one profile; the customer key change, the factory reset
+/// and the screen lock, each saying what the device waits for; delete without a key.
+fn molto2_occupied_profile_and_management_via_cli(dir: &std::path::Path, sf: &str, rf: &str) {
+    let mut card = Molto2Card::new(Molto2Model::V2, "MOLTO2TEST03");
+    card.preload(4, b"an earlier seed", Some("Bank"));
+    let c = Inserted::new(card);
+    let m2 = ["--reader", READER, "--kind", "molto2"];
+    let burn = |profile: &str, extra: &[&str]| {
+        let mut args = m2.to_vec();
+        args.extend([
+            "burn",
+            "--secret-file",
+            sf,
+            "--profile",
+            profile,
+            "--title",
+            "GitHub",
+            "--results-file",
+            rf,
+        ]);
+        args.extend(extra);
+        cli(&args, None)
+    };
+    let writes = |c: &Inserted<Molto2Card>| {
+        [0x4B, 0xCE, 0xE6, 0xC5, 0xD5, 0xD4]
+            .iter()
+            .map(|&i| c.sent_ins(i))
+            .sum::<usize>()
+    };
+
+    // Occupied: refused, exit 2, and not one write — not even an authentication.
+    let before = c.apdus();
+    let o = burn("4", &[]);
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(
+        o.stderr
+            .contains("profile 4 already holds a seed (titled \"Bank\")"),
+        "{}",
+        o.stderr
+    );
+    assert!(o.stderr.contains("--overwrite"), "{}", o.stderr);
+    assert_eq!(writes(&c), 0, "a refused burn sends no write");
+    assert_eq!(
+        c.apdus() - before,
+        2,
+        "the info and the profile's public block"
+    );
+    assert_eq!(
+        c.card.lock().unwrap().stored_seed(4),
+        Some(&b"an earlier seed"[..])
+    );
+
+    // --overwrite: one authentication, old seed deleted, then seed, title, config.
+    let o = burn("4", &["--overwrite"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(o.stderr.contains("old seed deleted"), "{}", o.stderr);
+    assert_eq!(c.sent_ins(0xCE), 1);
+    {
+        let card = c.card.lock().unwrap();
+        assert_eq!(card.stored_seed(4), Some(SEED));
+        assert_eq!(card.stored_title(4), Some(&b"GitHub"[..]));
+        assert!(card.stored_config(4).is_some());
+    }
+
+    // Profile 77 exists on a Molto2v2 only, which the device does not tell: refused unless
+    // named (nothing written), then burned.
+    let writes_before = writes(&c);
+    let o = burn("77", &[]);
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(o.stderr.contains("profiles 0–49"), "{}", o.stderr);
+    assert_eq!(writes(&c), writes_before);
+    let o = burn("77", &["--model", "molto2v2"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert_eq!(c.card.lock().unwrap().stored_seed(77), Some(SEED));
+
+    // One profile's clock.
+    let t0 = now();
+    let out = json(&cli(
+        &[
+            "--reader",
+            READER,
+            "--kind",
+            "molto2",
+            "--model",
+            "molto2v2",
+            "--json",
+            "sync-time",
+            "--profile",
+            "77",
+        ],
+        None,
+    ));
+    assert_eq!(out["profiles"][0]["profile"], 77);
+    assert_eq!(out["profiles"][0]["ok"], true);
+    assert!((i64::from(c.card.lock().unwrap().profile(77).unwrap().rtc) - t0).abs() <= 5);
+
+    // Delete without a key: no authentication at all.
+    let auths = c.sent_ins(0xCE);
+    let mut args = m2.to_vec();
+    args.extend(["profiles", "delete", "--profile", "4"]);
+    let o = cli(&args, None);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert_eq!(c.sent_ins(0xCE), auths);
+    assert_eq!(c.card.lock().unwrap().stored_seed(4), None);
+
+    // Change the customer key: the device waits for ▲, and the bridge left it alone (no
+    // reset), so the press still counts.
+    let nk = dir.join("new-key.txt");
+    std::fs::write(&nk, "a new customer passphrase\n").unwrap();
+    let mut args = m2.to_vec();
+    args.extend([
+        "molto2",
+        "change-key",
+        "--new-key-file",
+        nk.to_str().unwrap(),
+    ]);
+    let o = cli(&args, None);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(o.stdout.contains("press ▲"), "{}", o.stdout);
+    assert!(
+        !o.stdout.contains("customer passphrase"),
+        "the key is never echoed"
+    );
+    assert!(c.card.lock().unwrap().confirmation_pending());
+    c.card.lock().unwrap().press_button();
+    let mut args = m2.to_vec();
+    args.extend([
+        "profiles",
+        "title",
+        "--profile",
+        "4",
+        "--title",
+        "Zürich",
+        "--customer-key-file",
+        nk.to_str().unwrap(),
+    ]);
+    let o = cli(&args, None);
+    assert_eq!(o.code, 0, "the new key works: {}", o.stderr);
+    assert_eq!(
+        c.card.lock().unwrap().stored_title(4),
+        Some("Zürich".as_bytes())
+    );
+
+    // Screen lock; factory reset only with --yes, then waiting for ▲.
+    let mut args = m2.to_vec();
+    args.extend(["molto2", "lock-screen"]);
+    assert_eq!(cli(&args, None).code, 0);
+    assert!(c.card.lock().unwrap().screen_locked());
+    let before = c.apdus();
+    let mut args = m2.to_vec();
+    args.extend(["molto2", "factory-reset"]);
+    let o = cli(&args, None);
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(o.stderr.contains("--yes"), "{}", o.stderr);
+    assert_eq!(c.apdus(), before, "nothing sent unconfirmed");
+    args.push("--yes");
+    let o = cli(&args, None);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(
+        o.stdout.contains("every profile is deleted"),
+        "{}",
+        o.stdout
+    );
+    assert!(c.card.lock().unwrap().confirmation_pending());
+}
+
+/// The Molto2 of the API test (profile 42 burned "VPN"): an occupied profile is refused
+/// (`409 would_overwrite`, no write), a wrong key answers `403 auth_failed` with
+/// `attempts_left: 7`, `overwrite` replaces it, delete needs no key, the screen locks.
+fn molto2_occupied_and_lock_out_via_api(srv: &Server, c: &Inserted<Molto2Card>) {
+    let burn = |extra: Value| {
+        let mut b = serde_json::json!({
+            "reader": READER, "kind": "molto2", "secret": SEED_B32, "profile": 42
+        });
+        b.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        srv.request("POST", "/api/burn", Some(&b), true)
+    };
+    let writes = || {
+        [0x4B, 0xCE, 0xE6, 0xC5, 0xD5, 0xD4]
+            .iter()
+            .map(|&i| c.sent_ins(i))
+            .sum::<usize>()
+    };
+    let before = writes();
+    let (st, v) = burn(serde_json::json!({}));
+    assert_eq!(
+        (st, v["error"]["code"].as_str()),
+        (409, Some("would_overwrite"))
+    );
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("titled \"VPN\""),
+        "{v}"
+    );
+    assert_eq!(writes(), before, "a refused burn sends no write");
+
+    let (st, v) = burn(serde_json::json!({"overwrite": true, "customer_key": "not the key"}));
+    assert_eq!(
+        (st, v["error"]["code"].as_str()),
+        (403, Some("auth_failed"))
+    );
+    assert_eq!(v["error"]["attempts_left"], 7);
+    let msg = v["error"]["message"].as_str().unwrap();
+    assert!(msg.contains("7 attempts left"), "{msg}");
+    assert!(!msg.contains("199"), "{msg}");
+
+    let (st, v) = burn(serde_json::json!({"overwrite": true, "title": "Mail"}));
+    assert_eq!(st, 200, "{v}");
+    assert!(v["warnings"].to_string().contains("replaced"), "{v}");
+    assert_eq!(c.card.lock().unwrap().stored_title(42), Some(&b"Mail"[..]));
+
+    let auths = c.sent_ins(0xCE);
+    let (st, v) = srv.request(
+        "POST",
+        "/api/profiles/delete",
+        Some(&serde_json::json!({"reader": READER, "kind": "molto2", "profile": 42})),
+        true,
+    );
+    assert_eq!(st, 200, "{v}");
+    assert_eq!(c.sent_ins(0xCE), auths, "delete needs no authentication");
+    assert_eq!(c.card.lock().unwrap().stored_seed(42), None);
+
+    let (st, v) = srv.request(
+        "POST",
+        "/api/molto2/screen",
+        Some(&serde_json::json!({"reader": READER, "kind": "molto2", "locked": true})),
+        true,
+    );
+    assert_eq!((st, v["confirmation"].as_str()), (200, Some("done")), "{v}");
+    assert!(c.card.lock().unwrap().screen_locked());
+}
+
+/// Another program holds vpcd's first reader exclusively: `list` reports it busy and goes
+/// on; a search over all readers passes it over; naming it says it is busy (exit 3) without
+/// reaching the card. Held shared, the bridge falls back to shared access and works.
+fn busy_second_reader(sf: &str) {
+    let first = Inserted::into_first_reader(Token2Card::of_model(Model::C301));
+    let _second = Inserted::new(Token2Card::of_model(Model::C302));
+    let ctx = pcsc::Context::establish(pcsc::Scope::User).expect("pcsc context");
+    let name = std::ffi::CString::new(FIRST_READER).unwrap();
+    let held = ctx
+        .connect(&name, pcsc::ShareMode::Exclusive, pcsc::Protocols::ANY)
+        .expect("hold the first reader exclusively");
+    let before = first.apdus();
+
+    let list = json(&cli(&["--json", "list"], None));
+    let entry = |n: &str| {
+        list.as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["name"] == n)
+            .cloned()
+            .unwrap_or_else(|| panic!("{n} not listed: {list}"))
+    };
+    let busy = entry(FIRST_READER);
+    assert_eq!(busy["busy"], true, "{busy}");
+    assert!(busy["device"].is_null());
+    assert!(
+        busy["error"].as_str().unwrap().contains("another program"),
+        "{busy}"
+    );
+    assert_eq!(entry(READER)["device"]["model"], "C302-i");
+    let o = cli(&["list"], None);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(
+        o.stdout.contains(&format!("{FIRST_READER}: BUSY")),
+        "{}",
+        o.stdout
+    );
+    assert!(o.stdout.contains("C302-i"), "{}", o.stdout);
+
+    // Without --reader: the only free card is found.
+    let info = json(&cli(&["--json", "info"], None));
+    assert_eq!(info["reader"], READER);
+    assert_eq!(info["model"], "C302-i");
+
+    // Named: busy, exit 3, nothing reached the card.
+    let o = cli(&["--reader", FIRST_READER, "info"], None);
+    assert_eq!(o.code, 3, "{}", o.stderr);
+    assert!(
+        o.stderr.contains("another program holds this reader"),
+        "{}",
+        o.stderr
+    );
+    assert_eq!(first.apdus(), before, "the held card was never reached");
+    drop(held);
+
+    // Held shared (scdaemon's way): exclusive fails, shared works, inside a transaction.
+    let held = ctx
+        .connect(&name, pcsc::ShareMode::Shared, pcsc::Protocols::ANY)
+        .expect("hold the first reader shared");
+    let info = json(&cli(&["--reader", FIRST_READER, "--json", "info"], None));
+    assert_eq!(info["model"], "C301-i");
+    let results = tmp().join("busy-results.csv");
+    let out = json(&cli(
+        &[
+            "--reader",
+            FIRST_READER,
+            "--json",
+            "burn",
+            "--secret-file",
+            sf,
+            "--results-file",
+            results.to_str().unwrap(),
+        ],
+        None,
+    ));
+    assert!(out["advice"].to_string().contains("off and on"), "{out}");
+    assert_eq!(first.card.lock().unwrap().stored_seed(), Some(SEED));
+    assert_eq!(first.sent_ins(0xCE), 1, "one authentication per burn");
+    drop(held);
 }

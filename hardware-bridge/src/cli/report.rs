@@ -91,8 +91,13 @@ fn info(rep: &Info) {
     if rep.sync_clears_seed == Some(true) {
         println!("note:    on this model a clock sync (config write) clears the seed");
     }
-    if let Some(p) = d.profiles {
-        println!("profiles: {p}");
+    match d.profiles {
+        Some(50) => println!(
+            "profiles: 0–49, as a Molto2 (the device does not say which it is: a Molto2v2 has \
+             0–99, add --model molto2v2)"
+        ),
+        Some(p) => println!("profiles: 0–{}", p.saturating_sub(1)),
+        None => {}
     }
     if let Some(v) = &d.oath_version {
         println!(
