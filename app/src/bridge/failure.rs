@@ -41,6 +41,9 @@ impl Failure {
             ) => "finding the device — nothing was written",
             Failure::Bridge(ReaderError) => "talking to the reader",
             Failure::Bridge(WillClearSeed) => "waiting for confirmation — nothing was sent",
+            Failure::Bridge(WouldOverwrite) => {
+                "checking the profile: it already holds a seed — nothing was written"
+            }
             Failure::Bridge(ResultsFile) => "recording in the results file (the device WAS written)",
             Failure::Bridge(PairingRequired) => "pairing with the bridge",
             Failure::Unreachable => {
