@@ -23,9 +23,6 @@ pub use crate::secure::{authenticate_apdu, INS_AUTHENTICATE, INS_GET_CHALLENGE a
 
 /// Factory default customer key.
 pub const DEFAULT_CUSTOMER_KEY: &[u8; 16] = b"TOKEN2MOLTO1-KEY";
-/// Longest title in bytes (UTF-8); core's capability table holds the same fact for the
-/// page and the planning ([`caps::Caps::title_bytes`]), a unit test keeps them equal.
-pub const MAX_TITLE_LEN: usize = 12;
 pub use crate::crypto::MAX_SEED_LEN;
 
 pub const INS_INFO: u8 = 0x41;
@@ -322,6 +319,15 @@ impl Molto2Config {
     }
 }
 
+/// The longest title in bytes (UTF-8), from core's capability table (the same for both
+/// generations).
+pub fn max_title_len() -> usize {
+    caps::Model::Molto2
+        .caps()
+        .title_bytes
+        .expect("a Molto2 shows titles")
+}
+
 fn validate_seed(seed: &[u8]) -> Result<(), Molto2Error> {
     check_seed(seed, "use delete to clear a profile").map_err(Molto2Error::InvalidSeed)
 }
@@ -330,9 +336,10 @@ fn validate_seed(seed: &[u8]) -> Result<(), Molto2Error> {
 /// also be taken for padding when it is read back).
 pub fn validate_title(title: &str) -> Result<(), Molto2Error> {
     let n = title.len();
-    if !(1..=MAX_TITLE_LEN).contains(&n) {
+    let max = max_title_len();
+    if !(1..=max).contains(&n) {
         return Err(Molto2Error::InvalidTitle(format!(
-            "{n} bytes; a title has 1 to {MAX_TITLE_LEN} bytes (UTF-8)"
+            "{n} bytes; a title has 1 to {max} bytes (UTF-8)"
         )));
     }
     if title.chars().any(char::is_control) {
