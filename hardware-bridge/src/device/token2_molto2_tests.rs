@@ -34,7 +34,9 @@ fn molto2(
     (t, d)
 }
 
-fn burn_molto2(
+/// Burn with `p`, planned for the detected model: the result and the writes the device
+/// acknowledged.
+fn burn_recorded(
     t: &mut dyn Transport,
     d: &Detected,
     p: &BurnParams,
@@ -93,7 +95,7 @@ fn molto2_occupied_profile_refused_then_overwritten() {
     let mut card = Molto2Card::default();
     card.preload(7, b"someone else's seed", Some("Bank"));
     let (mut t, d) = molto2(card, None);
-    let (r, written) = burn_molto2(
+    let (r, written) = burn_recorded(
         &mut t,
         &d,
         &profile(7, Some("GitHub")),
@@ -118,7 +120,7 @@ fn molto2_occupied_profile_refused_then_overwritten() {
         overwrite: true,
         ..profile(7, None)
     };
-    let (r, written) = burn_molto2(&mut t, &d, &p, &Credentials::default());
+    let (r, written) = burn_recorded(&mut t, &d, &p, &Credentials::default());
     let out = r.unwrap();
     assert_eq!(
         written,
@@ -143,7 +145,7 @@ fn molto2_occupied_profile_refused_then_overwritten() {
     assert_eq!(out.name.as_deref(), Some("Bank"));
 
     // An empty profile: seed, title, config.
-    let (r, written) = burn_molto2(
+    let (r, written) = burn_recorded(
         &mut t,
         &d,
         &profile(8, Some("GitHub")),
@@ -165,7 +167,7 @@ fn molto2_lock_out_counter_is_the_warning_it_is() {
         customer_key: Some(CustomerKey::parse("not the key").unwrap()),
         ..Default::default()
     };
-    let (r, written) = burn_molto2(&mut t, &d, &profile(3, None), &creds);
+    let (r, written) = burn_recorded(&mut t, &d, &profile(3, None), &creds);
     let e = r.unwrap_err();
     assert_eq!(e.code(), ErrorCode::AuthFailed);
     assert_eq!(e.attempts_left(), Some(7));
@@ -340,18 +342,8 @@ fn token2(card: Token2Card) -> (EmulatedTransport<Token2Card>, Detected) {
 fn token2_burn_authenticates_once_and_gives_the_advice() {
     let (mut t, d) = token2(Token2Card::of_model(Model::C302));
     let s = secret();
-    let plan = plan_burn(Model::C302, None, &BurnParams::default(), &s).unwrap();
-    let mut written = Vec::new();
-    let out = burn_with(
-        &mut t,
-        &d,
-        &plan,
-        &s,
-        &Credentials::default(),
-        NOW,
-        &mut |w| written.push(w),
-    )
-    .unwrap();
+    let (out, written) = burn_recorded(&mut t, &d, &BurnParams::default(), &Credentials::default());
+    let out = out.unwrap();
     assert_eq!(t.count_ins(token2::INS_AUTHENTICATE), 1);
     assert_eq!(written, vec![Written::Config, Written::Seed]);
     let advice = out.advice.join("\n");
@@ -405,18 +397,8 @@ fn token2_seed_only_write() {
         seed_only: true,
         ..Default::default()
     };
-    let plan = plan_burn(Model::OtpcP2, None, &p, &s).unwrap();
-    let mut written = Vec::new();
-    let out = burn_with(
-        &mut t,
-        &d,
-        &plan,
-        &s,
-        &Credentials::default(),
-        NOW,
-        &mut |w| written.push(w),
-    )
-    .unwrap();
+    let (out, written) = burn_recorded(&mut t, &d, &p, &Credentials::default());
+    let out = out.unwrap();
     assert_eq!(written, vec![Written::Seed]);
     assert_eq!(t.count_ins(token2::INS_WRITE_CONFIG), 0);
     assert_eq!((t.card().stored_config(), t.card().clock()), (None, 1234));
