@@ -217,11 +217,18 @@ pub fn outcome(cli: &Cli, out: Outcome, results: Option<&Path>) -> Result<(), Br
                     command: ProfilesCommand::List { all: true }
                 }
             );
-            for p in list
+            let shown: Vec<_> = list
                 .profiles
                 .iter()
                 .filter(|p| all || p.seed_present || !p.title.is_empty())
-            {
+                .collect();
+            if shown.is_empty() {
+                println!(
+                    "no profile holds a seed or a title (profiles 0–{}); --all lists every one",
+                    list.profiles.len().saturating_sub(1)
+                );
+            }
+            for p in shown {
                 println!(
                     "{:>3}  {:<12}  {}  {}",
                     p.profile,
