@@ -148,7 +148,7 @@ impl Panel {
         self.progress.set(match d.kind {
             DeviceKind::Token2 => "Burning… authenticate, config (clock), seed".into(),
             DeviceKind::Molto2 => format!(
-                "Burning profile {}… config, seed, title, read back",
+                "Burning profile {}… check it is empty, seed, title, config, read back",
                 req.profile.unwrap_or_default()
             ),
             DeviceKind::Oath => "Burning… put the credential, verify its code".into(),
