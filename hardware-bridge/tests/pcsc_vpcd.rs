@@ -125,6 +125,8 @@ struct Shared<C> {
     apdus: Arc<AtomicUsize>,
     /// CLA and INS of every command, in order.
     sent: Arc<Mutex<Vec<(u8, u8)>>>,
+    /// Warm resets the reader sent (a disconnect with `ResetCard`).
+    resets: Arc<AtomicUsize>,
 }
 
 impl<C: Card> Card for Shared<C> {
@@ -138,6 +140,7 @@ impl<C: Card> Card for Shared<C> {
         self.card.lock().unwrap().power_off()
     }
     fn reset(&mut self) {
+        self.resets.fetch_add(1, Ordering::SeqCst);
         self.card.lock().unwrap().reset()
     }
     fn process(&mut self, apdu: &[u8]) -> Vec<u8> {
@@ -154,6 +157,7 @@ struct Inserted<C> {
     card: Arc<Mutex<C>>,
     apdus: Arc<AtomicUsize>,
     sent: Arc<Mutex<Vec<(u8, u8)>>>,
+    resets: Arc<AtomicUsize>,
     stream: TcpStream,
     thread: Option<JoinHandle<()>>,
     reader: &'static str,
@@ -173,6 +177,7 @@ impl<C: Card + Send + 'static> Inserted<C> {
         let card = Arc::new(Mutex::new(card));
         let apdus = Arc::new(AtomicUsize::new(0));
         let sent = Arc::new(Mutex::new(Vec::new()));
+        let resets = Arc::new(AtomicUsize::new(0));
         let stream = vpcd::connect(addr, Duration::from_secs(10)).unwrap_or_else(|e| {
             panic!("connect to vpcd on {addr} (is pcscd with vpcd running?): {e}")
         });
@@ -181,6 +186,7 @@ impl<C: Card + Send + 'static> Inserted<C> {
             card: card.clone(),
             apdus: apdus.clone(),
             sent: sent.clone(),
+            resets: resets.clone(),
         };
         let thread = std::thread::spawn(move || {
             let _ = vpcd::serve(&mut s2, &mut shared);
@@ -190,6 +196,7 @@ impl<C: Card + Send + 'static> Inserted<C> {
             card,
             apdus,
             sent,
+            resets,
             stream,
             thread: Some(thread),
             reader,
@@ -198,6 +205,10 @@ impl<C: Card + Send + 'static> Inserted<C> {
 
     fn apdus(&self) -> usize {
         self.apdus.load(Ordering::SeqCst)
+    }
+
+    fn resets(&self) -> usize {
+        self.resets.load(Ordering::SeqCst)
     }
 
     /// How many commands with this INS the card received.
@@ -1239,7 +1250,7 @@ fn molto2_occupied_and_lock_out_via_api(srv: &Server, c: &Inserted<Molto2Card>) 
 /// reaching the card. Held shared, the bridge falls back to shared access and works.
 fn busy_second_reader(sf: &str) {
     let first = Inserted::into_first_reader(Token2Card::of_model(Model::C301));
-    let _second = Inserted::new(Token2Card::of_model(Model::C302));
+    let second = Inserted::new(Token2Card::of_model(Model::C302));
     let ctx = pcsc::Context::establish(pcsc::Scope::User).expect("pcsc context");
     let name = std::ffi::CString::new(FIRST_READER).unwrap();
     let held = ctx
@@ -1247,7 +1258,11 @@ fn busy_second_reader(sf: &str) {
         .expect("hold the first reader exclusively");
     let before = first.apdus();
 
+    let (probed, resets) = (second.apdus(), second.resets());
     let list = json(&cli(&["--json", "list"], None));
+    // The listing read the free card and left it as it was: no reset.
+    assert!(second.apdus() > probed, "the free card was read");
+    assert_eq!(second.resets(), resets, "a probe leaves the card alone");
     let entry = |n: &str| {
         list.as_array()
             .unwrap()
@@ -1273,10 +1288,16 @@ fn busy_second_reader(sf: &str) {
     );
     assert!(o.stdout.contains("C302-i"), "{}", o.stdout);
 
-    // Without --reader: the only free card is found.
+    // Without --reader: the only free card is found. An operation ends with a reset (no
+    // session it opened outlives it), unlike the probe above.
+    let resets = second.resets();
     let info = json(&cli(&["--json", "info"], None));
     assert_eq!(info["reader"], READER);
     assert_eq!(info["model"], "C302-i");
+    assert!(
+        second.resets() > resets,
+        "an operation resets the card when it is done"
+    );
 
     // Named: busy, exit 3, nothing reached the card.
     let o = cli(&["--reader", FIRST_READER, "info"], None);
