@@ -5,7 +5,7 @@
 use super::client::{self, ApiError, BurnRequest, BurnResult, Device, DeviceKind, SecretString};
 use super::failure::{bad_input, Failure};
 use super::outcome::Outcome;
-use super::{makes_oath_keys, manufacturer_of, molto2_model, Panel};
+use super::{makes_oath_keys, manufacturer_of, molto2_model, request_model, Panel};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use tokensmith_api::ErrorCode;
@@ -13,9 +13,11 @@ use tokensmith_core::caps::{self, Model};
 use wasm_bindgen::JsCast;
 
 impl Panel {
-    /// The Molto2 to burn to (the smaller generation until a device says otherwise).
+    /// The Molto2 to burn to: as read (with the generation the target picker named), else
+    /// the one the target picker names.
     fn molto2(self) -> Model {
-        self.device().map_or(Model::Molto2, |d| molto2_model(&d))
+        self.device()
+            .map_or_else(|| self.bridge.molto2.get(), |d| molto2_model(&d))
     }
 
     /// The issuer (or account), cut to the Molto2's title.
@@ -70,6 +72,8 @@ impl Panel {
         match d.kind {
             DeviceKind::Token2 => {}
             DeviceKind::Molto2 => {
+                // The generation the device was read as (it cannot tell it itself).
+                req.model = Some(request_model(molto2_model(d)));
                 req.customer_key = cred.map(SecretString::from);
                 let profile = self.profile.get_untracked().trim().parse::<u8>();
                 req.profile = Some(profile.map_err(|_| {
@@ -144,7 +148,7 @@ impl Panel {
         self.progress.set(match d.kind {
             DeviceKind::Token2 => "Burning… authenticate, config (clock), seed".into(),
             DeviceKind::Molto2 => format!(
-                "Burning profile {}… config, seed, title, read back",
+                "Burning profile {}… check it is empty, seed, title, config, read back",
                 req.profile.unwrap_or_default()
             ),
             DeviceKind::Oath => "Burning… put the credential, verify its code".into(),
