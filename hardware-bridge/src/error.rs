@@ -70,8 +70,21 @@ pub enum Taken {
     #[error("Molto2: {0}. Burn into an empty profile (profiles list shows them), delete this one first, or repeat with --overwrite (API: \"overwrite\": true) to replace its seed")]
     Molto2Profile(Molto2Error),
     /// An OATH key already has an account of this name.
-    #[error("an account named \"{name}\" already exists on this {model}: nothing was written. To replace it (its old seed is lost for good) burn again with --overwrite (API: \"overwrite\": true)")]
-    OathName { name: String, model: caps::Model },
+    #[error("an account named \"{name}\" already exists on this {model}: nothing was written. {}", replace_advice(*.replaceable))]
+    OathName {
+        name: String,
+        model: caps::Model,
+        /// Whether this key replaces an account (a Nitrokey 3 does not).
+        replaceable: bool,
+    },
+}
+
+fn replace_advice(replaceable: bool) -> &'static str {
+    if replaceable {
+        "To replace it (its old seed is lost for good) burn again with --overwrite (API: \"overwrite\": true)"
+    } else {
+        "This key cannot replace an account: delete the account first (oath delete), then burn again"
+    }
 }
 
 fn refusal_text(refusals: &[caps::Refusal]) -> String {

@@ -44,9 +44,10 @@ reader's name); `info` reads it.
 Exit codes:
   0  success
   1  other failure (results file, server, internal error)
-  2  bad input: invalid parameters or usage (nothing was sent to a device)
+  2  bad input or a refusal, nothing written: invalid parameters or usage, an occupied
+     Molto2 profile or a taken OATH name (--overwrite replaces it where the device can), a
+     clock sync that would clear a seed (--confirm-clear-seed)
   3  no device: no reader, no card, unknown card, card removed, card busy, PC/SC unavailable
-  2  also: the name is taken (repeat with --overwrite to replace it)
   4  authentication failed or device locked
   5  device rejected a command, no touch came when the key waited for one, or the check
      after a burn failed";

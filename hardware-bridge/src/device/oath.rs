@@ -133,6 +133,7 @@ pub(super) fn check_free(
             return Err(Taken::OathName {
                 name: echo(name),
                 model: model(d),
+                replaceable: require(d, Feature::Overwrite).is_ok(),
             }
             .into());
         }

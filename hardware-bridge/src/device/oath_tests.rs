@@ -234,6 +234,10 @@ fn a_taken_name_is_refused_unless_overwrite() {
     assert_eq!(e.code(), ErrorCode::NotSupported);
     assert!(e.to_string().contains("delete the account first"), "{e}");
     assert_eq!(nk.sent(ykoath::INS_PUT), 1);
+    let e = run(&nk, again(false)).unwrap_err();
+    assert_eq!(e.code(), ErrorCode::Occupied);
+    assert!(e.to_string().contains("delete the account first"), "{e}");
+    assert!(!e.to_string().contains("--overwrite"), "{e}");
     // A name LIST does not show (another kind of entry): the Nitrokey's 69 83 says "taken".
     nk.card(|c| c.add_other_entry(0xF1, "Corp:bob"));
     let e = run(&nk, burn_job(totp("bob"))).unwrap_err();
