@@ -156,6 +156,23 @@ test('Molto2 profile burn with a title; the record gets serial, model and profil
   assert.match(await failed.textContent(), /profile 7 already holds a seed \(titled "GitHub"\): nothing was written/);
   const after = await bridgeApi(bridge, '/api/profiles', { reader: 'Molto2' });
   assert.equal(after.json.profiles.find((p) => p.profile === 7).title, 'GitHub', 'profile 7 untouched');
+  // Overwriting is a second step the user asks for, for that very profile only.
+  const overwrite = page.getByTestId('bridge-overwrite');
+  assert.match(await overwrite.textContent(), /^Overwrite profile 7 \(its old seed is lost\)$/);
+  const burnsBefore = bridge.log.filter((l) => /POST \/api\/burn/.test(l)).length;
+  await page.getByTestId('bridge-profile').fill('9');
+  await overwrite.click();
+  await page.waitForFunction(() => /changed since you agreed to overwrite/
+    .test(document.querySelector('[data-testid=bridge-result]').textContent));
+  assert.equal(bridge.log.filter((l) => /POST \/api\/burn/.test(l)).length, burnsBefore, 'nothing sent');
+  await page.getByTestId('bridge-profile').fill('7');
+  await burn(page);
+  await page.getByTestId('bridge-overwrite').click();
+  await page.waitForSelector('[data-testid=bridge-result] .burn-ok');
+  assert.match(await page.getByTestId('bridge-result').textContent(), /Burned Token2 Molto2v2, serial MOLTO2SIM0001, profile 7 \(“Contoso Corp”\)/);
+  const replaced = await bridgeApi(bridge, '/api/profiles', { reader: 'Molto2' });
+  assert.equal(replaced.json.profiles.find((p) => p.profile === 7).title, 'Contoso Corp');
+  assert.equal(bridge.log.filter((l) => /POST \/api\/burn/.test(l)).length, burnsBefore + 2);
   assert.ok(errors.every((e) => /status of 409/.test(e)), errors.join('\n'));
   await context.close();
 });

@@ -147,6 +147,8 @@ struct Panel {
     /// Molto2 profile slot and title for the next burn.
     profile: RwSignal<String>,
     title: RwSignal<String>,
+    /// The serial printed on an OATH key that reports none.
+    serial: RwSignal<String>,
     /// Molto2 customer key or OATH password (wiped when replaced; kept for the next burn).
     credential: RwSignal<Zeroizing<String>>,
     /// The burn button's text while the bridge works.
@@ -186,6 +188,7 @@ impl Panel {
             code: RwSignal::new(Zeroizing::default()),
             profile: RwSignal::new(String::from("0")),
             title: RwSignal::new(String::new()),
+            serial: RwSignal::new(String::new()),
             credential: RwSignal::new(Zeroizing::default()),
             progress: RwSignal::new(String::new()),
             outcome: RwSignal::new(None),
