@@ -202,16 +202,19 @@ mod tests {
         )
         .unwrap();
         let now = device::now();
-        let out = burn(
-            &mut *t,
-            &d,
-            &plan,
-            &secret,
-            &Credentials::default(),
-            now,
-            &mut |_| {},
-        )
-        .unwrap();
+        let burn_now = |t: &mut dyn tokensmith_proto::transport::Transport, d, plan| {
+            burn(
+                t,
+                d,
+                plan,
+                &secret,
+                &Credentials::default(),
+                now,
+                &mut |_| {},
+            )
+            .unwrap()
+        };
+        let out = burn_now(&mut *t, &d, &plan);
         let Verification::CompareWithDisplay { expected_code, .. } = out.verification else {
             panic!("no expected code");
         };
@@ -230,16 +233,7 @@ mod tests {
             ..Default::default()
         };
         let plan = plan_burn(d.model.unwrap(), d.firmware, &p, &secret).unwrap();
-        let out = burn(
-            &mut *t,
-            &d,
-            &plan,
-            &secret,
-            &Credentials::default(),
-            now,
-            &mut |_| {},
-        )
-        .unwrap();
+        let out = burn_now(&mut *t, &d, &plan);
         assert!(matches!(
             out.verification,
             Verification::DeviceCalculated { matches: true, .. }
