@@ -53,7 +53,8 @@ test('served by the bridge: pairing taken from the fragment and removed, readers
   assert.match(await page.getByTestId('bridge-status').textContent(), /Connected to the hardware bridge .*SIMULATION/);
   const texts = await readers(page).allTextContents();
   assert.match(texts[0], /Simulated reader 0 \(Token2 C302-i\).*C302-i.*serial 8659632000001.*clock \d+ s behind/);
-  assert.match(texts[1], /Molto2.*Molto2v2.*serial MOLTO2SIM0001.*100 profiles.*clock \d+ s ahead/);
+  // The Molto2 is known by its reader's name: the bridge never connects to one while listing.
+  assert.match(texts[1], /Molto2 reader 1.*Token2 Molto2, by its reader's name · not read while listing: choose it to read it/);
   // The OATH key's serial is the device's (the YubiKey's management applet), not the OATH salt.
   assert.match(texts[2], /OATH key.*YubiKey 5.*serial 12345678.*no clock/);
   // The first reader with a device is chosen.
@@ -119,8 +120,13 @@ test('burn to the OATH key: verified by the key\'s own code', async () => {
 
 test('Molto2 profile burn with a title; the record gets serial, model and profile', async () => {
   const { context, page, errors } = await openThroughBridge();
+  // The target picker says which Molto2 it is (the device cannot); choosing the reader reads it.
   await page.getByTestId('preset').selectOption('molto2v2');
+  const readsBefore = bridge.log.filter((l) => /POST \/api\/info/.test(l)).length;
   await selectReader(page, 'molto2');
+  await page.waitForFunction(() => /Molto2v2.*serial MOLTO2SIM0001.*100 profiles.*clock \d+ s ahead/
+    .test(document.querySelector('[data-testid=bridge-readers] li[data-kind=molto2]').textContent));
+  assert.equal(bridge.log.filter((l) => /POST \/api\/info/.test(l)).length, readsBefore + 1);
   const secret = await secretOf(page);
   await page.getByTestId('bridge-profile').fill('7');
   await page.getByTestId('bridge-title').fill('GitHub');
@@ -142,7 +148,32 @@ test('Molto2 profile burn with a title; the record gets serial, model and profil
   // Default title: the issuer, cut to 12 bytes.
   await page.getByTestId('issuer').fill('Contoso Corporation');
   assert.equal(await page.getByTestId('bridge-title').getAttribute('placeholder'), 'Contoso Corp');
-  assert.deepEqual(errors, []);
+  // Profile 7 is in use now: a second burn there is refused and nothing is written.
+  await page.getByTestId('bridge-profile').fill('7');
+  await burn(page);
+  const failed = page.locator('[data-testid=bridge-result] .burn-failed');
+  assert.equal(await failed.getAttribute('data-code'), 'occupied');
+  assert.match(await failed.textContent(), /profile 7 already holds a seed \(titled "GitHub"\): nothing was written/);
+  const after = await bridgeApi(bridge, '/api/profiles', { reader: 'Molto2' });
+  assert.equal(after.json.profiles.find((p) => p.profile === 7).title, 'GitHub', 'profile 7 untouched');
+  // Overwriting is a second step the user asks for, for that very profile only.
+  const overwrite = page.getByTestId('bridge-overwrite');
+  assert.match(await overwrite.textContent(), /^Overwrite profile 7 \(its old seed is lost\)$/);
+  const burnsBefore = bridge.log.filter((l) => /POST \/api\/burn/.test(l)).length;
+  await page.getByTestId('bridge-profile').fill('9');
+  await overwrite.click();
+  await page.waitForFunction(() => /changed since you agreed to overwrite/
+    .test(document.querySelector('[data-testid=bridge-result]').textContent));
+  assert.equal(bridge.log.filter((l) => /POST \/api\/burn/.test(l)).length, burnsBefore, 'nothing sent');
+  await page.getByTestId('bridge-profile').fill('7');
+  await burn(page);
+  await page.getByTestId('bridge-overwrite').click();
+  await page.waitForSelector('[data-testid=bridge-result] .burn-ok');
+  assert.match(await page.getByTestId('bridge-result').textContent(), /Burned Token2 Molto2v2, serial MOLTO2SIM0001, profile 7 \(“Contoso Corp”\)/);
+  const replaced = await bridgeApi(bridge, '/api/profiles', { reader: 'Molto2' });
+  assert.equal(replaced.json.profiles.find((p) => p.profile === 7).title, 'Contoso Corp');
+  assert.equal(bridge.log.filter((l) => /POST \/api\/burn/.test(l)).length, burnsBefore + 2);
+  assert.ok(errors.every((e) => /status of 409/.test(e)), errors.join('\n'));
   await context.close();
 });
 
@@ -275,13 +306,15 @@ test('wrong Molto2 customer key: auth failure says not to retry blindly; Burn st
   const { context, page, errors } = await openThroughBridge();
   await page.getByTestId('preset').selectOption('molto2v2');
   await selectReader(page, 'molto2');
+  await page.waitForFunction(() => /serial MOLTO2SIM0001/
+    .test(document.querySelector('[data-testid=bridge-readers] li[data-kind=molto2]').textContent));
   await page.getByTestId('bridge-profile').fill('9');
   await page.getByTestId('bridge-credential').fill('0123456789abcdef0123456789abcdef');
   const logBefore = bridge.log.length;
   await burn(page);
   const failed = page.locator('[data-testid=bridge-result] .burn-failed');
   assert.equal(await failed.getAttribute('data-code'), 'auth_failed');
-  assert.match(await failed.textContent(), /Burn failed while authenticating to the device: .*Do NOT retry blindly: older Token2 tokens lock for good/);
+  assert.match(await failed.textContent(), /Burn failed while authenticating to the device: .*7 attempts left before the device locks.*Do NOT retry blindly: older Token2 tokens lock for good/);
   assert.equal(await page.getByTestId('bridge-burn').isDisabled(), true, 'no second attempt without acknowledging');
   await page.getByTestId('bridge-auth-ack').check();
   assert.equal(await page.getByTestId('bridge-burn').isDisabled(), false);

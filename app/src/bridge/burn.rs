@@ -1,21 +1,66 @@
 //! Burning the current seed and parameters to the selected device, and its form: Molto2 slot
-//! and title, customer key or OATH password, the acknowledgement after a failed
-//! authentication, the Burn and clock buttons.
+//! and title, customer key or OATH password, the serial printed on an OATH key that reports
+//! none, the acknowledgement after a failed authentication, the Burn and clock buttons. A
+//! taken target (`occupied`) is overwritten only as a second step the user asks for, and
+//! only the very target the bridge refused.
 
 use super::client::{self, ApiError, BurnRequest, BurnResult, Device, DeviceKind, SecretString};
 use super::failure::{bad_input, Failure};
 use super::outcome::Outcome;
-use super::{makes_oath_keys, manufacturer_of, molto2_model, Panel};
+use super::{makes_oath_keys, manufacturer_of, model_of, molto2_model, request_model, Panel};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use tokensmith_api::ErrorCode;
-use tokensmith_core::caps::{self, Model};
+use tokensmith_core::caps::{self, Feature, Model};
 use wasm_bindgen::JsCast;
 
+/// What a burn writes to: the bridge refused it as taken, and an overwrite the user confirms
+/// applies to this target only (not to one the form was changed to since).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) struct BurnTarget {
+    reader: Option<String>,
+    profile: Option<u8>,
+    issuer: Option<String>,
+    account: Option<String>,
+}
+
+impl BurnTarget {
+    fn of(req: &BurnRequest) -> BurnTarget {
+        BurnTarget {
+            reader: req.reader.clone(),
+            profile: req.profile,
+            issuer: req.issuer.clone(),
+            account: req.account.clone(),
+        }
+    }
+
+    /// The confirming button's text.
+    pub(super) fn overwrite_label(&self) -> String {
+        match (self.profile, &self.account) {
+            (Some(p), _) => format!("Overwrite profile {p} (its old seed is lost)"),
+            (None, Some(a)) => format!("Replace the account “{a}” (its old seed is lost)"),
+            (None, None) => "Overwrite (the old seed is lost)".into(),
+        }
+    }
+}
+
+/// Whether device `d` can replace what a slot or name holds: a Molto2 profile can; an OATH key
+/// as core's capability table says (a Nitrokey 3 never does: delete the account first).
+fn can_overwrite(d: &Device) -> bool {
+    match d.kind {
+        DeviceKind::Molto2 => true,
+        DeviceKind::Token2 => false,
+        DeviceKind::Oath => model_of(d.kind, &d.model)
+            .is_some_and(|m| caps::check_feature(m, Feature::Overwrite, None).is_ok()),
+    }
+}
+
 impl Panel {
-    /// The Molto2 to burn to (the smaller generation until a device says otherwise).
+    /// The Molto2 to burn to: as read (with the generation the target picker named), else
+    /// the one the target picker names.
     fn molto2(self) -> Model {
-        self.device().map_or(Model::Molto2, |d| molto2_model(&d))
+        self.device()
+            .map_or_else(|| self.bridge.molto2.get(), |d| molto2_model(&d))
     }
 
     /// The issuer (or account), cut to the Molto2's title.
@@ -70,6 +115,8 @@ impl Panel {
         match d.kind {
             DeviceKind::Token2 => {}
             DeviceKind::Molto2 => {
+                // The generation the device was read as (it cannot tell it itself).
+                req.model = Some(request_model(molto2_model(d)));
                 req.customer_key = cred.map(SecretString::from);
                 let profile = self.profile.get_untracked().trim().parse::<u8>();
                 req.profile = Some(profile.map_err(|_| {
@@ -92,6 +139,16 @@ impl Panel {
                     Some(if account.is_empty() { upn } else { account }).filter(|a| !a.is_empty());
                 let issuer = self.params.issuer.get_untracked().trim().to_string();
                 req.issuer = (!issuer.is_empty()).then_some(issuer);
+                if d.serial.is_empty() {
+                    // The key tells none: the bridge burns it only with the printed one.
+                    let serial = self.serial.get_untracked().trim().to_string();
+                    if serial.is_empty() {
+                        return Err(bad_input(
+                            "this key reports no serial: type the serial printed on it (it goes into the token record and the results file)",
+                        ));
+                    }
+                    req.serial = Some(serial);
+                }
             }
         }
         Ok(Some(req))
@@ -128,11 +185,25 @@ impl Panel {
         }
     }
 
-    pub(super) fn burn(self) {
+    /// Burn; with `overwrite`, the target the user agreed to overwrite (refused if the form
+    /// now names another).
+    pub(super) fn burn(self, overwrite: Option<BurnTarget>) {
         let (Some(b), Some(d)) = (self.bridge.connection.get_untracked(), self.device()) else {
             return;
         };
-        let req = match self.burn_request(&d) {
+        let req = self.burn_request(&d).and_then(|req| match (req, overwrite) {
+            (Some(mut req), Some(agreed)) => {
+                if BurnTarget::of(&req) != agreed {
+                    return Err(bad_input(
+                        "the reader, profile or account changed since you agreed to overwrite: press Burn again to check the new target",
+                    ));
+                }
+                req.overwrite = true;
+                Ok(Some(req))
+            }
+            (req, _) => Ok(req),
+        });
+        let req = match req {
             Ok(Some(req)) => req,
             Ok(None) => return,
             Err(err) => {
@@ -141,10 +212,11 @@ impl Panel {
                     .set(Some(Outcome::Failed { what: "Burn", err }))
             }
         };
+        let target = BurnTarget::of(&req);
         self.progress.set(match d.kind {
             DeviceKind::Token2 => "Burning… authenticate, config (clock), seed".into(),
             DeviceKind::Molto2 => format!(
-                "Burning profile {}… config, seed, title, read back",
+                "Burning profile {}… check it is empty, seed, title, config, read back",
                 req.profile.unwrap_or_default()
             ),
             DeviceKind::Oath => "Burning… put the credential, verify its code".into(),
@@ -172,6 +244,9 @@ impl Panel {
                         let _ = el.focus();
                     }
                 }
+                Err(e) if Failure::of(&e) == ErrorCode::Occupied && can_overwrite(&d) => self
+                    .outcome
+                    .set(Some(Outcome::ConfirmOverwrite(e.message, target))),
                 Err(e) => {
                     self.lost(&b, &e);
                     if Failure::of(&e) == ErrorCode::AuthFailed {
@@ -256,6 +331,26 @@ fn CredentialField(panel: Panel) -> impl IntoView {
     }
 }
 
+/// The serial printed on an OATH key that reports none (the bridge needs it to record the key).
+#[component]
+fn SerialField(panel: Panel) -> impl IntoView {
+    let serial = panel.serial;
+    view! {
+        <div class="field">
+            <label for="bridge-serial">"Serial printed on the key (it reports none)"</label>
+            <input
+                id="bridge-serial"
+                data-testid="bridge-serial"
+                type="text"
+                autocomplete="off"
+                spellcheck="false"
+                prop:value=move || serial.get()
+                on:input=move |ev| serial.set(event_target_value(&ev))
+            />
+        </div>
+    }
+}
+
 #[component]
 fn BurnButtons(panel: Panel) -> impl IntoView {
     let Panel {
@@ -281,7 +376,7 @@ fn BurnButtons(panel: Panel) -> impl IntoView {
                 data-testid="bridge-burn"
                 aria-describedby="bridge-result"
                 disabled=move || bridge.busy.get() || panel.device().is_none() || panel.blocked()
-                on:click=move |_| panel.burn()
+                on:click=move |_| panel.burn(None)
             >
                 {label}
             </button>
@@ -334,6 +429,9 @@ pub(super) fn BurnForm(panel: Panel) -> impl IntoView {
         </Show>
         <Show when=move || matches!(kind(), Some(DeviceKind::Molto2 | DeviceKind::Oath))>
             <CredentialField panel />
+        </Show>
+        <Show when=move || panel.device().is_some_and(|d| d.kind == DeviceKind::Oath && d.serial.is_empty())>
+            <SerialField panel />
         </Show>
         <p class="muted" data-testid="bridge-summary">{summary}</p>
         <Show when=failed_here>

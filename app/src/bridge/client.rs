@@ -11,8 +11,8 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
 pub use tokensmith_api::{
-    BurnRequest, BurnResult, Device, DeviceKind, ErrorCode, Health, Reader, SecretString,
-    SyncRequest, SyncResult, Verification, API_VERSION, DEFAULT_PORT,
+    BurnRequest, BurnResult, Device, DeviceKind, ErrorCode, Health, Info, Molto2Model, Reader,
+    SecretString, SyncRequest, SyncResult, Target, Verification, API_VERSION, DEFAULT_PORT,
 };
 
 /// Where the bridge is and the pairing secret it printed.
@@ -209,6 +209,12 @@ pub async fn readers(b: &Bridge) -> Result<Vec<Reader>, ApiError> {
     call::<endpoint::ListReaders>(b, &tokensmith_api::NoBody)
         .await
         .map(|r| r.readers)
+}
+
+/// `POST /api/info`: the device on one reader (how the page reads a Molto2, which the
+/// reader list does not connect to).
+pub async fn info(b: &Bridge, req: &Target) -> Result<Info, ApiError> {
+    call::<endpoint::GetInfo>(b, req).await
 }
 
 /// `POST /api/burn`: writes the seed and parameters; validated by the bridge before anything

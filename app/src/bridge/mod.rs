@@ -47,6 +47,9 @@ pub struct BridgeState {
     pub selected: RwSignal<Option<String>>,
     /// A burn or sync is under way (other panels should not start one meanwhile).
     pub busy: RwSignal<bool>,
+    /// Which Molto2 the user said it is (the device cannot tell): the target picker's Molto2
+    /// or Molto2v2, else the Molto2 (v1), whose profiles exist on both.
+    pub molto2: RwSignal<Model>,
 }
 
 impl BridgeState {
@@ -56,7 +59,13 @@ impl BridgeState {
             readers: RwSignal::new(Vec::new()),
             selected: RwSignal::new(None),
             busy: RwSignal::new(false),
+            molto2: RwSignal::new(Model::Molto2),
         }
+    }
+
+    /// The Molto2 generation to name in a request about a Molto2.
+    pub fn molto2_request_model(&self) -> Option<client::Molto2Model> {
+        Some(request_model(self.molto2.get_untracked()))
     }
 
     /// The device on the selected reader, if one was detected.
@@ -68,6 +77,20 @@ impl BridgeState {
                 .and_then(|r| r.device.clone())
         })
     }
+}
+
+/// The API's name of a Molto2 generation of core's table (what a request says it is).
+pub fn request_model(m: Model) -> client::Molto2Model {
+    match m {
+        Model::Molto2v2 => client::Molto2Model::Molto2v2,
+        _ => client::Molto2Model::Molto2,
+    }
+}
+
+/// A reader the bridge names a Molto2 by its name but did not read (it never connects to one
+/// while listing): the page reads it when the user chooses it.
+pub fn unread_molto2(r: &Reader) -> bool {
+    r.device.is_none() && r.kind == Some(DeviceKind::Molto2) && !r.busy
 }
 
 /// The capabilities of a Molto2 the bridge found: by its profile count, else the smaller
@@ -124,6 +147,8 @@ struct Panel {
     /// Molto2 profile slot and title for the next burn.
     profile: RwSignal<String>,
     title: RwSignal<String>,
+    /// The serial printed on an OATH key that reports none.
+    serial: RwSignal<String>,
     /// Molto2 customer key or OATH password (wiped when replaced; kept for the next burn).
     credential: RwSignal<Zeroizing<String>>,
     /// The burn button's text while the bridge works.
@@ -163,6 +188,7 @@ impl Panel {
             code: RwSignal::new(Zeroizing::default()),
             profile: RwSignal::new(String::from("0")),
             title: RwSignal::new(String::new()),
+            serial: RwSignal::new(String::new()),
             credential: RwSignal::new(Zeroizing::default()),
             progress: RwSignal::new(String::new()),
             outcome: RwSignal::new(None),
@@ -193,6 +219,13 @@ pub fn BridgePanel(
     form: RecordForm,
 ) -> impl IntoView {
     let (panel, pair) = Panel::new(bridge, state, params, form);
+    // The target picker says which Molto2 it is.
+    Effect::new(move |_| {
+        let m = params.preset.get();
+        if m.caps().family == Family::Molto2 {
+            bridge.molto2.set(m);
+        }
+    });
     // Served by the bridge: connect at once (same origin, no console noise if it is gone).
     if let Some(pair) = pair {
         panel.connect_to(client::Bridge::same_origin(&pair));
