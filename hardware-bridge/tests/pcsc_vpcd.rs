@@ -851,19 +851,22 @@ fn burn_every_kind_through_pcscd_and_vpcd() {
         m.push_str(&format!("{oath_serial},,dave@example.com\n"));
         std::fs::write(&map, m).unwrap();
         let csv_out = dir.join("entra.csv");
-        let o = cli(
-            &[
-                "results-to-csv",
-                &rf,
-                "--upn-map",
-                map.to_str().unwrap(),
-                "--format",
-                "graph",
-                "--out",
-                csv_out.to_str().unwrap(),
-            ],
-            None,
-        );
+        let graph = |results: &str| {
+            cli(
+                &[
+                    "results-to-csv",
+                    results,
+                    "--upn-map",
+                    map.to_str().unwrap(),
+                    "--format",
+                    "graph",
+                    "--out",
+                    csv_out.to_str().unwrap(),
+                ],
+                None,
+            )
+        };
+        let o = graph(&rf);
         // Molto2 profile 7 and the OATH key were burned with 8 digits: Entra takes 6-digit codes
         // only, so the export stops and names both.
         assert_eq!(o.code, 2, "{}", o.stderr);
@@ -885,19 +888,7 @@ fn burn_every_kind_through_pcscd_and_vpcd() {
             .map(|(_, l)| l)
             .collect();
         std::fs::write(&six, rows.join("\n") + "\n").unwrap();
-        let o = cli(
-            &[
-                "results-to-csv",
-                six.to_str().unwrap(),
-                "--upn-map",
-                map.to_str().unwrap(),
-                "--format",
-                "graph",
-                "--out",
-                csv_out.to_str().unwrap(),
-            ],
-            None,
-        );
+        let o = graph(six.to_str().unwrap());
         assert_eq!(o.code, 0, "{}", o.stderr);
         let g = std::fs::read_to_string(&csv_out).unwrap();
         assert!(g.contains("carol@example.com") && g.contains(serial), "{g}");
