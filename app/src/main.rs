@@ -12,6 +12,7 @@ mod presets;
 mod qr;
 mod seed;
 mod token;
+mod worker;
 
 use leptos::prelude::*;
 
