@@ -61,6 +61,13 @@ pub enum BridgeError {
     Results(String),
     #[error("internal error: {0}")]
     Internal(String),
+    /// A burn that stopped (or whose outcome could not be journaled) after its intent was
+    /// journaled: the cause, and what the journal says the token holds now.
+    #[error("{cause}{}", entry.as_deref().map(|e| format!(" — the journal says: {}", crate::journal::describe(e))).unwrap_or_default())]
+    Journaled {
+        cause: Box<BridgeError>,
+        entry: Option<Box<tokensmith_api::JournalEntry>>,
+    },
 }
 
 /// What is taken, said the way each device means it (both are `ErrorCode::Occupied`).
@@ -140,10 +147,27 @@ impl From<TransportError> for BridgeError {
 }
 
 impl BridgeError {
+    /// What the journal says about the token a failed burn was writing to.
+    pub fn journal_entry(&self) -> Option<&tokensmith_api::JournalEntry> {
+        match self {
+            BridgeError::Journaled { entry, .. } => entry.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The error itself, without what the journal adds.
+    pub fn cause(&self) -> &BridgeError {
+        match self {
+            BridgeError::Journaled { cause, .. } => cause.cause(),
+            other => other,
+        }
+    }
+
     /// The attempts a device has left before it locks, when it said (a Molto2's `63 Cx`).
     pub fn attempts_left(&self) -> Option<u8> {
         match self {
             BridgeError::Molto2(Molto2Error::AuthFailed { attempts_left }) => *attempts_left,
+            BridgeError::Journaled { cause, .. } => cause.attempts_left(),
             _ => None,
         }
     }
@@ -168,6 +192,7 @@ impl BridgeError {
             ProfilesNotSynced(_) => ErrorCode::DeviceRejected,
             Results(_) => ErrorCode::ResultsFile,
             Internal(_) => ErrorCode::Internal,
+            Journaled { cause, .. } => cause.code(),
             BadInput(_) | Refused { .. } => ErrorCode::BadInput,
             Token2(e) => match e {
                 Token2Error::AuthFailed => ErrorCode::AuthFailed,

@@ -25,7 +25,7 @@ pub use tokensmith_api::{MAX_BODY, PAIRING_HEADER};
 
 use crate::backend::Backend;
 use crate::error::BridgeError;
-use crate::results::ResultsFile;
+use tokensmith_burn_journal::Journal;
 
 /// Server settings.
 #[derive(Clone)]
@@ -57,17 +57,17 @@ impl std::fmt::Debug for ServerConfig {
 pub struct AppState {
     pub cfg: ServerConfig,
     pub backend: Arc<dyn Backend>,
-    pub results: Option<Mutex<ResultsFile>>,
+    pub journal: Option<Mutex<Journal>>,
     /// One device operation at a time.
     device: Mutex<()>,
 }
 
 impl AppState {
-    pub fn new(cfg: ServerConfig, backend: Arc<dyn Backend>, results: Option<ResultsFile>) -> Self {
+    pub fn new(cfg: ServerConfig, backend: Arc<dyn Backend>, journal: Option<Journal>) -> Self {
         AppState {
             cfg,
             backend,
-            results: results.map(Mutex::new),
+            journal: journal.map(Mutex::new),
             device: Mutex::new(()),
         }
     }
@@ -96,7 +96,7 @@ pub fn router(state: Arc<AppState>) -> Router {
 pub async fn serve(
     mut cfg: ServerConfig,
     backend: Arc<dyn Backend>,
-    results: Option<ResultsFile>,
+    journal: Option<Journal>,
     port: u16,
     on_ready: impl FnOnce(u16, &ServerConfig),
 ) -> Result<(), BridgeError> {
@@ -121,7 +121,7 @@ pub async fn serve(
     };
     cfg.port = bound;
     on_ready(bound, &cfg);
-    let state = Arc::new(AppState::new(cfg, backend, results));
+    let state = Arc::new(AppState::new(cfg, backend, journal));
     let app = router(state);
     let a = axum::serve(v4, app.clone());
     let res = match v6 {
