@@ -116,15 +116,22 @@ pub fn run(args: &[String]) -> Result<(), String> {
     setup::ensure(Need::Run)?;
     let built = build()?;
     run_step(
-        "cargo build --release -p hardware-bridge",
-        cmd("cargo").args(["build", "--release", "--quiet", "-p", "hardware-bridge"]),
+        "cargo build --profile bridge -p hardware-bridge",
+        cmd("cargo").args([
+            "build",
+            "--profile",
+            "bridge",
+            "--quiet",
+            "-p",
+            "hardware-bridge",
+        ]),
     )?;
     println!("\nThe page, two ways:");
     println!("  single offline file: {}", built.single_file.display());
     println!("    (open it in a browser from disk; copy it anywhere, e.g. a USB stick)");
     println!("  hostable site:       {}/", built.dist.display());
     println!("    (copy the folder to any static web server or intranet share)\n");
-    let bridge = root().join("target/release/hardware-bridge");
+    let bridge = root().join("target/bridge/hardware-bridge");
     let mut serve = cmd(&bridge.to_string_lossy());
     serve.arg("serve").arg("--dist").arg(&built.dist).args(args);
     run_step("hardware-bridge serve (Ctrl-C to stop)", &mut serve)

@@ -76,8 +76,15 @@ pub fn run_all() -> Result<(), String> {
     let built = build::build()?;
     // The bridge tests start `hardware-bridge --simulate serve` and open the page through it.
     run_step(
-        "cargo build --release -p hardware-bridge (for the bridge page tests)",
-        cmd("cargo").args(["build", "--release", "--quiet", "-p", "hardware-bridge"]),
+        "cargo build --profile bridge -p hardware-bridge (for the bridge page tests)",
+        cmd("cargo").args([
+            "build",
+            "--profile",
+            "bridge",
+            "--quiet",
+            "-p",
+            "hardware-bridge",
+        ]),
     )?;
     run_step(
         "page tests: the single file via file:// in headless Chromium (Playwright)",
@@ -87,7 +94,7 @@ pub fn run_all() -> Result<(), String> {
             .env("TOKENSMITH_DIST", &built.dist)
             .env(
                 "TOKENSMITH_BRIDGE",
-                root().join("target/release/hardware-bridge"),
+                root().join("target/bridge/hardware-bridge"),
             ),
     )?;
 
