@@ -99,6 +99,25 @@ fn refusal_text(refusals: &[caps::Refusal]) -> String {
     format!("invalid input: {}", all.join(" — "))
 }
 
+/// A secret that does not parse, said without any of its characters: the position and the
+/// alphabet (core's message may quote the offending character, a hint for the typist in the
+/// page; the bridge's answers and output do not).
+pub fn secret_refused(e: &tokensmith_core::secret::ParseError) -> BridgeError {
+    use tokensmith_core::secret::{Encoding, ParseError};
+    BridgeError::BadInput(match e {
+        ParseError::InvalidChar {
+            position, encoding, ..
+        } => {
+            let alphabet = match encoding {
+                Encoding::Hex => "hex: the digits 0–9 and the letters a–f",
+                _ => "base32: the letters A–Z and the digits 2–7",
+            };
+            format!("secret: an invalid character at position {position} ({alphabet})")
+        }
+        other => format!("secret: {other}"),
+    })
+}
+
 fn transport_is_removed(e: &TransportError) -> bool {
     matches!(e, TransportError::NoCard)
 }

@@ -267,6 +267,9 @@ impl Operation {
 /// reaches a device for invalid input), a factory reset without its confirmation.
 pub fn precheck(target: &Target, op: &Operation) -> Result<(), BridgeError> {
     let kind = target.kind.or_else(|| op.implied_kind());
+    if let Operation::Burn(job) = op {
+        check_upn(job.upn.as_deref())?;
+    }
     if let (Operation::Burn(job), Some(k)) = (op, kind) {
         // A Molto2 of the named generation, else the most capable of the kind.
         let model = match (k, target.model) {
@@ -286,6 +289,28 @@ pub fn precheck(target: &Target, op: &Operation) -> Result<(), BridgeError> {
     }
     Ok(())
 }
+
+/// A UPN is at most [`MAX_UPN`] characters without control characters. The message says where
+/// and how long, never the value (a 60 KB paste came back whole once).
+fn check_upn(upn: Option<&str>) -> Result<(), BridgeError> {
+    let Some(upn) = upn else { return Ok(()) };
+    let n = upn.chars().count();
+    if n > MAX_UPN {
+        return Err(BridgeError::BadInput(format!(
+            "upn: {n} characters, at most {MAX_UPN}: give the user's sign-in name (user@domain)"
+        )));
+    }
+    if let Some(i) = upn.chars().position(char::is_control) {
+        return Err(BridgeError::BadInput(format!(
+            "upn: a control character at character {}: give the user's sign-in name (user@domain)",
+            i + 1
+        )));
+    }
+    Ok(())
+}
+
+/// Entra's limit on a user principal name.
+pub const MAX_UPN: usize = 256;
 
 /// Runs `op` on the device `target` addresses: [`precheck`], then the reader is opened
 /// (exclusively), the device detected, and the operation done. With `journal`, a burn's intent

@@ -145,7 +145,7 @@ fn target(reader: Option<String>, kind: Option<DeviceKind>, model: Option<Molto2
 
 fn burn_op(r: BurnRequest) -> Addressed {
     let secret = Secret::parse(r.secret.as_str(), Encoding::Auto)
-        .map_err(|e| BridgeError::BadInput(format!("secret: {e}")))?
+        .map_err(|e| crate::error::secret_refused(&e))?
         .secret;
     let params = BurnParams::from(&r);
     let job = BurnJob {
