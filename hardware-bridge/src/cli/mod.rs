@@ -234,7 +234,7 @@ pub struct BurnArgs {
 /// How the burn journal is protected at rest.
 #[derive(Args, Debug, Clone, Default)]
 pub struct ProtectionArgs {
-    /// File holding the burn journal's passphrase (one line; at least 12 characters for a new
+    /// File holding the burn journal's passphrase (one line; at least 8 characters for a new
     /// journal). Without it the passphrase is asked on the terminal.
     #[arg(long, value_name = "FILE", conflicts_with = "plaintext_results")]
     pub passphrase_file: Option<PathBuf>,
