@@ -5,15 +5,11 @@
 //! broke `results-to-csv`. Now the intent is journaled before anything is sent: a burn that
 //! cannot be journaled never starts, the answer says so, and the journal reads back whole.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 
 use serde_json::{json, Value};
 use tokensmith_burn_journal::{read_file, TokenState};
-
-const BIN: &str = env!("CARGO_BIN_EXE_hardware-bridge");
 
 /// A small tmpfs mounted for one test (root only: CI runs as root; elsewhere the test says why
 /// it did not run).
@@ -68,72 +64,27 @@ impl Drop for Tmpfs {
     }
 }
 
-struct Bridge {
-    child: Child,
-    port: u16,
-    pair: String,
-}
+mod common;
 
-impl Drop for Bridge {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use common::{Bridge, BIN};
 
 fn serve(journal: &Path) -> Bridge {
-    let mut child = Command::new(BIN)
-        .args([
-            "--simulate",
-            "serve",
-            "--port",
-            "0",
-            "--dist",
-            "/nonexistent",
-        ])
-        .arg("--plaintext-results")
-        .arg("--results-file")
-        .arg(journal)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let rest = line
-        .trim()
-        .strip_prefix("Tokensmith bridge: open http://127.0.0.1:")
-        .unwrap_or_else(|| panic!("not started: {line}"));
-    let (port, pair) = rest.split_once("/#pair=").unwrap();
-    Bridge {
-        port: port.parse().unwrap(),
-        pair: pair.to_string(),
-        child,
-    }
+    common::serve(
+        0,
+        &[
+            "--plaintext-results".as_ref(),
+            "--results-file".as_ref(),
+            journal.as_os_str(),
+        ],
+    )
+    .unwrap()
 }
 
-impl Bridge {
-    fn burn(&self, n: u32) -> (u16, Value) {
-        let body =
-            json!({"reader": "Token2", "secret": seed(n), "upn": format!("user{n}@contoso.com")})
-                .to_string();
-        let mut s = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
-        write!(
-            s,
-            "POST /api/burn HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nConnection: close\r\nX-Tokensmith-Pairing: {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
-            self.port,
-            self.pair,
-            body.len()
-        )
-        .unwrap();
-        let mut out = String::new();
-        s.read_to_string(&mut out).unwrap();
-        let status = out[9..12].parse().unwrap();
-        let json = out.split_once("\r\n\r\n").unwrap().1;
-        (status, serde_json::from_str(json).unwrap_or(Value::Null))
-    }
+fn burn(b: &Bridge, n: u32) -> (u16, Value) {
+    let body =
+        json!({"reader": "Token2", "secret": seed(n), "upn": format!("user{n}@contoso.com")});
+    let (status, text) = b.call("POST", "/api/burn", &body.to_string());
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
 }
 
 /// A distinct 20-byte seed per burn, base32.
@@ -163,7 +114,7 @@ fn a_full_results_directory_stops_burning_truthfully() {
     let mut ok = Vec::new();
     let (status, refusal) = loop {
         let n = ok.len() as u32;
-        let (status, v) = b.burn(n);
+        let (status, v) = burn(&b, n);
         if status != 200 {
             break (status, v);
         }
@@ -199,7 +150,7 @@ fn a_full_results_directory_stops_burning_truthfully() {
         "{message}"
     );
     // The next burn is refused the same way: nothing reaches a token unrecorded.
-    let (status, again) = b.burn(9999);
+    let (status, again) = burn(&b, 9999);
     assert_eq!(status, 500, "{again}");
     assert!(
         again["error"]["message"]

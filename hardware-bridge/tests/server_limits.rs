@@ -4,9 +4,8 @@
 //! closed after the header time-out; a program holding `[::1]:PORT` stops the bridge from
 //! starting; and a handler that panics is answered while the server goes on.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -19,68 +18,22 @@ use hardware_bridge::simulate::SimBackend;
 use tower::ServiceExt;
 use zeroize::Zeroizing;
 
-struct Bridge {
-    child: Child,
-    port: u16,
-    pair: String,
-}
+mod common;
 
-impl Drop for Bridge {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use common::{serve, Bridge};
 
 fn start(port: u16) -> Result<Bridge, String> {
-    let dist = std::env::temp_dir().join(format!("tokensmith-limits-{}", std::process::id()));
-    std::fs::create_dir_all(&dist).unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_hardware-bridge"))
-        .args(["--simulate", "serve", "--port", &port.to_string(), "--dist"])
-        .arg(&dist)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let Some(url) = line.trim().strip_prefix("Tokensmith bridge: open ") else {
-        let status = child.wait().unwrap();
-        let mut err = String::new();
-        child
-            .stderr
-            .take()
-            .unwrap()
-            .read_to_string(&mut err)
-            .unwrap();
-        return Err(format!("{status}: {err}"));
-    };
-    let rest = url.strip_prefix("http://127.0.0.1:").unwrap();
-    let (port, pair) = rest.split_once("/#pair=").unwrap();
-    Ok(Bridge {
-        port: port.parse().unwrap(),
-        pair: pair.to_string(),
-        child,
-    })
+    serve(port, &[])
 }
 
-impl Bridge {
-    fn health(&self) -> String {
-        let mut s = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
-        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-        s.write_all(
-            format!(
-                "GET /api/health HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nConnection: close\r\nX-Tokensmith-Pairing: {}\r\n\r\n",
-                self.port, self.pair
-            )
-            .as_bytes(),
-        )
-        .unwrap();
-        let mut out = String::new();
-        let _ = s.read_to_string(&mut out);
-        out
+trait Health {
+    fn health(&self) -> (u16, String);
+    fn open_descriptors(&self) -> usize;
+}
+
+impl Health for Bridge {
+    fn health(&self) -> (u16, String) {
+        self.call("GET", "/api/health", "")
     }
 
     fn open_descriptors(&self) -> usize {
@@ -108,9 +61,9 @@ fn a_connection_flood_leaves_health_answering() {
         held.push(s);
     }
     let t = Instant::now();
-    let answer = b.health();
+    let (status, answer) = b.health();
     let took = t.elapsed();
-    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert_eq!(status, 200, "{answer}");
     assert!(took < Duration::from_secs(5), "health took {took:?}");
     // Never more than twice the cap, even while evicted connections finish.
     let busiest = b.open_descriptors();

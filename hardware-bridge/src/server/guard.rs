@@ -168,7 +168,14 @@ pub async fn guard(State(st): State<Arc<AppState>>, req: Request, next: Next) ->
             )
         });
     // Never the query, the body or any header: they may hold secrets.
-    eprintln!("{method} {path} -> {}", resp.status().as_u16());
+    // A closed stderr (a launcher that detached it) must not fail the request: eprintln! would
+    // panic.
+    use std::io::Write;
+    let _ = writeln!(
+        std::io::stderr(),
+        "{method} {path} -> {}",
+        resp.status().as_u16()
+    );
     resp
 }
 
