@@ -137,6 +137,7 @@ fn a_card_pulled_between_config_and_seed() {
     assert!(!entry.may_hold_earlier_seed);
     let text = e.to_string();
     assert!(text.contains("may hold the new seed"), "{text}");
+    eprintln!("pulled between config and seed: {text}");
     let back = read_file(j.path(), None).unwrap();
     let t = back.fold.tokens().next().unwrap();
     assert_eq!(t.state(), TokenState::MayHoldNewSeed);
