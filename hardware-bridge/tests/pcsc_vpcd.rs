@@ -892,9 +892,35 @@ fn burn_every_kind_through_pcscd_and_vpcd() {
             ],
             None,
         );
+        // The Molto2 profile and the OATH credential were burned with 8 digits: Entra takes 6,
+        // so the Graph export names both and writes nothing.
+        assert_eq!(o.code, 2, "{}", o.stderr);
+        assert!(
+            o.stderr
+                .contains("MOLTO2TEST01 profile 7: the token shows 8 digits")
+                && o.stderr.contains("12345678: the token shows 8 digits"),
+            "{}",
+            o.stderr
+        );
+        assert!(!csv_out.exists());
+        // Every token (with its UPN from the map) in a format that takes 8 digits.
+        let o = cli(
+            &[
+                "results-to-csv",
+                &rf,
+                "--upn-map",
+                map.to_str().unwrap(),
+                "--format",
+                "pskc",
+                "--out",
+                csv_out.to_str().unwrap(),
+            ],
+            None,
+        );
         assert_eq!(o.code, 0, "{}", o.stderr);
+        assert!(o.stderr.contains("not verified yet"), "{}", o.stderr);
         let g = std::fs::read_to_string(&csv_out).unwrap();
-        assert!(g.contains("carol@example.com") && g.contains(serial), "{g}");
+        assert!(g.contains(serial) && g.contains("MOLTO2TEST01"), "{g}");
     }
 
     // ---- the HTTP API of `serve`, real sockets on 127.0.0.1
