@@ -53,7 +53,7 @@ pub mod page;
 mod secret;
 pub mod sync;
 
-pub use burn::{BurnRequest, BurnResult, Verification};
+pub use burn::{BurnRequest, BurnResult, JournalEntry, TokenHolds, Verification};
 pub use device::{Device, DeviceKind, Health, Info, Reader, Readers, Target};
 pub use endpoint::{Endpoint, Method, NoBody};
 pub use error::{ErrorBody, ErrorCode, ErrorDetail};

@@ -144,19 +144,32 @@ pub fn build() -> Result<Built, String> {
     })
 }
 
+/// `hardware-bridge` built with the `bridge` profile (release optimisation, unwinding panics):
+/// its path. `why` is added to the step's name.
+pub fn bridge(why: &str) -> Result<std::path::PathBuf, String> {
+    run_step(
+        &format!("cargo build --profile bridge -p hardware-bridge{why}"),
+        cmd("cargo").args([
+            "build",
+            "--profile",
+            "bridge",
+            "--quiet",
+            "-p",
+            "hardware-bridge",
+        ]),
+    )?;
+    Ok(root().join("target/bridge/hardware-bridge"))
+}
+
 pub fn run(args: &[String]) -> Result<(), String> {
     setup::ensure(Need::Run)?;
     let built = build()?;
-    run_step(
-        "cargo build --release -p hardware-bridge",
-        cmd("cargo").args(["build", "--release", "--quiet", "-p", "hardware-bridge"]),
-    )?;
+    let bridge = bridge("")?;
     println!("\nThe page, two ways:");
     println!("  single offline file: {}", built.single_file.display());
     println!("    (open it in a browser from disk; copy it anywhere, e.g. a USB stick)");
     println!("  hostable site:       {}/", built.dist.display());
     println!("    (copy the folder to any static web server or intranet share)\n");
-    let bridge = root().join("target/release/hardware-bridge");
     let mut serve = cmd(&bridge.to_string_lossy());
     serve.arg("serve").arg("--dist").arg(&built.dist).args(args);
     run_step("hardware-bridge serve (Ctrl-C to stop)", &mut serve)

@@ -79,20 +79,14 @@ pub fn run_all() -> Result<(), String> {
 
     let built = build::build()?;
     // The bridge tests start `hardware-bridge --simulate serve` and open the page through it.
-    run_step(
-        "cargo build --release -p hardware-bridge (for the bridge page tests)",
-        cmd("cargo").args(["build", "--release", "--quiet", "-p", "hardware-bridge"]),
-    )?;
+    let bridge = build::bridge(" (for the bridge page tests)")?;
     run_step(
         "page tests: the single file via file:// and dist/ over loopback http in headless Chromium (Playwright), the worker included",
         cmd("node")
             .args(["--test", "--test-concurrency=1", "tests/e2e/"])
             .env("TOKENSMITH_SINGLE_FILE", &built.single_file)
             .env("TOKENSMITH_DIST", &built.dist)
-            .env(
-                "TOKENSMITH_BRIDGE",
-                root().join("target/release/hardware-bridge"),
-            ),
+            .env("TOKENSMITH_BRIDGE", &bridge),
     )?;
 
     println!(
