@@ -1,16 +1,15 @@
-//! Burning the current seed and parameters to the selected device, and its form: Molto2 slot
-//! and title, customer key or OATH password, the acknowledgement after a failed
-//! authentication, the Burn and clock buttons.
+//! Burning the job's seed and parameters to the selected device (Molto2 profile and title
+//! from the job's user step), and its form: customer key or OATH password, the
+//! acknowledgement after a failed authentication, the Burn button.
 
 use super::client::{self, ApiError, BurnRequest, BurnResult, Device, DeviceKind, SecretString};
 use super::failure::{bad_input, Failure};
 use super::outcome::Outcome;
-use super::{makes_oath_keys, manufacturer_of, molto2_model, Panel};
+use super::{makes_oath_keys, manufacturer_of, molto2_model, Burned, Panel};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use tokensmith_api::ErrorCode;
-use tokensmith_core::caps::{self, Model};
-use wasm_bindgen::JsCast;
+use tokensmith_core::caps::Model;
 
 impl Panel {
     /// The Molto2 to burn to (the smaller generation until a device says otherwise).
@@ -19,7 +18,7 @@ impl Panel {
     }
 
     /// The issuer (or account), cut to the Molto2's title.
-    fn default_title(self) -> String {
+    pub fn default_title(self) -> String {
         let issuer = self.params.issuer.get();
         let base = if issuer.trim().is_empty() {
             self.params.account.get()
@@ -27,10 +26,6 @@ impl Panel {
             issuer
         };
         self.molto2().caps().title_from(&base).unwrap_or_default()
-    }
-
-    fn title_bytes(self) -> usize {
-        self.molto2().caps().title_bytes.unwrap_or_default()
     }
 
     /// Authentication failed on the selected reader and the user has not acknowledged it.
@@ -71,14 +66,14 @@ impl Panel {
             DeviceKind::Token2 => {}
             DeviceKind::Molto2 => {
                 req.customer_key = cred.map(SecretString::from);
-                let profile = self.profile.get_untracked().trim().parse::<u8>();
+                let profile = self.form.profile.get_untracked().trim().parse::<u8>();
                 req.profile = Some(profile.map_err(|_| {
                     bad_input(format!(
                         "the profile slot must be a number from 0 to {}",
                         molto2_model(d).caps().max_profile().unwrap_or(0)
                     ))
                 })?);
-                let t = self.title.get_untracked();
+                let t = self.form.title.get_untracked();
                 req.title = Some(if t.trim().is_empty() {
                     self.default_title()
                 } else {
@@ -119,19 +114,21 @@ impl Panel {
             }
         }
         match r.profile {
-            Some(p) => {
-                form.profile.set(p.to_string());
-                self.profile.set(p.saturating_add(1).to_string());
-                self.title.set(String::new());
-            }
+            Some(p) => form.profile.set(p.to_string()),
             None => form.profile.set(String::new()),
         }
     }
 
-    pub(super) fn burn(self) {
+    /// Burns the job's seed to the selected device (the job has checked everything first).
+    pub fn burn(self) {
         let (Some(b), Some(d)) = (self.bridge.connection.get_untracked(), self.device()) else {
             return;
         };
+        // What is burned is what gets recorded, whatever happens to the fields meanwhile.
+        let Some(secret) = self.state.secret.get_untracked() else {
+            return;
+        };
+        let otp = self.params.otp.get_untracked();
         let req = match self.burn_request(&d) {
             Ok(Some(req)) => req,
             Ok(None) => return,
@@ -162,15 +159,15 @@ impl Panel {
                     self.auth_failed_on.set(None);
                     self.auth_ack.set(false);
                     self.burned(&r);
-                    self.outcome.set(Some(Outcome::Burned(Box::new(r), ms)));
-                    // The burn set the token's clock: show the new drift.
+                    self.outcome
+                        .set(Some(Outcome::Burned(Box::new(r.clone()), ms)));
+                    self.on_burned.run(Burned {
+                        result: r,
+                        secret,
+                        otp,
+                    });
+                    // The burn set the token's clock (and a profile): show the new state.
                     self.refresh();
-                    if let Some(el) = document()
-                        .get_element_by_id("upn")
-                        .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
-                    {
-                        let _ = el.focus();
-                    }
                 }
                 Err(e) => {
                     self.lost(&b, &e);
@@ -185,49 +182,6 @@ impl Panel {
                 }
             }
         });
-    }
-}
-
-#[component]
-fn Molto2Fields(panel: Panel) -> impl IntoView {
-    let Panel { profile, title, .. } = panel;
-    let max = move || {
-        panel
-            .device()
-            .map_or(caps::largest_profile(), |d| {
-                molto2_model(&d).caps().max_profile().unwrap_or(0)
-            })
-            .to_string()
-    };
-    view! {
-        <div class="grid2">
-            <div class="field">
-                <label for="bridge-profile">"Molto2 profile slot"</label>
-                <input
-                    id="bridge-profile"
-                    data-testid="bridge-profile"
-                    type="number"
-                    min="0"
-                    max=max
-                    inputmode="numeric"
-                    prop:value=move || profile.get()
-                    on:input=move |ev| profile.set(event_target_value(&ev))
-                />
-            </div>
-            <div class="field">
-                <label for="bridge-title">{move || format!("Title (up to {} bytes)", panel.title_bytes())}</label>
-                <input
-                    id="bridge-title"
-                    data-testid="bridge-title"
-                    type="text"
-                    autocomplete="off"
-                    maxlength=move || panel.title_bytes().to_string()
-                    placeholder=move || panel.default_title()
-                    prop:value=move || title.get()
-                    on:input=move |ev| title.set(event_target_value(&ev))
-                />
-            </div>
-        </div>
     }
 }
 
@@ -257,9 +211,12 @@ fn CredentialField(panel: Panel) -> impl IntoView {
 }
 
 #[component]
-fn BurnButtons(panel: Panel) -> impl IntoView {
+fn BurnButton(panel: Panel, on_burn: Callback<()>, ready: Signal<bool>) -> impl IntoView {
     let Panel {
-        bridge, progress, ..
+        bridge,
+        progress,
+        form,
+        ..
     } = panel;
     let label = move || {
         if bridge.busy.get() {
@@ -267,9 +224,10 @@ fn BurnButtons(panel: Panel) -> impl IntoView {
         }
         match panel.device() {
             Some(d) if d.kind == DeviceKind::Molto2 => {
-                format!("Burn to {} profile {}", d.model, panel.profile.get().trim())
+                format!("Burn to {} profile {}", d.model, form.profile.get().trim())
             }
-            Some(d) => format!("Burn to {}", d.model),
+            Some(d) if d.kind == DeviceKind::Oath => format!("Burn to the OATH key {}", d.serial),
+            Some(d) => format!("Burn to {} {}", d.model, d.serial),
             None => "Burn".into(),
         }
     };
@@ -278,30 +236,22 @@ fn BurnButtons(panel: Panel) -> impl IntoView {
             <button
                 type="button"
                 class="burn"
+                id="burn"
                 data-testid="bridge-burn"
-                aria-describedby="bridge-result"
-                disabled=move || bridge.busy.get() || panel.device().is_none() || panel.blocked()
-                on:click=move |_| panel.burn()
+                aria-describedby="burn-why bridge-result"
+                disabled=move || {
+                    bridge.busy.get() || panel.device().is_none() || panel.blocked() || !ready.get()
+                }
+                on:click=move |_| on_burn.run(())
             >
                 {label}
             </button>
-            <Show when=move || matches!(panel.kind(), Some(DeviceKind::Token2 | DeviceKind::Molto2))>
-                <button
-                    type="button"
-                    class="secondary"
-                    data-testid="bridge-sync"
-                    disabled=move || bridge.busy.get()
-                    on:click=move |_| panel.sync(false)
-                >
-                    "Set the token's clock"
-                </button>
-            </Show>
         </div>
     }
 }
 
 #[component]
-pub(super) fn BurnForm(panel: Panel) -> impl IntoView {
+pub(super) fn BurnForm(panel: Panel, on_burn: Callback<()>, ready: Signal<bool>) -> impl IntoView {
     let Panel {
         bridge,
         params,
@@ -314,7 +264,7 @@ pub(super) fn BurnForm(panel: Panel) -> impl IntoView {
         let o = params.otp.get();
         match panel.device() {
             Some(d) => format!(
-                "Burns the seed from 1 · Seed with {}, {} digits, {} s to the {} on “{}”.",
+                "Burns the seed of step 3 with {}, {} digits, {} s to the {} on “{}”.",
                 o.algorithm.human(),
                 o.digits,
                 o.period,
@@ -329,9 +279,6 @@ pub(super) fn BurnForm(panel: Panel) -> impl IntoView {
             || (auth_failed_on.get().is_some() && auth_failed_on.get() == bridge.selected.get())
     };
     view! {
-        <Show when=move || kind() == Some(DeviceKind::Molto2)>
-            <Molto2Fields panel />
-        </Show>
         <Show when=move || matches!(kind(), Some(DeviceKind::Molto2 | DeviceKind::Oath))>
             <CredentialField panel />
         </Show>
@@ -350,7 +297,7 @@ pub(super) fn BurnForm(panel: Panel) -> impl IntoView {
                 </label>
             </div>
         </Show>
-        <BurnButtons panel />
+        <BurnButton panel on_burn ready />
         <Show when=move || bridge.busy.get()>
             <progress class="burning" aria-label="Writing to the device"></progress>
             <p class="muted">"Keep the token on the reader until this finishes."</p>

@@ -11,8 +11,8 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
 pub use tokensmith_api::{
-    BurnRequest, BurnResult, Device, DeviceKind, ErrorCode, Health, Reader, SecretString,
-    SyncRequest, SyncResult, Verification, API_VERSION, DEFAULT_PORT,
+    BurnRequest, BurnResult, Device, DeviceKind, ErrorCode, Health, Profile, Reader, SecretString,
+    SyncRequest, SyncResult, Target, Verification, API_VERSION, DEFAULT_PORT,
 };
 
 /// Where the bridge is and the pairing secret it printed.
@@ -220,4 +220,16 @@ pub async fn burn(b: &Bridge, req: &BurnRequest) -> Result<BurnResult, ApiError>
 /// `POST /api/sync`: sets the device clock (may clear a Token2 seed: see `confirm_clear_seed`).
 pub async fn sync(b: &Bridge, req: &SyncRequest) -> Result<SyncResult, ApiError> {
     call::<endpoint::Sync>(b, req).await
+}
+
+/// `POST /api/profiles`: every profile of the Molto2 on `reader` (public data: occupancy,
+/// titles, settings; no authentication).
+pub async fn profiles(b: &Bridge, reader: &str) -> Result<Vec<Profile>, ApiError> {
+    let req = Target {
+        reader: Some(reader.to_string()),
+        kind: Some(DeviceKind::Molto2),
+    };
+    call::<endpoint::ListProfiles>(b, &req)
+        .await
+        .map(|p| p.profiles)
 }

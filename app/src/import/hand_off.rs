@@ -123,7 +123,6 @@ impl ImportState {
         if n > 0 {
             let first = inv.rows.with_untracked(Vec::len);
             inv.push(recs);
-            inv.dirty.set(true);
             let errors = inv.issues.with_untracked(|v| {
                 v.iter()
                     .filter(|i| i.row >= first && i.severity == Severity::Error)

@@ -1,0 +1,138 @@
+//! Step 1, the token: how it is burned (the reader on this computer, the burner app on this
+//! phone, another device), the bridge's readers, and the target model — set by the detected
+//! device (one truth about it), or chosen by hand; Entra's manufacturer and model columns.
+
+use super::{Job, Mode};
+use crate::bridge::{self, client::DeviceKind};
+use crate::browser;
+use crate::params::{DeviceLock, TargetPicker};
+use leptos::prelude::*;
+use tokensmith_core::caps::{Family, Model};
+
+impl Job {
+    /// Keeps the target model (and serial) equal to the device on the selected reader.
+    fn follow_device(self) {
+        Effect::new(move |_| {
+            let dev = (self.mode.get() == Mode::Bridge)
+                .then(|| self.panel.device())
+                .flatten();
+            if self.state.fixed.get_untracked() {
+                // This token's seed is burned with these settings: they stay until Next token.
+                return;
+            }
+            let Some(d) = dev else {
+                self.params.device.set(None);
+                return;
+            };
+            let lock = match d.kind {
+                DeviceKind::Oath => DeviceLock::Family(Family::Oath),
+                DeviceKind::Molto2 => DeviceLock::Model(bridge::molto2_model(&d)),
+                DeviceKind::Token2 => bridge::model_of(d.kind, &d.model)
+                    .map_or(DeviceLock::Family(Family::Token2), DeviceLock::Model),
+            };
+            self.params.device.set(Some(lock));
+            let current = self.params.preset.get_untracked();
+            if !lock.allows(current) {
+                let model = match lock {
+                    DeviceLock::Model(m) => m,
+                    DeviceLock::Family(Family::Oath) => Model::OathKey,
+                    DeviceLock::Family(_) => Model::C302,
+                };
+                self.params.apply_preset(model, self.form);
+            }
+            if self.form.serial.get_untracked() != d.serial {
+                self.form.serial.set(d.serial.clone());
+            }
+        });
+    }
+}
+
+#[component]
+fn ModeChoice(job: Job) -> impl IntoView {
+    let option = move |m: Mode, id: &'static str, label: &'static str| {
+        view! {
+            <label class="choice" class:chosen=move || job.mode.get() == m>
+                <input
+                    type="radio"
+                    name="burn-mode"
+                    data-testid=id
+                    prop:checked=move || job.mode.get() == m
+                    disabled=move || job.state.fixed.get()
+                    on:change=move |_| job.set_mode(m)
+                />
+                {label}
+            </label>
+        }
+    };
+    view! {
+        <fieldset class="modes" data-testid="burn-mode">
+            <legend>"Burn it with"</legend>
+            {option(Mode::Bridge, "mode-bridge", "a reader on this computer")}
+            {option(Mode::BurnerApp, "mode-app", "NFC Burner on this phone")}
+            {option(Mode::OtherDevice, "mode-qr", "another device (QR code)")}
+        </fieldset>
+    }
+}
+
+/// One of Entra's two device columns (manufacturer, model), remembered for the next visit.
+#[component]
+fn EntraColumn(
+    job: Job,
+    id: &'static str,
+    label: &'static str,
+    value: RwSignal<String>,
+    list: &'static str,
+) -> impl IntoView {
+    view! {
+        <div class="field">
+            <label for=id>{label}</label>
+            <input
+                id=id
+                data-testid=id
+                type="text"
+                autocomplete="off"
+                spellcheck="false"
+                list=list
+                readonly=move || job.state.fixed.get()
+                prop:value=move || value.get()
+                on:input=move |ev| value.set(event_target_value(&ev))
+                on:change=move |ev| browser::pref_set(id, &event_target_value(&ev))
+            />
+        </div>
+    }
+}
+
+#[component]
+pub fn TargetStep(job: Job) -> impl IntoView {
+    job.follow_device();
+    let form = job.form;
+    let bridge_mode = move || job.mode.get() == Mode::Bridge;
+    let details = RwSignal::new(false);
+    view! {
+        <ModeChoice job />
+        <div hidden=move || !bridge_mode() class="bridge">
+            <bridge::Connection panel=job.panel />
+        </div>
+        <div class="target-model">
+            <TargetPicker params=job.params form=form details />
+        </div>
+        <div class="grid2" hidden=move || !details.get() id="target-details">
+            <EntraColumn job id="manufacturer" label="Manufacturer (Entra)" value=form.manufacturer list="manufacturers" />
+            <EntraColumn job id="model" label="Model (Entra)" value=form.model list="models" />
+        </div>
+        <datalist id="manufacturers">
+            {crate::inventory::record::manufacturers()
+                .into_iter()
+                .map(|m| view! { <option value=m></option> })
+                .collect_view()}
+        </datalist>
+        <datalist id="models">
+            {crate::presets::PRESETS
+                .into_iter()
+                .map(|m| m.caps().name)
+                .filter(|name| !name.is_empty())
+                .map(|name| view! { <option value=name></option> })
+                .collect_view()}
+        </datalist>
+    }
+}
