@@ -80,7 +80,7 @@ pub fn QrView(
         }
     };
     view! {
-        <div class="qr" data-testid="qr" role="img" aria-label="QR code of the otpauth URI" inner_html=move || svg.with(|s| s.to_string())></div>
+        <div class="qr" id="qr" tabindex="-1" data-testid="qr" role="img" aria-label="QR code of the otpauth URI" inner_html=move || svg.with(|s| s.to_string())></div>
         <label for="otpauth-uri">"otpauth URI"</label>
         <output id="otpauth-uri" class="secret mono" data-testid="otpauth-uri">
             {move || {

@@ -39,18 +39,14 @@ impl Panel {
     pub fn occupied(self, n: u8) -> Option<Profile> {
         self.profiles()?
             .into_iter()
-            .find(|p| p.profile == n && (p.seed_present || p.configured))
+            .find(|p| p.profile == n && p.seed_present)
     }
 
     /// The first profile from `from` on that holds nothing (per the bridge's last reading).
     pub fn next_free(self, from: u8) -> Option<u8> {
         let list = self.profiles()?;
         let last = self.device()?.last_profile()?;
-        (from..=last).find(|n| {
-            !list
-                .iter()
-                .any(|p| p.profile == *n && (p.seed_present || p.configured))
-        })
+        (from..=last).find(|n| !list.iter().any(|p| p.profile == *n && p.seed_present))
     }
 }
 
@@ -75,11 +71,7 @@ pub fn ProfileMap(panel: Panel) -> impl IntoView {
     let used = move || {
         panel
             .profiles()
-            .map(|l| {
-                l.into_iter()
-                    .filter(|p| p.seed_present || p.configured)
-                    .collect::<Vec<_>>()
-            })
+            .map(|l| l.into_iter().filter(|p| p.seed_present).collect::<Vec<_>>())
             .unwrap_or_default()
     };
     let total = move || panel.device().and_then(|d| d.profiles).unwrap_or(0);

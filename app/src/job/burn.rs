@@ -113,8 +113,8 @@ impl Job {
                 });
             }
             Go::ShowQr => {
-                if self.row.get_untracked().is_none() {
-                    self.handed_off(replacing);
+                if self.row.get_untracked().is_none() && self.handed_off(replacing) {
+                    super::focus("qr");
                 }
             }
         }

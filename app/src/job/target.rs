@@ -116,7 +116,16 @@ pub fn TargetStep(job: Job) -> impl IntoView {
         <div class="target-model">
             <TargetPicker params=job.params form=form details />
         </div>
-        <div class="grid2" hidden=move || !details.get() id="target-details">
+        // Entra's columns show when asked for, or when one is empty (an OATH key of unknown
+        // maker): the burn waits for them.
+        <div
+            class="grid2"
+            id="target-details"
+            hidden=move || {
+                !details.get() && !form.manufacturer.with(|m| m.trim().is_empty())
+                    && !form.model.with(|m| m.trim().is_empty())
+            }
+        >
             <EntraColumn job id="manufacturer" label="Manufacturer (Entra)" value=form.manufacturer list="manufacturers" />
             <EntraColumn job id="model" label="Model (Entra)" value=form.model list="models" />
         </div>

@@ -16,6 +16,8 @@ pub struct VerifyState {
     /// The code typed from the token.
     pub code: RwSignal<String>,
     pub outcome: RwSignal<Outcome>,
+    /// "Check again" after a verdict: the code and buttons come back.
+    pub again: RwSignal<bool>,
 }
 
 impl VerifyState {
@@ -23,12 +25,14 @@ impl VerifyState {
         VerifyState {
             code: RwSignal::new(String::new()),
             outcome: RwSignal::new(Outcome::None),
+            again: RwSignal::new(false),
         }
     }
 
     pub fn reset(&self) {
         self.code.set(String::new());
         self.outcome.set(Outcome::None);
+        self.again.set(false);
     }
 }
 
@@ -56,6 +60,7 @@ impl Job {
             s.check = check;
             s.exported = false;
         });
+        self.verify.again.set(false);
         if check != Check::Failed {
             super::focus("next-token");
         }
@@ -184,6 +189,9 @@ pub fn VerifyStep(job: Job) -> impl IntoView {
         })
     };
     let note = move || job.note.get();
+    // The code to compare, until a verdict (a failed check keeps it, to try again).
+    let comparing =
+        move || job.verify.again.get() || status().is_some_and(|(_, s, _)| !s.verified());
     view! {
         <Show when=move || note().is_some()>
             <p class=move || if note().is_some_and(|n| n.0) { "ok" } else { "error" } data-testid="job-note">
@@ -195,7 +203,16 @@ pub fn VerifyStep(job: Job) -> impl IntoView {
             fallback=|| view! { <p class="muted">"Once the token is burned, this step shows the code it should show, to compare."</p> }
         >
             <Show when=move || !by_key() fallback=|| view! { <p class="ok">"The key computed the expected code itself: verified."</p> }>
-                <ExpectedCode job />
+                <Show
+                    when=comparing
+                    fallback=move || view! {
+                        <button type="button" class="secondary small" data-testid="verify-again" on:click=move |_| job.verify.again.set(true)>
+                            "Check again"
+                        </button>
+                    }
+                >
+                    <ExpectedCode job />
+                </Show>
             </Show>
             <p
                 data-testid="verify-result"
