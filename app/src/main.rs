@@ -3,6 +3,7 @@
 
 mod bridge;
 mod browser;
+mod checkbox;
 mod clock;
 mod drift;
 mod import;

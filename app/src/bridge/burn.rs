@@ -6,6 +6,7 @@ use super::client::{self, ApiError, BurnRequest, BurnResult, Device, DeviceKind,
 use super::failure::{bad_input, Failure};
 use super::outcome::Outcome;
 use super::{makes_oath_keys, manufacturer_of, molto2_model, Burned, Panel};
+use crate::checkbox::CheckBox;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use tokensmith_api::ErrorCode;
@@ -284,18 +285,9 @@ pub(super) fn BurnForm(panel: Panel, on_burn: Callback<()>, ready: Signal<bool>)
         </Show>
         <p class="muted" data-testid="bridge-summary">{summary}</p>
         <Show when=failed_here>
-            <div class="field check">
-                <input
-                    id="bridge-auth-ack"
-                    data-testid="bridge-auth-ack"
-                    type="checkbox"
-                    prop:checked=move || auth_ack.get()
-                    on:change=move |ev| auth_ack.set(event_target_checked(&ev))
-                />
-                <label for="bridge-auth-ack">
-                    "Authentication failed on this token last time. I have checked the key or password: allow one more try."
-                </label>
-            </div>
+            <CheckBox id="bridge-auth-ack" value=auth_ack>
+                "Authentication failed on this token last time. I have checked the key or password: allow one more try."
+            </CheckBox>
         </Show>
         <BurnButton panel on_burn ready />
         <Show when=move || bridge.busy.get()>

@@ -7,6 +7,7 @@ use super::preflight::Preflight;
 use super::steps::AskView;
 use super::{keep, Action, Go, Job, Mode, Question, Step};
 use crate::bridge::{self, client::DeviceKind};
+use crate::checkbox::CheckBox;
 use crate::inventory::row_name;
 use crate::qr::QrView;
 use leptos::prelude::*;
@@ -128,16 +129,9 @@ fn Blockers(job: Job) -> impl IntoView {
             {move || job.blockers().into_iter().map(|b| view! { <li>{b}</li> }).collect_view()}
         </ul>
         <Show when=move || job.state.short().is_some() && !job.state.fixed.get()>
-            <div class="field check">
-                <input
-                    id="short-seed-ack"
-                    data-testid="short-seed-ack"
-                    type="checkbox"
-                    prop:checked=move || job.short_ack.get()
-                    on:change=move |ev| job.short_ack.set(event_target_checked(&ev))
-                />
-                <label for="short-seed-ack">"Burn this short seed anyway (a service gave it to me)."</label>
-            </div>
+            <CheckBox id="short-seed-ack" value=job.short_ack>
+                "Burn this short seed anyway (a service gave it to me)."
+            </CheckBox>
         </Show>
     }
 }

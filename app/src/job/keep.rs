@@ -6,6 +6,7 @@
 
 use super::{Job, Mode};
 use crate::browser;
+use crate::checkbox::CheckBox;
 use crate::inventory::status::{Check, How, Origin, Status};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -181,18 +182,9 @@ impl Job {
 #[component]
 pub fn KeepBox(job: Job) -> impl IntoView {
     view! {
-        <div class="field check keep">
-            <input
-                id="keep-seeds"
-                data-testid="keep-seeds"
-                type="checkbox"
-                prop:checked=move || job.keep.get()
-                on:change=move |ev| job.keep.set(event_target_checked(&ev))
-            />
-            <label for="keep-seeds">
+        <CheckBox id="keep-seeds" value=job.keep class="keep">
                 "Keep this token's seed in this browser until it is exported, so a dropped tab does not lose it. "
                 <span class="muted">"(Stored unencrypted in this browser's storage on this device; deleted on export or when you untick.)"</span>
-            </label>
-        </div>
+        </CheckBox>
     }
 }

@@ -351,15 +351,7 @@ impl Job {
 
     /// The record the steps describe, or `Err` with the problems shown under step 2.
     fn record(self, replacing: Option<u64>) -> Result<TokenRecord, ()> {
-        let firmware = self.firmware();
-        match crate::inventory::record::checked_record(
-            self.state,
-            self.params,
-            self.form,
-            self.inv,
-            replacing,
-            firmware,
-        ) {
+        match self.checked(replacing) {
             Ok(rec) => {
                 self.inv.form_issues.set(Vec::new());
                 Ok(rec)

@@ -6,7 +6,7 @@ use super::{Job, Mode};
 use crate::inventory::record::{checked_record, Problems};
 use leptos::prelude::*;
 use tokensmith_core::caps::Firmware;
-use tokensmith_core::entra::Field;
+use tokensmith_core::entra::{Field, TokenRecord};
 
 /// The problems of the current record, and which listed row it would replace.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -48,6 +48,19 @@ impl Preflight {
 }
 
 impl Job {
+    /// The record the steps describe, with everything a burn to the detected device carries,
+    /// checked (`replacing`: the listed row a burn would replace).
+    pub(super) fn checked(self, replacing: Option<u64>) -> Result<TokenRecord, Problems> {
+        checked_record(
+            self.state,
+            self.params,
+            self.form,
+            self.inv,
+            replacing,
+            self.firmware(),
+        )
+    }
+
     /// The OATH applet's firmware, when the bridge read it (SHA-512 and touch depend on it).
     pub(super) fn firmware(self) -> Option<Firmware> {
         if self.mode.get() != Mode::Bridge {
@@ -62,17 +75,7 @@ impl Job {
         let serial = self.form.serial.get();
         self.inv.rows.track();
         let replacing = self.inv.find_token(&serial, profile).map(|(_, r)| r.id);
-        let firmware = self.firmware();
-        let problems = checked_record(
-            self.state,
-            self.params,
-            self.form,
-            self.inv,
-            replacing,
-            firmware,
-        )
-        .err()
-        .unwrap_or_default();
+        let problems = self.checked(replacing).err().unwrap_or_default();
         Preflight {
             problems,
             replacing,
