@@ -64,17 +64,11 @@ for (const where of WHERE) {
     assert.match(await page.getByTestId('bridge-burn').textContent(), /Burn to Molto2v2 profile 0/);
     assert.deepEqual(await disabled('digits'), ['5', '7', '9']);
     await selectReader(page, 'oath');
-    assert.equal(await page.getByTestId('preset').inputValue(), 'oath-key');
-    assert.equal(await page.getByTestId('preset').isDisabled(), false, 'an OATH key: its maker is the admin\'s call');
+    assert.equal(await page.getByTestId('preset').inputValue(), 'yubikey');
+    assert.equal(await page.getByTestId('serial').inputValue(), '12345678');
     // The OATH key needs its account name before the burn: it defaults to the UPN.
-    await page.getByTestId('upn').fill('alice@contoso.com');
     assert.equal(await page.getByTestId('account').getAttribute('placeholder'), 'defaults to the UPN');
-    // Entra needs the maker, which the key does not say: asked before the burn, in step 1.
-    assert.match(await page.getByTestId('burn-why').textContent(), /manufacturer is empty \(step 1\)/);
-    assert.equal(await page.getByTestId('bridge-burn').isDisabled(), true);
-    assert.equal(await page.getByTestId('manufacturer').isVisible(), true, 'the empty columns show');
-    await page.getByTestId('preset').selectOption('yubikey');
-    assert.equal(await page.getByTestId('manufacturer').inputValue(), 'Yubico');
+    await page.getByTestId('upn').fill('alice@contoso.com');
     assert.equal(await page.getByTestId('burn-why').textContent(), '');
     assert.equal(await page.getByTestId('bridge-burn').isDisabled(), false);
     assert.deepEqual(errors, []);
@@ -194,6 +188,43 @@ for (const where of WHERE) {
     await context.close();
   });
 }
+
+test('an OATH key that names neither its maker nor its serial: both asked before the burn; the typed serial is sent and recorded', async () => {
+  const { context, page, errors } = await openJob('bridge-served');
+  // A key like a Solo 2: answer the reader list for it (the simulated key is a YubiKey).
+  await page.route('**/api/readers', async (route) => {
+    const res = await route.fetch();
+    const body = await res.json();
+    for (const r of body.readers) if (r.device?.kind === 'oath') Object.assign(r.device, { model: 'OATH key', serial: '' });
+    await route.fulfill({ response: res, json: body });
+  });
+  const bodies = [];
+  await page.route('**/api/burn', async (route) => { bodies.push(JSON.parse(route.request().postData())); await route.continue(); });
+  await page.getByTestId('bridge-refresh').click();
+  await page.waitForFunction(() => /no serial reported/.test(document.querySelector('[data-testid=bridge-readers] li[data-kind=oath]')?.textContent ?? ''));
+  await selectReader(page, 'oath');
+  assert.equal(await page.getByTestId('preset').inputValue(), 'oath-key');
+  const enabled = await page.$$eval('[data-testid=preset] option', (os) => os.filter((o) => !o.disabled).map((o) => o.value));
+  assert.deepEqual(enabled, ['yubikey', 'nitrokey', 'oath-key'], 'the OATH models only: the maker is the admin\'s call');
+  await page.getByTestId('upn').fill('solo@contoso.com');
+  const why = await page.getByTestId('burn-why').textContent();
+  assert.match(why, /serial number is empty/);
+  assert.match(why, /manufacturer is empty \(step 1\)/);
+  assert.equal(await page.getByTestId('bridge-burn').isDisabled(), true);
+  assert.equal(await page.getByTestId('manufacturer').isVisible(), true, 'the empty Entra columns show');
+  assert.equal(await page.getByTestId('serial').getAttribute('readonly'), null, 'the serial is typed');
+  await page.getByTestId('serial').fill('12345678');
+  await page.getByTestId('preset').selectOption('yubikey');
+  assert.equal(await page.getByTestId('manufacturer').inputValue(), 'Yubico');
+  assert.equal(await page.getByTestId('burn-why').textContent(), '');
+  await burn(page);
+  assert.equal(bodies.length, 1);
+  assert.equal(bodies[0].serial, '12345678', 'the typed serial goes with the burn');
+  assert.equal(await cell(page, 0, 'serial'), '12345678');
+  assert.equal(await cell(page, 0, 'status'), 'burned · verified by the key');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
 
 test('single file: the Molto2 export explains one serial on several rows; the Entra command names the file', async () => {
   const { context, page } = await openPageWith(browser, singleFileUrl());

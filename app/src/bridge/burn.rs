@@ -63,6 +63,11 @@ impl Panel {
         };
         let upn = self.form.upn.get_untracked().trim().to_string();
         req.upn = (!upn.is_empty()).then_some(upn.clone());
+        // A key that reports no serial gets the one the admin typed (the bridge records it).
+        let serial = self.form.serial.get_untracked().trim().to_string();
+        if d.serial.is_empty() && !serial.is_empty() {
+            req.serial = Some(serial);
+        }
         match d.kind {
             DeviceKind::Token2 => {}
             DeviceKind::Molto2 => {

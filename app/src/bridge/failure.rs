@@ -41,6 +41,10 @@ impl Failure {
             ) => "finding the device — nothing was written",
             Failure::Bridge(ReaderError) => "talking to the reader",
             Failure::Bridge(WillClearSeed) => "waiting for confirmation — nothing was sent",
+            Failure::Bridge(Occupied) => {
+                "checking the key: it already holds an account of that name — nothing was written"
+            }
+            Failure::Bridge(TouchTimeout) => "waiting for a touch on the key",
             Failure::Bridge(ResultsFile) => "recording in the results file (the device WAS written)",
             Failure::Bridge(PairingRequired) => "pairing with the bridge",
             Failure::Unreachable => {

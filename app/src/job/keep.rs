@@ -4,7 +4,7 @@
 //! page that finds them on load (the tab was dropped while the admin was in the burner app)
 //! puts them back, and the job with them.
 
-use super::{Job, Mode};
+use super::Job;
 use crate::browser;
 use crate::checkbox::CheckBox;
 use crate::inventory::status::{Check, How, Origin, Status};
@@ -156,9 +156,6 @@ impl Job {
                 self.params.period.set(otp.period);
                 self.form.serial.set(serial);
                 self.form.upn.set(upn);
-                if self.mode.get_untracked() == Mode::Bridge {
-                    self.mode.set(Mode::BurnerApp);
-                }
                 self.link(id);
             }
         }

@@ -453,8 +453,9 @@ impl Job {
             .or_else(|| form.profile.get_untracked().trim().parse::<u8>().ok());
         let caps = self.params.current().caps();
         let next_profile = profile.and_then(|p| p.checked_add(1));
-        let from_device =
-            self.mode.get_untracked() == Mode::Bridge && self.panel.device().is_some();
+        // The serial comes from the device on the reader (unless it reports none).
+        let from_device = self.mode.get_untracked() == Mode::Bridge
+            && self.panel.device().is_some_and(|d| !d.serial.is_empty());
         match (caps.max_profile(), next_profile) {
             (Some(max), Some(np)) if np <= max => {
                 let free = if from_device {

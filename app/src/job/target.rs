@@ -12,21 +12,27 @@ use tokensmith_core::caps::{Family, Model};
 impl Job {
     /// Keeps the target model (and serial) equal to the device on the selected reader.
     fn follow_device(self) {
-        Effect::new(move |_| {
+        // The effect's value is the device it last followed (reader, serial): a new device
+        // brings its serial, or clears the field for one that reports none.
+        Effect::new(move |last: Option<Option<(String, String)>>| {
+            let last = last.flatten();
             let dev = (self.mode.get() == Mode::Bridge)
                 .then(|| self.panel.device())
                 .flatten();
             if self.state.fixed.get_untracked() {
                 // This token's seed is burned with these settings: they stay until Next token.
-                return;
+                return last;
             }
             let Some(d) = dev else {
                 self.params.device.set(None);
-                return;
+                return None;
             };
+            let key = (d.reader.clone(), d.serial.clone());
+            // An OATH key of unknown maker says only that it is one.
             let lock = match d.kind {
-                DeviceKind::Oath => DeviceLock::Family(Family::Oath),
                 DeviceKind::Molto2 => DeviceLock::Model(bridge::molto2_model(&d)),
+                DeviceKind::Oath => bridge::model_of(d.kind, &d.model)
+                    .map_or(DeviceLock::Family(Family::Oath), DeviceLock::Model),
                 DeviceKind::Token2 => bridge::model_of(d.kind, &d.model)
                     .map_or(DeviceLock::Family(Family::Token2), DeviceLock::Model),
             };
@@ -40,9 +46,11 @@ impl Job {
                 };
                 self.params.apply_preset(model, self.form);
             }
-            if self.form.serial.get_untracked() != d.serial {
+            // A key that reports no serial: the admin types the one printed on it.
+            if last.as_ref() != Some(&key) && self.form.serial.get_untracked() != d.serial {
                 self.form.serial.set(d.serial.clone());
             }
+            Some(key)
         });
     }
 }

@@ -39,7 +39,9 @@ impl Job {
 
 #[component]
 fn SerialField(job: Job) -> impl IntoView {
-    let from_device = move || job.mode.get() == Mode::Bridge && job.panel.device().is_some();
+    let from_device = move || {
+        job.mode.get() == Mode::Bridge && job.panel.device().is_some_and(|d| !d.serial.is_empty())
+    };
     view! {
         <div class="field">
             <label for="serial">

@@ -50,9 +50,9 @@ fn device_code_sign_in_then_a_mixed_batch_skips_only_the_invalid_record() {
     assert_eq!(polls, 3, "two pending answers, then the token");
     assert!(
         out.stdout.contains("60200003")
-            && out
-                .stdout
-                .contains("FAILED at check: row 3: time interval 45 s is not allowed"),
+            && out.stdout.contains(
+                "FAILED at check: row 3: a 45 s time interval: Entra accepts 30 or 60 s only"
+            ),
         "{out:?}"
     );
     assert!(
