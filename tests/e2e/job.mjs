@@ -1,6 +1,8 @@
 // Helpers for the page built around the job (issue 10): its tools, options and inventory
 // cells, and a token taken through the steps. Kept apart from harness.mjs (shared with other
 // work) so both can change without colliding.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { startBridge } from './harness.mjs';
 
 /** Opens a tool (import, token, drift) unless it is open. */
@@ -62,4 +64,18 @@ export async function selectReader(page, kind) {
 
 export async function secretOf(page) {
   return (await page.getByTestId('secret').inputValue()).replace(/\s+/g, '');
+}
+
+/**
+ * Runs the Entra command the page shows — its placeholders filled in, with `--dry-run` (nothing
+ * is sent, no sign-in) — in `dir`, where the file it names was saved: the bridge's own CLI reads
+ * the page's export. Returns its exit status and output.
+ */
+export function entraDryRun(command, dir) {
+  const [program, ...args] = command.split(' ');
+  assert.equal(program, 'hardware-bridge');
+  assert.deepEqual(args.filter((a) => a.startsWith('<')), ['<tenant>', '<app-id>'], 'placeholders, nothing else');
+  const filled = args.map((a) => ({ '<tenant>': 'contoso.onmicrosoft.com', '<app-id>': '5f0c2d7e-0000-4000-8000-000000000e21' }[a] ?? a));
+  const r = spawnSync(process.env.TOKENSMITH_BRIDGE, [...filled, '--dry-run'], { cwd: dir, encoding: 'utf8' });
+  return { status: r.status, out: r.stdout + r.stderr };
 }

@@ -5,12 +5,12 @@
 // flagged at export; the phone hand-off with the opt-in keep; keyboard order; screenshots.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { launch, openPageWith, oathtool, singleFileUrl, awayFromBoundary, hexToBase32, OUT } from './harness.mjs';
 import {
-  burn, cell, connect, expectedCode, rowCount, secretOf, selectReader, startNullBridge,
+  burn, cell, connect, entraDryRun, expectedCode, rowCount, secretOf, selectReader, startNullBridge,
 } from './job.mjs';
 
 let browser;
@@ -178,7 +178,7 @@ for (const where of WHERE) {
     assert.equal(await cell(page, 0, 'status'), 'burned · verified, −30 s (1 step behind) · exported');
     assert.match(await page.getByTestId('export-warning').textContent(), /holds every seed in plain text/);
     assert.equal(await page.getByTestId('entra-command').textContent(),
-      'hardware-bridge entra --tenant <tenant> --client-id <app id> push entra-oath-tokens.csv');
+      'hardware-bridge entra --tenant <tenant> --client-id <app-id> push entra-oath-tokens.csv');
     // Python's csv reads back both rows with their seeds.
     const rows = JSON.parse(execFileSync('python3', ['-c',
       'import csv, json, sys\nwith open(sys.argv[1], newline="") as f: print(json.dumps(list(csv.reader(f))))', csv], { encoding: 'utf8' }));
@@ -226,7 +226,62 @@ test('an OATH key that names neither its maker nor its serial: both asked before
   await context.close();
 });
 
-test('single file: the Molto2 export explains one serial on several rows; the Entra command names the file', async () => {
+/** Saves the export under the name the browser suggests, in a folder of its own. */
+async function downloadAsIs(page, testid) {
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.getByTestId(testid).click()]);
+  const dir = join(OUT, `entra-${testid}`);
+  mkdirSync(dir, { recursive: true });
+  await dl.saveAs(join(dir, dl.suggestedFilename()));
+  return { dir, name: dl.suggestedFilename(), path: join(dir, dl.suggestedFilename()) };
+}
+
+test('single file: the Entra command names the file exported, is copied whole, and the bridge\'s CLI takes that file', async () => {
+  const { context, page, errors } = await openPageWith(browser, singleFileUrl(), { permissions: ['clipboard-read', 'clipboard-write'] });
+  await page.getByTestId('mode-qr').check();
+  await page.getByTestId('serial').fill('60400001');
+  const secrets = [];
+  for (const upn of ['alice@contoso.com', 'bob@contoso.com']) {
+    await page.getByTestId('upn').fill(upn);
+    secrets.push(await secretOf(page));
+    await page.getByTestId('add-row').click();
+  }
+  assert.match(await page.locator('.finish-entra').textContent(), /save the file, then, in its folder, run/);
+  const csv = await downloadAsIs(page, 'save-csv');
+  const command = await page.getByTestId('entra-command').textContent();
+  assert.equal(command, `hardware-bridge entra --tenant <tenant> --client-id <app-id> push ${csv.name}`);
+  assert.match(await page.locator('.finish-entra').textContent(), /in the folder you saved the file to, run/);
+  await page.getByTestId('copy-entra-command').click();
+  await page.waitForFunction(() => /copied/.test(document.querySelector('[data-testid=entra-copy-status]').textContent));
+  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), command, 'the whole line, as shown');
+  // The file parses (Python's csv) to the listed tokens, and `entra push` reads it: both pass.
+  const rows = JSON.parse(execFileSync('python3', ['-c',
+    'import csv, json, sys\nwith open(sys.argv[1], newline="") as f: print(json.dumps(list(csv.DictReader(f))))', csv.path], { encoding: 'utf8' }));
+  assert.deepEqual(rows.map((r) => [r.upn, r['serial number'], r['secret key']]),
+    [['alice@contoso.com', '60400001', secrets[0]], ['bob@contoso.com', '60400002', secrets[1]]]);
+  let run = entraDryRun(command, csv.dir);
+  assert.equal(run.status, 0, run.out);
+  assert.match(run.out, /For the 2 token\(s\) that pass the checks/);
+  assert.match(run.out, /serialNumber": "60400001"[\s\S]*serialNumber": "60400002"/);
+  assert.ok(!secrets.some((x) => run.out.includes(x)), 'the seeds are masked');
+  // A row added since: the saved file lacks it, and the page says so until it is saved again.
+  await page.getByTestId('upn').fill('carol@contoso.com');
+  await page.getByTestId('add-row').click();
+  assert.match(await page.getByTestId('entra-stale').textContent(), /Rows changed since entra-oath-tokens\.csv was saved: save it again first/);
+  await page.getByTestId('target-format').selectOption('graph');
+  const json = await downloadAsIs(page, 'save-json');
+  assert.equal(await page.getByTestId('entra-stale').count(), 0);
+  assert.equal(await page.getByTestId('entra-command').textContent(),
+    `hardware-bridge entra --tenant <tenant> --client-id <app-id> push ${json.name}`);
+  assert.equal(json.name, 'entra-oath-tokens.json');
+  assert.equal(JSON.parse(readFileSync(json.path, 'utf8')).value.length, 3);
+  run = entraDryRun(await page.getByTestId('entra-command').textContent(), json.dir);
+  assert.equal(run.status, 0, run.out);
+  assert.match(run.out, /For the 3 token\(s\) that pass the checks/);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('single file: the Molto2 export explains one serial on several rows; the Entra command says which rows it refuses, as the CLI does', async () => {
   const { context, page } = await openPageWith(browser, singleFileUrl());
   await page.getByTestId('mode-qr').check();
   await page.getByTestId('preset').selectOption('molto2v2');
@@ -240,9 +295,16 @@ test('single file: the Molto2 export explains one serial on several rows; the En
   assert.match(await page.getByTestId('export-molto2-note').textContent(),
     /One serial on several rows: MOLTO2X0001 \(2 rows\)\. A Molto2 holds one seed per profile/);
   await page.getByTestId('target-format').selectOption('graph');
-  await download(page, 'save-json');
-  assert.equal(await page.getByTestId('entra-command').textContent(),
-    'hardware-bridge entra --tenant <tenant> --client-id <app id> push entra-oath-tokens.json');
+  const json = await downloadAsIs(page, 'save-json');
+  const command = await page.getByTestId('entra-command').textContent();
+  assert.equal(command, 'hardware-bridge entra --tenant <tenant> --client-id <app-id> push entra-oath-tokens.json');
+  assert.match(await page.getByTestId('entra-molto2').textContent(),
+    /the other rows of MOLTO2X0001 are refused, and nothing is sent for them\. For a Molto2's profiles, upload the CSV in the Entra admin center instead/);
+  // The CLI agrees: the first profile passes, the second is refused before anything is sent.
+  const run = entraDryRun(command, json.dir);
+  assert.equal(run.status, 2, run.out);
+  assert.match(run.out, /MOLTO2X0001\s+b@contoso\.com\s+FAILED at check/);
+  assert.match(run.out, /For the 1 token\(s\) that pass the checks/);
   await context.close();
 });
 

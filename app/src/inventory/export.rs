@@ -1,6 +1,6 @@
 //! The way out of the inventory (Entra CSV or Graph JSON, saved or copied; refused while the
 //! list has errors; rows not verified named; a reminder that the file holds the seeds; the
-//! command that finishes the job in Entra) and back in (an existing CSV).
+//! command that finishes the job in Entra, from `entra`) and back in (an existing CSV).
 
 use super::status::Origin;
 use super::{row_name, validate_all, Inventory};
@@ -109,7 +109,7 @@ fn copy(inv: Inventory, fmt: Format) {
 }
 
 /// Serials that appear on several rows, each with its own profile (a Molto2).
-fn multi_profile_serials(inv: Inventory) -> Vec<(String, usize)> {
+pub(super) fn multi_profile_serials(inv: Inventory) -> Vec<(String, usize)> {
     let mut out: Vec<(String, usize)> = Vec::new();
     inv.rows.with(|rows| {
         for r in rows.iter().filter(|r| r.rec.profile.is_some()) {
@@ -182,13 +182,6 @@ pub fn ExportControls(inv: Inventory) -> impl IntoView {
         };
         format!("{n} row(s) · {e} problem(s){unsaved}")
     };
-    let command = move || {
-        let file = inv.last_saved.get().unwrap_or(match inv.format.get() {
-            Format::Csv => CSV_NAME,
-            Format::Graph => JSON_NAME,
-        });
-        format!("hardware-bridge entra --tenant <tenant> --client-id <app id> push {file}")
-    };
     let molto2 = move || {
         multi_profile_serials(inv)
             .into_iter()
@@ -243,11 +236,7 @@ pub fn ExportControls(inv: Inventory) -> impl IntoView {
                 </li>
             </Show>
         </ul>
-        <p class="finish-entra">
-            "Finish the job in Entra — create, assign and activate every token in one go (README, “Upload to Entra”): save the file, then run"
-            <code class="cmd" data-testid="entra-command">{command}</code>
-            <span class="muted">"Or upload the CSV in the Entra admin center and activate each token by hand."</span>
-        </p>
+        <super::entra::EntraCommand inv />
         <label for="import-csv">"Continue an existing list: open an Entra CSV"</label>
         <input
             id="import-csv"

@@ -3,8 +3,9 @@
 //!
 //! `status` is a row's state (burned / handed off, verified with its drift, exported);
 //! `record` checks the record the job's fields describe; `table` the rows; `export` the way
-//! out (and back in from a CSV).
+//! out (and back in from a CSV); `entra` the command that takes the exported file to Entra.
 
+mod entra;
 pub mod export;
 pub mod record;
 pub mod status;
