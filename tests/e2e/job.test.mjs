@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { launch, openPageWith, oathtool, singleFileUrl, awayFromBoundary, hexToBase32, OUT } from './harness.mjs';
 import {
-  burn, cell, connect, entraDryRun, expectedCode, rowCount, secretOf, selectReader, startNullBridge,
+  burn, cell, connect, entraDryRun, expectedCode, openTool, rowCount, secretOf, selectReader, startNullBridge,
 } from './job.mjs';
 
 let browser;
@@ -188,6 +188,72 @@ for (const where of WHERE) {
     await context.close();
   });
 }
+
+/** A 6-digit code `secret` gives at no step within ±65 min of `t` (oathtool lists them). */
+function codeMatchingNowhere(secret, t) {
+  const near = new Set(execFileSync('oathtool', ['--totp', '-b', '-w', '262', `--now=@${t - 3930}`, secret],
+    { encoding: 'utf8' }).trim().split('\n'));
+  return ['000000', '111111', '222222', '333333', '444444', '555555'].find((c) => !near.has(c));
+}
+
+test('"it shows another code": a code matching nowhere is stored as failed, step 5 stays current, the export names the row; burning again asks and resets it', async () => {
+  const { context, page, errors } = await openJob('bridge-served');
+  await selectReader(page, 'token2');
+  await page.getByTestId('upn').fill('nora@contoso.com');
+  const secret = await secretOf(page);
+  await burn(page);
+  await page.getByTestId('verify-mismatch').click();
+  await page.waitForFunction(() => document.activeElement?.id === 'verify-input');
+  const wrong = codeMatchingNowhere(secret, Math.floor(Date.now() / 1000));
+  await page.getByTestId('verify-input').fill(wrong);
+  await page.waitForFunction(() => /did not match/.test(document.querySelector('[data-testid=verify-result]').textContent));
+  assert.equal(await cell(page, 0, 'status'), 'burned · code did not match');
+  assert.match(await page.getByTestId('verify-drift').textContent(), /No match within ±60 min of this computer's clock/);
+  assert.match(await page.getByTestId('verify-failed').textContent(), /type another code it shows, or burn it again \(step 4\)/);
+  assert.equal(await page.locator('#step-verify').getAttribute('data-phase'), 'now', 'not on to export');
+  assert.match(await page.getByTestId('export-unverified').textContent(), /Not verified: row 1 \(serial 8659632000001, nora@contoso\.com\)/);
+  // Burn again: the page asks, naming the row and its state; the row then waits for a check.
+  const logFrom = bridge.log.length;
+  await page.getByTestId('bridge-burn').click();
+  assert.match(await page.getByTestId('ask-text').textContent(), /This token is already row 1 \(serial 8659632000001, nora@contoso\.com\) — burned · code did not match\. Burning again/);
+  await page.getByTestId('ask-yes').click();
+  await page.waitForFunction(() => document.activeElement?.id === 'step-verify-h');
+  assert.equal(burns(logFrom), 1);
+  assert.equal(await rowCount(page), 1);
+  assert.equal(await cell(page, 0, 'status'), 'burned · not verified');
+  assert.equal(await secretOf(page), secret, 'the same seed, burned again');
+  const t = await awayFromBoundary(page);
+  await page.getByTestId('verify-input').fill(oathtool(secret, t));
+  await page.waitForFunction(() => /verified/.test(document.querySelector('[data-testid=verify-result]').textContent));
+  assert.equal(await cell(page, 0, 'status'), 'burned · verified, in sync');
+  assert.equal(await page.getByTestId('export-unverified').count(), 0);
+  assert.equal(await page.locator('#step-finish').getAttribute('data-phase'), 'now');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('an imported account cannot replace a seed that is in a token: "use" is refused until Next token', async () => {
+  const { context, page, errors } = await openJob('bridge-served');
+  await selectReader(page, 'token2');
+  await page.getByTestId('upn').fill('olga@contoso.com');
+  const burned = await secretOf(page);
+  await burn(page);
+  await openTool(page, 'import');
+  await page.getByTestId('import-text').fill('otpauth://totp/GitHub:octo?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=GitHub');
+  await page.getByTestId('import-text').press('Enter');
+  await page.getByTestId('import-use').first().click();
+  assert.match(await page.getByTestId('import-status').textContent(), /The seed in step 3 is already in a token: press Next token \(step 6\) first/);
+  assert.equal(await secretOf(page), burned);
+  assert.equal(await cell(page, 0, 'status'), 'burned · not verified');
+  // After Next token (asked: the row is not verified), the account is taken.
+  await page.getByTestId('next-token').click();
+  await page.getByTestId('ask-yes').click();
+  await page.getByTestId('import-use').first().click();
+  assert.equal(await secretOf(page), 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ');
+  assert.equal(await rowCount(page), 1);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
 
 test('an OATH key that names neither its maker nor its serial: both asked before the burn; the typed serial is sent and recorded', async () => {
   const { context, page, errors } = await openJob('bridge-served');

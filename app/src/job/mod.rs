@@ -189,7 +189,8 @@ impl Job {
     pub fn current(self) -> Step {
         if let Some((_, r)) = self.linked() {
             return match r.status.check {
-                Check::NotVerified => Step::Verify,
+                // A code that matched nowhere: check another, or burn again — not export yet.
+                Check::NotVerified | Check::Failed => Step::Verify,
                 _ => Step::Finish,
             };
         }

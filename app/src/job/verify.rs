@@ -221,6 +221,11 @@ pub fn VerifyStep(job: Job) -> impl IntoView {
             >
                 {move || status().map(|(i, s, rec): (usize, Status, _)| format!("{}: {}.", row_name(i, &rec), s.label()))}
             </p>
+            <Show when=move || status().is_some_and(|(_, s, _)| s.check == Check::Failed)>
+                <p class="small" data-testid="verify-failed">
+                    "The token may not hold this seed: type another code it shows, or burn it again (step 4). Until then the row stays marked, and the export names it."
+                </p>
+            </Show>
             <div aria-live="polite" data-testid="verify-drift">
                 <Show when=move || job.verify.outcome.with(|o| *o != Outcome::None)>
                     <OutcomeView outcome=job.verify.outcome.into() />
