@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { launch, openPageWith, oathtool, singleFileUrl, awayFromBoundary, hexToBase32, OUT } from './harness.mjs';
 import {
-  burn, cell, connect, entraDryRun, expectedCode, openTool, rowCount, secretOf, selectReader, startNullBridge,
+  burn, cell, connect, entraDryRun, expectedCode, openOptions, openTool, rowCount, secretOf, selectReader, startNullBridge,
 } from './job.mjs';
 
 let browser;
@@ -79,6 +79,13 @@ for (const where of WHERE) {
     const { context, page, errors } = await openJob(where);
     await selectReader(page, 'token2');
     await page.getByTestId('upn').fill('helga@contoso.com');
+    // Nothing recorded yet: Generate replaces the seed only, without asking.
+    const first = await secretOf(page);
+    await page.getByTestId('generate').click();
+    assert.notEqual(await secretOf(page), first);
+    assert.equal(await page.getByTestId('upn').inputValue(), 'helga@contoso.com', 'the user typed stays');
+    assert.equal(await page.getByTestId('serial').inputValue(), '8659632000001');
+    assert.equal(await page.getByTestId('ask').count(), 0);
     const burned = await secretOf(page);
     await burn(page);
     assert.equal(await rowCount(page), 1);
@@ -453,17 +460,38 @@ test('phone (Android, 390×844, single file): record first, copy, keep, the tab 
   await context.close();
 });
 
-test('screenshots: one Token2 card for one user, desktop 1366×768 and phone 390×844', async () => {
+test('screenshots: every step of one Token2 card for one user, desktop 1366×768 and phone 390×844', async () => {
   for (const [name, viewport] of [['desktop', { width: 1366, height: 768 }], ['phone', { width: 390, height: 844 }]]) {
+    // Each picture shows the current step at the top of the screen, as the skip link puts it.
+    const shot = async (page, n, step) => {
+      assert.equal(await page.locator(`#step-${step}`).getAttribute('data-phase'), 'now', `${name} ${n}: step ${step} is current`);
+      await page.locator(`#step-${step}-h`).evaluate((h) => h.scrollIntoView(true));
+      await page.screenshot({ path: join(OUT, `job-${name}-${n}-${step}.png`) });
+    };
+    // Step 1 is current until a bridge is connected (the page it serves is connected at once).
+    const single = await openPageWith(browser, singleFileUrl(), { viewport });
+    await single.page.waitForFunction(() => /No hardware bridge found|Connect/.test(document.querySelector('[data-testid=bridge-status]')?.textContent ?? ''));
+    await shot(single.page, 1, 'token');
+    await single.context.close();
     const { context, page, errors } = await openJob('bridge-served', viewport);
+    await page.screenshot({ path: join(OUT, `job-${name}-0-first-screen.png`) });
     await selectReader(page, 'token2');
-    await page.screenshot({ path: join(OUT, `job-${name}-1-open.png`) });
+    await shot(page, 2, 'user');
     await page.getByTestId('upn').fill('shot@contoso.com');
+    await openOptions(page);
+    await page.getByTestId('secret').fill('JBSWY3DPEHPK3PX!');
+    await shot(page, 3, 'seed');
+    await page.getByTestId('generate').click();
+    await page.getByTestId('seed-options').click();
+    await shot(page, 4, 'burn');
     await burn(page);
-    await page.screenshot({ path: join(OUT, `job-${name}-2-burned.png`) });
+    await shot(page, 5, 'verify');
     await page.getByTestId('verify-match').click();
     await download(page, 'save-csv');
-    await page.screenshot({ path: join(OUT, `job-${name}-3-exported.png`), fullPage: true });
+    await shot(page, 6, 'finish');
+    await page.screenshot({ path: join(OUT, `job-${name}-7-whole.png`), fullPage: true });
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth > document.documentElement.clientWidth);
+    assert.equal(overflow, false, `${name}: no horizontal scrolling`);
     assert.deepEqual(errors, []);
     await context.close();
   }

@@ -71,7 +71,11 @@ pub fn EntraCommand(inv: Inventory) -> impl IntoView {
                 </p>
             </Show>
             <p class="muted small">
-                "Replace <tenant> with your tenant (contoso.onmicrosoft.com) and <app-id> with the app registration's client ID; a person signs in with a code it prints (README, “Upload to Entra”). Add --dry-run to see what it would send. If the browser renamed the file (“… (1).csv”), use that name. Or upload the CSV in the Entra admin center and activate each token by hand."
+                "Replace " <code>"<tenant>"</code> " with your tenant (contoso.onmicrosoft.com) and "
+                <code>"<app-id>"</code>
+                " with the app registration's client ID; a person signs in with a code it prints (README, “Upload to Entra”). Add "
+                <code>"--dry-run"</code>
+                " to see what it would send. If the browser renamed the file (“… (1).csv”), use that name. Or upload the CSV in the Entra admin center and activate each token by hand."
             </p>
         </div>
     }

@@ -182,6 +182,7 @@ pub fn ExportControls(inv: Inventory) -> impl IntoView {
         };
         format!("{n} row(s) · {e} problem(s){unsaved}")
     };
+    let empty = move || inv.rows.with(Vec::is_empty);
     let molto2 = move || {
         multi_profile_serials(inv)
             .into_iter()
@@ -209,9 +210,12 @@ pub fn ExportControls(inv: Inventory) -> impl IntoView {
             </div>
             <p class="muted count" data-testid="inventory-count">{count}</p>
         </div>
-        <div class="row">
-            <button type="button" data-testid="save-csv" on:click=move |_| save(inv, Format::Csv)>"Save Entra CSV"</button>
-            <button type="button" data-testid="save-json" on:click=move |_| save(inv, Format::Graph)>"Save Graph JSON"</button>
+        <p class="muted" data-testid="export-empty" hidden=move || !empty()>
+            "Nothing to export yet: each token is recorded here the moment it is burned or handed off."
+        </p>
+        <div class="row" hidden=empty>
+            <button type="button" data-testid="save-csv" class:secondary=move || inv.format.get() != Format::Csv on:click=move |_| save(inv, Format::Csv)>"Save Entra CSV"</button>
+            <button type="button" data-testid="save-json" class:secondary=move || inv.format.get() != Format::Graph on:click=move |_| save(inv, Format::Graph)>"Save Graph JSON"</button>
             <button type="button" class="secondary" data-testid="copy-csv" on:click=move |_| copy(inv, Format::Csv)>"Copy CSV"</button>
             <button type="button" class="secondary" data-testid="copy-json" on:click=move |_| copy(inv, Format::Graph)>"Copy JSON"</button>
         </div>
@@ -222,21 +226,24 @@ pub fn ExportControls(inv: Inventory) -> impl IntoView {
         >
             {move || inv.status.get().1}
         </p>
-        <ul class="notes">
-            {move || unverified(inv).map(|u| view! { <li data-testid="export-unverified">{u} " The export says so; check them first if you can."</li> })}
-            <li data-testid="export-warning">
-                "The file holds every seed in plain text: whoever has it can compute these tokens' codes. Save it only to a folder of your own (no shared drive, chat or mail), upload it, then delete it and empty the trash."
-            </li>
-            <Show when=move || !molto2().is_empty()>
-                <li data-testid="export-molto2-note">
-                    {move || format!(
-                        "One serial on several rows: {}. A Molto2 holds one seed per profile, and Entra takes each profile as a token of its own, under the token's serial, each with its user. The file has no profile column: keep this list, it says which profile is whose.",
-                        molto2().join(", ")
-                    )}
+        // What the file holds and where it goes: once there is a file to make.
+        <div hidden=empty>
+            <ul class="notes">
+                {move || unverified(inv).map(|u| view! { <li data-testid="export-unverified">{u} " The export says so; check them first if you can."</li> })}
+                <li data-testid="export-warning">
+                    "The file holds every seed in plain text: whoever has it can compute these tokens' codes. Save it only to a folder of your own (no shared drive, chat or mail), upload it, then delete it and empty the trash."
                 </li>
-            </Show>
-        </ul>
-        <super::entra::EntraCommand inv />
+                <Show when=move || !molto2().is_empty()>
+                    <li data-testid="export-molto2-note">
+                        {move || format!(
+                            "One serial on several rows: {}. A Molto2 holds one seed per profile, and Entra takes each profile as a token of its own, under the token's serial, each with its user. The file has no profile column: keep this list, it says which profile is whose.",
+                            molto2().join(", ")
+                        )}
+                    </li>
+                </Show>
+            </ul>
+            <super::entra::EntraCommand inv />
+        </div>
         <label for="import-csv">"Continue an existing list: open an Entra CSV"</label>
         <input
             id="import-csv"

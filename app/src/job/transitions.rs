@@ -197,7 +197,8 @@ impl Job {
         focus("upn");
     }
 
-    /// "Next token" or Generate: asks first while the linked row is not verified.
+    /// "Next token" or Generate: while linked, the next token (asked first while the row is
+    /// not verified); otherwise Generate only replaces the seed.
     pub fn ask_next(self, step: Step) {
         match self.linked() {
             Some((i, r)) if !r.status.verified() => self.question.set(Some(Question {
@@ -209,10 +210,12 @@ impl Job {
                 ),
                 yes: "Yes, next token",
             })),
-            _ => {
+            Some(_) => {
                 self.next_token();
                 focus("upn");
             }
+            // Nothing recorded yet: a new seed, and the user and serial typed stay.
+            None => self.state.regenerate(),
         }
     }
 
