@@ -21,7 +21,8 @@ use crate::device::clock::SyncParams;
 use crate::device::plan::BurnParams;
 use crate::error::BridgeError;
 use crate::operation::{self, BurnJob, Operation, Progress, Target};
-use crate::results::{EntraFormat, ResultsFile};
+use crate::results::ResultsFile;
+use tokensmith_core::formats::ExportFormat;
 
 const AFTER_HELP: &str = "\
 Secrets are never taken from the command line: use --secret-file F or --secret-stdin
@@ -94,7 +95,8 @@ pub enum Command {
         #[command(subcommand)]
         command: OathCommand,
     },
-    /// Convert a results file to the Entra CSV (or Graph JSON).
+    /// Convert a results file to the Entra CSV, Graph JSON, PSKC, Duo or OATH CSV or otpauth
+    /// links, optionally OpenPGP-encrypted.
     ResultsToCsv(ResultsArgs),
     /// Serve the page and the JSON API on 127.0.0.1 / ::1.
     Serve(ServeArgs),
@@ -310,14 +312,31 @@ pub struct ResultsArgs {
     /// CSV with columns serial, upn (and optionally profile) for rows without a UPN.
     #[arg(long, value_name = "FILE")]
     pub upn_map: Option<PathBuf>,
-    /// Output file (default: stdout). Holds secrets: created with mode 0600.
+    /// Output file (default: stdout). Holds secrets unless encrypted: created with mode 0600.
+    /// With --encrypt-to, a name ending in .gpg gets a binary message, any other ASCII armour.
     #[arg(long, short, value_name = "FILE")]
     pub out: Option<PathBuf>,
-    #[arg(long, value_enum, default_value = "csv")]
-    pub format: EntraFormat,
+    /// What to write.
+    #[arg(long, default_value = "entra-csv", value_parser = convert::format_parser())]
+    pub format: ExportFormat,
     /// Manufacturer to write instead of the recorded one.
     #[arg(long)]
     pub manufacturer: Option<String>,
+    /// Encrypt the output with OpenPGP to this public key (ASCII-armoured or binary; a file may
+    /// hold several keys). Repeat for more recipients: each can decrypt alone.
+    #[arg(long, value_name = "KEYFILE")]
+    pub encrypt_to: Vec<PathBuf>,
+    /// PSKC only: encrypt the seeds with this pre-shared AES-128 key (32 hex digits in the file),
+    /// RFC 6030 section 6.1.
+    #[arg(long, value_name = "FILE", conflicts_with = "pskc_password_file")]
+    pub pskc_key_file: Option<PathBuf>,
+    /// PSKC only: encrypt the seeds with a key derived from the password in this file (PBKDF2),
+    /// RFC 6030 section 6.2.
+    #[arg(long, value_name = "FILE")]
+    pub pskc_password_file: Option<PathBuf>,
+    /// PSKC only: the key name written in the file, which tells the importer which key to use.
+    #[arg(long, value_name = "NAME", default_value = "Tokensmith")]
+    pub pskc_key_name: String,
 }
 
 #[derive(Args, Debug)]

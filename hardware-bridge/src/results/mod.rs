@@ -7,13 +7,13 @@
 //! `manufacturer`. Rows are typed ([`row`]): reading refuses a corrupt cell, naming its line
 //! and column.
 //!
-//! The file holds seeds: it is created with mode 0600 on Unix. It converts to the Entra CSV
-//! or Graph JSON with [`entra::to_entra`] (UPNs from the rows or from a map file).
+//! The file holds seeds: it is created with mode 0600 on Unix. It converts to every export
+//! format with [`entra::export`] (UPNs from the rows or from a map file).
 
 pub mod entra;
 mod row;
 
-pub use entra::{latest, read_upn_map, to_entra, token_record, EntraFormat};
+pub use entra::{export, latest, read_upn_map, to_tokens, token_record};
 pub use row::HEADER;
 
 use std::fs::{File, OpenOptions};
@@ -249,6 +249,7 @@ pub fn read_results(text: &str) -> Result<Vec<ResultRecord>, BridgeError> {
 mod tests {
     use super::*;
     use std::collections::HashMap;
+    use tokensmith_core::formats::ExportFormat::{self, EntraCsv};
 
     fn rec(serial: &str, profile: Option<u8>, upn: Option<&str>, secret: &[u8]) -> ResultRecord {
         ResultRecord {
@@ -304,7 +305,7 @@ mod tests {
         assert_eq!(rs.len(), 3);
         assert_eq!(rs[0].secret.as_bytes(), b"12345678901234567890");
         let map = entra::read_upn_map("serial,upn\n8659632000001,alice@example.com\n").unwrap();
-        let csv = entra::to_entra(&rs, &map, EntraFormat::Csv, None).unwrap();
+        let csv = entra::export(&rs, &map, EntraCsv, None, &Default::default()).unwrap();
         let lines: Vec<&str> = csv.lines().collect();
         assert_eq!(lines[0], tokensmith_core::entra::CSV_HEADER);
         assert_eq!(lines.len(), 3, "re-burn replaces the earlier row: {csv:?}");
@@ -313,7 +314,28 @@ mod tests {
         assert!(lines[2].contains(reburned.to_base32().as_str()));
         assert!(lines[2].starts_with("alice@example.com,8659632000001,"));
         // Missing UPN is refused for the CSV.
-        assert!(entra::to_entra(&rs, &HashMap::new(), EntraFormat::Csv, None).is_err());
+        let err = entra::export(&rs, &HashMap::new(), EntraCsv, None, &Default::default())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("no UPN for: 8659632000001") && err.contains("UPN map"),
+            "{err}"
+        );
+        // The other formats need no UPN; PSKC carries every latest row.
+        let pskc = entra::export(
+            &rs,
+            &HashMap::new(),
+            ExportFormat::Pskc,
+            None,
+            &Default::default(),
+        )
+        .unwrap();
+        assert_eq!(
+            pskc.matches("<pskc:KeyPackage>").count(),
+            2,
+            "{}",
+            pskc.as_str()
+        );
         // A foreign file is refused.
         std::fs::write(dir.join("other.csv"), "a,b\n").unwrap();
         assert!(ResultsFile::open(&dir.join("other.csv")).is_err());
