@@ -421,6 +421,8 @@ test('phone (Android, 390×844, single file): record first, copy, keep, the tab 
     /If Android drops this tab while you are in the burner app .* this seed is gone and the token must be burned again/);
   // Serial and user first: no copy before.
   assert.equal(await page.getByTestId('copy-secret').isDisabled(), true);
+  await page.screenshot({ path: join(OUT, 'job-phone-app-first-screen.png') });
+  await page.screenshot({ path: join(OUT, 'job-phone-app-whole.png'), fullPage: true });
   await page.getByTestId('serial').fill('60300017');
   await page.getByTestId('upn').fill('phone@contoso.com');
   // Nothing secret is stored unless the admin ticks the box.
