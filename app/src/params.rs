@@ -39,7 +39,8 @@ impl RecordForm {
 pub enum DeviceLock {
     /// The device said which model it is.
     Model(Model),
-    /// An OATH key says only that it is one: any OATH model (the maker is the user's call).
+    /// An OATH key says only that it is one, a Molto2 not which generation: any model of the
+    /// family (the user's call).
     Family(Family),
 }
 
@@ -189,12 +190,17 @@ pub fn TargetPicker(
     let allowed = move |m: Model| params.device.get().is_none_or(|d| d.allows(m));
     let locked =
         move || params.fixed.get() || matches!(params.device.get(), Some(DeviceLock::Model(_)));
-    let source = move || match params.device.get() {
+    let source = move || {
+        match params.device.get() {
         Some(DeviceLock::Model(m)) => format!("Set by the detected device ({}).", m.caps().human),
+        Some(DeviceLock::Family(Family::Molto2)) => {
+            "A Molto2 is on the reader; it cannot tell which one: pick Molto2 (profiles 0–49) or Molto2v2 (0–99), as printed on it.".into()
+        }
         Some(DeviceLock::Family(_)) => {
             "The key on the reader is an OATH key: pick its maker if you know it.".into()
         }
         None => "Chosen by hand (printed on the token or its box).".into(),
+    }
     };
     view! {
         <label for="preset">"Target model"</label>

@@ -3,12 +3,14 @@
 
 use serde::Serialize;
 use tokensmith_api::{
-    BurnResult, DeviceKind, Done, Info, OathCode, OathCredential, OathCredentials, Profiles,
-    Readers, SyncResult,
+    BurnResult, DeviceKind, Done, Info, Molto2Action, OathCode, OathCredential, OathCredentials,
+    Profiles, Readers, SyncResult,
 };
 use tokensmith_core::secret::Secret;
+use tokensmith_proto::molto2::{CustomerKey, Molto2Model};
 
 use crate::backend::Backend;
+use crate::device::burn::Written;
 use crate::device::clock::{self, SyncParams};
 use crate::device::oath::PasswordChange;
 use crate::device::plan::{most_capable, plan_burn, BurnParams};
@@ -35,9 +37,22 @@ pub enum Operation {
         title: String,
         creds: Credentials,
     },
+    /// Delete a Molto2 profile's seed (the device needs no key for it).
     DeleteProfile {
         profile: u8,
+    },
+    /// Molto2: change the customer key (then ▲ on the device).
+    Molto2ChangeKey {
+        new_key: CustomerKey,
         creds: Credentials,
+    },
+    /// Molto2: factory reset (then ▲), only when `confirmed`.
+    Molto2FactoryReset {
+        confirmed: bool,
+    },
+    /// Molto2: lock or unlock the screen.
+    Molto2Screen {
+        locked: bool,
     },
     ListOath {
         creds: Credentials,
@@ -82,16 +97,18 @@ pub enum Progress<'a> {
     Detected(&'a tokensmith_api::Device),
     /// A burn passed every check: writing starts now.
     Writing,
-    /// The device acknowledged the write of an OATH credential (it holds the seed now);
-    /// checking it follows.
-    Stored,
+    /// The device acknowledged this write (a journal records it before the next command);
+    /// an OATH credential's (`Written::Credential`) comes before it is checked.
+    Written(Written),
 }
 
-/// Which reader, and which kind of device to assume (skipping detection).
+/// Which reader, which kind of device to assume (skipping detection), and which Molto2
+/// generation it is (the device cannot tell).
 #[derive(Debug, Clone, Default)]
 pub struct Target {
     pub reader: Option<String>,
     pub kind: Option<DeviceKind>,
+    pub model: Option<Molto2Model>,
 }
 
 /// What an operation answered (the API's answer types).
@@ -106,6 +123,7 @@ pub enum Outcome {
     OathCredential(OathCredential),
     OathCode(OathCode),
     Done(Done),
+    Molto2Action(Molto2Action),
 }
 
 impl Operation {
@@ -115,7 +133,10 @@ impl Operation {
         match self {
             Operation::ListProfiles
             | Operation::SetProfileTitle { .. }
-            | Operation::DeleteProfile { .. } => Some(DeviceKind::Molto2),
+            | Operation::DeleteProfile { .. }
+            | Operation::Molto2ChangeKey { .. }
+            | Operation::Molto2FactoryReset { .. }
+            | Operation::Molto2Screen { .. } => Some(DeviceKind::Molto2),
             Operation::ListOath { .. }
             | Operation::DeleteOath { .. }
             | Operation::CalculateOath { .. }
@@ -142,8 +163,9 @@ impl Operation {
                 let plan = plan_burn(model, d.firmware, &job.params, &job.secret)?;
                 let (serial, note) = burn::recorded_serial(d, job.params.serial.as_deref(), &plan)?;
                 progress(Progress::Writing);
-                let stored = || progress(Progress::Stored);
-                let mut out = burn::burn_with(t, d, &plan, &job.secret, &job.creds, now, &stored)?;
+                let mut out = burn::burn(t, d, &plan, &job.secret, &job.creds, now, &mut |w| {
+                    progress(Progress::Written(w))
+                })?;
                 out.serial = serial;
                 out.warnings.extend(note);
                 match results {
@@ -172,9 +194,18 @@ impl Operation {
                 molto2::profile_title(t, d, &creds, profile, &title)?;
                 Outcome::Done(Done::OK)
             }
-            Operation::DeleteProfile { profile, creds } => {
-                molto2::profile_delete(t, d, &creds, profile)?;
+            Operation::DeleteProfile { profile } => {
+                molto2::profile_delete(t, d, profile)?;
                 Outcome::Done(Done::OK)
+            }
+            Operation::Molto2ChangeKey { new_key, creds } => {
+                Outcome::Molto2Action(molto2::change_key(t, d, &creds, &new_key)?)
+            }
+            Operation::Molto2FactoryReset { confirmed } => {
+                Outcome::Molto2Action(molto2::factory_reset(t, d, confirmed)?)
+            }
+            Operation::Molto2Screen { locked } => {
+                Outcome::Molto2Action(molto2::screen(t, d, locked)?)
             }
             Operation::ListOath { creds } => {
                 Outcome::OathCredentials(oath::oath_list(t, d, &creds)?)
@@ -212,10 +243,25 @@ impl Operation {
 }
 
 /// What can be checked before any reader is opened: a burn against the named kind (nothing
-/// reaches a device for invalid input).
+/// reaches a device for invalid input), a factory reset without its confirmation.
 pub fn precheck(target: &Target, op: &Operation) -> Result<(), BridgeError> {
-    if let (Operation::Burn(job), Some(k)) = (op, target.kind.or_else(|| op.implied_kind())) {
-        plan_burn(most_capable(k), None, &job.params, &job.secret)?;
+    let kind = target.kind.or_else(|| op.implied_kind());
+    if let (Operation::Burn(job), Some(k)) = (op, kind) {
+        // A Molto2 of the named generation, else the most capable of the kind.
+        let model = match (k, target.model) {
+            (DeviceKind::Molto2, Some(m)) => m.caps_model(),
+            _ => most_capable(k),
+        };
+        plan_burn(model, None, &job.params, &job.secret)?;
+    }
+    if let Operation::Molto2FactoryReset { confirmed: false } = op {
+        // Refused before the reader is opened; the message says how to confirm.
+        return molto2::factory_reset_refusal();
+    }
+    if target.model.is_some() && kind.is_some_and(|k| k != DeviceKind::Molto2) {
+        return Err(BridgeError::BadInput(
+            "a Molto2 model was given for another kind of device (leave out the model)".into(),
+        ));
     }
     Ok(())
 }
@@ -242,7 +288,7 @@ pub fn run_with(
 ) -> Result<Outcome, BridgeError> {
     precheck(target, &op)?;
     let kind = target.kind.or_else(|| op.implied_kind());
-    let (mut t, d) = device::open_detect(backend, target.reader.as_deref(), kind)?;
+    let (mut t, d) = device::open_detect_as(backend, target.reader.as_deref(), kind, target.model)?;
     progress(Progress::Detected(&d.device));
     op.operate(&mut *t, &d, results, device::now(), progress)
 }
@@ -276,7 +322,7 @@ macro_rules! outcome_into {
 
 outcome_into!(Info => Info, Synced => SyncResult, Profiles => Profiles,
     OathCredentials => OathCredentials, OathCredential => OathCredential, OathCode => OathCode,
-    Done => Done);
+    Done => Done, Molto2Action => Molto2Action);
 
 impl TryFrom<Outcome> for BurnResult {
     type Error = BridgeError;

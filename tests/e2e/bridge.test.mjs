@@ -60,7 +60,8 @@ test('served by the bridge: pairing taken from the fragment and removed, readers
   assert.match(await page.getByTestId('bridge-status').textContent(), /Connected to the hardware bridge .*SIMULATION/);
   const texts = await readers(page).allTextContents();
   assert.match(texts[0], /Simulated reader 0 \(Token2 C302-i\).*C302-i.*serial 8659632000001.*clock \d+ s behind/);
-  assert.match(texts[1], /Molto2.*Molto2v2.*serial MOLTO2SIM0001.*100 profiles.*clock \d+ s ahead/);
+  // The Molto2 is known by its reader's name: the bridge never connects to one while listing.
+  assert.match(texts[1], /Molto2 reader 1.*Token2 Molto2, by its reader's name · not read while listing: choose it to read it/);
   // The OATH key's serial is the device's (the YubiKey's management applet), not the OATH salt.
   assert.match(texts[2], /OATH key.*YubiKey 5.*serial 12345678.*no clock/);
   // The first reader with a device is chosen, and its device is the target model.
@@ -144,8 +145,19 @@ test('burn to the OATH key: verified by the key\'s own code', async () => {
 
 test('Molto2: one profile field, the profiles in use with their titles, a burn with a title; the row gets serial, model and profile', async () => {
   const { context, page, errors } = await openThroughBridge();
+  // Choosing the reader reads the Molto2 (the list does not); it cannot tell its generation:
+  // the admin picks it, and the page reads it again as that one.
+  const reads = () => bridge.log.filter((l) => /POST \/api\/info/.test(l)).length;
+  const readsBefore = reads();
   await selectReader(page, 'molto2');
-  assert.equal(await page.getByTestId('preset').inputValue(), 'molto2v2', 'the detected Molto2v2 is the target');
+  await page.waitForFunction(() => /Molto2 · serial MOLTO2SIM0001.*50 profiles/
+    .test(document.querySelector('[data-testid=bridge-readers] li[data-kind=molto2]').textContent));
+  assert.equal(await page.getByTestId('preset').inputValue(), 'molto2');
+  await page.getByTestId('preset').selectOption('molto2v2');
+  await page.waitForFunction(() => /Molto2v2.*serial MOLTO2SIM0001.*100 profiles.*clock \d+ s ahead/
+    .test(document.querySelector('[data-testid=bridge-readers] li[data-kind=molto2]').textContent));
+  assert.equal(reads(), readsBefore + 2);
+  assert.equal(await page.getByTestId('preset').inputValue(), 'molto2v2', 'the Molto2v2 picked is the target');
   await page.waitForFunction(() => /profiles in use/.test(document.querySelector('[data-testid=molto2-summary]')?.textContent ?? ''));
   const before = await page.getByTestId('molto2-summary').textContent();
   assert.match(before, /^(\d+) of 100 profiles in use\. First free: \d+\.$/);
@@ -193,7 +205,64 @@ test('Molto2: one profile field, the profiles in use with their titles, a burn w
   await openOptions(page);
   await page.getByTestId('issuer').fill('Contoso Corporation');
   assert.equal(await page.getByTestId('bridge-title').getAttribute('placeholder'), 'Contoso Corp');
+  // Burning into profile 7 again, after the question: Yes sends it as an overwrite (a taken
+  // profile is refused otherwise), and row 1 is that profile's again, with bob and the new seed.
+  const bodies = [];
+  await page.route('**/api/burn', async (route) => { bodies.push(JSON.parse(route.request().postData())); await route.continue(); });
+  await page.getByTestId('profile').fill('7');
+  const bobs = await secretOf(page);
+  await page.getByTestId('bridge-burn').click();
+  await page.getByTestId('ask-yes').click();
+  await page.waitForFunction(() => /profile 7 \(“Contoso Corp”\)/.test(document.querySelector('[data-testid=bridge-result]').textContent));
+  assert.deepEqual(bodies.map((b) => [b.profile, b.overwrite, b.model]), [[7, true, 'molto2v2']]);
+  const replaced = await bridgeApi(bridge, '/api/profiles', { reader: 'Molto2', model: 'molto2v2' });
+  assert.equal(replaced.json.profiles.find((p) => p.profile === 7).title, 'Contoso Corp');
+  assert.equal(await rowCount(page), 1);
+  assert.equal(await cell(page, 0, 'upn'), 'bob@contoso.com');
+  const now = await expectedCode(page);
+  assert.equal(now.code, oathtool(bobs, now.at));
   assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('Molto2: a taken profile the page did not know of is refused by the bridge; Overwrite is a second step, for that profile only', async () => {
+  // Profile 11 holds a seed, put there behind the page's back.
+  const taken = await bridgeApi(bridge, '/api/burn', { reader: 'Molto2', kind: 'molto2', model: 'molto2v2',
+    secret: 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP', profile: 11, title: 'Elsewhere', overwrite: true });
+  assert.equal(taken.status, 200, JSON.stringify(taken.json));
+  const { context, page, errors } = await openThroughBridge();
+  // The page's map of the profiles is empty (as if not read yet): only the bridge knows.
+  await page.route('**/api/profiles', (route) => route.fulfill({ json: { profiles: [] } }));
+  await selectReader(page, 'molto2');
+  await page.waitForFunction(() => /serial MOLTO2SIM0001/
+    .test(document.querySelector('[data-testid=bridge-readers] li[data-kind=molto2]').textContent));
+  await page.getByTestId('preset').selectOption('molto2v2');
+  await page.waitForFunction(() => /Molto2v2.*100 profiles/
+    .test(document.querySelector('[data-testid=bridge-readers] li[data-kind=molto2]').textContent));
+  await page.getByTestId('profile').fill('11');
+  await user(page);
+  await burn(page);
+  const failed = page.locator('[data-testid=bridge-result] .burn-failed');
+  assert.equal(await failed.getAttribute('data-code'), 'occupied');
+  assert.match(await failed.textContent(), /profile 11 already holds a seed \(titled "Elsewhere"\): nothing was written/);
+  assert.equal(await rowCount(page), 0, 'a refused burn records nothing');
+  const overwrite = page.getByTestId('bridge-overwrite');
+  assert.match(await overwrite.textContent(), /^Overwrite profile 11 \(its old seed is lost\)$/);
+  const burnsBefore = bridge.log.filter((l) => /POST \/api\/burn/.test(l)).length;
+  await page.getByTestId('profile').fill('12');
+  await overwrite.click();
+  await page.waitForFunction(() => /changed since you agreed to overwrite/
+    .test(document.querySelector('[data-testid=bridge-result]').textContent));
+  assert.equal(bridge.log.filter((l) => /POST \/api\/burn/.test(l)).length, burnsBefore, 'nothing sent');
+  await page.getByTestId('profile').fill('11');
+  await burn(page);
+  await page.getByTestId('bridge-overwrite').click();
+  await page.waitForSelector('[data-testid=bridge-result] .burn-ok');
+  assert.match(await page.getByTestId('bridge-result').textContent(), /Burned Token2 Molto2v2, serial MOLTO2SIM0001, profile 11/);
+  assert.equal(bridge.log.filter((l) => /POST \/api\/burn/.test(l)).length, burnsBefore + 2);
+  assert.equal(await rowCount(page), 1);
+  assert.equal(await cell(page, 0, 'status'), 'burned · not verified');
+  assert.ok(errors.every((e) => /status of 409/.test(e)), errors.join('\n'));
   await context.close();
 });
 
@@ -348,7 +417,9 @@ test('Set the token\'s clock: the drift goes away (this C302-i keeps its seed)',
 test('wrong Molto2 customer key: auth failure says not to retry blindly; Burn stays off until acknowledged', async () => {
   const { context, page, errors } = await openThroughBridge();
   await selectReader(page, 'molto2');
-  assert.equal(await page.getByTestId('preset').inputValue(), 'molto2v2');
+  await page.waitForFunction(() => /serial MOLTO2SIM0001/
+    .test(document.querySelector('[data-testid=bridge-readers] li[data-kind=molto2]').textContent));
+  assert.equal(await page.getByTestId('preset').inputValue(), 'molto2', 'read as a Molto2 until the admin picks the v2');
   await page.getByTestId('profile').fill('9');
   await user(page);
   await page.getByTestId('bridge-credential').fill('0123456789abcdef0123456789abcdef');
@@ -356,7 +427,7 @@ test('wrong Molto2 customer key: auth failure says not to retry blindly; Burn st
   await burn(page);
   const failed = page.locator('[data-testid=bridge-result] .burn-failed');
   assert.equal(await failed.getAttribute('data-code'), 'auth_failed');
-  assert.match(await failed.textContent(), /Burn failed while authenticating to the device: .*Do NOT retry blindly: older Token2 tokens lock for good/);
+  assert.match(await failed.textContent(), /Burn failed while authenticating to the device: .*7 attempts left before the device locks.*Do NOT retry blindly: older Token2 tokens lock for good/);
   assert.equal(await page.getByTestId('bridge-burn').isDisabled(), true, 'no second attempt without acknowledging');
   await page.getByTestId('bridge-auth-ack').check();
   assert.equal(await page.getByTestId('bridge-burn').isDisabled(), false);

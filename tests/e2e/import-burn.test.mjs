@@ -30,6 +30,8 @@ after(async () => {
 
 test('kept accounts burn into consecutive Molto2 profiles with titles; results per account', async () => {
   const { context, page, errors, requests } = await openPageWith(browser, singleFileUrl());
+  // The user says which Molto2 it is (the device cannot tell a Molto2 from a Molto2v2).
+  await page.getByTestId('preset').selectOption('molto2v2');
   const links = [
     'otpauth://totp/GitHub:octo?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=GitHub',
     'otpauth://hotp/OldVPN:me?secret=MFRGGZDFMZTWQ2LK&issuer=OldVPN&counter=1',

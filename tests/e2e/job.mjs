@@ -60,6 +60,10 @@ export async function connect(page, bridge) {
 
 export async function selectReader(page, kind) {
   await page.getByTestId('bridge-readers').locator(`li[data-kind=${kind}] input`).check();
+  // The bridge does not read a Molto2 while listing: the page reads it when it is chosen.
+  await page.waitForFunction((k) => / serial /.test(document.querySelector(`[data-testid=bridge-readers] li[data-kind=${k}]`).textContent), kind);
+  await page.waitForFunction(() => document.querySelector('[data-testid=preset]').disabled
+    || /Molto2 is on the reader|OATH key/.test(document.querySelector('[data-testid=preset-source]').textContent));
 }
 
 export async function secretOf(page) {

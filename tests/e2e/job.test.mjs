@@ -58,9 +58,18 @@ for (const where of WHERE) {
     assert.deepEqual(await disabled('algorithm'), ['SHA512']);
     assert.equal(await page.getByTestId('serial').inputValue(), '8659632000001');
     assert.equal(await page.getByTestId('serial').getAttribute('readonly'), '', 'the serial is read from the token');
+    // A Molto2 cannot tell its generation: read as a Molto2 (v1), the picker offers both.
     await selectReader(page, 'molto2');
-    assert.equal(await page.getByTestId('preset').inputValue(), 'molto2v2');
+    assert.equal(await page.getByTestId('preset').inputValue(), 'molto2');
+    assert.equal(await page.getByTestId('preset').isDisabled(), false);
+    const enabled = await page.$$eval('[data-testid=preset] option', (os) => os.filter((o) => !o.disabled).map((o) => o.value));
+    assert.deepEqual(enabled, ['molto2', 'molto2v2']);
+    assert.match(await page.getByTestId('preset-source').textContent(), /A Molto2 is on the reader; it cannot tell which one/);
     assert.equal(await page.getByTestId('serial').inputValue(), 'MOLTO2SIM0001');
+    assert.match(await page.getByTestId('bridge-burn').textContent(), /Burn to Molto2 profile 0/);
+    // Picked as a Molto2v2, it is read again as one: 100 profiles.
+    await page.getByTestId('preset').selectOption('molto2v2');
+    await page.waitForFunction(() => /Molto2v2 .*100 profiles/.test(document.querySelector('[data-testid=bridge-readers] li[data-kind=molto2]').textContent));
     assert.match(await page.getByTestId('bridge-burn').textContent(), /Burn to Molto2v2 profile 0/);
     assert.deepEqual(await disabled('digits'), ['5', '7', '9']);
     await selectReader(page, 'oath');

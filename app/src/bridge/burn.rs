@@ -1,21 +1,80 @@
 //! Burning the job's seed and parameters to the selected device (Molto2 profile and title
 //! from the job's user step), and its form: customer key or OATH password, the
-//! acknowledgement after a failed authentication, the Burn button.
+//! acknowledgement after a failed authentication, the Burn button. A taken target (`occupied`)
+//! is overwritten only when the user said so: to the job's question before the burn, or as a
+//! second step after the bridge refused it — and then only the very target it refused.
 
 use super::client::{self, ApiError, BurnRequest, BurnResult, Device, DeviceKind, SecretString};
 use super::failure::{bad_input, Failure};
 use super::outcome::Outcome;
-use super::{makes_oath_keys, manufacturer_of, molto2_model, Burned, Panel};
+use super::{
+    makes_oath_keys, manufacturer_of, model_of, molto2_model, request_model, Burned, Panel,
+};
 use crate::checkbox::CheckBox;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use tokensmith_api::ErrorCode;
-use tokensmith_core::caps::Model;
+use tokensmith_core::caps::{self, Feature, Model};
+
+/// What a burn writes to: the bridge refused it as taken, and an overwrite the user confirms
+/// applies to this target only (not to one the form was changed to since).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BurnTarget {
+    reader: Option<String>,
+    profile: Option<u8>,
+    issuer: Option<String>,
+    account: Option<String>,
+}
+
+impl BurnTarget {
+    fn of(req: &BurnRequest) -> BurnTarget {
+        BurnTarget {
+            reader: req.reader.clone(),
+            profile: req.profile,
+            issuer: req.issuer.clone(),
+            account: req.account.clone(),
+        }
+    }
+
+    /// The confirming button's text.
+    pub(super) fn overwrite_label(&self) -> String {
+        match (self.profile, &self.account) {
+            (Some(p), _) => format!("Overwrite profile {p} (its old seed is lost)"),
+            (None, Some(a)) => format!("Replace the account “{a}” (its old seed is lost)"),
+            (None, None) => "Overwrite (the old seed is lost)".into(),
+        }
+    }
+}
+
+/// What the user agreed to overwrite if the target is taken.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Overwrite {
+    /// Nothing: a taken target is refused by the bridge (then asked, as a second step).
+    Nothing,
+    /// The target the job asked about just now (a listed token burned again, an occupied
+    /// Molto2 profile).
+    Current,
+    /// After a refusal: this target only.
+    Only(BurnTarget),
+}
+
+/// Whether device `d` can replace what a slot or name holds: a Molto2 profile can; an OATH key
+/// as core's capability table says (a Nitrokey 3 never does: delete the account first).
+fn can_overwrite(d: &Device) -> bool {
+    match d.kind {
+        DeviceKind::Molto2 => true,
+        DeviceKind::Token2 => false,
+        DeviceKind::Oath => model_of(d.kind, &d.model)
+            .is_some_and(|m| caps::check_feature(m, Feature::Overwrite, None).is_ok()),
+    }
+}
 
 impl Panel {
-    /// The Molto2 to burn to (the smaller generation until a device says otherwise).
+    /// The Molto2 to burn to: as read (with the generation the target picker named), else
+    /// the one the target picker names.
     fn molto2(self) -> Model {
-        self.device().map_or(Model::Molto2, |d| molto2_model(&d))
+        self.device()
+            .map_or_else(|| self.bridge.molto2.get(), |d| molto2_model(&d))
     }
 
     /// The issuer (or account), cut to the Molto2's title.
@@ -71,6 +130,8 @@ impl Panel {
         match d.kind {
             DeviceKind::Token2 => {}
             DeviceKind::Molto2 => {
+                // The generation the device was read as (it cannot tell it itself).
+                req.model = Some(request_model(molto2_model(d)));
                 req.customer_key = cred.map(SecretString::from);
                 let profile = self.form.profile.get_untracked().trim().parse::<u8>();
                 req.profile = Some(profile.map_err(|_| {
@@ -125,8 +186,14 @@ impl Panel {
         }
     }
 
-    /// Burns the job's seed to the selected device (the job has checked everything first).
-    pub fn burn(self) {
+    /// After the bridge refused a taken target: overwrite that one (the user's second step).
+    pub(super) fn overwrite(self, target: BurnTarget) {
+        self.burn(Overwrite::Only(target));
+    }
+
+    /// Burns the job's seed to the selected device (the job has checked everything first and
+    /// asked what it had to: `overwrite` says what the user agreed to overwrite).
+    pub fn burn(self, overwrite: Overwrite) {
         let (Some(b), Some(d)) = (self.bridge.connection.get_untracked(), self.device()) else {
             return;
         };
@@ -135,7 +202,23 @@ impl Panel {
             return;
         };
         let otp = self.params.otp.get_untracked();
-        let req = match self.burn_request(&d) {
+        let req = self.burn_request(&d).and_then(|req| match (req, overwrite) {
+            (Some(mut req), Overwrite::Only(agreed)) => {
+                if BurnTarget::of(&req) != agreed {
+                    return Err(bad_input(
+                        "the reader, profile or account changed since you agreed to overwrite: press Burn again to check the new target",
+                    ));
+                }
+                req.overwrite = true;
+                Ok(Some(req))
+            }
+            (Some(mut req), Overwrite::Current) => {
+                req.overwrite = can_overwrite(&d);
+                Ok(Some(req))
+            }
+            (req, _) => Ok(req),
+        });
+        let req = match req {
             Ok(Some(req)) => req,
             Ok(None) => return,
             Err(err) => {
@@ -144,10 +227,11 @@ impl Panel {
                     .set(Some(Outcome::Failed { what: "Burn", err }))
             }
         };
+        let target = BurnTarget::of(&req);
         self.progress.set(match d.kind {
             DeviceKind::Token2 => "Burning… authenticate, config (clock), seed".into(),
             DeviceKind::Molto2 => format!(
-                "Burning profile {}… config, seed, title, read back",
+                "Burning profile {}… check it is empty, seed, title, config, read back",
                 req.profile.unwrap_or_default()
             ),
             DeviceKind::Oath => "Burning… put the credential, verify its code".into(),
@@ -175,6 +259,9 @@ impl Panel {
                     // The burn set the token's clock (and a profile): show the new state.
                     self.refresh();
                 }
+                Err(e) if Failure::of(&e) == ErrorCode::Occupied && can_overwrite(&d) => self
+                    .outcome
+                    .set(Some(Outcome::ConfirmOverwrite(e.message, target))),
                 Err(e) => {
                     self.lost(&b, &e);
                     if Failure::of(&e) == ErrorCode::AuthFailed {

@@ -5,7 +5,7 @@ use super::client::{self, ApiError, Bridge};
 use super::failure::Failure;
 use super::origin::{parse_pasted, start_command, PageOrigin, DEFAULT_PORT};
 use super::outcome::Outcome;
-use super::Panel;
+use super::{unread_molto2, Panel};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use tokensmith_api::ErrorCode;
@@ -49,18 +49,24 @@ impl Panel {
         spawn_local(async move {
             match client::readers(&b).await {
                 Ok(rs) => {
-                    let keep = self
-                        .bridge
-                        .selected
-                        .get_untracked()
-                        .filter(|s| rs.iter().any(|r| &r.name == s && r.device.is_some()));
+                    let keep = self.bridge.selected.get_untracked().filter(|s| {
+                        rs.iter()
+                            .any(|r| &r.name == s && (r.device.is_some() || unread_molto2(r)))
+                    });
                     let pick = keep.or_else(|| {
                         rs.iter()
                             .find(|r| r.device.is_some())
                             .map(|r| r.name.clone())
                     });
+                    // A Molto2 the user had chosen is read again (the list does not read it).
+                    let reread = pick
+                        .clone()
+                        .filter(|p| rs.iter().any(|r| &r.name == p && unread_molto2(r)));
                     self.bridge.readers.set(rs);
                     self.bridge.selected.set(pick);
+                    if let Some(r) = reread {
+                        self.read_molto2(r);
+                    }
                 }
                 Err(e) => {
                     self.lost(&b, &e);

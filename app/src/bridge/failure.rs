@@ -42,9 +42,11 @@ impl Failure {
             Failure::Bridge(ReaderError) => "talking to the reader",
             Failure::Bridge(WillClearSeed) => "waiting for confirmation — nothing was sent",
             Failure::Bridge(Occupied) => {
-                "checking the key: it already holds an account of that name — nothing was written"
+                "checking the target: that profile or account name is taken — nothing was written"
             }
-            Failure::Bridge(TouchTimeout) => "waiting for a touch on the key",
+            Failure::Bridge(TouchTimeout) => {
+                "waiting for a touch: none came — touch the key when it blinks, then try again"
+            }
             Failure::Bridge(ResultsFile) => "recording in the results file (the device WAS written)",
             Failure::Bridge(PairingRequired) => "pairing with the bridge",
             Failure::Unreachable => {

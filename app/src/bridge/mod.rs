@@ -40,6 +40,7 @@ use tokensmith_core::otp::OtpParams;
 use tokensmith_core::secret::Secret;
 use zeroize::Zeroizing;
 
+pub use burn::Overwrite;
 pub use molto2::ProfileMap;
 pub use outcome::grouped;
 
@@ -57,6 +58,9 @@ pub struct BridgeState {
     pub busy: RwSignal<bool>,
     /// The profiles of the selected Molto2 (reader name, profiles), when read.
     pub profiles: RwSignal<Option<(String, Vec<client::Profile>)>>,
+    /// Which Molto2 the user said it is (the device cannot tell): the target picker's Molto2
+    /// or Molto2v2, else the Molto2 (v1), whose profiles exist on both.
+    pub molto2: RwSignal<Model>,
 }
 
 impl BridgeState {
@@ -67,7 +71,13 @@ impl BridgeState {
             selected: RwSignal::new(None),
             busy: RwSignal::new(false),
             profiles: RwSignal::new(None),
+            molto2: RwSignal::new(Model::Molto2),
         }
+    }
+
+    /// The Molto2 generation to name in a request about a Molto2.
+    pub fn molto2_request_model(&self) -> Option<client::Molto2Model> {
+        Some(request_model(self.molto2.get_untracked()))
     }
 
     /// The device on the selected reader, if one was detected.
@@ -79,6 +89,20 @@ impl BridgeState {
                 .and_then(|r| r.device.clone())
         })
     }
+}
+
+/// The API's name of a Molto2 generation of core's table (what a request says it is).
+pub fn request_model(m: Model) -> client::Molto2Model {
+    match m {
+        Model::Molto2v2 => client::Molto2Model::Molto2v2,
+        _ => client::Molto2Model::Molto2,
+    }
+}
+
+/// A reader the bridge names a Molto2 by its name but did not read (it never connects to one
+/// while listing): the page reads it when the user chooses it.
+pub fn unread_molto2(r: &Reader) -> bool {
+    r.device.is_none() && r.kind == Some(DeviceKind::Molto2) && !r.busy
 }
 
 /// The capabilities of a Molto2 the bridge found: by its profile count, else the smaller
@@ -189,6 +213,20 @@ impl Panel {
             auth_ack: RwSignal::new(false),
             on_burned,
         };
+        // The target picker says which Molto2 it is (the device cannot tell): a Molto2 on the
+        // selected reader is read again as that one (its profiles follow).
+        Effect::new(move |_| {
+            let m = params.preset.get();
+            if m.caps().family != Family::Molto2 {
+                return;
+            }
+            bridge.molto2.set(m);
+            let stale = untrack(|| panel.device())
+                .filter(|d| d.kind == DeviceKind::Molto2 && molto2_model(d) != m);
+            if let Some(d) = stale {
+                panel.read_molto2(d.reader);
+            }
+        });
         // Served by the bridge: connect at once (same origin, no console noise if it is gone).
         if let Some(pair) = pair {
             panel.connect_to(client::Bridge::same_origin(&pair));

@@ -3,7 +3,7 @@
 //! overwritten by accident.
 
 use super::client::{self, DeviceKind, Profile};
-use super::Panel;
+use super::{molto2_model, request_model, Panel};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -18,7 +18,7 @@ impl Panel {
         }
         let profiles = self.bridge.profiles;
         spawn_local(async move {
-            match client::profiles(&b, &d.reader).await {
+            match client::profiles(&b, &d.reader, request_model(molto2_model(&d))).await {
                 Ok(list) => profiles.set(Some((d.reader.clone(), list))),
                 Err(_) => profiles.set(None),
             }

@@ -1,6 +1,7 @@
 //! What the last burn or sync did, in `bridge-result`: the code the token should show (or the
 //! key's own verification), the failing step and what to do, the new clock.
 
+use super::burn::BurnTarget;
 use super::client::{ApiError, BurnResult, SyncResult, Verification};
 use super::failure::Failure;
 use super::readers::drift_text;
@@ -19,6 +20,9 @@ pub(super) enum Outcome {
     Synced(SyncResult),
     /// The sync would clear a Token2 seed: ask first.
     ConfirmSync(String),
+    /// The burn's profile or account name is taken (nothing was written): overwrite only if
+    /// the user says so, and only that target.
+    ConfirmOverwrite(String, BurnTarget),
 }
 
 /// "123 456" for reading aloud and comparing.
@@ -165,6 +169,26 @@ fn ConfirmSyncView(panel: Panel, msg: String) -> impl IntoView {
     }
 }
 
+/// The target is taken: the bridge's refusal (naming the profile or account), then the user
+/// decides.
+#[component]
+fn ConfirmOverwriteView(panel: Panel, msg: String, target: BurnTarget) -> impl IntoView {
+    let label = target.overwrite_label();
+    view! {
+        <div class="burn-failed" role="alert" data-code="occupied">
+            <p class="error"><strong>"Burn refused: "</strong>{msg}</p>
+            <div class="row">
+                <button type="button" class="danger" data-testid="bridge-overwrite" on:click=move |_| panel.overwrite(target.clone())>
+                    {label}
+                </button>
+                <button type="button" class="secondary" data-testid="bridge-overwrite-cancel" on:click=move |_| panel.outcome.set(None)>
+                    "Cancel"
+                </button>
+            </div>
+        </div>
+    }
+}
+
 impl Outcome {
     /// Whether it belongs with the reader (clock, listing) rather than with the burn.
     fn about_reader(&self) -> bool {
@@ -172,6 +196,7 @@ impl Outcome {
             Outcome::Burned(..) => false,
             Outcome::Failed { what, .. } => *what != "Burn",
             Outcome::Synced(_) | Outcome::ConfirmSync(_) => true,
+            Outcome::ConfirmOverwrite(..) => false,
         }
     }
 }
@@ -189,6 +214,9 @@ pub(super) fn OutcomeView(panel: Panel, reader: bool) -> impl IntoView {
                 Outcome::Failed { what, err } => view! { <FailedView what err /> }.into_any(),
                 Outcome::Synced(r) => view! { <SyncedView r /> }.into_any(),
                 Outcome::ConfirmSync(msg) => view! { <ConfirmSyncView panel msg /> }.into_any(),
+                Outcome::ConfirmOverwrite(msg, target) => {
+                    view! { <ConfirmOverwriteView panel msg target /> }.into_any()
+                }
             })
     }
 }

@@ -6,7 +6,7 @@
 use super::preflight::Preflight;
 use super::steps::AskView;
 use super::{keep, Action, Go, Job, Mode, Question, Step};
-use crate::bridge::{self, client::DeviceKind};
+use crate::bridge::{self, client::DeviceKind, Overwrite};
 use crate::checkbox::CheckBox;
 use crate::inventory::row_name;
 use crate::qr::QrView;
@@ -50,7 +50,7 @@ impl Job {
         let replacing = self.pre.get_untracked().replacing;
         if go != Go::Bridge && linked.is_some() && linked == replacing {
             // The same token's seed again (copy it once more, show the QR): nothing changes.
-            return self.go(go);
+            return self.go(go, false);
         }
         if let Some((i, r)) = replacing.and_then(|id| self.inv.row(id)) {
             let verb = if go == Go::Bridge {
@@ -94,14 +94,19 @@ impl Job {
                 }));
             }
         }
-        self.go(go);
+        self.go(go, false);
     }
 
-    /// Burns, copies or shows the QR code (the questions are answered).
-    pub(super) fn go(self, go: Go) {
+    /// Burns, copies or shows the QR code (the questions are answered; `agreed`: the user said
+    /// yes to replacing what the token or profile holds).
+    pub(super) fn go(self, go: Go, agreed: bool) {
         let replacing = self.pre.get_untracked().replacing;
         match go {
-            Go::Bridge => self.panel.burn(),
+            Go::Bridge => self.panel.burn(if agreed {
+                Overwrite::Current
+            } else {
+                Overwrite::Nothing
+            }),
             Go::Copy { hex } => {
                 if self.row.get_untracked().is_none() && !self.handed_off(replacing) {
                     return;

@@ -28,23 +28,24 @@ impl Job {
                 return None;
             };
             let key = (d.reader.clone(), d.serial.clone());
-            // An OATH key of unknown maker says only that it is one.
-            let lock = match d.kind {
-                DeviceKind::Molto2 => DeviceLock::Model(bridge::molto2_model(&d)),
+            // An OATH key of unknown maker says only that it is one; a Molto2 cannot tell its
+            // generation: the admin picks it (the bridge reads it as that one).
+            let (lock, fallback) = match d.kind {
+                DeviceKind::Molto2 => {
+                    (DeviceLock::Family(Family::Molto2), bridge::molto2_model(&d))
+                }
                 DeviceKind::Oath => bridge::model_of(d.kind, &d.model)
-                    .map_or(DeviceLock::Family(Family::Oath), DeviceLock::Model),
+                    .map_or((DeviceLock::Family(Family::Oath), Model::OathKey), |m| {
+                        (DeviceLock::Model(m), m)
+                    }),
                 DeviceKind::Token2 => bridge::model_of(d.kind, &d.model)
-                    .map_or(DeviceLock::Family(Family::Token2), DeviceLock::Model),
+                    .map_or((DeviceLock::Family(Family::Token2), Model::C302), |m| {
+                        (DeviceLock::Model(m), m)
+                    }),
             };
             self.params.device.set(Some(lock));
-            let current = self.params.preset.get_untracked();
-            if !lock.allows(current) {
-                let model = match lock {
-                    DeviceLock::Model(m) => m,
-                    DeviceLock::Family(Family::Oath) => Model::OathKey,
-                    DeviceLock::Family(_) => Model::C302,
-                };
-                self.params.apply_preset(model, self.form);
+            if !lock.allows(self.params.preset.get_untracked()) {
+                self.params.apply_preset(fallback, self.form);
             }
             // A key that reports no serial: the admin types the one printed on it.
             if last.as_ref() != Some(&key) && self.form.serial.get_untracked() != d.serial {

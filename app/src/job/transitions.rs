@@ -233,7 +233,7 @@ impl Job {
                 self.next_token();
                 focus("upn");
             }
-            Action::Burn(go) => self.go(go),
+            Action::Burn(go) => self.go(go, true),
         }
     }
 

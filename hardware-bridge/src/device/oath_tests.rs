@@ -12,6 +12,7 @@ use tokensmith_core::secret::Secret;
 use tokensmith_proto::emulator::{EmulatedTransport, YkoathCard, DEFAULT_YUBIKEY_SERIAL};
 use tokensmith_proto::{ykoath, Transport, TransportError};
 
+use super::burn::Written;
 use super::oath::PasswordChange;
 use super::plan::BurnParams;
 use super::*;
@@ -50,6 +51,7 @@ impl Backend for OneKey {
         Ok(vec![ReaderEntry {
             name: READER.into(),
             card_present: true,
+            busy: false,
         }])
     }
     fn open(
@@ -59,6 +61,9 @@ impl Backend for OneKey {
         let name = select_reader(&self.readers()?, reader)?;
         self.0.lock().unwrap().power_cycle();
         Ok((name, Box::new(self.clone())))
+    }
+    fn probe(&self, _reader: &str) -> Result<Box<dyn Transport + Send>, BridgeError> {
+        Ok(Box::new(self.clone()))
     }
 }
 
@@ -229,6 +234,10 @@ fn a_taken_name_is_refused_unless_overwrite() {
     assert_eq!(e.code(), ErrorCode::NotSupported);
     assert!(e.to_string().contains("delete the account first"), "{e}");
     assert_eq!(nk.sent(ykoath::INS_PUT), 1);
+    let e = run(&nk, again(false)).unwrap_err();
+    assert_eq!(e.code(), ErrorCode::Occupied);
+    assert!(e.to_string().contains("delete the account first"), "{e}");
+    assert!(!e.to_string().contains("--overwrite"), "{e}");
     // A name LIST does not show (another kind of entry): the Nitrokey's 69 83 says "taken".
     nk.card(|c| c.add_other_entry(0xF1, "Corp:bob"));
     let e = run(&nk, burn_job(totp("bob"))).unwrap_err();
@@ -512,8 +521,9 @@ fn the_store_step_is_reported_after_the_put_is_acknowledged() {
         seen.lock().unwrap().push(match p {
             Progress::Detected(_) => "detected",
             Progress::Writing => "writing",
-            Progress::Stored if held => "stored",
-            Progress::Stored => "stored before the key held it",
+            Progress::Written(Written::Credential) if held => "stored",
+            Progress::Written(Written::Credential) => "stored before the key held it",
+            Progress::Written(_) => "another write",
         });
     };
     operation::run_with(

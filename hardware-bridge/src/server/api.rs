@@ -11,13 +11,14 @@ use axum::routing::{get, post, MethodRouter};
 use axum::{Json, Router};
 use tokensmith_api::endpoint::{self, Endpoint, Method};
 use tokensmith_api::{
-    BurnRequest, DeviceKind, ErrorCode, Health, OathListRequest, OathNameRequest,
-    OathPasswordRequest, OathRenameRequest, ProfileDeleteRequest, ProfileTitleRequest,
-    SecretString, SyncRequest, API_VERSION,
+    BurnRequest, ChangeKeyRequest, DeviceKind, ErrorBody, ErrorCode, FactoryResetRequest, Health,
+    Molto2Model, OathListRequest, OathNameRequest, OathPasswordRequest, OathRenameRequest,
+    ProfileDeleteRequest, ProfileTitleRequest, ScreenRequest, SecretString, SyncRequest,
+    API_VERSION,
 };
 use tokensmith_core::secret::{Encoding, Secret};
 
-use super::guard::error_response;
+use super::guard::{body_response, error_response};
 use super::AppState;
 use crate::device::clock::SyncParams;
 use crate::device::plan::BurnParams;
@@ -27,7 +28,7 @@ use crate::operation::{self, BurnJob, Operation, Outcome, Target};
 use tokensmith_proto::molto2::CustomerKey;
 
 fn bridge_error_response(e: &BridgeError) -> Response {
-    error_response(e.code(), &e.to_string())
+    body_response(ErrorBody::new(e.code(), e.to_string()).with_attempts_left(e.attempts_left()))
 }
 
 /// Parse a JSON body without echoing any of its content in errors (a misplaced secret must
@@ -128,8 +129,12 @@ fn creds(
     })
 }
 
-fn target(reader: Option<String>, kind: Option<DeviceKind>) -> Target {
-    Target { reader, kind }
+fn target(reader: Option<String>, kind: Option<DeviceKind>, model: Option<Molto2Model>) -> Target {
+    Target {
+        reader,
+        kind,
+        model: model.map(crate::device::molto2_model),
+    }
 }
 
 fn burn_op(r: BurnRequest) -> Addressed {
@@ -143,7 +148,10 @@ fn burn_op(r: BurnRequest) -> Addressed {
         creds: creds(r.customer_key, r.password)?,
         upn: r.upn,
     };
-    Ok((target(r.reader, r.kind), Operation::Burn(Box::new(job))))
+    Ok((
+        target(r.reader, r.kind, r.model),
+        Operation::Burn(Box::new(job)),
+    ))
 }
 
 fn oath_put_op(r: BurnRequest) -> Addressed {
@@ -155,7 +163,10 @@ fn oath_put_op(r: BurnRequest) -> Addressed {
 fn sync_op(r: SyncRequest) -> Addressed {
     let params = SyncParams::from(&r);
     let creds = creds(r.customer_key, None)?;
-    Ok((target(r.reader, r.kind), Operation::Sync { params, creds }))
+    Ok((
+        target(r.reader, r.kind, r.model),
+        Operation::Sync { params, creds },
+    ))
 }
 
 fn title_op(r: ProfileTitleRequest) -> Addressed {
@@ -164,22 +175,39 @@ fn title_op(r: ProfileTitleRequest) -> Addressed {
         title: r.title,
         creds: creds(r.customer_key, None)?,
     };
-    Ok((target(r.reader, r.kind), op))
+    Ok((target(r.reader, r.kind, r.model), op))
 }
 
 fn delete_profile_op(r: ProfileDeleteRequest) -> Addressed {
-    let op = Operation::DeleteProfile {
-        profile: r.profile,
+    let op = Operation::DeleteProfile { profile: r.profile };
+    Ok((target(r.reader, r.kind, r.model), op))
+}
+
+fn change_key_op(r: ChangeKeyRequest) -> Addressed {
+    let op = Operation::Molto2ChangeKey {
+        new_key: CustomerKey::parse(r.new_customer_key.as_str())?,
         creds: creds(r.customer_key, None)?,
     };
-    Ok((target(r.reader, r.kind), op))
+    Ok((target(r.reader, r.kind, r.model), op))
+}
+
+fn factory_reset_op(r: FactoryResetRequest) -> Addressed {
+    let op = Operation::Molto2FactoryReset {
+        confirmed: r.confirm,
+    };
+    Ok((target(r.reader, r.kind, r.model), op))
+}
+
+fn screen_op(r: ScreenRequest) -> Addressed {
+    let op = Operation::Molto2Screen { locked: r.locked };
+    Ok((target(r.reader, r.kind, r.model), op))
 }
 
 fn oath_list_op(r: OathListRequest) -> Addressed {
     let op = Operation::ListOath {
         creds: creds(None, r.password)?,
     };
-    Ok((target(r.reader, r.kind), op))
+    Ok((target(r.reader, r.kind, r.model), op))
 }
 
 fn oath_delete_op(r: OathNameRequest) -> Addressed {
@@ -187,7 +215,7 @@ fn oath_delete_op(r: OathNameRequest) -> Addressed {
         name: r.name,
         creds: creds(None, r.password)?,
     };
-    Ok((target(r.reader, r.kind), op))
+    Ok((target(r.reader, r.kind, r.model), op))
 }
 
 fn oath_code_op(r: OathNameRequest) -> Addressed {
@@ -195,7 +223,7 @@ fn oath_code_op(r: OathNameRequest) -> Addressed {
         name: r.name,
         creds: creds(None, r.password)?,
     };
-    Ok((target(r.reader, r.kind), op))
+    Ok((target(r.reader, r.kind, r.model), op))
 }
 
 fn oath_rename_op(r: OathRenameRequest) -> Addressed {
@@ -205,7 +233,7 @@ fn oath_rename_op(r: OathRenameRequest) -> Addressed {
         account: r.account,
         creds: creds(None, r.password)?,
     };
-    Ok((target(r.reader, r.kind), op))
+    Ok((target(r.reader, r.kind, r.model), op))
 }
 
 /// With `new_password` a set or a change, whichever the key needs; without, a removal.
@@ -220,7 +248,7 @@ fn oath_password_op(r: OathPasswordRequest) -> Addressed {
         new_password: r.new_password,
         creds: creds(None, r.password)?,
     };
-    Ok((target(r.reader, r.kind), op))
+    Ok((target(r.reader, r.kind, r.model), op))
 }
 
 async fn health(State(st): State<Arc<AppState>>) -> Response {
@@ -249,13 +277,15 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route(ListReaders::PATH, get(readers))
         .route(
             GetInfo::PATH,
-            operation::<GetInfo>(|t| Ok((target(t.reader, t.kind), Operation::Info))),
+            operation::<GetInfo>(|t| Ok((target(t.reader, t.kind, t.model), Operation::Info))),
         )
         .route(Burn::PATH, operation::<Burn>(burn_op))
         .route(Sync::PATH, operation::<Sync>(sync_op))
         .route(
             ListProfiles::PATH,
-            operation::<ListProfiles>(|t| Ok((target(t.reader, t.kind), Operation::ListProfiles))),
+            operation::<ListProfiles>(|t| {
+                Ok((target(t.reader, t.kind, t.model), Operation::ListProfiles))
+            }),
         )
         .route(
             SetProfileTitle::PATH,
@@ -265,6 +295,15 @@ pub fn routes() -> Router<Arc<AppState>> {
             DeleteProfile::PATH,
             operation::<DeleteProfile>(delete_profile_op),
         )
+        .route(
+            ChangeMolto2Key::PATH,
+            operation::<ChangeMolto2Key>(change_key_op),
+        )
+        .route(
+            ResetMolto2::PATH,
+            operation::<ResetMolto2>(factory_reset_op),
+        )
+        .route(Molto2Screen::PATH, operation::<Molto2Screen>(screen_op))
         .route(ListOath::PATH, operation::<ListOath>(oath_list_op))
         .route(PutOath::PATH, operation::<PutOath>(oath_put_op))
         .route(DeleteOath::PATH, operation::<DeleteOath>(oath_delete_op))

@@ -18,9 +18,14 @@ use super::{AppState, ServerConfig};
 
 /// An API error answer with the API's headers.
 pub fn error_response(code: ErrorCode, message: &str) -> Response {
-    let status =
-        StatusCode::from_u16(code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let mut r = (status, Json(ErrorBody::new(code, message))).into_response();
+    body_response(ErrorBody::new(code, message))
+}
+
+/// An error answer with this body, its status from the body's code.
+pub fn body_response(body: ErrorBody) -> Response {
+    let status = StatusCode::from_u16(body.error.code.http_status())
+        .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut r = (status, Json(body)).into_response();
     api_headers(r.headers_mut());
     r
 }

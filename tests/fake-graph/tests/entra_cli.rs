@@ -633,8 +633,19 @@ fn results_file_from_a_burn_and_the_pages_graph_json() {
     let bob = format!("bob@{tenant}");
     for (reader, extra, seed, user) in [
         ("Token2", vec![], "seed-a.txt", &alice),
-        ("Molto2", vec!["--profile", "1"], "seed-b.txt", &alice),
-        ("Molto2", vec!["--profile", "2"], "seed-c.txt", &bob),
+        // The simulated Molto2 is a Molto2v2, which the device itself cannot tell.
+        (
+            "Molto2",
+            vec!["--model", "molto2v2", "--profile", "1"],
+            "seed-b.txt",
+            &alice,
+        ),
+        (
+            "Molto2",
+            vec!["--model", "molto2v2", "--profile", "2"],
+            "seed-c.txt",
+            &bob,
+        ),
     ] {
         let mut args = vec![
             "--simulate",
