@@ -15,6 +15,7 @@ mod qr;
 mod seed;
 mod token;
 mod tools;
+mod worker;
 
 use leptos::prelude::*;
 

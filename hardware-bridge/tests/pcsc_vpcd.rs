@@ -851,19 +851,44 @@ fn burn_every_kind_through_pcscd_and_vpcd() {
         m.push_str(&format!("{oath_serial},,dave@example.com\n"));
         std::fs::write(&map, m).unwrap();
         let csv_out = dir.join("entra.csv");
-        let o = cli(
-            &[
-                "results-to-csv",
-                &rf,
-                "--upn-map",
-                map.to_str().unwrap(),
-                "--format",
-                "graph",
-                "--out",
-                csv_out.to_str().unwrap(),
-            ],
-            None,
-        );
+        let graph = |results: &str| {
+            cli(
+                &[
+                    "results-to-csv",
+                    results,
+                    "--upn-map",
+                    map.to_str().unwrap(),
+                    "--format",
+                    "graph",
+                    "--out",
+                    csv_out.to_str().unwrap(),
+                ],
+                None,
+            )
+        };
+        let o = graph(&rf);
+        // Molto2 profile 7 and the OATH key were burned with 8 digits: Entra takes 6-digit codes
+        // only, so the export stops and names both.
+        assert_eq!(o.code, 2, "{}", o.stderr);
+        for token in ["MOLTO2TEST01 profile 7", oath_serial] {
+            assert!(
+                o.stderr.contains(&format!(
+                    "{token}: the token shows 8 digits; Entra accepts 6-digit codes only"
+                )),
+                "{}",
+                o.stderr
+            );
+        }
+        // The 6-digit token's rows alone export.
+        let six = dir.join("six-digit-results.csv");
+        let rows: Vec<&str> = text
+            .lines()
+            .enumerate()
+            .filter(|(i, l)| *i == 0 || l.contains(&format!(",{serial},")))
+            .map(|(_, l)| l)
+            .collect();
+        std::fs::write(&six, rows.join("\n") + "\n").unwrap();
+        let o = graph(six.to_str().unwrap());
         assert_eq!(o.code, 0, "{}", o.stderr);
         let g = std::fs::read_to_string(&csv_out).unwrap();
         assert!(g.contains("carol@example.com") && g.contains(serial), "{g}");
