@@ -2,6 +2,8 @@
 
 use std::collections::HashSet;
 
+use serde_json::Value;
+
 /// Longest error message a parser may produce, in characters. The longest fixed texts (a
 /// hint plus a position) are about 250; anything longer is echoed input.
 pub const MAX_MESSAGE_CHARS: usize = 400;
@@ -108,6 +110,28 @@ pub fn assert_no_echo(
             "{target}: a message repeats the secret's characters {:?}: {messages:?}",
             String::from_utf8_lossy(&w)
         );
+    }
+}
+
+/// Rotates every string under one of `keys` anywhere in a JSON value, collecting
+/// (before, after).
+pub fn rotate_json(v: &mut Value, keys: &[&str], material: &mut Vec<(String, String)>) {
+    match v {
+        Value::Object(map) => {
+            for (key, value) in map.iter_mut() {
+                match value {
+                    Value::String(s) if keys.contains(&key.as_str()) => {
+                        let rotated = rotate(s);
+                        material.push((std::mem::replace(s, rotated.clone()), rotated));
+                    }
+                    other => rotate_json(other, keys, material),
+                }
+            }
+        }
+        Value::Array(items) => items
+            .iter_mut()
+            .for_each(|item| rotate_json(item, keys, material)),
+        _ => {}
     }
 }
 

@@ -1,0 +1,276 @@
+//! What a device answers, parser by parser: Token2 get-info, Molto2 info and a profile's
+//! public block, YKOATH SELECT / LIST / CALCULATE / CALCULATE ALL, and the APDU framing both
+//! ways (a reply's status word, a command as a card reads it). What parses re-encodes to the
+//! bytes it came from; what does not is refused with a short message.
+//!
+//! Input: the first byte picks the parser, the rest is the reply's data (without the status
+//! word), or for the framing the raw bytes.
+
+use tokensmith_proto::apdu::{ParsedCommand, Response};
+use tokensmith_proto::emulator::{Card, Molto2Card, Token2Card};
+use tokensmith_proto::molto2::{self, Molto2Model};
+use tokensmith_proto::token2;
+use tokensmith_proto::ykoath::{
+    self, OathType, TAG_ALGORITHM, TAG_CHALLENGE, TAG_NAME, TAG_NAME_LIST, TAG_SERIAL, TAG_VERSION,
+};
+
+use crate::check;
+
+/// The parsers, in the order the first byte picks them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Parser {
+    Token2Info,
+    Molto2Info,
+    Molto2Profile,
+    OathSelect,
+    OathList,
+    OathCalculate,
+    OathCalculateAll,
+    Framing,
+}
+
+pub const PARSERS: [Parser; 8] = [
+    Parser::Token2Info,
+    Parser::Molto2Info,
+    Parser::Molto2Profile,
+    Parser::OathSelect,
+    Parser::OathList,
+    Parser::OathCalculate,
+    Parser::OathCalculateAll,
+    Parser::Framing,
+];
+
+/// The input of this target for one parser and its bytes (also how seeds are written).
+pub fn encode(parser: Parser, reply: &[u8]) -> Vec<u8> {
+    let pick = PARSERS.iter().position(|p| *p == parser).expect("listed") as u8;
+    let mut data = vec![pick];
+    data.extend_from_slice(reply);
+    data
+}
+
+pub fn run(data: &[u8]) {
+    let Some((&pick, reply)) = data.split_first() else {
+        return;
+    };
+    match PARSERS[usize::from(pick) % PARSERS.len()] {
+        Parser::Token2Info => token2_info(reply),
+        Parser::Molto2Info => molto2_info(reply),
+        Parser::Molto2Profile => profile(reply),
+        Parser::OathSelect => select(reply),
+        Parser::OathList => list(reply),
+        Parser::OathCalculate => calculate(reply),
+        Parser::OathCalculateAll => calculate_all(reply),
+        Parser::Framing => framing(reply),
+    }
+}
+
+fn short(e: &impl std::fmt::Display) {
+    check::short_message("replies", &e.to_string());
+}
+
+/// `[3 header][N][serial N][2][UTC u32 BE]`: the serial and clock are the bytes at their place.
+fn check_info_layout(reply: &[u8], serial: &str, utc: u32) {
+    let n = usize::from(reply[3]);
+    assert_eq!(serial.as_bytes(), &reply[4..4 + n]);
+    assert!(serial.bytes().all(|b| b.is_ascii_graphic()));
+    assert_eq!(utc.to_be_bytes(), reply[4 + n + 2..4 + n + 6]);
+}
+
+/// The emulated card answers `apdu` with `90 00` and data that the parser reads as `expected`.
+fn emulator_agrees<C: Card, T: PartialEq + std::fmt::Debug>(
+    mut card: C,
+    apdu: &[u8],
+    parse: impl Fn(&[u8]) -> T,
+    expected: &T,
+) {
+    let reply = Response::parse(&card.process(apdu)).expect("a status word");
+    assert!(reply.is_success(), "the emulator refused: {:04X}", reply.sw);
+    assert_eq!(
+        &parse(&reply.data),
+        expected,
+        "the emulator's answer reads differently"
+    );
+}
+
+fn token2_info(reply: &[u8]) {
+    match token2::parse_info(reply) {
+        Ok(info) => {
+            check_info_layout(reply, &info.serial, info.utc);
+            // The model follows the serial's prefix, and the emulator with this serial and
+            // clock answers the same.
+            assert_eq!(info.model(), token2::model_from_serial(&info.serial));
+            let mut card = Token2Card::new(&info.serial);
+            card.set_clock(info.utc);
+            emulator_agrees(
+                card,
+                &token2::get_info_apdu(),
+                |d| token2::parse_info(d).ok(),
+                &Some(info),
+            );
+        }
+        Err(e) => short(&e),
+    }
+}
+
+fn molto2_info(reply: &[u8]) {
+    match molto2::parse_info(reply) {
+        Ok(info) => {
+            check_info_layout(reply, &info.serial, info.utc);
+            let mut card = Molto2Card::new(Molto2Model::V2, &info.serial);
+            card.set_clock(info.utc);
+            emulator_agrees(
+                card,
+                &molto2::info_apdu(),
+                |d| molto2::parse_info(d).ok(),
+                &Some(info),
+            );
+        }
+        Err(e) => short(&e),
+    }
+}
+
+fn profile(reply: &[u8]) {
+    match molto2::parse_profile_public(reply) {
+        Ok(p) => {
+            let v = &reply[4..];
+            assert_eq!((reply[0], reply[2]), (0x95, 0x70));
+            assert_eq!(p.flag, v[0]);
+            assert_eq!(p.tips, v[1..17]);
+            assert_eq!(p.rtc.to_be_bytes(), v[17..21]);
+            assert_eq!(p.timecfg.to_be_bytes(), v[21..25]);
+            assert_eq!([p.algorithm, p.step, p.digits], v[25..28]);
+            assert_eq!(p.seed_present, v[28] != 0);
+            let title = p.title();
+            assert!(!title.contains('\0'), "a title stops at the first 00");
+            assert!(title.chars().count() <= 16);
+            assert_eq!(
+                p.configured(),
+                p.algorithm != 0 && p.step != 0 && p.digits != 0
+            );
+        }
+        Err(e) => short(&e),
+    }
+}
+
+fn tlv(out: &mut Vec<u8>, tag: u8, value: &[u8]) {
+    out.push(tag);
+    out.push(u8::try_from(value.len()).expect("values here fit a TLV"));
+    out.extend_from_slice(value);
+}
+
+fn select(reply: &[u8]) {
+    match ykoath::parse_select(reply) {
+        Ok(s) => {
+            assert!(!s.salt.is_empty());
+            assert_eq!(
+                s.version_string().split('.').count(),
+                s.version.len().max(1)
+            );
+            // The same facts, written once each in the usual order, read the same.
+            let mut again = Vec::new();
+            tlv(&mut again, TAG_VERSION, &s.version);
+            tlv(&mut again, TAG_NAME, &s.salt);
+            if let Some(c) = &s.challenge {
+                tlv(&mut again, TAG_CHALLENGE, c);
+            }
+            if let Some(a) = s.algorithm {
+                tlv(&mut again, TAG_ALGORITHM, &[a as u8]);
+            }
+            if let Some(serial) = s.serial {
+                tlv(&mut again, TAG_SERIAL, &serial.to_be_bytes());
+            }
+            assert_eq!(ykoath::parse_select(&again).ok(), Some(s));
+        }
+        Err(e) => short(&e),
+    }
+}
+
+fn list(reply: &[u8]) {
+    match ykoath::parse_list(reply) {
+        Ok(entries) => {
+            let tlvs = ykoath::parse_tlvs(reply).expect("a list that parses has TLVs");
+            let listed = tlvs.iter().filter(|(t, _)| *t == TAG_NAME_LIST).count();
+            assert_eq!(entries.len(), listed, "every 72 entry is one credential");
+            let mut again = Vec::new();
+            for e in &entries {
+                let mut v = vec![e.oath_type as u8 | e.algorithm as u8];
+                v.extend_from_slice(e.name.as_bytes());
+                if v.len() > 255 {
+                    return;
+                }
+                tlv(&mut again, TAG_NAME_LIST, &v);
+                // What the bridge shows of a name: issuer and account split at the first ':'
+                // after the period prefix.
+                let (period, issuer, account) = ykoath::parse_credential_name(e.oath_type, &e.name);
+                let shown = match &issuer {
+                    Some(i) => format!("{i}:{account}"),
+                    None => account.clone(),
+                };
+                assert!(e.name.ends_with(&shown), "{:?} shown as {shown:?}", e.name);
+                if e.oath_type == OathType::Hotp {
+                    assert_eq!(period, ykoath::DEFAULT_PERIOD);
+                }
+            }
+            assert_eq!(ykoath::parse_list(&again).ok(), Some(entries));
+        }
+        Err(e) => short(&e),
+    }
+}
+
+fn check_code(code: &ykoath::Code) {
+    let shown = code.to_string();
+    assert_eq!(shown.len(), usize::from(code.digits).max(1), "{shown}");
+    assert!(shown.bytes().all(|b| b.is_ascii_digit()));
+    let limit = 10u64.pow(u32::from(code.digits.min(10)));
+    assert!(u64::from(code.value()) < limit);
+}
+
+fn calculate(reply: &[u8]) {
+    match ykoath::parse_calculate(reply) {
+        Ok(code) => check_code(&code),
+        Err(e) => short(&e),
+    }
+}
+
+fn calculate_all(reply: &[u8]) {
+    match ykoath::parse_calculate_all(reply) {
+        Ok(results) => {
+            let tlvs = ykoath::parse_tlvs(reply).expect("a reply that parses has TLVs");
+            assert_eq!(tlvs.len(), 2 * results.len(), "a name and a result each");
+            for ((name, result), pair) in results.iter().zip(tlvs.chunks(2)) {
+                assert_eq!(pair[0].0, TAG_NAME);
+                assert_eq!(name, &String::from_utf8_lossy(pair[0].1));
+                if let ykoath::CalculateAllResult::Code(code) = result {
+                    check_code(code);
+                }
+            }
+        }
+        Err(e) => short(&e),
+    }
+}
+
+fn framing(raw: &[u8]) {
+    match Response::parse(raw) {
+        Ok(r) => {
+            assert_eq!(r.to_bytes(), raw);
+            assert_eq!(r.more_data().is_some(), raw[raw.len() - 2] == 0x61);
+        }
+        Err(e) => {
+            short(&e);
+            assert!(raw.len() < 2);
+        }
+    }
+    match ParsedCommand::parse(raw) {
+        Ok(c) => {
+            let mut again = vec![c.cla, c.ins, c.p1, c.p2];
+            if !c.header_only {
+                again.push(u8::try_from(c.lc).expect("Lc is one byte"));
+            }
+            again.extend_from_slice(c.data);
+            again.extend_from_slice(c.trailing);
+            assert_eq!(again, raw);
+            assert_eq!(c.data.len(), c.lc);
+        }
+        Err(e) => short(&e),
+    }
+}

@@ -1,0 +1,720 @@
+//! A whole session with a device that may answer anything: the bridge's device operations
+//! (detection, then a burn, a clock sync, Molto2 profiles or OATH credentials) over a
+//! transport whose replies are the input, so every reply parser, the status-word handling and
+//! the response chaining of the one exchange see hostile bytes in the order a session asks.
+//!
+//! Beyond "no panic":
+//! - every command is framed the way its protocol reads it (Token2's "byte 5 is Lc");
+//! - a reply `61 xx` is followed by the protocol's own follow-up (GET RESPONSE for the Token2
+//!   family, SEND REMAINING for YKOATH), and nothing else;
+//! - detection writes nothing, and once the device refused a command (a status word other than
+//!   `90 00` / `61 xx`, a reply without one, or no reply: the card gone) the operation sends no
+//!   further write, authentication or validation — a refusal is final, never retried;
+//! - an operation that reports success really sent what it claims, exactly once, and the
+//!   device acknowledged it: the seed the device received (decrypted with the device key, or
+//!   the OATH key as processed) is the user's, the configuration carries the host clock, a
+//!   Molto2 profile is the one asked for;
+//! - errors are short and never carry the seed, the password or the customer key.
+//!
+//! Input: four bytes of setup (operation and assumed kind, burn parameters, profile, reader
+//! name and ATR; see [`setup`]), then the device's replies, each a length byte and that many
+//! bytes (data, then the status word). When the replies run out, the card is gone.
+
+use data_encoding::{BASE32_NOPAD, HEXLOWER};
+use hardware_bridge::device::plan::{most_capable, plan_burn, BurnParams};
+use hardware_bridge::device::{self, burn, clock, molto2, oath, Credentials, Detected};
+use hardware_bridge::error::BridgeError;
+use tokensmith_api::{BurnResult, DeviceKind, SecretString, Verification};
+use tokensmith_core::otp::{self, Algorithm};
+use tokensmith_core::secret::Secret;
+use tokensmith_proto::crypto::{unpad_marker, Sm4Key};
+use tokensmith_proto::emulator::YKOATH_ATR;
+use tokensmith_proto::molto2::{CustomerKey, Molto2Config, DEFAULT_CUSTOMER_KEY};
+use tokensmith_proto::token2::{self, Token2Config};
+use tokensmith_proto::ykoath::{self, parse_tlvs, OathAlgorithm, TAG_KEY, TAG_NAME};
+use tokensmith_proto::{Transport, TransportError};
+
+use crate::check;
+use crate::input::Input;
+
+/// The host clock of every session (2026-01-01): codes and clocks are reproducible.
+pub const NOW: i64 = 1_767_225_600;
+
+/// The seed every burn writes.
+pub const SEED: [u8; 20] = [
+    0x3a, 0x9c, 0x41, 0xe7, 0x5d, 0x02, 0xb8, 0x6f, 0x93, 0x17, 0xc4, 0x2e, 0x88, 0x51, 0xfa, 0x0b,
+    0x66, 0xd9, 0x24, 0x7c,
+];
+
+/// The OATH access password the session gives when its setup says so.
+pub const PASSWORD: &str = "fuzz-oath-password";
+
+/// The Molto2 title and the OATH credential the operations use.
+pub const TITLE: &str = "Fuzz";
+pub const ISSUER: &str = "Example";
+pub const ACCOUNT: &str = "alice";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    Info,
+    Burn,
+    Sync,
+    Profiles,
+    Title,
+    DeleteProfile,
+    OathList,
+    OathDelete,
+    OathCode,
+}
+
+pub const OPS: [Op; 9] = [
+    Op::Info,
+    Op::Burn,
+    Op::Sync,
+    Op::Profiles,
+    Op::Title,
+    Op::DeleteProfile,
+    Op::OathList,
+    Op::OathDelete,
+    Op::OathCode,
+];
+
+/// `None`: the bridge detects the kind.
+pub const KINDS: [Option<DeviceKind>; 4] = [
+    None,
+    Some(DeviceKind::Token2),
+    Some(DeviceKind::Molto2),
+    Some(DeviceKind::Oath),
+];
+
+/// Reader names: an ordinary one, one that names a Molto2 (detection trusts it), a YubiKey's.
+pub const READERS: [&str; 3] = [
+    "ACS ACR122U PICC Interface 00 00",
+    "Token2 Molto2 CCID 00 00",
+    "Yubico YubiKey OTP+FIDO+CCID 00 00",
+];
+
+/// Burn parameters, one byte: bits 0–1 algorithm, 2 digits 8, 3 period 60, 4 a title,
+/// 5 touch, 6 force an unknown Token2 model / confirm clearing the seed on sync,
+/// 7 give the OATH password.
+pub mod params {
+    pub const SHA256: u8 = 1;
+    pub const SHA512: u8 = 2;
+    pub const DIGITS_8: u8 = 1 << 2;
+    pub const PERIOD_60: u8 = 1 << 3;
+    pub const TITLE: u8 = 1 << 4;
+    pub const TOUCH: u8 = 1 << 5;
+    pub const FORCE: u8 = 1 << 6;
+    pub const PASSWORD: u8 = 1 << 7;
+}
+
+/// The four setup bytes of an input (for seeds): operation, assumed kind, burn parameters
+/// ([`params`]), profile, reader ([`READERS`] index) and ATR (0 none, 1 a YubiKey's, 2 a
+/// contactless Token2's).
+pub fn setup(
+    op: Op,
+    kind: Option<DeviceKind>,
+    params: u8,
+    profile: u8,
+    reader: u8,
+    atr: u8,
+) -> Vec<u8> {
+    let op = OPS.iter().position(|o| *o == op).expect("listed");
+    let kind = KINDS.iter().position(|k| *k == kind).expect("listed");
+    vec![
+        (op + OPS.len() * kind) as u8,
+        params,
+        profile,
+        reader + 3 * atr,
+    ]
+}
+
+struct Setup {
+    op: Op,
+    kind: Option<DeviceKind>,
+    params: BurnParams,
+    profile: u8,
+    confirm: bool,
+    password: Option<SecretString>,
+    reader: &'static str,
+    atr: Option<Vec<u8>>,
+}
+
+impl Setup {
+    fn read(input: &mut Input) -> Setup {
+        let first = usize::from(input.byte().unwrap_or(0));
+        let p = input.byte().unwrap_or(0);
+        let profile = input.byte().unwrap_or(0) % 101;
+        let device = usize::from(input.byte().unwrap_or(0));
+        let algorithm = [Algorithm::Sha1, Algorithm::Sha256, Algorithm::Sha512]
+            .get(usize::from(p & 3))
+            .copied();
+        let flag = |bit: u8| p & bit != 0;
+        Setup {
+            op: OPS[first % OPS.len()],
+            kind: KINDS[first / OPS.len() % KINDS.len()],
+            params: BurnParams {
+                algorithm,
+                digits: Some(if flag(params::DIGITS_8) { 8 } else { 6 }),
+                period: Some(if flag(params::PERIOD_60) { 60 } else { 30 }),
+                display_timeout: None,
+                profile: Some(profile),
+                title: flag(params::TITLE).then(|| TITLE.to_string()),
+                account: Some(ACCOUNT.into()),
+                issuer: Some(ISSUER.into()),
+                touch: flag(params::TOUCH),
+                force_unknown_model: flag(params::FORCE),
+            },
+            profile,
+            confirm: flag(params::FORCE),
+            password: flag(params::PASSWORD).then(|| PASSWORD.into()),
+            reader: READERS[device % READERS.len()],
+            atr: match device / READERS.len() % 3 {
+                0 => None,
+                1 => Some(YKOATH_ATR.to_vec()),
+                _ => Some(tokensmith_proto::emulator::contactless_atr(&[])),
+            },
+        }
+    }
+
+    fn creds(&self) -> Credentials {
+        Credentials {
+            customer_key: None,
+            oath_password: self.password.clone(),
+        }
+    }
+}
+
+/// One command the bridge sent, and the reply it was given (`None`: the card was gone).
+#[derive(Debug, Clone)]
+pub struct Exchange {
+    pub command: Vec<u8>,
+    pub reply: Option<Vec<u8>>,
+}
+
+/// A card whose replies are read from the input, in order.
+pub struct Scripted<'a> {
+    replies: Input<'a>,
+    atr: Option<Vec<u8>>,
+    pub log: Vec<Exchange>,
+}
+
+impl Transport for Scripted<'_> {
+    fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>, TransportError> {
+        let reply = self.replies.chunk().map(<[u8]>::to_vec);
+        self.log.push(Exchange {
+            command: apdu.to_vec(),
+            reply: reply.clone(),
+        });
+        reply.ok_or(TransportError::NoCard)
+    }
+
+    fn atr(&self) -> Option<Vec<u8>> {
+        self.atr.clone()
+    }
+}
+
+/// What an operation reported when it succeeded.
+#[derive(Debug)]
+enum Done {
+    Nothing,
+    Burned(BurnResult),
+    Synced,
+    Title,
+    Deleted,
+    OathDeleted,
+    Code(String),
+}
+
+pub fn run(data: &[u8]) {
+    let _ = checked(data);
+}
+
+/// The session of one input, checked; what it did, for the tests.
+fn checked(data: &[u8]) -> (Result<Done, String>, Vec<Exchange>) {
+    let mut input = Input::new(data);
+    let setup = Setup::read(&mut input);
+    let mut t = Scripted {
+        replies: input,
+        atr: setup.atr.clone(),
+        log: Vec::new(),
+    };
+    let detected = device::detect(&mut t, setup.reader, setup.kind);
+    let detection = t.log.len();
+    let outcome = detected.and_then(|d| operate(&setup, &mut t, &d).map(|done| (d, done)));
+    let log = &t.log;
+    check_framing(log);
+    let groups = group(log);
+    let first_operating = groups.partition_point(|g| g.index < detection);
+    for g in &groups[..first_operating] {
+        assert!(
+            !is_write(&g.command),
+            "detection sent a write: {:02X?}",
+            g.command
+        );
+    }
+    check_stops_after_refusal(&groups[first_operating..]);
+    let outcome = match outcome {
+        Ok((d, done)) => {
+            check_done(&setup, &d, &done, &groups[first_operating..]);
+            Ok(done)
+        }
+        Err(e) => {
+            check_error(&e);
+            Err(e.to_string())
+        }
+    };
+    (outcome, t.log)
+}
+
+/// Runs the session `setup` (the four setup bytes) describes on another transport: the seed
+/// writer records what an emulated card answers.
+pub fn drive(setup: &[u8], t: &mut dyn Transport) -> Result<(), String> {
+    let s = Setup::read(&mut Input::new(setup));
+    let d = device::detect(t, s.reader, s.kind).map_err(|e| e.to_string())?;
+    operate(&s, t, &d).map(drop).map_err(|e| e.to_string())
+}
+
+fn operate(setup: &Setup, t: &mut dyn Transport, d: &Detected) -> Result<Done, BridgeError> {
+    let creds = setup.creds();
+    let secret = Secret::from_bytes(SEED.to_vec()).expect("a valid seed");
+    Ok(match setup.op {
+        Op::Info => {
+            let info = device::info(d, NOW);
+            assert_eq!(info.drift_seconds, d.device.token_time.map(|t| t - NOW));
+            Done::Nothing
+        }
+        Op::Burn => {
+            let model = d.model.unwrap_or_else(|| most_capable(d.kind()));
+            // What a client sends for this kind of device: a profile and a title for a
+            // Molto2, an account and an issuer for an OATH key.
+            let p = &setup.params;
+            let params = BurnParams {
+                profile: p.profile.filter(|_| d.kind() == DeviceKind::Molto2),
+                title: p.title.clone().filter(|_| d.kind() == DeviceKind::Molto2),
+                account: p.account.clone().filter(|_| d.kind() == DeviceKind::Oath),
+                issuer: p.issuer.clone().filter(|_| d.kind() == DeviceKind::Oath),
+                touch: p.touch && d.kind() == DeviceKind::Oath,
+                ..p.clone()
+            };
+            let plan = plan_burn(model, d.firmware, &params, &secret)?;
+            Done::Burned(burn::burn(t, d, &plan, &secret, &creds, NOW)?)
+        }
+        Op::Sync => {
+            let params = clock::SyncParams {
+                confirm_clear_seed: setup.confirm,
+                ..Default::default()
+            };
+            clock::sync_time(t, d, &params, &creds, NOW)?;
+            Done::Synced
+        }
+        Op::Profiles => {
+            let profiles = molto2::profiles_list(t, d)?;
+            let count = d.molto2().map(|m| m.profile_count()).unwrap_or(0);
+            assert_eq!(profiles.len(), usize::from(count), "one entry per profile");
+            for (i, p) in profiles.iter().enumerate() {
+                assert_eq!(usize::from(p.profile), i);
+            }
+            Done::Nothing
+        }
+        Op::Title => {
+            molto2::profile_title(t, d, &creds, setup.profile, TITLE)?;
+            Done::Title
+        }
+        Op::DeleteProfile => {
+            molto2::profile_delete(t, d, &creds, setup.profile)?;
+            Done::Deleted
+        }
+        Op::OathList => {
+            oath::oath_list(t, d, &creds)?;
+            Done::Nothing
+        }
+        Op::OathDelete => {
+            oath::oath_delete(t, d, &creds, &oath_name())?;
+            Done::OathDeleted
+        }
+        Op::OathCode => Done::Code(oath::oath_code(t, d, &creds, &oath_name(), NOW)?.code),
+    })
+}
+
+fn oath_name() -> String {
+    format!("{ISSUER}:{ACCOUNT}")
+}
+
+fn sw(reply: &[u8]) -> Option<u16> {
+    let n = reply.len();
+    (n >= 2).then(|| u16::from_be_bytes([reply[n - 2], reply[n - 1]]))
+}
+
+fn more_data(reply: &Option<Vec<u8>>) -> Option<u8> {
+    let sw = sw(reply.as_deref()?)?;
+    (sw >> 8 == 0x61).then_some(sw as u8)
+}
+
+/// GET RESPONSE (Token2 family, over T=0) or SEND REMAINING (YKOATH).
+fn is_follow_up(command: &[u8]) -> bool {
+    matches!(command, [0x00, 0xC0, 0, 0, _] | [0x00, 0xA5, 0, 0])
+}
+
+/// Commands that change the device or spend an authentication attempt.
+fn is_write(command: &[u8]) -> bool {
+    match command {
+        [0x84, ..] => true,
+        // Authenticate, delete a profile, factory reset, screen lock.
+        [0x80, ins, ..] => matches!(ins, 0xCE | 0xE6 | 0x56 | 0xD8),
+        // PUT, DELETE, SET CODE, RESET, VALIDATE.
+        [0x00, ins, ..] => matches!(ins, 0x01 | 0x02 | 0x03 | 0x04 | 0xA3),
+        _ => false,
+    }
+}
+
+/// Every command but a chaining follow-up is framed as its card reads it: byte 5 is Lc.
+fn check_framing(log: &[Exchange]) {
+    for e in log {
+        if !is_follow_up(&e.command) {
+            assert!(
+                tokensmith_proto::apdu::ParsedCommand::parse(&e.command).is_ok(),
+                "a command its card cannot frame: {:02X?}",
+                e.command
+            );
+        }
+    }
+}
+
+/// A command with its chained follow-ups: where it starts in the log and the reply that
+/// decided it (the last part's).
+#[derive(Debug)]
+struct Group {
+    index: usize,
+    command: Vec<u8>,
+    /// The chained data and the final status word (`None`: no status word, or no reply).
+    data: Vec<u8>,
+    sw: Option<u16>,
+}
+
+/// Groups the log into commands with their chained parts, checking that a `61 xx` is
+/// followed by the protocol's follow-up (or by nothing, when the chain was cut).
+fn group(log: &[Exchange]) -> Vec<Group> {
+    /// The exchange gives up after this many follow-ups (`exchange::MAX_ROUNDS`).
+    const MAX_ROUNDS: usize = 256;
+    let mut groups: Vec<Group> = Vec::new();
+    let mut rounds = 0;
+    for (i, e) in log.iter().enumerate() {
+        let waiting = i
+            .checked_sub(1)
+            .and_then(|p| more_data(&log[p].reply))
+            .filter(|_| rounds < MAX_ROUNDS);
+        match (waiting, groups.last_mut()) {
+            (Some(xx), Some(g)) => {
+                let expected: &[u8] = match g.command[0] {
+                    0x80 | 0x84 => &[0x00, 0xC0, 0, 0, xx],
+                    _ => &[0x00, 0xA5, 0, 0],
+                };
+                assert_eq!(
+                    e.command, expected,
+                    "after 61 {xx:02X} to {:02X?} the exchange must fetch the rest",
+                    g.command
+                );
+                rounds += 1;
+                append(g, &e.reply);
+            }
+            _ => {
+                rounds = 0;
+                let mut g = Group {
+                    index: i,
+                    command: e.command.clone(),
+                    data: Vec::new(),
+                    sw: None,
+                };
+                append(&mut g, &e.reply);
+                groups.push(g);
+            }
+        }
+    }
+    groups
+}
+
+fn append(g: &mut Group, reply: &Option<Vec<u8>>) {
+    g.sw = reply.as_deref().and_then(sw);
+    if let (Some(r), Some(_)) = (reply, g.sw) {
+        g.data.extend_from_slice(&r[..r.len() - 2]);
+    }
+}
+
+fn refused(g: &Group) -> bool {
+    !matches!(g.sw, Some(0x9000))
+}
+
+fn check_stops_after_refusal(operating: &[Group]) {
+    if let Some(at) = operating.iter().position(refused) {
+        for g in &operating[at + 1..] {
+            assert!(
+                !is_write(&g.command),
+                "{:02X?} sent after the device refused {:02X?} ({:04X?})",
+                g.command,
+                operating[at].command,
+                operating[at].sw
+            );
+        }
+    }
+}
+
+fn check_error(e: &BridgeError) {
+    let message = e.to_string();
+    check::short_message("session", &message);
+    let lower = message.to_ascii_lowercase();
+    for secret in [
+        BASE32_NOPAD.encode(&SEED).to_ascii_lowercase(),
+        HEXLOWER.encode(&SEED),
+        PASSWORD.to_ascii_lowercase(),
+        String::from_utf8_lossy(DEFAULT_CUSTOMER_KEY).to_ascii_lowercase(),
+    ] {
+        assert!(!lower.contains(&secret[..12]), "{message}");
+    }
+}
+
+/// The secured (`84`) commands of the operation, each acknowledged: (INS, P2, body).
+fn secured(groups: &[Group]) -> Vec<(u8, u8, Vec<u8>)> {
+    groups
+        .iter()
+        .filter(|g| g.command[0] == 0x84)
+        .map(|g| {
+            assert!(
+                !refused(g),
+                "an operation reported success after a refused write"
+            );
+            let c = &g.command;
+            let lc = usize::from(c[4]);
+            (c[1], c[3], c[5..5 + lc - 4].to_vec())
+        })
+        .collect()
+}
+
+fn decrypt(key: &Sm4Key, body: &[u8]) -> Vec<u8> {
+    let plain = key.ecb_decrypt(body).expect("whole blocks");
+    unpad_marker(&plain).expect("marker padding").to_vec()
+}
+
+fn check_done(setup: &Setup, d: &Detected, done: &Done, groups: &[Group]) {
+    let seed_writes = groups
+        .iter()
+        .filter(|g| matches!(g.command[..2], [0x84, 0xC5] | [0x00, 0x01]))
+        .count();
+    let burned = matches!(done, Done::Burned(_));
+    assert_eq!(seed_writes, usize::from(burned), "seed writes in {done:?}");
+    let molto2_key = CustomerKey::default().sm4_key();
+    match done {
+        Done::Burned(r) => check_burn(r, groups),
+        Done::Synced => match d.kind() {
+            DeviceKind::Token2 => {
+                let s = secured(groups);
+                assert_eq!(s.len(), 1);
+                let config =
+                    Token2Config::from_values(30, NOW, Algorithm::Sha1, 30).expect("valid");
+                assert_eq!((s[0].0, s[0].2.as_slice()), (0xD4, &config.tlv()[..]));
+            }
+            DeviceKind::Molto2 => {
+                let s = secured(groups);
+                let count = d.molto2().expect("a Molto2 model").profile_count();
+                assert_eq!(s.len(), usize::from(count), "one clock per profile");
+                for (i, (ins, p2, body)) in s.iter().enumerate() {
+                    assert_eq!((*ins, usize::from(*p2)), (0xD4, i));
+                    assert_eq!(body[4..], (NOW as u32).to_be_bytes());
+                }
+            }
+            DeviceKind::Oath => panic!("an OATH key has no clock to sync"),
+        },
+        Done::Title => {
+            let s = secured(groups);
+            assert_eq!(s.len(), 1);
+            assert_eq!((s[0].0, s[0].1), (0xD5, setup.profile));
+            assert_eq!(decrypt(&molto2_key, &s[0].2), TITLE.as_bytes());
+        }
+        Done::Deleted => {
+            let last = groups.last().expect("a delete was sent");
+            assert_eq!(last.command, [0x80, 0xE6, 0, setup.profile, 0]);
+            assert!(!refused(last));
+        }
+        Done::OathDeleted => {
+            let last = groups.last().expect("a delete was sent");
+            assert_eq!(last.command[..2], [0x00, 0x02]);
+            let tlvs = parse_tlvs(&last.command[5..]).expect("TLVs");
+            assert_eq!(tlvs, vec![(TAG_NAME, oath_name().as_bytes())]);
+            assert!(!refused(last));
+        }
+        Done::Code(code) => {
+            assert!(code.bytes().all(|b| b.is_ascii_digit()) && !code.is_empty());
+        }
+        Done::Nothing => assert!(
+            groups
+                .iter()
+                .all(|g| !is_write(&g.command) || g.command[1] == 0xA3),
+            "a read-only operation wrote"
+        ),
+    }
+}
+
+/// The first `n` TLVs of a command's data.
+fn first_tlvs(mut data: &[u8], n: usize) -> Vec<(u8, &[u8])> {
+    let mut out = Vec::new();
+    while out.len() < n {
+        let [tag, len, rest @ ..] = data else {
+            panic!("a truncated TLV in {data:02X?}");
+        };
+        let (value, rest) = rest
+            .split_at_checked(usize::from(*len))
+            .unwrap_or_else(|| panic!("a truncated TLV in {data:02X?}"));
+        out.push((*tag, value));
+        data = rest;
+    }
+    out
+}
+
+fn check_burn(r: &BurnResult, groups: &[Group]) {
+    let params = otp::OtpParams {
+        algorithm: r.algorithm,
+        digits: r.digits,
+        period: r.period,
+    };
+    let code = |t| otp::totp(&SEED, &params, t).expect("valid parameters");
+    match r.kind {
+        DeviceKind::Token2 | DeviceKind::Molto2 => {
+            let display = r.display_timeout.expect("a display timeout");
+            let s = secured(groups);
+            let (key, config) = if r.kind == DeviceKind::Token2 {
+                let c = Token2Config::from_values(display, NOW, r.algorithm, r.period)
+                    .expect("what was burned is encodable");
+                (token2::device_key(), c.tlv().to_vec())
+            } else {
+                let c = Molto2Config::from_values(display, NOW, r.algorithm, r.digits, r.period)
+                    .expect("what was burned is encodable");
+                (CustomerKey::default().sm4_key(), c.tlv().to_vec())
+            };
+            let p2 = r.profile.unwrap_or(0);
+            assert!(s.len() >= 2, "config and seed: {s:02X?}");
+            assert_eq!((s[0].0, s[0].1, &s[0].2), (0xD4, p2, &config));
+            assert_eq!((s[1].0, s[1].1), (0xC5, p2));
+            assert_eq!(decrypt(&key, &s[1].2), SEED, "the device got another seed");
+            match &r.name {
+                Some(title) => {
+                    assert_eq!(s.len(), 3);
+                    assert_eq!((s[2].0, s[2].1), (0xD5, p2));
+                    assert_eq!(decrypt(&key, &s[2].2), title.as_bytes());
+                }
+                None => assert_eq!(s.len(), 2),
+            }
+            let Verification::CompareWithDisplay { expected_code, .. } = &r.verification else {
+                panic!(
+                    "a display token is checked by the admin: {:?}",
+                    r.verification
+                );
+            };
+            assert_eq!(expected_code, &code(NOW));
+        }
+        DeviceKind::Oath => {
+            let put = groups
+                .iter()
+                .find(|g| g.command[..2] == [0x00, 0x01])
+                .expect("a PUT");
+            assert!(!refused(put));
+            // Name and key come first; the touch property after them has no length byte.
+            let tlvs = first_tlvs(&put.command[5..], 2);
+            let name = r.name.as_deref().expect("a credential name");
+            assert_eq!(tlvs[0], (TAG_NAME, name.as_bytes()));
+            let algorithm = OathAlgorithm::from(r.algorithm);
+            let mut key = vec![0x20 | algorithm as u8, r.digits];
+            key.extend_from_slice(&ykoath::process_key(algorithm, &SEED));
+            assert_eq!(
+                tlvs[1],
+                (TAG_KEY, &key[..]),
+                "the key sent is not the seed's"
+            );
+            match &r.verification {
+                Verification::DeviceCalculated { code: c, matches } => {
+                    assert!(*matches);
+                    assert_eq!(c, &code(NOW));
+                }
+                Verification::NotChecked { .. } => {}
+                other => panic!("an OATH key computes its code: {other:?}"),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::input::Builder;
+    use tokensmith_proto::emulator::{EmulatedTransport, Token2Card, YkoathCard};
+
+    /// The setup bytes, then what `card` answered when the session ran on it.
+    fn recorded<C: tokensmith_proto::emulator::Card>(setup: Vec<u8>, card: C) -> Vec<u8> {
+        let mut t = EmulatedTransport::new(card);
+        drive(&setup, &mut t).expect("the emulated card goes through");
+        t.log()
+            .iter()
+            .fold(Builder::new().rest(&setup), |b, e| b.chunk(&e.response))
+            .build()
+    }
+
+    #[test]
+    fn a_recorded_burn_replays_to_the_same_burn() {
+        let token2 = recorded(setup(Op::Burn, None, 0, 0, 0, 2), Token2Card::default());
+        let (outcome, _) = checked(&token2);
+        assert!(matches!(outcome, Ok(Done::Burned(_))), "{outcome:?}");
+        let oath = recorded(setup(Op::Burn, None, 0, 0, 2, 1), YkoathCard::new());
+        let (outcome, _) = checked(&oath);
+        assert!(matches!(outcome, Ok(Done::Burned(_))), "{outcome:?}");
+    }
+
+    #[test]
+    fn a_refusal_ends_the_operation() {
+        let burn = recorded(setup(Op::Burn, None, 0, 0, 0, 2), Token2Card::default());
+        // get info, get challenge, then authenticate refused.
+        let mut input = Input::new(&burn[4..]);
+        let (info, challenge) = (input.chunk().unwrap(), input.chunk().unwrap());
+        let refused = Builder::new()
+            .rest(&burn[..4])
+            .chunk(info)
+            .chunk(challenge)
+            .chunk(&[0x69, 0x83])
+            .chunk(&[0x90, 0x00])
+            .build();
+        let (outcome, log) = checked(&refused);
+        assert!(outcome.unwrap_err().contains("69 83"));
+        assert_eq!(log.len(), 3, "nothing after the refusal");
+    }
+
+    #[test]
+    fn a_write_after_a_refusal_is_caught() {
+        let exchange = |command: &[u8], reply: &[u8]| Exchange {
+            command: command.to_vec(),
+            reply: Some(reply.to_vec()),
+        };
+        let log = [
+            exchange(&[0x80, 0xCE, 0, 0, 1, 0], &[0x69, 0x83]),
+            exchange(&[0x84, 0xC5, 1, 0, 4, 0, 0, 0, 0], &[0x90, 0x00]),
+        ];
+        let caught = std::panic::catch_unwind(|| check_stops_after_refusal(&group(&log)));
+        assert!(caught.is_err());
+    }
+
+    #[test]
+    fn chaining_must_fetch_the_rest_with_the_protocols_command() {
+        let exchange = |command: &[u8], reply: &[u8]| Exchange {
+            command: command.to_vec(),
+            reply: Some(reply.to_vec()),
+        };
+        let good = [
+            exchange(&[0x00, 0xA1, 0, 0], &[1, 0x61, 0x05]),
+            exchange(&[0x00, 0xA5, 0, 0], &[2, 0x90, 0x00]),
+        ];
+        let groups = group(&good);
+        assert_eq!((groups.len(), groups[0].data.clone()), (1, vec![1, 2]));
+        let bad = [
+            exchange(&[0x80, 0x41, 0, 0, 0], &[1, 0x61, 0x05]),
+            exchange(&[0x00, 0xA5, 0, 0], &[2, 0x90, 0x00]),
+        ];
+        assert!(std::panic::catch_unwind(|| group(&bad)).is_err());
+    }
+}
