@@ -168,6 +168,31 @@ fn oath_csv_reads_privacyidea_defaults_and_refuses_ocra() {
     );
 }
 
+/// Found by fuzzing: a cell that is not a number, a type or a hash came back whole.
+#[test]
+fn csv_messages_repeat_at_most_40_characters_of_a_cell() {
+    let long = "9x".repeat(3000);
+    for (format, line) in [
+        (
+            ExportFormat::DuoCsv,
+            format!("1,3132333435363738393031323334353637383930,{long}"),
+        ),
+        (
+            ExportFormat::OathCsv,
+            format!("1,3132333435363738393031323334353637383930,{long}"),
+        ),
+        (
+            ExportFormat::OathCsv,
+            format!("1,3132333435363738393031323334353637383930,totp,6,30,{long}"),
+        ),
+    ] {
+        let err = import(format, &line, &ImportOptions::default())
+            .unwrap_err()
+            .to_string();
+        assert!(err.chars().count() < 200, "{err:.200}");
+    }
+}
+
 #[test]
 fn serial_keyed_formats_refuse_a_serial_twice() {
     let tokens = [token("A", SEED), token("A", &[1; 20])];

@@ -44,8 +44,11 @@ fn check_records(records: &[TokenRecord]) {
         }
         assert!(!r.secret.is_empty());
     }
-    for issue in validate_for(records, Format::Graph) {
-        assert!(issue.row < records.len());
+    for format in [Format::Csv, Format::Graph] {
+        for issue in validate_for(records, format) {
+            assert!(issue.row < records.len());
+            check::short_message("entra_csv", &issue.message);
+        }
     }
     let written = write_csv(records);
     assert_eq!(written.is_ok(), valid_for(records, Format::Csv));

@@ -230,10 +230,12 @@ pub fn run(data: &[u8]) {
     let json = api && !matches!(method, "OPTIONS" | "HEAD");
     check_answer(path, status, &answer, json);
     check_no_echo(&spec, &answer);
-    assert!(
-        !String::from_utf8_lossy(&answer).contains(QUERY_SECRET),
-        "a secret in the query came back"
-    );
+    if !String::from_utf8_lossy(&spec.body).contains(QUERY_SECRET) {
+        assert!(
+            !String::from_utf8_lossy(&answer).contains(QUERY_SECRET),
+            "a secret in the query came back"
+        );
+    }
 }
 
 fn check_answer(path: &str, status: StatusCode, answer: &[u8], json: bool) {
