@@ -359,6 +359,31 @@ mod tests {
         }
     }
 
+    /// Found by fuzzing: a Molto2 profile burned again under another title, or a Token2 row
+    /// with a name, counted as two tokens (two Entra rows for one serial, which the export
+    /// then refused); the burn journal's reading of the same file counts one.
+    #[test]
+    fn a_reburn_replaces_the_row_whatever_its_title() {
+        let mut first = rec("MOLTO2SEED01", Some(4), Some("a@b.c"), b"first seed 1234");
+        first.kind = DeviceKind::Molto2;
+        first.name = Some("Bank".into());
+        let mut again = first.clone();
+        again.name = Some("Bank 2".into());
+        again.secret = Secret::from_bytes(b"second seed 1234".to_vec()).unwrap();
+        let rows = [first.clone(), again];
+        let kept = entra::latest(&rows);
+        assert_eq!(kept.len(), 1);
+        assert_eq!(kept[0].secret.as_bytes(), b"second seed 1234");
+        // OATH credentials on one key are told apart by their names.
+        let mut alice = first.clone();
+        alice.kind = DeviceKind::Oath;
+        alice.profile = None;
+        alice.name = Some("Example:alice".into());
+        let mut bob = alice.clone();
+        bob.name = Some("Example:bob".into());
+        assert_eq!(entra::latest(&[alice, bob]).len(), 2);
+    }
+
     #[test]
     fn rows_are_written_in_header_order() {
         let r = rec("8659632000002", Some(7), None, b"abcdefghij");
