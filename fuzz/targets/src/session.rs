@@ -685,12 +685,15 @@ mod tests {
         assert_eq!(log.len(), 3, "nothing after the refusal");
     }
 
-    #[test]
-    fn a_write_after_a_refusal_is_caught() {
-        let exchange = |command: &[u8], reply: &[u8]| Exchange {
+    fn exchange(command: &[u8], reply: &[u8]) -> Exchange {
+        Exchange {
             command: command.to_vec(),
             reply: Some(reply.to_vec()),
-        };
+        }
+    }
+
+    #[test]
+    fn a_write_after_a_refusal_is_caught() {
         let log = [
             exchange(&[0x80, 0xCE, 0, 0, 1, 0], &[0x69, 0x83]),
             exchange(&[0x84, 0xC5, 1, 0, 4, 0, 0, 0, 0], &[0x90, 0x00]),
@@ -701,10 +704,6 @@ mod tests {
 
     #[test]
     fn chaining_must_fetch_the_rest_with_the_protocols_command() {
-        let exchange = |command: &[u8], reply: &[u8]| Exchange {
-            command: command.to_vec(),
-            reply: Some(reply.to_vec()),
-        };
         let good = [
             exchange(&[0x00, 0xA1, 0, 0], &[1, 0x61, 0x05]),
             exchange(&[0x00, 0xA5, 0, 0], &[2, 0x90, 0x00]),
