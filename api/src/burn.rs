@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use tokensmith_core::otp::Algorithm;
 
-use crate::{DeviceKind, SecretString};
+use crate::{DeviceKind, OathType, SecretString};
 
 addressed_request! {
     /// A burn. `None` means "the default for this kind of device"; everything is checked against
@@ -40,6 +40,22 @@ addressed_request! {
         /// OATH: require a touch for each code.
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         pub touch: bool,
+        /// OATH: `"totp"` (default) or `"hotp"`. An HOTP credential is not recorded in the
+        /// results file (Entra takes TOTP tokens only) and not calculated after the PUT
+        /// (that would use a code up).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub oath_type: Option<OathType>,
+        /// OATH HOTP: the initial counter (sent when above 0).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub counter: Option<u32>,
+        /// OATH: replace an account of the same name (YubiKey; the old seed is lost). Without
+        /// it an existing name is refused (`occupied`) and nothing is written.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        pub overwrite: bool,
+        /// The serial printed on the device. Checked against the serial the device reports;
+        /// required (and recorded) for an OATH key that reports none (e.g. a Solo 2).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub serial: Option<String>,
         /// Token2: burn even if the serial prefix is not a known programmable model.
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         pub force_unknown_model: bool,
@@ -100,6 +116,9 @@ pub struct BurnResult {
     /// The row was appended (and fsynced) to the bridge's results file.
     #[serde(default)]
     pub recorded: bool,
+    /// OATH: the credential's type.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oath_type: Option<OathType>,
 }
 
 #[cfg(test)]
@@ -178,6 +197,7 @@ mod tests {
             },
             warnings: vec![],
             recorded: true,
+            oath_type: None,
         };
         let v = serde_json::to_value(&r).unwrap();
         assert_eq!(v["algorithm"], "SHA1");

@@ -69,7 +69,11 @@ pub struct Health {
 pub struct Device {
     pub kind: DeviceKind,
     pub reader: String,
-    /// Token2/Molto2 serial; for OATH the applet's device id.
+    /// The device's serial: Token2/Molto2 as read; a YubiKey's from its management or OTP
+    /// applet; a Nitrokey 3's from its OATH SELECT reply (tag `8F`). Empty for an OATH key
+    /// that reports none (maker unknown, or a YubiKey with its serial hidden): a burn then
+    /// needs the serial from the user (`serial`), never the OATH salt, which changes on every
+    /// reset.
     pub serial: String,
     pub model: String,
     /// False for a Token2 serial whose prefix is not a known programmable model (burning it
@@ -88,6 +92,9 @@ pub struct Device {
     /// OATH: whether an access password is set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub password_set: Option<bool>,
+    /// Nitrokey 3 with a PIN set: the PIN attempts left.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pin_attempts: Option<u8>,
 }
 
 impl Device {
@@ -166,6 +173,7 @@ mod tests {
                 profiles: Some(100),
                 oath_version: None,
                 password_set: None,
+                pin_attempts: None,
             },
             host_time: 1_700_000_000,
             drift_seconds: Some(12),

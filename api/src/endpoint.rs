@@ -72,6 +72,10 @@ endpoints! {
     PutOath: Post "/api/oath/put", BurnRequest => BurnResult;
     DeleteOath: Post "/api/oath/delete", OathNameRequest => Done;
     CalculateOath: Post "/api/oath/code", OathNameRequest => OathCode;
+    /// New issuer/account for a credential (YubiKey 5.3.1+).
+    RenameOath: Post "/api/oath/rename", OathRenameRequest => OathCredential;
+    /// Set, change or remove the access password (YubiKey).
+    SetOathPassword: Post "/api/oath/password", OathPasswordRequest => Done;
 }
 
 #[cfg(test)]
@@ -84,7 +88,7 @@ mod tests {
             assert!(p.starts_with("/api/"), "{p}");
             assert!(ALL[i + 1..].iter().all(|(_, q)| q != p), "{p} twice");
         }
-        assert_eq!(ALL.len(), 12);
+        assert_eq!(ALL.len(), 14);
         assert_eq!(Burn::PATH, "/api/burn");
         assert_eq!(GetHealth::METHOD.as_str(), "GET");
     }

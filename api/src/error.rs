@@ -29,6 +29,9 @@ pub enum ErrorCode {
     NotSupported,
     /// Token2 clock sync would clear the seed: confirm with `confirm_clear_seed`.
     WillClearSeed,
+    /// The name (or slot) already holds a credential: nothing was written; ask again with
+    /// `overwrite` where the device can replace it.
+    Occupied,
     // Finding the device.
     NoReader,
     NoCard,
@@ -42,6 +45,8 @@ pub enum ErrorCode {
     AuthFailed,
     /// The device refused a command (status word).
     DeviceRejected,
+    /// The key waited for a touch and none came: touch it when it blinks and try again.
+    TouchTimeout,
     /// The OATH key's code after the burn differs from the host's.
     VerifyMismatch,
     /// The results file could not be opened or written.
@@ -50,7 +55,7 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 23] = [
+    pub const ALL: [ErrorCode; 25] = [
         ErrorCode::BadHost,
         ErrorCode::BadOrigin,
         ErrorCode::PairingRequired,
@@ -61,6 +66,7 @@ impl ErrorCode {
         ErrorCode::AmbiguousReader,
         ErrorCode::NotSupported,
         ErrorCode::WillClearSeed,
+        ErrorCode::Occupied,
         ErrorCode::NoReader,
         ErrorCode::NoCard,
         ErrorCode::UnknownCard,
@@ -71,6 +77,7 @@ impl ErrorCode {
         ErrorCode::PcscUnavailable,
         ErrorCode::AuthFailed,
         ErrorCode::DeviceRejected,
+        ErrorCode::TouchTimeout,
         ErrorCode::VerifyMismatch,
         ErrorCode::ResultsFile,
         ErrorCode::Internal,
@@ -90,6 +97,7 @@ impl ErrorCode {
             AmbiguousReader => "ambiguous_reader",
             NotSupported => "not_supported",
             WillClearSeed => "will_clear_seed",
+            Occupied => "occupied",
             NoReader => "no_reader",
             NoCard => "no_card",
             UnknownCard => "unknown_card",
@@ -100,6 +108,7 @@ impl ErrorCode {
             PcscUnavailable => "pcsc_unavailable",
             AuthFailed => "auth_failed",
             DeviceRejected => "device_rejected",
+            TouchTimeout => "touch_timeout",
             VerifyMismatch => "verify_mismatch",
             ResultsFile => "results_file",
             Internal => "internal",
@@ -115,7 +124,7 @@ impl ErrorCode {
             BadHost | BadOrigin | AuthFailed => 403,
             NotFound => 404,
             NoReader | NoCard | UnknownCard | CardRemoved | CardBusy | ReaderNotFound
-            | ReaderError | PcscUnavailable | WillClearSeed => 409,
+            | ReaderError | PcscUnavailable | WillClearSeed | Occupied | TouchTimeout => 409,
             BodyTooLarge => 413,
             DeviceRejected | VerifyMismatch => 422,
             ResultsFile | Internal => 500,
@@ -128,11 +137,11 @@ impl ErrorCode {
     pub fn exit_code(self) -> u8 {
         use ErrorCode::*;
         match self {
-            BadRequest | BadInput | AmbiguousReader | NotSupported | WillClearSeed => 2,
+            BadRequest | BadInput | AmbiguousReader | NotSupported | WillClearSeed | Occupied => 2,
             NoReader | NoCard | UnknownCard | CardRemoved | CardBusy | ReaderNotFound
             | ReaderError | PcscUnavailable => 3,
             AuthFailed => 4,
-            DeviceRejected | VerifyMismatch => 5,
+            DeviceRejected | VerifyMismatch | TouchTimeout => 5,
             BadHost | BadOrigin | PairingRequired | BodyTooLarge | NotFound | ResultsFile
             | Internal => 1,
         }
@@ -196,6 +205,11 @@ mod tests {
         assert_eq!(VerifyMismatch.exit_code(), 5);
         assert_eq!(ResultsFile.http_status(), 500);
         assert_eq!(ResultsFile.exit_code(), 1);
+        assert_eq!((Occupied.http_status(), Occupied.exit_code()), (409, 2));
+        assert_eq!(
+            (TouchTimeout.http_status(), TouchTimeout.exit_code()),
+            (409, 5)
+        );
     }
 
     #[test]

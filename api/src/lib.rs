@@ -80,7 +80,8 @@ pub use endpoint::{Endpoint, Method, NoBody};
 pub use error::{ErrorBody, ErrorCode, ErrorDetail};
 pub use molto2::{Done, Profile, ProfileDeleteRequest, ProfileTitleRequest, Profiles};
 pub use oath::{
-    OathCode, OathCredential, OathCredentials, OathListRequest, OathNameRequest, OathType,
+    OathCode, OathCredential, OathCredentials, OathListRequest, OathNameRequest,
+    OathPasswordRequest, OathRenameRequest, OathType,
 };
 pub use secret::SecretString;
 pub use sync::{SyncRequest, SyncResult};
@@ -101,6 +102,3 @@ pub const MAX_BODY: usize = 64 * 1024;
 
 /// The longest Molto2 profile title, in bytes (UTF-8).
 pub const MOLTO2_TITLE_MAX_BYTES: usize = 12;
-
-/// The longest OATH credential name (`[period/][issuer:]account`), in bytes.
-pub const OATH_NAME_MAX_BYTES: usize = 64;

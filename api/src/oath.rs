@@ -1,5 +1,5 @@
-//! OATH credentials: `POST /api/oath/list`, `/api/oath/delete`, `/api/oath/code`
-//! (`/api/oath/put` is a burn).
+//! OATH credentials: `POST /api/oath/list`, `/api/oath/delete`, `/api/oath/code`,
+//! `/api/oath/rename`, `/api/oath/password` (`/api/oath/put` is a burn).
 
 use serde::{Deserialize, Serialize};
 use tokensmith_core::otp::Algorithm;
@@ -42,6 +42,10 @@ pub struct OathCredential {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OathCredentials {
     pub credentials: Vec<OathCredential>,
+    /// Entries of kinds that are not HOTP/TOTP credentials (a Nitrokey 3's Reverse-HOTP,
+    /// HMAC and password-safe entries): counted, not listed.
+    #[serde(default)]
+    pub other_entries: u32,
 }
 
 addressed_request! {
@@ -56,7 +60,7 @@ addressed_request! {
 addressed_request! {
     /// `POST /api/oath/delete` and `/api/oath/code`: one credential by its full name.
     pub struct OathNameRequest {
-        /// At most [`crate::OATH_NAME_MAX_BYTES`].
+        /// At most `tokensmith_core::caps::OATH_NAME_BYTES`.
         pub name: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub password: Option<SecretString>,
@@ -71,4 +75,69 @@ pub struct OathCode {
     /// TOTP: seconds the code stays valid.
     #[serde(default)]
     pub valid_for_seconds: Option<u32>,
+}
+
+addressed_request! {
+    /// `POST /api/oath/rename` → the credential under its new name: give it a new issuer and
+    /// account (it keeps its key, counter and period prefix). YubiKey 5.3.1 and later only (`not_supported`
+    /// elsewhere, with the reason); a taken new name is refused (`occupied`).
+    pub struct OathRenameRequest {
+        /// The credential's current full name.
+        pub name: String,
+        pub account: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub issuer: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub password: Option<SecretString>,
+    }
+}
+
+addressed_request! {
+    /// `POST /api/oath/password` → `Done`: set, change (`new_password` with the current
+    /// `password`) or remove (`new_password` left out) the YKOATH access password. YubiKeys
+    /// only: a Nitrokey 3 would answer "done" and set nothing, so it is refused
+    /// (`not_supported`). The bridge selects the applet again afterwards and checks that it
+    /// asks for exactly the new password.
+    pub struct OathPasswordRequest {
+        /// The current password, when one is set.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub password: Option<SecretString>,
+        /// The new password; absent: remove the password.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub new_password: Option<SecretString>,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn management_requests_are_strict_and_redacted() {
+        let r: OathRenameRequest = serde_json::from_value(
+            json!({"name": "Old:alice", "account": "alice", "issuer": "New", "password": "pw"}),
+        )
+        .unwrap();
+        assert_eq!(
+            (r.account.as_str(), r.issuer.as_deref()),
+            ("alice", Some("New"))
+        );
+        assert!(serde_json::from_value::<OathRenameRequest>(json!({"name": "a"})).is_err());
+        let p: OathPasswordRequest =
+            serde_json::from_value(json!({"password": "old-pw", "new_password": "new-pw"}))
+                .unwrap();
+        let debug = format!("{p:?}");
+        assert!(
+            !debug.contains("old-pw") && !debug.contains("new-pw"),
+            "{debug}"
+        );
+        let remove: OathPasswordRequest = serde_json::from_value(json!({"password": "x"})).unwrap();
+        assert!(remove.new_password.is_none());
+        assert!(
+            serde_json::from_value::<OathPasswordRequest>(json!({"new_pasword": "x"})).is_err()
+        );
+        let c: OathCredentials = serde_json::from_value(json!({"credentials": []})).unwrap();
+        assert_eq!(c.other_entries, 0, "older bridges: no count");
+    }
 }

@@ -46,6 +46,9 @@ pub enum BridgeError {
     },
     #[error("setting the clock of this {model} rewrites its configuration, which CLEARS ITS SEED (the token shows dashes until a seed is burned again); confirm explicitly to go ahead")]
     WillClearSeed { model: String },
+    /// The name (or slot) holds a credential and overwriting was not asked for.
+    #[error("{0}")]
+    Occupied(String),
     #[error("verification failed: the device computed {device} but {expected} was expected; the credential on the device is wrong")]
     VerifyMismatch { device: String, expected: String },
     #[error("not supported: {0}")]
@@ -117,6 +120,7 @@ impl BridgeError {
             CardBusy => ErrorCode::CardBusy,
             Reader(_) => ErrorCode::ReaderError,
             WillClearSeed { .. } => ErrorCode::WillClearSeed,
+            Occupied(_) => ErrorCode::Occupied,
             VerifyMismatch { .. } => ErrorCode::VerifyMismatch,
             NotSupported(_) => ErrorCode::NotSupported,
             Results(_) => ErrorCode::ResultsFile,
@@ -147,8 +151,12 @@ impl BridgeError {
                 | YkoathError::DeviceResponseMismatch => ErrorCode::AuthFailed,
                 YkoathError::InvalidName(_)
                 | YkoathError::InvalidDigits(_)
-                | YkoathError::InvalidSecret(_) => ErrorCode::BadInput,
+                | YkoathError::InvalidSecret(_)
+                | YkoathError::CounterOnTotp => ErrorCode::BadInput,
                 YkoathError::AppletNotFound => ErrorCode::UnknownCard,
+                YkoathError::TouchTimeout => ErrorCode::TouchTimeout,
+                YkoathError::AlreadyExists => ErrorCode::Occupied,
+                YkoathError::NoAccessPassword => ErrorCode::NotSupported,
                 _ => ErrorCode::DeviceRejected,
             },
         }

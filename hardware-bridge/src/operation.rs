@@ -3,12 +3,14 @@
 
 use serde::Serialize;
 use tokensmith_api::{
-    BurnResult, DeviceKind, Done, Info, OathCode, OathCredentials, Profiles, Readers, SyncResult,
+    BurnResult, DeviceKind, Done, Info, OathCode, OathCredential, OathCredentials, Profiles,
+    Readers, SyncResult,
 };
 use tokensmith_core::secret::Secret;
 
 use crate::backend::Backend;
 use crate::device::clock::{self, SyncParams};
+use crate::device::oath::PasswordChange;
 use crate::device::plan::{most_capable, plan_burn, BurnParams};
 use crate::device::{self, burn, molto2, oath, Credentials, Detected};
 use crate::error::BridgeError;
@@ -48,6 +50,19 @@ pub enum Operation {
         name: String,
         creds: Credentials,
     },
+    /// New issuer/account for a credential (YubiKey 5.3.1+).
+    RenameOath {
+        name: String,
+        issuer: Option<String>,
+        account: String,
+        creds: Credentials,
+    },
+    /// Set, change or remove the access password (YubiKey); `creds` hold the current one.
+    OathPassword {
+        change: PasswordChange,
+        new_password: Option<tokensmith_api::SecretString>,
+        creds: Credentials,
+    },
 }
 
 /// A burn: the seed, its parameters, the credentials, and who it is for.
@@ -67,6 +82,9 @@ pub enum Progress<'a> {
     Detected(&'a tokensmith_api::Device),
     /// A burn passed every check: writing starts now.
     Writing,
+    /// The device acknowledged the write of an OATH credential (it holds the seed now);
+    /// checking it follows.
+    Stored,
 }
 
 /// Which reader, and which kind of device to assume (skipping detection).
@@ -85,6 +103,7 @@ pub enum Outcome {
     Synced(SyncResult),
     Profiles(Profiles),
     OathCredentials(OathCredentials),
+    OathCredential(OathCredential),
     OathCode(OathCode),
     Done(Done),
 }
@@ -99,7 +118,9 @@ impl Operation {
             | Operation::DeleteProfile { .. } => Some(DeviceKind::Molto2),
             Operation::ListOath { .. }
             | Operation::DeleteOath { .. }
-            | Operation::CalculateOath { .. } => Some(DeviceKind::Oath),
+            | Operation::CalculateOath { .. }
+            | Operation::RenameOath { .. }
+            | Operation::OathPassword { .. } => Some(DeviceKind::Oath),
             _ => None,
         }
     }
@@ -119,11 +140,21 @@ impl Operation {
                 // burn unless forced).
                 let model = d.model.unwrap_or_else(|| most_capable(d.kind()));
                 let plan = plan_burn(model, d.firmware, &job.params, &job.secret)?;
+                let (serial, note) = burn::recorded_serial(d, job.params.serial.as_deref(), &plan)?;
                 progress(Progress::Writing);
-                let mut out = burn::burn(t, d, &plan, &job.secret, &job.creds, now)?;
-                if let Some(rf) = results {
-                    rf.append(&ResultRecord::from_outcome(&out, &job.secret, job.upn))?;
-                    out.recorded = true;
+                let stored = || progress(Progress::Stored);
+                let mut out = burn::burn_with(t, d, &plan, &job.secret, &job.creds, now, &stored)?;
+                out.serial = serial;
+                out.warnings.extend(note);
+                match results {
+                    Some(rf) if plan.recorded() => {
+                        rf.append(&ResultRecord::from_outcome(&out, &job.secret, job.upn))?;
+                        out.recorded = true;
+                    }
+                    Some(_) => out.warnings.push(
+                        "not recorded in the results file: Entra takes TOTP tokens only".into(),
+                    ),
+                    None => {}
                 }
                 Outcome::Burned(Box::new(out))
             }
@@ -145,15 +176,36 @@ impl Operation {
                 molto2::profile_delete(t, d, &creds, profile)?;
                 Outcome::Done(Done::OK)
             }
-            Operation::ListOath { creds } => Outcome::OathCredentials(OathCredentials {
-                credentials: oath::oath_list(t, d, &creds)?,
-            }),
+            Operation::ListOath { creds } => {
+                Outcome::OathCredentials(oath::oath_list(t, d, &creds)?)
+            }
             Operation::DeleteOath { name, creds } => {
                 oath::oath_delete(t, d, &creds, &name)?;
                 Outcome::Done(Done::OK)
             }
             Operation::CalculateOath { name, creds } => {
                 Outcome::OathCode(oath::oath_code(t, d, &creds, &name, now)?)
+            }
+            Operation::RenameOath {
+                name,
+                issuer,
+                account,
+                creds,
+            } => Outcome::OathCredential(oath::oath_rename(
+                t,
+                d,
+                &creds,
+                &name,
+                issuer.as_deref(),
+                &account,
+            )?),
+            Operation::OathPassword {
+                change,
+                new_password,
+                creds,
+            } => {
+                oath::oath_password(t, d, &creds, change, new_password.as_ref())?;
+                Outcome::Done(Done::OK)
             }
         })
     }
@@ -223,7 +275,8 @@ macro_rules! outcome_into {
 }
 
 outcome_into!(Info => Info, Synced => SyncResult, Profiles => Profiles,
-    OathCredentials => OathCredentials, OathCode => OathCode, Done => Done);
+    OathCredentials => OathCredentials, OathCredential => OathCredential, OathCode => OathCode,
+    Done => Done);
 
 impl TryFrom<Outcome> for BurnResult {
     type Error = BridgeError;

@@ -10,6 +10,10 @@
 //! stops it afterwards. Everything is on loopback (vpcd: 127.0.0.1:35964,
 //! the second virtual reader, "Virtual PCD 00 01").
 //!
+//! The OATH part (issue 9) also runs ykman from the test venv (`target/pyenv`, PyPI
+//! `yubikey-manager`, made by `cargo xtask setup`) and Debian's `oathtool`: the bridge stores
+//! credentials, ykman reads their codes, oathtool computes them independently.
+//!
 //! One `#[test]` only: a single pcscd owns the vpcd ports.
 //! Timing (per-burn medians) is printed with `--nocapture`.
 
@@ -933,5 +937,305 @@ fn burn_every_kind_through_pcscd_and_vpcd() {
     assert!(log.contains("POST /api/burn -> 200"), "{log}");
     let api_text = std::fs::read_to_string(&api_results).unwrap();
     assert_eq!(api_text.lines().count(), 1 + 10 + 1 + 1, "{api_text}");
+    oath_keys_as_issue_9_has_them(&dir, &sf);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+// ------------------------------------------- OATH keys (issue 9)
+
+/// A card that records the instruction byte of every command it gets.
+struct Recording<C> {
+    card: C,
+    ins: Vec<u8>,
+}
+
+impl<C: Card> Recording<C> {
+    fn new(card: C) -> Self {
+        Recording { card, ins: vec![] }
+    }
+    fn sent(&self, ins: u8) -> usize {
+        self.ins.iter().filter(|&&i| i == ins).count()
+    }
+}
+
+impl<C: Card> Card for Recording<C> {
+    fn atr(&self) -> Vec<u8> {
+        self.card.atr()
+    }
+    fn power_on(&mut self) {
+        self.card.power_on()
+    }
+    fn power_off(&mut self) {
+        self.card.power_off()
+    }
+    fn process(&mut self, apdu: &[u8]) -> Vec<u8> {
+        self.ins.extend(apdu.get(1));
+        self.card.process(apdu)
+    }
+}
+
+/// `ykman` of the test venv (`target/pyenv`, made by `cargo xtask setup`).
+fn ykman() -> std::path::PathBuf {
+    let python = std::env::var_os("TOKENSMITH_PYTHON")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/pyenv/bin/python")
+        });
+    let y = python.with_file_name("ykman");
+    assert!(
+        y.exists(),
+        "ykman is missing ({}): run `cargo xtask setup` (it installs PyPI yubikey-manager into target/pyenv)",
+        y.display()
+    );
+    y
+}
+
+/// ykman on the virtual reader, named in full (a part would match both vpcd readers).
+fn yk(args: &[&str]) -> Out {
+    let o = Command::new(ykman())
+        .args(["--reader", READER])
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run ykman");
+    Out {
+        code: o.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+    }
+}
+
+/// Debian's oathtool: the code of the test seed, TOTP at `time` or HOTP at `counter`.
+fn oathtool(args: &[&str]) -> String {
+    let o = Command::new("oathtool")
+        .args(args)
+        .arg(SEED_B32)
+        .output()
+        .expect("oathtool is missing: install the Debian package `oathtool`");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    String::from_utf8_lossy(&o.stdout).trim().to_string()
+}
+
+/// ykman's code for one account, checked against oathtool's at the same moment.
+/// ykman's code for one account: the last word of its line.
+fn ykman_code(query: &str) -> String {
+    let o = yk(&["oath", "accounts", "code", query]);
+    assert_eq!(o.code, 0, "ykman: {}{}", o.stdout, o.stderr);
+    o.stdout
+        .split_whitespace()
+        .last()
+        .unwrap_or_default()
+        .to_string()
+}
+
+fn ykman_code_matches_oathtool(query: &str, tool_args: &[&str]) {
+    let (t0, got, t1) = (now(), ykman_code(query), now());
+    let at = |t: i64| {
+        let mut a = tool_args.to_vec();
+        let now = format!("@{t}");
+        a.extend(["-N", now.as_str(), "-b"]);
+        oathtool(&a)
+    };
+    let want = [at(t0), at(t1)];
+    assert!(want.contains(&got), "ykman {got}, oathtool {want:?}");
+}
+
+/// Issue 9 end to end: a Nitrokey 3 with a PIN (burn, serial from `8F`, a taken name, no SET
+/// CODE), a YubiKey whose credentials the bridge stores and ykman reads back (codes compared
+/// with oathtool, serial, rename, password), and a key that reports no serial.
+fn oath_keys_as_issue_9_has_them(dir: &std::path::Path, sf: &str) {
+    let rf = dir.join("oath-results.csv");
+    let rf = rf.to_str().unwrap();
+    let pf = dir.join("oath-pass.txt");
+    std::fs::write(&pf, "s3cret-pass\n").unwrap();
+    let pf = pf.to_str().unwrap();
+    let password = |action: &str, flag: &str, file: &str| {
+        cli(
+            &["--reader", READER, "oath", "password", action, flag, file],
+            None,
+        )
+    };
+    let put = |extra: &[&str]| {
+        let mut a = vec![
+            "--reader",
+            READER,
+            "--json",
+            "oath",
+            "put",
+            "--secret-file",
+            sf,
+        ];
+        a.extend(extra);
+        cli(&a, None)
+    };
+    let alice = |issuer: &str, extra: &[&str]| {
+        let mut a = vec!["--account", "alice", "--issuer", issuer];
+        a.extend(["--results-file", rf]);
+        a.extend(extra);
+        put(&a)
+    };
+
+    // ---- Nitrokey 3 with a PIN: no salt in its SELECT reply, its serial in tag 8F.
+    {
+        let c = Inserted::new(Recording::new(YkoathCard::nitrokey3(0x0ACE_0001, Some(8))));
+        let info = json(&cli(&["--reader", READER, "--json", "info"], None));
+        assert_eq!(
+            (
+                &info["kind"],
+                &info["serial"],
+                &info["model"],
+                &info["pin_attempts"]
+            ),
+            (
+                &"oath".into(),
+                &"181272577".into(),
+                &"Nitrokey 3".into(),
+                &8.into()
+            )
+        );
+        let out = json(&alice("Corp", &[]));
+        assert_eq!(out["serial"], "181272577");
+        assert_eq!(out["verification"]["matches"], true);
+        assert_eq!(
+            c.card
+                .lock()
+                .unwrap()
+                .card
+                .credential("Corp:alice")
+                .unwrap()
+                .key
+                .as_slice(),
+            SEED
+        );
+        let row = std::fs::read_to_string(rf).unwrap();
+        assert!(row.contains(",oath,181272577,Nitrokey 3,"), "{row}");
+        // The name is taken: refused, the Nitrokey's credential untouched.
+        let o = alice("Corp", &[]);
+        assert_eq!(o.code, 2, "{}", o.stderr);
+        assert!(o.stderr.contains("already exists"), "{}", o.stderr);
+        let o = alice("Corp", &["--overwrite"]);
+        assert_eq!(o.code, 2, "{}", o.stderr);
+        assert!(
+            o.stderr.contains("delete the account first"),
+            "{}",
+            o.stderr
+        );
+        // An access password would be a lie on a Nitrokey 3: refused, no SET CODE sent.
+        let o = password("set", "--new-password-file", pf);
+        assert_eq!(o.code, 2, "{}", o.stderr);
+        assert!(o.stderr.contains("PIN"), "{}", o.stderr);
+        let card = c.card.lock().unwrap();
+        assert_eq!(
+            card.sent(0x03) + card.sent(0xA3),
+            0,
+            "SET CODE or VALIDATE sent"
+        );
+        assert_eq!(card.sent(0x01), 1, "one PUT only");
+    }
+
+    // ---- YubiKey: the bridge stores, ykman (an independent client) reads.
+    {
+        let c = Inserted::new(YkoathCard::new());
+        let info = json(&cli(&["--reader", READER, "--json", "info"], None));
+        assert_eq!(info["serial"], "12345678");
+        let y = yk(&["info"]);
+        assert!(
+            y.stdout.contains("Serial number: 12345678"),
+            "ykman info: {}{}",
+            y.stdout,
+            y.stderr
+        );
+        json(&alice("Example", &[]));
+        ykman_code_matches_oathtool("Example:alice", &["--totp"]);
+        json(&put(&[
+            "--account",
+            "bob",
+            "--algorithm",
+            "SHA256",
+            "--digits",
+            "8",
+            "--period",
+            "60",
+            "--results-file",
+            rf,
+        ]));
+        ykman_code_matches_oathtool("bob", &["--totp=sha256", "-d", "8", "-s", "60"]);
+        // HOTP with a counter (7A): ykman calculates the code at counter 5.
+        let out = json(&put(&["--account", "counter", "--hotp", "--counter", "5"]));
+        assert_eq!(out["verification"]["method"], "not_checked");
+        assert_eq!(out["recorded"], false);
+        assert_eq!(
+            ykman_code("counter"),
+            oathtool(&["--hotp", "-c", "5", "-b"])
+        );
+        // A taken name is refused, unless --overwrite.
+        let o = alice("Example", &[]);
+        assert_eq!(o.code, 2, "{}", o.stderr);
+        assert!(o.stderr.contains("--overwrite"), "{}", o.stderr);
+        json(&alice("Example", &["--overwrite"]));
+        // Rename (YubiKey 5.3.1+), seen by ykman.
+        let o = cli(
+            &[
+                "--reader",
+                READER,
+                "oath",
+                "rename",
+                "--name",
+                "Example:alice",
+                "--issuer",
+                "New",
+                "--account",
+                "alice",
+            ],
+            None,
+        );
+        assert_eq!(o.code, 0, "{}", o.stderr);
+        assert!(
+            o.stdout.contains("renamed Example:alice to New:alice"),
+            "{}",
+            o.stdout
+        );
+        let list = yk(&["oath", "accounts", "list"]);
+        assert!(
+            list.stdout.lines().any(|l| l.trim() == "New:alice"),
+            "{}",
+            list.stdout
+        );
+        // The access password, set by the bridge, asked for by ykman.
+        let o = password("set", "--new-password-file", pf);
+        assert_eq!(o.code, 0, "{}", o.stderr);
+        assert!(c.card.lock().unwrap().has_password());
+        assert_ne!(yk(&["oath", "accounts", "list", "-p", "wrong"]).code, 0);
+        let o = yk(&["oath", "accounts", "list", "-p", "s3cret-pass"]);
+        assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
+        let o = password("remove", "--password-file", pf);
+        assert_eq!(o.code, 0, "{}", o.stderr);
+        assert!(!c.card.lock().unwrap().has_password());
+        // The results file names the key by its serial, never by the OATH salt.
+        let text = std::fs::read_to_string(rf).unwrap();
+        assert_eq!(
+            text.lines()
+                .filter(|l| l.contains(",oath,12345678,YubiKey 5,"))
+                .count(),
+            3
+        );
+    }
+
+    // ---- A key that reports no serial: the burn asks for the printed one.
+    {
+        let c = Inserted::new(YkoathCard::generic());
+        let o = put(&["--account", "alice", "--results-file", rf]);
+        assert_eq!(o.code, 2, "{}", o.stderr);
+        assert!(o.stderr.contains("--serial"), "{}", o.stderr);
+        assert!(c.card.lock().unwrap().credentials().is_empty());
+        let out = json(&put(&[
+            "--account",
+            "alice",
+            "--results-file",
+            rf,
+            "--serial",
+            "SOLO-42",
+        ]));
+        assert_eq!(out["serial"], "SOLO-42");
+    }
 }

@@ -65,7 +65,7 @@ fn page_and_bridge_give_the_same_verdict_for_every_combination() {
                                                 account: account.map(String::from),
                                                 issuer: account.map(|_| "Example".into()),
                                                 touch,
-                                                force_unknown_model: false,
+                                                ..BurnParams::default()
                                             };
                                             let page = page_verdict(model, &p, secret);
                                             let bridge = plan_burn(model, None, &p, secret);

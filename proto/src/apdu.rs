@@ -263,10 +263,12 @@ pub mod sw {
     pub const NO_SUCH_OBJECT: u16 = 0x6984;
     pub const CONDITIONS_NOT_SATISFIED: u16 = 0x6985;
     pub const WRONG_DATA: u16 = 0x6A80;
+    pub const FUNCTION_NOT_SUPPORTED: u16 = 0x6A81;
     pub const FILE_NOT_FOUND: u16 = 0x6A82;
     pub const RECORD_NOT_FOUND: u16 = 0x6A83;
     pub const NOT_ENOUGH_MEMORY: u16 = 0x6A84;
     pub const INCORRECT_P1P2: u16 = 0x6A86;
+    pub const REFERENCE_NOT_FOUND: u16 = 0x6A88;
     pub const INS_NOT_SUPPORTED: u16 = 0x6D00;
     pub const CLA_NOT_SUPPORTED: u16 = 0x6E00;
     /// Molto2: profile-data command sent with an Le byte.

@@ -10,7 +10,8 @@
 //! - [`crypto`]: SM4-ECB, the ISO 9797-1 MAC, padding; [`secure`]: the SM4 secure channel
 //!   (authenticate, MAC'd commands) shared by [`token2`] and [`molto2`].
 //! - [`wire`]: values as the devices encode them (`#[repr(u8)]` enums), from core's types.
-//! - [`token2`], [`molto2`], [`ykoath`]: the three protocols, each with its session.
+//! - [`token2`], [`molto2`], [`ykoath`]: the three protocols, each with its session;
+//!   [`yubico`]: a YubiKey's serial from its management or OTP applet.
 //! - [`emulator`]: in-process cards that follow the reference documents, quirks included.
 #![forbid(unsafe_code)]
 
@@ -25,5 +26,6 @@ pub mod token2;
 pub mod transport;
 pub mod wire;
 pub mod ykoath;
+pub mod yubico;
 
 pub use transport::{Transport, TransportError};

@@ -27,10 +27,12 @@ impl StatusWord {
             0x6984 => "referenced data invalidated / not found",
             0x6985 => "conditions of use not satisfied",
             0x6A80 => "incorrect data",
+            0x6A81 => "function not supported",
             0x6A82 => "file or application not found",
             0x6A83 => "record not found",
             0x6A84 => "not enough memory",
             0x6A86 => "incorrect P1 P2",
+            0x6A88 => "referenced data not found",
             0x6D00 => "instruction not supported",
             0x6E00 => "class not supported",
             0x6FFB => "unexpected Le",
@@ -74,7 +76,8 @@ impl StatusWord {
             (Ykoath, 0x6982) => "authentication required (or wrong password on VALIDATE)",
             (Ykoath, 0x6A80) => "wrong syntax (or wrong password on VALIDATE)",
             (Ykoath, 0x6984) => "no such credential",
-            (Ykoath, 0x6A82) => "applet not found",
+            (Ykoath, 0x6A82) => "applet or credential not found",
+            (Ykoath, 0x6983) => "already exists (a Nitrokey 3 never overwrites)",
             (Ykoath, sw) if sw >> 8 == 0x61 => {
                 return format!("more data: send 00 A5 00 00 ({} bytes waiting)", sw & 0xFF)
             }

@@ -37,7 +37,7 @@ fn put_list_calculate_matches_rfc6238() {
         RFC_KEY,
     ))
     .unwrap();
-    let list = s.list().unwrap();
+    let list = s.list().unwrap().credentials;
     assert_eq!(list.len(), 1);
     assert_eq!(list[0].name, "Example:alice");
     assert_eq!(list[0].oath_type, OathType::Totp);
@@ -181,9 +181,9 @@ fn delete_errors_and_capacity() {
         s.calculate("missing", Some(1)).unwrap_err(),
         YkoathError::NoSuchCredential
     );
-    assert_eq!(s.list().unwrap().len(), 1);
+    assert_eq!(s.list().unwrap().credentials.len(), 1);
     s.reset().unwrap();
-    assert!(s.list().unwrap().is_empty());
+    assert!(s.list().unwrap().credentials.is_empty());
 }
 
 #[test]
@@ -198,7 +198,7 @@ fn password_select_validate() {
     s.validate("hunter2").unwrap();
     s.put(&CredentialData::totp("x", OathAlgorithm::Sha1, 6, RFC_KEY))
         .unwrap();
-    assert_eq!(s.list().unwrap().len(), 1);
+    assert_eq!(s.list().unwrap().credentials.len(), 1);
 
     // New selection: wrong password fails, commands stay locked.
     s.reselect().unwrap();
@@ -207,7 +207,7 @@ fn password_select_validate() {
     // Select and unlock with the right password.
     s.reselect().unwrap();
     s.unlock(Some("hunter2")).unwrap();
-    assert_eq!(s.list().unwrap().len(), 1);
+    assert_eq!(s.list().unwrap().credentials.len(), 1);
     s.reselect().unwrap();
     assert_eq!(s.unlock(None).unwrap_err(), YkoathError::PasswordRequired);
     drop(s);
@@ -217,7 +217,7 @@ fn password_select_validate() {
         Some(YkoathError::PasswordRequired)
     );
     let mut s = YkoathSession::open(&mut t, Some("hunter2")).unwrap();
-    assert_eq!(s.list().unwrap().len(), 1);
+    assert_eq!(s.list().unwrap().credentials.len(), 1);
 }
 
 #[test]
@@ -253,7 +253,7 @@ fn set_and_clear_password_through_the_protocol() {
     s.unlock(Some("s3cret")).unwrap();
     s.clear_password().unwrap();
     assert!(!s.reselect().unwrap().password_set());
-    assert!(s.list().unwrap().is_empty());
+    assert!(s.list().unwrap().credentials.is_empty());
     drop(s);
     assert!(!t.card().has_password());
 }
@@ -283,7 +283,11 @@ fn list_with_many_credentials_uses_61xx_continuation() {
     let listed = s.list().unwrap();
     drop(s);
     assert_eq!(
-        listed.iter().map(|e| e.name.clone()).collect::<Vec<_>>(),
+        listed
+            .credentials
+            .iter()
+            .map(|e| e.name.clone())
+            .collect::<Vec<_>>(),
         names
     );
     let first = &t.log()[0].response;

@@ -102,7 +102,7 @@ const APT: &[(&str, Option<&str>, Need, &str)] = &[
         "python3-venv",
         None,
         Need::Test,
-        "Python virtual environment for the python-pskc and csv cross-checks",
+        "Python virtual environment for the python-pskc, csv and ykman cross-checks",
     ),
 ];
 
@@ -116,6 +116,23 @@ const PYTHON_PACKAGES: &[&str] = &[
     "pycparser==3.12",
     "python-dateutil==4.0.0",
     "tzdata==2026.6",
+    // ykman (yubikey-manager): the independent YKOATH client the OATH end-to-end test reads
+    // codes with; pyscard talks to pcscd (libpcsclite above).
+    "yubikey-manager==5.9.2",
+    "pyscard==2.3.1",
+    "fido2==2.2.1",
+    "click==8.5.1",
+    "keyring==25.7.0",
+    "jaraco.classes==3.4.0",
+    "jaraco.context==6.1.2",
+    "jaraco.functools==4.6.0",
+    "backports.tarfile==1.2.0",
+    "more-itertools==11.2.1",
+    "importlib_metadata==10.2.0",
+    "lazy-importer==0.1.0",
+    "zipp==4.1.2",
+    "jeepney==0.9.0",
+    "SecretStorage==3.5.0",
 ];
 
 /// The variable through which tests find the venv's interpreter

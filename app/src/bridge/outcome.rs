@@ -1,7 +1,7 @@
 //! What the last burn or sync did, in `bridge-result`: the code the token should show (or the
 //! key's own verification), the failing step and what to do, the new clock.
 
-use super::client::{ApiError, BurnResult, DeviceKind, SyncResult, Verification};
+use super::client::{ApiError, BurnResult, SyncResult, Verification};
 use super::failure::Failure;
 use super::readers::drift_text;
 use super::{manufacturer_of, Panel};
@@ -81,16 +81,7 @@ fn BurnedView(r: BurnResult, ms: f64) -> impl IntoView {
                 .map(|n| format!(" (“{n}”)"))
                 .unwrap_or_default()
         ),
-        None => format!(
-            "Burned {maker} {}, {} {}.",
-            r.model,
-            if r.kind == DeviceKind::Oath {
-                "device id"
-            } else {
-                "serial"
-            },
-            r.serial
-        ),
+        None => format!("Burned {maker} {}, serial {}.", r.model, r.serial),
     };
     let next = format!(
         "The token record below got the serial, manufacturer and model{}: type the user's UPN and press Add to list.{} ({:.1} s)",

@@ -28,9 +28,10 @@ fn device_line(r: &Reader, now: i64) -> String {
                     Some(maker) if d.kind != DeviceKind::Oath => format!("{maker} {}", d.model),
                     _ => d.model.clone(),
                 },
-                match d.kind {
-                    DeviceKind::Oath => format!("device id {}", d.serial),
-                    _ => format!("serial {}", d.serial),
+                if d.serial.is_empty() {
+                    "no serial reported (give the one printed on it)".into()
+                } else {
+                    format!("serial {}", d.serial)
                 },
             ];
             if let Some(p) = d.profiles {

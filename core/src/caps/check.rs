@@ -56,6 +56,29 @@ pub fn check(model: Model, p: &Params) -> Result<(), Vec<Refusal>> {
     }
 }
 
+/// Whether `model` (with `firmware`, when read) can do `feature`: SHA-512 and touch as a burn
+/// checks them, the OATH management features by the model's list and firmware rules.
+pub fn check_feature(
+    model: Model,
+    feature: Feature,
+    firmware: Option<Firmware>,
+) -> Result<(), Refusal> {
+    let caps = model.caps();
+    let offered = match feature {
+        Feature::Sha512 => caps.allows_algorithm(Algorithm::Sha512),
+        Feature::Touch => caps.touch == Touch::Available,
+        // A firmware rule only: any OATH key stores any name.
+        Feature::PrefixName => caps.name_bytes.is_some(),
+        other => caps.features.contains(&other),
+    };
+    if !offered {
+        return Err(Refusal::Unsupported { model, feature });
+    }
+    let mut out = Vec::new();
+    firmware_rule(caps, feature, firmware, &mut out);
+    out.pop().map_or(Ok(()), Err)
+}
+
 fn firmware_rule(caps: &Caps, feature: Feature, has: Option<Firmware>, out: &mut Vec<Refusal>) {
     if let (Some(needs), Some(has)) = (caps.needs_firmware(feature), has) {
         if has < needs {

@@ -12,7 +12,7 @@ pub mod entra;
 mod refusal;
 mod table;
 
-pub use check::check;
+pub use check::{check, check_feature};
 pub use refusal::{Param, Refusal};
 
 use std::fmt;
@@ -135,11 +135,25 @@ impl FromStr for Firmware {
     }
 }
 
-/// A feature only newer firmware has.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The longest YKOATH credential name (`[period/][issuer:]account`) in bytes, on every OATH key
+/// (ykoath.md).
+pub const OATH_NAME_BYTES: usize = 64;
+
+/// Something a key does only on some models or from some firmware on: the burn settings
+/// (SHA-512, touch), and what an OATH applet offers beyond storing and calculating.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Feature {
     Sha512,
     Touch,
+    /// YKOATH RENAME (`00 05`).
+    Rename,
+    /// The YKOATH access password (SET CODE / VALIDATE).
+    AccessPassword,
+    /// A PUT over an existing name replaces that account (YubiKeys do it silently).
+    Overwrite,
+    /// A new name that is the beginning of an existing one: YubiKey 4 firmware below 4.3.5
+    /// may overwrite the longer one instead (ykman refuses such names there).
+    PrefixName,
 }
 
 impl Feature {
@@ -147,7 +161,16 @@ impl Feature {
         match self {
             Feature::Sha512 => "SHA-512",
             Feature::Touch => "touch",
+            Feature::Rename => "renaming an account",
+            Feature::AccessPassword => "an access password",
+            Feature::Overwrite => "replacing an account",
+            Feature::PrefixName => "a name that begins another account's name",
         }
+    }
+
+    /// A burn setting the page's model summary mentions (the others are management).
+    pub fn is_setting(self) -> bool {
+        matches!(self, Feature::Sha512 | Feature::Touch)
     }
 }
 
@@ -234,6 +257,9 @@ pub struct Caps {
     pub touch: Touch,
     /// Firmware a feature needs, where the firmware version is known (YubiKey).
     pub firmware: &'static [(Feature, Firmware)],
+    /// OATH keys: what the applet offers beyond storing and calculating (rename, access
+    /// password, overwriting a name). SHA-512 and touch are in `algorithms` and `touch`.
+    pub features: &'static [Feature],
     /// Token2 single-profile models: the serial prefix that identifies them.
     pub serial_prefix: Option<&'static str>,
     /// Why the limits are what they are, where the numbers alone do not say.

@@ -79,6 +79,11 @@ pub enum Refusal {
     Touch {
         model: Model,
     },
+    /// The model does not do this at all (an OATH management action it lacks).
+    Unsupported {
+        model: Model,
+        feature: Feature,
+    },
     /// The device's firmware predates the feature.
     Firmware {
         model: Model,
@@ -125,7 +130,17 @@ impl Refusal {
             | Refusal::Firmware {
                 feature: Feature::Touch,
                 ..
+            }
+            | Refusal::Unsupported {
+                feature: Feature::Touch,
+                ..
             } => Param::Touch,
+            Refusal::Unsupported {
+                feature: Feature::Sha512,
+                ..
+            } => Param::Algorithm,
+            // The management features are about the stored account.
+            Refusal::Firmware { .. } | Refusal::Unsupported { .. } => Param::Account,
         }
     }
 
@@ -153,7 +168,9 @@ impl Refusal {
             Refusal::AccountUnused { .. } => "an account name or issuer".into(),
             Refusal::NameLength { bytes, .. } => format!("a {bytes}-byte credential name"),
             Refusal::Touch { .. } => "touch".into(),
-            Refusal::Firmware { feature, .. } => feature.human().into(),
+            Refusal::Firmware { feature, .. } | Refusal::Unsupported { feature, .. } => {
+                feature.human().into()
+            }
         }
     }
 
@@ -200,6 +217,9 @@ impl Refusal {
                 model.caps().name_bytes.unwrap_or_default()
             ),
             Refusal::Touch { model } => format!("the {model} cannot require a touch"),
+            Refusal::Unsupported { model, feature } => {
+                format!("the {model} does not offer {}", feature.human())
+            }
             Refusal::Firmware {
                 model,
                 feature,
@@ -257,20 +277,10 @@ impl Refusal {
             (Refusal::SeedLength { .. }, _) => "generate or choose a shorter seed".into(),
             (Refusal::AccountMissing { .. }, _) => "type an account name".into(),
             (Refusal::NameLength { .. }, _) => "shorten the account name or issuer".into(),
-            (
-                Refusal::Firmware {
-                    feature: Feature::Sha512,
-                    ..
-                },
-                _,
-            ) => {
-                let older: Vec<&str> = [Algorithm::Sha1, Algorithm::Sha256]
-                    .iter()
-                    .map(|a| a.human())
-                    .collect();
-                format!("choose {}", or_list(&older))
+            (Refusal::Touch { .. }, _) => feature_fix(Feature::Touch),
+            (Refusal::Firmware { feature, .. } | Refusal::Unsupported { feature, .. }, _) => {
+                feature_fix(*feature)
             }
-            (Refusal::Touch { .. } | Refusal::Firmware { .. }, _) => "leave touch off".into(),
             (Refusal::EntraAlgorithm { algorithm }, _) => {
                 if entra::GRAPH_ALGORITHMS.contains(algorithm) {
                     "use the Graph upload".into()
@@ -304,6 +314,7 @@ impl Refusal {
             | Refusal::AccountUnused { model }
             | Refusal::NameLength { model, .. }
             | Refusal::Touch { model }
+            | Refusal::Unsupported { model, .. }
             | Refusal::Firmware { model, .. } => Some(model),
             Refusal::EntraAlgorithm { .. }
             | Refusal::EntraDigits { .. }
@@ -311,6 +322,27 @@ impl Refusal {
             | Refusal::EntraSecretLength { .. } => None,
         }
     }
+}
+
+/// How to do without a feature.
+fn feature_fix(feature: Feature) -> String {
+    match feature {
+        Feature::Sha512 => {
+            let older: Vec<&str> = [Algorithm::Sha1, Algorithm::Sha256]
+                .iter()
+                .map(|a| a.human())
+                .collect();
+            return format!("choose {}", or_list(&older));
+        }
+        Feature::Touch => "leave touch off",
+        Feature::Rename => "delete the account and store it again under the new name",
+        Feature::AccessPassword => {
+            "protect the key by its own means (a Nitrokey 3 has a PIN, set with Nitrokey's tools)"
+        }
+        Feature::Overwrite => "delete the account first, then store the new one",
+        Feature::PrefixName => "choose a name that does not begin another account's name",
+    }
+    .into()
 }
 
 impl fmt::Display for Refusal {

@@ -2,6 +2,7 @@
 
 use super::{
     Account, Caps, Clock, DisplayTimeout, Family, Feature, Firmware, Model, Periods, Touch,
+    OATH_NAME_BYTES,
 };
 use crate::otp::Algorithm;
 use crate::secret::MAX_SECRET_LEN;
@@ -15,8 +16,7 @@ const ALL_TIMEOUTS: &[DisplayTimeout] = &DisplayTimeout::ALL;
 const TOKEN2_SEED: (usize, usize) = (1, 63);
 /// YKOATH: the host hashes keys longer than the hash's block size, so any key core accepts fits.
 const OATH_SEED: (usize, usize) = (1, MAX_SECRET_LEN);
-/// YKOATH credential names: at most 64 bytes.
-const OATH_NAME: Option<usize> = Some(64);
+const OATH_NAME: Option<usize> = Some(OATH_NAME_BYTES);
 const T2_NOTE: &str = "Its configuration has no digits field.";
 
 /// Who a model is, with nothing stored or shown yet: each family below fills in the rest.
@@ -50,6 +50,7 @@ const fn base(n: Names, family: Family) -> Caps {
         account: Account::None,
         touch: Touch::None,
         firmware: &[],
+        features: &[],
         serial_prefix: None,
         note: "",
     }
@@ -229,14 +230,20 @@ const MOLTO2V2: Caps = molto2(
     ),
     100,
 );
-// ykoath.md; firmware rules as ykman enforces them (`ykman oath accounts add`).
+// ykoath.md; firmware rules as ykman enforces them (`ykman oath accounts add` / `rename`):
+// touch from 4.2.6, SHA-512 from 4.3.1, RENAME from 5.3.1, and no name that begins an existing
+// one below 4.3.5 (ykman: above 4.0.0 only; the NEO's 3.x is refused too, as nothing says it
+// is safe there).
 const YUBIKEY: Caps = Caps {
     algorithms: ALL_ALGS,
     touch: Touch::Available,
     firmware: &[
         (Feature::Sha512, Firmware(4, 3, 1)),
         (Feature::Touch, Firmware(4, 2, 6)),
+        (Feature::Rename, Firmware(5, 3, 1)),
+        (Feature::PrefixName, Firmware(4, 3, 5)),
     ],
+    features: &[Feature::Rename, Feature::AccessPassword, Feature::Overwrite],
     ..oath(names(
         Model::YubiKey,
         "yubikey",
@@ -246,7 +253,9 @@ const YUBIKEY: Caps = Caps {
         "YubiKey 5",
     ))
 };
-// ykoath.md, "Nitrokey 3 differs": a SHA-512 credential is stored but CALCULATE refuses it.
+// ykoath.md, "Nitrokey 3 differs": a SHA-512 credential is stored but CALCULATE refuses it;
+// no YKOATH access password (a PIN instead), no overwrite (`69 83`), no RENAME (Nitrokey's own
+// update command instead).
 const NITROKEY3: Caps = Caps {
     note: "A SHA-512 credential would be stored but never compute a code.",
     ..oath(names(
@@ -259,7 +268,8 @@ const NITROKEY3: Caps = Caps {
     ))
 };
 // Unknown maker: only what every YKOATH implementation in ykoath.md does; touch is not
-// offered because not every one is known to honour the property.
+// offered because not every one is known to honour the property, nor renaming, a password or
+// overwriting (a Nitrokey-like applet refuses or, worse, pretends).
 const OATH_KEY: Caps = Caps {
     note: "The maker is unknown, so only what every OATH key does is offered.",
     ..oath(names(
@@ -393,6 +403,7 @@ pub(super) fn summary(c: &Caps) -> String {
     let needs: Vec<String> = c
         .firmware
         .iter()
+        .filter(|(f, _)| f.is_setting())
         .map(|(f, v)| format!("{} needs firmware {v}", f.human()))
         .collect();
     if !needs.is_empty() {

@@ -499,3 +499,44 @@ fn models_parse_from_slug_or_name() {
     );
     assert!("".parse::<Model>().is_err(), "an empty name is no model");
 }
+
+#[test]
+fn oath_management_features_follow_ykman_and_nitrokey() {
+    let fw = |s: &str| s.parse::<Firmware>().ok();
+    let yes = |m, f, v: Option<Firmware>| check_feature(m, f, v) == Ok(());
+    for f in [Feature::Rename, Feature::AccessPassword, Feature::Overwrite] {
+        assert!(yes(Model::YubiKey, f, None), "{f:?}");
+        for m in [Model::Nitrokey3, Model::OathKey, Model::C302, Model::App] {
+            assert_eq!(
+                check_feature(m, f, None),
+                Err(Refusal::Unsupported {
+                    model: m,
+                    feature: f
+                })
+            );
+        }
+    }
+    // ykman: RENAME from 5.3.1.
+    assert!(yes(Model::YubiKey, Feature::Rename, fw("5.3.1")));
+    let r = check_feature(Model::YubiKey, Feature::Rename, fw("5.2.7")).unwrap_err();
+    assert_eq!(
+        r.to_string(),
+        "the YubiKey with firmware 5.2.7 cannot do renaming an account (it needs 5.3.1 or later); \
+         delete the account and store it again under the new name"
+    );
+    // YubiKey 4 below 4.3.5 may overwrite the longer name; any other key stores any name.
+    assert!(!yes(Model::YubiKey, Feature::PrefixName, fw("4.3.4")));
+    assert!(yes(Model::YubiKey, Feature::PrefixName, fw("4.3.5")));
+    assert!(yes(Model::Nitrokey3, Feature::PrefixName, None));
+    assert!(!yes(Model::C302, Feature::PrefixName, None));
+    // The burn settings through the same door.
+    assert!(!yes(Model::Nitrokey3, Feature::Sha512, None));
+    assert!(!yes(Model::YubiKey, Feature::Sha512, fw("4.3.0")));
+    assert!(yes(Model::YubiKey, Feature::Touch, fw("4.2.6")));
+    let pw = check_feature(Model::Nitrokey3, Feature::AccessPassword, None).unwrap_err();
+    assert!(pw.to_string().contains("PIN"), "{pw}");
+    assert_eq!(pw.param(), Param::Account);
+    // The page's summary names only burn settings.
+    let y = Model::YubiKey.caps().summary();
+    assert!(!y.contains("renam") && !y.contains("begins"), "{y}");
+}

@@ -1,26 +1,32 @@
 //! Run one emulated card against vsmartcard's vpcd.
 //!
-//! `emulated-card --kind token2|molto2|ykoath [--serial S] [--addr 127.0.0.1:35963]
-//!  [--password P] [--customer-key K] [--clock UTC] [--wait SECONDS]`
+//! `emulated-card --kind token2|molto2|ykoath|nitrokey3|oath-generic [--serial S]
+//!  [--addr 127.0.0.1:35963] [--password P] [--customer-key K] [--clock UTC] [--wait SECONDS]
+//!  [--firmware A.B.C] [--pin-attempts N]`
 //!
 //! Prints `ready` on stdout once connected, then serves until vpcd closes
 //! the connection. `--password` sets the YKOATH access password (for
 //! `molto2` it is taken as the customer key when `--customer-key` is not
 //! given); `--customer-key` sets the Molto2 customer key (32 hex digits or
 //! 16 ASCII characters); `--model v1|v2` picks Molto2 (profiles 0–49) or
-//! Molto2v2 (0–99, default).
+//! Molto2v2 (0–99, default). `ykoath` is a YubiKey (`--firmware`, default 5.4.3; `--serial`
+//! its serial number, default 12345678, `none` to hide it); `nitrokey3` a Nitrokey 3 Secrets
+//! app (`--serial` number, `--pin-attempts N`: a PIN is set); `oath-generic` an OATH key of
+//! unknown maker (no serial anywhere).
 #![forbid(unsafe_code)]
 
 use hardware_bridge::vpcd;
 use std::io::Write;
 use std::process::ExitCode;
 use std::time::Duration;
-use tokensmith_proto::emulator::{Card, Molto2Card, Token2Card, YkoathCard};
+use tokensmith_proto::emulator::{
+    Card, Molto2Card, Token2Card, YkoathCard, DEFAULT_YUBIKEY_SERIAL,
+};
 use tokensmith_proto::molto2::{CustomerKey, Molto2Model};
 
-const USAGE: &str = "usage: emulated-card --kind token2|molto2|ykoath [--serial S] \
-[--addr 127.0.0.1:35963] [--password P] [--customer-key K] [--model v1|v2] [--clock UTC] \
-[--wait SECONDS]";
+const USAGE: &str = "usage: emulated-card --kind token2|molto2|ykoath|nitrokey3|oath-generic \
+[--serial S] [--addr 127.0.0.1:35963] [--password P] [--customer-key K] [--model v1|v2] \
+[--clock UTC] [--wait SECONDS] [--firmware A.B.C] [--pin-attempts N]";
 
 struct Args {
     kind: String,
@@ -31,6 +37,8 @@ struct Args {
     model: Molto2Model,
     clock: Option<u32>,
     wait: u64,
+    firmware: [u8; 3],
+    pin_attempts: Option<u8>,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -43,6 +51,8 @@ fn parse_args() -> Result<Args, String> {
         model: Molto2Model::V2,
         clock: None,
         wait: 10,
+        firmware: [5, 4, 3],
+        pin_attempts: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -68,6 +78,24 @@ fn parse_args() -> Result<Args, String> {
             }
             "--clock" => a.clock = Some(value()?.parse().map_err(|e| format!("--clock: {e}"))?),
             "--wait" => a.wait = value()?.parse().map_err(|e| format!("--wait: {e}"))?,
+            "--firmware" => {
+                let v = value()?;
+                let parts: Vec<u8> = v
+                    .split('.')
+                    .map(str::parse)
+                    .collect::<Result<_, _>>()
+                    .map_err(|e| format!("--firmware {v}: {e}"))?;
+                a.firmware = parts
+                    .try_into()
+                    .map_err(|_| format!("--firmware {v}: use A.B.C"))?;
+            }
+            "--pin-attempts" => {
+                a.pin_attempts = Some(
+                    value()?
+                        .parse()
+                        .map_err(|e| format!("--pin-attempts: {e}"))?,
+                )
+            }
             other => return Err(format!("unknown argument {other}\n{USAGE}")),
         }
     }
@@ -75,6 +103,11 @@ fn parse_args() -> Result<Args, String> {
         return Err(USAGE.into());
     }
     Ok(a)
+}
+
+fn number(s: &str) -> Result<u32, String> {
+    s.parse()
+        .map_err(|_| format!("--serial {s}: an OATH key's serial is a number"))
 }
 
 fn build_card(a: &Args) -> Result<Box<dyn Card>, String> {
@@ -101,10 +134,25 @@ fn build_card(a: &Args) -> Result<Box<dyn Card>, String> {
             c.set_clock(a.clock.unwrap_or_else(now));
             Box::new(c)
         }
-        "ykoath" => Box::new(match &a.password {
-            Some(p) => YkoathCard::with_password(p),
-            None => YkoathCard::new(),
-        }),
+        "ykoath" => {
+            let serial = match a.serial.as_deref() {
+                None => Some(DEFAULT_YUBIKEY_SERIAL),
+                Some("none") => None,
+                Some(s) => Some(number(s)?),
+            };
+            let mut c = YkoathCard::yubikey(a.firmware, serial);
+            c.set_password(a.password.as_deref());
+            Box::new(c)
+        }
+        "nitrokey3" => {
+            let serial = number(a.serial.as_deref().unwrap_or("1"))?;
+            Box::new(YkoathCard::nitrokey3(serial, a.pin_attempts))
+        }
+        "oath-generic" => {
+            let mut c = YkoathCard::generic();
+            c.set_password(a.password.as_deref());
+            Box::new(c)
+        }
         other => return Err(format!("unknown --kind {other}\n{USAGE}")),
     })
 }

@@ -8,7 +8,7 @@ use tokensmith_api::SecretString;
 use tokensmith_core::secret::{Encoding, Secret};
 use zeroize::Zeroizing;
 
-use super::{CredArgs, SecretSource};
+use super::{CredArgs, NewPasswordArgs, SecretSource};
 use crate::device::Credentials;
 use crate::error::BridgeError;
 use tokensmith_proto::molto2::CustomerKey;
@@ -56,5 +56,20 @@ pub fn read_creds(c: &CredArgs) -> Result<Credentials, BridgeError> {
     Ok(Credentials {
         customer_key: key.map(|k| CustomerKey::parse(k.as_str())).transpose()?,
         oath_password: file_or_env(c.password_file.as_deref(), "TOKENSMITH_OATH_PASSWORD")?,
+    })
+}
+
+/// The new OATH access password: its file, else `$TOKENSMITH_OATH_NEW_PASSWORD`.
+pub fn read_new_password(a: &NewPasswordArgs) -> Result<SecretString, BridgeError> {
+    file_or_env(
+        a.new_password_file.as_deref(),
+        "TOKENSMITH_OATH_NEW_PASSWORD",
+    )?
+    .filter(|p| !p.as_str().is_empty())
+    .ok_or_else(|| {
+        BridgeError::BadInput(
+            "no new password: give --new-password-file FILE or set $TOKENSMITH_OATH_NEW_PASSWORD"
+                .into(),
+        )
     })
 }

@@ -26,7 +26,8 @@ use crate::results::{EntraFormat, ResultsFile};
 const AFTER_HELP: &str = "\
 Secrets are never taken from the command line: use --secret-file F or --secret-stdin
 (base32 or hex, detected automatically). The OATH password comes from --password-file
-or $TOKENSMITH_OATH_PASSWORD; a Molto2 customer key from --customer-key-file or
+or $TOKENSMITH_OATH_PASSWORD (a new one from --new-password-file or
+$TOKENSMITH_OATH_NEW_PASSWORD); a Molto2 customer key from --customer-key-file or
 $TOKENSMITH_MOLTO2_KEY (factory key when neither is given).
 
 Authentication is never retried automatically: older Token2 tokens lock for good.
@@ -36,8 +37,10 @@ Exit codes:
   1  other failure (results file, server, internal error)
   2  bad input: invalid parameters or usage (nothing was sent to a device)
   3  no device: no reader, no card, unknown card, card removed, card busy, PC/SC unavailable
+  2  also: the name is taken (repeat with --overwrite to replace it)
   4  authentication failed or device locked
-  5  device rejected a command, or the check after a burn failed";
+  5  device rejected a command, no touch came when the key waited for one, or the check
+     after a burn failed";
 
 /// Burn and manage programmable TOTP hardware tokens through PC/SC
 /// (Token2 single-profile, Token2 Molto2, YubiKey/Nitrokey OATH), and serve
@@ -151,12 +154,28 @@ pub struct BurnArgs {
     /// OATH: require a touch for each code.
     #[arg(long)]
     pub touch: bool,
+    /// OATH: store an HOTP (counter-based) credential instead of TOTP. Not recorded in the
+    /// results file (Entra takes TOTP tokens only) and not calculated after the write.
+    #[arg(long)]
+    pub hotp: bool,
+    /// OATH HOTP: the initial counter.
+    #[arg(long)]
+    pub counter: Option<u32>,
+    /// OATH: replace an account of the same name (YubiKey; its old seed is lost). Without it
+    /// a taken name is refused and nothing is written.
+    #[arg(long)]
+    pub overwrite: bool,
+    /// The serial printed on the device: the burn is refused if the device on the reader
+    /// reports another; required for an OATH key that reports none (e.g. a Solo 2).
+    #[arg(long, value_name = "SERIAL")]
+    pub serial: Option<String>,
     /// Token2: burn even if the serial prefix is not a known programmable model.
     #[arg(long)]
     pub force_unknown_model: bool,
-    /// Results file (CSV) to append to: opened before anything is sent.
-    #[arg(long, value_name = "FILE")]
-    pub results_file: PathBuf,
+    /// Results file (CSV) to append to: opened before anything is sent (optional with --hotp,
+    /// whose credentials are not recorded).
+    #[arg(long, value_name = "FILE", required_unless_present = "hotp")]
+    pub results_file: Option<PathBuf>,
     /// User (UPN) to record with this token, for the Entra CSV.
     #[arg(long)]
     pub upn: Option<String>,
@@ -214,7 +233,8 @@ pub enum OathCommand {
         #[command(flatten)]
         creds: CredArgs,
     },
-    /// Store a TOTP credential (same options as burn; --account required) and verify it.
+    /// Store a TOTP (or, with --hotp, HOTP) credential (same options as burn; --account
+    /// required) and verify it; a taken name is refused unless --overwrite.
     Put(BurnArgs),
     /// Delete a credential by its full name.
     Delete {
@@ -223,13 +243,64 @@ pub enum OathCommand {
         #[command(flatten)]
         creds: CredArgs,
     },
-    /// Calculate the current code of a credential.
+    /// Calculate the current code of a credential (an HOTP one moves its counter on).
     Code {
         #[arg(long)]
         name: String,
         #[command(flatten)]
         creds: CredArgs,
     },
+    /// Give a credential a new issuer and account (YubiKey 5.3.1 or later); it keeps its key,
+    /// counter and period.
+    Rename {
+        /// The credential's current full name (as `oath list` shows it).
+        #[arg(long)]
+        name: String,
+        /// The new account name.
+        #[arg(long)]
+        account: String,
+        /// The new issuer (none when left out).
+        #[arg(long)]
+        issuer: Option<String>,
+        #[command(flatten)]
+        creds: CredArgs,
+    },
+    /// The access password (YubiKey only: a Nitrokey 3 has a PIN instead, set with Nitrokey's
+    /// tools).
+    Password {
+        #[command(subcommand)]
+        command: PasswordCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum PasswordCommand {
+    /// Set an access password on a key that has none.
+    Set {
+        #[command(flatten)]
+        new: NewPasswordArgs,
+        #[command(flatten)]
+        creds: CredArgs,
+    },
+    /// Replace the access password (the current one from --password-file).
+    Change {
+        #[command(flatten)]
+        new: NewPasswordArgs,
+        #[command(flatten)]
+        creds: CredArgs,
+    },
+    /// Remove the access password (the current one from --password-file).
+    Remove {
+        #[command(flatten)]
+        creds: CredArgs,
+    },
+}
+
+#[derive(Args, Debug, Clone, Default)]
+pub struct NewPasswordArgs {
+    /// File holding the new OATH access password (else $TOKENSMITH_OATH_NEW_PASSWORD).
+    #[arg(long, value_name = "FILE")]
+    pub new_password_file: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -310,6 +381,10 @@ fn burn_op(a: &BurnArgs) -> Result<Operation, BridgeError> {
         issuer: a.issuer.clone(),
         touch: a.touch,
         force_unknown_model: a.force_unknown_model,
+        oath_type: a.hotp.then_some(tokensmith_api::OathType::Hotp),
+        counter: a.counter,
+        overwrite: a.overwrite,
+        serial: a.serial.clone(),
     };
     Ok(Operation::Burn(Box::new(BurnJob {
         secret: input::read_secret(&a.secret)?,
@@ -317,6 +392,20 @@ fn burn_op(a: &BurnArgs) -> Result<Operation, BridgeError> {
         creds: input::read_creds(&a.creds)?,
         upn: a.upn.clone(),
     })))
+}
+
+fn password_op(c: &PasswordCommand) -> Result<Operation, BridgeError> {
+    use crate::device::oath::PasswordChange;
+    let (change, new, creds) = match c {
+        PasswordCommand::Set { new, creds } => (PasswordChange::Set, Some(new), creds),
+        PasswordCommand::Change { new, creds } => (PasswordChange::Change, Some(new), creds),
+        PasswordCommand::Remove { creds } => (PasswordChange::Remove, None, creds),
+    };
+    Ok(Operation::OathPassword {
+        change,
+        new_password: new.map(input::read_new_password).transpose()?,
+        creds: input::read_creds(creds)?,
+    })
 }
 
 /// The operation a device command asks for, and the results file a burn appends to.
@@ -378,6 +467,18 @@ fn device_operation(cli: &Cli) -> Result<(Target, Operation, Option<&BurnArgs>),
                     name: name.clone(),
                     creds: input::read_creds(creds)?,
                 },
+                OathCommand::Rename {
+                    name,
+                    account,
+                    issuer,
+                    creds,
+                } => Operation::RenameOath {
+                    name: name.clone(),
+                    issuer: issuer.clone(),
+                    account: account.clone(),
+                    creds: input::read_creds(creds)?,
+                },
+                OathCommand::Password { command } => password_op(command)?,
                 OathCommand::Put(_) => unreachable!("matched above"),
             },
             None,
@@ -404,7 +505,8 @@ pub fn run(cli: Cli) -> Result<(), BridgeError> {
     // Invalid input fails before the results file is created and before any reader is opened.
     operation::precheck(&target, &op)?;
     let mut results = burn
-        .map(|a| ResultsFile::open(&a.results_file))
+        .and_then(|a| a.results_file.as_deref())
+        .map(ResultsFile::open)
         .transpose()?;
     let b = backend(&cli)?;
     let progress = |p: Progress| match p {
@@ -416,6 +518,7 @@ pub fn run(cli: Cli) -> Result<(), BridgeError> {
         }
         Progress::Detected(_) => {}
         Progress::Writing => eprintln!("burning…"),
+        Progress::Stored => eprintln!("stored on the key"),
     };
     let out = operation::run_with(b.as_ref(), &target, op, results.as_mut(), &progress)?;
     report::outcome(&cli, out, results.as_ref().map(|r| r.path()))

@@ -3,9 +3,9 @@
 use std::path::Path;
 
 use serde::Serialize;
-use tokensmith_api::{BurnResult, Device, DeviceKind, Info, Reader, Verification};
+use tokensmith_api::{BurnResult, Device, DeviceKind, Info, OathType, Reader, Verification};
 
-use super::{Cli, Command, ProfilesCommand};
+use super::{Cli, Command, PasswordCommand, ProfilesCommand};
 use crate::error::BridgeError;
 use crate::operation::Outcome;
 
@@ -26,14 +26,18 @@ fn group3(code: &str) -> String {
 }
 
 pub fn describe(d: &Device) -> String {
+    let serial = if d.serial.is_empty() {
+        "(reports no serial)"
+    } else {
+        &d.serial
+    };
     format!(
-        "{} {} serial {}",
+        "{} {} serial {serial}",
         match d.kind {
             DeviceKind::Token2 | DeviceKind::Molto2 => "Token2",
             DeviceKind::Oath => "OATH key,",
         },
         d.model,
-        d.serial
     )
 }
 
@@ -86,18 +90,27 @@ fn info(rep: &Info) {
             }
         );
     }
+    if let Some(n) = d.pin_attempts {
+        println!("PIN set ({n} attempts left)");
+    }
 }
 
 fn burned(o: &BurnResult, results: Option<&Path>) {
+    let step = match o.oath_type {
+        Some(OathType::Hotp) => "HOTP".to_string(),
+        _ => format!("{} s", o.period),
+    };
     println!(
-        "burned {} {} serial {}{}: {}, {} digits, {} s{}",
+        "burned {} {} serial {}{}{}: {}, {} digits, {step}{}",
         o.kind.as_str(),
         o.model,
         o.serial,
         o.profile.map_or(String::new(), |p| format!(" profile {p}")),
+        o.name
+            .as_ref()
+            .map_or(String::new(), |n| format!(" as {n}")),
         o.algorithm,
         o.digits,
-        o.period,
         o.display_timeout
             .map_or(String::new(), |d| format!(", display {d} s"))
     );
@@ -120,8 +133,9 @@ fn burned(o: &BurnResult, results: Option<&Path>) {
     for w in &o.warnings {
         println!("warning: {w}");
     }
-    if let Some(p) = results {
-        println!("recorded in {}", p.display());
+    match results {
+        Some(p) if o.recorded => println!("recorded in {}", p.display()),
+        _ => {}
     }
 }
 
@@ -175,11 +189,29 @@ pub fn outcome(cli: &Cli, out: Outcome, results: Option<&Path>) -> Result<(), Br
             }
         }
         Outcome::OathCredentials(list) if !cli.json => {
+            if list.credentials.is_empty() {
+                println!("no OATH accounts");
+            }
             for e in list.credentials {
                 println!("{}  ({}, {})", e.name, e.oath_type.as_str(), e.algorithm);
             }
+            if list.other_entries > 0 {
+                println!(
+                    "and {} entr{} of other kinds (not OATH codes: e.g. a Nitrokey 3's password safe), not shown",
+                    list.other_entries,
+                    if list.other_entries == 1 { "y" } else { "ies" }
+                );
+            }
         }
         Outcome::OathCode(code) if !cli.json => println!("{}", code.code),
+        Outcome::OathCredential(c) if !cli.json => {
+            if let Command::Oath {
+                command: super::OathCommand::Rename { name, .. },
+            } = &cli.command
+            {
+                println!("renamed {name} to {}", c.name);
+            }
+        }
         Outcome::Done(_) => println!("{}", done_message(&cli.command)),
         _ => {}
     }
@@ -198,6 +230,16 @@ fn done_message(c: &Command) -> String {
         Command::Oath {
             command: OathCommand::Delete { name, .. },
         } => format!("deleted {name}"),
+        Command::Oath {
+            command: OathCommand::Password { command },
+        } => match command {
+            PasswordCommand::Set { .. } => "access password set (checked: the key asks for it)",
+            PasswordCommand::Change { .. } => {
+                "access password changed (checked: the key asks for the new one)"
+            }
+            PasswordCommand::Remove { .. } => "access password removed",
+        }
+        .into(),
         _ => "done".into(),
     }
 }

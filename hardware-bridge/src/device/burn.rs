@@ -2,7 +2,9 @@
 //! code that must match the host's; a Token2/Molto2 is read back and its expected code shown
 //! for the user to compare with the display.
 
+use tokensmith_api::OathType as ApiOathType;
 use tokensmith_api::{BurnResult, Verification};
+use tokensmith_core::echo::echo;
 use tokensmith_core::otp::{self, OtpParams};
 use tokensmith_core::secret::Secret;
 use tokensmith_proto::molto2::{Molto2Config, Molto2Error, Molto2Session};
@@ -11,7 +13,7 @@ use tokensmith_proto::ykoath::{CredentialData, OathType, YkoathSession};
 use tokensmith_proto::Transport;
 use zeroize::Zeroizing;
 
-use super::{utc_u32, Credentials, Detected};
+use super::{oath, utc_u32, Credentials, Detected};
 use crate::device::plan::BurnPlan;
 use crate::error::BridgeError;
 
@@ -31,6 +33,46 @@ fn expected_codes(
     })
 }
 
+/// The serial a burn records: the device's, checked against the one the user gave (a wrong
+/// key on the reader is refused before anything is written); the user's only when the
+/// device reports none — then with a warning. An unrecorded burn (HOTP) needs none.
+pub fn recorded_serial(
+    d: &Detected,
+    given: Option<&str>,
+    plan: &BurnPlan,
+) -> Result<(String, Option<String>), BridgeError> {
+    let given = given.map(str::trim).filter(|g| !g.is_empty());
+    if let Some(g) = given {
+        if g.chars().any(char::is_control) {
+            return Err(BridgeError::BadInput(
+                "the serial holds a control character".into(),
+            ));
+        }
+    }
+    let reported = d.device.serial.as_str();
+    match (reported.is_empty(), given) {
+        (false, Some(g)) if !g.eq_ignore_ascii_case(reported) => Err(BridgeError::BadInput(format!(
+            "the device on the reader reports serial {reported}, not {}: is it the one you meant? Nothing was written",
+            echo(g)
+        ))),
+        (false, _) => Ok((reported.to_string(), None)),
+        (true, Some(g)) => Ok((
+            g.to_string(),
+            Some(format!(
+                "the key reports no serial: recorded the serial you gave ({})",
+                echo(g)
+            )),
+        )),
+        (true, None) if !plan.recorded() => Ok((String::new(), None)),
+        (true, None) => Err(BridgeError::BadInput(
+            "this OATH key reports no serial (its maker is unknown, or a YubiKey hides it), and its OATH \
+             applet id changes on every reset: give the serial printed on the key with --serial (API: \"serial\"), \
+             so that the results file and the Entra upload name this key. Nothing was written"
+                .into(),
+        )),
+    }
+}
+
 /// Burn a validated plan onto the detected device. `now` is the host clock (UTC seconds),
 /// written to Token2/Molto2 clocks and used for codes.
 pub fn burn(
@@ -40,6 +82,20 @@ pub fn burn(
     secret: &Secret,
     creds: &Credentials,
     now: i64,
+) -> Result<BurnResult, BridgeError> {
+    burn_with(t, d, plan, secret, creds, now, &|| {})
+}
+
+/// [`burn`], calling `stored` once the device acknowledged the write of an OATH credential
+/// (before it is checked), so a caller can journal that the key now holds it.
+pub fn burn_with(
+    t: &mut dyn Transport,
+    d: &Detected,
+    plan: &BurnPlan,
+    secret: &Secret,
+    creds: &Credentials,
+    now: i64,
+    stored: &dyn Fn(),
 ) -> Result<BurnResult, BridgeError> {
     if plan.kind() != d.kind() {
         return Err(BridgeError::BadInput(format!(
@@ -66,6 +122,7 @@ pub fn burn(
         },
         warnings: Vec::new(),
         recorded: false,
+        oath_type: None,
     };
     match plan {
         BurnPlan::Token2 {
@@ -142,42 +199,58 @@ pub fn burn(
         }
         BurnPlan::Oath {
             name,
+            oath_type,
             algorithm,
             digits,
             period: _,
             touch,
+            counter,
+            overwrite,
         } => {
             let mut s = YkoathSession::open(&mut *t, creds.password())?;
+            oath::check_free(&mut s, d, name, *overwrite)?;
             let cred = CredentialData {
                 name: name.clone(),
-                oath_type: OathType::Totp,
+                oath_type: *oath_type,
                 algorithm: *algorithm,
                 digits: *digits,
                 secret: Zeroizing::new(secret.as_bytes().to_vec()),
                 touch: *touch,
-                counter: None,
+                counter: *counter,
             };
             s.put(&cred)?;
+            stored();
             out.name = Some(name.clone());
-            out.verification = if *touch {
-                Verification::NotChecked {
+            out.oath_type = Some(match oath_type {
+                OathType::Hotp => ApiOathType::Hotp,
+                OathType::Totp => ApiOathType::Totp,
+            });
+            out.verification = match (oath_type, touch) {
+                (OathType::Hotp, _) => Verification::NotChecked {
+                    reason:
+                        "HOTP: calculating a code now would use it up and move the key's \
+                             counter ahead of the service's; check it when the service asks for one"
+                            .into(),
+                },
+                (_, true) => Verification::NotChecked {
                     reason: "touch required: calculate a code (oath code) to check".into(),
-                }
-            } else {
-                let now_u = u64::try_from(now)
-                    .map_err(|_| BridgeError::BadInput("clock before 1970".into()))?;
-                let code = s.calculate_totp(name, now_u)?.to_string();
-                let expected = otp::totp(secret.as_bytes(), &params, now)
-                    .map_err(|e| BridgeError::BadInput(e.to_string()))?;
-                if code != expected {
-                    return Err(BridgeError::VerifyMismatch {
-                        device: code,
-                        expected,
-                    });
-                }
-                Verification::DeviceCalculated {
-                    code,
-                    matches: true,
+                },
+                (OathType::Totp, false) => {
+                    let now_u = u64::try_from(now)
+                        .map_err(|_| BridgeError::BadInput("clock before 1970".into()))?;
+                    let code = s.calculate_totp(name, now_u)?.to_string();
+                    let expected = otp::totp(secret.as_bytes(), &params, now)
+                        .map_err(|e| BridgeError::BadInput(e.to_string()))?;
+                    if code != expected {
+                        return Err(BridgeError::VerifyMismatch {
+                            device: code,
+                            expected,
+                        });
+                    }
+                    Verification::DeviceCalculated {
+                        code,
+                        matches: true,
+                    }
                 }
             };
         }

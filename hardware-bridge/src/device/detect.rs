@@ -5,7 +5,7 @@ use tokensmith_core::caps::{self, Firmware};
 use tokensmith_proto::molto2::{CustomerKey, Molto2Error, Molto2Model, Molto2Session};
 use tokensmith_proto::token2::Token2Session;
 use tokensmith_proto::ykoath::{SelectResponse, YkoathSession};
-use tokensmith_proto::Transport;
+use tokensmith_proto::{yubico, Transport};
 
 use crate::backend::Backend;
 use crate::error::BridgeError;
@@ -30,10 +30,6 @@ impl Detected {
     pub fn molto2(&self) -> Option<Molto2Model> {
         self.device.profiles.and_then(Molto2Model::with_profiles)
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Detect the device: a reader whose name contains `Molto2` holds a Molto2; otherwise a
@@ -73,6 +69,7 @@ fn device(kind: DeviceKind, reader: &str, serial: String, model: String) -> Devi
         profiles: None,
         oath_version: None,
         password_set: None,
+        pin_attempts: None,
     }
 }
 
@@ -120,9 +117,14 @@ fn detect_molto2(t: &mut dyn Transport, reader: &str) -> Result<Detected, Bridge
 }
 
 /// Which OATH key this is: a Nitrokey 3 sends its serial in the SELECT reply (tag `8F`), a
-/// YubiKey names itself in its ATR (or its USB reader's name); any other key gets only what
-/// every YKOATH applet does.
-fn oath_model(sel: &SelectResponse, atr: Option<&[u8]>, reader: &str) -> caps::Model {
+/// YubiKey names itself in its ATR (or its USB reader's name) or answers Yubico's management
+/// or OTP applet with a serial; any other key gets only what every YKOATH applet does.
+fn oath_model(
+    sel: &SelectResponse,
+    atr: Option<&[u8]>,
+    reader: &str,
+    yubico_serial: bool,
+) -> caps::Model {
     let says_yubikey = |b: &[u8]| {
         String::from_utf8_lossy(b)
             .to_ascii_lowercase()
@@ -130,28 +132,47 @@ fn oath_model(sel: &SelectResponse, atr: Option<&[u8]>, reader: &str) -> caps::M
     };
     if sel.serial.is_some() {
         caps::Model::Nitrokey3
-    } else if atr.is_some_and(says_yubikey) || says_yubikey(reader.as_bytes()) {
+    } else if yubico_serial || atr.is_some_and(says_yubikey) || says_yubikey(reader.as_bytes()) {
         caps::Model::YubiKey
     } else {
         caps::Model::OathKey
     }
 }
 
+/// An OATH key: the applet's SELECT reply, then the device serial — a Nitrokey 3's from that
+/// reply, anyone else's from Yubico's management or OTP applet. The OATH salt is never taken
+/// for a serial (it changes on every OATH reset, and the serial goes to Entra): a key that
+/// tells none gets an empty serial, and a burn asks the user for the printed one.
 fn detect_oath(t: &mut dyn Transport, reader: &str) -> Result<Detected, BridgeError> {
     let atr = t.atr();
     let sel = YkoathSession::select(&mut *t)?.selected().clone();
+    let serial = match sel.serial {
+        Some(s) => Some(s),
+        None => yubico::read_serial(&mut *t)?.map(|(s, _)| s),
+    };
+    let model = oath_model(
+        &sel,
+        atr.as_deref(),
+        reader,
+        sel.serial.is_none() && serial.is_some(),
+    );
     let version = sel.version_string();
+    let name = match model.caps().name {
+        "" => "OATH key",
+        n => n,
+    };
     let mut d = device(
         DeviceKind::Oath,
         reader,
-        hex(&sel.salt),
-        format!("OATH applet {version}"),
+        serial.map(|s| s.to_string()).unwrap_or_default(),
+        name.into(),
     );
     d.oath_version = Some(version.clone());
     d.password_set = Some(sel.password_set());
+    d.pin_attempts = sel.pin_attempts;
     Ok(Detected {
         device: d,
-        model: Some(oath_model(&sel, atr.as_deref(), reader)),
+        model: Some(model),
         firmware: version.parse().ok(),
     })
 }
@@ -196,27 +217,39 @@ mod tests {
     fn oath_keys_are_told_apart() {
         let sel = |serial| SelectResponse {
             version: vec![5, 4, 3],
-            salt: vec![1; 8],
+            salt: Some(vec![1; 8]),
             challenge: None,
             algorithm: None,
             serial,
+            pin_attempts: None,
         };
         let yubi_atr = tokensmith_proto::emulator::YKOATH_ATR;
+        let plain_atr = [0x3B, 0x80, 0x80, 0x01, 0x01];
         assert_eq!(
-            oath_model(&sel(None), Some(&yubi_atr), "ACS ACR122U"),
+            oath_model(&sel(None), Some(&yubi_atr), "ACS ACR122U", false),
             caps::Model::YubiKey
         );
         assert_eq!(
-            oath_model(&sel(None), None, "Yubico YubiKey OTP+FIDO+CCID 00 00"),
+            oath_model(
+                &sel(None),
+                None,
+                "Yubico YubiKey OTP+FIDO+CCID 00 00",
+                false
+            ),
             caps::Model::YubiKey
         );
         assert_eq!(
-            oath_model(&sel(Some(7)), Some(&yubi_atr), "r"),
+            oath_model(&sel(Some(7)), Some(&yubi_atr), "r", false),
             caps::Model::Nitrokey3
         );
         assert_eq!(
-            oath_model(&sel(None), Some(&[0x3B, 0x80, 0x80, 0x01, 0x01]), "r"),
+            oath_model(&sel(None), Some(&plain_atr), "r", false),
             caps::Model::OathKey
+        );
+        // Yubico's management applet told a serial: a YubiKey whatever the ATR.
+        assert_eq!(
+            oath_model(&sel(None), Some(&plain_atr), "r", true),
+            caps::Model::YubiKey
         );
     }
 }

@@ -71,4 +71,6 @@ fn utc_u32(now: i64) -> Result<u32, BridgeError> {
 }
 
 #[cfg(test)]
+mod oath_tests;
+#[cfg(test)]
 mod tests;

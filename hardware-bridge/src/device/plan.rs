@@ -2,6 +2,7 @@
 //! capability table — the same check the page runs — and turned into the values the device
 //! stores. Nothing is sent here; nothing invalid reaches a device.
 
+use tokensmith_api::OathType as ApiOathType;
 use tokensmith_api::{BurnRequest, DeviceKind};
 use tokensmith_core::caps::{self, Family, Firmware};
 use tokensmith_core::otp::{Algorithm, OtpParams};
@@ -32,6 +33,15 @@ pub struct BurnParams {
     pub touch: bool,
     /// Token2: burn even if the serial prefix is not a known model.
     pub force_unknown_model: bool,
+    /// OATH: HOTP instead of TOTP.
+    pub oath_type: Option<ApiOathType>,
+    /// OATH HOTP: the initial counter.
+    pub counter: Option<u32>,
+    /// OATH: replace an account of the same name.
+    pub overwrite: bool,
+    /// The serial printed on the device (checked against the one it reports; recorded when
+    /// it reports none).
+    pub serial: Option<String>,
 }
 
 impl From<&BurnRequest> for BurnParams {
@@ -47,6 +57,10 @@ impl From<&BurnRequest> for BurnParams {
             issuer: r.issuer.clone(),
             touch: r.touch,
             force_unknown_model: r.force_unknown_model,
+            oath_type: r.oath_type,
+            counter: r.counter,
+            overwrite: r.overwrite,
+            serial: r.serial.clone(),
         }
     }
 }
@@ -70,10 +84,16 @@ pub enum BurnPlan {
     },
     Oath {
         name: String,
+        oath_type: OathType,
         algorithm: OathAlgorithm,
         digits: u8,
+        /// TOTP; 30 (unused) for HOTP.
         period: u32,
         touch: bool,
+        /// HOTP: the initial counter.
+        counter: Option<u32>,
+        /// Replace an account of the same name.
+        overwrite: bool,
     },
 }
 
@@ -109,6 +129,18 @@ impl BurnPlan {
                 period: *period,
             },
         }
+    }
+
+    /// Whether the burn goes into the results file (and so to Entra): everything but an
+    /// HOTP credential (Entra takes TOTP tokens only).
+    pub fn recorded(&self) -> bool {
+        !matches!(
+            self,
+            BurnPlan::Oath {
+                oath_type: OathType::Hotp,
+                ..
+            }
+        )
     }
 
     pub fn kind(&self) -> DeviceKind {
@@ -149,6 +181,8 @@ pub fn plan_burn(
     secret: &Secret,
 ) -> Result<BurnPlan, BridgeError> {
     let family = model.caps().family;
+    let hotp = p.oath_type == Some(ApiOathType::Hotp);
+    check_oath_type(model, family, hotp, p)?;
     let otp = OtpParams {
         algorithm: p.algorithm.unwrap_or_default(),
         digits: p.digits.unwrap_or(6),
@@ -196,19 +230,50 @@ pub fn plan_burn(
             title: p.title.clone(),
         }),
         (Family::Oath, _) => {
+            let oath_type = if hotp { OathType::Hotp } else { OathType::Totp };
             let account = p.account.as_deref().unwrap_or_default();
             let name =
-                ykoath::credential_name(OathType::Totp, otp.period, p.issuer.as_deref(), account)?;
+                ykoath::credential_name(oath_type, otp.period, p.issuer.as_deref(), account)?;
             Ok(BurnPlan::Oath {
                 name,
+                oath_type,
                 algorithm: otp.algorithm.into(),
                 digits: otp.digits,
                 period: otp.period,
                 touch: p.touch,
+                counter: p.counter.filter(|_| hotp),
+                overwrite: p.overwrite,
             })
         }
         _ => Err(BridgeError::NotSupported(format!(
             "the bridge cannot burn a {model}"
         ))),
     }
+}
+
+/// HOTP and its counter: OATH keys only, no period with HOTP, no counter with TOTP (ykman's
+/// rule; a Nitrokey 3 refuses `7A` on TOTP).
+fn check_oath_type(
+    model: caps::Model,
+    family: Family,
+    hotp: bool,
+    p: &BurnParams,
+) -> Result<(), BridgeError> {
+    let oath = family == Family::Oath;
+    if (hotp || p.counter.is_some()) && !oath {
+        return Err(BridgeError::BadInput(format!(
+            "the {model} stores TOTP only: HOTP and a counter are for OATH keys"
+        )));
+    }
+    if hotp && p.period.is_some() {
+        return Err(BridgeError::BadInput(
+            "an HOTP credential counts, it has no period: leave the period out".into(),
+        ));
+    }
+    if !hotp && p.counter.is_some() {
+        return Err(BridgeError::BadInput(
+            "a counter is for HOTP credentials only: choose HOTP or leave the counter out".into(),
+        ));
+    }
+    Ok(())
 }

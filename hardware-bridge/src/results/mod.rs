@@ -63,7 +63,15 @@ impl ResultRecord {
             upn: upn.filter(|u| !u.is_empty()),
             manufacturer: match o.kind {
                 DeviceKind::Token2 | DeviceKind::Molto2 => "Token2".into(),
-                DeviceKind::Oath => "OATH".into(),
+                // The maker core's table knows for the detected model (Yubico, Nitrokey).
+                DeviceKind::Oath => o
+                    .model
+                    .parse::<tokensmith_core::caps::Model>()
+                    .map(|m| m.caps().manufacturer)
+                    .ok()
+                    .filter(|m| !m.is_empty())
+                    .unwrap_or("OATH")
+                    .into(),
             },
         }
     }

@@ -12,7 +12,8 @@ use axum::{Json, Router};
 use tokensmith_api::endpoint::{self, Endpoint, Method};
 use tokensmith_api::{
     BurnRequest, DeviceKind, ErrorCode, Health, OathListRequest, OathNameRequest,
-    ProfileDeleteRequest, ProfileTitleRequest, SecretString, SyncRequest, API_VERSION,
+    OathPasswordRequest, OathRenameRequest, ProfileDeleteRequest, ProfileTitleRequest,
+    SecretString, SyncRequest, API_VERSION,
 };
 use tokensmith_core::secret::{Encoding, Secret};
 
@@ -220,6 +221,31 @@ fn oath_code_op(r: OathNameRequest) -> Addressed {
     Ok((target(r.reader, r.kind), op))
 }
 
+fn oath_rename_op(r: OathRenameRequest) -> Addressed {
+    let op = Operation::RenameOath {
+        name: r.name,
+        issuer: r.issuer,
+        account: r.account,
+        creds: creds(None, r.password)?,
+    };
+    Ok((target(r.reader, r.kind), op))
+}
+
+/// With `new_password` a set or a change, whichever the key needs; without, a removal.
+fn oath_password_op(r: OathPasswordRequest) -> Addressed {
+    use crate::device::oath::PasswordChange;
+    let change = match r.new_password {
+        Some(_) => PasswordChange::SetOrChange,
+        None => PasswordChange::Remove,
+    };
+    let op = Operation::OathPassword {
+        change,
+        new_password: r.new_password,
+        creds: creds(None, r.password)?,
+    };
+    Ok((target(r.reader, r.kind), op))
+}
+
 async fn health(State(st): State<Arc<AppState>>) -> Response {
     Json(Health {
         version: env!("CARGO_PKG_VERSION").into(),
@@ -268,6 +294,11 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route(
             CalculateOath::PATH,
             operation::<CalculateOath>(oath_code_op),
+        )
+        .route(RenameOath::PATH, operation::<RenameOath>(oath_rename_op))
+        .route(
+            SetOathPassword::PATH,
+            operation::<SetOathPassword>(oath_password_op),
         )
         .route("/api/{*rest}", get(api_not_found).post(api_not_found))
 }

@@ -11,7 +11,9 @@ mod ykoath;
 
 pub use molto2::{Molto2Card, Molto2Profile, Molto2StoredConfig};
 pub use token2::{Token2Card, Token2StoredConfig};
-pub use ykoath::{OathCredential, YkoathCard, YKOATH_ATR};
+pub use ykoath::{
+    OathCredential, OathMaker, OtherEntry, YkoathCard, DEFAULT_YUBIKEY_SERIAL, YKOATH_ATR,
+};
 
 use crate::apdu::{reply, sw, ParsedCommand};
 use crate::transport::{Transport, TransportError};

@@ -98,7 +98,8 @@ pub struct CredentialData {
     /// Raw secret (unprocessed).
     pub secret: Zeroizing<Vec<u8>>,
     pub touch: bool,
-    /// HOTP initial counter (`7A 04`), sent when `Some`.
+    /// HOTP initial counter (`7A 04`), sent only when above 0 (as ykman does; a Nitrokey 3
+    /// answers `6A 80` to `7A` on a TOTP credential). Refused on TOTP.
     pub counter: Option<u32>,
 }
 
@@ -136,7 +137,8 @@ pub fn select_apdu() -> Vec<u8> {
     Command::with_data(0x00, INS_SELECT, 0x04, 0x00, AID.to_vec()).to_bytes()
 }
 
-/// PUT: `00 01 00 00 Lc 71 L name 73 L <type|algo> <digits> <key> [78 02] [7A 04 counter]`.
+/// PUT: `00 01 00 00 Lc 71 L name 73 L <type|algo> <digits> <key> [78 02] [7A 04 counter]`
+/// (`7A` for HOTP with a counter above 0 only).
 pub fn put_apdu(cred: &CredentialData) -> Result<Zeroizing<Vec<u8>>, YkoathError> {
     let name = cred.name.as_bytes();
     if name.is_empty() || name.len() > MAX_NAME_LEN {
@@ -161,8 +163,12 @@ pub fn put_apdu(cred: &CredentialData) -> Result<Zeroizing<Vec<u8>>, YkoathError
     if cred.touch {
         body.extend_from_slice(&[TAG_PROPERTY, PROP_REQUIRE_TOUCH]);
     }
-    if let Some(c) = cred.counter {
-        body.extend_from_slice(&tlv(TAG_IMF, &c.to_be_bytes()));
+    match (cred.oath_type, cred.counter) {
+        (OathType::Hotp, Some(c)) if c > 0 => {
+            body.extend_from_slice(&tlv(TAG_IMF, &c.to_be_bytes()));
+        }
+        (OathType::Totp, Some(c)) if c > 0 => return Err(YkoathError::CounterOnTotp),
+        _ => {}
     }
     if body.len() > 255 {
         return Err(YkoathError::InvalidSecret("command too long".into()));
@@ -175,6 +181,15 @@ pub fn put_apdu(cred: &CredentialData) -> Result<Zeroizing<Vec<u8>>, YkoathError
 pub fn delete_apdu(name: &str) -> Result<Vec<u8>, YkoathError> {
     check_name(name)?;
     Ok(Command::with_data(0x00, INS_DELETE, 0, 0, tlv(TAG_NAME, name.as_bytes())).to_bytes())
+}
+
+/// RENAME (YubiKey 5.3.1+): `00 05 00 00 Lc 71 L name 71 L new name`.
+pub fn rename_apdu(name: &str, new_name: &str) -> Result<Vec<u8>, YkoathError> {
+    check_name(name)?;
+    check_name(new_name)?;
+    let mut body = tlv(TAG_NAME, name.as_bytes());
+    body.extend_from_slice(&tlv(TAG_NAME, new_name.as_bytes()));
+    Ok(Command::with_data(0x00, INS_RENAME, 0, 0, body).to_bytes())
 }
 
 fn check_name(name: &str) -> Result<(), YkoathError> {

@@ -25,19 +25,25 @@ pub fn parse_tlvs(mut data: &[u8]) -> Result<Vec<(u8, &[u8])>, YkoathError> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SelectResponse {
     pub version: Vec<u8>,
-    /// Salt for the access key (tag 71).
-    pub salt: Vec<u8>,
+    /// Salt for the access key (tag 71); a Nitrokey 3 with a PIN sends none.
+    pub salt: Option<Vec<u8>>,
     /// Present when an access password is set (tag 74).
     pub challenge: Option<Vec<u8>>,
     /// Access key algorithm (tag 7B).
     pub algorithm: Option<OathAlgorithm>,
     /// The device serial (tag 8F): Nitrokey 3 sends it, YubiKeys do not.
     pub serial: Option<u32>,
+    /// Nitrokey 3 with a PIN set: attempts left (tag 82).
+    pub pin_attempts: Option<u8>,
 }
 
 impl SelectResponse {
     pub fn password_set(&self) -> bool {
         self.challenge.is_some()
+    }
+    /// The salt the access key is derived with; none means no YKOATH access password.
+    pub fn salt(&self) -> Result<&[u8], YkoathError> {
+        self.salt.as_deref().ok_or(YkoathError::NoAccessPassword)
     }
     /// Version as "a.b.c".
     pub fn version_string(&self) -> String {
@@ -49,27 +55,35 @@ impl SelectResponse {
     }
 }
 
-/// Parse `79 03 <version> 71 08 <salt> [74 08 <challenge> 7B 01 <algo>]`.
+/// Parse `79 03 <version> [71 08 <salt>] [74 08 <challenge> 7B 01 <algo>] [82 01 <attempts>]
+/// [8F 04 <serial>]`. Only the version is required: a Nitrokey 3 with a PIN sends no salt.
 pub fn parse_select(data: &[u8]) -> Result<SelectResponse, YkoathError> {
     let mut r = SelectResponse {
         version: Vec::new(),
-        salt: Vec::new(),
+        salt: None,
         challenge: None,
         algorithm: None,
         serial: None,
+        pin_attempts: None,
     };
     for (tag, v) in parse_tlvs(data)? {
         match tag {
             TAG_VERSION => r.version = v.to_vec(),
-            TAG_NAME => r.salt = v.to_vec(),
+            TAG_NAME => r.salt = Some(v.to_vec()),
             TAG_CHALLENGE => r.challenge = Some(v.to_vec()),
             TAG_ALGORITHM => r.algorithm = v.first().and_then(|&b| OathAlgorithm::from_byte(b)),
             TAG_SERIAL => r.serial = <[u8; 4]>::try_from(v).ok().map(u32::from_be_bytes),
+            TAG_PIN_COUNTER => r.pin_attempts = v.first().copied(),
             _ => {}
         }
     }
-    if r.salt.is_empty() {
-        return Err(YkoathError::MalformedReply("SELECT without salt".into()));
+    if r.version.is_empty() {
+        return Err(YkoathError::MalformedReply("SELECT without version".into()));
+    }
+    if r.challenge.is_some() && r.salt.is_none() {
+        return Err(YkoathError::MalformedReply(
+            "SELECT asks for a password but sends no salt".into(),
+        ));
     }
     Ok(r)
 }
@@ -82,9 +96,18 @@ pub struct ListEntry {
     pub name: String,
 }
 
-/// Parse a LIST reply: `72 L <type|algo> <name>` …
-pub fn parse_list(data: &[u8]) -> Result<Vec<ListEntry>, YkoathError> {
-    let mut out = Vec::new();
+/// A LIST reply: the HOTP/TOTP credentials, and how many entries of other kinds were
+/// skipped (a Nitrokey 3's Reverse-HOTP `0x3_`, HMAC `0x4_`, password-safe entries).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Listing {
+    pub credentials: Vec<ListEntry>,
+    pub others: usize,
+}
+
+/// Parse a LIST reply: `72 L <type|algo> <name>` … Entries of a kind or algorithm this
+/// client does not know are counted, not refused.
+pub fn parse_list(data: &[u8]) -> Result<Listing, YkoathError> {
+    let mut out = Listing::default();
     for (tag, v) in parse_tlvs(data)? {
         if tag != TAG_NAME_LIST {
             continue;
@@ -92,13 +115,14 @@ pub fn parse_list(data: &[u8]) -> Result<Vec<ListEntry>, YkoathError> {
         let (&b, name) = v
             .split_first()
             .ok_or_else(|| YkoathError::MalformedReply("empty list entry".into()))?;
-        out.push(ListEntry {
-            oath_type: OathType::from_byte(b)
-                .ok_or_else(|| YkoathError::MalformedReply(format!("type byte {b:02X}")))?,
-            algorithm: OathAlgorithm::from_byte(b)
-                .ok_or_else(|| YkoathError::MalformedReply(format!("algo byte {b:02X}")))?,
-            name: String::from_utf8_lossy(name).into_owned(),
-        });
+        match (OathType::from_byte(b), OathAlgorithm::from_byte(b)) {
+            (Some(oath_type), Some(algorithm)) => out.credentials.push(ListEntry {
+                oath_type,
+                algorithm,
+                name: String::from_utf8_lossy(name).into_owned(),
+            }),
+            _ => out.others += 1,
+        }
     }
     Ok(out)
 }

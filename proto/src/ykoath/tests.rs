@@ -119,9 +119,9 @@ fn parsing() {
     assert!(s.password_set());
     assert_eq!(s.algorithm, Some(OathAlgorithm::Sha1));
     let l = parse_list(&[0x72, 3, 0x21, b'a', b'b', 0x72, 2, 0x12, b'c']).unwrap();
-    assert_eq!(l.len(), 2);
-    assert_eq!(l[1].oath_type, OathType::Hotp);
-    assert_eq!(l[1].algorithm, OathAlgorithm::Sha256);
+    assert_eq!((l.credentials.len(), l.others), (2, 0));
+    assert_eq!(l.credentials[1].oath_type, OathType::Hotp);
+    assert_eq!(l.credentials[1].algorithm, OathAlgorithm::Sha256);
     let c = parse_calculate(&[0x76, 5, 6, 0xFF, 0xFF, 0xFF, 0xFF]).unwrap();
     // 0x7FFFFFFF = 2147483647 → 483647
     assert_eq!(c.to_string(), "483647");
@@ -138,34 +138,85 @@ fn parsing() {
 
 #[test]
 fn status_words() {
-    assert_eq!(
-        check_sw(0x6A84, Ctx::Other("put")),
-        Err(YkoathError::NoSpace)
+    use YkoathError::*;
+    let locked = false;
+    for (sw, ctx, unlocked, want) in [
+        (0x6A84, Ctx::Put, true, NoSpace),
+        (0x6982, Ctx::Put, locked, AuthRequired),
+        (0x6A80, Ctx::Put, true, WrongSyntax),
+        (0x6A80, Ctx::Validate, locked, WrongPassword),
+        (0x6982, Ctx::Validate, locked, WrongPassword),
+        (0x6984, Ctx::Touch("delete"), true, NoSuchCredential),
+        (0x6A82, Ctx::Select, true, AppletNotFound),
+        // Issue 9: 69 82 after a touch wait on an unlocked applet is a touch timeout.
+        (0x6982, Ctx::Touch("calculate"), true, TouchTimeout),
+        (0x6982, Ctx::Put, true, TouchTimeout),
+        (0x6982, Ctx::Touch("calculate"), locked, AuthRequired),
+        (0x6982, Ctx::Other("list"), true, AuthRequired),
+        // Nitrokey 3: 69 83 "already exists", 6A 82 unknown name, 6A 81 no SHA-512.
+        (0x6983, Ctx::Put, true, AlreadyExists),
+        (0x6A82, Ctx::Touch("calculate"), true, NoSuchCredential),
+        (0x6A81, Ctx::Touch("calculate"), true, FunctionNotSupported),
+    ] {
+        assert_eq!(check_sw(sw, ctx, unlocked), Err(want), "{sw:04X} {ctx:?}");
+    }
+    let other = check_sw(0x6983, Ctx::Other("delete"), true).unwrap_err();
+    assert!(
+        other
+            .to_string()
+            .starts_with("delete: the card answered 69 83"),
+        "{other}"
     );
+}
+
+#[test]
+fn nitrokey_select_with_a_pin_has_no_salt() {
+    // 79 03 04 0B 00, 82 01 08 (8 PIN attempts), 8F 04 serial; no 71.
+    let s = parse_select(&hex::decode("7903040B008201088F0400BC614E").unwrap()).unwrap();
+    assert_eq!(s.salt, None);
+    assert_eq!((s.pin_attempts, s.serial), (Some(8), Some(12_345_678)));
+    assert!(!s.password_set());
+    assert_eq!(s.salt(), Err(YkoathError::NoAccessPassword));
+    // A password challenge without a salt cannot be answered; no version is no applet.
+    assert!(parse_select(&hex::decode("790305040374080102030405060708").unwrap()).is_err());
+    assert!(parse_select(&hex::decode("71080102030405060708").unwrap()).is_err());
+}
+
+#[test]
+fn unknown_list_entry_kinds_are_skipped() {
+    // TOTP, Reverse-HOTP 0x31, HMAC 0x41, password safe 0xF1, HOTP with algorithm 0x05.
+    let l = parse_list(&[
+        0x72, 2, 0x21, b'a', 0x72, 2, 0x31, b'r', 0x72, 2, 0x41, b'h', 0x72, 2, 0xF1, b'p', 0x72,
+        2, 0x15, b'x',
+    ])
+    .unwrap();
+    assert_eq!(l.credentials.len(), 1);
+    assert_eq!(l.credentials[0].name, "a");
+    assert_eq!(l.others, 4);
+}
+
+#[test]
+fn counter_tag_only_for_hotp_above_zero() {
+    let mut c = CredentialData::totp("t", OathAlgorithm::Sha1, 6, b"12345678901234");
+    c.counter = Some(0);
+    let a = put_apdu(&c).unwrap();
+    assert!(!a.windows(2).any(|w| w == [TAG_IMF, 4]), "7A on TOTP");
+    c.counter = Some(3);
+    assert_eq!(put_apdu(&c), Err(YkoathError::CounterOnTotp));
+    c.oath_type = OathType::Hotp;
+    c.counter = Some(0);
+    assert!(!put_apdu(&c).unwrap().windows(2).any(|w| w == [TAG_IMF, 4]));
+    c.counter = Some(3);
+    assert!(put_apdu(&c).unwrap().ends_with(&[TAG_IMF, 4, 0, 0, 0, 3]));
+}
+
+#[test]
+fn rename_apdu_bytes() {
     assert_eq!(
-        check_sw(0x6982, Ctx::Other("put")),
-        Err(YkoathError::AuthRequired)
+        hex::encode_upper(rename_apdu("a:b", "c").unwrap()),
+        "0005000008710361 3A62710163".replace(' ', "")
     );
-    assert_eq!(
-        check_sw(0x6A80, Ctx::Other("put")),
-        Err(YkoathError::WrongSyntax)
-    );
-    assert_eq!(
-        check_sw(0x6A80, Ctx::Validate),
-        Err(YkoathError::WrongPassword)
-    );
-    assert_eq!(
-        check_sw(0x6982, Ctx::Validate),
-        Err(YkoathError::WrongPassword)
-    );
-    assert_eq!(
-        check_sw(0x6984, Ctx::Other("put")),
-        Err(YkoathError::NoSuchCredential)
-    );
-    assert_eq!(
-        check_sw(0x6A82, Ctx::Select),
-        Err(YkoathError::AppletNotFound)
-    );
+    assert!(rename_apdu("a", "").is_err());
 }
 
 #[test]
@@ -188,4 +239,23 @@ fn pbkdf2_known_answer() {
         }
     }
     assert_eq!(k.as_slice(), &t[..16]);
+}
+
+#[test]
+fn list_without_a_credential_directory_is_empty() {
+    /// A Secrets app whose LIST finds no credential directory (6A 88).
+    struct Fresh;
+    impl Transport for Fresh {
+        fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>, TransportError> {
+            Ok(match apdu[1] {
+                INS_SELECT => {
+                    hex::decode("7903040B00710801020304050607088F04000000019000").unwrap()
+                }
+                INS_LIST => vec![0x6A, 0x88],
+                _ => vec![0x6D, 0x00],
+            })
+        }
+    }
+    let mut s = YkoathSession::select(Fresh).unwrap();
+    assert_eq!(s.list().unwrap(), Listing::default());
 }
