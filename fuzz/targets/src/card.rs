@@ -50,9 +50,14 @@ pub enum Device {
         password: bool,
         chunk: usize,
     },
+    /// A Nitrokey 3's Secrets app (no serial applets, serial in SELECT); with a PIN set: no
+    /// salt, so no access password.
+    Nitrokey3 {
+        pin: bool,
+    },
 }
 
-pub const DEVICES: [Device; 8] = [
+pub const DEVICES: [Device; 10] = [
     Device::Token2(Some(Model::C302)),
     Device::Token2(Some(Model::OtpcP1)),
     Device::Token2(None),
@@ -70,7 +75,15 @@ pub const DEVICES: [Device; 8] = [
         password: false,
         chunk: 16,
     },
+    Device::Nitrokey3 { pin: false },
+    Device::Nitrokey3 { pin: true },
 ];
+
+impl Device {
+    fn has_pin(&self) -> bool {
+        matches!(self, Device::Nitrokey3 { pin: true })
+    }
+}
 
 /// One step of a sequence.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -138,13 +151,19 @@ impl Emulated {
                     .expect("a fresh Molto2 takes a burn");
                 Emulated::Molto2(t, model)
             }
-            Device::Oath { password, chunk } => {
-                let mut card = if password {
-                    YkoathCard::with_password(PASSWORD)
-                } else {
-                    YkoathCard::new()
+            Device::Oath { .. } | Device::Nitrokey3 { .. } => {
+                let card = match device {
+                    Device::Oath { password, chunk } => {
+                        let mut card = if password {
+                            YkoathCard::with_password(PASSWORD)
+                        } else {
+                            YkoathCard::new()
+                        };
+                        card.set_max_chunk(chunk);
+                        card
+                    }
+                    _ => YkoathCard::nitrokey3(0x0012_D687, device.has_pin().then_some(8)),
                 };
-                card.set_max_chunk(chunk);
                 let mut t = EmulatedTransport::new(card);
                 YkoathSession::open(&mut t, Some(PASSWORD))
                     .and_then(|mut s| {

@@ -1,5 +1,6 @@
 //! What a device answers, parser by parser: Token2 get-info, Molto2 info and a profile's
-//! public block, YKOATH SELECT / LIST / CALCULATE / CALCULATE ALL, and the APDU framing both
+//! public block, YKOATH SELECT / LIST / CALCULATE / CALCULATE ALL, a YubiKey's device info
+//! (its serial, from the management applet), and the APDU framing both
 //! ways (a reply's status word, a command as a card reads it). What parses re-encodes to the
 //! bytes it came from; what does not is refused with a short message.
 //!
@@ -11,8 +12,10 @@ use tokensmith_proto::emulator::{Card, Molto2Card, Token2Card};
 use tokensmith_proto::molto2::{self, Molto2Model};
 use tokensmith_proto::token2;
 use tokensmith_proto::ykoath::{
-    self, OathType, TAG_ALGORITHM, TAG_CHALLENGE, TAG_NAME, TAG_NAME_LIST, TAG_SERIAL, TAG_VERSION,
+    self, OathType, TAG_ALGORITHM, TAG_CHALLENGE, TAG_NAME, TAG_NAME_LIST, TAG_PIN_COUNTER,
+    TAG_SERIAL, TAG_VERSION,
 };
+use tokensmith_proto::yubico;
 
 use crate::check;
 
@@ -27,9 +30,10 @@ pub enum Parser {
     OathCalculate,
     OathCalculateAll,
     Framing,
+    DeviceInfo,
 }
 
-pub const PARSERS: [Parser; 8] = [
+pub const PARSERS: [Parser; 9] = [
     Parser::Token2Info,
     Parser::Molto2Info,
     Parser::Molto2Profile,
@@ -38,6 +42,7 @@ pub const PARSERS: [Parser; 8] = [
     Parser::OathCalculate,
     Parser::OathCalculateAll,
     Parser::Framing,
+    Parser::DeviceInfo,
 ];
 
 /// The input of this target for one parser and its bytes (also how seeds are written).
@@ -61,6 +66,7 @@ pub fn run(data: &[u8]) {
         Parser::OathCalculate => calculate(reply),
         Parser::OathCalculateAll => calculate_all(reply),
         Parser::Framing => framing(reply),
+        Parser::DeviceInfo => device_info(reply),
     }
 }
 
@@ -165,7 +171,11 @@ fn tlv(out: &mut Vec<u8>, tag: u8, value: &[u8]) {
 fn select(reply: &[u8]) {
     match ykoath::parse_select(reply) {
         Ok(s) => {
-            assert!(!s.salt.is_empty());
+            assert!(!s.version.is_empty());
+            assert!(
+                !s.password_set() || s.salt.is_some(),
+                "a password without a salt cannot be answered"
+            );
             assert_eq!(
                 s.version_string().split('.').count(),
                 s.version.len().max(1)
@@ -173,12 +183,17 @@ fn select(reply: &[u8]) {
             // The same facts, written once each in the usual order, read the same.
             let mut again = Vec::new();
             tlv(&mut again, TAG_VERSION, &s.version);
-            tlv(&mut again, TAG_NAME, &s.salt);
+            if let Some(salt) = &s.salt {
+                tlv(&mut again, TAG_NAME, salt);
+            }
             if let Some(c) = &s.challenge {
                 tlv(&mut again, TAG_CHALLENGE, c);
             }
             if let Some(a) = s.algorithm {
                 tlv(&mut again, TAG_ALGORITHM, &[a as u8]);
+            }
+            if let Some(attempts) = s.pin_attempts {
+                tlv(&mut again, TAG_PIN_COUNTER, &[attempts]);
             }
             if let Some(serial) = s.serial {
                 tlv(&mut again, TAG_SERIAL, &serial.to_be_bytes());
@@ -191,10 +206,15 @@ fn select(reply: &[u8]) {
 
 fn list(reply: &[u8]) {
     match ykoath::parse_list(reply) {
-        Ok(entries) => {
+        Ok(listing) => {
             let tlvs = ykoath::parse_tlvs(reply).expect("a list that parses has TLVs");
             let listed = tlvs.iter().filter(|(t, _)| *t == TAG_NAME_LIST).count();
-            assert_eq!(entries.len(), listed, "every 72 entry is one credential");
+            let entries = listing.credentials;
+            assert_eq!(
+                entries.len() + listing.others,
+                listed,
+                "every 72 entry is one credential or one counted other"
+            );
             let mut again = Vec::new();
             for e in &entries {
                 let mut v = vec![e.oath_type as u8 | e.algorithm as u8];
@@ -215,7 +235,8 @@ fn list(reply: &[u8]) {
                     assert_eq!(period, ykoath::DEFAULT_PERIOD);
                 }
             }
-            assert_eq!(ykoath::parse_list(&again).ok(), Some(entries));
+            let credentials = ykoath::parse_list(&again).map(|l| (l.credentials, l.others));
+            assert_eq!(credentials.ok(), Some((entries, 0)));
         }
         Err(e) => short(&e),
     }
@@ -251,6 +272,28 @@ fn calculate_all(reply: &[u8]) {
         }
         Err(e) => short(&e),
     }
+}
+
+/// A READ CONFIG reply: `<length> <TLVs>`; the serial is tag `02`, 1–4 bytes big-endian, and
+/// zero (or none) means the serial is hidden.
+fn device_info(reply: &[u8]) {
+    let Some(serial) = yubico::parse_device_info_serial(reply) else {
+        return;
+    };
+    assert_ne!(serial, 0, "a zero serial is no serial");
+    assert_eq!(
+        usize::from(reply[0]),
+        reply.len() - 1,
+        "the length byte counts the rest"
+    );
+    let tlvs = ykoath::parse_tlvs(&reply[1..]).expect("a reply that gave a serial has TLVs");
+    let (_, v) = tlvs
+        .iter()
+        .find(|(t, _)| *t == yubico::TAG_SERIAL)
+        .expect("the serial is tag 02");
+    let mut be = [0u8; 4];
+    be[4 - v.len()..].copy_from_slice(v);
+    assert_eq!(u32::from_be_bytes(be), serial);
 }
 
 fn framing(raw: &[u8]) {

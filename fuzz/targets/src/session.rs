@@ -21,6 +21,7 @@
 //! bytes (data, then the status word). When the replies run out, the card is gone.
 
 use data_encoding::{BASE32_NOPAD, HEXLOWER};
+use hardware_bridge::device::oath::PasswordChange;
 use hardware_bridge::device::plan::{most_capable, plan_burn, BurnParams};
 use hardware_bridge::device::{self, burn, clock, molto2, oath, Credentials, Detected};
 use hardware_bridge::error::BridgeError;
@@ -32,7 +33,7 @@ use tokensmith_proto::emulator::YKOATH_ATR;
 use tokensmith_proto::molto2::{CustomerKey, Molto2Config, DEFAULT_CUSTOMER_KEY};
 use tokensmith_proto::token2::{self, Token2Config};
 use tokensmith_proto::ykoath::{self, parse_tlvs, OathAlgorithm, TAG_KEY, TAG_NAME};
-use tokensmith_proto::{Transport, TransportError};
+use tokensmith_proto::{yubico, Transport, TransportError};
 
 use crate::check;
 use crate::input::Input;
@@ -49,10 +50,16 @@ pub const SEED: [u8; 20] = [
 /// The OATH access password the session gives when its setup says so.
 pub const PASSWORD: &str = "fuzz-oath-password";
 
+/// The access password an OATH password operation sets (or changes to).
+pub const NEW_PASSWORD: &str = "fuzz-new-oath-password";
+
 /// The Molto2 title and the OATH credential the operations use.
 pub const TITLE: &str = "Fuzz";
 pub const ISSUER: &str = "Example";
 pub const ACCOUNT: &str = "alice";
+/// What a rename makes of the credential.
+pub const NEW_ISSUER: &str = "Renamed";
+pub const NEW_ACCOUNT: &str = "bob";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Op {
@@ -65,9 +72,11 @@ pub enum Op {
     OathList,
     OathDelete,
     OathCode,
+    OathRename,
+    OathPassword,
 }
 
-pub const OPS: [Op; 9] = [
+pub const OPS: [Op; 11] = [
     Op::Info,
     Op::Burn,
     Op::Sync,
@@ -77,6 +86,8 @@ pub const OPS: [Op; 9] = [
     Op::OathList,
     Op::OathDelete,
     Op::OathCode,
+    Op::OathRename,
+    Op::OathPassword,
 ];
 
 /// `None`: the bridge detects the kind.
@@ -95,7 +106,8 @@ pub const READERS: [&str; 3] = [
 ];
 
 /// Burn parameters, one byte: bits 0–1 algorithm, 2 digits 8, 3 period 60, 4 a title,
-/// 5 touch, 6 force an unknown Token2 model / confirm clearing the seed on sync,
+/// 5 touch, 6 force an unknown Token2 model / confirm clearing the seed on sync / replace an
+/// OATH credential of the same name,
 /// 7 give the OATH password.
 pub mod params {
     pub const SHA256: u8 = 1;
@@ -164,6 +176,10 @@ impl Setup {
                 issuer: Some(ISSUER.into()),
                 touch: flag(params::TOUCH),
                 force_unknown_model: flag(params::FORCE),
+                oath_type: None,
+                counter: None,
+                overwrite: flag(params::FORCE),
+                serial: None,
             },
             profile,
             confirm: flag(params::FORCE),
@@ -224,6 +240,8 @@ enum Done {
     Deleted,
     OathDeleted,
     Code(String),
+    OathRenamed(String),
+    PasswordChanged,
 }
 
 pub fn run(data: &[u8]) {
@@ -260,7 +278,7 @@ fn checked(data: &[u8]) -> (Result<Done, String>, Vec<Exchange>) {
             Ok(done)
         }
         Err(e) => {
-            check_error(&e);
+            check_error(&e, log);
             Err(e.to_string())
         }
     };
@@ -334,6 +352,16 @@ fn operate(setup: &Setup, t: &mut dyn Transport, d: &Detected) -> Result<Done, B
             Done::OathDeleted
         }
         Op::OathCode => Done::Code(oath::oath_code(t, d, &creds, &oath_name(), NOW)?.code),
+        Op::OathRename => {
+            let renamed =
+                oath::oath_rename(t, d, &creds, &oath_name(), Some(NEW_ISSUER), NEW_ACCOUNT)?;
+            Done::OathRenamed(renamed.name)
+        }
+        Op::OathPassword => {
+            let new = SecretString::from(NEW_PASSWORD);
+            oath::oath_password(t, d, &creds, PasswordChange::SetOrChange, Some(&new))?;
+            Done::PasswordChanged
+        }
     })
 }
 
@@ -362,8 +390,11 @@ fn is_write(command: &[u8]) -> bool {
         [0x84, ..] => true,
         // Authenticate, delete a profile, factory reset, screen lock.
         [0x80, ins, ..] => matches!(ins, 0xCE | 0xE6 | 0x56 | 0xD8),
-        // PUT, DELETE, SET CODE, RESET, VALIDATE.
-        [0x00, ins, ..] => matches!(ins, 0x01 | 0x02 | 0x03 | 0x04 | 0xA3),
+        // The serial requests of Yubico's management and OTP applets (an OATH PUT is `00 01
+        // 00 00 Lc`, the OTP applet's API request for the serial `00 01 10 00 00`).
+        [0x00, 0x1D, 0x00, 0x00] | [0x00, 0x01, 0x10, 0x00, 0x00] => false,
+        // PUT, DELETE, SET CODE, RESET, RENAME, VALIDATE.
+        [0x00, ins, ..] => matches!(ins, 0x01 | 0x02 | 0x03 | 0x04 | 0x05 | 0xA3),
         _ => false,
     }
 }
@@ -399,6 +430,9 @@ fn group(log: &[Exchange]) -> Vec<Group> {
     const MAX_ROUNDS: usize = 256;
     let mut groups: Vec<Group> = Vec::new();
     let mut rounds = 0;
+    // Yubico's management and OTP applets (read for the serial) chain with GET RESPONSE like
+    // ISO; the OATH applet with its own SEND REMAINING. What is selected decides.
+    let mut iso_applet = false;
     for (i, e) in log.iter().enumerate() {
         let waiting = i
             .checked_sub(1)
@@ -408,6 +442,7 @@ fn group(log: &[Exchange]) -> Vec<Group> {
             (Some(xx), Some(g)) => {
                 let expected: &[u8] = match g.command[0] {
                     0x80 | 0x84 => &[0x00, 0xC0, 0, 0, xx],
+                    _ if iso_applet => &[0x00, 0xC0, 0, 0, xx],
                     _ => &[0x00, 0xA5, 0, 0],
                 };
                 assert_eq!(
@@ -420,6 +455,10 @@ fn group(log: &[Exchange]) -> Vec<Group> {
             }
             _ => {
                 rounds = 0;
+                if let Some(aid) = e.command.strip_prefix(&[0x00, 0xA4, 0x04, 0x00][..]) {
+                    let aid = aid.get(1..).unwrap_or_default();
+                    iso_applet = aid == yubico::MANAGEMENT_AID || aid == yubico::OTP_AID;
+                }
                 let mut g = Group {
                     index: i,
                     command: e.command.clone(),
@@ -459,17 +498,38 @@ fn check_stops_after_refusal(operating: &[Group]) {
     }
 }
 
-fn check_error(e: &BridgeError) {
+/// Errors are short and carry none of the session's secrets. A device may name itself with any
+/// text (a serial, a credential name), and the error may quote it: text the device sent is not
+/// a leak, so a secret is only looked for when the replies did not contain it.
+fn check_error(e: &BridgeError, log: &[Exchange]) {
     let message = e.to_string();
     check::short_message("session", &message);
     let lower = message.to_ascii_lowercase();
+    // Each reply whole, and the data of all replies joined (a chained reply's parts join).
+    let mut replies: Vec<String> = log
+        .iter()
+        .filter_map(|x| x.reply.as_deref())
+        .map(|r| String::from_utf8_lossy(r).to_ascii_lowercase())
+        .collect();
+    let data: Vec<u8> = log
+        .iter()
+        .filter_map(|x| x.reply.as_deref())
+        .flat_map(|r| &r[..r.len().saturating_sub(2)])
+        .copied()
+        .collect();
+    replies.push(String::from_utf8_lossy(&data).to_ascii_lowercase());
     for secret in [
         BASE32_NOPAD.encode(&SEED).to_ascii_lowercase(),
         HEXLOWER.encode(&SEED),
         PASSWORD.to_ascii_lowercase(),
+        NEW_PASSWORD.to_ascii_lowercase(),
         String::from_utf8_lossy(DEFAULT_CUSTOMER_KEY).to_ascii_lowercase(),
     ] {
-        assert!(!lower.contains(&secret[..12]), "{message}");
+        let echo = &secret[..12];
+        if replies.iter().any(|r| r.contains(echo)) {
+            continue;
+        }
+        assert!(!lower.contains(echo), "{message}");
     }
 }
 
@@ -545,6 +605,36 @@ fn check_done(setup: &Setup, d: &Detected, done: &Done, groups: &[Group]) {
         Done::Code(code) => {
             assert!(code.bytes().all(|b| b.is_ascii_digit()) && !code.is_empty());
         }
+        Done::OathRenamed(name) => {
+            // The name keeps the period prefix the old one had (none here).
+            assert_eq!(name, &format!("{NEW_ISSUER}:{NEW_ACCOUNT}"));
+            let renames: Vec<&Group> = groups.iter().filter(|g| is_ins(g, 0x05)).collect();
+            assert_eq!(renames.len(), 1, "one RENAME");
+            let tlvs = parse_tlvs(&renames[0].command[5..]).expect("TLVs");
+            assert_eq!(
+                tlvs,
+                vec![
+                    (TAG_NAME, oath_name().as_bytes()),
+                    (TAG_NAME, name.as_bytes())
+                ]
+            );
+            assert!(!refused(renames[0]));
+        }
+        Done::PasswordChanged => {
+            // SET CODE acknowledged, then the applet selected again to check what it asks for.
+            // (Fuzzed replies cannot prove a new password: VALIDATE answers a random challenge.)
+            let at = groups
+                .iter()
+                .rposition(|g| is_ins(g, 0x03))
+                .expect("a SET CODE was sent");
+            assert!(!refused(&groups[at]));
+            assert!(
+                groups[at + 1..]
+                    .iter()
+                    .any(|g| g.command.starts_with(&[0x00, 0xA4, 0x04, 0x00]) && !refused(g)),
+                "the new password is checked by selecting the applet again"
+            );
+        }
         Done::Nothing => assert!(
             groups
                 .iter()
@@ -552,6 +642,11 @@ fn check_done(setup: &Setup, d: &Detected, done: &Done, groups: &[Group]) {
             "a read-only operation wrote"
         ),
     }
+}
+
+/// An OATH command (`00`) of this INS.
+fn is_ins(g: &Group, ins: u8) -> bool {
+    g.command.len() >= 5 && g.command[..2] == [0x00, ins]
 }
 
 /// The first `n` TLVs of a command's data.
@@ -668,6 +763,46 @@ mod tests {
     }
 
     #[test]
+    fn recorded_oath_management_replays_to_the_same_outcome() {
+        let mut t = EmulatedTransport::new(YkoathCard::new());
+        ykoath::YkoathSession::select(&mut t)
+            .and_then(|mut s| {
+                s.put(&ykoath::CredentialData::totp(
+                    &oath_name(),
+                    OathAlgorithm::Sha1,
+                    6,
+                    &SEED,
+                ))
+            })
+            .expect("the applet takes a credential");
+        let holding = t.into_card();
+        let rename = recorded(setup(Op::OathRename, None, 0, 0, 2, 1), holding);
+        let (outcome, _) = checked(&rename);
+        assert!(
+            matches!(&outcome, Ok(Done::OathRenamed(n)) if n == "Renamed:bob"),
+            "{outcome:?}"
+        );
+        // A password change is proved by VALIDATE, whose answer depends on the host's random
+        // challenge: a recording goes through SET CODE and the new SELECT, then the proof fails.
+        let set = recorded(setup(Op::OathPassword, None, 0, 0, 2, 1), YkoathCard::new());
+        let (outcome, log) = checked(&set);
+        assert!(outcome.unwrap_err().contains("VALIDATE"));
+        let at = log
+            .iter()
+            .position(|e| e.command[1] == 0x03)
+            .expect("SET CODE");
+        assert_eq!(log[at].reply.as_deref(), Some(&[0x90, 0x00][..]));
+        // Cut before the device acknowledged SET CODE: the card is gone, no success claimed.
+        let cut = log[..at]
+            .iter()
+            .fold(Builder::new().rest(&set[..4]), |b, e| {
+                b.chunk(e.reply.as_deref().unwrap_or_default())
+            })
+            .build();
+        assert!(checked(&cut).0.is_err());
+    }
+
+    #[test]
     fn a_refusal_ends_the_operation() {
         let burn = recorded(setup(Op::Burn, None, 0, 0, 0, 2), Token2Card::default());
         // get info, get challenge, then authenticate refused.
@@ -700,6 +835,17 @@ mod tests {
         ];
         let caught = std::panic::catch_unwind(|| check_stops_after_refusal(&group(&log)));
         assert!(caught.is_err());
+    }
+
+    #[test]
+    fn an_error_may_quote_what_the_device_said_but_not_a_secret_it_did_not() {
+        let serial = format!("JJJ{PASSWORD}ppp");
+        let e = BridgeError::Token2(token2::Token2Error::UnknownModel(serial.clone()));
+        let mut said = serial.into_bytes();
+        said.extend_from_slice(&[0x90, 0x00]);
+        check_error(&e, &[exchange(&[0x80, 0x41, 0, 0, 2, 2, 0x11], &said)]);
+        let silent = [exchange(&[0x80, 0x41, 0, 0, 2, 2, 0x11], &[0x6A, 0x82])];
+        assert!(std::panic::catch_unwind(|| check_error(&e, &silent)).is_err());
     }
 
     #[test]

@@ -14,6 +14,7 @@ use tokensmith_proto::emulator::{Card, EmulatedTransport, Molto2Card, Token2Card
 use tokensmith_proto::molto2::{self, CustomerKey, Molto2Config, Molto2Model, Molto2Session};
 use tokensmith_proto::token2::{self, Token2Config};
 use tokensmith_proto::ykoath::{self, CredentialData, OathAlgorithm, YkoathSession};
+use tokensmith_proto::yubico;
 
 use crate::Seeds;
 
@@ -107,6 +108,13 @@ pub fn replies() -> Seeds {
         &[0x7B, 1, 1, 0x8F, 4, 0, 0x12, 0xD6, 0x87],
     ]
     .concat();
+    let nitrokey_pin = answer(
+        &mut YkoathCard::nitrokey3(0x0012_D687, Some(8)),
+        &ykoath::select_apdu(),
+    );
+    let mut yubikey = YkoathCard::yubikey([5, 4, 3], Some(12_345_678));
+    answer(&mut yubikey, &yubico::select_apdu(&yubico::MANAGEMENT_AID));
+    let device_info = answer(&mut yubikey, &yubico::read_config_apdu());
     let seeds: Vec<(&'static str, Parser, Vec<u8>)> = vec![
         ("token2-info", Parser::Token2Info, info.clone()),
         ("token2-info-short", Parser::Token2Info, info[..12].to_vec()),
@@ -134,6 +142,11 @@ pub fn replies() -> Seeds {
             Parser::OathSelect,
             vec![0x79, 3, 5, 4, 3],
         ),
+        (
+            "oath-select-nitrokey3-pin",
+            Parser::OathSelect,
+            nitrokey_pin,
+        ),
         ("oath-list", Parser::OathList, list.clone()),
         (
             "oath-list-bad-type",
@@ -151,6 +164,16 @@ pub fn replies() -> Seeds {
             "oath-calculate-all-orphan-name",
             Parser::OathCalculateAll,
             vec![0x71, 1, b'x'],
+        ),
+        (
+            "yubikey-device-info",
+            Parser::DeviceInfo,
+            device_info.clone(),
+        ),
+        (
+            "yubikey-device-info-serial-hidden",
+            Parser::DeviceInfo,
+            vec![4, 0x01, 0x02, 0x02, 0x3B],
         ),
         ("framing-reply", Parser::Framing, vec![0xAB, 0x61, 0x10]),
         ("framing-command", Parser::Framing, token2::get_info_apdu()),
@@ -336,6 +359,21 @@ pub fn session() -> Seeds {
             "oath-delete",
             recorded(setup(Op::OathDelete, None, 0, 0, 2, 0), oath_holding(200)),
         ),
+        (
+            "oath-rename",
+            recorded(setup(Op::OathRename, None, 0, 0, 2, 1), oath_holding(200)),
+        ),
+        (
+            "oath-password-set",
+            recorded(setup(Op::OathPassword, None, 0, 0, 2, 1), oath_card(255)),
+        ),
+        (
+            "oath-password-change",
+            recorded(
+                setup(Op::OathPassword, None, params::PASSWORD, 0, 2, 1),
+                YkoathCard::with_password(session::PASSWORD),
+            ),
+        ),
     ]
 }
 
@@ -428,9 +466,23 @@ pub fn card() -> Seeds {
         let b = raw(b, &ykoath::calculate_apdu("counter", None).expect("a name"));
         let b = raw(b, &ykoath::calculate_all_apdu(58_907_520));
         let b = command(b, ykoath::INS_SEND_REMAINING, 0, 0, false, &[]);
-        let b = raw(b, &ykoath::delete_apdu(name).expect("a name"));
+        let b = raw(b, &ykoath::rename_apdu(name, "Renamed:x").expect("names"));
+        let b = raw(b, &ykoath::delete_apdu("Renamed:x").expect("a name"));
         let b = raw(b, &ykoath::clear_code_apdu());
         raw(b, &ykoath::reset_apdu())
+    };
+    let yubikey_serial = {
+        let b = raw(
+            steps(Device::Oath {
+                password: false,
+                chunk: 255,
+            }),
+            &yubico::select_apdu(&yubico::MANAGEMENT_AID),
+        );
+        let b = raw(b, &yubico::read_config_apdu());
+        let b = raw(b, &yubico::select_apdu(&yubico::OTP_AID));
+        let b = raw(b, &yubico::otp_serial_apdu());
+        raw(b, &ykoath::select_apdu())
     };
     let oath_password = {
         let b = raw(
@@ -472,6 +524,15 @@ pub fn card() -> Seeds {
             .build(),
         ),
         ("oath-password", oath_password.build()),
+        (
+            "nitrokey3",
+            oath_ops(Device::Nitrokey3 { pin: false }).build(),
+        ),
+        (
+            "nitrokey3-pin",
+            oath_ops(Device::Nitrokey3 { pin: true }).build(),
+        ),
+        ("yubikey-serial-applets", yubikey_serial.build()),
         ("garbage", vec![0, 0, 3, 0xFF, 0xFF, 0xFF, 2, 7]),
     ]
 }
