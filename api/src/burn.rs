@@ -28,7 +28,8 @@ addressed_request! {
         /// Molto2 profile number.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub profile: Option<u8>,
-        /// Molto2 title, at most [`crate::MOLTO2_TITLE_MAX_BYTES`].
+        /// Molto2 title: 1 to 12 bytes of UTF-8 (core's capability table,
+        /// `caps::Caps::title_bytes`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub title: Option<String>,
         /// OATH account (required for OATH).
@@ -48,10 +49,6 @@ addressed_request! {
         /// OATH HOTP: the initial counter (sent when above 0).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub counter: Option<u32>,
-        /// OATH: replace an account of the same name (YubiKey; the old seed is lost). Without
-        /// it an existing name is refused (`occupied`) and nothing is written.
-        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-        pub overwrite: bool,
         /// The serial printed on the device. Checked against the serial the device reports;
         /// required (and recorded) for an OATH key that reports none (e.g. a Solo 2).
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -59,6 +56,15 @@ addressed_request! {
         /// Token2: burn even if the serial prefix is not a known programmable model.
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         pub force_unknown_model: bool,
+        /// Replace what the target already holds: a Molto2 profile's seed, an OATH key's
+        /// account of the same name (YubiKey; a Nitrokey 3 cannot). The old seed is lost.
+        /// Without it the burn is refused (`409 occupied`) and nothing is written.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        pub overwrite: bool,
+        /// Token2, expert: write the seed only, leaving the token's config (algorithm, period,
+        /// display, clock) as it is. (A config-only write is `/api/sync`.)
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        pub seed_only: bool,
         /// The user to record with this token in the bridge's `--results-file`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub upn: Option<String>,
@@ -113,12 +119,64 @@ pub struct BurnResult {
     pub verification: Verification,
     #[serde(default)]
     pub warnings: Vec<String>,
+    /// What to do now with the device (Token2: switch it off and on before comparing codes).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub advice: Vec<String>,
     /// The row was appended (and fsynced) to the bridge's results file.
     #[serde(default)]
     pub recorded: bool,
     /// OATH: the credential's type.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub oath_type: Option<OathType>,
+    /// What the bridge's burn journal (`--results-file`) now says about the token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub journal: Option<JournalEntry>,
+}
+
+/// What a token holds or may hold, as the bridge's burn journal knows it (spelled as the
+/// journal's states).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenHolds {
+    /// Nothing was written to it.
+    Untouched,
+    /// Stopped while its settings were written: it may hold them (a Token2 then shows dashes).
+    MayHoldNewConfig,
+    /// Settings written, seed not.
+    ConfigWrittenSeedNot,
+    /// Stopped while the seed was written: it may hold the new seed.
+    MayHoldNewSeed,
+    /// The token acknowledged the seed; its code is not checked yet.
+    SeedWrittenNotVerified,
+    Verified,
+    /// The seed was written but the code did not match.
+    Failed,
+}
+
+/// The journal's word on one burn attempt — in a burn's answer, and in the error of a burn
+/// that stopped after its seed was journaled (so the user learns what the token holds).
+/// Holds no secret: the expected code only.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JournalEntry {
+    /// The attempt's number in the journal.
+    pub attempt: u64,
+    pub serial: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<u8>,
+    /// OATH credential name / Molto2 title.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    pub holds: TokenHolds,
+    /// What the token holds, in words.
+    pub description: String,
+    /// What to do now.
+    pub advice: String,
+    /// The code the token shows now if it holds the new seed (to compare).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected_code: Option<String>,
+    /// An earlier burn's seed (in the journal too) may still be in the token.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub may_hold_earlier_seed: bool,
 }
 
 #[cfg(test)]
@@ -196,8 +254,10 @@ mod tests {
                 valid_for_seconds: 12,
             },
             warnings: vec![],
+            advice: vec!["switch it off and on".into()],
             recorded: true,
             oath_type: None,
+            journal: None,
         };
         let v = serde_json::to_value(&r).unwrap();
         assert_eq!(v["algorithm"], "SHA1");

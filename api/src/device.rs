@@ -109,6 +109,14 @@ impl Device {
 pub struct Reader {
     pub name: String,
     pub card_present: bool,
+    /// Another program holds the reader exclusively: it was not read (close that program, or
+    /// wait, then list again).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub busy: bool,
+    /// What the reader's name tells without connecting: a Molto2 (never probed while
+    /// listing; `/api/info` with this reader reads it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<DeviceKind>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device: Option<Device>,
     /// Why the card on it was not recognised.

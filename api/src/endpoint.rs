@@ -66,7 +66,14 @@ endpoints! {
     /// Every Molto2 profile.
     ListProfiles: Post "/api/profiles", Target => Profiles;
     SetProfileTitle: Post "/api/profiles/title", ProfileTitleRequest => Done;
+    /// Delete a Molto2 profile's seed (no customer key needed).
     DeleteProfile: Post "/api/profiles/delete", ProfileDeleteRequest => Done;
+    /// Molto2: change the customer key (then ▲ on the device).
+    ChangeMolto2Key: Post "/api/molto2/change-key", ChangeKeyRequest => Molto2Action;
+    /// Molto2: factory reset (then ▲ on the device).
+    ResetMolto2: Post "/api/molto2/factory-reset", FactoryResetRequest => Molto2Action;
+    /// Molto2: lock or unlock the display.
+    Molto2Screen: Post "/api/molto2/screen", ScreenRequest => Molto2Action;
     ListOath: Post "/api/oath/list", OathListRequest => OathCredentials;
     /// A burn restricted to OATH keys.
     PutOath: Post "/api/oath/put", BurnRequest => BurnResult;
@@ -88,7 +95,7 @@ mod tests {
             assert!(p.starts_with("/api/"), "{p}");
             assert!(ALL[i + 1..].iter().all(|(_, q)| q != p), "{p} twice");
         }
-        assert_eq!(ALL.len(), 14);
+        assert_eq!(ALL.len(), 17);
         assert_eq!(Burn::PATH, "/api/burn");
         assert_eq!(GetHealth::METHOD.as_str(), "GET");
     }

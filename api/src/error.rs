@@ -29,8 +29,8 @@ pub enum ErrorCode {
     NotSupported,
     /// Token2 clock sync would clear the seed: confirm with `confirm_clear_seed`.
     WillClearSeed,
-    /// The name (or slot) already holds a credential: nothing was written; ask again with
-    /// `overwrite` where the device can replace it.
+    /// The target is taken (a Molto2 profile holding a seed, an OATH key's account of that
+    /// name): nothing was written; ask again with `overwrite` where the device can replace it.
     Occupied,
     // Finding the device.
     NoReader,
@@ -49,7 +49,8 @@ pub enum ErrorCode {
     TouchTimeout,
     /// The OATH key's code after the burn differs from the host's.
     VerifyMismatch,
-    /// The results file could not be opened or written.
+    /// The burn journal (`--results-file`) could not be opened or written: no burn is started
+    /// while it cannot be; `journal` in the error says what a token holds if one was stopped.
     ResultsFile,
     Internal,
 }
@@ -165,6 +166,14 @@ pub struct ErrorDetail {
     pub code: ErrorCode,
     /// What went wrong and what to do; never holds a secret.
     pub message: String,
+    /// `auth_failed` from a device that counts: the attempts left before it locks (a Molto2's
+    /// `63 Cx`). The message says it too, as the warning it is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attempts_left: Option<u8>,
+    /// A burn that stopped after its seed was journaled: what the journal says the token
+    /// holds now, and what to do.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub journal: Option<Box<crate::burn::JournalEntry>>,
 }
 
 impl ErrorBody {
@@ -173,8 +182,22 @@ impl ErrorBody {
             error: ErrorDetail {
                 code,
                 message: message.into(),
+                attempts_left: None,
+                journal: None,
             },
         }
+    }
+
+    /// With the attempts a device has left before it locks.
+    pub fn with_attempts_left(mut self, left: Option<u8>) -> Self {
+        self.error.attempts_left = left;
+        self
+    }
+
+    /// With what the burn journal says about the token.
+    pub fn with_journal(mut self, entry: Option<crate::burn::JournalEntry>) -> Self {
+        self.error.journal = entry.map(Box::new);
+        self
     }
 }
 
@@ -218,6 +241,12 @@ mod tests {
         assert_eq!(
             serde_json::to_value(&b).unwrap(),
             serde_json::json!({"error": {"code": "no_card", "message": "put the token on the reader"}})
+        );
+        let b =
+            ErrorBody::new(ErrorCode::AuthFailed, "7 attempts left").with_attempts_left(Some(7));
+        assert_eq!(
+            serde_json::to_value(&b).unwrap(),
+            serde_json::json!({"error": {"code": "auth_failed", "message": "7 attempts left", "attempts_left": 7}})
         );
     }
 }

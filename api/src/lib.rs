@@ -19,8 +19,9 @@
 #![forbid(unsafe_code)]
 
 /// A request body addressed to one device: the fields given plus `reader` (full name or a
-/// unique part; default: the only reader holding a card) and `kind` (skips detection) — the
-/// same two fields, the same way, in every request. Flat JSON, unknown fields refused.
+/// unique part; default: the only reader holding a card), `kind` (skips detection) and
+/// `model` (which Molto2 generation it is: the device cannot tell) — the same fields, the same
+/// way, in every request. Flat JSON, unknown fields refused.
 macro_rules! addressed_request {
     ($(#[$m:meta])* pub struct $name:ident { $($(#[$fm:meta])* pub $f:ident: $t:ty,)* }) => {
         $(#[$m])*
@@ -36,6 +37,9 @@ macro_rules! addressed_request {
             /// The kind of device to assume, skipping detection.
             #[serde(default, skip_serializing_if = "Option::is_none")]
             pub kind: Option<$crate::DeviceKind>,
+            /// Molto2 only: `molto2` (profiles 0–49, the default) or `molto2v2` (0–99).
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub model: Option<$crate::Molto2Model>,
             $($(#[$fm])* pub $f: $t,)*
         }
 
@@ -74,21 +78,27 @@ pub mod page;
 mod secret;
 pub mod sync;
 
-pub use burn::{BurnRequest, BurnResult, Verification};
+pub use burn::{BurnRequest, BurnResult, JournalEntry, TokenHolds, Verification};
 pub use device::{Device, DeviceKind, Health, Info, Reader, Readers, Target};
 pub use endpoint::{Endpoint, Method, NoBody};
 pub use error::{ErrorBody, ErrorCode, ErrorDetail};
-pub use molto2::{Done, Profile, ProfileDeleteRequest, ProfileTitleRequest, Profiles};
+pub use molto2::{
+    ChangeKeyRequest, Confirmation, Done, FactoryResetRequest, Molto2Action, Molto2Model, Profile,
+    ProfileDeleteRequest, ProfileTitleRequest, Profiles, ScreenRequest,
+};
 pub use oath::{
     OathCode, OathCredential, OathCredentials, OathListRequest, OathNameRequest,
     OathPasswordRequest, OathRenameRequest, OathType,
 };
 pub use secret::SecretString;
-pub use sync::{SyncRequest, SyncResult};
+pub use sync::{ProfileClock, SyncRequest, SyncResult};
 
 /// Version of this contract, reported by `GET /api/health`. Raised when a request or an answer
 /// changes in a way the other side cannot read; the page refuses a bridge of another version.
-pub const API_VERSION: u32 = 1;
+/// 2: issue 9 (Molto2 `model`, `overwrite` with `occupied` for a taken profile or OATH name,
+/// no `configured`, delete without a key, Molto2 management routes, OATH rename and access
+/// password, HOTP and the printed `serial` in burns, busy readers, per-profile clock results).
+pub const API_VERSION: u32 = 2;
 
 /// The port `hardware-bridge serve` listens on without `--port`.
 pub const DEFAULT_PORT: u16 = 8733;
@@ -99,6 +109,3 @@ pub const PAIRING_HEADER: &str = "x-tokensmith-pairing";
 
 /// The largest API request body the server reads (64 KiB).
 pub const MAX_BODY: usize = 64 * 1024;
-
-/// The longest Molto2 profile title, in bytes (UTF-8).
-pub const MOLTO2_TITLE_MAX_BYTES: usize = 12;

@@ -1,6 +1,7 @@
 //! Where transports come from: a [`Backend`] lists readers and connects to one, PC/SC
 //! ([`crate::pcsc`]) or emulated ([`crate::simulate`]); both choose the reader with the one
-//! policy of [`select_reader`].
+//! policy of [`select_reader`]. A reader another program holds exclusively is busy: it is
+//! passed over by a search, never the end of it.
 
 use tokensmith_proto::Transport;
 
@@ -8,15 +9,18 @@ use crate::error::BridgeError;
 
 /// Hands out a transport to a chosen (or the only) card.
 pub trait Backend: Send + Sync {
-    /// Readers with whether a card is present.
+    /// Readers with whether a card is present and whether another program holds them.
     fn readers(&self) -> Result<Vec<ReaderEntry>, BridgeError>;
     /// Connect to the card on `reader` (exact name, or a unique
-    /// case-insensitive substring), or on the only reader holding a card.
-    /// Returns the full reader name and the transport.
+    /// case-insensitive substring), or on the only free reader holding a card, to operate on
+    /// it. Returns the full reader name and the transport.
     fn open(
         &self,
         reader: Option<&str>,
     ) -> Result<(String, Box<dyn Transport + Send>), BridgeError>;
+    /// Connect to the card on the reader of this exact name only to look at it (listing): the
+    /// connection ends leaving the card as it was (no reset).
+    fn probe(&self, reader: &str) -> Result<Box<dyn Transport + Send>, BridgeError>;
 }
 
 /// One reader as the backend sees it.
@@ -24,6 +28,15 @@ pub trait Backend: Send + Sync {
 pub struct ReaderEntry {
     pub name: String,
     pub card_present: bool,
+    /// Another program holds it exclusively.
+    pub busy: bool,
+}
+
+/// A reader whose name says it is a Molto2 (the product word, case-insensitive: Token2's FIDO
+/// keys also have "TOKEN2" readers). Such a reader is never connected to just to see what it
+/// is: repeated connects wedged a Molto2's CCID slot (pcsc.md).
+pub fn is_molto2_reader(name: &str) -> bool {
+    name.to_lowercase().contains("molto")
 }
 
 /// Pick a reader name: exact match, else a unique case-insensitive
@@ -58,7 +71,8 @@ pub fn match_reader(names: &[String], wanted: &str) -> Result<String, BridgeErro
 }
 
 /// The one reader-selection policy of every backend: the reader named (exact name, else a
-/// unique case-insensitive part of one), else the only reader holding a card. Several cards
+/// unique case-insensitive part of one), else the only free reader holding a card — a reader
+/// another program holds is passed over (and named if nothing else is found). Several cards
 /// and no name is refused: guessing could write to the wrong token.
 pub fn select_reader(readers: &[ReaderEntry], wanted: Option<&str>) -> Result<String, BridgeError> {
     let names: Vec<String> = readers.iter().map(|r| r.name.clone()).collect();
@@ -70,11 +84,17 @@ pub fn select_reader(readers: &[ReaderEntry], wanted: Option<&str>) -> Result<St
     }
     let with_card: Vec<&str> = readers
         .iter()
-        .filter(|r| r.card_present)
+        .filter(|r| r.card_present && !r.busy)
+        .map(|r| r.name.as_str())
+        .collect();
+    let busy: Vec<&str> = readers
+        .iter()
+        .filter(|r| r.busy)
         .map(|r| r.name.as_str())
         .collect();
     match with_card.as_slice() {
         [one] => Ok(one.to_string()),
+        [] if !busy.is_empty() => Err(BridgeError::CardBusy(busy.join(", "))),
         [] => Err(BridgeError::NoCard(format!(
             "any reader ({})",
             names.join(", ")
@@ -96,6 +116,7 @@ mod tests {
         let r = |name: &str, card_present| ReaderEntry {
             name: name.into(),
             card_present,
+            busy: false,
         };
         assert!(matches!(
             select_reader(&[], None),
@@ -122,6 +143,33 @@ mod tests {
         assert_eq!(e.code(), ErrorCode::AmbiguousReader);
         assert!(e.to_string().contains("Reader A, Reader B"), "{e}");
         assert_eq!(select_reader(&two, Some("Reader B")).unwrap(), "Reader B");
+    }
+
+    /// Issue 9: a reader another program holds never ends a search over all readers.
+    #[test]
+    fn busy_readers_are_passed_over() {
+        let r = |name: &str, card_present, busy| ReaderEntry {
+            name: name.into(),
+            card_present,
+            busy,
+        };
+        let readers = [
+            r("Yubico YubiKey 00 00", true, true),
+            r("ACS ACR122U 00 00", true, false),
+        ];
+        assert_eq!(select_reader(&readers, None).unwrap(), "ACS ACR122U 00 00");
+        // Only a busy one holds a card: said so, by name.
+        let e = select_reader(&readers[..1], None).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::CardBusy);
+        assert!(e.to_string().contains("Yubico YubiKey 00 00"), "{e}");
+        // Named, it is still tried (the connect falls back to shared access).
+        assert_eq!(
+            select_reader(&readers, Some("yubikey")).unwrap(),
+            "Yubico YubiKey 00 00"
+        );
+        assert!(is_molto2_reader("TOKEN2 Molto2 [CCID Interface] 00 00"));
+        assert!(is_molto2_reader("token2 MOLTO2V2 00 00"));
+        assert!(!is_molto2_reader("TOKEN2 FIDO2 Security Key 00 00"));
     }
 
     #[test]

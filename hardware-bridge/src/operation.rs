@@ -1,27 +1,31 @@
 //! One way to run an operation, for the command line and the server alike: check what can be
-//! checked without the device, open the reader, detect the device, operate, record.
+//! checked without the device, open the reader, detect the device, operate — a burn journaled
+//! before, during and after.
 
 use serde::Serialize;
 use tokensmith_api::{
-    BurnResult, DeviceKind, Done, Info, OathCode, OathCredential, OathCredentials, Profiles,
-    Readers, SyncResult,
+    BurnResult, DeviceKind, Done, Info, Molto2Action, OathCode, OathCredential, OathCredentials,
+    Profiles, Readers, SyncResult,
 };
 use tokensmith_core::secret::Secret;
+use tokensmith_proto::molto2::{CustomerKey, Molto2Model};
 
 use crate::backend::Backend;
+use crate::device::burn::Written;
 use crate::device::clock::{self, SyncParams};
 use crate::device::oath::PasswordChange;
 use crate::device::plan::{most_capable, plan_burn, BurnParams};
 use crate::device::{self, burn, molto2, oath, Credentials, Detected};
 use crate::error::BridgeError;
-use crate::results::{ResultRecord, ResultsFile};
+use crate::journal::{self, Attempt};
+use tokensmith_burn_journal::Journal;
 
 /// What to do with the device on the addressed reader.
 #[derive(Debug)]
 pub enum Operation {
     /// Serial, model, clock drift.
     Info,
-    /// Burn a seed, check it, and record it when a results file is given.
+    /// Burn a seed, check it, and journal it (before, during and after) when a journal is given.
     Burn(Box<BurnJob>),
     /// Set the device's clock.
     Sync {
@@ -35,9 +39,22 @@ pub enum Operation {
         title: String,
         creds: Credentials,
     },
+    /// Delete a Molto2 profile's seed (the device needs no key for it).
     DeleteProfile {
         profile: u8,
+    },
+    /// Molto2: change the customer key (then ▲ on the device).
+    Molto2ChangeKey {
+        new_key: CustomerKey,
         creds: Credentials,
+    },
+    /// Molto2: factory reset (then ▲), only when `confirmed`.
+    Molto2FactoryReset {
+        confirmed: bool,
+    },
+    /// Molto2: lock or unlock the screen.
+    Molto2Screen {
+        locked: bool,
     },
     ListOath {
         creds: Credentials,
@@ -71,7 +88,7 @@ pub struct BurnJob {
     pub secret: Secret,
     pub params: BurnParams,
     pub creds: Credentials,
-    /// The user recorded with the token in the results file.
+    /// The user recorded with the token in the journal.
     pub upn: Option<String>,
 }
 
@@ -82,16 +99,18 @@ pub enum Progress<'a> {
     Detected(&'a tokensmith_api::Device),
     /// A burn passed every check: writing starts now.
     Writing,
-    /// The device acknowledged the write of an OATH credential (it holds the seed now);
-    /// checking it follows.
-    Stored,
+    /// The device acknowledged this write (a journal records it before the next command);
+    /// an OATH credential's (`Written::Credential`) comes before it is checked.
+    Written(Written),
 }
 
-/// Which reader, and which kind of device to assume (skipping detection).
+/// Which reader, which kind of device to assume (skipping detection), and which Molto2
+/// generation it is (the device cannot tell).
 #[derive(Debug, Clone, Default)]
 pub struct Target {
     pub reader: Option<String>,
     pub kind: Option<DeviceKind>,
+    pub model: Option<Molto2Model>,
 }
 
 /// What an operation answered (the API's answer types).
@@ -106,6 +125,7 @@ pub enum Outcome {
     OathCredential(OathCredential),
     OathCode(OathCode),
     Done(Done),
+    Molto2Action(Molto2Action),
 }
 
 impl Operation {
@@ -115,7 +135,10 @@ impl Operation {
         match self {
             Operation::ListProfiles
             | Operation::SetProfileTitle { .. }
-            | Operation::DeleteProfile { .. } => Some(DeviceKind::Molto2),
+            | Operation::DeleteProfile { .. }
+            | Operation::Molto2ChangeKey { .. }
+            | Operation::Molto2FactoryReset { .. }
+            | Operation::Molto2Screen { .. } => Some(DeviceKind::Molto2),
             Operation::ListOath { .. }
             | Operation::DeleteOath { .. }
             | Operation::CalculateOath { .. }
@@ -129,7 +152,7 @@ impl Operation {
         self,
         t: &mut dyn tokensmith_proto::transport::Transport,
         d: &Detected,
-        results: Option<&mut ResultsFile>,
+        journal: Option<&mut Journal>,
         now: i64,
         progress: &dyn Fn(Progress),
     ) -> Result<Outcome, BridgeError> {
@@ -141,21 +164,41 @@ impl Operation {
                 let model = d.model.unwrap_or_else(|| most_capable(d.kind()));
                 let plan = plan_burn(model, d.firmware, &job.params, &job.secret)?;
                 let (serial, note) = burn::recorded_serial(d, job.params.serial.as_deref(), &plan)?;
-                progress(Progress::Writing);
-                let stored = || progress(Progress::Stored);
-                let mut out = burn::burn_with(t, d, &plan, &job.secret, &job.creds, now, &stored)?;
-                out.serial = serial;
-                out.warnings.extend(note);
-                match results {
-                    Some(rf) if plan.recorded() => {
-                        rf.append(&ResultRecord::from_outcome(&out, &job.secret, job.upn))?;
-                        out.recorded = true;
+                let mut tell = |w| progress(Progress::Written(w));
+                let mut out = match journal {
+                    Some(j) if plan.recorded() => {
+                        let intent =
+                            journal::intent(d, &plan, &serial, &job.secret, job.upn.as_deref());
+                        // Fsynced before anything is sent: a crash from here on leaves a
+                        // journal that knows the seed.
+                        let mut attempt = Attempt::begin(j, intent)?;
+                        progress(Progress::Writing);
+                        let result =
+                            burn::burn(t, d, &plan, &job.secret, &job.creds, now, &mut |w| {
+                                attempt.written(w);
+                                tell(w)
+                            })
+                            .map(|mut out| {
+                                out.serial = serial.clone();
+                                out
+                            });
+                        attempt.finish(result, now)?
                     }
-                    Some(_) => out.warnings.push(
-                        "not recorded in the results file: Entra takes TOTP tokens only".into(),
-                    ),
-                    None => {}
-                }
+                    other => {
+                        progress(Progress::Writing);
+                        let mut out =
+                            burn::burn(t, d, &plan, &job.secret, &job.creds, now, &mut tell)?;
+                        out.serial = serial;
+                        if other.is_some() {
+                            out.warnings.push(
+                                "not recorded in the results file: Entra takes TOTP tokens only"
+                                    .into(),
+                            );
+                        }
+                        out
+                    }
+                };
+                out.warnings.extend(note);
                 Outcome::Burned(Box::new(out))
             }
             Operation::Sync { params, creds } => {
@@ -172,9 +215,18 @@ impl Operation {
                 molto2::profile_title(t, d, &creds, profile, &title)?;
                 Outcome::Done(Done::OK)
             }
-            Operation::DeleteProfile { profile, creds } => {
-                molto2::profile_delete(t, d, &creds, profile)?;
+            Operation::DeleteProfile { profile } => {
+                molto2::profile_delete(t, d, profile)?;
                 Outcome::Done(Done::OK)
+            }
+            Operation::Molto2ChangeKey { new_key, creds } => {
+                Outcome::Molto2Action(molto2::change_key(t, d, &creds, &new_key)?)
+            }
+            Operation::Molto2FactoryReset { confirmed } => {
+                Outcome::Molto2Action(molto2::factory_reset(t, d, confirmed)?)
+            }
+            Operation::Molto2Screen { locked } => {
+                Outcome::Molto2Action(molto2::screen(t, d, locked)?)
             }
             Operation::ListOath { creds } => {
                 Outcome::OathCredentials(oath::oath_list(t, d, &creds)?)
@@ -212,24 +264,67 @@ impl Operation {
 }
 
 /// What can be checked before any reader is opened: a burn against the named kind (nothing
-/// reaches a device for invalid input).
+/// reaches a device for invalid input), a factory reset without its confirmation.
 pub fn precheck(target: &Target, op: &Operation) -> Result<(), BridgeError> {
-    if let (Operation::Burn(job), Some(k)) = (op, target.kind.or_else(|| op.implied_kind())) {
-        plan_burn(most_capable(k), None, &job.params, &job.secret)?;
+    let kind = target.kind.or_else(|| op.implied_kind());
+    if let Operation::Burn(job) = op {
+        check_upn(job.upn.as_deref())?;
+    }
+    if let (Operation::Burn(job), Some(k)) = (op, kind) {
+        // A Molto2 of the named generation, else the most capable of the kind.
+        let model = match (k, target.model) {
+            (DeviceKind::Molto2, Some(m)) => m.caps_model(),
+            _ => most_capable(k),
+        };
+        plan_burn(model, None, &job.params, &job.secret)?;
+    }
+    if let Operation::Molto2FactoryReset { confirmed: false } = op {
+        // Refused before the reader is opened; the message says how to confirm.
+        return molto2::factory_reset_refusal();
+    }
+    if target.model.is_some() && kind.is_some_and(|k| k != DeviceKind::Molto2) {
+        return Err(BridgeError::BadInput(
+            "a Molto2 model was given for another kind of device (leave out the model)".into(),
+        ));
     }
     Ok(())
 }
 
+/// A UPN is at most [`MAX_UPN`] characters without control characters. The message says where
+/// and how long, never the value (a 60 KB paste came back whole once).
+fn check_upn(upn: Option<&str>) -> Result<(), BridgeError> {
+    let Some(upn) = upn else { return Ok(()) };
+    let n = upn.chars().count();
+    if n > MAX_UPN {
+        return Err(BridgeError::BadInput(format!(
+            "upn: {n} characters, at most {MAX_UPN}: give the user's sign-in name (user@domain)"
+        )));
+    }
+    if let Some(i) = upn.chars().position(char::is_control) {
+        return Err(BridgeError::BadInput(format!(
+            "upn: a control character at character {}: give the user's sign-in name (user@domain)",
+            i + 1
+        )));
+    }
+    Ok(())
+}
+
+/// Entra's limit on a user principal name.
+pub const MAX_UPN: usize = 256;
+
 /// Runs `op` on the device `target` addresses: [`precheck`], then the reader is opened
-/// (exclusively), the device detected, and the operation done. A burn is appended to
-/// `results` (fsynced) when given.
+/// (exclusively), the device detected, and the operation done. With `journal`, a burn's intent
+/// is journaled (fsynced) before anything is sent to the token, each acknowledged write after
+/// it, then the outcome; a burn whose intent cannot be journaled is not started, and a failed
+/// burn's error carries what the journal says the token holds
+/// ([`BridgeError::journal_entry`]).
 pub fn run(
     backend: &dyn Backend,
     target: &Target,
     op: Operation,
-    results: Option<&mut ResultsFile>,
+    journal: Option<&mut Journal>,
 ) -> Result<Outcome, BridgeError> {
-    run_with(backend, target, op, results, &|_| {})
+    run_with(backend, target, op, journal, &|_| {})
 }
 
 /// [`run`], telling `progress` how far it got (the CLI prints it).
@@ -237,14 +332,14 @@ pub fn run_with(
     backend: &dyn Backend,
     target: &Target,
     op: Operation,
-    results: Option<&mut ResultsFile>,
+    journal: Option<&mut Journal>,
     progress: &dyn Fn(Progress),
 ) -> Result<Outcome, BridgeError> {
     precheck(target, &op)?;
     let kind = target.kind.or_else(|| op.implied_kind());
-    let (mut t, d) = device::open_detect(backend, target.reader.as_deref(), kind)?;
+    let (mut t, d) = device::open_detect_as(backend, target.reader.as_deref(), kind, target.model)?;
     progress(Progress::Detected(&d.device));
-    op.operate(&mut *t, &d, results, device::now(), progress)
+    op.operate(&mut *t, &d, journal, device::now(), progress)
 }
 
 /// Every reader and what is on it.
@@ -276,7 +371,7 @@ macro_rules! outcome_into {
 
 outcome_into!(Info => Info, Synced => SyncResult, Profiles => Profiles,
     OathCredentials => OathCredentials, OathCredential => OathCredential, OathCode => OathCode,
-    Done => Done);
+    Done => Done, Molto2Action => Molto2Action);
 
 impl TryFrom<Outcome> for BurnResult {
     type Error = BridgeError;

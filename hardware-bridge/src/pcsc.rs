@@ -1,14 +1,22 @@
 //! PC/SC transport through the `pcsc` crate (pcsc-lite on Linux, WinSCard on
 //! Windows, CryptoTokenKit on macOS).
 //!
-//! [`PcscBackend`] lists readers, tells whether a card is present, and
-//! connects in exclusive mode so no other program can interleave commands
-//! between authentication and writes. PC/SC errors are mapped to the
-//! bridge's "no reader / no card / card removed / busy" answers.
+//! [`PcscBackend`] lists readers, tells whether a card is present and whether another program
+//! holds the reader, and connects the way ykman does (pcsc.md): exclusive, so no other
+//! program can interleave commands between authentication and writes; on a sharing violation
+//! (scdaemon, Yubico Authenticator, the Windows smart-card service holding it shared) shared,
+//! inside a transaction for the whole operation. A reader that refuses both is busy.
+//!
+//! A connection ends leaving the card alone after a probe (listing) or when a device waits for
+//! a button press, and resetting it after an operation (so no session opened by us outlives
+//! it). PC/SC errors are mapped to the bridge's "no reader / no card / card removed / busy"
+//! answers.
 
 use std::ffi::{CStr, CString};
 
-use ::pcsc::{Context, Protocols, Scope, ShareMode, MAX_BUFFER_SIZE_EXTENDED};
+use ::pcsc::{
+    Card, Context, Disposition, Protocols, Scope, ShareMode, State, MAX_BUFFER_SIZE_EXTENDED,
+};
 
 use crate::backend::{select_reader, Backend, ReaderEntry};
 use crate::error::BridgeError;
@@ -42,7 +50,7 @@ pub fn bridge_error(e: ::pcsc::Error, reader: &str) -> BridgeError {
         },
         E::NoSmartcard | E::UnpoweredCard => BridgeError::NoCard(format!("reader {reader:?}")),
         E::RemovedCard | E::ResetCard => BridgeError::CardRemoved,
-        E::SharingViolation => BridgeError::CardBusy,
+        E::SharingViolation => BridgeError::CardBusy(reader.to_string()),
         E::UnsupportedCard | E::UnresponsiveCard | E::CardUnsupported | E::ProtoMismatch => {
             BridgeError::UnknownCard(format!("reader {reader:?}"))
         }
@@ -50,16 +58,37 @@ pub fn bridge_error(e: ::pcsc::Error, reader: &str) -> BridgeError {
     }
 }
 
-/// A connected card.
+/// What a connection is for: it decides how it ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    /// Look at the card (list, detection): leave it as it was.
+    Probe,
+    /// Operate on it: reset it at the end (ends any session opened on it), unless
+    /// [`Transport::leave_card`] was asked for.
+    Operate,
+}
+
+/// A connected card. Dropping it disconnects with the disposition its purpose asks for
+/// (the `pcsc` crate's own `Drop` would always reset the card).
 pub struct PcscTransport {
-    card: ::pcsc::Card,
+    card: Option<Card>,
     buf: Vec<u8>,
+    disposition: Disposition,
+    shared: bool,
+}
+
+impl PcscTransport {
+    /// Whether another program holds the reader too (the connection is shared, inside a
+    /// transaction when operating).
+    pub fn is_shared(&self) -> bool {
+        self.shared
+    }
 }
 
 impl Transport for PcscTransport {
     fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>, TransportError> {
-        let r = self
-            .card
+        let card = self.card.as_ref().ok_or(TransportError::NoCard)?;
+        let r = card
             .transmit(apdu, &mut self.buf)
             .map_err(transport_error)?;
         let out = r.to_vec();
@@ -69,7 +98,22 @@ impl Transport for PcscTransport {
     }
 
     fn atr(&self) -> Option<Vec<u8>> {
-        self.card.status2_owned().ok().map(|s| s.atr().to_vec())
+        let card = self.card.as_ref()?;
+        card.status2_owned().ok().map(|s| s.atr().to_vec())
+    }
+
+    fn leave_card(&mut self) {
+        self.disposition = Disposition::LeaveCard;
+    }
+}
+
+impl Drop for PcscTransport {
+    fn drop(&mut self) {
+        if let Some(card) = self.card.take() {
+            // Disconnecting also ends a transaction begun on this handle. A failure leaves
+            // nothing to do but let the crate's own drop try again.
+            let _ = card.disconnect(self.disposition);
+        }
     }
 }
 
@@ -106,32 +150,61 @@ impl PcscBackend {
         }
     }
 
-    fn connect(&self, name: &str) -> Result<PcscTransport, BridgeError> {
+    /// Exclusive, else shared on a sharing violation (then, to operate, inside a transaction
+    /// held until the disconnect); a reader refusing both is busy.
+    pub fn connect(&self, name: &str, purpose: Purpose) -> Result<PcscTransport, BridgeError> {
         let c =
             CString::new(name).map_err(|_| BridgeError::BadInput("reader name with NUL".into()))?;
-        let card = Self::context()?
-            .connect(&c, ShareMode::Exclusive, Protocols::ANY)
-            .map_err(|e| bridge_error(e, name))?;
+        let ctx = Self::context()?;
+        let (mut card, shared) = match ctx.connect(&c, ShareMode::Exclusive, Protocols::ANY) {
+            Ok(card) => (card, false),
+            Err(::pcsc::Error::SharingViolation) => {
+                let card = ctx
+                    .connect(&c, ShareMode::Shared, Protocols::ANY)
+                    .map_err(|e| bridge_error(e, name))?;
+                (card, true)
+            }
+            Err(e) => return Err(bridge_error(e, name)),
+        };
+        if shared && purpose == Purpose::Operate {
+            // The transaction keeps other programs' commands out from authentication to the
+            // last write; it ends with the disconnect (forgetting the guard is safe: it only
+            // skips its own SCardEndTransaction).
+            let began = card.transaction().map(std::mem::forget);
+            if let Err(e) = began {
+                let _ = card.disconnect(Disposition::LeaveCard);
+                return Err(bridge_error(e, name));
+            }
+        }
         Ok(PcscTransport {
-            card,
+            card: Some(card),
             buf: vec![0; MAX_BUFFER_SIZE_EXTENDED],
+            disposition: match purpose {
+                Purpose::Probe => Disposition::LeaveCard,
+                Purpose::Operate => Disposition::ResetCard,
+            },
+            shared,
         })
     }
 
-    fn card_present(&self, name: &str) -> bool {
+    /// Present and busy, from the reader's state (no connection is made).
+    fn reader_state(&self, name: &str) -> (bool, bool) {
         let Ok(c) = CString::new(name) else {
-            return false;
+            return (false, false);
         };
         let mut states = [::pcsc::ReaderState::new(
             c.as_c_str() as &CStr,
-            ::pcsc::State::UNAWARE,
+            State::UNAWARE,
         )];
         let Ok(ctx) = Self::context() else {
-            return false;
+            return (false, false);
         };
         match ctx.get_status_change(std::time::Duration::from_millis(0), &mut states) {
-            Ok(()) => states[0].event_state().contains(::pcsc::State::PRESENT),
-            Err(_) => false,
+            Ok(()) => {
+                let s = states[0].event_state();
+                (s.contains(State::PRESENT), s.contains(State::EXCLUSIVE))
+            }
+            Err(_) => (false, false),
         }
     }
 }
@@ -141,9 +214,13 @@ impl Backend for PcscBackend {
         Ok(self
             .reader_names()?
             .into_iter()
-            .map(|n| ReaderEntry {
-                card_present: self.card_present(&n),
-                name: n,
+            .map(|n| {
+                let (card_present, busy) = self.reader_state(&n);
+                ReaderEntry {
+                    card_present,
+                    busy,
+                    name: n,
+                }
             })
             .collect())
     }
@@ -155,7 +232,11 @@ impl Backend for PcscBackend {
         // Card presence comes from the reader's status: no card is connected to (and reset)
         // except the one chosen.
         let name = select_reader(&self.readers()?, reader)?;
-        let t = self.connect(&name)?;
+        let t = self.connect(&name, Purpose::Operate)?;
         Ok((name, Box::new(t)))
+    }
+
+    fn probe(&self, reader: &str) -> Result<Box<dyn Transport + Send>, BridgeError> {
+        Ok(Box::new(self.connect(reader, Purpose::Probe)?))
     }
 }

@@ -4,8 +4,9 @@
 //!
 //! Three readers, each holding a card for the life of the process:
 //! - `Simulated reader 0 (Token2 C302-i)`: a single-profile Token2;
-//! - `Simulated Molto2 reader 1`: a Molto2v2 (detected by the reader name,
-//!   as real Molto2 readers are), factory customer key;
+//! - `Simulated Molto2 reader 1`: a Molto2v2 (known by the reader name, as real Molto2
+//!   readers are; `--model molto2v2` reaches its profiles 50–99), factory customer key; the
+//!   simulated user presses ▲ at once when it asks for a confirmation;
 //! - `Simulated reader 2 (OATH key)`: an OATH applet without a password.
 
 use std::sync::{Arc, Mutex};
@@ -47,6 +48,29 @@ impl<C: Card + Send> Slot for Mutex<C> {
     }
 }
 
+/// A Molto2 whose user presses ▲ as soon as it asks (`90 60`): a key change or factory reset
+/// tried in the simulation completes.
+struct PressesAtOnce(Molto2Card);
+
+impl Card for PressesAtOnce {
+    fn atr(&self) -> Vec<u8> {
+        self.0.atr()
+    }
+    fn power_on(&mut self) {
+        self.0.power_on()
+    }
+    fn power_off(&mut self) {
+        self.0.power_off()
+    }
+    fn process(&mut self, apdu: &[u8]) -> Vec<u8> {
+        let r = self.0.process(apdu);
+        if r.ends_with(&[0x90, 0x60]) {
+            self.0.press_button();
+        }
+        r
+    }
+}
+
 /// A transport to a shared in-process card.
 struct SlotTransport(Arc<dyn Slot>);
 
@@ -83,13 +107,24 @@ impl SimBackend {
         let token2 = Arc::new(Mutex::new(t2));
         let readers: Vec<(String, Arc<dyn Slot>)> = vec![
             (TOKEN2_READER.into(), token2.clone()),
-            (MOLTO2_READER.into(), Arc::new(Mutex::new(m2))),
+            (
+                MOLTO2_READER.into(),
+                Arc::new(Mutex::new(PressesAtOnce(m2))),
+            ),
             (OATH_READER.into(), Arc::new(Mutex::new(YkoathCard::new()))),
         ];
         for (_, c) in &readers {
             c.reset();
         }
         SimBackend { readers, token2 }
+    }
+
+    fn slot(&self, name: &str) -> Result<Arc<dyn Slot>, BridgeError> {
+        self.readers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, c)| c.clone())
+            .ok_or_else(|| BridgeError::Internal(format!("simulated reader {name:?} vanished")))
     }
 
     /// Whether the simulated Token2 holds a seed (for tests: was anything burned?).
@@ -106,6 +141,7 @@ impl Backend for SimBackend {
             .map(|(n, _)| ReaderEntry {
                 name: n.clone(),
                 card_present: true,
+                busy: false,
             })
             .collect())
     }
@@ -115,15 +151,15 @@ impl Backend for SimBackend {
         reader: Option<&str>,
     ) -> Result<(String, Box<dyn Transport + Send>), BridgeError> {
         let name = select_reader(&self.readers()?, reader)?;
-        let card = self
-            .readers
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, c)| c.clone())
-            .ok_or_else(|| BridgeError::Internal(format!("simulated reader {name:?} vanished")))?;
+        let card = self.slot(&name)?;
         // A fresh connection is a card reset, as with PC/SC exclusive connects.
         card.reset();
         Ok((name, Box::new(SlotTransport(card))))
+    }
+
+    fn probe(&self, reader: &str) -> Result<Box<dyn Transport + Send>, BridgeError> {
+        // A probe leaves the card as it is: no reset.
+        Ok(Box::new(SlotTransport(self.slot(reader)?)))
     }
 }
 
@@ -144,7 +180,7 @@ mod tests {
         assert_eq!(list.len(), 3);
         let kinds: Vec<_> = list
             .iter()
-            .map(|r| r.device.as_ref().map(|d| d.kind))
+            .map(|r| r.device.as_ref().map(|d| d.kind).or(r.kind))
             .collect();
         assert_eq!(
             kinds,
@@ -154,6 +190,8 @@ mod tests {
                 Some(DeviceKind::Oath)
             ]
         );
+        // The Molto2 is known by its reader's name, not read.
+        assert!(list[1].device.is_none());
         let secret = Secret::from_bytes(b"12345678901234567890".to_vec()).unwrap();
         let (mut t, d) = device::open_detect(&b, Some("Token2"), None).unwrap();
         let plan = plan_burn(
@@ -164,7 +202,19 @@ mod tests {
         )
         .unwrap();
         let now = device::now();
-        let out = burn(&mut *t, &d, &plan, &secret, &Credentials::default(), now).unwrap();
+        let burn_now = |t: &mut dyn tokensmith_proto::transport::Transport, d, plan| {
+            burn(
+                t,
+                d,
+                plan,
+                &secret,
+                &Credentials::default(),
+                now,
+                &mut |_| {},
+            )
+            .unwrap()
+        };
+        let out = burn_now(&mut *t, &d, &plan);
         let Verification::CompareWithDisplay { expected_code, .. } = out.verification else {
             panic!("no expected code");
         };
@@ -183,7 +233,7 @@ mod tests {
             ..Default::default()
         };
         let plan = plan_burn(d.model.unwrap(), d.firmware, &p, &secret).unwrap();
-        let out = burn(&mut *t, &d, &plan, &secret, &Credentials::default(), now).unwrap();
+        let out = burn_now(&mut *t, &d, &plan);
         assert!(matches!(
             out.verification,
             Verification::DeviceCalculated { matches: true, .. }

@@ -34,6 +34,9 @@ use tokensmith_proto::ykoath::{OathAlgorithm, OathType};
 
 const READER: &str = "Virtual PCD 00 01";
 const VPCD_ADDR: &str = "127.0.0.1:35964";
+/// vpcd's first reader: the busy-reader test holds it from this process.
+const FIRST_READER: &str = "Virtual PCD 00 00";
+const FIRST_VPCD_ADDR: &str = "127.0.0.1:35963";
 const BIN: &str = env!("CARGO_BIN_EXE_hardware-bridge");
 /// 20-byte seed, base32 and hex.
 const SEED: &[u8] = b"12345678901234567890";
@@ -95,9 +98,9 @@ fn start_pcscd() -> Pcscd {
     panic!("pcscd started but the vpcd reader {READER:?} did not appear (is vpcd configured in /etc/reader.conf.d/?)");
 }
 
-fn card_present(want: bool) {
+fn card_present_on(reader: &str, want: bool) {
     let ctx = pcsc::Context::establish(pcsc::Scope::User).expect("pcsc context");
-    let name = std::ffi::CString::new(READER).unwrap();
+    let name = std::ffi::CString::new(reader).unwrap();
     let deadline = Instant::now() + Duration::from_secs(10);
     while Instant::now() < deadline {
         let mut st = [pcsc::ReaderState::new(
@@ -115,7 +118,7 @@ fn card_present(want: bool) {
         }
         std::thread::sleep(Duration::from_millis(50));
     }
-    panic!("card on {READER} present={want} not reached");
+    panic!("card on {reader} present={want} not reached");
 }
 
 // ------------------------------------------------------- emulated cards
@@ -124,6 +127,10 @@ fn card_present(want: bool) {
 struct Shared<C> {
     card: Arc<Mutex<C>>,
     apdus: Arc<AtomicUsize>,
+    /// CLA and INS of every command, in order.
+    sent: Arc<Mutex<Vec<(u8, u8)>>>,
+    /// Warm resets the reader sent (a disconnect with `ResetCard`).
+    resets: Arc<AtomicUsize>,
 }
 
 impl<C: Card> Card for Shared<C> {
@@ -137,47 +144,85 @@ impl<C: Card> Card for Shared<C> {
         self.card.lock().unwrap().power_off()
     }
     fn reset(&mut self) {
+        self.resets.fetch_add(1, Ordering::SeqCst);
         self.card.lock().unwrap().reset()
     }
     fn process(&mut self, apdu: &[u8]) -> Vec<u8> {
         self.apdus.fetch_add(1, Ordering::SeqCst);
+        if apdu.len() >= 2 {
+            self.sent.lock().unwrap().push((apdu[0], apdu[1]));
+        }
         self.card.lock().unwrap().process(apdu)
     }
 }
 
-/// A card inserted in the virtual reader until dropped.
+/// A card inserted in a virtual reader until dropped.
 struct Inserted<C> {
     card: Arc<Mutex<C>>,
     apdus: Arc<AtomicUsize>,
+    sent: Arc<Mutex<Vec<(u8, u8)>>>,
+    resets: Arc<AtomicUsize>,
     stream: TcpStream,
     thread: Option<JoinHandle<()>>,
+    reader: &'static str,
 }
 
 impl<C: Card + Send + 'static> Inserted<C> {
     fn new(card: C) -> Self {
+        Self::into_reader(card, READER, VPCD_ADDR)
+    }
+
+    /// Into vpcd's other reader, `Virtual PCD 00 00` (127.0.0.1:35963).
+    fn into_first_reader(card: C) -> Self {
+        Self::into_reader(card, FIRST_READER, FIRST_VPCD_ADDR)
+    }
+
+    fn into_reader(card: C, reader: &'static str, addr: &str) -> Self {
         let card = Arc::new(Mutex::new(card));
         let apdus = Arc::new(AtomicUsize::new(0));
-        let stream = vpcd::connect(VPCD_ADDR, Duration::from_secs(10))
-            .expect("connect to vpcd on 127.0.0.1:35964 (is pcscd with vpcd running?)");
+        let sent = Arc::new(Mutex::new(Vec::new()));
+        let resets = Arc::new(AtomicUsize::new(0));
+        let stream = vpcd::connect(addr, Duration::from_secs(10)).unwrap_or_else(|e| {
+            panic!("connect to vpcd on {addr} (is pcscd with vpcd running?): {e}")
+        });
         let mut s2 = stream.try_clone().unwrap();
         let mut shared = Shared {
             card: card.clone(),
             apdus: apdus.clone(),
+            sent: sent.clone(),
+            resets: resets.clone(),
         };
         let thread = std::thread::spawn(move || {
             let _ = vpcd::serve(&mut s2, &mut shared);
         });
-        card_present(true);
+        card_present_on(reader, true);
         Inserted {
             card,
             apdus,
+            sent,
+            resets,
             stream,
             thread: Some(thread),
+            reader,
         }
     }
 
     fn apdus(&self) -> usize {
         self.apdus.load(Ordering::SeqCst)
+    }
+
+    fn resets(&self) -> usize {
+        self.resets.load(Ordering::SeqCst)
+    }
+
+    /// How many commands with this INS the card received.
+    fn sent_ins(&self, ins: u8) -> usize {
+        self.sent
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(_, i)| *i == ins)
+            .count()
     }
 }
 
@@ -187,7 +232,7 @@ impl<C> Drop for Inserted<C> {
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
-        card_present(false);
+        card_present_on(self.reader, false);
     }
 }
 
@@ -282,11 +327,33 @@ struct Server {
     pair: String,
 }
 
+/// The tokens a plain-text burn journal says were written to, one line each:
+/// `,kind,serial,model,seed (base32),state`.
+fn journal_lines(path: &std::path::Path) -> String {
+    let c = tokensmith_burn_journal::read_file(path, None).expect("a readable journal");
+    c.fold
+        .tokens()
+        .filter(|t| t.state() != tokensmith_burn_journal::TokenState::Untouched)
+        .map(|t| {
+            let g = &t.intent.target;
+            format!(
+                ",{},{},{},{},{}\n",
+                g.kind.as_str(),
+                g.serial,
+                g.model,
+                t.intent.seed.to_base32().as_str(),
+                t.state().as_str()
+            )
+        })
+        .collect()
+}
+
 impl Server {
     fn start(dist: &std::path::Path, results: &std::path::Path) -> Server {
         let mut child = Command::new(BIN)
             .args(["serve", "--port", "0", "--dist"])
             .arg(dist)
+            .arg("--plaintext-results")
             .arg("--results-file")
             .arg(results)
             .stdout(Stdio::piped())
@@ -362,7 +429,7 @@ fn burn_every_kind_through_pcscd_and_vpcd() {
     let secret_file = dir.join("seed.txt");
     std::fs::write(&secret_file, format!("{SEED_B32}\n")).unwrap();
     let sf = secret_file.to_str().unwrap().to_string();
-    let results = dir.join("results.csv");
+    let results = dir.join("results.journal");
     let _ = std::fs::remove_file(&results);
     let rf = results.to_str().unwrap().to_string();
 
@@ -406,6 +473,7 @@ fn burn_every_kind_through_pcscd_and_vpcd() {
                 &sf,
                 "--digits",
                 "8",
+                "--plaintext-results",
                 "--results-file",
                 &rf,
             ],
@@ -428,6 +496,7 @@ fn burn_every_kind_through_pcscd_and_vpcd() {
                 "60",
                 "--display-timeout",
                 "60",
+                "--plaintext-results",
                 "--results-file",
                 &rf,
                 "--upn",
@@ -484,6 +553,7 @@ fn burn_every_kind_through_pcscd_and_vpcd() {
                     "burn",
                     "--secret-file",
                     &sf,
+                    "--plaintext-results",
                     "--results-file",
                     &rf,
                 ],
@@ -521,6 +591,7 @@ fn burn_every_kind_through_pcscd_and_vpcd() {
                 &sf,
                 "--profile",
                 "50",
+                "--plaintext-results",
                 "--results-file",
                 &rf,
             ],
@@ -543,6 +614,7 @@ fn burn_every_kind_through_pcscd_and_vpcd() {
                 "8",
                 "--title",
                 "GitHub",
+                "--plaintext-results",
                 "--results-file",
                 &rf,
                 "--upn",
@@ -613,10 +685,13 @@ fn burn_every_kind_through_pcscd_and_vpcd() {
         );
         assert_eq!(o.code, 0, "{}", o.stderr);
         assert_eq!(c.card.lock().unwrap().stored_seed(7), None);
-        // Wrong customer key: auth failure, exit 4, not retried.
+        // Wrong customer key: auth failure, exit 4, not retried — and the lock-out count is
+        // read as the device means it: 63 C7 is "7 attempts left" (issue 9 point 1).
         let kf = dir.join("key.txt");
         std::fs::write(&kf, "0123456789abcdef").unwrap();
         let before = c.card.lock().unwrap().attempts_left();
+        assert_eq!(before, 8);
+        let auths = c.sent_ins(0xCE);
         let o = cli(
             &[
                 "--reader",
@@ -624,21 +699,40 @@ fn burn_every_kind_through_pcscd_and_vpcd() {
                 "--kind",
                 "molto2",
                 "profiles",
-                "delete",
+                "title",
                 "--profile",
                 "0",
+                "--title",
+                "Nope",
                 "--customer-key-file",
                 kf.to_str().unwrap(),
             ],
             None,
         );
         assert_eq!(o.code, 4, "{}", o.stderr);
+        assert!(
+            o.stderr.contains("7 attempts left before the device locks"),
+            "{}",
+            o.stderr
+        );
+        assert!(!o.stderr.contains("199"), "{}", o.stderr);
         assert_eq!(
             c.card.lock().unwrap().attempts_left(),
             before - 1,
             "retried?"
         );
+        assert_eq!(
+            c.sent_ins(0xCE),
+            auths + 1,
+            "one authentication, not retried"
+        );
+        assert_eq!(c.card.lock().unwrap().stored_title(0), None);
     }
+
+    // (Their own results file: the Entra conversion below reads `rf`.)
+    let rf9 = dir.join("issue9-results.journal");
+    molto2_occupied_profile_and_management_via_cli(&dir, &sf, rf9.to_str().unwrap());
+    busy_second_reader(&sf);
 
     // ---- OATH via the CLI, with a password
     {
@@ -656,6 +750,7 @@ fn burn_every_kind_through_pcscd_and_vpcd() {
                 &sf,
                 "--account",
                 "alice",
+                "--plaintext-results",
                 "--results-file",
                 &rf,
             ],
@@ -681,6 +776,7 @@ fn burn_every_kind_through_pcscd_and_vpcd() {
                 "8",
                 "--password-file",
                 pfs,
+                "--plaintext-results",
                 "--results-file",
                 &rf,
             ],
@@ -767,9 +863,8 @@ fn burn_every_kind_through_pcscd_and_vpcd() {
         );
         // Rows without a UPN (the timing burns, the OATH row) are refused for the CSV.
         assert_eq!(o.code, 2, "{}", o.stderr);
-        let text = std::fs::read_to_string(&results).unwrap();
-        assert!(text.starts_with("burned_at,kind,serial"));
-        assert!(text.contains(SEED_B32), "results file holds the seed");
+        let text = journal_lines(&results);
+        assert!(text.contains(SEED_B32), "the journal holds the seed");
         let serial = "8659622000001";
         std::fs::write(
             &map,
@@ -797,16 +892,42 @@ fn burn_every_kind_through_pcscd_and_vpcd() {
             ],
             None,
         );
+        // The Molto2 profile and the OATH credential were burned with 8 digits: Entra takes 6,
+        // so the Graph export names both and writes nothing.
+        assert_eq!(o.code, 2, "{}", o.stderr);
+        assert!(
+            o.stderr
+                .contains("MOLTO2TEST01 profile 7: the token shows 8 digits")
+                && o.stderr.contains("12345678: the token shows 8 digits"),
+            "{}",
+            o.stderr
+        );
+        assert!(!csv_out.exists());
+        // Every token (with its UPN from the map) in a format that takes 8 digits.
+        let o = cli(
+            &[
+                "results-to-csv",
+                &rf,
+                "--upn-map",
+                map.to_str().unwrap(),
+                "--format",
+                "pskc",
+                "--out",
+                csv_out.to_str().unwrap(),
+            ],
+            None,
+        );
         assert_eq!(o.code, 0, "{}", o.stderr);
+        assert!(o.stderr.contains("not verified yet"), "{}", o.stderr);
         let g = std::fs::read_to_string(&csv_out).unwrap();
-        assert!(g.contains("carol@example.com") && g.contains(serial), "{g}");
+        assert!(g.contains(serial) && g.contains("MOLTO2TEST01"), "{g}");
     }
 
     // ---- the HTTP API of `serve`, real sockets on 127.0.0.1
     let dist = dir.join("dist");
     std::fs::create_dir_all(&dist).unwrap();
     std::fs::write(dist.join("index.html"), "<html><head><meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'\"></head></html>").unwrap();
-    let api_results = dir.join("api-results.csv");
+    let api_results = dir.join("api-results.journal");
     let _ = std::fs::remove_file(&api_results);
     let srv = Server::start(&dist, &api_results);
     {
@@ -904,6 +1025,7 @@ fn burn_every_kind_through_pcscd_and_vpcd() {
         );
         assert_eq!(st, 200);
         assert_eq!(v["profiles"][42]["title"], "VPN");
+        molto2_occupied_and_lock_out_via_api(&srv, &c);
     }
     {
         let c = Inserted::new(YkoathCard::new());
@@ -935,44 +1057,14 @@ fn burn_every_kind_through_pcscd_and_vpcd() {
     let log = srv.stop();
     assert_no_secret(&log, "server log");
     assert!(log.contains("POST /api/burn -> 200"), "{log}");
-    let api_text = std::fs::read_to_string(&api_results).unwrap();
-    assert_eq!(api_text.lines().count(), 1 + 10 + 1 + 1, "{api_text}");
+    let api_text = journal_lines(&api_results);
+    // 10 Token2 burns, the Molto2 (and its overwrite), the OATH key.
+    assert_eq!(api_text.lines().count(), 10 + 2 + 1, "{api_text}");
     oath_keys_as_issue_9_has_them(&dir, &sf);
     let _ = std::fs::remove_dir_all(&dir);
 }
 
 // ------------------------------------------- OATH keys (issue 9)
-
-/// A card that records the instruction byte of every command it gets.
-struct Recording<C> {
-    card: C,
-    ins: Vec<u8>,
-}
-
-impl<C: Card> Recording<C> {
-    fn new(card: C) -> Self {
-        Recording { card, ins: vec![] }
-    }
-    fn sent(&self, ins: u8) -> usize {
-        self.ins.iter().filter(|&&i| i == ins).count()
-    }
-}
-
-impl<C: Card> Card for Recording<C> {
-    fn atr(&self) -> Vec<u8> {
-        self.card.atr()
-    }
-    fn power_on(&mut self) {
-        self.card.power_on()
-    }
-    fn power_off(&mut self) {
-        self.card.power_off()
-    }
-    fn process(&mut self, apdu: &[u8]) -> Vec<u8> {
-        self.ins.extend(apdu.get(1));
-        self.card.process(apdu)
-    }
-}
 
 /// `ykman` of the test venv (`target/pyenv`, made by `cargo xtask setup`).
 fn ykman() -> std::path::PathBuf {
@@ -1016,7 +1108,6 @@ fn oathtool(args: &[&str]) -> String {
     String::from_utf8_lossy(&o.stdout).trim().to_string()
 }
 
-/// ykman's code for one account, checked against oathtool's at the same moment.
 /// ykman's code for one account: the last word of its line.
 fn ykman_code(query: &str) -> String {
     let o = yk(&["oath", "accounts", "code", query]);
@@ -1028,6 +1119,7 @@ fn ykman_code(query: &str) -> String {
         .to_string()
 }
 
+/// ykman's code for one account, checked against oathtool's at the same moment.
 fn ykman_code_matches_oathtool(query: &str, tool_args: &[&str]) {
     let (t0, got, t1) = (now(), ykman_code(query), now());
     let at = |t: i64| {
@@ -1044,7 +1136,7 @@ fn ykman_code_matches_oathtool(query: &str, tool_args: &[&str]) {
 /// CODE), a YubiKey whose credentials the bridge stores and ykman reads back (codes compared
 /// with oathtool, serial, rename, password), and a key that reports no serial.
 fn oath_keys_as_issue_9_has_them(dir: &std::path::Path, sf: &str) {
-    let rf = dir.join("oath-results.csv");
+    let rf = dir.join("oath-results.journal");
     let rf = rf.to_str().unwrap();
     let pf = dir.join("oath-pass.txt");
     std::fs::write(&pf, "s3cret-pass\n").unwrap();
@@ -1070,14 +1162,14 @@ fn oath_keys_as_issue_9_has_them(dir: &std::path::Path, sf: &str) {
     };
     let alice = |issuer: &str, extra: &[&str]| {
         let mut a = vec!["--account", "alice", "--issuer", issuer];
-        a.extend(["--results-file", rf]);
+        a.extend(["--plaintext-results", "--results-file", rf]);
         a.extend(extra);
         put(&a)
     };
 
     // ---- Nitrokey 3 with a PIN: no salt in its SELECT reply, its serial in tag 8F.
     {
-        let c = Inserted::new(Recording::new(YkoathCard::nitrokey3(0x0ACE_0001, Some(8))));
+        let c = Inserted::new(YkoathCard::nitrokey3(0x0ACE_0001, Some(8)));
         let info = json(&cli(&["--reader", READER, "--json", "info"], None));
         assert_eq!(
             (
@@ -1100,14 +1192,13 @@ fn oath_keys_as_issue_9_has_them(dir: &std::path::Path, sf: &str) {
             c.card
                 .lock()
                 .unwrap()
-                .card
                 .credential("Corp:alice")
                 .unwrap()
                 .key
                 .as_slice(),
             SEED
         );
-        let row = std::fs::read_to_string(rf).unwrap();
+        let row = journal_lines(std::path::Path::new(rf));
         assert!(row.contains(",oath,181272577,Nitrokey 3,"), "{row}");
         // The name is taken: refused, the Nitrokey's credential untouched.
         let o = alice("Corp", &[]);
@@ -1124,13 +1215,12 @@ fn oath_keys_as_issue_9_has_them(dir: &std::path::Path, sf: &str) {
         let o = password("set", "--new-password-file", pf);
         assert_eq!(o.code, 2, "{}", o.stderr);
         assert!(o.stderr.contains("PIN"), "{}", o.stderr);
-        let card = c.card.lock().unwrap();
         assert_eq!(
-            card.sent(0x03) + card.sent(0xA3),
+            c.sent_ins(0x03) + c.sent_ins(0xA3),
             0,
             "SET CODE or VALIDATE sent"
         );
-        assert_eq!(card.sent(0x01), 1, "one PUT only");
+        assert_eq!(c.sent_ins(0x01), 1, "one PUT only");
     }
 
     // ---- YubiKey: the bridge stores, ykman (an independent client) reads.
@@ -1156,6 +1246,7 @@ fn oath_keys_as_issue_9_has_them(dir: &std::path::Path, sf: &str) {
             "8",
             "--period",
             "60",
+            "--plaintext-results",
             "--results-file",
             rf,
         ]));
@@ -1211,8 +1302,8 @@ fn oath_keys_as_issue_9_has_them(dir: &std::path::Path, sf: &str) {
         let o = password("remove", "--password-file", pf);
         assert_eq!(o.code, 0, "{}", o.stderr);
         assert!(!c.card.lock().unwrap().has_password());
-        // The results file names the key by its serial, never by the OATH salt.
-        let text = std::fs::read_to_string(rf).unwrap();
+        // The journal names the key by its serial, never by the OATH salt.
+        let text = journal_lines(std::path::Path::new(rf));
         assert_eq!(
             text.lines()
                 .filter(|l| l.contains(",oath,12345678,YubiKey 5,"))
@@ -1224,13 +1315,20 @@ fn oath_keys_as_issue_9_has_them(dir: &std::path::Path, sf: &str) {
     // ---- A key that reports no serial: the burn asks for the printed one.
     {
         let c = Inserted::new(YkoathCard::generic());
-        let o = put(&["--account", "alice", "--results-file", rf]);
+        let o = put(&[
+            "--account",
+            "alice",
+            "--plaintext-results",
+            "--results-file",
+            rf,
+        ]);
         assert_eq!(o.code, 2, "{}", o.stderr);
         assert!(o.stderr.contains("--serial"), "{}", o.stderr);
         assert!(c.card.lock().unwrap().credentials().is_empty());
         let out = json(&put(&[
             "--account",
             "alice",
+            "--plaintext-results",
             "--results-file",
             rf,
             "--serial",
@@ -1238,4 +1336,334 @@ fn oath_keys_as_issue_9_has_them(dir: &std::path::Path, sf: &str) {
         ]));
         assert_eq!(out["serial"], "SOLO-42");
     }
+}
+
+// ------------------------------------------------- issue 9: Molto2, busy readers
+
+/// A Molto2 through the CLI: an occupied profile is refused with no write at all (the
+/// emulator counts every command), `--overwrite` replaces it; profiles 50–99 need the
+/// Molto2v2 named; a clock sync of one profile; the customer key change, the factory reset
+/// and the screen lock, each saying what the device waits for; delete without a key.
+fn molto2_occupied_profile_and_management_via_cli(dir: &std::path::Path, sf: &str, rf: &str) {
+    let mut card = Molto2Card::new(Molto2Model::V2, "MOLTO2TEST03");
+    card.preload(4, b"an earlier seed", Some("Bank"));
+    let c = Inserted::new(card);
+    let m2 = ["--reader", READER, "--kind", "molto2"];
+    let burn = |profile: &str, extra: &[&str]| {
+        let mut args = m2.to_vec();
+        args.extend([
+            "burn",
+            "--secret-file",
+            sf,
+            "--profile",
+            profile,
+            "--title",
+            "GitHub",
+            "--plaintext-results",
+            "--results-file",
+            rf,
+        ]);
+        args.extend(extra);
+        cli(&args, None)
+    };
+    let writes = |c: &Inserted<Molto2Card>| {
+        [0x4B, 0xCE, 0xE6, 0xC5, 0xD5, 0xD4]
+            .iter()
+            .map(|&i| c.sent_ins(i))
+            .sum::<usize>()
+    };
+
+    // Occupied: refused, exit 2, and not one write — not even an authentication.
+    let before = c.apdus();
+    let o = burn("4", &[]);
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(
+        o.stderr
+            .contains("profile 4 already holds a seed (titled \"Bank\")"),
+        "{}",
+        o.stderr
+    );
+    assert!(o.stderr.contains("--overwrite"), "{}", o.stderr);
+    assert_eq!(writes(&c), 0, "a refused burn sends no write");
+    assert_eq!(
+        c.apdus() - before,
+        2,
+        "the info and the profile's public block"
+    );
+    assert_eq!(
+        c.card.lock().unwrap().stored_seed(4),
+        Some(&b"an earlier seed"[..])
+    );
+
+    // --overwrite: one authentication, old seed deleted, then seed, title, config.
+    let o = burn("4", &["--overwrite"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(o.stderr.contains("old seed deleted"), "{}", o.stderr);
+    assert_eq!(c.sent_ins(0xCE), 1);
+    {
+        let card = c.card.lock().unwrap();
+        assert_eq!(card.stored_seed(4), Some(SEED));
+        assert_eq!(card.stored_title(4), Some(&b"GitHub"[..]));
+        assert!(card.stored_config(4).is_some());
+    }
+
+    // Profile 77 exists on a Molto2v2 only, which the device does not tell: refused unless
+    // named (nothing written), then burned.
+    let writes_before = writes(&c);
+    let o = burn("77", &[]);
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(o.stderr.contains("profiles 0–49"), "{}", o.stderr);
+    assert_eq!(writes(&c), writes_before);
+    let o = burn("77", &["--model", "molto2v2"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert_eq!(c.card.lock().unwrap().stored_seed(77), Some(SEED));
+
+    // One profile's clock.
+    let t0 = now();
+    let out = json(&cli(
+        &[
+            "--reader",
+            READER,
+            "--kind",
+            "molto2",
+            "--model",
+            "molto2v2",
+            "--json",
+            "sync-time",
+            "--profile",
+            "77",
+        ],
+        None,
+    ));
+    assert_eq!(out["profiles"][0]["profile"], 77);
+    assert_eq!(out["profiles"][0]["ok"], true);
+    assert!((i64::from(c.card.lock().unwrap().profile(77).unwrap().rtc) - t0).abs() <= 5);
+
+    // Delete without a key: no authentication at all.
+    let auths = c.sent_ins(0xCE);
+    let mut args = m2.to_vec();
+    args.extend(["profiles", "delete", "--profile", "4"]);
+    let o = cli(&args, None);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert_eq!(c.sent_ins(0xCE), auths);
+    assert_eq!(c.card.lock().unwrap().stored_seed(4), None);
+
+    // Change the customer key: the device waits for ▲, and the bridge left it alone (no
+    // reset), so the press still counts.
+    let nk = dir.join("new-key.txt");
+    std::fs::write(&nk, "a new customer passphrase\n").unwrap();
+    let mut args = m2.to_vec();
+    args.extend([
+        "molto2",
+        "change-key",
+        "--new-key-file",
+        nk.to_str().unwrap(),
+    ]);
+    let o = cli(&args, None);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(o.stdout.contains("press ▲"), "{}", o.stdout);
+    assert!(
+        !o.stdout.contains("customer passphrase"),
+        "the key is never echoed"
+    );
+    assert!(c.card.lock().unwrap().confirmation_pending());
+    c.card.lock().unwrap().press_button();
+    let mut args = m2.to_vec();
+    args.extend([
+        "profiles",
+        "title",
+        "--profile",
+        "4",
+        "--title",
+        "Zürich",
+        "--customer-key-file",
+        nk.to_str().unwrap(),
+    ]);
+    let o = cli(&args, None);
+    assert_eq!(o.code, 0, "the new key works: {}", o.stderr);
+    assert_eq!(
+        c.card.lock().unwrap().stored_title(4),
+        Some("Zürich".as_bytes())
+    );
+
+    // Screen lock; factory reset only with --yes, then waiting for ▲.
+    let mut args = m2.to_vec();
+    args.extend(["molto2", "lock-screen"]);
+    assert_eq!(cli(&args, None).code, 0);
+    assert!(c.card.lock().unwrap().screen_locked());
+    let before = c.apdus();
+    let mut args = m2.to_vec();
+    args.extend(["molto2", "factory-reset"]);
+    let o = cli(&args, None);
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(o.stderr.contains("--yes"), "{}", o.stderr);
+    assert_eq!(c.apdus(), before, "nothing sent unconfirmed");
+    args.push("--yes");
+    let o = cli(&args, None);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(
+        o.stdout.contains("every profile is deleted"),
+        "{}",
+        o.stdout
+    );
+    assert!(c.card.lock().unwrap().confirmation_pending());
+}
+
+/// The Molto2 of the API test (profile 42 burned "VPN"): an occupied profile is refused
+/// (`409 occupied`, no write), a wrong key answers `403 auth_failed` with
+/// `attempts_left: 7`, `overwrite` replaces it, delete needs no key, the screen locks.
+fn molto2_occupied_and_lock_out_via_api(srv: &Server, c: &Inserted<Molto2Card>) {
+    let burn = |extra: Value| {
+        let mut b = serde_json::json!({
+            "reader": READER, "kind": "molto2", "secret": SEED_B32, "profile": 42
+        });
+        b.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        srv.request("POST", "/api/burn", Some(&b), true)
+    };
+    let writes = || {
+        [0x4B, 0xCE, 0xE6, 0xC5, 0xD5, 0xD4]
+            .iter()
+            .map(|&i| c.sent_ins(i))
+            .sum::<usize>()
+    };
+    let before = writes();
+    let (st, v) = burn(serde_json::json!({}));
+    assert_eq!((st, v["error"]["code"].as_str()), (409, Some("occupied")));
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("titled \"VPN\""),
+        "{v}"
+    );
+    assert_eq!(writes(), before, "a refused burn sends no write");
+
+    let (st, v) = burn(serde_json::json!({"overwrite": true, "customer_key": "not the key"}));
+    assert_eq!(
+        (st, v["error"]["code"].as_str()),
+        (403, Some("auth_failed"))
+    );
+    assert_eq!(v["error"]["attempts_left"], 7);
+    let msg = v["error"]["message"].as_str().unwrap();
+    assert!(msg.contains("7 attempts left"), "{msg}");
+    assert!(!msg.contains("199"), "{msg}");
+
+    let (st, v) = burn(serde_json::json!({"overwrite": true, "title": "Mail"}));
+    assert_eq!(st, 200, "{v}");
+    assert!(v["warnings"].to_string().contains("replaced"), "{v}");
+    assert_eq!(c.card.lock().unwrap().stored_title(42), Some(&b"Mail"[..]));
+
+    let auths = c.sent_ins(0xCE);
+    let (st, v) = srv.request(
+        "POST",
+        "/api/profiles/delete",
+        Some(&serde_json::json!({"reader": READER, "kind": "molto2", "profile": 42})),
+        true,
+    );
+    assert_eq!(st, 200, "{v}");
+    assert_eq!(c.sent_ins(0xCE), auths, "delete needs no authentication");
+    assert_eq!(c.card.lock().unwrap().stored_seed(42), None);
+
+    let (st, v) = srv.request(
+        "POST",
+        "/api/molto2/screen",
+        Some(&serde_json::json!({"reader": READER, "kind": "molto2", "locked": true})),
+        true,
+    );
+    assert_eq!((st, v["confirmation"].as_str()), (200, Some("done")), "{v}");
+    assert!(c.card.lock().unwrap().screen_locked());
+}
+
+/// Another program holds vpcd's first reader exclusively: `list` reports it busy and goes
+/// on; a search over all readers passes it over; naming it says it is busy (exit 3) without
+/// reaching the card. Held shared, the bridge falls back to shared access and works.
+fn busy_second_reader(sf: &str) {
+    let first = Inserted::into_first_reader(Token2Card::of_model(Model::C301));
+    let second = Inserted::new(Token2Card::of_model(Model::C302));
+    let ctx = pcsc::Context::establish(pcsc::Scope::User).expect("pcsc context");
+    let name = std::ffi::CString::new(FIRST_READER).unwrap();
+    let held = ctx
+        .connect(&name, pcsc::ShareMode::Exclusive, pcsc::Protocols::ANY)
+        .expect("hold the first reader exclusively");
+    let before = first.apdus();
+
+    let (probed, resets) = (second.apdus(), second.resets());
+    let list = json(&cli(&["--json", "list"], None));
+    // The listing read the free card and left it as it was: no reset.
+    assert!(second.apdus() > probed, "the free card was read");
+    assert_eq!(second.resets(), resets, "a probe leaves the card alone");
+    let entry = |n: &str| {
+        list.as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["name"] == n)
+            .cloned()
+            .unwrap_or_else(|| panic!("{n} not listed: {list}"))
+    };
+    let busy = entry(FIRST_READER);
+    assert_eq!(busy["busy"], true, "{busy}");
+    assert!(busy["device"].is_null());
+    assert!(
+        busy["error"].as_str().unwrap().contains("another program"),
+        "{busy}"
+    );
+    assert_eq!(entry(READER)["device"]["model"], "C302-i");
+    let o = cli(&["list"], None);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(
+        o.stdout.contains(&format!("{FIRST_READER}: BUSY")),
+        "{}",
+        o.stdout
+    );
+    assert!(o.stdout.contains("C302-i"), "{}", o.stdout);
+
+    // Without --reader: the only free card is found. An operation ends with a reset (no
+    // session it opened outlives it), unlike the probe above.
+    let resets = second.resets();
+    let info = json(&cli(&["--json", "info"], None));
+    assert_eq!(info["reader"], READER);
+    assert_eq!(info["model"], "C302-i");
+    assert!(
+        second.resets() > resets,
+        "an operation resets the card when it is done"
+    );
+
+    // Named: busy, exit 3, nothing reached the card.
+    let o = cli(&["--reader", FIRST_READER, "info"], None);
+    assert_eq!(o.code, 3, "{}", o.stderr);
+    assert!(
+        o.stderr.contains("another program holds this reader"),
+        "{}",
+        o.stderr
+    );
+    assert_eq!(first.apdus(), before, "the held card was never reached");
+    drop(held);
+
+    // Held shared (scdaemon's way): exclusive fails, shared works, inside a transaction.
+    let held = ctx
+        .connect(&name, pcsc::ShareMode::Shared, pcsc::Protocols::ANY)
+        .expect("hold the first reader shared");
+    let info = json(&cli(&["--reader", FIRST_READER, "--json", "info"], None));
+    assert_eq!(info["model"], "C301-i");
+    let results = tmp().join("busy-results.journal");
+    let out = json(&cli(
+        &[
+            "--reader",
+            FIRST_READER,
+            "--json",
+            "burn",
+            "--secret-file",
+            sf,
+            "--plaintext-results",
+            "--results-file",
+            results.to_str().unwrap(),
+        ],
+        None,
+    ));
+    assert!(out["advice"].to_string().contains("off and on"), "{out}");
+    assert_eq!(first.card.lock().unwrap().stored_seed(), Some(SEED));
+    assert_eq!(first.sent_ins(0xCE), 1, "one authentication per burn");
+    drop(held);
 }

@@ -224,6 +224,12 @@ impl Response {
         (self.sw1() == 0x61).then(|| self.sw2())
     }
 
+    /// `6C xx`: wrong Le, the command was not carried out; send it again with Le = xx (T=0
+    /// contact readers).
+    pub fn wrong_le(&self) -> Option<u8> {
+        (self.sw1() == 0x6C).then(|| self.sw2())
+    }
+
     /// The status word as a [`StatusWord`].
     pub fn status(&self) -> StatusWord {
         StatusWord(self.sw)

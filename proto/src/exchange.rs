@@ -1,6 +1,7 @@
 //! The one exchange: send a command APDU, collect the whole reply. Response chaining (`61 xx`:
-//! more data waiting) is followed here for every protocol, the way its reference says; the
-//! protocols only see complete replies.
+//! more data waiting) is followed here for every protocol, the way its reference says, and a
+//! T=0 contact reader's `6C xx` ("wrong Le: send it again with Le = xx") is answered by sending
+//! the same command again with that Le (pcsc.md); the protocols only see complete replies.
 
 use zeroize::Zeroizing;
 
@@ -88,8 +89,6 @@ impl<T: Transport> Channel<T> {
     }
 
     /// The command that fetches more of a reply, or `None` when the reply is complete.
-    /// (A `6C xx` "wrong Le, resend with xx" from T=0 readers would be answered here too, by
-    /// re-sending `apdu` with Le = xx.)
     fn follow_up(&self, reply: &Response) -> Option<Vec<u8>> {
         let waiting = reply.more_data()?;
         Some(match self.chaining {
@@ -99,21 +98,44 @@ impl<T: Transport> Channel<T> {
     }
 
     /// Send `apdu` and return the complete reply: the data of every chained part, and the
-    /// status word of the last one.
+    /// status word of the last one. A `6C xx` (the card did nothing and wants Le = xx) sends
+    /// the command in flight again with that Le; a `61 xx` fetches the rest.
     pub fn transmit(&mut self, apdu: &[u8]) -> Result<Response, ExchangeError> {
-        let mut r = self.once(apdu)?;
-        let mut data = std::mem::take(&mut r.data);
-        let mut rounds = 0;
-        while let Some(next) = self.follow_up(&r) {
-            rounds += 1;
-            if rounds > MAX_ROUNDS {
-                return Err(ExchangeError::Malformed("endless 61 xx chain".into()));
+        // A copy may hold key material (an OATH PUT): wiped on drop.
+        let mut command = Zeroizing::new(apdu.to_vec());
+        let mut data = Vec::new();
+        for _ in 0..=MAX_ROUNDS {
+            let mut r = self.once(&command)?;
+            if let Some(le) = r.wrong_le() {
+                command = Zeroizing::new(with_le(&command, le));
+                continue;
             }
-            r = self.once(&next)?;
             data.append(&mut r.data);
+            match self.follow_up(&r) {
+                Some(next) => command = Zeroizing::new(next),
+                None => return Ok(Response::new(data, r.sw)),
+            }
         }
-        Ok(Response::new(data, r.sw))
+        Err(ExchangeError::Malformed(
+            "endless 61 xx / 6C xx exchange".into(),
+        ))
     }
+}
+
+/// `apdu` with its Le set to `le`: appended to a command without one (ISO 7816-4 cases 1 and
+/// 3), replacing the one it has (cases 2 and 4).
+pub fn with_le(apdu: &[u8], le: u8) -> Vec<u8> {
+    let mut out = apdu.to_vec();
+    let has_le = match apdu.len() {
+        0..=4 => false,
+        5 => true,
+        n => n == 6 + usize::from(apdu[4]),
+    };
+    if has_le {
+        out.pop();
+    }
+    out.push(le);
+    out
 }
 
 #[cfg(test)]
@@ -160,6 +182,86 @@ mod tests {
         }
     }
 
+    /// A T=0 contact reader: answers `6C 08` to any command whose Le is not 8, then 12 bytes in
+    /// two parts (`61 04`), and `6C 04` to a GET RESPONSE asking for more than is left.
+    struct ContactReader {
+        seen: Vec<Vec<u8>>,
+        left: usize,
+    }
+
+    impl Transport for ContactReader {
+        fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>, TransportError> {
+            self.seen.push(apdu.to_vec());
+            let le = usize::from(*apdu.last().unwrap());
+            if apdu[1] == 0xC0 {
+                if le != self.left {
+                    return Ok(reply(&[], 0x6C00 | self.left as u16));
+                }
+                let n = std::mem::take(&mut self.left);
+                return Ok(reply(&vec![0xCD; n], 0x9000));
+            }
+            if le != 8 {
+                return Ok(reply(&[], 0x6C08));
+            }
+            self.left = 4;
+            Ok(reply(&[0xAB; 8], 0x6104))
+        }
+    }
+
+    #[test]
+    fn wrong_le_is_answered_by_resending_with_that_le() {
+        // Case 1 (no Le), case 2, case 3 (data, no Le), case 4: each gets Le = 08.
+        for (apdu, resent) in [
+            (vec![0x80, 0x41, 0, 0], vec![0x80, 0x41, 0, 0, 8]),
+            (vec![0x80, 0x41, 0, 0, 0], vec![0x80, 0x41, 0, 0, 8]),
+            (
+                vec![0x80, 0x41, 0, 7, 1, 0x70],
+                vec![0x80, 0x41, 0, 7, 1, 0x70, 8],
+            ),
+            (
+                vec![0x80, 0x41, 0, 7, 1, 0x70, 0],
+                vec![0x80, 0x41, 0, 7, 1, 0x70, 8],
+            ),
+        ] {
+            let t = ContactReader {
+                seen: vec![],
+                left: 0,
+            };
+            let mut ch = Channel::new(t, Protocol::Molto2, Chaining::GetResponse);
+            let r = ch.transmit(&apdu).unwrap();
+            assert_eq!(r.sw, 0x9000);
+            assert_eq!(r.data, [[0xAB; 8].as_slice(), &[0xCD; 4]].concat());
+            let seen = &ch.transport_mut().seen;
+            assert_eq!(seen[0], apdu);
+            assert_eq!(seen[1], resent, "resent with Le = 08");
+            // 61 04 → GET RESPONSE with Le 04, answered at once.
+            assert_eq!(seen[2], vec![0x00, 0xC0, 0, 0, 4]);
+            assert_eq!(seen.len(), 3);
+        }
+    }
+
+    #[test]
+    fn a_get_response_answered_6cxx_is_sent_again() {
+        struct Picky(Vec<Vec<u8>>);
+        impl Transport for Picky {
+            fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>, TransportError> {
+                self.0.push(apdu.to_vec());
+                Ok(match (apdu[1], apdu.last()) {
+                    (0xC0, Some(0x05)) => reply(b"12345", 0x9000),
+                    (0xC0, _) => reply(&[], 0x6C05),
+                    // Says "more" without a count (00 = 256 or more).
+                    _ => reply(b"ab", 0x6100),
+                })
+            }
+        }
+        let mut ch = Channel::new(Picky(vec![]), Protocol::Token2, Chaining::GetResponse);
+        let r = ch.transmit(&[0x80, 0x41, 0, 0, 2, 2, 0x11]).unwrap();
+        assert_eq!((r.data.as_slice(), r.sw), (&b"ab12345"[..], 0x9000));
+        let seen = &ch.transport_mut().0;
+        assert_eq!(seen[1], vec![0x00, 0xC0, 0, 0, 0]);
+        assert_eq!(seen[2], vec![0x00, 0xC0, 0, 0, 5]);
+    }
+
     #[test]
     fn an_endless_chain_is_an_error() {
         struct Forever;
@@ -171,6 +273,17 @@ mod tests {
         let mut ch = Channel::new(Forever, Protocol::Ykoath, Chaining::SendRemaining);
         assert!(matches!(
             ch.transmit(&[0, 0xA1, 0, 0]),
+            Err(ExchangeError::Malformed(_))
+        ));
+        struct WrongLeForever;
+        impl Transport for WrongLeForever {
+            fn transmit(&mut self, _: &[u8]) -> Result<Vec<u8>, TransportError> {
+                Ok(vec![0x6C, 0x10])
+            }
+        }
+        let mut ch = Channel::new(WrongLeForever, Protocol::Molto2, Chaining::GetResponse);
+        assert!(matches!(
+            ch.transmit(&[0x80, 0x41, 0, 0, 0]),
             Err(ExchangeError::Malformed(_))
         ));
     }

@@ -69,9 +69,11 @@ impl StatusWord {
             (Molto2, 0x6A83) => "profile is empty",
             (Molto2, 0x6FFB) => "command must not carry an Le byte",
             (Molto2, 0x9060) => "accepted: press the up button on the device to confirm",
-            (Molto2, sw) if sw >> 8 == 0x63 => {
-                return format!("wrong customer key: {} attempt(s) left before the device locks", sw & 0xFF)
+            // ISO 7816-4 retry counter: only the low nibble counts (63 C7 = 7 left).
+            (Molto2, sw) if sw & 0xFFF0 == 0x63C0 => {
+                return format!("wrong customer key: {} attempt(s) left before the device locks", sw & 0x0F)
             }
+            (Molto2, sw) if sw >> 8 == 0x63 => "wrong customer key",
             (Ykoath, 0x6A84) => "no space left for credentials",
             (Ykoath, 0x6982) => "authentication required (or wrong password on VALIDATE)",
             (Ykoath, 0x6A80) => "wrong syntax (or wrong password on VALIDATE)",
@@ -126,8 +128,12 @@ mod tests {
             .meaning(Protocol::Token2)
             .contains("never retry"));
         assert_eq!(
+            StatusWord(0x63C7).meaning(Protocol::Molto2),
+            "wrong customer key: 7 attempt(s) left before the device locks"
+        );
+        assert_eq!(
             StatusWord(0x6302).meaning(Protocol::Molto2),
-            "wrong customer key: 2 attempt(s) left before the device locks"
+            "wrong customer key"
         );
         assert_eq!(
             StatusWord(0x6A84).meaning(Protocol::Ykoath),

@@ -26,6 +26,11 @@ pub trait Transport {
     fn atr(&self) -> Option<Vec<u8>> {
         None
     }
+
+    /// End the connection without resetting the card: a device that waits for a button
+    /// press (a Molto2 after `90 60`) must not be reset before the user pressed it. Transports
+    /// that never reset (in-process ones) have nothing to do.
+    fn leave_card(&mut self) {}
 }
 
 impl<T: Transport + ?Sized> Transport for &mut T {
@@ -35,6 +40,9 @@ impl<T: Transport + ?Sized> Transport for &mut T {
     fn atr(&self) -> Option<Vec<u8>> {
         (**self).atr()
     }
+    fn leave_card(&mut self) {
+        (**self).leave_card()
+    }
 }
 
 impl<T: Transport + ?Sized> Transport for Box<T> {
@@ -43,5 +51,8 @@ impl<T: Transport + ?Sized> Transport for Box<T> {
     }
     fn atr(&self) -> Option<Vec<u8>> {
         (**self).atr()
+    }
+    fn leave_card(&mut self) {
+        (**self).leave_card()
     }
 }

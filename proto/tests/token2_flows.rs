@@ -7,7 +7,7 @@ use tokensmith_proto::crypto::Sm4Key;
 use tokensmith_proto::emulator::{Card, EmulatedTransport, Token2Card};
 use tokensmith_proto::token2::{
     authenticate_apdu, device_key, get_challenge_apdu, write_config_apdu, write_seed_apdu,
-    Token2Config, Token2Error, Token2Session,
+    Token2Config, Token2Error, Token2Session, Written,
 };
 
 /// Whether core's table says a config write clears this model's seed.
@@ -57,12 +57,18 @@ fn burn_restricted_model_seed_cleared_by_config_then_written() {
     assert_eq!(t.card().display(), "------");
 
     t.clear_log();
-    Token2Session::new(&mut t).burn(SEED, &cfg()).unwrap();
+    let mut written = Vec::new();
+    Token2Session::new(&mut t)
+        .burn(SEED, &cfg(), &mut |w| written.push(w))
+        .unwrap();
+    // Issue 9: one authentication per burn, then config, then seed (Token2's burner).
     assert_eq!(
         ins_sequence(&t),
-        vec![0x4B, 0xCE, 0xD4, 0x4B, 0xCE, 0xC5],
-        "challenge, auth, config, challenge, auth, seed"
+        vec![0x4B, 0xCE, 0xD4, 0xC5],
+        "challenge, auth, config, seed"
     );
+    assert_eq!(t.count_ins(0xCE), 1);
+    assert_eq!(written, vec![Written::Config, Written::Seed]);
     let card = t.card();
     assert_eq!(card.stored_seed(), Some(SEED));
     let c = card.stored_config().unwrap();
@@ -83,7 +89,9 @@ fn burn_unrestricted_model_keeps_seed_on_config() {
         s.write_config(&cfg()).unwrap();
     }
     assert_eq!(t.card().stored_seed(), Some(&b"old seed"[..]));
-    Token2Session::new(&mut t).burn(SEED, &cfg()).unwrap();
+    Token2Session::new(&mut t)
+        .burn(SEED, &cfg(), &mut |_| {})
+        .unwrap();
     assert_eq!(t.card().stored_seed(), Some(SEED));
     assert_eq!(t.card().clock(), UTC);
 }
@@ -93,7 +101,9 @@ fn sha256_sixty_second_config_is_stored() {
     let mut t = EmulatedTransport::new(Token2Card::of_model(Model::C302));
     let c = Token2Config::from_values(120, 1_234_567_890, Alg::Sha256, 60).unwrap();
     let seed = [0xA5u8; 32];
-    Token2Session::new(&mut t).burn(&seed, &c).unwrap();
+    Token2Session::new(&mut t)
+        .burn(&seed, &c, &mut |_| {})
+        .unwrap();
     let s = t.card().stored_config().unwrap();
     assert_eq!(
         (s.display, s.utc, s.algorithm, s.step),
@@ -106,7 +116,7 @@ fn sha256_sixty_second_config_is_stored() {
 fn wrong_device_key_is_final_auth_failed_without_retry() {
     let mut t = EmulatedTransport::new(Token2Card::default());
     let err = Token2Session::with_key(&mut t, Sm4Key::new([0x11; 16]))
-        .burn(SEED, &cfg())
+        .burn(SEED, &cfg(), &mut |_| {})
         .unwrap_err();
     assert_eq!(err, Token2Error::AuthFailed);
     assert_eq!(t.count(0x80, 0xCE), 1, "exactly one authenticate");
@@ -142,11 +152,11 @@ fn invalid_input_refused_before_anything_is_sent() {
     let mut t = EmulatedTransport::new(Token2Card::default());
     let mut s = Token2Session::new(&mut t);
     assert!(matches!(
-        s.burn(&[], &cfg()),
+        s.burn(&[], &cfg(), &mut |_| {}),
         Err(Token2Error::InvalidSeed(_))
     ));
     assert!(matches!(
-        s.burn(&[1; 64], &cfg()),
+        s.burn(&[1; 64], &cfg(), &mut |_| {}),
         Err(Token2Error::InvalidSeed(_))
     ));
     drop(s);
@@ -175,12 +185,13 @@ fn info_and_model_check() {
 
     let mut t = EmulatedTransport::new(Token2Card::new("9999999000001"));
     let err = Token2Session::new(&mut t)
-        .burn_checked(SEED, &cfg(), false)
+        .burn_checked(SEED, &cfg(), false, &mut |_| {})
         .unwrap_err();
     assert_eq!(err, Token2Error::UnknownModel("9999999000001".into()));
     assert_eq!(t.log().len(), 1, "only get-info was sent");
+    assert_eq!(t.count_ins(0xCE), 0, "no authentication attempt");
     Token2Session::new(&mut t)
-        .burn_checked(SEED, &cfg(), true)
+        .burn_checked(SEED, &cfg(), true, &mut |_| {})
         .unwrap();
     assert_eq!(t.card().stored_seed(), Some(SEED));
 }
@@ -290,6 +301,41 @@ fn emulator_follows_documented_firmware_quirks() {
     assert_eq!(sw(&card.process(&seed_apdu)), 0x6983);
 }
 
+/// Issue 9 (expert writes): the seed alone keeps the config and clock; the config alone
+/// clears the seed on most models — each after one authentication.
+#[test]
+fn seed_only_and_config_only_writes() {
+    let mut card = Token2Card::of_model(Model::OtpcP2);
+    card.set_clock(5);
+    let mut t = EmulatedTransport::new(card);
+    let mut written = Vec::new();
+    Token2Session::new(&mut t)
+        .write_seed_only(SEED, &mut |w| written.push(w))
+        .unwrap();
+    assert_eq!(ins_sequence(&t), vec![0x4B, 0xCE, 0xC5]);
+    assert_eq!(written, vec![Written::Seed]);
+    assert_eq!(t.card().stored_seed(), Some(SEED));
+    assert_eq!((t.card().stored_config(), t.card().clock()), (None, 5));
+
+    t.clear_log();
+    written.clear();
+    Token2Session::new(&mut t)
+        .write_config_only(&cfg(), &mut |w| written.push(w))
+        .unwrap();
+    assert_eq!(ins_sequence(&t), vec![0x4B, 0xCE, 0xD4]);
+    assert_eq!(written, vec![Written::Config]);
+    assert_eq!(t.card().clock(), UTC);
+    assert_eq!(
+        t.card().stored_seed(),
+        None,
+        "the OTPC-P2-i clears its seed"
+    );
+    assert!(matches!(
+        Token2Session::new(&mut t).write_seed_only(&[], &mut |_| {}),
+        Err(Token2Error::InvalidSeed(_))
+    ));
+}
+
 #[test]
 fn secured_commands_without_session_surface_as_security_failure() {
     let mut t = EmulatedTransport::new(Token2Card::default());
@@ -326,7 +372,9 @@ fn every_seed_length_round_trips_through_the_emulator() {
                 _ => (i * 37 + len) as u8,
             })
             .collect();
-        Token2Session::new(&mut t).burn(&seed, &cfg()).unwrap();
+        Token2Session::new(&mut t)
+            .burn(&seed, &cfg(), &mut |_| {})
+            .unwrap();
         assert_eq!(t.card().stored_seed(), Some(&seed[..]), "len {len}");
         let last = &t.log().last().unwrap().command;
         let blocks = len / 16 + 1;

@@ -1,7 +1,7 @@
 //! Calendar dates for messages ("expired on 2024-03-01"), without a clock.
 
 /// `YYYY-MM-DD` (UTC) of a Unix time, by Howard Hinnant's `civil_from_days`.
-pub(crate) fn ymd(unix: u64) -> String {
+pub fn ymd(unix: u64) -> String {
     let days = i64::try_from(unix / 86_400).unwrap_or(i64::MAX / 2) + 719_468;
     let era = days.div_euclid(146_097);
     let doe = days.rem_euclid(146_097);

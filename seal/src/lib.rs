@@ -18,6 +18,7 @@ mod date;
 mod encrypt;
 mod keys;
 
+pub use date::ymd;
 pub use encrypt::{encrypt, Output};
 pub use keys::{read_keys, KeyInfo, KeyStatus, Recipient};
 

@@ -11,8 +11,8 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
 pub use tokensmith_api::{
-    BurnRequest, BurnResult, Device, DeviceKind, ErrorCode, Health, Reader, SecretString,
-    SyncRequest, SyncResult, Verification, API_VERSION, DEFAULT_PORT,
+    BurnRequest, BurnResult, Device, DeviceKind, ErrorCode, Health, Info, Molto2Model, Profile,
+    Reader, SecretString, SyncRequest, SyncResult, Target, Verification, API_VERSION, DEFAULT_PORT,
 };
 
 /// Where the bridge is and the pairing secret it printed.
@@ -211,6 +211,12 @@ pub async fn readers(b: &Bridge) -> Result<Vec<Reader>, ApiError> {
         .map(|r| r.readers)
 }
 
+/// `POST /api/info`: the device on one reader (how the page reads a Molto2, which the
+/// reader list does not connect to).
+pub async fn info(b: &Bridge, req: &Target) -> Result<Info, ApiError> {
+    call::<endpoint::GetInfo>(b, req).await
+}
+
 /// `POST /api/burn`: writes the seed and parameters; validated by the bridge before anything
 /// is sent to the device (`bad_input` = nothing was written). Never retry on `auth_failed`.
 pub async fn burn(b: &Bridge, req: &BurnRequest) -> Result<BurnResult, ApiError> {
@@ -220,4 +226,21 @@ pub async fn burn(b: &Bridge, req: &BurnRequest) -> Result<BurnResult, ApiError>
 /// `POST /api/sync`: sets the device clock (may clear a Token2 seed: see `confirm_clear_seed`).
 pub async fn sync(b: &Bridge, req: &SyncRequest) -> Result<SyncResult, ApiError> {
     call::<endpoint::Sync>(b, req).await
+}
+
+/// `POST /api/profiles`: every profile of the Molto2 on `reader`, read as `model` (public
+/// data: occupancy, titles, settings; no authentication).
+pub async fn profiles(
+    b: &Bridge,
+    reader: &str,
+    model: Molto2Model,
+) -> Result<Vec<Profile>, ApiError> {
+    let req = Target {
+        reader: Some(reader.to_string()),
+        kind: Some(DeviceKind::Molto2),
+        model: Some(model),
+    };
+    call::<endpoint::ListProfiles>(b, &req)
+        .await
+        .map(|p| p.profiles)
 }

@@ -5,7 +5,7 @@ use super::client::{self, ApiError, Bridge};
 use super::failure::Failure;
 use super::origin::{parse_pasted, start_command, PageOrigin, DEFAULT_PORT};
 use super::outcome::Outcome;
-use super::Panel;
+use super::{unread_molto2, Panel};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use tokensmith_api::ErrorCode;
@@ -42,25 +42,31 @@ impl Panel {
     }
 
     /// Lists the readers again (keeping the chosen one if it still holds a device).
-    pub(super) fn refresh(self) {
+    pub fn refresh(self) {
         let Some(b) = self.bridge.connection.get_untracked() else {
             return;
         };
         spawn_local(async move {
             match client::readers(&b).await {
                 Ok(rs) => {
-                    let keep = self
-                        .bridge
-                        .selected
-                        .get_untracked()
-                        .filter(|s| rs.iter().any(|r| &r.name == s && r.device.is_some()));
+                    let keep = self.bridge.selected.get_untracked().filter(|s| {
+                        rs.iter()
+                            .any(|r| &r.name == s && (r.device.is_some() || unread_molto2(r)))
+                    });
                     let pick = keep.or_else(|| {
                         rs.iter()
                             .find(|r| r.device.is_some())
                             .map(|r| r.name.clone())
                     });
+                    // A Molto2 the user had chosen is read again (the list does not read it).
+                    let reread = pick
+                        .clone()
+                        .filter(|p| rs.iter().any(|r| &r.name == p && unread_molto2(r)));
                     self.bridge.readers.set(rs);
                     self.bridge.selected.set(pick);
+                    if let Some(r) = reread {
+                        self.read_molto2(r);
+                    }
                 }
                 Err(e) => {
                     self.lost(&b, &e);
@@ -178,7 +184,7 @@ pub(super) fn StatusView(panel: Panel) -> impl IntoView {
                     {if results_file {
                         "Every burn is also recorded in the bridge's results file."
                     } else {
-                        "The bridge keeps no results file: add each token to the list below."
+                        "The bridge keeps no results file: this page's inventory is the record (export it in step 6)."
                     }}
                 </p>
             }

@@ -41,7 +41,15 @@ impl Failure {
             ) => "finding the device — nothing was written",
             Failure::Bridge(ReaderError) => "talking to the reader",
             Failure::Bridge(WillClearSeed) => "waiting for confirmation — nothing was sent",
-            Failure::Bridge(ResultsFile) => "recording in the results file (the device WAS written)",
+            Failure::Bridge(Occupied) => {
+                "checking the target: that profile or account name is taken — nothing was written"
+            }
+            Failure::Bridge(TouchTimeout) => {
+                "waiting for a touch: none came — touch the key when it blinks, then try again"
+            }
+            Failure::Bridge(ResultsFile) => {
+                "recording in the burn journal — the message says what the token holds now"
+            }
             Failure::Bridge(PairingRequired) => "pairing with the bridge",
             Failure::Unreachable => {
                 "reaching the bridge — if it stopped during a burn, check what the token shows before burning again"

@@ -1,9 +1,11 @@
 //! The readers the bridge sees, the device on each (model, serial, clock drift), and which one
 //! to burn to.
 
-use super::client::{DeviceKind, Reader};
-use super::{manufacturer_of, Panel};
+use super::client::{self, DeviceKind, Reader};
+use super::outcome::Outcome;
+use super::{manufacturer_of, unread_molto2, Panel};
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 
 /// The token clock against this computer's, in words.
 pub(super) fn drift_text(token_time: Option<i64>, now: i64) -> String {
@@ -43,9 +45,44 @@ fn device_line(r: &Reader, now: i64) -> String {
             parts.push(drift_text(d.token_time, now));
             parts.join(" · ")
         }
+        (None, _) if unread_molto2(r) => {
+            "Token2 Molto2, by its reader's name · not read while listing: choose it to read it"
+                .into()
+        }
         (None, Some(e)) => e.clone(),
         (None, None) if !r.card_present => "no card: put the token on the reader".into(),
         (None, None) => "card not recognised".into(),
+    }
+}
+
+impl Panel {
+    /// Read the Molto2 on `reader` (the user chose it): its serial, clock and, as the target
+    /// picker says, its profiles; the reader list shows it from then on.
+    pub(super) fn read_molto2(self, reader: String) {
+        let Some(b) = self.bridge.connection.get_untracked() else {
+            return;
+        };
+        let req = client::Target {
+            reader: Some(reader.clone()),
+            kind: Some(DeviceKind::Molto2),
+            model: self.bridge.molto2_request_model(),
+        };
+        spawn_local(async move {
+            match client::info(&b, &req).await {
+                Ok(info) => self.bridge.readers.update(|rs| {
+                    if let Some(r) = rs.iter_mut().find(|r| r.name == reader) {
+                        r.device = Some(info.device);
+                    }
+                }),
+                Err(e) => {
+                    self.lost(&b, &e);
+                    self.outcome.set(Some(Outcome::Failed {
+                        what: "Reading the Molto2",
+                        err: e,
+                    }));
+                }
+            }
+        });
     }
 }
 
@@ -66,13 +103,19 @@ pub(super) fn ReaderList(panel: Panel) -> impl IntoView {
                 let id = format!("bridge-reader-{i}");
                 let name = r.name.clone();
                 let checked = sel.as_deref() == Some(r.name.as_str());
-                let usable = r.device.is_some();
+                let usable = r.device.is_some() || unread_molto2(&r);
+                let unread = unread_molto2(&r);
                 let line = device_line(&r, t);
-                let kind = r.device.as_ref().map(|d| match d.kind {
-                    DeviceKind::Token2 => "token2",
-                    DeviceKind::Molto2 => "molto2",
-                    DeviceKind::Oath => "oath",
-                });
+                let kind = r
+                    .device
+                    .as_ref()
+                    .map(|d| d.kind)
+                    .or(r.kind)
+                    .map(|k| match k {
+                        DeviceKind::Token2 => "token2",
+                        DeviceKind::Molto2 => "molto2",
+                        DeviceKind::Oath => "oath",
+                    });
                 view! {
                     <li class:selected=checked data-kind=kind>
                         <input
@@ -84,6 +127,9 @@ pub(super) fn ReaderList(panel: Panel) -> impl IntoView {
                             on:change=move |_| {
                                 bridge.selected.set(Some(name.clone()));
                                 auth_ack.set(false);
+                                if unread {
+                                    panel.read_molto2(name.clone());
+                                }
                             }
                         />
                         <label for=id>
@@ -95,18 +141,37 @@ pub(super) fn ReaderList(panel: Panel) -> impl IntoView {
             })
             .collect_view()
     };
+    let clock = move || {
+        matches!(
+            panel.device().map(|d| d.kind),
+            Some(DeviceKind::Token2 | DeviceKind::Molto2)
+        )
+    };
     view! {
-        <div class="row spread">
-            <h3 class="sub">"Readers"</h3>
-            <button type="button" class="secondary small" data-testid="bridge-refresh" on:click=move |_| panel.refresh()>
-                "Refresh"
-            </button>
-        </div>
-        <ul class="bridge-readers" data-testid="bridge-readers" aria-label="Readers">
-            {items}
-        </ul>
+        <fieldset class="readers">
+            <legend>"Reader"</legend>
+            <ul class="bridge-readers" data-testid="bridge-readers">
+                {items}
+            </ul>
+        </fieldset>
         <Show when=move || panel.connected() && bridge.readers.with(Vec::is_empty)>
             <p class="muted">"No reader found: connect a reader or the token, then Refresh."</p>
         </Show>
+        <div class="row">
+            <button type="button" class="secondary small" data-testid="bridge-refresh" on:click=move |_| panel.refresh()>
+                "Refresh"
+            </button>
+            <Show when=clock>
+                <button
+                    type="button"
+                    class="secondary small"
+                    data-testid="bridge-sync"
+                    disabled=move || bridge.busy.get()
+                    on:click=move |_| panel.sync(false)
+                >
+                    "Set the token's clock"
+                </button>
+            </Show>
+        </div>
     }
 }

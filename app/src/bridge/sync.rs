@@ -23,6 +23,9 @@ impl Panel {
             confirm_clear_seed: confirm,
             ..client::SyncRequest::default()
         };
+        if d.kind == DeviceKind::Molto2 {
+            req.model = Some(super::request_model(super::molto2_model(&d)));
+        }
         if d.kind == DeviceKind::Token2 {
             let otp = self.params.otp.get_untracked();
             req.algorithm = Some(otp.algorithm);

@@ -5,7 +5,7 @@
 use super::hand_off::preset_problem;
 use super::state::{ImportState, Item};
 use crate::bridge::client::{self, Bridge, Device, DeviceKind};
-use crate::bridge::{molto2_model, BridgeState};
+use crate::bridge::{molto2_model, request_model, unread_molto2, BridgeState};
 use crate::params::RecordForm;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -31,28 +31,34 @@ struct Burner {
 
 impl Burner {
     /// The Molto2 to burn: the reader chosen in the bridge panel if it holds one, else the
-    /// first reader that does. (reader name, device)
-    fn molto(self) -> Option<(String, Device)> {
+    /// first reader that does — read, or known by its name only (the bridge does not read a
+    /// Molto2 while listing). (reader name, device if read)
+    fn molto(self) -> Option<(String, Option<Device>)> {
         let b = self.bridge?;
         let sel = b.selected.get();
         b.readers.with(|rs| {
             let is_molto = |r: &&client::Reader| {
-                r.device
-                    .as_ref()
-                    .is_some_and(|d| d.kind == DeviceKind::Molto2)
+                unread_molto2(r)
+                    || r.device
+                        .as_ref()
+                        .is_some_and(|d| d.kind == DeviceKind::Molto2)
             };
             rs.iter()
                 .filter(is_molto)
                 .find(|r| Some(&r.name) == sel.as_ref())
                 .or_else(|| rs.iter().find(is_molto))
-                .and_then(|r| Some((r.name.clone(), r.device.clone()?)))
+                .map(|r| (r.name.clone(), r.device.clone()))
         })
     }
 
-    /// The Molto2 generation on the bridge (the smaller one until a device says otherwise).
+    /// The Molto2 generation: as read, else what the target picker names (the device cannot
+    /// tell; the Molto2's profiles exist on both).
     fn model(self) -> Model {
-        self.molto()
-            .map_or(Model::Molto2, |(_, d)| molto2_model(&d))
+        match (self.molto(), self.bridge) {
+            (Some((_, Some(d))), _) => molto2_model(&d),
+            (_, Some(b)) => b.molto2.get(),
+            _ => Model::Molto2,
+        }
     }
 
     /// Why a kept account is skipped (it then takes no profile).
@@ -87,20 +93,18 @@ impl Burner {
         if !connected {
             return Some("Connect the hardware bridge first (hardware bridge panel): burning needs it running on this computer.".into());
         }
-        let Some((_, dev)) = self.molto() else {
+        if self.molto().is_none() {
             return Some("No Molto2 on the bridge's readers: insert or connect one and refresh the readers in the hardware bridge panel.".into());
-        };
+        }
+        let model = self.model();
         if self.burnable() == 0 {
             return Some(if self.imp.kept() == 0 {
                 "No account is ticked to keep.".into()
             } else {
-                format!(
-                    "None of the kept accounts fits a {}: each one's notes say why.",
-                    molto2_model(&dev)
-                )
+                format!("None of the kept accounts fits a {model}: each one's notes say why.")
             });
         }
-        let max = u32::from(molto2_model(&dev).caps().max_profile().unwrap_or(0));
+        let max = u32::from(model.caps().max_profile().unwrap_or(0));
         let (_, last) = self.range();
         if last > max {
             return Some(format!(
@@ -119,7 +123,7 @@ impl Burner {
     fn plan(self) -> String {
         let skipped = self.imp.kept() - self.burnable();
         let mut m = format!(
-            "Each account goes into the next profile, titled with its issuer ({} bytes at most); existing profiles there are overwritten.",
+            "Each account goes into the next profile, titled with its issuer ({} bytes at most); a profile that already holds a seed is refused and stops the run (nothing is written to it).",
             self.model().caps().title_bytes.unwrap_or_default()
         );
         if skipped > 0 {
@@ -193,6 +197,7 @@ async fn burn_one(
     let req = client::BurnRequest {
         reader: Some(reader.to_string()),
         kind: Some(DeviceKind::Molto2),
+        model: Some(request_model(model)),
         secret: client::SecretString::from(item.secret.to_base32().to_string()),
         algorithm: Some(item.params.algorithm),
         digits: Some(item.params.digits),
@@ -249,7 +254,7 @@ pub(super) fn BurnBox(imp: ImportState, form: RecordForm) -> impl IntoView {
     let max = move || {
         burner
             .molto()
-            .and_then(|(_, d)| molto2_model(&d).caps().max_profile())
+            .and_then(|_| burner.model().caps().max_profile())
             .unwrap_or_else(caps::largest_profile)
             .to_string()
     };

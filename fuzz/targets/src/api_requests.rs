@@ -52,9 +52,7 @@ pub fn run(data: &[u8]) {
         "ProfileTitleRequest" => request::<ProfileTitleRequest>(body, |r| {
             r.customer_key = r.customer_key.as_ref().and_then(|_| other());
         }),
-        "ProfileDeleteRequest" => request::<ProfileDeleteRequest>(body, |r| {
-            r.customer_key = r.customer_key.as_ref().and_then(|_| other());
-        }),
+        "ProfileDeleteRequest" => request::<ProfileDeleteRequest>(body, |_| {}),
         "OathListRequest" => request::<OathListRequest>(body, |r| {
             r.password = r.password.as_ref().and_then(|_| other());
         }),

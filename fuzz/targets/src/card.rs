@@ -21,7 +21,9 @@ use tokensmith_core::otp::{self, Algorithm, OtpParams};
 use tokensmith_proto::apdu::{Command, ParsedCommand, Response};
 use tokensmith_proto::crypto::Sm4Key;
 use tokensmith_proto::emulator::{EmulatedTransport, Molto2Card, Token2Card, YkoathCard};
-use tokensmith_proto::molto2::{CustomerKey, Molto2Config, Molto2Model, Molto2Session};
+use tokensmith_proto::molto2::{
+    CustomerKey, Molto2Config, Molto2Model, Molto2Session, ProfileBurn,
+};
 use tokensmith_proto::token2::{self, Token2Config, Token2Session};
 use tokensmith_proto::ykoath::{CredentialData, OathAlgorithm, YkoathSession};
 
@@ -147,7 +149,16 @@ impl Emulated {
                 let config = Molto2Config::from_values(30, 1_700_000_000, Algorithm::Sha1, 6, 30)
                     .expect("valid");
                 Molto2Session::new(&mut t, &CustomerKey::default(), model)
-                    .burn_profile(0, &HELD, &config, Some("held"))
+                    .burn_profile(
+                        &ProfileBurn {
+                            profile: 0,
+                            seed: &HELD,
+                            config: &config,
+                            title: Some("held"),
+                            overwrite: false,
+                        },
+                        &mut |_| {},
+                    )
                     .expect("a fresh Molto2 takes a burn");
                 Emulated::Molto2(t, model)
             }
@@ -366,7 +377,7 @@ fn genuine_session_works(card: Emulated, key_changed: bool) {
         Emulated::Token2(mut t) => {
             let config = Token2Config::from_values(60, NOW, Algorithm::Sha256, 60).expect("valid");
             Token2Session::new(&mut t)
-                .burn(FINAL_SEED, &config)
+                .burn(FINAL_SEED, &config, &mut |_| {})
                 .expect("a Token2 always takes a genuine burn");
             let c = t.card();
             assert_eq!(c.stored_seed(), Some(FINAL_SEED));
@@ -383,7 +394,16 @@ fn genuine_session_works(card: Emulated, key_changed: bool) {
             let config =
                 Molto2Config::from_values(15, NOW, Algorithm::Sha256, 8, 60).expect("valid");
             Molto2Session::new(&mut t, &CustomerKey::default(), model)
-                .burn_profile(1, FINAL_SEED, &config, Some("final"))
+                .burn_profile(
+                    &ProfileBurn {
+                        profile: 1,
+                        seed: FINAL_SEED,
+                        config: &config,
+                        title: Some("final"),
+                        overwrite: true,
+                    },
+                    &mut |_| {},
+                )
                 .expect("a Molto2 with its key takes a genuine burn");
             let c = t.card();
             assert_eq!(c.stored_seed(1), Some(FINAL_SEED));

@@ -180,6 +180,7 @@ impl Setup {
                 counter: None,
                 overwrite: flag(params::FORCE),
                 serial: None,
+                seed_only: false,
             },
             profile,
             confirm: flag(params::FORCE),
@@ -234,7 +235,9 @@ impl Transport for Scripted<'_> {
 #[derive(Debug)]
 enum Done {
     Nothing,
-    Burned(BurnResult),
+    /// What the burn reported, and each write it said the device acknowledged (what the
+    /// journal records as it happens).
+    Burned(Box<BurnResult>, Vec<burn::Written>),
     Synced,
     Title,
     Deleted,
@@ -316,7 +319,10 @@ fn operate(setup: &Setup, t: &mut dyn Transport, d: &Detected) -> Result<Done, B
                 ..p.clone()
             };
             let plan = plan_burn(model, d.firmware, &params, &secret)?;
-            Done::Burned(burn::burn(t, d, &plan, &secret, &creds, NOW)?)
+            let mut written = Vec::new();
+            let mut tell = |w| written.push(w);
+            let result = burn::burn(t, d, &plan, &secret, &creds, NOW, &mut tell)?;
+            Done::Burned(Box::new(result), written)
         }
         Op::Sync => {
             let params = clock::SyncParams {
@@ -340,7 +346,7 @@ fn operate(setup: &Setup, t: &mut dyn Transport, d: &Detected) -> Result<Done, B
             Done::Title
         }
         Op::DeleteProfile => {
-            molto2::profile_delete(t, d, &creds, setup.profile)?;
+            molto2::profile_delete(t, d, setup.profile)?;
             Done::Deleted
         }
         Op::OathList => {
@@ -560,11 +566,24 @@ fn check_done(setup: &Setup, d: &Detected, done: &Done, groups: &[Group]) {
         .iter()
         .filter(|g| matches!(g.command[..2], [0x84, 0xC5] | [0x00, 0x01]))
         .count();
-    let burned = matches!(done, Done::Burned(_));
+    let burned = matches!(done, Done::Burned(..));
     assert_eq!(seed_writes, usize::from(burned), "seed writes in {done:?}");
     let molto2_key = CustomerKey::default().sm4_key();
     match done {
-        Done::Burned(r) => check_burn(r, groups),
+        Done::Burned(r, written) => {
+            check_burn(r, groups);
+            // The seed is reported once, and never more writes than the device acknowledged.
+            let seeds = written
+                .iter()
+                .filter(|w| matches!(w, burn::Written::Seed | burn::Written::Credential))
+                .count();
+            assert_eq!(seeds, 1, "{written:?}");
+            let acknowledged = groups
+                .iter()
+                .filter(|g| is_write(&g.command) && !refused(g))
+                .count();
+            assert!(written.len() <= acknowledged, "{written:?}");
+        }
         Done::Synced => match d.kind() {
             DeviceKind::Token2 => {
                 let s = secured(groups);
@@ -686,17 +705,25 @@ fn check_burn(r: &BurnResult, groups: &[Group]) {
                 (CustomerKey::default().sm4_key(), c.tlv().to_vec())
             };
             let p2 = r.profile.unwrap_or(0);
-            assert!(s.len() >= 2, "config and seed: {s:02X?}");
-            assert_eq!((s[0].0, s[0].1, &s[0].2), (0xD4, p2, &config));
-            assert_eq!((s[1].0, s[1].1), (0xC5, p2));
-            assert_eq!(decrypt(&key, &s[1].2), SEED, "the device got another seed");
-            match &r.name {
-                Some(title) => {
-                    assert_eq!(s.len(), 3);
-                    assert_eq!((s[2].0, s[2].1), (0xD5, p2));
-                    assert_eq!(decrypt(&key, &s[2].2), title.as_bytes());
-                }
-                None => assert_eq!(s.len(), 2),
+            // Token2 writes the configuration, then the seed; a Molto2 the seed, its title,
+            // then the configuration (the order the devices take them in).
+            let order: &[u8] = match (r.kind, &r.name) {
+                (DeviceKind::Token2, _) => &[0xD4, 0xC5],
+                (_, Some(_)) => &[0xC5, 0xD5, 0xD4],
+                (_, None) => &[0xC5, 0xD4],
+            };
+            let sent: Vec<u8> = s.iter().map(|c| c.0).collect();
+            assert_eq!(sent, order, "secured writes: {s:02X?}");
+            assert!(s.iter().all(|c| c.1 == p2), "another profile: {s:02X?}");
+            let body = |ins| &s.iter().find(|c| c.0 == ins).expect("sent").2;
+            assert_eq!(body(0xD4), &config);
+            assert_eq!(
+                decrypt(&key, body(0xC5)),
+                SEED,
+                "the device got another seed"
+            );
+            if let Some(title) = &r.name {
+                assert_eq!(decrypt(&key, body(0xD5)), title.as_bytes());
             }
             let Verification::CompareWithDisplay { expected_code, .. } = &r.verification else {
                 panic!(
@@ -756,10 +783,10 @@ mod tests {
     fn a_recorded_burn_replays_to_the_same_burn() {
         let token2 = recorded(setup(Op::Burn, None, 0, 0, 0, 2), Token2Card::default());
         let (outcome, _) = checked(&token2);
-        assert!(matches!(outcome, Ok(Done::Burned(_))), "{outcome:?}");
+        assert!(matches!(outcome, Ok(Done::Burned(..))), "{outcome:?}");
         let oath = recorded(setup(Op::Burn, None, 0, 0, 2, 1), YkoathCard::new());
         let (outcome, _) = checked(&oath);
-        assert!(matches!(outcome, Ok(Done::Burned(_))), "{outcome:?}");
+        assert!(matches!(outcome, Ok(Done::Burned(..))), "{outcome:?}");
     }
 
     #[test]

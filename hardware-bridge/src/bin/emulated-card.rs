@@ -7,8 +7,8 @@
 //! Prints `ready` on stdout once connected, then serves until vpcd closes
 //! the connection. `--password` sets the YKOATH access password (for
 //! `molto2` it is taken as the customer key when `--customer-key` is not
-//! given); `--customer-key` sets the Molto2 customer key (32 hex digits or
-//! 16 ASCII characters); `--model v1|v2` picks Molto2 (profiles 0–49) or
+//! given); `--customer-key` sets the Molto2 customer key (any length; 32 hex
+//! digits or `0x…` are raw bytes); `--model v1|v2` picks Molto2 (profiles 0–49) or
 //! Molto2v2 (0–99, default). `ykoath` is a YubiKey (`--firmware`, default 5.4.3; `--serial`
 //! its serial number, default 12345678, `none` to hide it); `nitrokey3` a Nitrokey 3 Secrets
 //! app (`--serial` number, `--pin-attempts N`: a PIN is set); `oath-generic` an OATH key of

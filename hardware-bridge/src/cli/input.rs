@@ -8,7 +8,7 @@ use tokensmith_api::SecretString;
 use tokensmith_core::secret::{Encoding, Secret};
 use zeroize::Zeroizing;
 
-use super::{CredArgs, NewPasswordArgs, SecretSource};
+use super::{CredArgs, NewKeySource, NewPasswordArgs, SecretSource};
 use crate::device::Credentials;
 use crate::error::BridgeError;
 use tokensmith_proto::molto2::CustomerKey;
@@ -21,19 +21,26 @@ fn read_trimmed(path: &Path) -> Result<Zeroizing<String>, BridgeError> {
     Ok(Zeroizing::new(s.trim().to_string()))
 }
 
+fn read_stdin() -> Result<Zeroizing<String>, BridgeError> {
+    let mut s = Zeroizing::new(String::new());
+    std::io::stdin()
+        .read_to_string(&mut s)
+        .map_err(|e| BridgeError::BadInput(format!("stdin: {e}")))?;
+    Ok(Zeroizing::new(s.trim().to_string()))
+}
+
 pub fn read_secret(src: &SecretSource) -> Result<Secret, BridgeError> {
-    let text = match &src.secret_file {
-        Some(p) => read_trimmed(p)?,
-        None => {
-            let mut s = Zeroizing::new(String::new());
-            std::io::stdin()
-                .read_to_string(&mut s)
-                .map_err(|e| BridgeError::BadInput(format!("stdin: {e}")))?;
-            Zeroizing::new(s.trim().to_string())
-        }
-    };
-    let parsed = Secret::parse(&text, Encoding::Auto)
-        .map_err(|e| BridgeError::BadInput(format!("secret: {e}")))?;
+    let text =
+        match (&src.secret_file, src.secret_stdin) {
+            (Some(p), _) => read_trimmed(p)?,
+            (None, true) => read_stdin()?,
+            (None, false) => return Err(BridgeError::BadInput(
+                "no seed given: use --secret-file FILE or --secret-stdin (never the command line)"
+                    .into(),
+            )),
+        };
+    let parsed =
+        Secret::parse(&text, Encoding::Auto).map_err(|e| crate::error::secret_refused(&e))?;
     if parsed.ambiguous {
         eprintln!(
             "note: the secret was read as {} (it is also valid in the other encoding)",
@@ -49,6 +56,15 @@ fn file_or_env(file: Option<&Path>, var: &str) -> Result<Option<SecretString>, B
         Some(p) => Some(SecretString::new(read_trimmed(p)?.to_string())),
         None => std::env::var(var).ok().map(SecretString::new),
     })
+}
+
+/// The new Molto2 customer key, from its file or stdin.
+pub fn read_new_key(src: &NewKeySource) -> Result<CustomerKey, BridgeError> {
+    let text = match &src.new_key_file {
+        Some(p) => read_trimmed(p)?,
+        None => read_stdin()?,
+    };
+    Ok(CustomerKey::parse(&text)?)
 }
 
 pub fn read_creds(c: &CredArgs) -> Result<Credentials, BridgeError> {

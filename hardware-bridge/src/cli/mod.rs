@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand};
-use tokensmith_api::DeviceKind;
+use tokensmith_api::{DeviceKind, Molto2Model};
 use tokensmith_core::otp::Algorithm;
 
 use crate::backend::Backend;
@@ -21,23 +21,33 @@ use crate::device::clock::SyncParams;
 use crate::device::plan::BurnParams;
 use crate::error::BridgeError;
 use crate::operation::{self, BurnJob, Operation, Progress, Target};
-use crate::results::{EntraFormat, ResultsFile};
+use tokensmith_core::formats::ExportFormat;
 
 const AFTER_HELP: &str = "\
 Secrets are never taken from the command line: use --secret-file F or --secret-stdin
 (base32 or hex, detected automatically). The OATH password comes from --password-file
 or $TOKENSMITH_OATH_PASSWORD (a new one from --new-password-file or
 $TOKENSMITH_OATH_NEW_PASSWORD); a Molto2 customer key from --customer-key-file or
-$TOKENSMITH_MOLTO2_KEY (factory key when neither is given).
+$TOKENSMITH_MOLTO2_KEY (factory key when neither is given; any length, 32 hex digits
+or 0x… for raw bytes).
 
-Authentication is never retried automatically: older Token2 tokens lock for good.
+Authentication is never retried automatically: older Token2 tokens lock for good, and a
+Molto2 counts down (\"7 attempts left\") to its lock.
+
+Token2 cards and fobs: press the token's button before you put it on the reader, and
+switch it off and on before comparing its code with the expected one.
+
+A Molto2 does not say whether it is a Molto2 (profiles 0-49) or a Molto2v2 (0-99): give
+--model molto2v2 to reach profiles 50-99. `list` never connects to a Molto2 (known by its
+reader's name); `info` reads it.
 
 Exit codes:
   0  success
   1  other failure (results file, server, internal error)
-  2  bad input: invalid parameters or usage (nothing was sent to a device)
+  2  bad input or a refusal, nothing written: invalid parameters or usage, an occupied
+     Molto2 profile or a taken OATH name (--overwrite replaces it where the device can), a
+     clock sync that would clear a seed (--confirm-clear-seed)
   3  no device: no reader, no card, unknown card, card removed, card busy, PC/SC unavailable
-  2  also: the name is taken (repeat with --overwrite to replace it)
   4  authentication failed or device locked
   5  device rejected a command, no touch came when the key waited for one, or the check
      after a burn failed";
@@ -48,6 +58,11 @@ Exit codes:
 fn kind_parser() -> impl TypedValueParser<Value = DeviceKind> {
     PossibleValuesParser::new(DeviceKind::ALL.map(DeviceKind::as_str))
         .try_map(|s| s.parse::<DeviceKind>())
+}
+
+fn model_parser() -> impl TypedValueParser<Value = Molto2Model> {
+    PossibleValuesParser::new(Molto2Model::ALL.map(Molto2Model::as_str))
+        .try_map(|s| s.parse::<Molto2Model>())
 }
 
 fn algorithm_parser(s: &str) -> Result<Algorithm, String> {
@@ -64,6 +79,10 @@ pub struct Cli {
     /// Device kind, skipping detection (e.g. a Molto2 on a reader not named "Molto2").
     #[arg(long, global = true, value_parser = kind_parser())]
     pub kind: Option<DeviceKind>,
+    /// Which Molto2 it is (the device cannot tell): molto2 = profiles 0–49 (the default),
+    /// molto2v2 = 0–99.
+    #[arg(long, global = true, value_parser = model_parser())]
+    pub model: Option<Molto2Model>,
     /// Print results as JSON on stdout.
     #[arg(long, global = true)]
     pub json: bool,
@@ -80,21 +99,29 @@ pub enum Command {
     List,
     /// Serial, model, token clock vs host clock.
     Info,
-    /// Burn a seed (config first, then seed), verify, and append to the results file.
+    /// Burn a seed (Token2: config, then seed; Molto2: seed, title, config into an empty
+    /// profile), verify, and append to the results file.
     Burn(BurnArgs),
-    /// Set the token's clock to the host's (Token2: rewrites the config; may clear the seed).
+    /// Set the token's clock to the host's (Token2: rewrites the config; may clear the seed;
+    /// Molto2: every profile, or --profile N).
     SyncTime(SyncArgs),
     /// Molto2 profiles.
     Profiles {
         #[command(subcommand)]
         command: ProfilesCommand,
     },
+    /// Molto2 device: customer key, factory reset, screen lock.
+    Molto2 {
+        #[command(subcommand)]
+        command: Molto2Command,
+    },
     /// OATH credentials (YubiKey, Nitrokey 3, Solo 2).
     Oath {
         #[command(subcommand)]
         command: OathCommand,
     },
-    /// Convert a results file to the Entra CSV (or Graph JSON).
+    /// Convert a results file to the Entra CSV, Graph JSON, PSKC, Duo or OATH CSV or otpauth
+    /// links, optionally OpenPGP-encrypted.
     ResultsToCsv(ResultsArgs),
     /// Serve the page and the JSON API on 127.0.0.1 / ::1.
     Serve(ServeArgs),
@@ -102,8 +129,9 @@ pub enum Command {
     Entra(crate::entra_cli::EntraArgs),
 }
 
+/// Where the seed comes from (one of the two; required except for a config-only write).
 #[derive(Args, Debug, Clone)]
-#[group(id = "secret_source", required = true, multiple = false)]
+#[group(id = "secret_source", required = false, multiple = false)]
 pub struct SecretSource {
     /// Read the secret (base32 or hex) from this file.
     #[arg(long, value_name = "FILE", group = "secret_source")]
@@ -161,8 +189,9 @@ pub struct BurnArgs {
     /// OATH HOTP: the initial counter.
     #[arg(long)]
     pub counter: Option<u32>,
-    /// OATH: replace an account of the same name (YubiKey; its old seed is lost). Without it
-    /// a taken name is refused and nothing is written.
+    /// Replace what is there (its old seed is lost): a Molto2 profile's seed, an OATH key's
+    /// account of the same name (YubiKey). Without it an occupied profile or a taken name is
+    /// refused and nothing is written.
     #[arg(long)]
     pub overwrite: bool,
     /// The serial printed on the device: the burn is refused if the device on the reader
@@ -172,15 +201,56 @@ pub struct BurnArgs {
     /// Token2: burn even if the serial prefix is not a known programmable model.
     #[arg(long)]
     pub force_unknown_model: bool,
-    /// Results file (CSV) to append to: opened before anything is sent (optional with --hotp,
-    /// whose credentials are not recorded).
-    #[arg(long, value_name = "FILE", required_unless_present = "hotp")]
+    /// Token2, expert: write the seed only; the token keeps its configuration and clock.
+    #[arg(long, conflicts_with = "config_only")]
+    pub seed_only: bool,
+    /// Token2, expert: write the configuration only (algorithm, period, display, clock) — on
+    /// most models this CLEARS THE SEED (then --confirm-clear-seed is needed). No seed, no
+    /// results file.
+    #[arg(long, conflicts_with_all = [
+        "secret_file", "secret_stdin", "results_file", "upn", "digits", "profile", "title",
+        "account", "issuer", "touch", "hotp", "counter", "overwrite", "serial",
+        "passphrase_file", "plaintext_results",
+    ])]
+    pub config_only: bool,
+    /// With --config-only: go ahead on models where the config write clears the seed.
+    #[arg(long, requires = "config_only")]
+    pub confirm_clear_seed: bool,
+    /// The burn journal to add to (created if new): the seed is written to it, fsynced,
+    /// before anything is sent to the token, then each write, then the outcome; encrypted
+    /// with a passphrase unless --plaintext-results (not with --config-only; optional with
+    /// --hotp, whose credentials are not recorded).
+    #[arg(long, value_name = "FILE", required_unless_present_any = ["hotp", "config_only"])]
     pub results_file: Option<PathBuf>,
+    #[command(flatten)]
+    pub protection: ProtectionArgs,
     /// User (UPN) to record with this token, for the Entra CSV.
     #[arg(long)]
     pub upn: Option<String>,
     #[command(flatten)]
     pub creds: CredArgs,
+}
+
+/// How the burn journal is protected at rest.
+#[derive(Args, Debug, Clone, Default)]
+pub struct ProtectionArgs {
+    /// File holding the burn journal's passphrase (one line; at least 8 characters for a new
+    /// journal). Without it the passphrase is asked on the terminal.
+    #[arg(long, value_name = "FILE", conflicts_with = "plaintext_results")]
+    pub passphrase_file: Option<PathBuf>,
+    /// Keep the burn journal in plain text: the seeds are readable by anyone who can read the
+    /// file. Only when you chose so (e.g. the file lives on an encrypted disk).
+    #[arg(long)]
+    pub plaintext_results: bool,
+}
+
+impl ProtectionArgs {
+    fn choice(&self) -> crate::journal::Choice {
+        crate::journal::Choice {
+            passphrase_file: self.passphrase_file.clone(),
+            plaintext: self.plaintext_results,
+        }
+    }
 }
 
 #[derive(Args, Debug, Clone)]
@@ -197,6 +267,13 @@ pub struct SyncArgs {
     /// Go ahead even on models where the sync clears the seed.
     #[arg(long)]
     pub confirm_clear_seed: bool,
+    /// Token2: sync even if the serial prefix is not a known model (no authentication is
+    /// tried without it: a failed one can lock an old token for good).
+    #[arg(long)]
+    pub force_unknown_model: bool,
+    /// Molto2: this profile only (default: every profile).
+    #[arg(long)]
+    pub profile: Option<u8>,
     #[command(flatten)]
     pub creds: CredArgs,
 }
@@ -217,13 +294,45 @@ pub enum ProfilesCommand {
         #[command(flatten)]
         creds: CredArgs,
     },
-    /// Delete a profile's seed.
+    /// Delete a profile's seed (its title stays). Needs no customer key: the device asks
+    /// for none.
     Delete {
         #[arg(long)]
         profile: u8,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Molto2Command {
+    /// Change the customer key; then press ▲ on the device to confirm.
+    ChangeKey {
+        #[command(flatten)]
+        new_key: NewKeySource,
         #[command(flatten)]
         creds: CredArgs,
     },
+    /// Delete every profile and restore the factory customer key; then press ▲ on the device.
+    FactoryReset {
+        /// Yes, wipe every profile.
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Lock the device's screen (firmware 2.1 and later).
+    LockScreen,
+    /// Unlock the device's screen (firmware 2.1 and later).
+    UnlockScreen,
+}
+
+/// Where the new customer key comes from (never the command line).
+#[derive(Args, Debug, Clone)]
+#[group(id = "new_key_source", required = true, multiple = false)]
+pub struct NewKeySource {
+    /// Read the new customer key from this file (any length; 32 hex digits or 0x… = raw bytes).
+    #[arg(long, value_name = "FILE", group = "new_key_source")]
+    pub new_key_file: Option<PathBuf>,
+    /// Read the new customer key from standard input.
+    #[arg(long, group = "new_key_source")]
+    pub new_key_stdin: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -305,19 +414,39 @@ pub struct NewPasswordArgs {
 
 #[derive(Args, Debug)]
 pub struct ResultsArgs {
-    /// The results file written by burn.
+    /// The burn journal written by burn, batch or serve (or an old results CSV).
     pub results_file: PathBuf,
+    /// File holding the journal's passphrase (else asked on the terminal).
+    #[arg(long, value_name = "FILE")]
+    pub passphrase_file: Option<PathBuf>,
     /// CSV with columns serial, upn (and optionally profile) for rows without a UPN.
     #[arg(long, value_name = "FILE")]
     pub upn_map: Option<PathBuf>,
-    /// Output file (default: stdout). Holds secrets: created with mode 0600.
+    /// Output file (default: stdout). Holds secrets unless encrypted: created with mode 0600.
+    /// With --encrypt-to, a name ending in .gpg gets a binary message, any other ASCII armour.
     #[arg(long, short, value_name = "FILE")]
     pub out: Option<PathBuf>,
-    #[arg(long, value_enum, default_value = "csv")]
-    pub format: EntraFormat,
+    /// What to write.
+    #[arg(long, default_value = "entra-csv", value_parser = convert::format_parser())]
+    pub format: ExportFormat,
     /// Manufacturer to write instead of the recorded one.
     #[arg(long)]
     pub manufacturer: Option<String>,
+    /// Encrypt the output with OpenPGP to this public key (ASCII-armoured or binary; a file may
+    /// hold several keys). Repeat for more recipients: each can decrypt alone.
+    #[arg(long, value_name = "KEYFILE")]
+    pub encrypt_to: Vec<PathBuf>,
+    /// PSKC only: encrypt the seeds with this pre-shared AES-128 key (32 hex digits in the file),
+    /// RFC 6030 section 6.1.
+    #[arg(long, value_name = "FILE", conflicts_with = "pskc_password_file")]
+    pub pskc_key_file: Option<PathBuf>,
+    /// PSKC only: encrypt the seeds with a key derived from the password in this file (PBKDF2),
+    /// RFC 6030 section 6.2.
+    #[arg(long, value_name = "FILE")]
+    pub pskc_password_file: Option<PathBuf>,
+    /// PSKC only: the key name written in the file, which tells the importer which key to use.
+    #[arg(long, value_name = "NAME", default_value = "Tokensmith")]
+    pub pskc_key_name: String,
 }
 
 #[derive(Args, Debug)]
@@ -334,9 +463,12 @@ pub struct ServeArgs {
     /// Allow API calls from `Origin: null` (the single file opened from disk).
     #[arg(long)]
     pub allow_null_origin: bool,
-    /// Append every burn made through the API to this results file.
+    /// The burn journal every burn made through the API is written to (opened at start:
+    /// the passphrase is asked then, or read from --passphrase-file).
     #[arg(long, value_name = "FILE")]
     pub results_file: Option<PathBuf>,
+    #[command(flatten)]
+    pub protection: ProtectionArgs,
     /// Open the page in the default browser.
     #[arg(long)]
     pub open: bool,
@@ -361,7 +493,11 @@ pub fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             if json {
-                report::print_json(&tokensmith_api::ErrorBody::new(e.code(), e.to_string()));
+                report::print_json(
+                    &tokensmith_api::ErrorBody::new(e.code(), e.to_string())
+                        .with_attempts_left(e.attempts_left())
+                        .with_journal(e.journal_entry().cloned()),
+                );
             }
             eprintln!("error: {e}");
             ExitCode::from(e.code().exit_code())
@@ -370,6 +506,20 @@ pub fn main() -> ExitCode {
 }
 
 fn burn_op(a: &BurnArgs) -> Result<Operation, BridgeError> {
+    if a.config_only {
+        // A config-only write is the Token2 clock sync with the burn's parameters.
+        return Ok(Operation::Sync {
+            params: SyncParams {
+                algorithm: a.algorithm,
+                period: a.period,
+                display_timeout: a.display_timeout,
+                confirm_clear_seed: a.confirm_clear_seed,
+                force_unknown_model: a.force_unknown_model,
+                profile: None,
+            },
+            creds: input::read_creds(&a.creds)?,
+        });
+    }
     let params = BurnParams {
         algorithm: a.algorithm,
         digits: a.digits,
@@ -385,6 +535,7 @@ fn burn_op(a: &BurnArgs) -> Result<Operation, BridgeError> {
         counter: a.counter,
         overwrite: a.overwrite,
         serial: a.serial.clone(),
+        seed_only: a.seed_only,
     };
     Ok(Operation::Burn(Box::new(BurnJob {
         secret: input::read_secret(&a.secret)?,
@@ -413,9 +564,11 @@ fn device_operation(cli: &Cli) -> Result<(Target, Operation, Option<&BurnArgs>),
     let mut target = Target {
         reader: cli.reader.clone(),
         kind: cli.kind,
+        model: cli.model.map(crate::device::molto2_model),
     };
     let (op, burn) = match &cli.command {
         Command::Info => (Operation::Info, None),
+        Command::Burn(a) if a.config_only => (burn_op(a)?, None),
         Command::Burn(a) => (burn_op(a)?, Some(a)),
         Command::Oath {
             command: OathCommand::Put(a),
@@ -430,8 +583,24 @@ fn device_operation(cli: &Cli) -> Result<(Target, Operation, Option<&BurnArgs>),
                     period: a.period,
                     display_timeout: a.display_timeout,
                     confirm_clear_seed: a.confirm_clear_seed,
+                    force_unknown_model: a.force_unknown_model,
+                    profile: a.profile,
                 },
                 creds: input::read_creds(&a.creds)?,
+            },
+            None,
+        ),
+        Command::Molto2 { command } => (
+            match command {
+                Molto2Command::ChangeKey { new_key, creds } => Operation::Molto2ChangeKey {
+                    new_key: input::read_new_key(new_key)?,
+                    creds: input::read_creds(creds)?,
+                },
+                Molto2Command::FactoryReset { yes } => {
+                    Operation::Molto2FactoryReset { confirmed: *yes }
+                }
+                Molto2Command::LockScreen => Operation::Molto2Screen { locked: true },
+                Molto2Command::UnlockScreen => Operation::Molto2Screen { locked: false },
             },
             None,
         ),
@@ -447,10 +616,9 @@ fn device_operation(cli: &Cli) -> Result<(Target, Operation, Option<&BurnArgs>),
                     title: title.clone(),
                     creds: input::read_creds(creds)?,
                 },
-                ProfilesCommand::Delete { profile, creds } => Operation::DeleteProfile {
-                    profile: *profile,
-                    creds: input::read_creds(creds)?,
-                },
+                ProfilesCommand::Delete { profile } => {
+                    Operation::DeleteProfile { profile: *profile }
+                }
             },
             None,
         ),
@@ -504,10 +672,14 @@ pub fn run(cli: Cli) -> Result<(), BridgeError> {
     let (target, op, burn) = device_operation(&cli)?;
     // Invalid input fails before the results file is created and before any reader is opened.
     operation::precheck(&target, &op)?;
-    let mut results = burn
-        .and_then(|a| a.results_file.as_deref())
-        .map(ResultsFile::open)
-        .transpose()?;
+    let mut journal = match burn {
+        Some(BurnArgs {
+            results_file: Some(f),
+            protection,
+            ..
+        }) => Some(crate::journal::open(f, &protection.choice())?),
+        _ => None,
+    };
     let b = backend(&cli)?;
     let progress = |p: Progress| match p {
         Progress::Detected(d) if burn.is_some() => {
@@ -518,17 +690,17 @@ pub fn run(cli: Cli) -> Result<(), BridgeError> {
         }
         Progress::Detected(_) => {}
         Progress::Writing => eprintln!("burning…"),
-        Progress::Stored => eprintln!("stored on the key"),
+        Progress::Written(w) => eprintln!("  {}", report::written(w)),
     };
-    let out = operation::run_with(b.as_ref(), &target, op, results.as_mut(), &progress)?;
-    report::outcome(&cli, out, results.as_ref().map(|r| r.path()))
+    let out = operation::run_with(b.as_ref(), &target, op, journal.as_mut(), &progress)?;
+    report::outcome(&cli, out, journal.as_ref().map(|j| j.path()))
 }
 
 fn serve(cli: &Cli, a: &ServeArgs) -> Result<(), BridgeError> {
-    let results = a
+    let journal = a
         .results_file
         .as_deref()
-        .map(ResultsFile::open)
+        .map(|f| crate::journal::open(f, &a.protection.choice()))
         .transpose()?;
     let b = backend(cli)?;
     let cfg = crate::server::ServerConfig {
@@ -547,7 +719,7 @@ fn serve(cli: &Cli, a: &ServeArgs) -> Result<(), BridgeError> {
     rt.block_on(crate::server::serve(
         cfg,
         b,
-        results,
+        journal,
         a.port,
         |port, cfg| {
             let url = format!(

@@ -3,11 +3,26 @@
 use std::path::Path;
 
 use serde::Serialize;
-use tokensmith_api::{BurnResult, Device, DeviceKind, Info, OathType, Reader, Verification};
+use tokensmith_api::{
+    BurnResult, Device, DeviceKind, Info, OathType, Reader, SyncResult, Verification,
+};
 
 use super::{Cli, Command, PasswordCommand, ProfilesCommand};
+use crate::device::burn::Written;
+use crate::device::clock::profile_ranges;
 use crate::error::BridgeError;
 use crate::operation::Outcome;
+
+/// A write the device acknowledged, as the progress line says it.
+pub fn written(w: Written) -> &'static str {
+    match w {
+        Written::Config => "configuration written",
+        Written::Seed => "seed written",
+        Written::Title => "title written",
+        Written::OldSeedDeleted => "old seed deleted, as asked",
+        Written::Credential => "stored on the key",
+    }
+}
 
 pub fn print_json<T: Serialize>(v: &T) {
     println!(
@@ -50,11 +65,17 @@ pub fn readers(list: &[Reader], json: bool) -> Result<(), BridgeError> {
         return Err(BridgeError::NoReader);
     }
     for r in list {
-        match (&r.device, &r.error, r.card_present) {
+        match (&r.device, &r.error, r.kind) {
             (Some(d), _, _) => println!("{}: {}", r.name, describe(d)),
+            (None, _, Some(DeviceKind::Molto2)) => println!(
+                "{}: Token2 Molto2 (known by the reader's name; not read while listing — \
+                 `--reader \"{}\" info` reads it)",
+                r.name, r.name
+            ),
+            (None, Some(e), _) if r.busy => println!("{}: BUSY — {e}", r.name),
             (None, Some(e), _) => println!("{}: {e}", r.name),
-            (None, None, false) => println!("{}: no card", r.name),
-            (None, None, true) => println!("{}: card present", r.name),
+            (None, None, _) if !r.card_present => println!("{}: no card", r.name),
+            (None, None, _) => println!("{}: card present", r.name),
         }
     }
     Ok(())
@@ -77,8 +98,13 @@ fn info(rep: &Info) {
     if rep.sync_clears_seed == Some(true) {
         println!("note:    on this model a clock sync (config write) clears the seed");
     }
-    if let Some(p) = d.profiles {
-        println!("profiles: {p}");
+    match d.profiles {
+        Some(50) => println!(
+            "profiles: 0–49, as a Molto2 (the device does not say which it is: a Molto2v2 has \
+             0–99, add --model molto2v2)"
+        ),
+        Some(p) => println!("profiles: 0–{}", p.saturating_sub(1)),
+        None => {}
     }
     if let Some(v) = &d.oath_version {
         println!(
@@ -133,9 +159,43 @@ fn burned(o: &BurnResult, results: Option<&Path>) {
     for w in &o.warnings {
         println!("warning: {w}");
     }
+    for a in &o.advice {
+        println!("advice: {a}");
+    }
     match results {
         Some(p) if o.recorded => println!("recorded in {}", p.display()),
         _ => {}
+    }
+}
+
+fn synced(out: &SyncResult) {
+    println!(
+        "clock set to {} (was {})",
+        out.new_token_time,
+        out.previous_token_time
+            .map_or("unknown".into(), |t| t.to_string())
+    );
+    if !out.profiles.is_empty() {
+        let ok: Vec<u8> = out
+            .profiles
+            .iter()
+            .filter(|p| p.ok)
+            .map(|p| p.profile)
+            .collect();
+        println!("profiles set: {}", profile_ranges(&ok));
+        for p in out.profiles.iter().filter(|p| !p.ok) {
+            println!(
+                "profile {}: NOT set — {}",
+                p.profile,
+                p.error.as_deref().unwrap_or("refused")
+            );
+        }
+    }
+    for w in &out.warnings {
+        println!("warning: {w}");
+    }
+    for a in &out.advice {
+        println!("advice: {a}");
     }
 }
 
@@ -152,15 +212,19 @@ pub fn outcome(cli: &Cli, out: Outcome, results: Option<&Path>) -> Result<(), Br
     match out {
         Outcome::Info(rep) if !cli.json => info(&rep),
         Outcome::Burned(o) if !cli.json => burned(&o, results),
-        Outcome::Synced(out) if !cli.json => {
-            println!(
-                "clock set to {} (was {})",
-                out.new_token_time,
-                out.previous_token_time
-                    .map_or("unknown".into(), |t| t.to_string())
-            );
-            for w in &out.warnings {
-                println!("warning: {w}");
+        Outcome::Synced(out) => {
+            if !cli.json {
+                synced(&out);
+            }
+            // Some profiles refused: the exit code says so too.
+            let failed: Vec<u8> = out
+                .profiles
+                .iter()
+                .filter(|p| !p.ok)
+                .map(|p| p.profile)
+                .collect();
+            if !failed.is_empty() {
+                return Err(BridgeError::ProfilesNotSynced(profile_ranges(&failed)));
             }
         }
         Outcome::Profiles(list) if !cli.json => {
@@ -170,16 +234,23 @@ pub fn outcome(cli: &Cli, out: Outcome, results: Option<&Path>) -> Result<(), Br
                     command: ProfilesCommand::List { all: true }
                 }
             );
-            for p in list
+            let shown: Vec<_> = list
                 .profiles
                 .iter()
                 .filter(|p| all || p.seed_present || !p.title.is_empty())
-            {
+                .collect();
+            if shown.is_empty() {
+                println!(
+                    "no profile holds a seed or a title (profiles 0–{}); --all lists every one",
+                    list.profiles.len().saturating_sub(1)
+                );
+            }
+            for p in shown {
                 println!(
                     "{:>3}  {:<12}  {}  {}",
                     p.profile,
                     p.title,
-                    if p.seed_present { "seed" } else { "empty" },
+                    if p.seed_present { "in use" } else { "empty " },
                     p.algorithm.map_or(String::new(), |a| format!(
                         "{a} {} digits {} s",
                         p.digits.unwrap_or(0),
@@ -212,6 +283,7 @@ pub fn outcome(cli: &Cli, out: Outcome, results: Option<&Path>) -> Result<(), Br
                 println!("renamed {name} to {}", c.name);
             }
         }
+        Outcome::Molto2Action(a) if !cli.json => println!("{}", a.message),
         Outcome::Done(_) => println!("{}", done_message(&cli.command)),
         _ => {}
     }
@@ -226,7 +298,7 @@ fn done_message(c: &Command) -> String {
         } => format!("profile {profile}: title set"),
         Command::Profiles {
             command: ProfilesCommand::Delete { profile, .. },
-        } => format!("profile {profile}: seed deleted"),
+        } => format!("profile {profile}: no seed left in it (its title stays)"),
         Command::Oath {
             command: OathCommand::Delete { name, .. },
         } => format!("deleted {name}"),

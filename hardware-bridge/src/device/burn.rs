@@ -1,21 +1,57 @@
 //! Burning a planned seed onto the detected device, and checking it: the OATH key computes a
 //! code that must match the host's; a Token2/Molto2 is read back and its expected code shown
-//! for the user to compare with the display.
+//! for the user to compare with the display. Every write the device acknowledges is told to
+//! the caller as it happens ([`Written`]), so what a token holds can be recorded between the
+//! commands.
 
 use tokensmith_api::OathType as ApiOathType;
 use tokensmith_api::{BurnResult, Verification};
 use tokensmith_core::echo::echo;
 use tokensmith_core::otp::{self, OtpParams};
 use tokensmith_core::secret::Secret;
-use tokensmith_proto::molto2::{Molto2Config, Molto2Error, Molto2Session};
-use tokensmith_proto::token2::{Token2Config, Token2Error, Token2Session};
+use tokensmith_proto::molto2::{self, Molto2Config, Molto2Error, Molto2Session, ProfileBurn};
+use tokensmith_proto::token2::{self, Token2Config, Token2Error, Token2Session};
 use tokensmith_proto::ykoath::{CredentialData, OathType, YkoathSession};
 use tokensmith_proto::Transport;
 use zeroize::Zeroizing;
 
-use super::{oath, utc_u32, Credentials, Detected};
+use super::{oath, utc_u32, Credentials, Detected, TOKEN2_BEFORE_COMPARING, TOKEN2_BEFORE_TAP};
 use crate::device::plan::BurnPlan;
 use crate::error::BridgeError;
+
+/// A write the device acknowledged during a burn, in the order they happen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Written {
+    /// The configuration (Token2: with the clock; on most models the seed is gone now).
+    Config,
+    Seed,
+    /// Molto2: the title.
+    Title,
+    /// Molto2, overwriting: the seed that was in the profile was deleted.
+    OldSeedDeleted,
+    /// OATH: the credential (seed and parameters in one PUT; over a taken name when asked).
+    Credential,
+}
+
+impl From<token2::Written> for Written {
+    fn from(w: token2::Written) -> Self {
+        match w {
+            token2::Written::Config => Written::Config,
+            token2::Written::Seed => Written::Seed,
+        }
+    }
+}
+
+impl From<molto2::Written> for Written {
+    fn from(w: molto2::Written) -> Self {
+        match w {
+            molto2::Written::OldSeedDeleted => Written::OldSeedDeleted,
+            molto2::Written::Seed => Written::Seed,
+            molto2::Written::Title => Written::Title,
+            molto2::Written::Config => Written::Config,
+        }
+    }
+}
 
 fn expected_codes(
     secret: &Secret,
@@ -74,7 +110,9 @@ pub fn recorded_serial(
 }
 
 /// Burn a validated plan onto the detected device. `now` is the host clock (UTC seconds),
-/// written to Token2/Molto2 clocks and used for codes.
+/// written to Token2/Molto2 clocks and used for codes. `on_written` hears of each write the
+/// device acknowledged, before the burn goes on (and before an OATH credential is checked),
+/// so a caller can record what the device holds now even if a later step fails.
 pub fn burn(
     t: &mut dyn Transport,
     d: &Detected,
@@ -82,20 +120,7 @@ pub fn burn(
     secret: &Secret,
     creds: &Credentials,
     now: i64,
-) -> Result<BurnResult, BridgeError> {
-    burn_with(t, d, plan, secret, creds, now, &|| {})
-}
-
-/// [`burn`], calling `stored` once the device acknowledged the write of an OATH credential
-/// (before it is checked), so a caller can journal that the key now holds it.
-pub fn burn_with(
-    t: &mut dyn Transport,
-    d: &Detected,
-    plan: &BurnPlan,
-    secret: &Secret,
-    creds: &Credentials,
-    now: i64,
-    stored: &dyn Fn(),
+    on_written: &mut dyn FnMut(Written),
 ) -> Result<BurnResult, BridgeError> {
     if plan.kind() != d.kind() {
         return Err(BridgeError::BadInput(format!(
@@ -121,8 +146,10 @@ pub fn burn_with(
             reason: "not verified".into(),
         },
         warnings: Vec::new(),
+        advice: Vec::new(),
         recorded: false,
         oath_type: None,
+        journal: None,
     };
     match plan {
         BurnPlan::Token2 {
@@ -130,6 +157,7 @@ pub fn burn_with(
             step,
             display,
             force_unknown_model,
+            seed_only,
         } => {
             let config = Token2Config {
                 display: *display,
@@ -147,18 +175,33 @@ pub fn burn_with(
             // The serial was read on this same exclusive connection: a card swapped since
             // would have failed with "card removed".
             let mut s = Token2Session::new(&mut *t);
-            s.burn(secret.as_bytes(), &config)?;
-            // The clock written with the config is read back as a sanity check.
-            let after = s.info()?;
-            let off = i64::from(after.utc) - now;
-            if off.abs() > 5 {
+            let mut tell = |w: token2::Written| on_written(w.into());
+            if *seed_only {
+                s.write_seed_only(secret.as_bytes(), &mut tell)?;
                 out.warnings.push(format!(
-                    "the token's clock reads {} after the burn, {off} s from the host clock",
-                    after.utc
+                    "seed only: the token's configuration and clock were not written — its \
+                     code follows whatever algorithm and period it was set to; the code \
+                     below assumes {}, {} s",
+                    params.algorithm, params.period
                 ));
+            } else {
+                s.burn(secret.as_bytes(), &config, &mut tell)?;
+                // The clock written with the config is read back as a sanity check.
+                let after = s.info()?;
+                let off = i64::from(after.utc) - now;
+                if off.abs() > 5 {
+                    out.warnings.push(format!(
+                        "the token's clock reads {} after the burn, {off} s from the host clock",
+                        after.utc
+                    ));
+                }
+                out.display_timeout = Some(display.seconds());
             }
-            out.display_timeout = Some(display.seconds());
             out.verification = expected_codes(secret, &params, now)?;
+            out.advice = vec![
+                TOKEN2_BEFORE_COMPARING.to_string(),
+                format!("next token: {TOKEN2_BEFORE_TAP}"),
+            ];
         }
         BurnPlan::Molto2 {
             profile,
@@ -167,6 +210,7 @@ pub fn burn_with(
             step,
             display,
             title,
+            overwrite,
         } => {
             let model = d.molto2().ok_or_else(|| {
                 BridgeError::Internal("a Molto2 detected without its profile count".into())
@@ -179,7 +223,26 @@ pub fn burn_with(
                 step: *step,
             };
             let mut s = Molto2Session::new(&mut *t, &creds.customer_key(), model);
-            s.burn_profile(*profile, secret.as_bytes(), &config, title.as_deref())?;
+            let job = ProfileBurn {
+                profile: *profile,
+                seed: secret.as_bytes(),
+                config: &config,
+                title: title.as_deref(),
+                overwrite: *overwrite,
+            };
+            let before = s.burn_profile(&job, &mut |w| on_written(w.into()))?;
+            if before.seed_present {
+                out.warnings.push(format!(
+                    "profile {profile}: its old seed was replaced, as asked"
+                ));
+            }
+            let old_title = before.title();
+            if title.is_none() && !old_title.is_empty() {
+                out.warnings.push(format!(
+                    "profile {profile} still shows its old title \"{old_title}\" (a title stays \
+                     until another is written): give a title to change it"
+                ));
+            }
             // Read the public data back: config and "seed present".
             let p = s.profile(*profile)?;
             if !p.seed_present
@@ -194,7 +257,7 @@ pub fn burn_with(
             }
             out.profile = Some(*profile);
             out.display_timeout = Some(display.seconds());
-            out.name = title.clone();
+            out.name = title.clone().or(Some(old_title).filter(|t| !t.is_empty()));
             out.verification = expected_codes(secret, &params, now)?;
         }
         BurnPlan::Oath {
@@ -219,7 +282,7 @@ pub fn burn_with(
                 counter: *counter,
             };
             s.put(&cred)?;
-            stored();
+            on_written(Written::Credential);
             out.name = Some(name.clone());
             out.oath_type = Some(match oath_type {
                 OathType::Hotp => ApiOathType::Hotp,

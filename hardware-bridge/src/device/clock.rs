@@ -1,14 +1,16 @@
 //! Setting a device's clock to the host's. A Token2 has no time-only command: its config is
-//! rewritten, which on most models also clears the seed (asked first). A Molto2 sets every
-//! profile's clock; an OATH key has no clock.
+//! rewritten (the expert "config-only" write), which on most models also clears the seed
+//! (asked first), and an unknown model is refused unless forced — before any authentication.
+//! A Molto2 sets every profile's clock, carrying on past the ones it refuses, or one
+//! profile's; an OATH key has no clock.
 
-use tokensmith_api::{DeviceKind, SyncRequest, SyncResult};
+use tokensmith_api::{DeviceKind, ProfileClock, SyncRequest, SyncResult};
 use tokensmith_core::otp::Algorithm;
-use tokensmith_proto::molto2::Molto2Session;
-use tokensmith_proto::token2::{self, Token2Config, Token2Session};
+use tokensmith_proto::molto2::{Molto2Model, Molto2Session};
+use tokensmith_proto::token2::{self, Token2Config, Token2Error, Token2Session};
 use tokensmith_proto::Transport;
 
-use super::{utc_u32, Credentials, Detected};
+use super::{utc_u32, Credentials, Detected, TOKEN2_BEFORE_COMPARING};
 use crate::error::BridgeError;
 
 /// Clock sync parameters. Token2 single-profile tokens have no time-only command: the whole
@@ -21,6 +23,10 @@ pub struct SyncParams {
     pub display_timeout: Option<u32>,
     /// Required on models where a config write clears the seed.
     pub confirm_clear_seed: bool,
+    /// Token2: go ahead on a serial whose model is unknown.
+    pub force_unknown_model: bool,
+    /// Molto2: this profile only (default: every profile of the model).
+    pub profile: Option<u8>,
 }
 
 impl From<&SyncRequest> for SyncParams {
@@ -30,6 +36,8 @@ impl From<&SyncRequest> for SyncParams {
             period: r.period,
             display_timeout: r.display_timeout,
             confirm_clear_seed: r.confirm_clear_seed,
+            force_unknown_model: r.force_unknown_model,
+            profile: r.profile,
         }
     }
 }
@@ -50,8 +58,16 @@ pub fn sync_time(
         previous_token_time: d.token_time,
         new_token_time: i64::from(utc),
         seed_cleared: false,
+        profiles: Vec::new(),
         warnings: Vec::new(),
+        advice: Vec::new(),
     };
+    if p.profile.is_some() && d.kind != DeviceKind::Molto2 {
+        return Err(BridgeError::BadInput(format!(
+            "a profile is a Molto2's; the device is a {}",
+            d.kind
+        )));
+    }
     match d.kind {
         DeviceKind::Token2 => {
             let config = Token2Config::from_values(
@@ -60,15 +76,17 @@ pub fn sync_time(
                 p.algorithm.unwrap_or(Algorithm::Sha1),
                 p.period.unwrap_or(30),
             )?;
+            // Checked before anything is sent: a failed authentication can lock an old token.
+            if !d.known_model && !p.force_unknown_model {
+                return Err(Token2Error::UnknownModel(d.serial.clone()).into());
+            }
             let clears = token2::config_write_clears_seed(&d.serial);
             if clears && !p.confirm_clear_seed {
                 return Err(BridgeError::WillClearSeed {
                     model: d.model.clone(),
                 });
             }
-            let mut s = Token2Session::new(&mut *t);
-            s.authenticate()?;
-            s.write_config(&config)?;
+            Token2Session::new(&mut *t).write_config_only(&config, &mut |_| {})?;
             out.seed_cleared = clears;
             out.warnings.push(format!(
                 "the configuration was rewritten: {:?}, {} s period, {} s display; it must match the seed's parameters",
@@ -80,6 +98,7 @@ pub fn sync_time(
                 out.warnings
                     .push("the seed was cleared: burn the token again".into());
             }
+            out.advice.push(TOKEN2_BEFORE_COMPARING.into());
         }
         DeviceKind::Molto2 => {
             if p.algorithm.is_some() || p.period.is_some() || p.display_timeout.is_some() {
@@ -90,7 +109,61 @@ pub fn sync_time(
             let model = detected.molto2().ok_or_else(|| {
                 BridgeError::Internal("a Molto2 detected without its profile count".into())
             })?;
-            Molto2Session::new(&mut *t, &creds.customer_key(), model).sync_all(utc)?;
+            let mut s = Molto2Session::new(&mut *t, &creds.customer_key(), model);
+            out.profiles = match p.profile {
+                Some(profile) => {
+                    s.sync_one(profile, utc)?;
+                    vec![ProfileClock {
+                        profile,
+                        ok: true,
+                        error: None,
+                    }]
+                }
+                None => {
+                    let report = s.sync_all(utc)?;
+                    if report.iter().all(|c| c.result.is_err()) {
+                        // Nothing took: the first refusal says why.
+                        if let Some(Err(e)) = report.into_iter().next().map(|c| c.result) {
+                            return Err(e.into());
+                        }
+                        return Err(BridgeError::Internal("no profile to sync".into()));
+                    }
+                    report
+                        .into_iter()
+                        .map(|c| ProfileClock {
+                            profile: c.profile,
+                            ok: c.result.is_ok(),
+                            error: c.result.err().map(|e| e.to_string()),
+                        })
+                        .collect()
+                }
+            };
+            let failed: Vec<u8> = out
+                .profiles
+                .iter()
+                .filter(|c| !c.ok)
+                .map(|c| c.profile)
+                .collect();
+            if !failed.is_empty() {
+                out.warnings.push(format!(
+                    "the clock of profile(s) {} was NOT set (see each profile's error); the others were",
+                    profile_ranges(&failed)
+                ));
+            }
+            let reached = out.profiles.last().map(|c| c.profile);
+            if p.profile.is_none() && reached != Some(model.max_profile()) {
+                out.warnings.push(format!(
+                    "the device was lost after profile {}: the later profiles were not set",
+                    reached.map_or("—".into(), |p| p.to_string())
+                ));
+            }
+            if p.profile.is_none() && model == Molto2Model::V1 {
+                out.warnings.push(
+                    "profiles 0–49 were set (a Molto2); on a Molto2v2 name the model \
+                     (--model molto2v2, API \"model\": \"molto2v2\") to set 50–99 too"
+                        .into(),
+                );
+            }
         }
         DeviceKind::Oath => {
             return Err(BridgeError::NotSupported(
@@ -99,4 +172,36 @@ pub fn sync_time(
         }
     }
     Ok(out)
+}
+
+/// Profile numbers as ranges: `3, 7–9, 50–99`.
+pub fn profile_ranges(profiles: &[u8]) -> String {
+    let mut out: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < profiles.len() {
+        let start = profiles[i];
+        let mut end = start;
+        while i + 1 < profiles.len() && profiles[i + 1] == end.wrapping_add(1) {
+            i += 1;
+            end = profiles[i];
+        }
+        out.push(if start == end {
+            start.to_string()
+        } else {
+            format!("{start}–{end}")
+        });
+        i += 1;
+    }
+    out.join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::profile_ranges;
+
+    #[test]
+    fn ranges() {
+        assert_eq!(profile_ranges(&[3, 7, 8, 9, 50, 51]), "3, 7–9, 50–51");
+        assert_eq!(profile_ranges(&[]), "");
+    }
 }

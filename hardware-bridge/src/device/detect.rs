@@ -2,12 +2,12 @@
 
 use tokensmith_api::{Device, DeviceKind, Reader};
 use tokensmith_core::caps::{self, Firmware};
-use tokensmith_proto::molto2::{CustomerKey, Molto2Error, Molto2Model, Molto2Session};
+use tokensmith_proto::molto2::{CustomerKey, Molto2Model, Molto2Session};
 use tokensmith_proto::token2::Token2Session;
 use tokensmith_proto::ykoath::{SelectResponse, YkoathSession};
 use tokensmith_proto::{yubico, Transport};
 
-use crate::backend::Backend;
+use crate::backend::{is_molto2_reader, Backend};
 use crate::error::BridgeError;
 
 /// What was found on a reader: what the API reports, and what the capability table knows
@@ -32,21 +32,49 @@ impl Detected {
     }
 }
 
-/// Detect the device: a reader whose name contains `Molto2` holds a Molto2; otherwise a
-/// Token2 get-info answer means a single-profile Token2 (model by serial prefix); otherwise a
-/// successful SELECT of the OATH applet means an OATH key. `forced` skips the guessing (but
-/// still reads the device).
+/// Detect the device: a reader whose name contains "molto" (any case) holds a Molto2;
+/// otherwise a Token2 get-info answer means a single-profile Token2 (model by serial prefix);
+/// otherwise a successful SELECT of the OATH applet means an OATH key. `forced` skips the
+/// guessing (but still reads the device).
 pub fn detect(
     t: &mut dyn Transport,
     reader: &str,
     forced: Option<DeviceKind>,
 ) -> Result<Detected, BridgeError> {
-    let guess = forced.or_else(|| reader.contains("Molto2").then_some(DeviceKind::Molto2));
+    detect_as(t, reader, forced, None)
+}
+
+/// [`detect`], with the Molto2 generation the user named (the device cannot tell; without
+/// one it is taken for a Molto2 (v1), whose profiles exist on both). Naming one for another
+/// kind of device is refused.
+pub fn detect_as(
+    t: &mut dyn Transport,
+    reader: &str,
+    forced: Option<DeviceKind>,
+    molto2: Option<Molto2Model>,
+) -> Result<Detected, BridgeError> {
+    let d = detect_kind(t, reader, forced, molto2.unwrap_or_default())?;
+    if molto2.is_some() && d.kind() != DeviceKind::Molto2 {
+        return Err(BridgeError::BadInput(format!(
+            "a Molto2 model was given, but the device on {reader} is a {} (leave out the model)",
+            d.kind()
+        )));
+    }
+    Ok(d)
+}
+
+fn detect_kind(
+    t: &mut dyn Transport,
+    reader: &str,
+    forced: Option<DeviceKind>,
+    molto2: Molto2Model,
+) -> Result<Detected, BridgeError> {
+    let guess = forced.or_else(|| is_molto2_reader(reader).then_some(DeviceKind::Molto2));
     // A card gone or a reader failing ends the guessing; a refusal means "not this kind".
     let give_up = |e: &BridgeError| matches!(e, BridgeError::CardRemoved | BridgeError::Reader(_));
     match guess {
         Some(DeviceKind::Token2) => detect_token2(t, reader),
-        Some(DeviceKind::Molto2) => detect_molto2(t, reader),
+        Some(DeviceKind::Molto2) => detect_molto2(t, reader, molto2),
         Some(DeviceKind::Oath) => detect_oath(t, reader),
         None => match detect_token2(t, reader) {
             Err(e) if !give_up(&e) => match detect_oath(t, reader) {
@@ -87,19 +115,13 @@ fn detect_token2(t: &mut dyn Transport, reader: &str) -> Result<Detected, Bridge
     })
 }
 
-fn molto2_model(t: &mut dyn Transport) -> Result<Molto2Model, BridgeError> {
-    // Profile 99 exists only on the Molto2v2; reading public data needs no authentication.
-    let mut s = Molto2Session::new(&mut *t, &CustomerKey::default(), Molto2Model::V2);
-    match s.profile(Molto2Model::V2.max_profile()) {
-        Ok(_) => Ok(Molto2Model::V2),
-        Err(Molto2Error::IncorrectP1P2) => Ok(Molto2Model::V1),
-        Err(e) => Err(e.into()),
-    }
-}
-
-fn detect_molto2(t: &mut dyn Transport, reader: &str) -> Result<Detected, BridgeError> {
-    let info = Molto2Session::new(&mut *t, &CustomerKey::default(), Molto2Model::V2).info()?;
-    let model = molto2_model(t)?;
+/// One command, the info: the model is the user's (no guess from a status word).
+fn detect_molto2(
+    t: &mut dyn Transport,
+    reader: &str,
+    model: Molto2Model,
+) -> Result<Detected, BridgeError> {
+    let info = Molto2Session::new(&mut *t, &CustomerKey::default(), model).info()?;
     let caps = model.caps_model();
     let mut d = device(
         DeviceKind::Molto2,
@@ -183,25 +205,50 @@ pub fn open_detect(
     reader: Option<&str>,
     kind: Option<DeviceKind>,
 ) -> Result<(Box<dyn Transport + Send>, Detected), BridgeError> {
+    open_detect_as(backend, reader, kind, None)
+}
+
+/// [`open_detect`] with the Molto2 generation the user named.
+pub fn open_detect_as(
+    backend: &dyn Backend,
+    reader: Option<&str>,
+    kind: Option<DeviceKind>,
+    molto2: Option<Molto2Model>,
+) -> Result<(Box<dyn Transport + Send>, Detected), BridgeError> {
     let (name, mut t) = backend.open(reader)?;
-    let d = detect(&mut *t, &name, kind)?;
+    let d = detect_as(&mut *t, &name, kind, molto2)?;
     Ok((t, d))
 }
 
-/// Readers with what is on them (detection errors are reported per reader).
+/// Readers with what is on them. Nothing stops the listing: a reader another program holds
+/// is reported busy, a card that cannot be read gets its error. A Molto2 is known by its
+/// reader's name and not connected to (the user reads it with `info`); every other card is
+/// probed, leaving it as it was.
 pub fn list(backend: &dyn Backend) -> Result<Vec<Reader>, BridgeError> {
     let mut out = Vec::new();
     for r in backend.readers()? {
         let mut rep = Reader {
             name: r.name.clone(),
             card_present: r.card_present,
+            busy: r.busy,
+            kind: None,
             device: None,
             error: None,
         };
-        if r.card_present {
-            match open_detect(backend, Some(&r.name), None) {
-                Ok((_, d)) => rep.device = Some(d.device),
-                Err(e) => rep.error = Some(e.to_string()),
+        if is_molto2_reader(&r.name) {
+            rep.kind = Some(DeviceKind::Molto2);
+        } else if r.busy {
+            rep.error = Some(BridgeError::CardBusy(r.name.clone()).to_string());
+        } else if r.card_present {
+            let probed = backend
+                .probe(&r.name)
+                .and_then(|mut t| detect(&mut *t, &r.name, None));
+            match probed {
+                Ok(d) => rep.device = Some(d.device),
+                Err(e) => {
+                    rep.busy = matches!(e, BridgeError::CardBusy(_));
+                    rep.error = Some(e.to_string());
+                }
             }
         }
         out.push(rep);

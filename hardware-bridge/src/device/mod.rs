@@ -16,9 +16,25 @@ use tokensmith_api::{DeviceKind, Info, SecretString};
 use tokensmith_proto::molto2::CustomerKey;
 use tokensmith_proto::token2;
 
-pub use detect::{detect, list, open_detect, Detected};
+pub use detect::{detect, detect_as, list, open_detect, open_detect_as, Detected};
 
 use crate::error::BridgeError;
+
+/// The protocol's Molto2 generation for the one the user named.
+pub fn molto2_model(m: tokensmith_api::Molto2Model) -> tokensmith_proto::molto2::Molto2Model {
+    use tokensmith_proto::molto2::Molto2Model as Proto;
+    match m {
+        tokensmith_api::Molto2Model::Molto2 => Proto::V1,
+        tokensmith_api::Molto2Model::Molto2v2 => Proto::V2,
+    }
+}
+
+/// Token2's burner tells the user this before every tap (token2-nfc-single-profile.md).
+pub const TOKEN2_BEFORE_TAP: &str = "Token2 card or fob: press its button (programming mode) \
+     before you put it on the reader, and hold it still until the bridge is done";
+/// … and this after a burn or a clock sync, before the codes are compared.
+pub const TOKEN2_BEFORE_COMPARING: &str = "switch the token off and on (press its button) \
+     before comparing codes: a code still on the display from before is not a mismatch";
 
 /// Credentials for authenticated devices. Never logged.
 #[derive(Default, Clone)]
@@ -74,3 +90,5 @@ fn utc_u32(now: i64) -> Result<u32, BridgeError> {
 mod oath_tests;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod token2_molto2_tests;

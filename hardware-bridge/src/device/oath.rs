@@ -11,7 +11,7 @@ use tokensmith_proto::ykoath::{self, OathType, YkoathError, YkoathSession};
 use tokensmith_proto::Transport;
 
 use super::{Credentials, Detected};
-use crate::error::BridgeError;
+use crate::error::{BridgeError, Taken};
 
 type Session<'a> = YkoathSession<&'a mut dyn Transport>;
 
@@ -130,12 +130,12 @@ pub(super) fn check_free(
     let names: Vec<String> = s.list()?.credentials.into_iter().map(|e| e.name).collect();
     if names.iter().any(|n| n == name) {
         if !overwrite {
-            return Err(BridgeError::Occupied(format!(
-                "an account named \"{}\" already exists on this {}: nothing was written. To replace \
-                 it (its old seed is lost for good) burn again with --overwrite (API: \"overwrite\": true)",
-                echo(name),
-                model(d)
-            )));
+            return Err(Taken::OathName {
+                name: echo(name),
+                model: model(d),
+                replaceable: require(d, Feature::Overwrite).is_ok(),
+            }
+            .into());
         }
         require(d, Feature::Overwrite)?;
     }

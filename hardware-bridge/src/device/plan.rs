@@ -37,11 +37,14 @@ pub struct BurnParams {
     pub oath_type: Option<ApiOathType>,
     /// OATH HOTP: the initial counter.
     pub counter: Option<u32>,
-    /// OATH: replace an account of the same name.
+    /// Replace what is there: a Molto2 profile's seed, an OATH key's account of the same
+    /// name.
     pub overwrite: bool,
     /// The serial printed on the device (checked against the one it reports; recorded when
     /// it reports none).
     pub serial: Option<String>,
+    /// Token2, expert: write the seed only (the token's config stays).
+    pub seed_only: bool,
 }
 
 impl From<&BurnRequest> for BurnParams {
@@ -61,6 +64,7 @@ impl From<&BurnRequest> for BurnParams {
             counter: r.counter,
             overwrite: r.overwrite,
             serial: r.serial.clone(),
+            seed_only: r.seed_only,
         }
     }
 }
@@ -73,6 +77,8 @@ pub enum BurnPlan {
         step: TimeStep,
         display: wire::DisplayTimeout,
         force_unknown_model: bool,
+        /// Expert: the seed only; the config on the token stays as it is.
+        seed_only: bool,
     },
     Molto2 {
         profile: u8,
@@ -80,7 +86,10 @@ pub enum BurnPlan {
         digits: Digits,
         step: TimeStep,
         display: wire::DisplayTimeout,
+        /// `None` writes no title (an empty one is none).
         title: Option<String>,
+        /// The user asked to replace a seed already in the profile.
+        overwrite: bool,
     },
     Oath {
         name: String,
@@ -210,6 +219,11 @@ pub fn plan_burn(
         complete: true,
     };
     caps::check(model, &params).map_err(|r| refused(model, r))?;
+    if p.seed_only && family != Family::Token2 {
+        return Err(BridgeError::BadInput(format!(
+            "a seed-only write is for Token2 single-profile tokens, not the {model}"
+        )));
+    }
     let display = display.map(wire::DisplayTimeout::from);
     match (family, display) {
         (Family::Token2, Some(display)) => Ok(BurnPlan::Token2 {
@@ -217,6 +231,7 @@ pub fn plan_burn(
             step: encodable(model, otp.period.try_into())?,
             display,
             force_unknown_model: p.force_unknown_model,
+            seed_only: p.seed_only,
         }),
         (Family::Molto2, Some(display)) => Ok(BurnPlan::Molto2 {
             // (complete: the check above refused a missing profile)
@@ -227,7 +242,8 @@ pub fn plan_burn(
             digits: encodable(model, otp.digits.try_into())?,
             step: encodable(model, otp.period.try_into())?,
             display,
-            title: p.title.clone(),
+            title: p.title.clone().filter(|t| !t.is_empty()),
+            overwrite: p.overwrite,
         }),
         (Family::Oath, _) => {
             let oath_type = if hotp { OathType::Hotp } else { OathType::Totp };

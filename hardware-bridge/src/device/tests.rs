@@ -117,7 +117,10 @@ fn classes_and_exit_codes() {
         ErrorCode::AuthFailed
     );
     assert_eq!(
-        BridgeError::from(Molto2Error::AuthFailed { attempts_left: 2 }).code(),
+        BridgeError::from(Molto2Error::AuthFailed {
+            attempts_left: Some(2)
+        })
+        .code(),
         ErrorCode::AuthFailed
     );
     assert_eq!(
@@ -160,6 +163,7 @@ fn token2_auth_failure_is_not_retried() {
         &s,
         &Credentials::default(),
         1_700_000_000,
+        &mut |_| {},
     )
     .unwrap_err();
     assert_eq!(e.code(), ErrorCode::AuthFailed, "{e}");
@@ -182,6 +186,7 @@ fn card_removed_mid_way() {
         &s,
         &Credentials::default(),
         1_700_000_000,
+        &mut |_| {},
     )
     .unwrap_err();
     assert!(matches!(e, BridgeError::CardRemoved), "{e}");
@@ -241,6 +246,7 @@ fn unknown_token2_model_needs_force() {
         &s,
         &Credentials::default(),
         1_700_000_000,
+        &mut |_| {},
     )
     .unwrap_err();
     assert_eq!(e.code(), ErrorCode::BadInput, "{e}");
@@ -254,6 +260,7 @@ fn unknown_token2_model_needs_force() {
         &s,
         &Credentials::default(),
         1_700_000_000,
+        &mut |_| {},
     )
     .unwrap();
     assert!(!out.warnings.is_empty());
@@ -294,6 +301,7 @@ fn oath_verification_mismatch_is_an_error() {
         &s,
         &Credentials::default(),
         1_700_000_000,
+        &mut |_| {},
     )
     .unwrap_err();
     assert!(matches!(e, BridgeError::VerifyMismatch { .. }), "{e}");

@@ -1,10 +1,12 @@
-//! A results file to Entra: the CSV of the admin center or Graph's bulk JSON, with UPNs from
-//! the rows or from a map file.
+//! A results file to the export formats (Entra CSV, Graph JSON, PSKC, Duo/OATH CSV, otpauth
+//! links), with UPNs from the rows or from a map file.
 
 use std::collections::HashMap;
 
 use tokensmith_api::DeviceKind;
-use tokensmith_core::entra::{self, TokenRecord};
+use tokensmith_core::entra::{Issue, TokenRecord};
+use tokensmith_core::formats::{self, ExportFormat, ExportOptions, FormatError, OathToken};
+use tokensmith_core::otpauth::Kind;
 use zeroize::Zeroizing;
 
 use super::ResultRecord;
@@ -46,19 +48,10 @@ pub fn read_upn_map(text: &str) -> Result<HashMap<(String, Option<u8>), String>,
     Ok(map)
 }
 
-/// Output format of [`to_entra`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum EntraFormat {
-    /// Entra admin-center CSV upload.
-    Csv,
-    /// Microsoft Graph bulk (`#$delta`) JSON.
-    Graph,
-}
-
 /// What a row burned: a token (serial), a Molto2 profile (serial and profile) or an OATH
 /// credential (serial and name). A Molto2 title is not part of it: a profile burned again
-/// under another title is the same profile (found by fuzzing against the burn journal's
-/// reading of the same file, which already counted it so).
+/// under another title is the same profile (found by fuzzing an old results file against the
+/// burn journal's reading of the same file, which already counted it so).
 fn slot(r: &ResultRecord) -> (&str, Option<u8>, Option<&str>) {
     let credential = match r.kind {
         DeviceKind::Oath => r.name.as_deref(),
@@ -104,20 +97,27 @@ pub fn token_record(
     }
 }
 
-/// Convert results to Entra's CSV or Graph JSON ([`latest`] rows, [`token_record`] each).
-pub fn to_entra(
+/// The tokens a results file holds now ([`latest`] rows, [`token_record`] each), for any
+/// export format. For the Entra CSV every row needs a UPN: the error names the rows without.
+pub fn to_tokens(
     records: &[ResultRecord],
     map: &HashMap<(String, Option<u8>), String>,
-    format: EntraFormat,
+    format: ExportFormat,
     manufacturer: Option<&str>,
-) -> Result<Zeroizing<String>, BridgeError> {
-    let out: Vec<TokenRecord> = latest(records)
-        .into_iter()
-        .map(|r| token_record(r, map, manufacturer))
+) -> Result<Vec<OathToken>, BridgeError> {
+    let latest = latest(records);
+    let out: Vec<OathToken> = latest
+        .iter()
+        .map(|r| OathToken {
+            record: token_record(r, map, manufacturer),
+            digits: r.digits,
+            kind: Kind::Totp,
+        })
         .collect();
     let missing: Vec<String> = out
         .iter()
-        .filter(|t| t.upn.is_empty() && format == EntraFormat::Csv)
+        .map(|t| &t.record)
+        .filter(|t| t.upn.is_empty() && format == ExportFormat::EntraCsv)
         .map(|t| match t.profile {
             Some(p) => format!("{} profile {p}", t.serial),
             None => t.serial.clone(),
@@ -129,9 +129,52 @@ pub fn to_entra(
             missing.join(", ")
         )));
     }
-    let res = match format {
-        EntraFormat::Csv => entra::write_csv(&out),
-        EntraFormat::Graph => entra::graph_bulk_json(&out),
-    };
-    res.map_err(|e| BridgeError::BadInput(e.to_string()))
+    Ok(out)
+}
+
+/// Convert results to any export format ([`to_tokens`], then core's one writer).
+pub fn export(
+    records: &[ResultRecord],
+    map: &HashMap<(String, Option<u8>), String>,
+    format: ExportFormat,
+    manufacturer: Option<&str>,
+    options: &ExportOptions<'_>,
+) -> Result<Zeroizing<String>, BridgeError> {
+    let tokens = to_tokens(records, map, format, manufacturer)?;
+    formats::export(format, &tokens, options).map_err(|e| match e {
+        FormatError::Invalid(issues) => BridgeError::BadInput(refusal(format, &tokens, &issues)),
+        other => BridgeError::BadInput(other.to_string()),
+    })
+}
+
+/// Core names a token by its place in the list; the admin knows it by serial and profile.
+fn refusal(format: ExportFormat, tokens: &[OathToken], issues: &[Issue]) -> String {
+    const SHOWN: usize = 20;
+    let mut text = format!(
+        "{} problem(s) stop the {} export:",
+        issues.len(),
+        format.name()
+    );
+    for issue in issues.iter().take(SHOWN) {
+        let token = tokens.get(issue.row).map(|t| &t.record);
+        let name = match token {
+            Some(TokenRecord {
+                serial,
+                profile: Some(p),
+                ..
+            }) => format!("{serial} profile {p}"),
+            Some(t) => t.serial.clone(),
+            None => format!("token {}", issue.row + 1),
+        };
+        let prefix = format!("row {}: ", issue.row + 1);
+        let message = issue
+            .message
+            .strip_prefix(&prefix)
+            .unwrap_or(&issue.message);
+        text.push_str(&format!("\n  {name}: {message}"));
+    }
+    if issues.len() > SHOWN {
+        text.push_str(&format!("\n  … and {} more", issues.len() - SHOWN));
+    }
+    text
 }

@@ -11,13 +11,14 @@ use axum::routing::{get, post, MethodRouter};
 use axum::{Json, Router};
 use tokensmith_api::endpoint::{self, Endpoint, Method};
 use tokensmith_api::{
-    BurnRequest, DeviceKind, ErrorCode, Health, OathListRequest, OathNameRequest,
-    OathPasswordRequest, OathRenameRequest, ProfileDeleteRequest, ProfileTitleRequest,
-    SecretString, SyncRequest, API_VERSION,
+    BurnRequest, ChangeKeyRequest, DeviceKind, ErrorBody, ErrorCode, FactoryResetRequest, Health,
+    Molto2Model, OathListRequest, OathNameRequest, OathPasswordRequest, OathRenameRequest,
+    ProfileDeleteRequest, ProfileTitleRequest, ScreenRequest, SecretString, SyncRequest,
+    API_VERSION,
 };
 use tokensmith_core::secret::{Encoding, Secret};
 
-use super::guard::error_response;
+use super::guard::{body_response, error_response};
 use super::AppState;
 use crate::device::clock::SyncParams;
 use crate::device::plan::BurnParams;
@@ -27,7 +28,11 @@ use crate::operation::{self, BurnJob, Operation, Outcome, Target};
 use tokensmith_proto::molto2::CustomerKey;
 
 fn bridge_error_response(e: &BridgeError) -> Response {
-    error_response(e.code(), &e.to_string())
+    body_response(
+        ErrorBody::new(e.code(), e.to_string())
+            .with_attempts_left(e.attempts_left())
+            .with_journal(e.journal_entry().cloned()),
+    )
 }
 
 /// Parse a JSON body without echoing any of its content in errors (a misplaced secret must
@@ -87,10 +92,12 @@ where
     R: serde::Serialize + Send + 'static,
 {
     let res = tokio::task::spawn_blocking(move || {
+        // A handler that panicked released the device: the next operation opens the reader
+        // afresh.
         let _one = st
             .device
             .lock()
-            .map_err(|_| BridgeError::Internal("device lock poisoned".into()))?;
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         f(&st)
     })
     .await;
@@ -118,12 +125,12 @@ where
         };
         on_device_thread(st, move |st| {
             let (target, op) = to_op(req)?;
-            let out = match (&op, &st.results) {
-                (Operation::Burn(_), Some(rf)) => {
-                    let mut rf = rf
-                        .lock()
-                        .map_err(|_| BridgeError::Internal("results lock poisoned".into()))?;
-                    operation::run(st.backend.as_ref(), &target, op, Some(&mut rf))?
+            let out = match (&op, &st.journal) {
+                (Operation::Burn(_), Some(j)) => {
+                    // A panic while it was held leaves the journal as its last append left it:
+                    // whole records only.
+                    let mut j = j.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                    operation::run(st.backend.as_ref(), &target, op, Some(&mut j))?
                 }
                 _ => operation::run(st.backend.as_ref(), &target, op, None)?,
             };
@@ -151,13 +158,17 @@ fn creds(
     })
 }
 
-fn target(reader: Option<String>, kind: Option<DeviceKind>) -> Target {
-    Target { reader, kind }
+fn target(reader: Option<String>, kind: Option<DeviceKind>, model: Option<Molto2Model>) -> Target {
+    Target {
+        reader,
+        kind,
+        model: model.map(crate::device::molto2_model),
+    }
 }
 
 fn burn_op(r: BurnRequest) -> Addressed {
     let secret = Secret::parse(r.secret.as_str(), Encoding::Auto)
-        .map_err(|e| BridgeError::BadInput(format!("secret: {e}")))?
+        .map_err(|e| crate::error::secret_refused(&e))?
         .secret;
     let params = BurnParams::from(&r);
     let job = BurnJob {
@@ -166,7 +177,10 @@ fn burn_op(r: BurnRequest) -> Addressed {
         creds: creds(r.customer_key, r.password)?,
         upn: r.upn,
     };
-    Ok((target(r.reader, r.kind), Operation::Burn(Box::new(job))))
+    Ok((
+        target(r.reader, r.kind, r.model),
+        Operation::Burn(Box::new(job)),
+    ))
 }
 
 fn oath_put_op(r: BurnRequest) -> Addressed {
@@ -178,7 +192,10 @@ fn oath_put_op(r: BurnRequest) -> Addressed {
 fn sync_op(r: SyncRequest) -> Addressed {
     let params = SyncParams::from(&r);
     let creds = creds(r.customer_key, None)?;
-    Ok((target(r.reader, r.kind), Operation::Sync { params, creds }))
+    Ok((
+        target(r.reader, r.kind, r.model),
+        Operation::Sync { params, creds },
+    ))
 }
 
 fn title_op(r: ProfileTitleRequest) -> Addressed {
@@ -187,22 +204,39 @@ fn title_op(r: ProfileTitleRequest) -> Addressed {
         title: r.title,
         creds: creds(r.customer_key, None)?,
     };
-    Ok((target(r.reader, r.kind), op))
+    Ok((target(r.reader, r.kind, r.model), op))
 }
 
 fn delete_profile_op(r: ProfileDeleteRequest) -> Addressed {
-    let op = Operation::DeleteProfile {
-        profile: r.profile,
+    let op = Operation::DeleteProfile { profile: r.profile };
+    Ok((target(r.reader, r.kind, r.model), op))
+}
+
+fn change_key_op(r: ChangeKeyRequest) -> Addressed {
+    let op = Operation::Molto2ChangeKey {
+        new_key: CustomerKey::parse(r.new_customer_key.as_str())?,
         creds: creds(r.customer_key, None)?,
     };
-    Ok((target(r.reader, r.kind), op))
+    Ok((target(r.reader, r.kind, r.model), op))
+}
+
+fn factory_reset_op(r: FactoryResetRequest) -> Addressed {
+    let op = Operation::Molto2FactoryReset {
+        confirmed: r.confirm,
+    };
+    Ok((target(r.reader, r.kind, r.model), op))
+}
+
+fn screen_op(r: ScreenRequest) -> Addressed {
+    let op = Operation::Molto2Screen { locked: r.locked };
+    Ok((target(r.reader, r.kind, r.model), op))
 }
 
 fn oath_list_op(r: OathListRequest) -> Addressed {
     let op = Operation::ListOath {
         creds: creds(None, r.password)?,
     };
-    Ok((target(r.reader, r.kind), op))
+    Ok((target(r.reader, r.kind, r.model), op))
 }
 
 fn oath_delete_op(r: OathNameRequest) -> Addressed {
@@ -210,7 +244,7 @@ fn oath_delete_op(r: OathNameRequest) -> Addressed {
         name: r.name,
         creds: creds(None, r.password)?,
     };
-    Ok((target(r.reader, r.kind), op))
+    Ok((target(r.reader, r.kind, r.model), op))
 }
 
 fn oath_code_op(r: OathNameRequest) -> Addressed {
@@ -218,7 +252,7 @@ fn oath_code_op(r: OathNameRequest) -> Addressed {
         name: r.name,
         creds: creds(None, r.password)?,
     };
-    Ok((target(r.reader, r.kind), op))
+    Ok((target(r.reader, r.kind, r.model), op))
 }
 
 fn oath_rename_op(r: OathRenameRequest) -> Addressed {
@@ -228,7 +262,7 @@ fn oath_rename_op(r: OathRenameRequest) -> Addressed {
         account: r.account,
         creds: creds(None, r.password)?,
     };
-    Ok((target(r.reader, r.kind), op))
+    Ok((target(r.reader, r.kind, r.model), op))
 }
 
 /// With `new_password` a set or a change, whichever the key needs; without, a removal.
@@ -243,7 +277,7 @@ fn oath_password_op(r: OathPasswordRequest) -> Addressed {
         new_password: r.new_password,
         creds: creds(None, r.password)?,
     };
-    Ok((target(r.reader, r.kind), op))
+    Ok((target(r.reader, r.kind, r.model), op))
 }
 
 async fn health(State(st): State<Arc<AppState>>) -> Response {
@@ -251,7 +285,7 @@ async fn health(State(st): State<Arc<AppState>>) -> Response {
         version: env!("CARGO_PKG_VERSION").into(),
         api: API_VERSION,
         simulate: st.cfg.simulate,
-        results_file: st.results.is_some(),
+        results_file: st.journal.is_some(),
     })
     .into_response()
 }
@@ -272,13 +306,15 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route(ListReaders::PATH, get(readers))
         .route(
             GetInfo::PATH,
-            operation::<GetInfo>(|t| Ok((target(t.reader, t.kind), Operation::Info))),
+            operation::<GetInfo>(|t| Ok((target(t.reader, t.kind, t.model), Operation::Info))),
         )
         .route(Burn::PATH, operation::<Burn>(burn_op))
         .route(Sync::PATH, operation::<Sync>(sync_op))
         .route(
             ListProfiles::PATH,
-            operation::<ListProfiles>(|t| Ok((target(t.reader, t.kind), Operation::ListProfiles))),
+            operation::<ListProfiles>(|t| {
+                Ok((target(t.reader, t.kind, t.model), Operation::ListProfiles))
+            }),
         )
         .route(
             SetProfileTitle::PATH,
@@ -288,6 +324,15 @@ pub fn routes() -> Router<Arc<AppState>> {
             DeleteProfile::PATH,
             operation::<DeleteProfile>(delete_profile_op),
         )
+        .route(
+            ChangeMolto2Key::PATH,
+            operation::<ChangeMolto2Key>(change_key_op),
+        )
+        .route(
+            ResetMolto2::PATH,
+            operation::<ResetMolto2>(factory_reset_op),
+        )
+        .route(Molto2Screen::PATH, operation::<Molto2Screen>(screen_op))
         .route(ListOath::PATH, operation::<ListOath>(oath_list_op))
         .route(PutOath::PATH, operation::<PutOath>(oath_put_op))
         .route(DeleteOath::PATH, operation::<DeleteOath>(oath_delete_op))

@@ -47,18 +47,32 @@ const FACTORY_PROFILE0: Molto2StoredConfig = Molto2StoredConfig {
     step: 30,
 };
 
+/// What the public block reports for a profile never configured (hardware: SHA-1, 30 s,
+/// 6 digits, not zeros — only the seed byte tells occupancy).
+const EMPTY_SLOT_REPORT: Molto2StoredConfig = Molto2StoredConfig {
+    utc: 0,
+    ..FACTORY_PROFILE0
+};
+
+/// Failed authentications allowed: keyroost saw a first wrong key answered `63 C7`, so 8.
+const DEFAULT_ATTEMPTS: u8 = 8;
+
 /// An emulated Molto2.
 ///
 /// ATR: `3B 86 80 01 4D 6F 6C 74 6F 32 60` (historical bytes "Molto2"), a
 /// made-up contactless-style ATR: the real device is USB CCID and its ATR is
 /// not in the reference documents.
 ///
-/// Documented behaviour: `63 NN` on a wrong cryptogram with NN attempts
-/// left; after the last one the device is locked and answers `69 83`.
-/// Choices where the documents are silent: `69 85` when a seed is written to
-/// an unconfigured profile, `69 82` for delete without authentication,
-/// `6A 86` for a profile out of range, `90 60` + [`Molto2Card::press_button`]
-/// for key change and factory reset.
+/// Documented behaviour (token2-molto2.md, hardware facts from keyroost): `63 Cx` on a wrong
+/// cryptogram with x attempts left (the first one `63 C7`), a success restores them; the
+/// public block of an empty profile reports SHA-1/30 s/6 digits and only its last byte tells
+/// occupancy; seed, title and config are taken in any order; delete needs no authentication
+/// and answers `6A 83` on an empty profile, keeping the title; titles come back zero-padded;
+/// `90 60` for key change and factory reset, applied by [`Molto2Card::press_button`].
+/// Choices where the documents are silent: after the last attempt the device answers `69 83`
+/// to every authenticate; `6A 86` for a profile beyond the model's range; power-off cancels
+/// a pending confirmation; the flag byte is `20` once a profile was written (keyroost saw
+/// `20` on a written slot), else `00`.
 pub struct Molto2Card {
     model: Molto2Model,
     serial: String,
@@ -93,8 +107,8 @@ impl Molto2Card {
             pending_reset: false,
             challenge: None,
             authenticated: false,
-            attempts_left: 5,
-            max_attempts: 5,
+            attempts_left: DEFAULT_ATTEMPTS,
+            max_attempts: DEFAULT_ATTEMPTS,
             screen_locked: false,
             profiles: Vec::new(),
             fixed_challenge: None,
@@ -131,10 +145,11 @@ impl Molto2Card {
     pub fn set_customer_key(&mut self, key: &CustomerKey) {
         self.key = key.sm4_key();
     }
-    /// Failed authentications allowed before the lock (default 5).
+    /// Failed authentications allowed before the lock (default 8; at most 15, the counter
+    /// is a nibble).
     pub fn set_max_attempts(&mut self, n: u8) {
-        self.max_attempts = n;
-        self.attempts_left = n;
+        self.max_attempts = n.min(15);
+        self.attempts_left = self.max_attempts;
     }
     pub fn attempts_left(&self) -> u8 {
         self.attempts_left
@@ -159,6 +174,13 @@ impl Molto2Card {
     }
     pub fn stored_title(&self, p: u8) -> Option<&[u8]> {
         self.profile(p)?.title.as_deref()
+    }
+    /// Put a seed (and a title) in a profile, as an earlier burn would have.
+    pub fn preload(&mut self, p: u8, seed: &[u8], title: Option<&str>) {
+        if let Some(prof) = self.profiles.get_mut(p as usize) {
+            prof.seed = Some(Zeroizing::new(seed.to_vec()));
+            prof.title = title.map(|t| t.as_bytes().to_vec());
+        }
     }
     /// True while a key change or factory reset waits for ▲.
     pub fn confirmation_pending(&self) -> bool {
@@ -200,18 +222,17 @@ impl Molto2Card {
 
     fn profile_reply(&self, p: usize) -> Vec<u8> {
         let prof = &self.profiles[p];
-        let mut v = vec![0x95, 31, 0x70, 29, u8::from(prof.config.is_some())];
+        let written = prof.config.is_some() || prof.seed.is_some() || prof.title.is_some();
+        let mut v = vec![0x95, 31, 0x70, 29, if written { 0x20 } else { 0 }];
         let mut tips = [0u8; 16];
         if let Some(t) = &prof.title {
             tips[..t.len()].copy_from_slice(t);
         }
         v.extend_from_slice(&tips);
         v.extend_from_slice(&prof.rtc.to_be_bytes());
-        let cfg = prof.config;
-        v.extend_from_slice(&cfg.map_or(0, |c| c.utc).to_be_bytes());
-        v.push(cfg.map_or(0, |c| c.algorithm));
-        v.push(cfg.map_or(0, |c| c.step));
-        v.push(cfg.map_or(0, |c| c.digits));
+        let cfg = prof.config.unwrap_or(EMPTY_SLOT_REPORT);
+        v.extend_from_slice(&cfg.utc.to_be_bytes());
+        v.extend_from_slice(&[cfg.algorithm, cfg.step, cfg.digits]);
         v.push(u8::from(prof.seed.is_some()));
         reply(&v, sw::SUCCESS)
     }
@@ -262,13 +283,11 @@ impl Molto2Card {
                     reply(&[], sw::SUCCESS)
                 } else {
                     self.attempts_left = self.attempts_left.saturating_sub(1);
-                    reply(&[], 0x6300 | u16::from(self.attempts_left))
+                    reply(&[], 0x63C0 | u16::from(self.attempts_left))
                 }
             }
             0xE6 => {
-                if !self.authenticated {
-                    return reply(&[], sw::SECURITY_STATUS_NOT_SATISFIED);
-                }
+                // No authentication needed (hardware); the title stays.
                 let Some(p) = self.profile_index(c.p2) else {
                     return reply(&[], sw::INCORRECT_P1P2);
                 };
@@ -325,9 +344,6 @@ impl Molto2Card {
             0xC5 => {
                 if !(16..=64).contains(&body.len()) || body.len() % 16 != 0 {
                     return reply(&[], sw::WRONG_DATA);
-                }
-                if self.profiles[p].config.is_none() {
-                    return reply(&[], sw::CONDITIONS_NOT_SATISFIED);
                 }
                 let pt = self.key.ecb_decrypt(&body).expect("aligned");
                 if pt.iter().all(|&b| b == 0) {

@@ -41,14 +41,15 @@ pub fn clear_seed_apdu(key: &Sm4Key, profile: u8) -> Zeroizing<Vec<u8>> {
     key.encrypted_apdu(INS_WRITE_SEED, 0x01, profile, &[0u8; 16])
 }
 
-/// `84 D5 00 <p> 14` || SM4-ECB(title || 80 || 00… to 16) || MAC.
+/// `84 D5 00 <p> 14` || SM4-ECB(title || 80 || 00… to 16) || MAC (the padding of the
+/// vendor's tool; the device keeps the title zero-padded).
 pub fn write_title_apdu(
     key: &Sm4Key,
     profile: u8,
-    title: &[u8],
+    title: &str,
 ) -> Result<Zeroizing<Vec<u8>>, Molto2Error> {
     validate_title(title)?;
-    Ok(key.encrypted_apdu(INS_WRITE_TITLE, 0x00, profile, &pad_title(title)))
+    Ok(key.encrypted_apdu(INS_WRITE_TITLE, 0x00, profile, &pad_title(title.as_bytes())))
 }
 
 /// `84 D4 01 <p> 1A` || config TLV || MAC.
@@ -67,7 +68,7 @@ pub fn sync_clock_apdu(key: &Sm4Key, profile: u8, utc: u32) -> Vec<u8> {
     )
 }
 
-/// `80 E6 00 <p> 00` (within an authenticated session).
+/// `80 E6 00 <p> 00` (no authentication needed).
 pub fn delete_seed_apdu(profile: u8) -> Vec<u8> {
     Command::new(0x80, INS_DELETE_SEED, 0, profile)
         .le(0)
@@ -118,11 +119,12 @@ pub fn parse_info(data: &[u8]) -> Result<Molto2Info, Molto2Error> {
     })
 }
 
-/// Public data of one profile.
+/// Public data of one profile. Only [`ProfilePublic::seed_present`] tells whether the profile
+/// is in use: an empty profile may report a default configuration (SHA-1, 30 s, 6 digits).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProfilePublic {
     pub flag: u8,
-    /// The 16 raw "tips" bytes (the title shown on the device).
+    /// The 16 raw "tips" bytes (the title shown on the device, zero-padded).
     pub tips: [u8; 16],
     pub rtc: u32,
     pub timecfg: u32,
@@ -133,19 +135,20 @@ pub struct ProfilePublic {
 }
 
 impl ProfilePublic {
-    /// The title: tips up to the first `00` or `80`, lossy UTF-8.
+    /// The title: the tips without their zero padding. Only zeros are trimmed — a UTF-8 title
+    /// may hold `80` bytes ("À" is `C3 80`) — except one `80` left at the end that no UTF-8
+    /// text can end with (a device that kept the writer's `80` marker).
     pub fn title(&self) -> String {
-        let end = self
-            .tips
-            .iter()
-            .position(|&b| b == 0 || b == 0x80)
-            .unwrap_or(16);
-        String::from_utf8_lossy(&self.tips[..end]).into_owned()
-    }
-
-    /// Whether the profile has a config (non-zero algorithm, step, digits).
-    pub fn configured(&self) -> bool {
-        self.algorithm != 0 && self.step != 0 && self.digits != 0
+        let end = self.tips.iter().rposition(|&b| b != 0).map_or(0, |i| i + 1);
+        let mut t = &self.tips[..end];
+        if std::str::from_utf8(t).is_err() {
+            if let Some((0x80, head)) = t.split_last() {
+                if std::str::from_utf8(head).is_ok() {
+                    t = head;
+                }
+            }
+        }
+        String::from_utf8_lossy(t).into_owned()
     }
 }
 

@@ -2,10 +2,15 @@
 //!
 //! SM4 key = first 16 bytes of SHA-1(customer key); the same secure channel as the
 //! single-profile tokens ([`crate::secure`]). Profiles in P2; how many a model has is core's
-//! capability table. Burn order per profile: config, then seed, then title.
+//! capability table — and which model a device is, the user says (nothing public tells a
+//! Molto2 from a Molto2v2: [`Molto2Model`]).
+//!
+//! A burn reads the profile's public block first and refuses an occupied profile unless the
+//! user asked to overwrite, then authenticates once and writes seed, title, config — the order
+//! of both public tools (token2-molto2.md). Occupancy is the public block's last byte only.
 
 use tokensmith_core::caps;
-use zeroize::{Zeroize, ZeroizeOnDrop};
+use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 use crate::apdu::{sw, Response};
 use crate::crypto::{check_seed, Sm4Key};
@@ -18,8 +23,6 @@ pub use crate::secure::{authenticate_apdu, INS_AUTHENTICATE, INS_GET_CHALLENGE a
 
 /// Factory default customer key.
 pub const DEFAULT_CUSTOMER_KEY: &[u8; 16] = b"TOKEN2MOLTO1-KEY";
-/// Longest title in bytes.
-pub const MAX_TITLE_LEN: usize = 12;
 pub use crate::crypto::MAX_SEED_LEN;
 
 pub const INS_INFO: u8 = 0x41;
@@ -31,31 +34,55 @@ pub const INS_CHANGE_KEY: u8 = 0xD7;
 pub const INS_FACTORY_RESET: u8 = 0x56;
 pub const INS_SCREEN_LOCK: u8 = 0xD8;
 
+/// What a failed authentication means for the user: how many attempts are left, said as the
+/// warning it is (the only one before the device locks).
+fn auth_failed_text(left: Option<u8>) -> String {
+    match left {
+        Some(0) => "wrong customer key: no attempts left, the device is now locked (it refuses \
+                    every customer key from now on)"
+            .into(),
+        Some(1) => "wrong customer key: ONLY 1 attempt left before the device locks for good — \
+                    do not try again until you are sure of the key"
+            .into(),
+        Some(n) => format!(
+            "wrong customer key: {n} attempts left before the device locks — check the key \
+             before trying again (nothing is retried automatically)"
+        ),
+        None => "wrong customer key (the device did not say how many attempts are left) — \
+                 check the key before trying again"
+            .into(),
+    }
+}
+
 /// Errors of the Molto2 protocol.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Molto2Error {
-    /// `63 NN`: wrong customer key; NN attempts left before the device locks. Never retried
-    /// automatically.
-    #[error("authentication failed: wrong customer key, {attempts_left} attempt(s) left before the device locks")]
-    AuthFailed { attempts_left: u8 },
+    /// `63 Cx`: wrong customer key, `x` attempts left before the device locks (`63 C7` = 7).
+    /// `None` for another `63 xx`. Never retried automatically.
+    #[error("authentication failed: {}", auth_failed_text(*attempts_left))]
+    AuthFailed { attempts_left: Option<u8> },
     /// `69 83`: secured command refused (bad MAC, no session) or device locked.
     #[error("security failure (69 83): bad MAC, not authenticated, or authentication blocked")]
     SecurityFailure,
     /// `69 82`: security status not satisfied (authenticate first).
     #[error("not authenticated (69 82)")]
     NotAuthenticated,
-    /// `69 85`: conditions not satisfied (e.g. seed before config).
-    #[error("conditions of use not satisfied (69 85): a profile needs a config before its seed")]
-    ConditionsNotSatisfied,
     /// `6A 83`: the profile holds no seed.
     #[error("profile is empty (6A 83)")]
     ProfileEmpty,
-    /// `6A 86`: bad P1/P2 (profile out of range).
-    #[error("incorrect P1/P2 (6A 86): profile out of range for this device")]
+    /// `6A 86`: bad P1/P2.
+    #[error("incorrect P1/P2 (6A 86): the device refused this profile number — a Molto2 (v1) has profiles 0–49 only")]
     IncorrectP1P2,
     /// `6F FB`: a command was sent with an Le byte it must not have.
     #[error("unexpected Le byte (6F FB)")]
     UnexpectedLe,
+    /// The profile already holds a seed and the user did not ask to overwrite it: nothing was
+    /// sent that changes the device (not even an authentication).
+    #[error(
+        "profile {profile} already holds a seed{}: nothing was written",
+        title_note(title)
+    )]
+    ProfileOccupied { profile: u8, title: String },
     /// Any other status word.
     #[error(transparent)]
     Status(#[from] SwError),
@@ -75,6 +102,14 @@ pub enum Molto2Error {
     Transport(#[from] TransportError),
 }
 
+fn title_note(title: &str) -> String {
+    if title.is_empty() {
+        String::new()
+    } else {
+        format!(" (titled \"{title}\")")
+    }
+}
+
 crate::exchange::protocol_error_conversions!(Molto2Error, InvalidConfig);
 
 /// Map the status word of `command`; `90 60` is success pending a button press and is
@@ -82,12 +117,15 @@ crate::exchange::protocol_error_conversions!(Molto2Error, InvalidConfig);
 pub fn check_sw(sw: u16, command: &'static str) -> Result<(), Molto2Error> {
     match sw {
         sw::SUCCESS => Ok(()),
+        // ISO 7816-4 retry counter: the low nibble is what is left (hardware: 63 C7 = 7).
+        s if s & 0xFFF0 == 0x63C0 => Err(Molto2Error::AuthFailed {
+            attempts_left: Some((s & 0x0F) as u8),
+        }),
         s if s >> 8 == 0x63 => Err(Molto2Error::AuthFailed {
-            attempts_left: (s & 0xFF) as u8,
+            attempts_left: None,
         }),
         sw::AUTH_METHOD_BLOCKED => Err(Molto2Error::SecurityFailure),
         sw::SECURITY_STATUS_NOT_SATISFIED => Err(Molto2Error::NotAuthenticated),
-        sw::CONDITIONS_NOT_SATISFIED => Err(Molto2Error::ConditionsNotSatisfied),
         sw::RECORD_NOT_FOUND => Err(Molto2Error::ProfileEmpty),
         sw::INCORRECT_P1P2 => Err(Molto2Error::IncorrectP1P2),
         sw::MOLTO2_NO_LE => Err(Molto2Error::UnexpectedLe),
@@ -100,13 +138,15 @@ pub fn check_sw(sw: u16, command: &'static str) -> Result<(), Molto2Error> {
     }
 }
 
-/// Device generation: decides the profile range (core's table has the counts).
+/// Device generation: decides the profile range (core's table has the counts). Nothing the
+/// device answers says which one it is, so the user chooses; without a choice the bridge
+/// takes the Molto2 (v1), whose profiles 0–49 exist on both.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Molto2Model {
-    /// Molto2 (v1).
-    V1,
-    /// Molto2v2.
+    /// Molto2 (v1): profiles 0–49.
     #[default]
+    V1,
+    /// Molto2v2: profiles 0–99.
     V2,
 }
 
@@ -147,9 +187,10 @@ impl Molto2Model {
     }
 }
 
-/// The 16-byte customer key. Zeroized on drop.
+/// The customer key: any number of bytes (both public tools hash whatever they are given;
+/// the vendor's tool only warns when it is not 16 bytes). Zeroized on drop.
 #[derive(Clone, PartialEq, Eq, Zeroize, ZeroizeOnDrop)]
-pub struct CustomerKey([u8; 16]);
+pub struct CustomerKey(Vec<u8>);
 
 impl std::fmt::Debug for CustomerKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -159,40 +200,56 @@ impl std::fmt::Debug for CustomerKey {
 
 impl Default for CustomerKey {
     fn default() -> Self {
-        CustomerKey(*DEFAULT_CUSTOMER_KEY)
+        CustomerKey(DEFAULT_CUSTOMER_KEY.to_vec())
     }
 }
 
 impl CustomerKey {
-    pub fn from_bytes(bytes: [u8; 16]) -> Self {
-        CustomerKey(bytes)
+    /// A key of these bytes (at least one).
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, Molto2Error> {
+        if bytes.is_empty() {
+            return Err(Molto2Error::InvalidCustomerKey(
+                "empty: give the key, or leave it out for the factory key".into(),
+            ));
+        }
+        Ok(CustomerKey(bytes.to_vec()))
     }
 
-    /// Parse a user-supplied key: 32 hex digits (raw bytes) or exactly 16 ASCII characters
-    /// (their bytes). 32 characters that are all hex are read as hex.
+    /// Parse a user-supplied key: 32 hex digits are 16 raw bytes (the vendor tool's `--key`),
+    /// so is `0x` followed by any even number of hex digits; anything else is its UTF-8 bytes,
+    /// of any length (the vendor tool's `--keyascii`).
     pub fn parse(text: &str) -> Result<Self, Molto2Error> {
-        let t = text.trim();
-        if t.len() == 32 && t.bytes().all(|b| b.is_ascii_hexdigit()) {
-            let mut k = [0u8; 16];
-            for (i, byte) in k.iter_mut().enumerate() {
-                *byte = u8::from_str_radix(&t[2 * i..2 * i + 2], 16)
-                    .map_err(|e| Molto2Error::InvalidCustomerKey(e.to_string()))?;
+        let hex_digits = |t: &str| t.bytes().all(|b| b.is_ascii_hexdigit());
+        let decode = |t: &str| -> Result<Self, Molto2Error> {
+            if t.len() % 2 != 0 || !hex_digits(t) {
+                return Err(Molto2Error::InvalidCustomerKey(
+                    "after 0x: an even number of hex digits".into(),
+                ));
             }
-            return Ok(CustomerKey(k));
+            let bytes: Zeroizing<Vec<u8>> = Zeroizing::new(
+                (0..t.len())
+                    .step_by(2)
+                    .map(|i| u8::from_str_radix(&t[i..i + 2], 16).unwrap_or(0))
+                    .collect(),
+            );
+            Self::from_bytes(&bytes)
+        };
+        if let Some(h) = text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")) {
+            return decode(h);
         }
-        if t.len() == 16 && t.is_ascii() {
-            let mut k = [0u8; 16];
-            k.copy_from_slice(t.as_bytes());
-            return Ok(CustomerKey(k));
+        if text.len() == 32 && hex_digits(text) {
+            return decode(text);
         }
-        Err(Molto2Error::InvalidCustomerKey(format!(
-            "{} characters: need 32 hex digits or 16 ASCII characters",
-            t.chars().count()
-        )))
+        Self::from_bytes(text.as_bytes())
     }
 
-    pub fn as_bytes(&self) -> &[u8; 16] {
+    pub fn as_bytes(&self) -> &[u8] {
         &self.0
+    }
+
+    /// The vendor's tool warns about keys that are not 16 bytes (they work all the same).
+    pub fn is_sixteen_bytes(&self) -> bool {
+        self.0.len() == 16
     }
 
     /// SM4 key = first 16 bytes of SHA-1(customer key).
@@ -262,16 +319,33 @@ impl Molto2Config {
     }
 }
 
+/// The longest title in bytes (UTF-8), from core's capability table (the same for both
+/// generations).
+pub fn max_title_len() -> usize {
+    caps::Model::Molto2
+        .caps()
+        .title_bytes
+        .expect("a Molto2 shows titles")
+}
+
 fn validate_seed(seed: &[u8]) -> Result<(), Molto2Error> {
     check_seed(seed, "use delete to clear a profile").map_err(Molto2Error::InvalidSeed)
 }
 
-fn validate_title(title: &[u8]) -> Result<(), Molto2Error> {
-    if title.len() > MAX_TITLE_LEN {
+/// A title is 1–12 UTF-8 bytes the display can show: no control characters (a NUL would
+/// also be taken for padding when it is read back).
+pub fn validate_title(title: &str) -> Result<(), Molto2Error> {
+    let n = title.len();
+    let max = max_title_len();
+    if !(1..=max).contains(&n) {
         return Err(Molto2Error::InvalidTitle(format!(
-            "{} bytes; at most {MAX_TITLE_LEN}",
-            title.len()
+            "{n} bytes; a title has 1 to {max} bytes (UTF-8)"
         )));
+    }
+    if title.chars().any(char::is_control) {
+        return Err(Molto2Error::InvalidTitle(
+            "control characters cannot be shown on the display".into(),
+        ));
     }
     Ok(())
 }
@@ -279,13 +353,51 @@ fn validate_title(title: &[u8]) -> Result<(), Molto2Error> {
 mod apdus;
 pub use apdus::*;
 
-/// Result of a command that the user must confirm on the device (`90 60`).
+/// Result of a command that the user may have to confirm on the device (`90 60`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Confirmation {
     /// `90 00`: done.
     Done,
-    /// `90 60`: press ▲ on the device to confirm.
+    /// `90 60`: accepted; nothing changes until the user presses ▲ on the device.
     PressButton,
+}
+
+/// Each write the device acknowledged during a burn, in order: what a caller records (a
+/// journal) between the commands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Written {
+    /// The seed that was there (the user asked to overwrite it) was deleted.
+    OldSeedDeleted,
+    Seed,
+    Title,
+    Config,
+}
+
+/// One profile to burn.
+#[derive(Debug, Clone, Copy)]
+pub struct ProfileBurn<'a> {
+    pub profile: u8,
+    pub seed: &'a [u8],
+    pub config: &'a Molto2Config,
+    pub title: Option<&'a str>,
+    /// The user explicitly asked to replace a seed already in the profile.
+    pub overwrite: bool,
+}
+
+/// What a delete found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Deleted {
+    /// `90 00`: the seed is gone (the title stays).
+    Seed,
+    /// `6A 83`: there was no seed (harmless).
+    AlreadyEmpty,
+}
+
+/// How the clock write of one profile went, in a sync of several.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProfileClock {
+    pub profile: u8,
+    pub result: Result<(), Molto2Error>,
 }
 
 /// High-level Molto2 flows.
@@ -342,6 +454,7 @@ impl<T: Transport> Molto2Session<T> {
         parse_info(&d)
     }
 
+    /// A profile's public block (no authentication).
     pub fn profile(&mut self, profile: u8) -> Result<ProfilePublic, Molto2Error> {
         self.model.check_profile(profile)?;
         let d = self.simple(&profile_data_apdu(profile), "read profile")?;
@@ -355,7 +468,7 @@ impl<T: Transport> Molto2Session<T> {
             .collect()
     }
 
-    /// Challenge then authenticate, once. `63 NN` → [`Molto2Error::AuthFailed`] with the
+    /// Challenge then authenticate, once. `63 Cx` → [`Molto2Error::AuthFailed`] with the
     /// attempts left; never retried.
     pub fn authenticate(&mut self) -> Result<(), Molto2Error> {
         match self.channel.authenticate(&challenge_apdu())? {
@@ -378,53 +491,88 @@ impl<T: Transport> Molto2Session<T> {
 
     pub fn write_title(&mut self, profile: u8, title: &str) -> Result<(), Molto2Error> {
         self.model.check_profile(profile)?;
-        let apdu = write_title_apdu(self.channel.key(), profile, title.as_bytes())?;
+        let apdu = write_title_apdu(self.channel.key(), profile, title)?;
         self.simple(&apdu, "write title").map(drop)
     }
 
-    /// Burn one profile: validate everything, authenticate, then config, seed and (if given)
-    /// title.
+    /// Burn one profile: validate everything; read its public block and refuse a profile
+    /// that holds a seed unless `overwrite` (nothing is sent then, not even an
+    /// authentication); authenticate once; delete the old seed when overwriting (what the
+    /// device does with a seed written over another is not documented, and the vendor's tool
+    /// says "delete it first"); then seed, title (if given), config — the order of both
+    /// public tools. `on_written` hears of each write the device acknowledged. Returns the
+    /// public block as it was before.
     pub fn burn_profile(
         &mut self,
-        profile: u8,
-        seed: &[u8],
-        config: &Molto2Config,
-        title: Option<&str>,
-    ) -> Result<(), Molto2Error> {
+        b: &ProfileBurn,
+        on_written: &mut dyn FnMut(Written),
+    ) -> Result<ProfilePublic, Molto2Error> {
+        self.model.check_profile(b.profile)?;
+        validate_seed(b.seed)?;
+        if let Some(t) = b.title {
+            validate_title(t)?;
+        }
+        let before = self.profile(b.profile)?;
+        if before.seed_present && !b.overwrite {
+            return Err(Molto2Error::ProfileOccupied {
+                profile: b.profile,
+                title: before.title(),
+            });
+        }
+        self.authenticate()?;
+        if before.seed_present && self.delete(b.profile)? == Deleted::Seed {
+            on_written(Written::OldSeedDeleted);
+        }
+        self.write_seed(b.profile, b.seed)?;
+        on_written(Written::Seed);
+        if let Some(t) = b.title {
+            self.write_title(b.profile, t)?;
+            on_written(Written::Title);
+        }
+        self.write_config(b.profile, b.config)?;
+        on_written(Written::Config);
+        Ok(before)
+    }
+
+    /// Delete the seed of a profile. Needs no authentication (hardware), so none is made: a
+    /// mistyped key would cost an attempt for nothing. `6A 83` (already empty) is no error.
+    pub fn delete(&mut self, profile: u8) -> Result<Deleted, Molto2Error> {
         self.model.check_profile(profile)?;
-        validate_seed(seed)?;
-        if let Some(t) = title {
-            validate_title(t.as_bytes())?;
+        match self.simple(&delete_seed_apdu(profile), "delete seed") {
+            Ok(_) => Ok(Deleted::Seed),
+            Err(Molto2Error::ProfileEmpty) => Ok(Deleted::AlreadyEmpty),
+            Err(e) => Err(e),
         }
-        self.authenticate()?;
-        self.write_config(profile, config)?;
-        self.write_seed(profile, seed)?;
-        if let Some(t) = title {
-            self.write_title(profile, t)?;
-        }
-        Ok(())
     }
 
-    /// Authenticate and delete the seed of a profile (`6A 83` → ProfileEmpty).
-    pub fn delete(&mut self, profile: u8) -> Result<(), Molto2Error> {
+    /// Authenticate once, then set the clock of every profile of the model, carrying on past
+    /// a profile the device refuses (each is reported); a lost card ends it (the profiles
+    /// not reached are not in the list).
+    pub fn sync_all(&mut self, utc: u32) -> Result<Vec<ProfileClock>, Molto2Error> {
+        self.authenticate()?;
+        let mut out = Vec::new();
+        for profile in 0..self.model.profile_count() {
+            let apdu = sync_clock_apdu(self.channel.key(), profile, utc);
+            let result = self.simple(&apdu, "set clock").map(drop);
+            let gone = matches!(result, Err(Molto2Error::Transport(_)));
+            out.push(ProfileClock { profile, result });
+            if gone {
+                break;
+            }
+        }
+        Ok(out)
+    }
+
+    /// Authenticate and set the clock of one profile.
+    pub fn sync_one(&mut self, profile: u8, utc: u32) -> Result<(), Molto2Error> {
         self.model.check_profile(profile)?;
         self.authenticate()?;
-        self.simple(&delete_seed_apdu(profile), "delete seed")
-            .map(drop)
+        let apdu = sync_clock_apdu(self.channel.key(), profile, utc);
+        self.simple(&apdu, "set clock").map(drop)
     }
 
-    /// Authenticate and set the clock of every profile of the model.
-    pub fn sync_all(&mut self, utc: u32) -> Result<(), Molto2Error> {
-        self.authenticate()?;
-        for p in 0..self.model.profile_count() {
-            let apdu = sync_clock_apdu(self.channel.key(), p, utc);
-            self.simple(&apdu, "set clock")?;
-        }
-        Ok(())
-    }
-
-    /// Authenticate and change the customer key (`90 60`: press ▲). The session switches to
-    /// the new key when the card accepted the command.
+    /// Authenticate and change the customer key (`90 60`: nothing changes until the user
+    /// presses ▲). The session switches to the new key when the device took it at once.
     pub fn change_customer_key(
         &mut self,
         new_key: &CustomerKey,
@@ -432,22 +580,26 @@ impl<T: Transport> Molto2Session<T> {
         self.authenticate()?;
         let apdu = change_key_apdu(self.channel.key(), new_key);
         let c = self.confirmable(&apdu, "change key")?;
-        self.channel.set_key(new_key.sm4_key());
+        if c == Confirmation::Done {
+            self.channel.set_key(new_key.sm4_key());
+        }
         Ok(c)
     }
 
-    /// Factory reset (`90 60`: press ▲).
+    /// Factory reset (`90 60`: nothing happens until the user presses ▲; then every profile
+    /// is wiped and the customer key is the factory one again). No authentication.
     pub fn factory_reset(&mut self) -> Result<Confirmation, Molto2Error> {
         self.confirmable(&factory_reset_apdu(), "factory reset")
     }
 
-    pub fn lock_screen(&mut self) -> Result<(), Molto2Error> {
-        self.simple(&lock_screen_apdu(), "lock screen").map(drop)
+    /// Lock the screen (firmware ≥ 2.1). A `90 60` is passed on like the other commands'.
+    pub fn lock_screen(&mut self) -> Result<Confirmation, Molto2Error> {
+        self.confirmable(&lock_screen_apdu(), "lock screen")
     }
 
-    pub fn unlock_screen(&mut self) -> Result<(), Molto2Error> {
-        self.simple(&unlock_screen_apdu(), "unlock screen")
-            .map(drop)
+    /// Unlock the screen (firmware ≥ 2.1).
+    pub fn unlock_screen(&mut self) -> Result<Confirmation, Molto2Error> {
+        self.confirmable(&unlock_screen_apdu(), "unlock screen")
     }
 }
 

@@ -2,9 +2,9 @@
 //! miniOTP-3-i, C301-i, C302-i).
 //!
 //! No applet SELECT; the SM4 secure channel ([`crate::secure`]) with one fixed family key.
-//! Order of a burn: challenge → authenticate → write config → challenge → authenticate →
-//! write seed. Authentication is never retried automatically: older tokens lock permanently
-//! after failures. Which models exist (serial prefixes, whether a config write clears the
+//! Order of a burn, as Token2's own burner does it: challenge → authenticate (once) → write
+//! config → write seed. Authentication is never retried automatically: older tokens lock
+//! permanently after failures. Which models exist (serial prefixes, whether a config write clears the
 //! seed) is core's capability table.
 
 use tokensmith_core::caps::{self, Clock};
@@ -202,7 +202,9 @@ impl DeviceInfo {
 
 /// Parse a get-info reply (data without SW):
 /// `[3 header][N][serial N ASCII][2 bytes][UTC u32 BE]`. The header and separator bytes are
-/// not checked. The Molto2 answers its info command in the same layout.
+/// not checked; padding and white space around the serial are trimmed (as Token2's burner
+/// and keyroost do), not a reason to reject the token. The Molto2 answers its info command in
+/// the same layout.
 pub fn parse_info(data: &[u8]) -> Result<DeviceInfo, Token2Error> {
     parse_info_layout(data).map_err(Token2Error::MalformedReply)
 }
@@ -219,7 +221,17 @@ pub(crate) fn parse_info_layout(data: &[u8]) -> Result<DeviceInfo, String> {
             data.len()
         ));
     }
-    let serial_bytes = &data[4..4 + n];
+    let padding = |b: &u8| b.is_ascii_whitespace() || *b == 0 || *b == 0xFF;
+    let raw = &data[4..4 + n];
+    let start = raw.iter().position(|b| !padding(b)).unwrap_or(raw.len());
+    let end = raw
+        .iter()
+        .rposition(|b| !padding(b))
+        .map_or(start, |i| i + 1);
+    let serial_bytes = &raw[start..end];
+    if serial_bytes.is_empty() {
+        return Err("the device reported an empty serial".into());
+    }
     if !serial_bytes.iter().all(|b| b.is_ascii_graphic()) {
         return Err("serial is not printable ASCII".into());
     }
@@ -249,6 +261,15 @@ pub fn config_write_clears_seed(serial: &str) -> bool {
 /// The serial of a token of `model` (prefix + `suffix`), for emulators and tests.
 pub fn serial_of(model: caps::Model, suffix: &str) -> String {
     format!("{}{suffix}", model.caps().serial_prefix.unwrap_or_default())
+}
+
+/// Each write the token acknowledged, in order: what a caller records (a journal) between
+/// the commands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Written {
+    /// The config (and with it the clock; on most models the seed is gone now).
+    Config,
+    Seed,
 }
 
 /// High-level flows over a [`Transport`].
@@ -310,32 +331,69 @@ impl<T: Transport> Token2Session<T> {
         self.send(&apdu, Step::Secured("write seed")).map(drop)
     }
 
-    /// Burn: validate everything first, then challenge → authenticate → write config →
-    /// challenge → authenticate → write seed. Any failure stops the flow; authentication is
-    /// never retried.
-    pub fn burn(&mut self, seed: &[u8], config: &Token2Config) -> Result<(), Token2Error> {
+    /// Burn: validate everything first, then challenge → authenticate (once) → write config →
+    /// write seed, as Token2's burner does (one authentication permits several writes; a
+    /// second one is one more chance to trip an old token's lock-out). Any failure stops the
+    /// flow; authentication is never retried. `on_written` hears of each acknowledged write.
+    pub fn burn(
+        &mut self,
+        seed: &[u8],
+        config: &Token2Config,
+        on_written: &mut dyn FnMut(Written),
+    ) -> Result<(), Token2Error> {
         validate_seed(seed)?;
         // Config is validated by construction (Token2Config).
         self.authenticate()?;
         self.write_config(config)?;
-        self.authenticate()?;
-        self.write_seed(seed)
+        on_written(Written::Config);
+        self.write_seed(seed)?;
+        on_written(Written::Seed);
+        Ok(())
     }
 
-    /// Read info first, refuse unknown models unless `force`, then [`Self::burn`]. Returns
-    /// the info read before burning.
+    /// Expert: authenticate and write the seed alone. The config (algorithm, period, display,
+    /// clock) stays as it is on the token.
+    pub fn write_seed_only(
+        &mut self,
+        seed: &[u8],
+        on_written: &mut dyn FnMut(Written),
+    ) -> Result<(), Token2Error> {
+        validate_seed(seed)?;
+        self.authenticate()?;
+        self.write_seed(seed)?;
+        on_written(Written::Seed);
+        Ok(())
+    }
+
+    /// Expert: authenticate and write the config alone (which sets the clock). On most models
+    /// this CLEARS the seed ([`config_write_clears_seed`]): the caller asks the user first.
+    pub fn write_config_only(
+        &mut self,
+        config: &Token2Config,
+        on_written: &mut dyn FnMut(Written),
+    ) -> Result<(), Token2Error> {
+        self.authenticate()?;
+        self.write_config(config)?;
+        on_written(Written::Config);
+        Ok(())
+    }
+
+    /// Read info first, refuse unknown models unless `force` (nothing else is sent then: no
+    /// authentication may lock an old token), then [`Self::burn`]. Returns the info read
+    /// before burning.
     pub fn burn_checked(
         &mut self,
         seed: &[u8],
         config: &Token2Config,
         force_unknown_model: bool,
+        on_written: &mut dyn FnMut(Written),
     ) -> Result<DeviceInfo, Token2Error> {
         validate_seed(seed)?;
         let info = self.info()?;
         if info.model().is_none() && !force_unknown_model {
             return Err(Token2Error::UnknownModel(info.serial));
         }
-        self.burn(seed, config)?;
+        self.burn(seed, config, on_written)?;
         Ok(info)
     }
 }

@@ -119,6 +119,32 @@ fn info_parsing() {
     assert!(parse_info(&[0, 0]).is_err());
 }
 
+/// Issue 9: a serial with padding or white space around it is trimmed (Token2's burner and
+/// keyroost do), not a reason to reject the token.
+#[test]
+fn serial_padding_is_trimmed_not_rejected() {
+    let info = |serial: &[u8]| {
+        let mut d = vec![0, 0, 0, serial.len() as u8];
+        d.extend_from_slice(serial);
+        d.extend_from_slice(&[0, 0]);
+        d.extend_from_slice(&42u32.to_be_bytes());
+        parse_info(&d)
+    };
+    for padded in [
+        &b" 8659632000123 "[..],
+        b"8659632000123\0\0\0",
+        b"\t8659632000123\r\n",
+        b"8659632000123\xFF\xFF",
+    ] {
+        let i = info(padded).unwrap();
+        assert_eq!(i.serial, "8659632000123");
+        assert_eq!(i.model(), Some(Model::C302));
+    }
+    // Only padding, or a control byte inside, is not a serial.
+    assert!(info(b"  \0").is_err());
+    assert!(info(b"8659\x01632").is_err());
+}
+
 #[test]
 fn status_words() {
     let sw = |sw: u16, command: &'static str| {

@@ -244,7 +244,7 @@ pub fn server() -> Seeds {
     ]
 }
 
-const RESULTS_HEADER: &str = hardware_bridge::results::HEADER;
+const RESULTS_HEADER: &str = tokensmith_burn_journal::LEGACY_RESULTS_HEADER;
 const ROW_TOKEN2: &str = "1767225600,token2,8659632000001,C302-i,,,GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ,SHA1,6,30,30,alice@contoso.com,Token2";
 const ROW_MOLTO2: &str =
     "1767225601,molto2,MOLTO2SEED01,Molto2v2,4,Bank,JBSWY3DPEHPK3PXP,SHA256,8,60,30,,Token2";
@@ -274,6 +274,8 @@ pub fn results() -> Seeds {
             results_file(&[ROW_TOKEN2, ROW_MOLTO2, ROW_OATH, ROW_REBURN]),
         ),
         ("header-only", results_file(&[])),
+        ("journal-three-tokens", three_tokens()),
+        ("journal-batch", batch()),
         ("algorithm-damaged", damaged(7, "SHA2X6")),
         ("digits-99", damaged(8, "99")),
         ("period-0", damaged(9, "0")),

@@ -11,7 +11,9 @@ use tokensmith_fuzz_targets::session::{self, params, Op};
 use tokensmith_proto::apdu::Response;
 use tokensmith_proto::crypto::{pad_seed, pad_title};
 use tokensmith_proto::emulator::{Card, EmulatedTransport, Molto2Card, Token2Card, YkoathCard};
-use tokensmith_proto::molto2::{self, CustomerKey, Molto2Config, Molto2Model, Molto2Session};
+use tokensmith_proto::molto2::{
+    self, CustomerKey, Molto2Config, Molto2Model, Molto2Session, ProfileBurn,
+};
 use tokensmith_proto::token2::{self, Token2Config};
 use tokensmith_proto::ykoath::{self, CredentialData, OathAlgorithm, YkoathSession};
 use tokensmith_proto::yubico;
@@ -69,7 +71,16 @@ pub fn replies() -> Seeds {
     let config =
         Molto2Config::from_values(30, i64::from(CLOCK), Algorithm::Sha256, 8, 60).expect("valid");
     Molto2Session::new(&mut t, &CustomerKey::default(), Molto2Model::V2)
-        .burn_profile(4, b"12345678901234567890", &config, Some("GitHub"))
+        .burn_profile(
+            &ProfileBurn {
+                profile: 4,
+                seed: b"12345678901234567890",
+                config: &config,
+                title: Some("GitHub"),
+                overwrite: false,
+            },
+            &mut |_| {},
+        )
         .expect("burns");
     let mut m2 = t.into_card();
     let profile = answer(&mut m2, &molto2::profile_data_apdu(4));
@@ -236,7 +247,16 @@ fn molto2_with_seed(model: Molto2Model, profile: u8) -> Molto2Card {
     let config =
         Molto2Config::from_values(30, i64::from(CLOCK), Algorithm::Sha1, 6, 30).expect("valid");
     Molto2Session::new(&mut t, &CustomerKey::default(), model)
-        .burn_profile(profile, b"an earlier seed", &config, None)
+        .burn_profile(
+            &ProfileBurn {
+                profile,
+                seed: b"an earlier seed",
+                config: &config,
+                title: None,
+                overwrite: false,
+            },
+            &mut |_| {},
+        )
         .expect("burns");
     t.into_card()
 }
@@ -415,7 +435,9 @@ pub fn card() -> Seeds {
     let m2_config = Molto2Config::from_values(60, now, Algorithm::Sha256, 8, 60)
         .expect("valid")
         .tlv();
-    let new_key = CustomerKey::from_bytes(*b"another-key-0001").sm4_key();
+    let new_key = CustomerKey::from_bytes(b"another-key-0001")
+        .expect("16 bytes")
+        .sm4_key();
     let key_change = [&[0u8][..], new_key.as_bytes(), &[0x80], &[0; 14]].concat();
     let molto2 = {
         let b = raw(steps(Device::Molto2(Molto2Model::V2)), &molto2::info_apdu());
