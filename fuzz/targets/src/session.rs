@@ -385,6 +385,13 @@ fn more_data(reply: &Option<Vec<u8>>) -> Option<u8> {
     (sw >> 8 == 0x61).then_some(sw as u8)
 }
 
+/// `6C xx`: a T=0 reader's "wrong Le, send it again with Le = xx" (pcsc.md); the exchange
+/// sends the same command again with that Le, and the reply's data (if any) counts for nothing.
+fn wrong_le(reply: &Option<Vec<u8>>) -> Option<u8> {
+    let sw = sw(reply.as_deref()?)?;
+    (sw >> 8 == 0x6C).then_some(sw as u8)
+}
+
 /// GET RESPONSE (Token2 family, over T=0) or SEND REMAINING (YKOATH).
 fn is_follow_up(command: &[u8]) -> bool {
     matches!(command, [0x00, 0xC0, 0, 0, _] | [0x00, 0xA5, 0, 0])
@@ -407,8 +414,11 @@ fn is_write(command: &[u8]) -> bool {
 
 /// Every command but a chaining follow-up is framed as its card reads it: byte 5 is Lc.
 fn check_framing(log: &[Exchange]) {
-    for e in log {
-        if !is_follow_up(&e.command) {
+    for (i, e) in log.iter().enumerate() {
+        // A command sent again after `6C xx` carries an Le the protocol's framing does not
+        // have: `group` checks it is the same command with that Le.
+        let again = i.checked_sub(1).and_then(|p| wrong_le(&log[p].reply));
+        if !is_follow_up(&e.command) && again.is_none() {
             assert!(
                 tokensmith_proto::apdu::ParsedCommand::parse(&e.command).is_ok(),
                 "a command its card cannot frame: {:02X?}",
@@ -440,10 +450,24 @@ fn group(log: &[Exchange]) -> Vec<Group> {
     // ISO; the OATH applet with its own SEND REMAINING. What is selected decides.
     let mut iso_applet = false;
     for (i, e) in log.iter().enumerate() {
-        let waiting = i
-            .checked_sub(1)
-            .and_then(|p| more_data(&log[p].reply))
+        let previous = i.checked_sub(1).map(|p| &log[p]);
+        let waiting = previous
+            .and_then(|p| more_data(&p.reply))
             .filter(|_| rounds < MAX_ROUNDS);
+        let resend = previous
+            .and_then(|p| wrong_le(&p.reply).map(|xx| (p, xx)))
+            .filter(|_| rounds < MAX_ROUNDS);
+        if let (Some((p, xx)), Some(g)) = (resend, groups.last_mut()) {
+            assert_eq!(
+                e.command,
+                tokensmith_proto::exchange::with_le(&p.command, xx),
+                "after 6C {xx:02X} to {:02X?} the exchange must send it again with that Le",
+                p.command
+            );
+            rounds += 1;
+            append(g, &e.reply);
+            continue;
+        }
         match (waiting, groups.last_mut()) {
             (Some(xx), Some(g)) => {
                 let expected: &[u8] = match g.command[0] {
@@ -461,8 +485,11 @@ fn group(log: &[Exchange]) -> Vec<Group> {
             }
             _ => {
                 rounds = 0;
-                if let Some(aid) = e.command.strip_prefix(&[0x00, 0xA4, 0x04, 0x00][..]) {
-                    let aid = aid.get(1..).unwrap_or_default();
+                if let Some(body) = e.command.strip_prefix(&[0x00, 0xA4, 0x04, 0x00][..]) {
+                    let aid = body
+                        .split_first()
+                        .and_then(|(&lc, rest)| rest.get(..usize::from(lc)))
+                        .unwrap_or_default();
                     iso_applet = aid == yubico::MANAGEMENT_AID || aid == yubico::OTP_AID;
                 }
                 let mut g = Group {
@@ -481,6 +508,9 @@ fn group(log: &[Exchange]) -> Vec<Group> {
 
 fn append(g: &mut Group, reply: &Option<Vec<u8>>) {
     g.sw = reply.as_deref().and_then(sw);
+    if wrong_le(reply).is_some() {
+        return;
+    }
     if let (Some(r), Some(_)) = (reply, g.sw) {
         g.data.extend_from_slice(&r[..r.len() - 2]);
     }
@@ -492,7 +522,14 @@ fn refused(g: &Group) -> bool {
 
 fn check_stops_after_refusal(operating: &[Group]) {
     if let Some(at) = operating.iter().position(refused) {
+        // A Molto2's clock sync sets every profile and carries on past one the card refuses
+        // (each is reported), unless the refusal is about security.
+        let clock = |g: &Group| g.command.starts_with(&[0x84, 0xD4]);
+        let carries_on = clock(&operating[at]) && !security_refusal(operating[at].sw);
         for g in &operating[at + 1..] {
+            if carries_on && clock(g) {
+                continue;
+            }
             assert!(
                 !is_write(&g.command),
                 "{:02X?} sent after the device refused {:02X?} ({:04X?})",
@@ -549,11 +586,21 @@ fn secured(groups: &[Group]) -> Vec<(u8, u8, Vec<u8>)> {
                 !refused(g),
                 "an operation reported success after a refused write"
             );
-            let c = &g.command;
-            let lc = usize::from(c[4]);
-            (c[1], c[3], c[5..5 + lc - 4].to_vec())
+            secured_body(g)
         })
         .collect()
+}
+
+fn secured_body(g: &Group) -> (u8, u8, Vec<u8>) {
+    let c = &g.command;
+    let lc = usize::from(c[4]);
+    (c[1], c[3], c[5..5 + lc - 4].to_vec())
+}
+
+/// A status word that says the card's security state is broken (a MAC or authentication
+/// failure, a lock-out counting down): nothing secured may follow it.
+fn security_refusal(sw: Option<u16>) -> bool {
+    matches!(sw, Some(0x6982 | 0x6983 | 0x6988)) || sw.is_some_and(|sw| sw & 0xFFF0 == 0x63C0)
 }
 
 fn decrypt(key: &Sm4Key, body: &[u8]) -> Vec<u8> {
@@ -593,9 +640,18 @@ fn check_done(setup: &Setup, d: &Detected, done: &Done, groups: &[Group]) {
                 assert_eq!((s[0].0, s[0].2.as_slice()), (0xD4, &config.tlv()[..]));
             }
             DeviceKind::Molto2 => {
-                let s = secured(groups);
+                // Every profile is set; one the card refused is reported, not an error.
+                let sent = groups.iter().filter(|g| g.command[0] == 0x84);
+                let s: Vec<_> = sent.map(secured_body).collect();
                 let count = d.molto2().expect("a Molto2 model").profile_count();
-                assert_eq!(s.len(), usize::from(count), "one clock per profile");
+                // All of them, in order, unless the card went away (those not reached are
+                // reported as such).
+                let gone = groups.last().is_some_and(|g| g.sw.is_none());
+                assert!(
+                    s.len() == usize::from(count) || gone && s.len() < usize::from(count),
+                    "one clock per profile: {} of {count}",
+                    s.len()
+                );
                 for (i, (ins, p2, body)) in s.iter().enumerate() {
                     assert_eq!((*ins, usize::from(*p2)), (0xD4, i));
                     assert_eq!(body[4..], (NOW as u32).to_be_bytes());
