@@ -44,8 +44,14 @@ pub fn rotate_char(c: char) -> char {
     c
 }
 
+/// Every character [`rotate_char`]ed but the last letter or digit: whether base32's last
+/// character carries leftover bits depends on it, so the rotated secret stays valid or
+/// invalid for the same reason.
 pub fn rotate(s: &str) -> String {
-    s.chars().map(rotate_char).collect()
+    let last = s.rfind(|c: char| c.is_ascii_alphanumeric());
+    s.char_indices()
+        .map(|(i, c)| if Some(i) == last { c } else { rotate_char(c) })
+        .collect()
 }
 
 /// Letters and digits only, upper case: a secret reads the same with or without separators.
@@ -151,8 +157,8 @@ mod tests {
 
     #[test]
     fn rotation_keeps_each_class() {
-        assert_eq!(rotate("0xJBSWY3dp-189:af="), "0xKCTYZ4eq-891:ba=");
-        assert_eq!(rotate("Zz7f9Ww"), "Gg2a1Yy");
+        assert_eq!(rotate("0xJBSWY3dp-189:af="), "0xKCTYZ4eq-891:bf=");
+        assert_eq!(rotate("Zz7f9Ww"), "Gg2a1Yw");
     }
 
     #[test]
