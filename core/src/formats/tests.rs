@@ -65,6 +65,21 @@ fn duo_writes_serial_hex_and_step_and_says_which_type_to_pick() {
     );
 }
 
+/// Found by fuzzing: a serial starting with '#' (read from a line indented before it) was
+/// written at the start of a line, which a Duo CSV reader skips as a comment: the token was
+/// lost on the way.
+#[test]
+fn duo_refuses_a_serial_its_reader_would_take_for_a_comment() {
+    let issues = check(ExportFormat::DuoCsv, &[token("#X", SEED)]);
+    assert!(
+        issues
+            .iter()
+            .any(|i| i.field == Field::Serial && i.severity == Severity::Error),
+        "{issues:?}"
+    );
+    assert!(check(ExportFormat::DuoCsv, &[token("X#1", SEED)]).is_empty());
+}
+
 #[test]
 fn duo_refuses_sha256_odd_steps_and_formula_serials_and_warns_about_users() {
     let mut t = token("=cmd", SEED);
