@@ -26,7 +26,10 @@ macro_rules! addressed_request {
     ($(#[$m:meta])* pub struct $name:ident { $($(#[$fm:meta])* pub $f:ident: $t:ty,)* }) => {
         $(#[$m])*
         #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-        #[serde(deny_unknown_fields)]
+        // `remote = "Self"`: the derived code becomes inherent functions, so the trait
+        // implementations below can refuse what serde's derive would also take, a JSON array
+        // read field by field in declaration order.
+        #[serde(deny_unknown_fields, remote = "Self")]
         pub struct $name {
             /// Full reader name or a unique part of it; default: the only reader with a card.
             #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -38,6 +41,28 @@ macro_rules! addressed_request {
             #[serde(default, skip_serializing_if = "Option::is_none")]
             pub model: Option<$crate::Molto2Model>,
             $($(#[$fm])* pub $f: $t,)*
+        }
+
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                $name::serialize(self, s)
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                struct ObjectOnly;
+                impl<'de> serde::de::Visitor<'de> for ObjectOnly {
+                    type Value = $name;
+                    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                        f.write_str("a JSON object")
+                    }
+                    fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<$name, A::Error> {
+                        $name::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    }
+                }
+                d.deserialize_map(ObjectOnly)
+            }
         }
     };
 }

@@ -98,6 +98,14 @@ pub(super) fn issues(tokens: &[OathToken]) -> Vec<Issue> {
                     .into(),
             );
         }
+        if r.serial.starts_with('#') {
+            checks.error(
+                row,
+                Field::Serial,
+                "the serial starts with '#': its line would be read as a comment and the token skipped"
+                    .into(),
+            );
+        }
         if r.algorithm != Algorithm::Sha1 {
             checks.error(
                 row,

@@ -201,7 +201,10 @@ pub enum FormatError {
 
 fn package_prefix(package: Option<usize>, serial: Option<&str>) -> String {
     match (package, serial) {
-        (Some(n), Some(s)) => format!("KeyPackage {n} (serial '{s}'), element "),
+        (Some(n), Some(s)) => format!(
+            "KeyPackage {n} (serial '{}'), element ",
+            crate::echo::echo(s)
+        ),
         (Some(n), None) => format!("KeyPackage {n}, element "),
         (None, _) => "element ".into(),
     }
@@ -453,7 +456,7 @@ fn number<T: std::str::FromStr>(
     cell.parse::<T>().map_err(|_| FormatError::Cell {
         line,
         column,
-        message: format!("'{cell}' is not a number: {hint}"),
+        message: format!("'{}' is not a number: {hint}", crate::echo::echo(cell)),
     })
 }
 
