@@ -6,8 +6,16 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import {
-  launch, openPageWith, singleFileUrl, networkRequests, startBridge, bridgeApi, oathtool, importStatus, importItems, OUT,
+  launch, openPageWith as openPlainPage, singleFileUrl, networkRequests, startBridge, bridgeApi, oathtool, importStatus, importItems, OUT,
 } from './harness.mjs';
+import { openTool } from './job.mjs';
+
+/** The page with its import tool open (a tool beside the job since issue 10). */
+async function openPageWith(...args) {
+  const opened = await openPlainPage(...args);
+  await openTool(opened.page, 'import');
+  return opened;
+}
 
 let browser;
 let bridge;

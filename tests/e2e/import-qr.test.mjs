@@ -7,9 +7,17 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  launch, openPageWith, singleFileUrl, networkRequests, oathtool, readTokenField, hexToBase32,
+  launch, openPageWith as openPlainPage, singleFileUrl, networkRequests, oathtool, readTokenField, hexToBase32,
   qrencodePng, noisyScreenshot, hugePicture, migrationPayload, migrationUri, importStatus, importItems, OUT,
 } from './harness.mjs';
+import { openTool } from './job.mjs';
+
+/** The page with its import tool open (a tool beside the job since issue 10). */
+async function openPageWith(...args) {
+  const opened = await openPlainPage(...args);
+  await openTool(opened.page, 'import');
+  return opened;
+}
 
 let browser;
 let dir;
