@@ -27,7 +27,7 @@ pub(super) enum Status {
 
 impl Panel {
     /// The bridge stopped, or restarted with a new pairing secret: show the connect form again.
-    pub(super) fn lost(self, b: &Bridge, e: &ApiError) {
+    pub(crate) fn lost(self, b: &Bridge, e: &ApiError) {
         let status_now = match Failure::of(e) {
             Failure::Unreachable => Status::NotFound(b.describe()),
             Failure::Bridge(ErrorCode::PairingRequired) => Status::Refused(
