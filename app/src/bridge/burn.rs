@@ -90,8 +90,7 @@ impl Panel {
 
     /// Authentication failed on the selected reader and the user has not acknowledged it.
     pub(crate) fn blocked(self) -> bool {
-        let sel = self.bridge.selected.get();
-        sel.is_some() && self.auth_failed_on.get() == sel && !self.auth_ack.get()
+        self.auth_failed_here() && !self.auth_ack.get()
     }
 
     /// The request for device `d`, or why it cannot be made (nothing is sent then).
@@ -353,7 +352,6 @@ pub(super) fn BurnForm(panel: Panel, on_burn: Callback<()>, ready: Signal<bool>)
     let Panel {
         bridge,
         params,
-        auth_failed_on,
         auth_ack,
         ..
     } = panel;
@@ -379,10 +377,7 @@ pub(super) fn BurnForm(panel: Panel, on_burn: Callback<()>, ready: Signal<bool>)
             None => "Choose a reader with a device.".into(),
         }
     };
-    let failed_here = move || {
-        panel.blocked()
-            || (auth_failed_on.get().is_some() && auth_failed_on.get() == bridge.selected.get())
-    };
+    let failed_here = move || panel.auth_failed_here();
     view! {
         <Show when=move || matches!(kind(), Some(DeviceKind::Molto2 | DeviceKind::Oath))>
             <CredentialField panel />

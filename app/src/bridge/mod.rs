@@ -274,6 +274,12 @@ impl Panel {
         self.auth_ack
     }
 
+    /// Authentication failed on the chosen reader last time (acknowledged or not).
+    pub fn auth_failed_here(&self) -> bool {
+        let sel = self.bridge.selected.get();
+        sel.is_some() && self.auth_failed_on.get() == sel
+    }
+
     /// Authentication failed on `reader`: the next attempt there waits for an acknowledgement
     /// (nothing is ever retried; a Molto2 locks after a few).
     pub fn auth_failed(&self, reader: String) {

@@ -235,7 +235,7 @@ fn CredentialField(
             />
             <p class="muted small">{hint}</p>
         </div>
-        <Show when=move || m.panel.blocked()>
+        <Show when=move || m.panel.auth_failed_here()>
             <CheckBox id="device-auth-ack" value=m.panel.auth_ack()>
                 "Authentication failed on this device last time. I have checked the key or password: allow one more try."
             </CheckBox>
@@ -312,15 +312,20 @@ fn NewSecretFields(secret: NewSecret, id: &'static str, label: &'static str) -> 
 /// The tool: the device on the chosen reader, managed by its kind.
 #[component]
 pub fn DeviceTool(m: Manage) -> impl IntoView {
-    // Which device the views are for: a new one starts them afresh (and forgets the note).
-    let which = Memo::new(move |_| m.device().map(|d| (d.kind, d.reader, d.serial)));
+    // Which device the views are for: a new one starts them afresh (and forgets the note);
+    // a reader list read again (after an action) keeps them.
+    let which = Memo::new(move |_| {
+        m.device()
+            .map(|d| (d.kind, d.reader, d.serial, d.model, d.profiles))
+    });
+    let connected = Memo::new(move |_| m.panel.connected());
     Effect::new(move |_| {
         which.track();
         m.note.set(None);
     });
     let body = move || {
-        match which.get() {
-        None if !m.panel.connected() => view! {
+        match which.with(|w| w.as_ref().map(|w| w.0)) {
+        None if !connected.get() => view! {
             <p class="muted" data-testid="device-none">
                 "Connect to the hardware bridge in step 1 (burn it with “a reader on this computer”), then choose the reader of the device to manage."
             </p>
@@ -330,15 +335,16 @@ pub fn DeviceTool(m: Manage) -> impl IntoView {
             <p class="muted" data-testid="device-none">"Choose a reader with a device in step 1."</p>
         }
         .into_any(),
-        Some((kind, ..)) => {
-            let line = m.device().map(|d| describe(&d)).unwrap_or_default();
+        Some(kind) => {
             let view = match kind {
                 DeviceKind::Molto2 => view! { <molto2::Molto2View m /> }.into_any(),
                 DeviceKind::Oath => view! { <oath::OathView m /> }.into_any(),
                 DeviceKind::Token2 => view! { <token2::Token2View m /> }.into_any(),
             };
             view! {
-                <p class="device-line" data-testid="device-line">{line}</p>
+                <p class="device-line" data-testid="device-line">
+                    {move || m.device().map(|d| describe(&d)).unwrap_or_default()}
+                </p>
                 {view}
             }
             .into_any()

@@ -301,7 +301,11 @@ fn ProfileTable(m: Manage) -> impl IntoView {
     view! {
         <div class="row spread">
             <p class="muted" data-testid="device-profiles-summary">{summary}</p>
-            <CheckBox id="device-only-used" value=only_used>"Only profiles in use"</CheckBox>
+            <div class="row">
+                <CheckBox id="device-only-used" value=only_used>"Only profiles in use"</CheckBox>
+                <button type="button" class="secondary small" data-testid="device-profiles-reload" disabled=move || m.busy()
+                    on:click=move |_| m.load_profiles(failed)>"Read again"</button>
+            </div>
         </div>
         <div class="table-wrap device-table">
             <table class="device-list" data-testid="device-profiles">

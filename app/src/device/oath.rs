@@ -21,7 +21,7 @@ fn feature(d: &Device, f: Feature) -> Result<(), String> {
         .oath_version
         .as_deref()
         .and_then(|v| v.parse::<Firmware>().ok());
-    caps::check_feature(model, f, firmware).map_err(|r| r.to_string())
+    caps::check_feature(model, f, firmware).map_err(|r| super::sentence(&r.to_string()))
 }
 
 fn shown_name(c: &OathCredential) -> String {
