@@ -13,6 +13,7 @@ mod job;
 mod params;
 mod presets;
 mod qr;
+mod secret_input;
 mod seed;
 mod token;
 mod tools;

@@ -11,6 +11,7 @@ use super::{
     makes_oath_keys, manufacturer_of, model_of, molto2_model, request_model, Burned, Panel,
 };
 use crate::checkbox::CheckBox;
+use crate::secret_input::SecretInput;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use tokensmith_api::ErrorCode;
@@ -291,15 +292,7 @@ fn CredentialField(panel: Panel) -> impl IntoView {
                     "Molto2 customer key (empty: factory key)"
                 }}
             </label>
-            <input
-                id="bridge-credential"
-                data-testid="bridge-credential"
-                type="password"
-                autocomplete="off"
-                spellcheck="false"
-                prop:value=move || credential.with(|c| c.to_string())
-                on:input=move |ev| credential.set(zeroize::Zeroizing::new(event_target_value(&ev)))
-            />
+            <SecretInput id="bridge-credential".to_string() value=credential />
         </div>
     }
 }

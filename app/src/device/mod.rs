@@ -19,6 +19,7 @@ use crate::bridge::failure::Failure;
 use crate::bridge::{self, FailedView, Panel};
 use crate::checkbox::CheckBox;
 use crate::params::ParamsState;
+use crate::secret_input::SecretInput;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use tokensmith_api::ErrorCode;
@@ -224,21 +225,44 @@ fn CredentialField(
     view! {
         <div class="field">
             <label for="device-credential">{label}</label>
-            <input
-                id="device-credential"
-                data-testid="device-credential"
-                type="password"
-                autocomplete="off"
-                spellcheck="false"
-                prop:value=move || credential.with(|c| c.to_string())
-                on:input=move |ev| credential.set(Zeroizing::new(event_target_value(&ev)))
-            />
+            <SecretInput id="device-credential".to_string() value=credential />
             <p class="muted small">{hint}</p>
         </div>
         <Show when=move || m.panel.auth_failed_here()>
             <CheckBox id="device-auth-ack" value=m.panel.auth_ack()>
                 "Authentication failed on this device last time. I have checked the key or password: allow one more try."
             </CheckBox>
+        </Show>
+    }
+}
+
+/// A table row under the one it is about, asking before a seed is lost: what is lost, the
+/// danger button, Cancel (`open` false closes it).
+#[component]
+fn ConfirmRow(
+    colspan: u8,
+    text: String,
+    button: String,
+    id: &'static str,
+    open: Signal<bool>,
+    close: Callback<()>,
+    disabled: Signal<bool>,
+    confirm: Callback<()>,
+) -> impl IntoView {
+    view! {
+        <Show when=move || open.get()>
+            <tr class="edit"><td colspan=colspan.to_string()>
+                <div class="ask" role="alertdialog" aria-label=button.clone()>
+                    <p class="danger">{text.clone()}</p>
+                    <div class="row">
+                        <button type="button" class="danger" data-testid=id disabled=move || disabled.get()
+                            on:click=move |_| { close.run(()); confirm.run(()); }>
+                            {button.clone()}
+                        </button>
+                        <button type="button" class="secondary" on:click=move |_| close.run(())>"Cancel"</button>
+                    </div>
+                </div>
+            </td></tr>
         </Show>
     }
 }
@@ -289,15 +313,7 @@ fn NewSecretFields(secret: NewSecret, id: &'static str, label: &'static str) -> 
         view! {
             <div class="field grow">
                 <label for=id.clone()>{label}</label>
-                <input
-                    id=id.clone()
-                    data-testid=id
-                    type="password"
-                    autocomplete="new-password"
-                    spellcheck="false"
-                    prop:value=move || sig.with(|c| c.to_string())
-                    on:input=move |ev| sig.set(Zeroizing::new(event_target_value(&ev)))
-                />
+                <SecretInput id value=sig new=true />
             </div>
         }
     };

@@ -2,7 +2,7 @@
 //! its title and delete, and the device's customer key, screen lock and factory reset — each
 //! of those three waits for ▲ on the device, which the answer says prominently.
 
-use super::{Manage, NewSecret, NewSecretFields, Note};
+use super::{ConfirmRow, Manage, NewSecret, NewSecretFields, Note};
 use crate::bridge::client::{
     self, endpoint, ChangeKeyRequest, Confirmation, Device, FactoryResetRequest, Molto2Action,
     Profile, ProfileDeleteRequest, ProfileTitleRequest, ScreenRequest,
@@ -254,20 +254,16 @@ fn ProfileRow(m: Manage, p: Profile, open: RwSignal<Option<Open>>) -> impl IntoV
                 </div>
             </td></tr>
         </Show>
-        <Show when=move || open.get() == Some(Open::Delete(n))>
-            <tr class="edit"><td colspan="5">
-                <div class="ask" role="alertdialog" aria-label=format!("Delete {name}")>
-                    <p class="danger">{format!("Delete the seed of {name}? It cannot be read back or restored: the account on this profile stops working until a seed is burned into it again. The title stays.")}</p>
-                    <div class="row">
-                        <button type="button" class="danger" data-testid="device-delete-confirm" disabled=move || m.busy()
-                            on:click={let p = p2.clone(); move |_| { open.set(None); m.delete_profile(&p); }}>
-                            {format!("Delete the seed of profile {n}")}
-                        </button>
-                        <button type="button" class="secondary" on:click=move |_| open.set(None)>"Cancel"</button>
-                    </div>
-                </div>
-            </td></tr>
-        </Show>
+        <ConfirmRow
+            colspan=5
+            text=format!("Delete the seed of {name}? It cannot be read back or restored: the account on this profile stops working until a seed is burned into it again. The title stays.")
+            button=format!("Delete the seed of profile {n}")
+            id="device-delete-confirm"
+            open=Signal::derive(move || open.get() == Some(Open::Delete(n)))
+            close=Callback::new(move |()| open.set(None))
+            disabled=Signal::derive(move || m.busy())
+            confirm=Callback::new(move |()| m.delete_profile(&p2))
+        />
     }
 }
 

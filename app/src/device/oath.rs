@@ -3,7 +3,7 @@
 //! before YubiKey 5.3.1, any access password on a Nitrokey 3 — is asked of core's capability
 //! table first and said instead of the form (the bridge refuses it too).
 
-use super::{Manage, NewSecret, NewSecretFields, Note};
+use super::{ConfirmRow, Manage, NewSecret, NewSecretFields, Note};
 use crate::bridge::client::{
     endpoint, Device, OathCredential, OathCredentials, OathListRequest, OathNameRequest,
     OathPasswordRequest, OathRenameRequest, OathType,
@@ -255,20 +255,16 @@ fn AccountRow(
                 }}
             </td></tr>
         </Show>
-        <Show when=move || open.get() == Some(Open::Delete(i))>
-            <tr class="edit"><td colspan="4">
-                <div class="ask" role="alertdialog" aria-label=format!("Delete {shown}")>
-                    <p class="danger">{delete_text.clone()}</p>
-                    <div class="row">
-                        <button type="button" class="danger" data-testid="oath-delete-confirm" disabled=move || m.blocked()
-                            on:click={let c = c3.clone(); move |_| { open.set(None); m.delete_account(&c); }}>
-                            "Delete the account"
-                        </button>
-                        <button type="button" class="secondary" on:click=move |_| open.set(None)>"Cancel"</button>
-                    </div>
-                </div>
-            </td></tr>
-        </Show>
+        <ConfirmRow
+            colspan=4
+            text=delete_text
+            button="Delete the account".to_string()
+            id="oath-delete-confirm"
+            open=Signal::derive(move || open.get() == Some(Open::Delete(i)))
+            close=Callback::new(move |()| open.set(None))
+            disabled=Signal::derive(move || m.blocked())
+            confirm=Callback::new(move |()| m.delete_account(&c3))
+        />
     }
 }
 
