@@ -170,7 +170,8 @@ test('Molto2: delete a profile (confirmation naming it), title, wrong key with a
   await profileRow(page, 0).getByTestId('profile-delete').click();
   await page.locator('#tool-panel-device').scrollIntoViewIfNeeded();
   await page.screenshot({ path: join(OUT, 'device-molto2-desktop.png'), fullPage: false });
-  assert.deepEqual(errors, []);
+  // The wrong keys' answers (403 auth_failed) are the only console errors.
+  assert.ok(errors.every((e) => /status of 403/.test(e)), errors.join('\n'));
   await context.close();
 
   const phone = await open(PHONE);
@@ -194,7 +195,7 @@ test('OATH key: list, code (oathtool), rename, delete, access password set and r
   const { context, page, errors } = await open();
   await manage(page, 'oath');
   assert.match(await page.getByTestId('device-line').textContent(), /YubiKey 5 · serial 12345678/);
-  await waitText(page, 'oath-summary', /^\d+ accounts on the key/);
+  await waitText(page, 'oath-summary', /^2 accounts on the key/);
   assert.match(await accountRow(page, 'Example:alice').textContent(), /^Example: aliceTOTP · 30 sSHA-1/);
 
   await accountRow(page, 'Example:alice').getByTestId('oath-code').click();
@@ -234,7 +235,7 @@ test('OATH key: list, code (oathtool), rename, delete, access password set and r
   const withIt = await bridgeApi(bridge, '/api/oath/list', { ...OATH, password: 'hunter2-long' });
   assert.equal(withIt.status, 200);
   await waitText(page, 'oath-password-state', /asks for a password/);
-  await waitText(page, 'oath-summary', /accounts on the key/);
+  await waitText(page, 'oath-summary', /^1 account on the key/);
 
   // A wrong password: the failure in the page's wording; the next try waits.
   await page.getByTestId('device-credential').fill('wrong');
@@ -244,7 +245,7 @@ test('OATH key: list, code (oathtool), rename, delete, access password set and r
   await page.getByTestId('device-auth-ack').check();
   await page.getByTestId('device-credential').fill('hunter2-long');
   await page.getByTestId('oath-list').click();
-  await waitText(page, 'oath-summary', /accounts on the key/);
+  await waitText(page, 'oath-summary', /^1 account on the key/);
 
   await page.locator('#tool-panel-device').scrollIntoViewIfNeeded();
   await page.screenshot({ path: join(OUT, 'device-oath-desktop.png') });
@@ -253,12 +254,12 @@ test('OATH key: list, code (oathtool), rename, delete, access password set and r
   assert.match(await result(page), /no access password now/);
   assert.equal((await bridgeApi(bridge, '/api/oath/list', OATH)).status, 200, 'listing needs no password again');
   assert.equal(await page.getByTestId('device-credential').inputValue(), '');
-  assert.deepEqual(errors, []);
+  assert.ok(errors.every((e) => /status of 403/.test(e)), errors.join('\n'));
   await context.close();
 
   const phone = await open(PHONE);
   await manage(phone.page, 'oath');
-  await waitText(phone.page, 'oath-summary', /accounts on the key/);
+  await waitText(phone.page, 'oath-summary', /^1 account on the key/);
   await accountRow(phone.page, 'Contoso:alice@contoso.com').getByTestId('oath-code').click();
   await result(phone.page);
   await phone.page.getByTestId('device-tool').scrollIntoViewIfNeeded();
@@ -270,6 +271,7 @@ test('OATH key: list, code (oathtool), rename, delete, access password set and r
 
 test('a Nitrokey 3 says why it has no access password or rename (core\'s table), and sends nothing for them', async () => {
   const { context, page } = await open();
+  const logged = bridge.log.length;
   // The simulated key reported as a Nitrokey 3: what the page offers follows the model.
   await page.route('**/api/readers', async (route) => {
     const r = await route.fetch();
@@ -287,7 +289,7 @@ test('a Nitrokey 3 says why it has no access password or rename (core\'s table),
   await page.waitForFunction(() => document.querySelector('[data-testid=oath-accounts] tbody tr'));
   await page.locator('[data-testid=oath-accounts] tbody tr').first().getByTestId('oath-rename').click();
   assert.match(await page.getByTestId('oath-rename-refused').textContent(), /renaming an account/i);
-  assert.ok(!bridge.log.some((l) => /oath\/(rename|password)/.test(l)));
+  assert.ok(!bridge.log.slice(logged).some((l) => /oath\/(rename|password)/.test(l)), 'nothing sent');
   await context.close();
 });
 

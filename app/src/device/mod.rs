@@ -339,6 +339,18 @@ pub fn DeviceTool(m: Manage) -> impl IntoView {
         which.track();
         m.note.set(None);
     });
+    // An answer (▲ to press above all) is brought into sight, wherever the button was.
+    Effect::new(move |_| {
+        if m.note.with(Option::is_some) {
+            request_animation_frame(|| {
+                if let Some(el) = document().get_element_by_id("device-result") {
+                    let opts = web_sys::ScrollIntoViewOptions::new();
+                    opts.set_block(web_sys::ScrollLogicalPosition::Nearest);
+                    el.scroll_into_view_with_scroll_into_view_options(&opts);
+                }
+            });
+        }
+    });
     let body = move || {
         match which.with(|w| w.as_ref().map(|w| w.0)) {
         None if !connected.get() => view! {
@@ -377,7 +389,7 @@ pub fn DeviceTool(m: Manage) -> impl IntoView {
                     {move || m.working.get().unwrap_or_default()}
                 </p>
             </Show>
-            <div class="bridge-result" data-testid="device-result" aria-live="polite">
+            <div class="bridge-result" id="device-result" data-testid="device-result" aria-live="polite">
                 <NoteView m />
             </div>
         </section>

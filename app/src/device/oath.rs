@@ -293,7 +293,9 @@ fn AccountTable(m: Manage) -> impl IntoView {
                 0 => String::new(),
                 n => format!(" {n} entries of other kinds (password safe, HMAC, reverse HOTP) are not shown."),
             };
-            format!("{} accounts on the key.{others}", l.credentials.len())
+            let n = l.credentials.len();
+            let plural = if n == 1 { "account" } else { "accounts" };
+            format!("{n} {plural} on the key.{others}")
         }
     };
     let rows = move || match list.get() {
