@@ -56,7 +56,10 @@ mod tests {
     #[test]
     fn every_importable_format_is_told_from_its_start() {
         let cases = [
-            ("<?xml version=\"1.0\"?>\n<KeyContainer/>", Some(ExportFormat::Pskc)),
+            (
+                "<?xml version=\"1.0\"?>\n<KeyContainer/>",
+                Some(ExportFormat::Pskc),
+            ),
             ("\u{feff}  <pskc:KeyContainer/>", Some(ExportFormat::Pskc)),
             (
                 "upn,serial number,secret key,time interval,manufacturer,model\r\n",
