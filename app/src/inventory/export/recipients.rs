@@ -291,7 +291,7 @@ pub fn RecipientsPanel(r: Recipients) -> impl IntoView {
             <div class="row">
                 <button type="button" class="secondary" data-testid="recipient-add" disabled=move || r.busy.get() on:click=add_pasted>"Add pasted keys"</button>
                 <label for="recipient-file" class="inline">"or open a key file (.asc, .gpg):"</label>
-                <input id="recipient-file" data-testid="recipient-file" type="file" accept=".asc,.gpg,.pub,.key,application/pgp-keys" node_ref=file_ref on:change=open />
+                <input id="recipient-file" data-testid="recipient-file" type="file" accept=".asc,.gpg,.pub,.key" node_ref=file_ref on:change=open />
             </div>
             <p data-testid="recipient-status" role="status" class=move || if r.status.get().0 { "ok small" } else { "error small" }>
                 {move || r.status.get().1}
