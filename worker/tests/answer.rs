@@ -201,8 +201,10 @@ fn keys_are_described_and_messages_made_for_usable_ones_only() {
     })) else {
         panic!("Alice's key alone")
     };
-    assert_eq!(again, [alice.clone()]);
-    assert!(olga.armored.starts_with("-----BEGIN PGP PUBLIC KEY BLOCK-----"));
+    assert_eq!(again, std::slice::from_ref(alice));
+    assert!(olga
+        .armored
+        .starts_with("-----BEGIN PGP PUBLIC KEY BLOCK-----"));
     let refusal = olga.refusal.as_deref().expect("an expired key is refused");
     assert!(
         refusal.contains("expired on 2020-12-31") || refusal.contains("expired on 2021-01-01"),

@@ -90,22 +90,11 @@ mod tests {
 
     #[test]
     fn what_each_writer_writes_is_detected_as_that_format() {
-        use crate::entra::TokenRecord;
-        use crate::formats::{export, ExportOptions, OathToken};
-        use crate::{Algorithm, Secret};
-        let tokens = vec![OathToken::from(TokenRecord {
-            upn: "alice@contoso.com".into(),
-            serial: "0042".into(),
-            secret: Secret::from_bytes(vec![7; 20]).unwrap(),
-            interval: 30,
-            manufacturer: "Token2".into(),
-            model: "C202".into(),
-            algorithm: Algorithm::Sha1,
-            profile: None,
-            display_name: None,
-        })];
+        use crate::formats::{export, tests::token, ExportOptions};
+        let mut t = token("0042", &[7; 20]);
+        t.record.upn = "alice@contoso.com".into();
         for format in ExportFormat::ALL.into_iter().filter(|f| f.importable()) {
-            let written = export(format, &tokens, &ExportOptions::default()).unwrap();
+            let written = export(format, &[t.clone()], &ExportOptions::default()).unwrap();
             assert_eq!(detect(&written), Some(format), "{format}");
         }
     }
