@@ -138,7 +138,10 @@ fn a_key_kept_as_its_own_armour_is_the_same_key_to_us_and_to_gpg() {
     assert_eq!(fprs.len(), 2, "primary and encryption subkey: {shown}");
     assert!(shown.contains("Alice Admin <alice@example.org>"), "{shown}");
     // Read back alone, each describes as before and encrypts to its owner only.
-    for (r, (home, fpr)) in read.iter().zip([(&alice_home, &alice_fpr), (&bob_home, &bob_fpr)]) {
+    for (r, (home, fpr)) in read
+        .iter()
+        .zip([(&alice_home, &alice_fpr), (&bob_home, &bob_fpr)])
+    {
         let again = read_keys(r.armored().unwrap().as_bytes(), now()).unwrap();
         assert_eq!(again.len(), 1);
         assert_eq!(again[0].info(), r.info());
