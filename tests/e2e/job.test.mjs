@@ -191,7 +191,7 @@ for (const where of WHERE) {
     assert.match(await page.getByTestId('export-unverified').textContent(), new RegExp(`Not verified: row 2 \\(serial MOLTO2SIM0001, profile ${profile}, jo@contoso\\.com\\)`));
     const csv = await download(page, 'entra-csv');
     assert.match(await page.getByTestId('inventory-status').textContent(),
-      new RegExp(`Saved 2 row\\(s\\) as entra-oath-tokens\\.csv\\. Not verified: row 2 \\(serial MOLTO2SIM0001, profile ${profile}, jo@contoso\\.com\\)\\. Check their codes`));
+      new RegExp(`Saved 2 row\\(s\\) as entra-oath-tokens\\.csv \\(Entra ID CSV, not encrypted\\)\\. Not verified: row 2 \\(serial MOLTO2SIM0001, profile ${profile}, jo@contoso\\.com\\)\\. Check their codes`));
     assert.equal(await cell(page, 0, 'status'), 'burned · verified, −30 s (1 step behind) · exported');
     assert.match(await page.getByTestId('export-warning').textContent(), /holds every seed in plain text/);
     assert.equal(await page.getByTestId('entra-command').textContent(),
