@@ -164,7 +164,6 @@ pub fn ExportMenu(inv: Inventory) -> impl IntoView {
                     {move || duo_type().map(|t| format!("Duo's import form asks for the token type: choose “{}”.", t.label()))}
                 </p>
             </Show>
-            <RecipientsPanel r=ex.recipients />
             <p class="muted count" data-testid="inventory-count">{count}</p>
             <p class="muted" data-testid="export-empty" hidden=move || !empty()>
                 "Nothing to export yet: each token is recorded here the moment it is burned or handed off."
@@ -185,6 +184,7 @@ pub fn ExportMenu(inv: Inventory) -> impl IntoView {
             <p data-testid="inventory-status" role="status" class=move || if inv.status.get().0 { "ok" } else { "error" }>
                 {move || inv.status.get().1}
             </p>
+            <RecipientsPanel r=ex.recipients />
             // What the file holds and where it goes: once there is a file to make.
             <div hidden=empty>
                 <ul class="notes">
