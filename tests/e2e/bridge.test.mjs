@@ -288,7 +288,7 @@ test('refused before the burn, in core\'s words: what the Token2 on the reader c
   await page.getByTestId('algorithm').selectOption('SHA256');
   assert.equal(await page.getByTestId('bridge-burn').isDisabled(), true);
   assert.match(await page.getByTestId('burn-why').textContent(), /SHA-256 cannot be uploaded by CSV/);
-  await page.getByTestId('target-format').selectOption('graph');
+  await page.getByTestId('format-graph-json').check();
   assert.equal(await page.getByTestId('bridge-burn').isDisabled(), false, 'Graph JSON takes SHA-256');
   assert.equal(await page.getByTestId('serial').inputValue(), serialBefore, 'the record is untouched');
   assert.equal(bridge.log.slice(logBefore).filter((l) => /POST \/api\/burn/.test(l)).length, 0, 'nothing was sent');

@@ -25,8 +25,10 @@ async function addToken(page, upn) {
   return { upn, serial, secret };
 }
 
-async function download(page, testid) {
-  const [dl] = await Promise.all([page.waitForEvent('download'), page.getByTestId(testid).click()]);
+/** Saves the list in `format` (an ExportFormat id) through the export menu. */
+async function download(page, format) {
+  await page.getByTestId(`format-${format}`).check();
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.getByTestId('save-export').click()]);
   const path = join(OUT, `toolset-${dl.suggestedFilename()}`);
   await dl.saveAs(path);
   return { name: dl.suggestedFilename(), path };
@@ -47,12 +49,12 @@ test('a 3-token session exports a CSV that Python reads back exactly, and Graph 
   }
   assert.deepEqual(tokens.map((t) => t.serial), ['0099', '0100', '0101']);
   assert.equal(await page.getByTestId('serial').inputValue(), '0102');
-  assert.match(await page.getByTestId('inventory-count').textContent(), /3 row\(s\) · 0 problem\(s\) · not yet exported/);
+  assert.match(await page.getByTestId('inventory-count').textContent(), /3 row\(s\) · 0 problem\(s\) for Entra ID CSV · not yet exported/);
   // Secrets are masked in the table.
   const table = await page.getByTestId('inventory').textContent();
   for (const t of tokens) assert.ok(!table.includes(t.secret.slice(0, 8)), 'secret shown in the table');
 
-  const csv = await download(page, 'save-csv');
+  const csv = await download(page, 'entra-csv');
   assert.equal(csv.name, 'entra-oath-tokens.csv');
   const raw = readFileSync(csv.path, 'utf8');
   assert.ok(raw.startsWith('upn,serial number,secret key,time interval,manufacturer,model\r\n'), 'current header, CRLF');
@@ -66,7 +68,7 @@ test('a 3-token session exports a CSV that Python reads back exactly, and Graph 
   ]);
   assert.doesNotMatch(await page.getByTestId('inventory-count').textContent(), /not yet exported/);
 
-  const json = await download(page, 'save-json');
+  const json = await download(page, 'graph-json');
   assert.equal(json.name, 'entra-oath-tokens.json');
   const body = JSON.parse(readFileSync(json.path, 'utf8'));
   assert.equal(body['@context'], '#$delta');
@@ -149,12 +151,14 @@ test('6th token for a user, SHA-256 in CSV, editing, sorting and removing rows',
   await page.getByTestId('upn').fill('erik@contoso.com');
   await page.getByTestId('add-row').click();
   assert.match(await issues(page), /SHA-256 cannot be uploaded by CSV/);
-  await page.getByTestId('target-format').selectOption('graph');
+  await page.getByTestId('format-graph-json').check();
   await addToken(page, 'erik@contoso.com');
   assert.equal(await rowCount(page), 6);
-  await page.getByTestId('save-csv').click();
-  assert.match(await page.getByTestId('inventory-status').textContent(), /Not exported.*SHA-256/);
-  const [dl] = await Promise.all([page.waitForEvent('download'), page.getByTestId('save-json').click()]);
+  await page.getByTestId('format-entra-csv').check();
+  await page.getByTestId('save-export').click();
+  assert.match(await page.getByTestId('inventory-status').textContent(), /Not exported as Entra ID CSV.*SHA-256/);
+  await page.getByTestId('format-graph-json').check();
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.getByTestId('save-export').click()]);
   const path = join(OUT, 'toolset-sha256.json');
   await dl.saveAs(path);
   assert.equal(JSON.parse(readFileSync(path, 'utf8')).value[5].hashFunction, 'hmacsha256');

@@ -208,7 +208,7 @@ test('OpenPGP in the worker: keys described as GnuPG sees them, refused when exp
   assert.equal(r.n(), 0, 'Ok');
   const described = r.vec(() => ({
     fingerprint: r.str(), grouped: r.str(), label: r.str(), userIds: r.vec(() => r.str()), algorithm: r.str(),
-    encryption: r.option(() => r.str()), created: r.n(), expires: r.option(() => r.n()), refusal: r.option(() => r.str()),
+    encryption: r.option(() => r.str()), created: r.n(), expires: r.option(() => r.n()), refusal: r.option(() => r.str()), armored: r.str(),
   }));
   assert.ok(r.done());
   const home = mkdtempSync(join(tmpdir(), 'tsgw-'));
@@ -219,8 +219,11 @@ test('OpenPGP in the worker: keys described as GnuPG sees them, refused when exp
   assert.deepEqual(described[0], {
     fingerprint: ALICE, grouped: ALICE.match(/.{4}/g).join(' '), label: `key ${ALICE.slice(24)} (Alice Admin <alice@example.org>)`,
     userIds: ['Alice Admin <alice@example.org>'], algorithm: 'EdDSA (Ed25519)', encryption: 'ECDH (Curve25519)',
-    created: described[0].created, expires: null, refusal: null,
+    created: described[0].created, expires: null, refusal: null, armored: described[0].armored,
   });
+  // The key alone, as the page keeps it: GnuPG reads it as Alice's key.
+  const kept = gpg(['--with-colons', '--show-keys'], described[0].armored).toString();
+  assert.equal(kept.split('\n').find((l) => l.startsWith('fpr:')).split(':')[9], ALICE);
   assert.match(described[1].refusal, /^key [0-9A-F]{16} \(Old Olga <olga@example\.org>\) cannot be used: it expired on 202[01]-\d\d-\d\d: ask the recipient for a renewed or new public key$/);
 
   // Request::Encrypt (4) { plaintext, file_name, keys { keys, now }, armour: Armored (0) }

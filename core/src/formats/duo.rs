@@ -65,7 +65,8 @@ impl DuoTokenType {
         matches!(self, DuoTokenType::Totp6 | DuoTokenType::Totp8)
     }
 
-    fn of(token: &OathToken) -> Option<DuoTokenType> {
+    /// The type a token is in Duo's form, if Duo has it (6 or 8 digits).
+    pub fn of(token: &OathToken) -> Option<DuoTokenType> {
         match (token.is_totp(), token.digits) {
             (false, 6) => Some(DuoTokenType::Hotp6),
             (false, 8) => Some(DuoTokenType::Hotp8),

@@ -10,6 +10,7 @@
 //! which line, column or element is wrong.
 
 mod check;
+mod detect;
 pub mod duo;
 pub mod oath_csv;
 pub mod otpauth_list;
@@ -24,6 +25,7 @@ use crate::otp::{Algorithm, MAX_DIGITS, MIN_DIGITS};
 use crate::otpauth::Kind;
 
 pub use check::check;
+pub use detect::detect;
 
 /// A token as the exchange formats describe it: the Entra record plus what
 /// Entra's formats leave out.
