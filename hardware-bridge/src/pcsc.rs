@@ -92,6 +92,13 @@ impl Transport for PcscTransport {
         let r = card
             .transmit(apdu, &mut self.buf)
             .map_err(transport_error)?;
+        if r.len() < 2 {
+            // No status word: the card answered nothing. pcscd with vpcd reports a card pulled
+            // during a command this way (success, 0 bytes); the command may have been carried
+            // out, which the burn journal must know (PROTOCOL-NOTES.md).
+            self.buf.iter_mut().for_each(|b| *b = 0);
+            return Err(TransportError::NoCard);
+        }
         let out = r.to_vec();
         // The reply may hold a code or other sensitive data: do not leave it around.
         self.buf.iter_mut().for_each(|b| *b = 0);
