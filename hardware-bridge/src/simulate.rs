@@ -10,7 +10,7 @@
 //! - `Simulated reader 2 (OATH key)`: an OATH applet without a password.
 //!
 //! `--simulate-fault` (hidden; for the page's tests) makes every simulated card misbehave at
-//! its Nth command the way `emulated-card --fault` does through vpcd: a pulled card answers
+//! the Nth command of an operation the way `emulated-card --fault` does through vpcd: a pulled card answers
 //! "no card", a silent one never answers (the wait's time limit or a cancel ends the
 //! operation, as with a real reader).
 
@@ -79,7 +79,9 @@ impl Card for PressesAtOnce {
 }
 
 /// A transport to a shared in-process card.
-/// A slot whose card misbehaves at its Nth command (counted over the life of the process).
+/// A slot whose card misbehaves at its Nth command since it was last reset: each operation's
+/// connection resets the card (listing does not), so N counts within one operation, and the
+/// next operation finds the card as if pulled and put back.
 struct Faulty {
     slot: Arc<dyn Slot>,
     fault: Fault,
@@ -117,6 +119,7 @@ impl Slot for Faulty {
     }
 
     fn reset(&self) {
+        *self.commands.lock().unwrap_or_else(|e| e.into_inner()) = 0;
         self.slot.reset()
     }
 

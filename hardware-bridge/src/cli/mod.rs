@@ -96,15 +96,9 @@ pub struct Cli {
     /// says what the token may hold). Ctrl-C stops the wait at once.
     #[arg(long, global = true, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=600))]
     pub card_timeout: u64,
-    /// Tests: every simulated card misbehaves at its Nth command (removed-before:N,
-    /// removed-during:N, silent-during:N).
-    #[arg(
-        long,
-        global = true,
-        hide = true,
-        requires = "simulate",
-        value_name = "FAULT"
-    )]
+    /// Tests: every simulated card misbehaves at the Nth command of an operation
+    /// (removed-before:N, removed-during:N, silent-during:N); with --simulate only.
+    #[arg(long, global = true, hide = true, value_name = "FAULT")]
     pub simulate_fault: Option<crate::vpcd::Fault>,
     #[command(subcommand)]
     pub command: Command,
@@ -493,6 +487,11 @@ pub struct ServeArgs {
 
 fn backend(cli: &Cli, wait: &CardWait) -> Result<Arc<dyn Backend>, BridgeError> {
     let wait = wait.clone();
+    if cli.simulate_fault.is_some() && !cli.simulate {
+        return Err(BridgeError::BadInput(
+            "--simulate-fault makes emulated cards misbehave: it needs --simulate".into(),
+        ));
+    }
     if cli.simulate {
         Ok(Arc::new(crate::simulate::SimBackend::with(
             wait,
