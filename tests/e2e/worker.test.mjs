@@ -16,6 +16,7 @@ import {
   launch, openPageWith, singleFileUrl, networkRequests, qrencodePng, noisyScreenshot, hugePicture,
   fuzzQrPicture, importStatus, importItems, serveStatic,
 } from './harness.mjs';
+import { openTool } from './job.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 let browser;
@@ -99,6 +100,7 @@ test('decoding an 8000×6000 photo and a 1920×1080 screenshot never blocks the 
 test('a new picture supersedes one still being decoded', async () => {
   const huge = await hugePicture(browser, dir);
   const { context, page, errors } = await openPageWith(browser, singleFileUrl());
+  await openTool(page, 'import');
   const workers = watchWorkers(page);
   // The worker is up (so the big picture is being decoded, not waiting for the start).
   const warm = qrencodePng('otpauth://totp/Warm:up?secret=MFRGGZDFMZTWQ2LK&issuer=Warm', join(dir, 'warm.png'));
@@ -127,6 +129,7 @@ test('the hosted dist/ over http starts the worker from its own files on first u
     await page.waitForTimeout(1000);
     assert.ok(!server.requests.some((p) => p.includes('tokensmith-worker')), 'nothing of the worker at load');
     // The hint: the pointer enters the import sources, and the worker starts and compiles.
+    await openTool(page, 'import');
     await page.getByTestId('import-drop').hover();
     for (let t = 0; server.requests.filter((p) => p.includes('tokensmith-worker')).length < 2 && t < 100; t++) {
       await page.waitForTimeout(100);
