@@ -168,6 +168,51 @@ fn api_burn(b: &Bridge) -> (u16, Value) {
     )
 }
 
+/// The INS of every command a clean burn sends to `card`.
+fn commands_of<C: tokensmith_proto::emulator::Card + Send + 'static>(
+    dir: &Path,
+    card: C,
+    args: &[&str],
+) -> Vec<u8> {
+    let c = Inserted::new(card);
+    let o = run(burn_cli(dir, &dir.join("clean.journal"), args));
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    c.sent()
+}
+
+/// One pulled-card case: its journal's name, its row in the table, the state it must leave.
+struct Case {
+    name: &'static str,
+    what: &'static str,
+    want: TokenState,
+}
+
+/// Burn from the CLI onto `card` pulled as `fault` says, in a fresh pcscd: vpcd (0.9.x) accepts
+/// no new card on a reader whose card vanished during a command until pcscd starts again
+/// (observed here; PROTOCOL-NOTES.md). Checks the answer (exit 3, card removed) and the
+/// journal's state; returns the card, the message and stderr.
+fn pulled<C: tokensmith_proto::emulator::Card + Send + 'static>(
+    pcscd: &mut Pcscd,
+    dir: &Path,
+    table: &mut Vec<Row>,
+    (card, fault): (C, Fault),
+    args: &[&str],
+    case: Case,
+) -> (Inserted<C>, String, String) {
+    pcscd.stop();
+    pcscd.start();
+    eprintln!("{}", case.what);
+    let j = dir.join(format!("{}.journal", case.name));
+    let c = Inserted::with_fault(card, fault);
+    let o = run(burn_cli(dir, &j, args));
+    let m = message(&o.stderr);
+    assert_eq!(o.code, 3, "{}", o.stderr);
+    assert!(m.contains("the card was removed"), "{m}");
+    assert_eq!(last_state(&j), case.want, "{m}");
+    table.push(row(case.what, format!("exit {}: {m}", o.code), case.want));
+    (c, m, o.stderr)
+}
+
 #[test]
 fn faults_through_pcscd_and_vpcd() {
     let mut pcscd = start_pcscd();
@@ -179,20 +224,10 @@ fn faults_through_pcscd_and_vpcd() {
     let mut table = Vec::new();
 
     // The commands of clean burns: where each fault goes.
-    let t2 = {
-        let c = Inserted::new(token2());
-        let o = run(burn_cli(&dir, &journal("clean"), TOKEN2_BURN));
-        assert_eq!(o.code, 0, "{}", o.stderr);
-        c.sent()
-    };
+    let t2 = commands_of(&dir, token2(), TOKEN2_BURN);
     let config_at = at(&t2, INS_WRITE_CONFIG, 0);
     let seed_at = at(&t2, INS_WRITE_SEED, config_at);
-    let yk = {
-        let c = Inserted::new(yubikey());
-        let o = run(burn_cli(&dir, &journal("clean-oath"), OATH_PUT));
-        assert_eq!(o.code, 0, "{}", o.stderr);
-        c.sent()
-    };
+    let yk = commands_of(&dir, yubikey(), OATH_PUT);
     let put_at = at(&yk, INS_OATH_PUT, 0);
     let calculate_at = at(&yk, INS_OATH_CALCULATE, put_at);
     let chained_at = at(&yk, INS_SEND_REMAINING, 0);
@@ -200,119 +235,94 @@ fn faults_through_pcscd_and_vpcd() {
     eprintln!("Token2 burn: config is command {config_at}, seed {seed_at} of {t2:02X?}");
     eprintln!("OATH put: the list's SEND REMAINING {chained_at}, PUT {put_at}, CALCULATE {calculate_at} of {yk:02X?}");
 
-    eprintln!("case 1");
     // 1. Pulled between the config and the seed: the config (which erased the old seed) is
     //    in, the seed write never reached the card. The bridge cannot tell this from a pull
     //    during the seed write (the transmit fails either way): the journal says the token
     //    may hold the new seed and gives the code to compare; the token shows dashes, so the
     //    user burns it again.
     {
-        let j = journal("between-config-and-seed");
-        let c = Inserted::with_fault(token2(), Fault::RemovedBefore(seed_at));
-        let o = run(burn_cli(&dir, &j, TOKEN2_BURN));
-        let m = message(&o.stderr);
-        assert_eq!(o.code, 3, "{}", o.stderr);
-        assert!(m.contains("the card was removed"), "{m}");
+        let (c, m, stderr) = pulled(
+            &mut pcscd,
+            &dir,
+            &mut table,
+            (token2(), Fault::RemovedBefore(seed_at)),
+            TOKEN2_BURN,
+            Case {
+                name: "between-config-and-seed",
+                what: "Token2 pulled between config and seed (CLI)",
+                want: TokenState::MayHoldNewSeed,
+            },
+        );
         assert!(
             m.contains("interrupted while writing the seed") && m.contains("expected code now: "),
             "{m}"
         );
-        assert!(o.stderr.contains("configuration written"), "{}", o.stderr);
-        assert_eq!(last_state(&j), TokenState::MayHoldNewSeed);
-        assert_eq!(
-            c.card.lock().unwrap().stored_seed(),
-            None,
-            "config erased it"
-        );
+        assert!(stderr.contains("configuration written"), "{stderr}");
+        let card = c.card.lock().unwrap();
+        assert_eq!(card.stored_seed(), None, "config erased it");
+        drop(card);
         assert_eq!(c.sent_ins(INS_WRITE_SEED), 0);
-        table.push(row(
-            "Token2 pulled between config and seed (CLI)",
-            format!("exit {}: {m}", o.code),
-            last_state(&j),
-        ));
     }
-
-    // vpcd (0.9.x) accepts no new card on a reader whose card vanished during a command until
-    // pcscd starts again (observed here; PROTOCOL-NOTES.md): a fresh pcscd for each such case.
-    pcscd.stop();
-    pcscd.start();
-    eprintln!("case 2");
     // 2. Pulled during the seed write: the card carried it out, the answer never came.
     {
-        let j = journal("during-seed");
-        let c = Inserted::with_fault(token2(), Fault::RemovedDuring(seed_at));
-        let o = run(burn_cli(&dir, &j, TOKEN2_BURN));
-        let m = message(&o.stderr);
-        assert_eq!(o.code, 3, "{}", o.stderr);
-        assert!(m.contains("the card was removed"), "{m}");
+        let (c, m, _) = pulled(
+            &mut pcscd,
+            &dir,
+            &mut table,
+            (token2(), Fault::RemovedDuring(seed_at)),
+            TOKEN2_BURN,
+            Case {
+                name: "during-seed",
+                what: "Token2 pulled during the seed write (CLI, mid-APDU)",
+                want: TokenState::MayHoldNewSeed,
+            },
+        );
         assert!(m.contains("expected code now: "), "{m}");
-        assert_eq!(last_state(&j), TokenState::MayHoldNewSeed);
         assert_eq!(c.card.lock().unwrap().stored_seed(), Some(SEED));
-        table.push(row(
-            "Token2 pulled during the seed write (CLI, mid-APDU)",
-            format!("exit {}: {m}", o.code),
-            last_state(&j),
-        ));
     }
-
-    pcscd.stop();
-    pcscd.start();
-    eprintln!("case 3");
     // 3. An OATH key pulled between the credential and its verification.
     {
-        let j = journal("between-seed-and-verification");
-        let c = Inserted::with_fault(yubikey(), Fault::RemovedBefore(calculate_at));
-        let o = run(burn_cli(&dir, &j, OATH_PUT));
-        let m = message(&o.stderr);
-        assert_eq!(o.code, 3, "{}", o.stderr);
-        assert!(m.contains("expected code now: "), "{m}");
-        assert_eq!(last_state(&j), TokenState::SeedWrittenNotVerified);
-        let card = c.card.lock().unwrap();
-        assert_eq!(
-            card.credential("alice@contoso.com")
-                .map(|k| k.key.as_slice()),
-            Some(SEED)
+        let (c, m, _) = pulled(
+            &mut pcscd,
+            &dir,
+            &mut table,
+            (yubikey(), Fault::RemovedBefore(calculate_at)),
+            OATH_PUT,
+            Case {
+                name: "between-seed-and-verification",
+                what: "YubiKey pulled between credential and verification (CLI)",
+                want: TokenState::SeedWrittenNotVerified,
+            },
         );
-        drop(card);
-        table.push(row(
-            "YubiKey pulled between credential and verification (CLI)",
-            format!("exit {}: {m}", o.code),
-            last_state(&j),
-        ));
+        assert!(m.contains("expected code now: "), "{m}");
+        let card = c.card.lock().unwrap();
+        let stored = card.credential("alice@contoso.com").map(|k| k.key.to_vec());
+        assert_eq!(stored.as_deref(), Some(SEED));
     }
-
-    pcscd.stop();
-    pcscd.start();
-    eprintln!("case 4");
     // 4. Pulled in the middle of a chained reply (the list read before the PUT, second
     //    piece). The PUT never reached the key, but the intent was journaled before the list
     //    and the journal only knows the next write was due: it says "may hold the new seed",
     //    the safe side (a known gap: the write in flight is inferred, not told).
     {
-        let j = journal("mid-chain");
-        let c = Inserted::with_fault(yubikey(), Fault::RemovedBefore(chained_at));
-        let o = run(burn_cli(&dir, &j, OATH_PUT));
-        let m = message(&o.stderr);
-        assert_eq!(o.code, 3, "{}", o.stderr);
-        assert!(m.contains("the card was removed"), "{m}");
+        let (c, _, _) = pulled(
+            &mut pcscd,
+            &dir,
+            &mut table,
+            (yubikey(), Fault::RemovedBefore(chained_at)),
+            OATH_PUT,
+            Case {
+                name: "mid-chain",
+                what: "YubiKey pulled in the middle of a chained reply, before its PUT (CLI)",
+                want: TokenState::MayHoldNewSeed,
+            },
+        );
         assert_eq!(c.sent_ins(INS_OATH_PUT), 0);
-        assert!(c
-            .card
-            .lock()
-            .unwrap()
-            .credential("alice@contoso.com")
-            .is_none());
-        assert_eq!(last_state(&j), TokenState::MayHoldNewSeed);
-        table.push(row(
-            "YubiKey pulled in the middle of a chained reply (CLI)",
-            format!("exit {}: {m}", o.code),
-            last_state(&j),
-        ));
+        let card = c.card.lock().unwrap();
+        assert!(card.credential("alice@contoso.com").is_none());
     }
 
     pcscd.stop();
     pcscd.start();
-    eprintln!("case 5");
     // 5. Ctrl-C while a silent card holds the config write.
     {
         let j = journal("ctrl-c");
@@ -351,7 +361,6 @@ fn faults_through_pcscd_and_vpcd() {
         drop(c);
     }
 
-    eprintln!("case 6");
     // 6. The time limit, through the API: the card carried out the seed write and went
     //    silent. The reader stays held until the card is pulled; then burning works again.
     let j = journal("serve");
