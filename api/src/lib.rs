@@ -79,7 +79,7 @@ mod secret;
 pub mod sync;
 
 pub use burn::{BurnRequest, BurnResult, JournalEntry, TokenHolds, Verification};
-pub use device::{Device, DeviceKind, Health, Info, Reader, Readers, Target};
+pub use device::{Cancelled, Device, DeviceKind, Health, Info, Reader, Readers, Target};
 pub use endpoint::{Endpoint, Method, NoBody};
 pub use error::{ErrorBody, ErrorCode, ErrorDetail};
 pub use molto2::{
@@ -98,7 +98,9 @@ pub use sync::{ProfileClock, SyncRequest, SyncResult};
 /// 2: issue 9 (Molto2 `model`, `overwrite` with `occupied` for a taken profile or OATH name,
 /// no `configured`, delete without a key, Molto2 management routes, OATH rename and access
 /// password, HOTP and the printed `serial` in burns, busy readers, per-profile clock results).
-pub const API_VERSION: u32 = 2;
+/// 3: issue 14 (`POST /api/cancel`; `card_timeout` and `cancelled` errors; the burn journal's
+/// word in burn answers and errors).
+pub const API_VERSION: u32 = 3;
 
 /// The port `hardware-bridge serve` listens on without `--port`.
 pub const DEFAULT_PORT: u16 = 8733;

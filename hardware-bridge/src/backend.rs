@@ -21,6 +21,11 @@ pub trait Backend: Send + Sync {
     /// Connect to the card on the reader of this exact name only to look at it (listing): the
     /// connection ends leaving the card as it was (no reset).
     fn probe(&self, reader: &str) -> Result<Box<dyn Transport + Send>, BridgeError>;
+    /// Cancel the operation waiting on a card (see [`crate::card_wait`]): `true` when one was
+    /// connected to a card. In-process test backends answer at once: nothing to cancel.
+    fn cancel(&self) -> bool {
+        false
+    }
 }
 
 /// One reader as the backend sees it.

@@ -385,6 +385,41 @@ pub(super) fn BurnForm(panel: Panel, on_burn: Callback<()>, ready: Signal<bool>)
         <Show when=move || bridge.busy.get()>
             <progress class="burning" aria-label="Writing to the device"></progress>
             <p class="muted">"Keep the token on the reader until this finishes."</p>
+            <CancelBurn bridge />
         </Show>
+    }
+}
+
+/// Stops a burn that waits on a token that stopped answering. The burn's own answer then
+/// says what the journal says the token may hold; this only says whether anything was waiting.
+#[component]
+fn CancelBurn(bridge: super::BridgeState) -> impl IntoView {
+    let note = RwSignal::new(None::<String>);
+    let asked = RwSignal::new(false);
+    let cancel = move |_| {
+        let Some(b) = bridge.connection.get_untracked() else {
+            return;
+        };
+        asked.set(true);
+        spawn_local(async move {
+            note.set(match client::cancel(&b).await {
+                Ok(true) => None,
+                Ok(false) => Some("Nothing was waiting on a token: the burn is finishing.".into()),
+                Err(e) => Some(format!("Could not cancel: {}", e.message)),
+            });
+        });
+    };
+    view! {
+        <div class="row">
+            <button
+                type="button"
+                data-testid="bridge-cancel"
+                disabled=move || asked.get() && note.get().is_none()
+                on:click=cancel
+            >
+                {move || if asked.get() && note.get().is_none() { "Cancelling…" } else { "Cancel" }}
+            </button>
+            <span class="muted" data-testid="bridge-cancel-note">{move || note.get()}</span>
+        </div>
     }
 }

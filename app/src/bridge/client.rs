@@ -233,6 +233,15 @@ pub async fn burn(b: &Bridge, req: &BurnRequest) -> Result<BurnResult, ApiError>
     call::<endpoint::Burn>(b, req).await
 }
 
+/// `POST /api/cancel`: stops the operation waiting on a card; its own answer (a burn's
+/// `cancelled` error) then says what the journal says the token may hold. `false`: nothing was
+/// waiting.
+pub async fn cancel(b: &Bridge) -> Result<bool, ApiError> {
+    call::<endpoint::Cancel>(b, &endpoint::NoBody)
+        .await
+        .map(|c| c.cancelled)
+}
+
 /// `POST /api/sync`: sets the device clock (may clear a Token2 seed: see `confirm_clear_seed`).
 pub async fn sync(b: &Bridge, req: &SyncRequest) -> Result<SyncResult, ApiError> {
     call::<endpoint::Sync>(b, req).await

@@ -47,6 +47,12 @@ impl Failure {
             Failure::Bridge(TouchTimeout) => {
                 "waiting for a touch: none came — touch the key when it blinks, then try again"
             }
+            Failure::Bridge(CardTimeout) => {
+                "waiting for the token: it stopped answering — the message says what it may hold now"
+            }
+            Failure::Bridge(Cancelled) => {
+                "writing: you cancelled — the message says what the token may hold now"
+            }
             Failure::Bridge(ResultsFile) => {
                 "recording in the burn journal — the message says what the token holds now"
             }

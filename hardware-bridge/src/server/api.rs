@@ -11,10 +11,10 @@ use axum::routing::{get, post, MethodRouter};
 use axum::{Json, Router};
 use tokensmith_api::endpoint::{self, Endpoint, Method};
 use tokensmith_api::{
-    BurnRequest, ChangeKeyRequest, DeviceKind, ErrorBody, ErrorCode, FactoryResetRequest, Health,
-    Molto2Model, OathListRequest, OathNameRequest, OathPasswordRequest, OathRenameRequest,
-    ProfileDeleteRequest, ProfileTitleRequest, ScreenRequest, SecretString, SyncRequest,
-    API_VERSION,
+    BurnRequest, Cancelled, ChangeKeyRequest, DeviceKind, ErrorBody, ErrorCode,
+    FactoryResetRequest, Health, Molto2Model, OathListRequest, OathNameRequest,
+    OathPasswordRequest, OathRenameRequest, ProfileDeleteRequest, ProfileTitleRequest,
+    ScreenRequest, SecretString, SyncRequest, API_VERSION,
 };
 use tokensmith_core::secret::{Encoding, Secret};
 
@@ -290,6 +290,14 @@ async fn health(State(st): State<Arc<AppState>>) -> Response {
     .into_response()
 }
 
+/// Not on the device thread: the operation to stop holds it.
+async fn cancel(State(st): State<Arc<AppState>>) -> Response {
+    Json(Cancelled {
+        cancelled: st.backend.cancel(),
+    })
+    .into_response()
+}
+
 async fn readers(State(st): State<Arc<AppState>>) -> Response {
     on_device_thread(st, |st| operation::list(st.backend.as_ref())).await
 }
@@ -304,6 +312,7 @@ pub fn routes() -> Router<Arc<AppState>> {
     Router::new()
         .route(GetHealth::PATH, get(health))
         .route(ListReaders::PATH, get(readers))
+        .route(Cancel::PATH, post(cancel))
         .route(
             GetInfo::PATH,
             operation::<GetInfo>(|t| Ok((target(t.reader, t.kind, t.model), Operation::Info))),
