@@ -14,9 +14,7 @@
 //! form), `molto2` (the profiles' occupancy), `outcome` (what the last one did). They share
 //! one [`Panel`], made once for the page.
 
-// The client is also the API other panels use (import → Molto2 profiles): not every call is
-// used by this panel.
-#[allow(dead_code)]
+// The client is also the API other panels use (import → Molto2 profiles, the Device tool).
 pub mod client;
 
 mod burn;
