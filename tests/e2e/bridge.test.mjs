@@ -468,6 +468,8 @@ test('a clock sync that would clear the seed asks first and sends confirm_clear_
 test('the bridge stops while connected: the panel says so and offers to connect again', async () => {
   const gone = await startBridge();
   const { context, page, errors } = await openThroughBridge(gone);
+  // The first listing done before the bridge goes (else it fails first and Refresh is gone).
+  await readers(page).first().waitFor();
   await gone.stop();
   await page.getByTestId('bridge-refresh').click();
   await page.waitForFunction(() => /No hardware bridge found/.test(document.querySelector('[data-testid=bridge-status]').textContent));
