@@ -13,6 +13,9 @@ pub fn SecretInput(
     value: RwSignal<Zeroizing<String>>,
     #[prop(optional)] new: bool,
     #[prop(optional)] placeholder: &'static str,
+    /// The accessible name where no `<label for=id>` gives one.
+    #[prop(optional)]
+    label: &'static str,
 ) -> impl IntoView {
     view! {
         <input
@@ -22,6 +25,7 @@ pub fn SecretInput(
             autocomplete=if new { "new-password" } else { "off" }
             spellcheck="false"
             placeholder=(!placeholder.is_empty()).then_some(placeholder)
+            aria-label=(!label.is_empty()).then_some(label)
             prop:value=move || value.with(|c| c.to_string())
             on:input=move |ev| value.set(Zeroizing::new(event_target_value(&ev)))
         />

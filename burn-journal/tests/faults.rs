@@ -2,68 +2,16 @@
 //! `kill -9` mid-append. Whatever happens, the journal reads back with every record whole.
 
 mod common;
+#[path = "support/tmpfs.rs"]
+mod tmpfs;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::*;
+use tmpfs::Tmpfs;
 use tokensmith_burn_journal::{read_file, Error, Journal, Method, TokenState, Write};
-
-/// A small tmpfs mounted for one test (root only: CI runs as root; elsewhere the test says why
-/// it did not run).
-struct Tmpfs {
-    dir: tempfile::TempDir,
-}
-
-impl Tmpfs {
-    fn mount(size: &str) -> Option<Tmpfs> {
-        let dir = tempfile::tempdir().unwrap();
-        let out = Command::new("mount")
-            .args([
-                "-t",
-                "tmpfs",
-                "-o",
-                &format!("size={size},mode=0700"),
-                "tmpfs",
-            ])
-            .arg(dir.path())
-            .output();
-        match out {
-            Ok(o) if o.status.success() => Some(Tmpfs { dir }),
-            Ok(o) => {
-                eprintln!(
-                    "SKIPPED: cannot mount a {size} tmpfs (needs root): {}",
-                    String::from_utf8_lossy(&o.stderr).trim()
-                );
-                None
-            }
-            Err(e) => {
-                eprintln!("SKIPPED: cannot run mount: {e}");
-                None
-            }
-        }
-    }
-
-    fn path(&self) -> &Path {
-        self.dir.path()
-    }
-
-    fn remount(&self, opt: &str) {
-        let s = Command::new("mount")
-            .args(["-o", &format!("remount,{opt}")])
-            .arg(self.path())
-            .status()
-            .unwrap();
-        assert!(s.success(), "remount {opt}");
-    }
-}
-
-impl Drop for Tmpfs {
-    fn drop(&mut self) {
-        let _ = Command::new("umount").arg(self.dir.path()).status();
-    }
-}
 
 /// One token burned start to finish.
 fn burn_one(j: &mut Journal, n: u32) -> Result<(), Error> {

@@ -5,64 +5,16 @@
 //! broke `results-to-csv`. Now the intent is journaled before anything is sent: a burn that
 //! cannot be journaled never starts, the answer says so, and the journal reads back whole.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use serde_json::{json, Value};
 use tokensmith_burn_journal::{read_file, TokenState};
 
-/// A small tmpfs mounted for one test (root only: CI runs as root; elsewhere the test says why
-/// it did not run).
-struct Tmpfs(PathBuf);
+#[path = "../../burn-journal/tests/support/tmpfs.rs"]
+mod tmpfs;
 
-impl Tmpfs {
-    fn mount(tag: &str, size: &str) -> Option<Tmpfs> {
-        let dir = std::env::temp_dir().join(format!("ts-jfault-{tag}-{}", std::process::id()));
-        let _ = Command::new("umount").arg(&dir).status();
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        let out = Command::new("mount")
-            .args([
-                "-t",
-                "tmpfs",
-                "-o",
-                &format!("size={size},mode=0700"),
-                "tmpfs",
-            ])
-            .arg(&dir)
-            .output();
-        match out {
-            Ok(o) if o.status.success() => Some(Tmpfs(dir)),
-            Ok(o) => {
-                eprintln!(
-                    "SKIPPED: cannot mount a tmpfs (needs root): {}",
-                    String::from_utf8_lossy(&o.stderr).trim()
-                );
-                None
-            }
-            Err(e) => {
-                eprintln!("SKIPPED: cannot run mount: {e}");
-                None
-            }
-        }
-    }
-
-    fn remount(&self, opt: &str) {
-        let s = Command::new("mount")
-            .args(["-o", &format!("remount,{opt}")])
-            .arg(&self.0)
-            .status()
-            .unwrap();
-        assert!(s.success(), "remount {opt}");
-    }
-}
-
-impl Drop for Tmpfs {
-    fn drop(&mut self) {
-        let _ = Command::new("umount").arg(&self.0).status();
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+use tmpfs::Tmpfs;
 
 mod common;
 
@@ -106,10 +58,10 @@ fn data_encoding_base32(bytes: &[u8]) -> String {
 /// exports exactly the burns that were answered 200.
 #[test]
 fn a_full_results_directory_stops_burning_truthfully() {
-    let Some(fs) = Tmpfs::mount("full", "16k") else {
+    let Some(fs) = Tmpfs::mount("16k") else {
         return;
     };
-    let path = fs.0.join("burns.journal");
+    let path = fs.path().join("burns.journal");
     let b = serve(&path);
     let mut ok = Vec::new();
     let (status, refusal) = loop {
@@ -193,11 +145,11 @@ fn a_full_results_directory_stops_burning_truthfully() {
 /// into nowhere), saying which file and why.
 #[test]
 fn a_read_only_results_directory() {
-    let Some(fs) = Tmpfs::mount("ro", "1m") else {
+    let Some(fs) = Tmpfs::mount("1m") else {
         return;
     };
     fs.remount("ro");
-    let path = fs.0.join("burns.journal");
+    let path = fs.path().join("burns.journal");
     let out = Command::new(BIN)
         .args([
             "--simulate",

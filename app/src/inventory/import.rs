@@ -6,6 +6,7 @@
 use super::status::{Origin, Status};
 use super::Inventory;
 use crate::browser;
+use crate::secret_input::SecretInput;
 use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -225,9 +226,7 @@ pub fn ImportFile(inv: Inventory) -> impl IntoView {
                                 }).collect_view()}
                             </select>
                         }>
-                            <input type="password" data-testid="import-unlock" autocomplete="off" aria-label="Key or password"
-                                prop:value=move || st.answer.get().to_string()
-                                on:input=move |ev| st.answer.set(Zeroizing::new(event_target_value(&ev))) />
+                            <SecretInput id="import-unlock".to_string() value=st.answer label="Key or password" />
                         </Show>
                         <button type="button" data-testid="import-go" on:click=move |_| answered(inv, st)>"Import"</button>
                         <button type="button" class="secondary" data-testid="import-cancel" on:click=move |_| {

@@ -1,42 +1,18 @@
 use std::collections::HashMap;
 
 use tokensmith_api::TokenHolds;
-use tokensmith_burn_journal::{
-    self as bj, Intent, Journal, Kind, Params, Protection, Target, Write, LEGACY_RESULTS_HEADER,
-};
+use tokensmith_burn_journal::{self as bj, Journal, Protection, Write, LEGACY_RESULTS_HEADER};
 use tokensmith_core::formats::ExportFormat::EntraCsv;
 use tokensmith_core::otp::Algorithm;
 use tokensmith_core::secret::Secret;
 
 use super::*;
 
-fn intent(serial: &str, n: u8) -> Intent {
-    Intent {
-        target: Target {
-            kind: Kind::Token2,
-            reader: Some("Simulated reader 0".into()),
-            serial: serial.into(),
-            model: "C302-i".into(),
-            manufacturer: None,
-            profile: None,
-            credential: None,
-        },
-        seed: Secret::from_bytes(vec![0xA0 ^ n; 20]).unwrap(),
-        params: Params {
-            algorithm: Algorithm::Sha1,
-            digits: 6,
-            period: 30,
-            display_timeout: Some(30),
-        },
-        writes: vec![Write::Config, Write::Seed],
-        config_erases_seed: true,
-        title: None,
-        touch: false,
-        upn: Some(format!("user{n}@contoso.com")),
-        display_name: None,
-        batch: None,
-    }
-}
+/// The journal crate's own Token2 intent (SHA-1, 6 digits, 30 s, `user{n}@contoso.com`).
+#[path = "../../../burn-journal/tests/common/mod.rs"]
+mod journal_fixtures;
+
+use journal_fixtures::token2 as intent;
 
 fn scratch(name: &str) -> std::path::PathBuf {
     let dir =

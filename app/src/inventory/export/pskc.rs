@@ -3,6 +3,7 @@
 //! (and wipes) the key, coming back makes a new one.
 
 use crate::browser;
+use crate::secret_input::SecretInput;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use tokensmith_core::formats::pskc::{PresharedKey, Protection, DEFAULT_ITERATIONS};
@@ -113,14 +114,7 @@ fn secret_input(
     view! {
         <div class="field">
             <label for=id>{label}</label>
-            <input
-                id=id
-                data-testid=id
-                type="password"
-                autocomplete="new-password"
-                prop:value=move || value.get().to_string()
-                on:input=move |ev| value.set(Zeroizing::new(event_target_value(&ev)))
-            />
+            <SecretInput id=id.to_string() value new=true />
         </div>
     }
 }
