@@ -9,6 +9,8 @@
 //!   simulated user presses ▲ at once when it asks for a confirmation;
 //! - `Simulated reader 2 (OATH key)`: an OATH applet without a password.
 
+pub mod supply;
+
 use std::sync::{Arc, Mutex};
 
 use crate::backend::{select_reader, Backend, ReaderEntry};

@@ -3,6 +3,7 @@
 //! Every device command becomes an [`Operation`] run by [`operation::run`], the same function
 //! the server uses; [`input`] reads secrets from files or stdin, [`report`] prints answers.
 
+mod batch;
 mod convert;
 mod input;
 mod report;
@@ -75,8 +76,9 @@ fn algorithm_parser(s: &str) -> Result<Algorithm, String> {
 #[command(name = "hardware-bridge", version, after_help = AFTER_HELP)]
 pub struct Cli {
     /// Reader to use: full name or a unique part of it (default: the only reader holding a card).
+    /// `batch` takes it several times, one loop per reader.
     #[arg(long, global = true, value_name = "NAME")]
-    pub reader: Option<String>,
+    pub reader: Vec<String>,
     /// Device kind, skipping detection (e.g. a Molto2 on a reader not named "Molto2").
     #[arg(long, global = true, value_parser = kind_parser())]
     pub kind: Option<DeviceKind>,
@@ -126,6 +128,9 @@ pub enum Command {
     ResultsToCsv(ResultsArgs),
     /// Serve the page and the JSON API on 127.0.0.1 / ::1.
     Serve(ServeArgs),
+    /// Provision a box of tokens for a list of users: place a token, it is burned with a
+    /// fresh seed for the next user, verified and recorded; take it off, place the next.
+    Batch(batch::BatchArgs),
     /// Create, assign and activate tokens in Microsoft Entra ID (Graph); status; remove.
     Entra(crate::entra_cli::EntraArgs),
 }
@@ -526,10 +531,21 @@ fn password_op(c: &PasswordCommand) -> Result<Operation, BridgeError> {
     })
 }
 
+/// The one reader a device command addresses (`--reader` once).
+fn one_reader(cli: &Cli) -> Result<Option<String>, BridgeError> {
+    match cli.reader.as_slice() {
+        [] => Ok(None),
+        [one] => Ok(Some(one.clone())),
+        _ => Err(BridgeError::BadInput(
+            "--reader given several times: only `batch` runs on several readers".into(),
+        )),
+    }
+}
+
 /// The operation a device command asks for, and the results file a burn appends to.
 fn device_operation(cli: &Cli) -> Result<(Target, Operation, Option<&BurnArgs>), BridgeError> {
     let mut target = Target {
-        reader: cli.reader.clone(),
+        reader: one_reader(cli)?,
         kind: cli.kind,
         model: cli.model.map(crate::device::molto2_model),
     };
@@ -618,7 +634,11 @@ fn device_operation(cli: &Cli) -> Result<(Target, Operation, Option<&BurnArgs>),
             },
             None,
         ),
-        Command::List | Command::ResultsToCsv(_) | Command::Serve(_) | Command::Entra(_) => {
+        Command::List
+        | Command::ResultsToCsv(_)
+        | Command::Serve(_)
+        | Command::Entra(_)
+        | Command::Batch(_) => {
             unreachable!("not a device operation")
         }
     };
@@ -634,6 +654,7 @@ pub fn run(cli: Cli) -> Result<(), BridgeError> {
         Command::ResultsToCsv(a) => return convert::results_to_csv(a),
         Command::Serve(a) => return serve(&cli, a),
         Command::Entra(a) => return crate::entra_cli::run(&cli, a),
+        Command::Batch(a) => return batch::run(&cli, a),
         _ => {}
     }
     let (target, op, burn) = device_operation(&cli)?;
