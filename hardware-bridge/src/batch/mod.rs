@@ -439,3 +439,6 @@ impl Batch {
         let _ = self.changed.wait_timeout(g, timeout);
     }
 }
+
+#[cfg(test)]
+mod tests;

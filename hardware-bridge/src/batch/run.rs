@@ -48,6 +48,10 @@ pub fn reader_loop(
             Err(e) => format!("{e}: {TAKE_OFF}"),
         };
         batch.set_reader_message(reader, &note);
+        if !batch.work_left() {
+            // Nobody waits for a token any more: the last one may stay on the reader.
+            return Ok(());
+        }
         // The next token only after this one is gone: never the same one twice by accident.
         loop {
             match backend.wait_presence(reader, true, TICK) {
