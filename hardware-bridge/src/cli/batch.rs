@@ -15,10 +15,10 @@ use tokensmith_api::{BatchAction, BatchState, RowStatus};
 use tokensmith_core::batch::{self, BatchParams, Severity};
 use tokensmith_core::caps::{DisplayTimeout, Model};
 use tokensmith_core::entra::Format;
-use tokensmith_core::otp::{Algorithm, OtpParams};
+use tokensmith_core::otp::OtpParams;
 use tokensmith_core::secret::DEFAULT_GENERATED_LEN;
 
-use super::{algorithm_parser, input, Cli, CredArgs};
+use super::{input, Cli, CodeArgs, CredArgs};
 use crate::backend::Backend;
 use crate::batch::{run, Batch, Spec};
 use crate::device::plan::{kind_of, BurnParams};
@@ -39,18 +39,10 @@ pub struct BatchArgs {
     /// default: the Molto2 of --model when given.
     #[arg(long, value_name = "MODEL")]
     pub token_model: Option<String>,
-    /// SHA1 (the default), SHA256 (Graph upload only).
-    #[arg(long, value_parser = algorithm_parser)]
-    pub algorithm: Option<Algorithm>,
-    /// Time step in seconds: 30 (default) or 60.
-    #[arg(long)]
-    pub period: Option<u32>,
-    /// Code length (Entra verifies 6 only).
-    #[arg(long)]
-    pub digits: Option<u8>,
-    /// Display timeout in seconds: 15, 30, 60, 120 (Token2/Molto2).
-    #[arg(long, value_name = "SECONDS")]
-    pub display_timeout: Option<u32>,
+    /// Algorithm (SHA256: Graph upload only), period, digits (Entra verifies 6 only),
+    /// display timeout.
+    #[command(flatten)]
+    pub code: CodeArgs,
     /// Go on with a batch that stopped (Ctrl-C, a crash): users with a token in the results
     /// file are done.
     #[arg(long)]
@@ -111,6 +103,7 @@ fn prepare(
         .map_err(|e| BridgeError::BadInput(format!("{}: {e}", a.users.display())))?;
     let list = batch::read_users(&text);
     let display_timeout = a
+        .code
         .display_timeout
         .map(DisplayTimeout::try_from)
         .transpose()
@@ -118,9 +111,9 @@ fn prepare(
     let params = BatchParams {
         model,
         otp: OtpParams {
-            algorithm: a.algorithm.unwrap_or_default(),
-            digits: a.digits.unwrap_or(6),
-            period: a.period.unwrap_or(30),
+            algorithm: a.code.algorithm.unwrap_or_default(),
+            digits: a.code.digits.unwrap_or(6),
+            period: a.code.period.unwrap_or(30),
         },
         display_timeout,
     };
@@ -188,10 +181,10 @@ fn prepare(
     let spec = Spec {
         model,
         params: BurnParams {
-            algorithm: a.algorithm,
-            digits: a.digits,
-            period: a.period,
-            display_timeout: a.display_timeout,
+            algorithm: a.code.algorithm,
+            digits: a.code.digits,
+            period: a.code.period,
+            display_timeout: a.code.display_timeout,
             ..BurnParams::default()
         },
         creds: input::read_creds(&a.creds)?,

@@ -157,10 +157,9 @@ pub struct CredArgs {
     pub password_file: Option<PathBuf>,
 }
 
-#[derive(Args, Debug, Clone)]
-pub struct BurnArgs {
-    #[command(flatten)]
-    pub secret: SecretSource,
+/// The code's settings, for `burn` and `batch` alike.
+#[derive(Args, Debug, Clone, Default)]
+pub struct CodeArgs {
     /// SHA1, SHA256 (SHA512: OATH only).
     #[arg(long, value_parser = algorithm_parser)]
     pub algorithm: Option<Algorithm>,
@@ -173,6 +172,14 @@ pub struct BurnArgs {
     /// Display timeout in seconds: 15, 30, 60, 120 (Token2/Molto2).
     #[arg(long, value_name = "SECONDS")]
     pub display_timeout: Option<u32>,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct BurnArgs {
+    #[command(flatten)]
+    pub secret: SecretSource,
+    #[command(flatten)]
+    pub code: CodeArgs,
     /// Molto2 profile number.
     #[arg(long)]
     pub profile: Option<u8>,
@@ -482,9 +489,9 @@ fn burn_op(a: &BurnArgs) -> Result<Operation, BridgeError> {
         // A config-only write is the Token2 clock sync with the burn's parameters.
         return Ok(Operation::Sync {
             params: SyncParams {
-                algorithm: a.algorithm,
-                period: a.period,
-                display_timeout: a.display_timeout,
+                algorithm: a.code.algorithm,
+                period: a.code.period,
+                display_timeout: a.code.display_timeout,
                 confirm_clear_seed: a.confirm_clear_seed,
                 force_unknown_model: a.force_unknown_model,
                 profile: None,
@@ -493,10 +500,10 @@ fn burn_op(a: &BurnArgs) -> Result<Operation, BridgeError> {
         });
     }
     let params = BurnParams {
-        algorithm: a.algorithm,
-        digits: a.digits,
-        period: a.period,
-        display_timeout: a.display_timeout,
+        algorithm: a.code.algorithm,
+        digits: a.code.digits,
+        period: a.code.period,
+        display_timeout: a.code.display_timeout,
         profile: a.profile,
         title: a.title.clone(),
         account: a.account.clone(),
