@@ -128,6 +128,55 @@ pub struct BurnResult {
     /// OATH: the credential's type.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub oath_type: Option<OathType>,
+    /// What the bridge's burn journal (`--results-file`) now says about the token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub journal: Option<JournalEntry>,
+}
+
+/// What a token holds or may hold, as the bridge's burn journal knows it (spelled as the
+/// journal's states).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenHolds {
+    /// Nothing was written to it.
+    Untouched,
+    /// Stopped while its settings were written: it may hold them (a Token2 then shows dashes).
+    MayHoldNewConfig,
+    /// Settings written, seed not.
+    ConfigWrittenSeedNot,
+    /// Stopped while the seed was written: it may hold the new seed.
+    MayHoldNewSeed,
+    /// The token acknowledged the seed; its code is not checked yet.
+    SeedWrittenNotVerified,
+    Verified,
+    /// The seed was written but the code did not match.
+    Failed,
+}
+
+/// The journal's word on one burn attempt — in a burn's answer, and in the error of a burn
+/// that stopped after its seed was journaled (so the user learns what the token holds).
+/// Holds no secret: the expected code only.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JournalEntry {
+    /// The attempt's number in the journal.
+    pub attempt: u64,
+    pub serial: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<u8>,
+    /// OATH credential name / Molto2 title.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    pub holds: TokenHolds,
+    /// What the token holds, in words.
+    pub description: String,
+    /// What to do now.
+    pub advice: String,
+    /// The code the token shows now if it holds the new seed (to compare).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected_code: Option<String>,
+    /// An earlier burn's seed (in the journal too) may still be in the token.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub may_hold_earlier_seed: bool,
 }
 
 #[cfg(test)]
@@ -201,6 +250,7 @@ mod tests {
             advice: vec!["switch it off and on".into()],
             recorded: true,
             oath_type: None,
+            journal: None,
         };
         let v = serde_json::to_value(&r).unwrap();
         assert_eq!(v["algorithm"], "SHA1");

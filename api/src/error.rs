@@ -49,7 +49,8 @@ pub enum ErrorCode {
     TouchTimeout,
     /// The OATH key's code after the burn differs from the host's.
     VerifyMismatch,
-    /// The results file could not be opened or written.
+    /// The burn journal (`--results-file`) could not be opened or written: no burn is started
+    /// while it cannot be; `journal` in the error says what a token holds if one was stopped.
     ResultsFile,
     Internal,
 }
@@ -169,6 +170,10 @@ pub struct ErrorDetail {
     /// `63 Cx`). The message says it too, as the warning it is.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attempts_left: Option<u8>,
+    /// A burn that stopped after its seed was journaled: what the journal says the token
+    /// holds now, and what to do.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub journal: Option<Box<crate::burn::JournalEntry>>,
 }
 
 impl ErrorBody {
@@ -178,6 +183,7 @@ impl ErrorBody {
                 code,
                 message: message.into(),
                 attempts_left: None,
+                journal: None,
             },
         }
     }
@@ -185,6 +191,12 @@ impl ErrorBody {
     /// With the attempts a device has left before it locks.
     pub fn with_attempts_left(mut self, left: Option<u8>) -> Self {
         self.error.attempts_left = left;
+        self
+    }
+
+    /// With what the burn journal says about the token.
+    pub fn with_journal(mut self, entry: Option<crate::burn::JournalEntry>) -> Self {
+        self.error.journal = entry.map(Box::new);
         self
     }
 }

@@ -58,7 +58,7 @@ pub use batch::{
     BatchAction, BatchAnswer, BatchControl, BatchRow, BatchState, BatchStatus, ReaderLoop,
     RowStatus,
 };
-pub use burn::{BurnRequest, BurnResult, Verification};
+pub use burn::{BurnRequest, BurnResult, JournalEntry, TokenHolds, Verification};
 pub use device::{Device, DeviceKind, Health, Info, Reader, Readers, Target};
 pub use endpoint::{Endpoint, Method, NoBody};
 pub use error::{ErrorBody, ErrorCode, ErrorDetail};

@@ -84,10 +84,33 @@ pub fn pref_get(key: &str) -> Option<String> {
         .flatten()
 }
 
-/// Remembers a non-secret preference (model preset, manufacturer, model, last serial). Never
-/// call this with a secret, URI or inventory data.
+/// Remembers a non-secret preference (model preset, manufacturer, model, last serial, how
+/// tokens are burned). Seeds go here only through `job::keep`, by the user's choice.
 pub fn pref_set(key: &str, value: &str) {
     if let Some(s) = storage() {
         let _ = s.set_item(&format!("{PREFIX}{key}"), value);
     }
+}
+
+/// Forgets a remembered value.
+pub fn pref_remove(key: &str) {
+    if let Some(s) = storage() {
+        let _ = s.remove_item(&format!("{PREFIX}{key}"));
+    }
+}
+
+/// A phone or tablet (Android, or a touch screen with no mouse): the page cannot reach NFC
+/// tokens there, so the burner app is the way to burn.
+pub fn is_phone() -> bool {
+    let w = window();
+    let android = w
+        .navigator()
+        .user_agent()
+        .is_ok_and(|ua| ua.contains("Android"));
+    let coarse = w
+        .match_media("(pointer: coarse) and (hover: none)")
+        .ok()
+        .flatten()
+        .is_some_and(|m| m.matches());
+    android || coarse
 }

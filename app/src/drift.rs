@@ -4,17 +4,22 @@
 use crate::params::ParamsState;
 use crate::seed::SecretState;
 use leptos::prelude::*;
-use tokensmith_core::drift::{find_drift, sign_in_tolerance_seconds};
+use tokensmith_core::drift::{find_drift, sign_in_tolerance_seconds, Verdict};
+use tokensmith_core::otp::OtpParams;
+use tokensmith_core::secret::Secret;
 
 /// Search an hour either way: well past Token2's 420 s advice; whole-hour time-zone offsets are
 /// tried by the core on top of this.
 const SEARCH_SECONDS: u32 = 3600;
 
+/// What a code typed from a token says about its seed and clock.
 #[derive(Clone, PartialEq)]
-enum Outcome {
+pub enum Outcome {
     None,
     Match {
         text: String,
+        /// Token clock minus this computer's, in seconds.
+        seconds: i64,
         good: bool,
         others: usize,
     },
@@ -24,53 +29,46 @@ enum Outcome {
     Invalid(String),
 }
 
-#[component]
-pub fn DriftPanel(state: SecretState, params: ParamsState) -> impl IntoView {
-    let code = RwSignal::new(String::new());
-    let outcome = RwSignal::new(Outcome::None);
-    let check = move || {
-        let shown = code.get_untracked();
-        if shown.trim().is_empty() {
-            outcome.set(Outcome::None);
-            return;
-        }
-        let p = params.otp.get_untracked();
-        let window = SEARCH_SECONDS.div_ceil(p.period.max(1));
-        let now = crate::clock::unix_now();
-        let result = state.secret.with_untracked(|s| {
-            s.as_ref()
-                .map(|s| find_drift(s.as_bytes(), &p, &shown, now, window))
-        });
-        outcome.set(match result {
-            None => Outcome::Invalid("There is no secret to check against.".into()),
-            Some(Err(e)) => Outcome::Invalid(e.to_string()),
-            Some(Ok(r)) => match r.best() {
-                Some(m) => {
-                    let mut text = m.describe();
-                    if let Some(first) = text.get(..1) {
-                        text = first.to_uppercase() + &text[1..];
-                    }
-                    Outcome::Match {
-                        text,
-                        good: matches!(
-                            m.verdict,
-                            tokensmith_core::drift::Verdict::InSync
-                                | tokensmith_core::drift::Verdict::WithinSignIn
-                        ),
-                        others: r.matches.len() - 1,
-                    }
-                }
-                None => Outcome::NoMatch {
-                    checks: r.suggestions(),
-                },
-            },
-        });
+/// Where `shown` (the code a token displays) matches `secret` with `p`, around `now`
+/// (`core::drift`, an hour either way).
+pub fn judge(secret: Option<&Secret>, p: &OtpParams, shown: &str, now: i64) -> Outcome {
+    if shown.trim().is_empty() {
+        return Outcome::None;
+    }
+    let window = SEARCH_SECONDS.div_ceil(p.period.max(1));
+    let Some(secret) = secret else {
+        return Outcome::Invalid("There is no valid seed to check against.".into());
     };
-    let result = move || {
+    match find_drift(secret.as_bytes(), p, shown, now, window) {
+        Err(e) => Outcome::Invalid(e.to_string()),
+        Ok(r) => match r.best() {
+            Some(m) => {
+                let mut text = m.describe();
+                if let Some(first) = text.get(..1) {
+                    text = first.to_uppercase() + &text[1..];
+                }
+                Outcome::Match {
+                    text,
+                    seconds: m.seconds,
+                    good: matches!(m.verdict, Verdict::InSync | Verdict::WithinSignIn),
+                    others: r.matches.len() - 1,
+                }
+            }
+            None => Outcome::NoMatch {
+                checks: r.suggestions(),
+            },
+        },
+    }
+}
+
+/// The verdict in words (the drift finder's and step 5's).
+#[component]
+pub fn OutcomeView(outcome: Signal<Outcome>) -> impl IntoView {
+    move || {
         match outcome.get() {
         Outcome::None => view! { <p class="muted">"Type the code to compare it with this seed."</p> }.into_any(),
         Outcome::Invalid(e) => view! { <p class="error">{e}</p> }.into_any(),
-        Outcome::Match { text, good, others } => view! {
+        Outcome::Match { text, good, others, .. } => view! {
             <p class:ok=good class:warn=!good>
                 <strong>{text}</strong>
             </p>
@@ -95,10 +93,27 @@ pub fn DriftPanel(state: SecretState, params: ParamsState) -> impl IntoView {
         }
         .into_any(),
     }
+    }
+}
+
+#[component]
+pub fn DriftPanel(state: SecretState, params: ParamsState) -> impl IntoView {
+    let code = RwSignal::new(String::new());
+    let outcome = RwSignal::new(Outcome::None);
+    let check = move || {
+        let p = params.otp.get_untracked();
+        let now = crate::clock::unix_now();
+        let shown = code.get_untracked();
+        outcome.set(
+            state
+                .secret
+                .with_untracked(|s| judge(s.as_ref(), &p, &shown, now)),
+        );
     };
     view! {
         <section aria-labelledby="drift-h">
-            <h2 id="drift-h">"5 · Drift finder"</h2>
+            <h2 id="drift-h">"Drift finder"</h2>
+            <p class="muted">"For the seed of step 3: type a code a token shows and see how far its clock is off, or what to check when it matches nowhere."</p>
             <form
                 class="row"
                 novalidate=true
@@ -131,7 +146,9 @@ pub fn DriftPanel(state: SecretState, params: ParamsState) -> impl IntoView {
                 </div>
                 <button type="submit" data-testid="check-drift">"Check"</button>
             </form>
-            <div id="drift-result" data-testid="drift-result" aria-live="polite">{result}</div>
+            <div id="drift-result" data-testid="drift-result" aria-live="polite">
+                <OutcomeView outcome=outcome.into() />
+            </div>
             <p class="muted">
                 {format!(
                     "Uses this computer's clock: make sure it is right (UTC-synchronised). Entra accepts about ±{} s (30 s tokens) or ±{} s (60 s) at sign-in.",

@@ -3,15 +3,19 @@
 
 mod bridge;
 mod browser;
+mod checkbox;
 mod clock;
 mod drift;
 mod import;
 mod inventory;
+mod job;
 mod params;
 mod presets;
 mod qr;
 mod seed;
 mod token;
+mod tools;
+mod worker;
 
 use leptos::prelude::*;
 
@@ -22,36 +26,39 @@ fn main() {
 
 #[component]
 fn App() -> impl IntoView {
-    let secret = seed::SecretState::new_random();
+    // Set while this token's seed is burned or handed off: seed and settings stay put.
+    let fixed = RwSignal::new(false);
+    let secret = seed::SecretState::new_random(fixed);
     let form = params::RecordForm::new();
-    let params = params::ParamsState::new(form);
+    let params = params::ParamsState::new(form, fixed);
     let inv = inventory::Inventory::new();
     let now = clock::use_unix_seconds();
     let hw = bridge::BridgeState::new();
     provide_context(hw);
-    // Rows not yet exported: ask before the tab closes or navigates away.
+    let job = job::Job::new(secret, params, form, inv, hw, now);
+    // Rows in no exported file (a burned token among them): ask before the tab closes or
+    // navigates away.
     let guard = window_event_listener(leptos::ev::beforeunload, move |ev| {
-        if inv.dirty.get_untracked() && inv.rows.with_untracked(|r| !r.is_empty()) {
+        if inv
+            .rows
+            .with_untracked(|r| r.iter().any(|r| !r.status.exported))
+        {
             ev.prevent_default();
-            ev.set_return_value("There are rows that were not exported yet.");
+            ev.set_return_value("There are tokens that were not exported yet.");
         }
     });
     on_cleanup(move || guard.remove());
     view! {
         <header>
+            <job::SkipLink job />
             <h1>"Tokensmith"</h1>
-            <p>"Provision TOTP hardware tokens. Everything runs in this page, offline: no seed leaves it."</p>
+            <p>"Provision TOTP hardware tokens, one user at a time. Everything runs in this page, offline: no seed leaves it unless you burn, copy or export it."</p>
         </header>
+        <job::Progress job />
         <main>
-            <import::ImportPanel state=secret params=params form=form inv=inv />
-            <seed::SeedPanel state=secret />
-            <params::ParamsPanel params=params form=form />
-            <qr::QrPanel state=secret params=params form=form />
-            <token::TokenPanel state=secret params=params now=now />
-            <drift::DriftPanel state=secret params=params />
-            <bridge::BridgePanel bridge=hw state=secret params=params form=form />
-            <inventory::RecordPanel state=secret params=params form=form inv=inv />
-            <inventory::InventoryPanel state=secret inv=inv />
+            <job::Spine job />
+            <tools::Tools state=secret params form inv now />
+            <inventory::InventoryPanel state=secret inv />
         </main>
     }
 }

@@ -1,10 +1,10 @@
-//! The parameters panel: algorithm, digits, period, issuer and account, limited by the target
-//! model preset to what that hardware supports.
+//! The target model and the code's parameters (algorithm, digits, period, issuer, account),
+//! limited by the model to what that hardware supports; a detected device sets the model.
 
 use crate::browser;
 use crate::presets::{self, PRESETS};
 use leptos::prelude::*;
-use tokensmith_core::caps::{self, Model, Periods};
+use tokensmith_core::caps::{self, Family, Model, Periods};
 use tokensmith_core::otp::{Algorithm, OtpParams, MAX_DIGITS, MIN_DIGITS};
 
 /// The record fields a preset fills in (they live in the inventory form).
@@ -15,6 +15,8 @@ pub struct RecordForm {
     pub manufacturer: RwSignal<String>,
     pub model: RwSignal<String>,
     pub profile: RwSignal<String>,
+    /// Molto2: the profile's title (empty: from the issuer).
+    pub title: RwSignal<String>,
     pub display_name: RwSignal<String>,
 }
 
@@ -26,7 +28,27 @@ impl RecordForm {
             manufacturer: RwSignal::new(String::new()),
             model: RwSignal::new(String::new()),
             profile: RwSignal::new(String::new()),
+            title: RwSignal::new(String::new()),
             display_name: RwSignal::new(String::new()),
+        }
+    }
+}
+
+/// What a detected device leaves of the model picker.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum DeviceLock {
+    /// The device said which model it is.
+    Model(Model),
+    /// An OATH key says only that it is one, a Molto2 not which generation: any model of the
+    /// family (the user's call).
+    Family(Family),
+}
+
+impl DeviceLock {
+    pub fn allows(self, m: Model) -> bool {
+        match self {
+            DeviceLock::Model(x) => x == m,
+            DeviceLock::Family(f) => m.caps().family == f,
         }
     }
 }
@@ -34,6 +56,10 @@ impl RecordForm {
 #[derive(Clone, Copy)]
 pub struct ParamsState {
     pub preset: RwSignal<Model>,
+    /// The detected device, when one is the target.
+    pub device: RwSignal<Option<DeviceLock>>,
+    /// The seed was burned or handed off with these settings: they stay until the next token.
+    pub fixed: RwSignal<bool>,
     pub algorithm: RwSignal<Algorithm>,
     pub digits: RwSignal<u8>,
     pub period: RwSignal<u32>,
@@ -46,7 +72,7 @@ pub struct ParamsState {
 }
 
 impl ParamsState {
-    pub fn new(form: RecordForm) -> Self {
+    pub fn new(form: RecordForm, fixed: RwSignal<bool>) -> Self {
         let algorithm = RwSignal::new(Algorithm::Sha1);
         let digits = RwSignal::new(6u8);
         let period = RwSignal::new(30u32);
@@ -57,6 +83,8 @@ impl ParamsState {
         });
         let state = ParamsState {
             preset: RwSignal::new(presets::DEFAULT_PRESET),
+            device: RwSignal::new(None),
+            fixed,
             algorithm,
             digits,
             period,
@@ -143,8 +171,14 @@ fn limits(model: Model) -> String {
     }
 }
 
+/// The model picker; a detected device sets it and leaves only what it can be. `details`
+/// opens what the model can do (and, beside it, Entra's columns).
 #[component]
-fn TargetPicker(params: ParamsState, form: RecordForm) -> impl IntoView {
+pub fn TargetPicker(
+    params: ParamsState,
+    form: RecordForm,
+    details: RwSignal<bool>,
+) -> impl IntoView {
     let on_preset = move |ev| {
         let model = presets::by_id(&event_target_value(&ev));
         params.apply_preset(model, form);
@@ -153,28 +187,69 @@ fn TargetPicker(params: ParamsState, form: RecordForm) -> impl IntoView {
         browser::pref_set("manufacturer", p.manufacturer);
         browser::pref_set("model", p.name);
     };
+    let allowed = move |m: Model| params.device.get().is_none_or(|d| d.allows(m));
+    let locked =
+        move || params.fixed.get() || matches!(params.device.get(), Some(DeviceLock::Model(_)));
+    let source = move || {
+        match params.device.get() {
+        Some(DeviceLock::Model(m)) => format!("Set by the detected device ({}).", m.caps().human),
+        Some(DeviceLock::Family(Family::Molto2)) => {
+            "A Molto2 is on the reader; it cannot tell which one: pick Molto2 (profiles 0–49) or Molto2v2 (0–99), as printed on it.".into()
+        }
+        Some(DeviceLock::Family(_)) => {
+            "The key on the reader is an OATH key: pick its maker if you know it.".into()
+        }
+        None => "Chosen by hand (printed on the token or its box).".into(),
+    }
+    };
     view! {
         <label for="preset">"Target model"</label>
-        <select id="preset" data-testid="preset" aria-describedby="preset-why" on:change=on_preset>
+        <div class="target-row">
+        <select
+            id="preset"
+            data-testid="preset"
+            aria-describedby="preset-source preset-why"
+            disabled=locked
+            on:change=on_preset
+        >
             {PRESETS
                 .into_iter()
                 .map(|m| {
                     view! {
-                        <option value=m.caps().slug prop:selected=move || params.preset.get() == m>
+                        <option
+                            value=m.caps().slug
+                            disabled=move || !allowed(m)
+                            prop:selected=move || params.preset.get() == m
+                        >
                             {m.caps().label}
                         </option>
                     }
                 })
                 .collect_view()}
         </select>
-        <p id="preset-why" class="muted" data-testid="preset-why">{move || limits(params.preset.get())}</p>
+            <span class="muted" id="preset-source" data-testid="preset-source">{source}</span>
+            <button
+                type="button"
+                class="secondary small"
+                data-testid="target-details"
+                aria-expanded=move || details.get().to_string()
+                aria-controls="preset-why target-details"
+                on:click=move |_| details.update(|d| *d = !*d)
+            >
+                {move || if details.get() { "Hide details" } else { "What it can do" }}
+            </button>
+        </div>
+        <p id="preset-why" class="muted" data-testid="preset-why" hidden=move || !details.get()>
+            {move || limits(params.preset.get())}
+        </p>
     }
 }
 
 /// Algorithm, digits and period; what the target cannot do is offered but disabled.
 #[component]
-fn OtpPickers(params: ParamsState) -> impl IntoView {
+pub fn OtpPickers(params: ParamsState) -> impl IntoView {
     let preset = move || params.preset.get().caps();
+    let fixed = move || params.fixed.get();
     let period_value = move || {
         if params.custom_period.get() {
             "custom".to_string()
@@ -190,6 +265,7 @@ fn OtpPickers(params: ParamsState) -> impl IntoView {
                     id="algorithm"
                     data-testid="algorithm"
                     aria-describedby="preset-why"
+                    disabled=fixed
                     on:change=move |ev| {
                         if let Ok(a) = event_target_value(&ev).parse::<Algorithm>() {
                             params.algorithm.set(a);
@@ -218,6 +294,7 @@ fn OtpPickers(params: ParamsState) -> impl IntoView {
                     id="digits"
                     data-testid="digits"
                     aria-describedby="preset-why"
+                    disabled=fixed
                     on:change=move |ev| {
                         if let Ok(d) = event_target_value(&ev).parse::<u8>() {
                             params.digits.set(d);
@@ -245,6 +322,7 @@ fn OtpPickers(params: ParamsState) -> impl IntoView {
                     id="period"
                     data-testid="period"
                     aria-describedby="preset-why"
+                    disabled=fixed
                     on:change=move |ev| {
                         let v = event_target_value(&ev);
                         if v == "custom" {
@@ -276,6 +354,7 @@ fn OtpPickers(params: ParamsState) -> impl IntoView {
                 min="1"
                 max="86400"
                 inputmode="numeric"
+                disabled=fixed
                 prop:value=move || params.period.get().to_string()
                 on:input=move |ev| {
                     if let Ok(p) = event_target_value(&ev).trim().parse::<u32>() {
@@ -289,45 +368,55 @@ fn OtpPickers(params: ParamsState) -> impl IntoView {
     }
 }
 
+/// Entra's notes on the chosen parameters (e.g. SHA-256 only through Graph).
 #[component]
-pub fn ParamsPanel(params: ParamsState, form: RecordForm) -> impl IntoView {
+pub fn EntraNotes(params: ParamsState) -> impl IntoView {
     let notes = move || {
         caps::entra::notes(&params.otp.get())
             .into_iter()
             .map(|n| view! { <li>{n.to_string()}</li> })
             .collect_view()
     };
+    view! { <ul class="notes" data-testid="entra-notes">{notes}</ul> }
+}
+
+/// The issuer, shown by apps and the QR code's label.
+#[component]
+pub fn IssuerField(params: ParamsState) -> impl IntoView {
     view! {
-        <section aria-labelledby="params-h">
-            <h2 id="params-h">"2 · Parameters"</h2>
-            <TargetPicker params form />
-            <OtpPickers params />
-            <ul class="notes" data-testid="entra-notes">{notes}</ul>
-            <div class="grid2">
-                <div class="field">
-                    <label for="issuer">"Issuer (shown by apps)"</label>
-                    <input
-                        id="issuer"
-                        data-testid="issuer"
-                        type="text"
-                        autocomplete="off"
-                        prop:value=move || params.issuer.get()
-                        on:input=move |ev| params.issuer.set(event_target_value(&ev))
-                    />
-                </div>
-                <div class="field">
-                    <label for="account">"Account name"</label>
-                    <input
-                        id="account"
-                        data-testid="account"
-                        type="text"
-                        autocomplete="off"
-                        placeholder="defaults to the UPN"
-                        prop:value=move || params.account.get()
-                        on:input=move |ev| params.account.set(event_target_value(&ev))
-                    />
-                </div>
-            </div>
-        </section>
+        <div class="field">
+            <label for="issuer">"Issuer (shown by apps)"</label>
+            <input
+                id="issuer"
+                data-testid="issuer"
+                type="text"
+                autocomplete="off"
+                disabled=move || params.fixed.get()
+                prop:value=move || params.issuer.get()
+                on:input=move |ev| params.issuer.set(event_target_value(&ev))
+            />
+        </div>
+    }
+}
+
+/// The account name: an OATH key stores it (required), apps and the QR label show it.
+#[component]
+pub fn AccountField(params: ParamsState, #[prop(optional)] required: bool) -> impl IntoView {
+    view! {
+        <div class="field">
+            <label for="account">
+                {if required { "Account name on the key" } else { "Account name (QR label)" }}
+            </label>
+            <input
+                id="account"
+                data-testid="account"
+                type="text"
+                autocomplete="off"
+                placeholder="defaults to the UPN"
+                disabled=move || params.fixed.get()
+                prop:value=move || params.account.get()
+                on:input=move |ev| params.account.set(event_target_value(&ev))
+            />
+        </div>
     }
 }

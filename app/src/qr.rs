@@ -1,5 +1,5 @@
 //! The otpauth URI as a QR code (SVG made in the page, nothing fetched), and its text behind the
-//! reveal toggle.
+//! reveal toggle: the hand-off to another device (its burner app or an authenticator app).
 
 use crate::browser;
 use crate::params::{ParamsState, RecordForm};
@@ -50,9 +50,22 @@ fn qr_svg(text: &str) -> Result<Zeroizing<String>, String> {
     ))
 }
 
+/// The QR code and the URI, drawn only while `shown` (the job recorded the token first) and
+/// a valid seed is in use: an invalid seed text leaves an empty box, no URI and no copy.
 #[component]
-pub fn QrPanel(state: SecretState, params: ParamsState, form: RecordForm) -> impl IntoView {
-    let uri = Memo::new(move |_| uri(state, params, form));
+pub fn QrView(
+    state: SecretState,
+    params: ParamsState,
+    form: RecordForm,
+    shown: Signal<bool>,
+) -> impl IntoView {
+    let uri = Memo::new(move |_| {
+        if shown.get() {
+            uri(state, params, form)
+        } else {
+            None
+        }
+    });
     let svg = Memo::new(move |_| {
         uri.with(|u| match u {
             Some(u) => qr_svg(u).unwrap_or_else(|e| Zeroizing::new(format!("<p>{e}</p>"))),
@@ -67,26 +80,28 @@ pub fn QrPanel(state: SecretState, params: ParamsState, form: RecordForm) -> imp
         }
     };
     view! {
-        <section aria-labelledby="qr-h">
-            <h2 id="qr-h">"3 · QR code"</h2>
-            <p class="muted">
-                "Scan with the Token2 burner app (NFC) or an authenticator app. It carries the secret: show it only to the device being programmed."
-            </p>
-            <div class="qr" data-testid="qr" role="img" aria-label="QR code of the otpauth URI" inner_html=move || svg.with(|s| s.to_string())></div>
-            <label for="otpauth-uri">"otpauth URI"</label>
-            <output id="otpauth-uri" class="secret mono" data-testid="otpauth-uri">
-                {move || {
-                    if revealed.get() {
-                        uri.with(|u| u.as_deref().map(String::to_string).unwrap_or_default())
-                    } else {
-                        "Hidden: press “Reveal secret” in the seed panel to show it.".to_string()
-                    }
-                }}
-            </output>
-            <div class="row">
-                <button type="button" class="secondary" data-testid="copy-uri" on:click=copy>"Copy URI"</button>
-                <span class="muted" role="status">{move || status.get()}</span>
-            </div>
-        </section>
+        <div class="qr" id="qr" tabindex="-1" data-testid="qr" role="img" aria-label="QR code of the otpauth URI" inner_html=move || svg.with(|s| s.to_string())></div>
+        <label for="otpauth-uri">"otpauth URI"</label>
+        <output id="otpauth-uri" class="secret mono" data-testid="otpauth-uri">
+            {move || {
+                match (uri.with(Option::is_some), revealed.get()) {
+                    (false, _) => String::new(),
+                    (true, true) => uri.with(|u| u.as_deref().map(String::to_string).unwrap_or_default()),
+                    (true, false) => "Hidden: press “Reveal seed” in step 3 to show it.".to_string(),
+                }
+            }}
+        </output>
+        <div class="row">
+            <button
+                type="button"
+                class="secondary"
+                data-testid="copy-uri"
+                disabled=move || uri.with(Option::is_none)
+                on:click=copy
+            >
+                "Copy URI"
+            </button>
+            <span class="muted" role="status">{move || status.get()}</span>
+        </div>
     }
 }

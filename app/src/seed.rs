@@ -1,19 +1,23 @@
-//! The seed panel: generate a random secret with the browser's CSPRNG, or paste one in base32 or
-//! hex; show it (masked unless revealed) in both encodings.
+//! The seed: generate a random secret with the browser's CSPRNG, or paste one in base32 or
+//! hex; show it (masked unless revealed) in both encodings. An invalid text leaves no secret
+//! in use at all (no code, QR code, copy or burn of a previous one).
 
 use crate::browser;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use tokensmith_core::secret::{Encoding, Secret, DEFAULT_GENERATED_LEN};
 use zeroize::Zeroizing;
 
 /// Seed lengths offered, in bytes (80, 128, 160, 256, 512 bits).
 pub const SEED_LENGTHS: [usize; 5] = [10, 16, 20, 32, 64];
 
+/// RFC 4226 §4 requires at least 128 bits; shorter seeds get a warning before the burn.
+pub const MIN_SEED_BYTES: usize = 16;
+
 /// The current secret, shared by every panel, plus what the seed field shows.
 #[derive(Clone, Copy)]
 pub struct SecretState {
-    /// The secret in use. `None` only if generation failed at start.
+    /// The secret in use: `None` while the field holds an invalid text (or if generation
+    /// failed at start).
     pub secret: RwSignal<Option<Secret>>,
     /// What the secret field holds: the user's own text while they type (wiped when replaced).
     pub text: RwSignal<Zeroizing<String>>,
@@ -21,8 +25,11 @@ pub struct SecretState {
     pub encoding: RwSignal<Encoding>,
     /// What the parser decided for the current text, and whether the other reading is valid too.
     pub detected: RwSignal<Option<(Encoding, bool)>>,
-    /// Why the text in the field is not used (the previous secret still is).
+    /// Why the text in the field is not used.
     pub error: RwSignal<Option<String>>,
+    /// The seed is in a token (burned or handed off) whose job is open: the field is
+    /// read-only; replacing it goes through the job, which asks first.
+    pub fixed: RwSignal<bool>,
     pub revealed: RwSignal<bool>,
     pub length: RwSignal<usize>,
     /// Extra entropy typed by the user (wiped when replaced).
@@ -32,8 +39,9 @@ pub struct SecretState {
 }
 
 impl SecretState {
-    pub fn new_random() -> Self {
+    pub fn new_random(fixed: RwSignal<bool>) -> Self {
         let state = SecretState {
+            fixed,
             secret: RwSignal::new(None),
             text: RwSignal::new(Zeroizing::default()),
             encoding: RwSignal::new(Encoding::Auto),
@@ -73,7 +81,7 @@ impl SecretState {
         }
     }
 
-    /// Re-reads the field's text with the chosen encoding. A bad text keeps the previous secret.
+    /// Re-reads the field's text with the chosen encoding. A bad text leaves no secret in use.
     pub fn reparse(&self) {
         let encoding = self.encoding.get_untracked();
         match self.text.with_untracked(|t| Secret::parse(t, encoding)) {
@@ -83,16 +91,37 @@ impl SecretState {
                 self.error.set(None);
             }
             Err(e) => {
+                self.secret.set(None);
                 self.detected.set(None);
                 self.error.set(Some(e.to_string()));
             }
         }
     }
 
-    /// The base32 of the secret in use (no spaces), for copying and export.
-    pub fn base32(&self) -> Option<Zeroizing<String>> {
+    /// Puts `secret` in use (an imported account, a restored row).
+    pub fn set(&self, secret: Secret) {
+        self.encoding.set(Encoding::Auto);
+        self.text.set(secret.to_base32_grouped());
+        self.secret.set(Some(secret));
+        self.detected.set(Some((Encoding::Base32, false)));
+        self.error.set(None);
+    }
+
+    /// The length in bytes when it is under 128 bits.
+    pub fn short(&self) -> Option<usize> {
         self.secret
-            .with_untracked(|s| s.as_ref().map(|s| s.to_base32()))
+            .with(|s| s.as_ref().map(Secret::len))
+            .filter(|n| *n < MIN_SEED_BYTES)
+    }
+
+    /// Copies the seed in the encoding the burner app takes; resolves to a message.
+    pub async fn copy(self, hex: bool) -> Option<String> {
+        let text = self.secret.with_untracked(|s| {
+            s.as_ref()
+                .map(|s| if hex { s.to_hex() } else { s.to_base32() })
+        })?;
+        let label = if hex { "Seed (hex)" } else { "Seed (base32)" };
+        Some(browser::copy_text(&text, label).await)
     }
 }
 
@@ -114,7 +143,7 @@ fn encoding_from(s: &str) -> Encoding {
 
 /// The secret field: typed or pasted text, its error, reveal and copy, its length and encoding.
 #[component]
-fn SecretField(state: SecretState) -> impl IntoView {
+fn SecretField(state: SecretState, on_generate: Callback<()>) -> impl IntoView {
     let revealed = state.revealed;
     let bits = move || {
         state
@@ -133,31 +162,13 @@ fn SecretField(state: SecretState) -> impl IntoView {
             }
         }
     };
-    let copy = move |what: &'static str| {
-        let text = match what {
-            "hex" => state
-                .secret
-                .with_untracked(|s| s.as_ref().map(|s| s.to_hex())),
-            _ => state.base32(),
-        };
-        if let Some(text) = text {
-            let label = if what == "hex" {
-                "Secret (hex)"
-            } else {
-                "Secret (base32)"
-            };
-            spawn_local(async move {
-                let msg = browser::copy_text(&text, label).await;
-                state.status.set(msg);
-            });
-        }
-    };
     view! {
-        <label for="secret">"Secret (base32, or paste base32 / hex)"</label>
+        <label for="secret">"Seed (base32; or paste your own, base32 or hex)"</label>
         <input
             id="secret"
             class="secret"
             data-testid="secret"
+            readonly=move || state.fixed.get()
             type=move || if revealed.get() { "text" } else { "password" }
             autocomplete="off"
             spellcheck="false"
@@ -178,7 +189,7 @@ fn SecretField(state: SecretState) -> impl IntoView {
                 state
                     .error
                     .get()
-                    .map(|e| format!("{e}. The codes below still use the previous secret."))
+                    .map(|e| format!("{e}. Nothing uses this text until it is fixed: no code, QR code, copy or burn."))
             }}
         </p>
         <div class="row">
@@ -189,13 +200,10 @@ fn SecretField(state: SecretState) -> impl IntoView {
                 aria-pressed=move || revealed.get().to_string()
                 on:click=move |_| revealed.update(|r| *r = !*r)
             >
-                {move || if revealed.get() { "Hide secret" } else { "Reveal secret" }}
+                {move || if revealed.get() { "Hide seed" } else { "Reveal seed" }}
             </button>
-            <button type="button" class="secondary" data-testid="copy-secret" on:click=move |_| copy("base32")>
-                "Copy base32"
-            </button>
-            <button type="button" class="secondary" data-testid="copy-hex" on:click=move |_| copy("hex")>
-                "Copy hex"
+            <button type="button" class="secondary" data-testid="generate" on:click=move |_| on_generate.run(())>
+                "Generate new seed"
             </button>
         </div>
         <p id="secret-info" class="muted">
@@ -203,6 +211,14 @@ fn SecretField(state: SecretState) -> impl IntoView {
             " "
             {detected}
         </p>
+        <Show when=move || state.short().is_some()>
+            <p class="warn" data-testid="seed-short">
+                {move || format!(
+                    "This seed has {} bits: RFC 4226 asks for at least 128 (160 recommended). Generate a new one unless a service gave you this one.",
+                    state.short().unwrap_or_default() * 8
+                )}
+            </p>
+        </Show>
     }
 }
 
@@ -228,6 +244,7 @@ fn EncodingPicker(state: SecretState) -> impl IntoView {
                 <select
                     id="secret-encoding"
                     data-testid="secret-encoding"
+                    disabled=move || state.fixed.get()
                     on:change=move |ev| {
                         state.encoding.set(encoding_from(&event_target_value(&ev)));
                         state.reparse();
@@ -267,9 +284,9 @@ fn EncodingPicker(state: SecretState) -> impl IntoView {
     }
 }
 
-/// A new random seed: its length, optional extra entropy, and the button.
+/// How the next seed is made: its length and optional extra entropy.
 #[component]
-fn GenerateBox(state: SecretState) -> impl IntoView {
+fn GenerateOptions(state: SecretState) -> impl IntoView {
     view! {
         <div class="row gen">
             <div class="field">
@@ -313,14 +330,19 @@ fn GenerateBox(state: SecretState) -> impl IntoView {
         <p id="entropy-help" class="muted">
             "Dice rolls or random typing, mixed into the browser's cryptographic generator on the next Generate; never stored."
         </p>
-        <button type="button" data-testid="generate" on:click=move |_| state.regenerate()>
-            "Generate new seed"
-        </button>
     }
 }
 
+/// The seed as step 3 shows it: the field, reveal, Generate (`on_generate`: the job decides
+/// whether to ask first), its length and warnings.
 #[component]
-pub fn SeedPanel(state: SecretState) -> impl IntoView {
+pub fn SeedField(state: SecretState, on_generate: Callback<()>) -> impl IntoView {
+    view! { <SecretField state on_generate /> }
+}
+
+/// The seed's options: how the field is read, the hex view, the next seed's length and entropy.
+#[component]
+pub fn SeedOptions(state: SecretState) -> impl IntoView {
     let revealed = state.revealed;
     let hex = move || {
         if revealed.get() {
@@ -336,14 +358,9 @@ pub fn SeedPanel(state: SecretState) -> impl IntoView {
         }
     };
     view! {
-        <section aria-labelledby="seed-h">
-            <h2 id="seed-h">"1 · Seed"</h2>
-            <SecretField state />
-            <EncodingPicker state />
-            <label for="secret-hex">"Secret (hex)"</label>
-            <output id="secret-hex" class="secret mono" data-testid="secret-hex">{hex}</output>
-            <GenerateBox state />
-            <p class="muted" role="status" data-testid="copy-status">{move || state.status.get()}</p>
-        </section>
+        <EncodingPicker state />
+        <label for="secret-hex">"Seed (hex)"</label>
+        <output id="secret-hex" class="secret mono" data-testid="secret-hex">{hex}</output>
+        <GenerateOptions state />
     }
 }

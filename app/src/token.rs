@@ -54,7 +54,7 @@ pub fn TokenPanel(state: SecretState, params: ParamsState, now: ReadSignal<i64>)
     };
     view! {
         <section aria-labelledby="token-h">
-            <h2 id="token-h">"4 · Virtual token"</h2>
+            <h2 id="token-h">"Virtual token and skew table"</h2>
             <div class="muted" data-testid="token-params">{summary}</div>
             <div class="code" data-testid="code" aria-label="Current code">{move || at(0)}</div>
             <progress

@@ -95,6 +95,10 @@ pub struct InputArgs {
     /// The journal (default: FILE.entra-journal).
     #[arg(long, value_name = "FILE")]
     pub journal: Option<PathBuf>,
+    /// The burn journal's passphrase, when FILE is an encrypted burn journal (else asked on
+    /// the terminal).
+    #[arg(long, value_name = "FILE")]
+    pub passphrase_file: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -186,8 +190,22 @@ fn read_input(file: &Path, a: &InputArgs) -> Result<Input, BridgeError> {
     let body = text.strip_prefix('\u{feff}').unwrap_or(&text);
     let at = |e: &dyn std::fmt::Display| bad(format!("{}: {e}", file.display()));
     let mut input = Input::default();
-    if body.lines().next().map(str::trim) == Some(results::HEADER) {
-        let rows = results::read_results(body)?;
+    let first = body.lines().next().map(str::trim).unwrap_or_default();
+    let burn_journal = format!("{{\"format\":\"{}\"", tokensmith_burn_journal::FORMAT);
+    if first == tokensmith_burn_journal::LEGACY_RESULTS_HEADER || first.starts_with(&burn_journal) {
+        let passphrase = if results::needs_passphrase(file) {
+            crate::journal::passphrase(a.passphrase_file.as_deref(), false)?
+        } else {
+            None
+        };
+        let loaded = results::load(file, passphrase.as_ref(), crate::device::now())?;
+        for e in &loaded.attention {
+            eprintln!(
+                "not sent (needs attention): {}",
+                crate::journal::describe(e)
+            );
+        }
+        let rows = loaded.rows;
         let map = match &a.upn_map {
             Some(p) => results::read_upn_map(
                 &std::fs::read_to_string(p).map_err(|e| bad(format!("{}: {e}", p.display())))?,

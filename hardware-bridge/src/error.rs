@@ -61,6 +61,13 @@ pub enum BridgeError {
     Results(String),
     #[error("internal error: {0}")]
     Internal(String),
+    /// A burn that stopped (or whose outcome could not be journaled) after its intent was
+    /// journaled: the cause, and what the journal says the token holds now.
+    #[error("{cause}{}", entry.as_deref().map(|e| format!(" — the journal says: {}", crate::journal::describe(e))).unwrap_or_default())]
+    Journaled {
+        cause: Box<BridgeError>,
+        entry: Option<Box<tokensmith_api::JournalEntry>>,
+    },
 }
 
 /// What is taken, said the way each device means it (both are `ErrorCode::Occupied`).
@@ -90,6 +97,25 @@ fn replace_advice(replaceable: bool) -> &'static str {
 fn refusal_text(refusals: &[caps::Refusal]) -> String {
     let all: Vec<String> = refusals.iter().map(ToString::to_string).collect();
     format!("invalid input: {}", all.join(" — "))
+}
+
+/// A secret that does not parse, said without any of its characters: the position and the
+/// alphabet (core's message may quote the offending character, a hint for the typist in the
+/// page; the bridge's answers and output do not).
+pub fn secret_refused(e: &tokensmith_core::secret::ParseError) -> BridgeError {
+    use tokensmith_core::secret::{Encoding, ParseError};
+    BridgeError::BadInput(match e {
+        ParseError::InvalidChar {
+            position, encoding, ..
+        } => {
+            let alphabet = match encoding {
+                Encoding::Hex => "hex: the digits 0–9 and the letters a–f",
+                _ => "base32: the letters A–Z and the digits 2–7",
+            };
+            format!("secret: an invalid character at position {position} ({alphabet})")
+        }
+        other => format!("secret: {other}"),
+    })
 }
 
 fn transport_is_removed(e: &TransportError) -> bool {
@@ -140,10 +166,27 @@ impl From<TransportError> for BridgeError {
 }
 
 impl BridgeError {
+    /// What the journal says about the token a failed burn was writing to.
+    pub fn journal_entry(&self) -> Option<&tokensmith_api::JournalEntry> {
+        match self {
+            BridgeError::Journaled { entry, .. } => entry.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The error itself, without what the journal adds.
+    pub fn cause(&self) -> &BridgeError {
+        match self {
+            BridgeError::Journaled { cause, .. } => cause.cause(),
+            other => other,
+        }
+    }
+
     /// The attempts a device has left before it locks, when it said (a Molto2's `63 Cx`).
     pub fn attempts_left(&self) -> Option<u8> {
         match self {
             BridgeError::Molto2(Molto2Error::AuthFailed { attempts_left }) => *attempts_left,
+            BridgeError::Journaled { cause, .. } => cause.attempts_left(),
             _ => None,
         }
     }
@@ -168,6 +211,7 @@ impl BridgeError {
             ProfilesNotSynced(_) => ErrorCode::DeviceRejected,
             Results(_) => ErrorCode::ResultsFile,
             Internal(_) => ErrorCode::Internal,
+            Journaled { cause, .. } => cause.code(),
             BadInput(_) | Refused { .. } => ErrorCode::BadInput,
             Token2(e) => match e {
                 Token2Error::AuthFailed => ErrorCode::AuthFailed,

@@ -8,8 +8,10 @@
 //! - [`device`]: detection, burn planning against core's capability table, burning, clock
 //!   sync, Molto2 profiles, OATH credentials.
 //! - [`operation`]: the one way an operation runs, for the CLI and the server alike.
-//! - [`results`]: the results file (typed rows, appended and fsynced) and its conversion to
-//!   the Entra CSV or Graph JSON.
+//! - [`journal`]: the write-ahead burn journal (`--results-file`) as the burn path uses it;
+//!   [`terminal`]: asking its passphrase.
+//! - [`results`]: a journal (or an old results CSV) read back as export rows, and its
+//!   conversion to every export format.
 //! - [`server`] (`hardware-bridge serve`) and [`cli`].
 //! - [`vpcd`]: connects an emulated card to vsmartcard's virtual reader, so a real `pcscd`
 //!   sees it (`emulated-card`, and the end-to-end tests).
@@ -22,9 +24,11 @@ pub mod cli;
 pub mod device;
 pub mod entra_cli;
 pub mod error;
+pub mod journal;
 pub mod operation;
 pub mod pcsc;
 pub mod results;
 pub mod server;
 pub mod simulate;
+pub mod terminal;
 pub mod vpcd;

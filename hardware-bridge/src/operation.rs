@@ -1,5 +1,6 @@
 //! One way to run an operation, for the command line and the server alike: check what can be
-//! checked without the device, open the reader, detect the device, operate, record.
+//! checked without the device, open the reader, detect the device, operate — a burn journaled
+//! before, during and after.
 
 use serde::Serialize;
 use tokensmith_api::{
@@ -16,14 +17,15 @@ use crate::device::oath::PasswordChange;
 use crate::device::plan::{most_capable, plan_burn, BurnParams};
 use crate::device::{self, burn, molto2, oath, Credentials, Detected};
 use crate::error::BridgeError;
-use crate::results::{ResultRecord, ResultsFile};
+use crate::journal::{self, Attempt};
+use tokensmith_burn_journal::Journal;
 
 /// What to do with the device on the addressed reader.
 #[derive(Debug)]
 pub enum Operation {
     /// Serial, model, clock drift.
     Info,
-    /// Burn a seed, check it, and record it when a results file is given.
+    /// Burn a seed, check it, and journal it (before, during and after) when a journal is given.
     Burn(Box<BurnJob>),
     /// Set the device's clock.
     Sync {
@@ -86,7 +88,7 @@ pub struct BurnJob {
     pub secret: Secret,
     pub params: BurnParams,
     pub creds: Credentials,
-    /// The user recorded with the token in the results file.
+    /// The user recorded with the token in the journal.
     pub upn: Option<String>,
 }
 
@@ -150,7 +152,7 @@ impl Operation {
         self,
         t: &mut dyn tokensmith_proto::transport::Transport,
         d: &Detected,
-        results: Option<&mut ResultsFile>,
+        journal: Option<&mut Journal>,
         now: i64,
         progress: &dyn Fn(Progress),
     ) -> Result<Outcome, BridgeError> {
@@ -162,22 +164,41 @@ impl Operation {
                 let model = d.model.unwrap_or_else(|| most_capable(d.kind()));
                 let plan = plan_burn(model, d.firmware, &job.params, &job.secret)?;
                 let (serial, note) = burn::recorded_serial(d, job.params.serial.as_deref(), &plan)?;
-                progress(Progress::Writing);
-                let mut out = burn::burn(t, d, &plan, &job.secret, &job.creds, now, &mut |w| {
-                    progress(Progress::Written(w))
-                })?;
-                out.serial = serial;
-                out.warnings.extend(note);
-                match results {
-                    Some(rf) if plan.recorded() => {
-                        rf.append(&ResultRecord::from_outcome(&out, &job.secret, job.upn))?;
-                        out.recorded = true;
+                let mut tell = |w| progress(Progress::Written(w));
+                let mut out = match journal {
+                    Some(j) if plan.recorded() => {
+                        let intent =
+                            journal::intent(d, &plan, &serial, &job.secret, job.upn.as_deref());
+                        // Fsynced before anything is sent: a crash from here on leaves a
+                        // journal that knows the seed.
+                        let mut attempt = Attempt::begin(j, intent)?;
+                        progress(Progress::Writing);
+                        let result =
+                            burn::burn(t, d, &plan, &job.secret, &job.creds, now, &mut |w| {
+                                attempt.written(w);
+                                tell(w)
+                            })
+                            .map(|mut out| {
+                                out.serial = serial.clone();
+                                out
+                            });
+                        attempt.finish(result, now)?
                     }
-                    Some(_) => out.warnings.push(
-                        "not recorded in the results file: Entra takes TOTP tokens only".into(),
-                    ),
-                    None => {}
-                }
+                    other => {
+                        progress(Progress::Writing);
+                        let mut out =
+                            burn::burn(t, d, &plan, &job.secret, &job.creds, now, &mut tell)?;
+                        out.serial = serial;
+                        if other.is_some() {
+                            out.warnings.push(
+                                "not recorded in the results file: Entra takes TOTP tokens only"
+                                    .into(),
+                            );
+                        }
+                        out
+                    }
+                };
+                out.warnings.extend(note);
                 Outcome::Burned(Box::new(out))
             }
             Operation::Sync { params, creds } => {
@@ -246,6 +267,9 @@ impl Operation {
 /// reaches a device for invalid input), a factory reset without its confirmation.
 pub fn precheck(target: &Target, op: &Operation) -> Result<(), BridgeError> {
     let kind = target.kind.or_else(|| op.implied_kind());
+    if let Operation::Burn(job) = op {
+        check_upn(job.upn.as_deref())?;
+    }
     if let (Operation::Burn(job), Some(k)) = (op, kind) {
         // A Molto2 of the named generation, else the most capable of the kind.
         let model = match (k, target.model) {
@@ -266,16 +290,41 @@ pub fn precheck(target: &Target, op: &Operation) -> Result<(), BridgeError> {
     Ok(())
 }
 
+/// A UPN is at most [`MAX_UPN`] characters without control characters. The message says where
+/// and how long, never the value (a 60 KB paste came back whole once).
+fn check_upn(upn: Option<&str>) -> Result<(), BridgeError> {
+    let Some(upn) = upn else { return Ok(()) };
+    let n = upn.chars().count();
+    if n > MAX_UPN {
+        return Err(BridgeError::BadInput(format!(
+            "upn: {n} characters, at most {MAX_UPN}: give the user's sign-in name (user@domain)"
+        )));
+    }
+    if let Some(i) = upn.chars().position(char::is_control) {
+        return Err(BridgeError::BadInput(format!(
+            "upn: a control character at character {}: give the user's sign-in name (user@domain)",
+            i + 1
+        )));
+    }
+    Ok(())
+}
+
+/// Entra's limit on a user principal name.
+pub const MAX_UPN: usize = 256;
+
 /// Runs `op` on the device `target` addresses: [`precheck`], then the reader is opened
-/// (exclusively), the device detected, and the operation done. A burn is appended to
-/// `results` (fsynced) when given.
+/// (exclusively), the device detected, and the operation done. With `journal`, a burn's intent
+/// is journaled (fsynced) before anything is sent to the token, each acknowledged write after
+/// it, then the outcome; a burn whose intent cannot be journaled is not started, and a failed
+/// burn's error carries what the journal says the token holds
+/// ([`BridgeError::journal_entry`]).
 pub fn run(
     backend: &dyn Backend,
     target: &Target,
     op: Operation,
-    results: Option<&mut ResultsFile>,
+    journal: Option<&mut Journal>,
 ) -> Result<Outcome, BridgeError> {
-    run_with(backend, target, op, results, &|_| {})
+    run_with(backend, target, op, journal, &|_| {})
 }
 
 /// [`run`], telling `progress` how far it got (the CLI prints it).
@@ -283,14 +332,14 @@ pub fn run_with(
     backend: &dyn Backend,
     target: &Target,
     op: Operation,
-    results: Option<&mut ResultsFile>,
+    journal: Option<&mut Journal>,
     progress: &dyn Fn(Progress),
 ) -> Result<Outcome, BridgeError> {
     precheck(target, &op)?;
     let kind = target.kind.or_else(|| op.implied_kind());
     let (mut t, d) = device::open_detect_as(backend, target.reader.as_deref(), kind, target.model)?;
     progress(Progress::Detected(&d.device));
-    op.operate(&mut *t, &d, results, device::now(), progress)
+    op.operate(&mut *t, &d, journal, device::now(), progress)
 }
 
 /// Every reader and what is on it.

@@ -357,3 +357,34 @@ fn an_expired_key_is_refused_and_nothing_is_written() {
         "nothing written for a refused key"
     );
 }
+
+/// Issue 14 finding 6: an existing `--out` readable by others is tightened to 0600 before the
+/// seeds go in, and a symbolic link is never followed (it could point anywhere).
+#[cfg(unix)]
+#[test]
+fn out_is_private_and_never_a_symlink() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = Dir::new("private");
+    let out = dir.path("old.csv");
+    std::fs::write(&out, "yesterday's export\n").unwrap();
+    std::fs::set_permissions(&out, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let r = ok(&dir, &["E.csv", "--out", "old.csv"]);
+    let mode = std::fs::metadata(&out).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("was readable by others: now 0600"),
+        "{}",
+        r.stderr
+    );
+    assert!(String::from_utf8(dir.read("old.csv"))
+        .unwrap()
+        .starts_with("upn,"));
+    // A link to a file elsewhere: refused, the file it points to untouched.
+    let victim = dir.path("victim.txt");
+    std::fs::write(&victim, "keep me\n").unwrap();
+    std::os::unix::fs::symlink(&victim, dir.path("link.csv")).unwrap();
+    let r = run(&dir, &["E.csv", "--out", "link.csv"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("is a symbolic link"), "{}", r.stderr);
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep me\n");
+}

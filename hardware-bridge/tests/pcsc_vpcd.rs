@@ -327,11 +327,33 @@ struct Server {
     pair: String,
 }
 
+/// The tokens a plain-text burn journal says were written to, one line each:
+/// `,kind,serial,model,seed (base32),state`.
+fn journal_lines(path: &std::path::Path) -> String {
+    let c = tokensmith_burn_journal::read_file(path, None).expect("a readable journal");
+    c.fold
+        .tokens()
+        .filter(|t| t.state() != tokensmith_burn_journal::TokenState::Untouched)
+        .map(|t| {
+            let g = &t.intent.target;
+            format!(
+                ",{},{},{},{},{}\n",
+                g.kind.as_str(),
+                g.serial,
+                g.model,
+                t.intent.seed.to_base32().as_str(),
+                t.state().as_str()
+            )
+        })
+        .collect()
+}
+
 impl Server {
     fn start(dist: &std::path::Path, results: &std::path::Path) -> Server {
         let mut child = Command::new(BIN)
             .args(["serve", "--port", "0", "--dist"])
             .arg(dist)
+            .arg("--plaintext-results")
             .arg("--results-file")
             .arg(results)
             .stdout(Stdio::piped())
@@ -407,7 +429,7 @@ fn burn_every_kind_through_pcscd_and_vpcd() {
     let secret_file = dir.join("seed.txt");
     std::fs::write(&secret_file, format!("{SEED_B32}\n")).unwrap();
     let sf = secret_file.to_str().unwrap().to_string();
-    let results = dir.join("results.csv");
+    let results = dir.join("results.journal");
     let _ = std::fs::remove_file(&results);
     let rf = results.to_str().unwrap().to_string();
 
@@ -451,6 +473,7 @@ fn burn_every_kind_through_pcscd_and_vpcd() {
                 &sf,
                 "--digits",
                 "8",
+                "--plaintext-results",
                 "--results-file",
                 &rf,
             ],
@@ -473,6 +496,7 @@ fn burn_every_kind_through_pcscd_and_vpcd() {
                 "60",
                 "--display-timeout",
                 "60",
+                "--plaintext-results",
                 "--results-file",
                 &rf,
                 "--upn",
@@ -529,6 +553,7 @@ fn burn_every_kind_through_pcscd_and_vpcd() {
                     "burn",
                     "--secret-file",
                     &sf,
+                    "--plaintext-results",
                     "--results-file",
                     &rf,
                 ],
@@ -566,6 +591,7 @@ fn burn_every_kind_through_pcscd_and_vpcd() {
                 &sf,
                 "--profile",
                 "50",
+                "--plaintext-results",
                 "--results-file",
                 &rf,
             ],
@@ -588,6 +614,7 @@ fn burn_every_kind_through_pcscd_and_vpcd() {
                 "8",
                 "--title",
                 "GitHub",
+                "--plaintext-results",
                 "--results-file",
                 &rf,
                 "--upn",
@@ -703,7 +730,7 @@ fn burn_every_kind_through_pcscd_and_vpcd() {
     }
 
     // (Their own results file: the Entra conversion below reads `rf`.)
-    let rf9 = dir.join("issue9-results.csv");
+    let rf9 = dir.join("issue9-results.journal");
     molto2_occupied_profile_and_management_via_cli(&dir, &sf, rf9.to_str().unwrap());
     busy_second_reader(&sf);
 
@@ -723,6 +750,7 @@ fn burn_every_kind_through_pcscd_and_vpcd() {
                 &sf,
                 "--account",
                 "alice",
+                "--plaintext-results",
                 "--results-file",
                 &rf,
             ],
@@ -748,6 +776,7 @@ fn burn_every_kind_through_pcscd_and_vpcd() {
                 "8",
                 "--password-file",
                 pfs,
+                "--plaintext-results",
                 "--results-file",
                 &rf,
             ],
@@ -834,9 +863,8 @@ fn burn_every_kind_through_pcscd_and_vpcd() {
         );
         // Rows without a UPN (the timing burns, the OATH row) are refused for the CSV.
         assert_eq!(o.code, 2, "{}", o.stderr);
-        let text = std::fs::read_to_string(&results).unwrap();
-        assert!(text.starts_with("burned_at,kind,serial"));
-        assert!(text.contains(SEED_B32), "results file holds the seed");
+        let text = journal_lines(&results);
+        assert!(text.contains(SEED_B32), "the journal holds the seed");
         let serial = "8659622000001";
         std::fs::write(
             &map,
@@ -864,16 +892,42 @@ fn burn_every_kind_through_pcscd_and_vpcd() {
             ],
             None,
         );
+        // The Molto2 profile and the OATH credential were burned with 8 digits: Entra takes 6,
+        // so the Graph export names both and writes nothing.
+        assert_eq!(o.code, 2, "{}", o.stderr);
+        assert!(
+            o.stderr
+                .contains("MOLTO2TEST01 profile 7: the token shows 8 digits")
+                && o.stderr.contains("12345678: the token shows 8 digits"),
+            "{}",
+            o.stderr
+        );
+        assert!(!csv_out.exists());
+        // Every token (with its UPN from the map) in a format that takes 8 digits.
+        let o = cli(
+            &[
+                "results-to-csv",
+                &rf,
+                "--upn-map",
+                map.to_str().unwrap(),
+                "--format",
+                "pskc",
+                "--out",
+                csv_out.to_str().unwrap(),
+            ],
+            None,
+        );
         assert_eq!(o.code, 0, "{}", o.stderr);
+        assert!(o.stderr.contains("not verified yet"), "{}", o.stderr);
         let g = std::fs::read_to_string(&csv_out).unwrap();
-        assert!(g.contains("carol@example.com") && g.contains(serial), "{g}");
+        assert!(g.contains(serial) && g.contains("MOLTO2TEST01"), "{g}");
     }
 
     // ---- the HTTP API of `serve`, real sockets on 127.0.0.1
     let dist = dir.join("dist");
     std::fs::create_dir_all(&dist).unwrap();
     std::fs::write(dist.join("index.html"), "<html><head><meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'\"></head></html>").unwrap();
-    let api_results = dir.join("api-results.csv");
+    let api_results = dir.join("api-results.journal");
     let _ = std::fs::remove_file(&api_results);
     let srv = Server::start(&dist, &api_results);
     {
@@ -1003,9 +1057,9 @@ fn burn_every_kind_through_pcscd_and_vpcd() {
     let log = srv.stop();
     assert_no_secret(&log, "server log");
     assert!(log.contains("POST /api/burn -> 200"), "{log}");
-    let api_text = std::fs::read_to_string(&api_results).unwrap();
-    // Header, 10 Token2 burns, the Molto2 (and its overwrite), the OATH key.
-    assert_eq!(api_text.lines().count(), 1 + 10 + 2 + 1, "{api_text}");
+    let api_text = journal_lines(&api_results);
+    // 10 Token2 burns, the Molto2 (and its overwrite), the OATH key.
+    assert_eq!(api_text.lines().count(), 10 + 2 + 1, "{api_text}");
     oath_keys_as_issue_9_has_them(&dir, &sf);
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -1082,7 +1136,7 @@ fn ykman_code_matches_oathtool(query: &str, tool_args: &[&str]) {
 /// CODE), a YubiKey whose credentials the bridge stores and ykman reads back (codes compared
 /// with oathtool, serial, rename, password), and a key that reports no serial.
 fn oath_keys_as_issue_9_has_them(dir: &std::path::Path, sf: &str) {
-    let rf = dir.join("oath-results.csv");
+    let rf = dir.join("oath-results.journal");
     let rf = rf.to_str().unwrap();
     let pf = dir.join("oath-pass.txt");
     std::fs::write(&pf, "s3cret-pass\n").unwrap();
@@ -1108,7 +1162,7 @@ fn oath_keys_as_issue_9_has_them(dir: &std::path::Path, sf: &str) {
     };
     let alice = |issuer: &str, extra: &[&str]| {
         let mut a = vec!["--account", "alice", "--issuer", issuer];
-        a.extend(["--results-file", rf]);
+        a.extend(["--plaintext-results", "--results-file", rf]);
         a.extend(extra);
         put(&a)
     };
@@ -1144,7 +1198,7 @@ fn oath_keys_as_issue_9_has_them(dir: &std::path::Path, sf: &str) {
                 .as_slice(),
             SEED
         );
-        let row = std::fs::read_to_string(rf).unwrap();
+        let row = journal_lines(std::path::Path::new(rf));
         assert!(row.contains(",oath,181272577,Nitrokey 3,"), "{row}");
         // The name is taken: refused, the Nitrokey's credential untouched.
         let o = alice("Corp", &[]);
@@ -1192,6 +1246,7 @@ fn oath_keys_as_issue_9_has_them(dir: &std::path::Path, sf: &str) {
             "8",
             "--period",
             "60",
+            "--plaintext-results",
             "--results-file",
             rf,
         ]));
@@ -1247,8 +1302,8 @@ fn oath_keys_as_issue_9_has_them(dir: &std::path::Path, sf: &str) {
         let o = password("remove", "--password-file", pf);
         assert_eq!(o.code, 0, "{}", o.stderr);
         assert!(!c.card.lock().unwrap().has_password());
-        // The results file names the key by its serial, never by the OATH salt.
-        let text = std::fs::read_to_string(rf).unwrap();
+        // The journal names the key by its serial, never by the OATH salt.
+        let text = journal_lines(std::path::Path::new(rf));
         assert_eq!(
             text.lines()
                 .filter(|l| l.contains(",oath,12345678,YubiKey 5,"))
@@ -1260,13 +1315,20 @@ fn oath_keys_as_issue_9_has_them(dir: &std::path::Path, sf: &str) {
     // ---- A key that reports no serial: the burn asks for the printed one.
     {
         let c = Inserted::new(YkoathCard::generic());
-        let o = put(&["--account", "alice", "--results-file", rf]);
+        let o = put(&[
+            "--account",
+            "alice",
+            "--plaintext-results",
+            "--results-file",
+            rf,
+        ]);
         assert_eq!(o.code, 2, "{}", o.stderr);
         assert!(o.stderr.contains("--serial"), "{}", o.stderr);
         assert!(c.card.lock().unwrap().credentials().is_empty());
         let out = json(&put(&[
             "--account",
             "alice",
+            "--plaintext-results",
             "--results-file",
             rf,
             "--serial",
@@ -1297,6 +1359,7 @@ fn molto2_occupied_profile_and_management_via_cli(dir: &std::path::Path, sf: &st
             profile,
             "--title",
             "GitHub",
+            "--plaintext-results",
             "--results-file",
             rf,
         ]);
@@ -1584,7 +1647,7 @@ fn busy_second_reader(sf: &str) {
         .expect("hold the first reader shared");
     let info = json(&cli(&["--reader", FIRST_READER, "--json", "info"], None));
     assert_eq!(info["model"], "C301-i");
-    let results = tmp().join("busy-results.csv");
+    let results = tmp().join("busy-results.journal");
     let out = json(&cli(
         &[
             "--reader",
@@ -1593,6 +1656,7 @@ fn busy_second_reader(sf: &str) {
             "burn",
             "--secret-file",
             sf,
+            "--plaintext-results",
             "--results-file",
             results.to_str().unwrap(),
         ],

@@ -498,3 +498,51 @@ async fn misspelled_fields_are_refused_and_nothing_is_burned() {
         "{msg}"
     );
 }
+
+/// Issue 14 finding 6: errors name the field and the place, never echo long input or any of a
+/// secret: a 60 KB UPN, the one mistyped character of a seed, the dist directory on a 404.
+#[tokio::test]
+async fn errors_echo_no_long_input_no_secret_no_path() {
+    let burn = |body: Value| {
+        req("POST", "/api/burn")
+            .header("x-tokensmith-pairing", PAIR)
+            .header("content-type", "application/json")
+            .body(Body::from(body.to_string()))
+            .unwrap()
+    };
+    let long_upn = format!("{}@contoso.com", "a".repeat(60 * 1024));
+    let (st, _, body) = send(
+        app(),
+        burn(json!({"reader": "Token2", "secret": SEED_B32, "upn": long_upn})),
+    )
+    .await;
+    let text = String::from_utf8(body).unwrap();
+    assert_eq!(st, StatusCode::BAD_REQUEST, "{text}");
+    assert_eq!(error_code(text.as_bytes()), "bad_input");
+    assert!(
+        text.contains("upn: 61452 characters, at most 256"),
+        "{text}"
+    );
+    assert!(text.len() < 400, "{} bytes answered", text.len());
+    // A seed with one mistyped character ('8' is not base32): the position, not the character.
+    let (st, _, body) = send(
+        app(),
+        burn(json!({"reader": "Token2", "secret": "JBSWY3DPEHPK3PX8"})),
+    )
+    .await;
+    let text = String::from_utf8(body).unwrap();
+    assert_eq!(st, StatusCode::BAD_REQUEST, "{text}");
+    assert!(text.contains("position 16"), "{text}");
+    assert!(!text.contains("'8'") && !text.contains("JBSWY"), "{text}");
+    // A 404 of the page does not name the directory it is served from.
+    let (st, _, body) = send(
+        app(),
+        req("GET", "/missing.js").body(Body::empty()).unwrap(),
+    )
+    .await;
+    let text = String::from_utf8(body).unwrap();
+    assert_eq!(st, StatusCode::NOT_FOUND);
+    let d = dist();
+    assert!(!text.contains(d.to_str().unwrap()), "{text}");
+    assert!(!text.contains("/tmp"), "{text}");
+}

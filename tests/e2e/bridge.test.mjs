@@ -1,7 +1,8 @@
-// The hardware bridge panel against `hardware-bridge --simulate serve` (emulated Token2 C302-i,
-// Molto2v2 and OATH key): detection, readers, burns that fill the token record, the bridge's
-// validation errors, pairing, the single file via file:// with --allow-null-origin, and that the
-// file:// page makes no request until the user asks. Screenshots of a burn in progress and after,
+// The hardware bridge in the job's steps against `hardware-bridge --simulate serve` (emulated
+// Token2 C302-i, Molto2v2 and OATH key): detection (which sets the target model), readers,
+// burns that record the row at once, refusals before anything is sent, the bridge's own
+// errors, pairing, the single file via file:// with --allow-null-origin, and that the file://
+// page makes no request until the user asks. Screenshots of a burn in progress and after,
 // desktop and phone, land in tests/out/.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -9,6 +10,7 @@ import { join } from 'node:path';
 import {
   launch, openPageWith, oathtool, singleFileUrl, startBridge, bridgeApi, freePort, networkRequests, OUT,
 } from './harness.mjs';
+import { openOptions, cell, expectedCode, rowCount } from './job.mjs';
 
 let browser;
 let bridge;
@@ -37,6 +39,11 @@ async function secretOf(page) {
   return (await page.getByTestId('secret').inputValue()).replace(/\s+/g, '');
 }
 
+/** Types the user (the burn needs one: every CSV row does). */
+async function user(page, upn = 'alice@contoso.com') {
+  await page.getByTestId('upn').fill(upn);
+}
+
 /** Clicks Burn and waits for the result (or the error). */
 async function burn(page) {
   await page.getByTestId('bridge-burn').click();
@@ -57,9 +64,15 @@ test('served by the bridge: pairing taken from the fragment and removed, readers
   assert.match(texts[1], /Molto2 reader 1.*Token2 Molto2, by its reader's name · not read while listing: choose it to read it/);
   // The OATH key's serial is the device's (the YubiKey's management applet), not the OATH salt.
   assert.match(texts[2], /OATH key.*YubiKey 5.*serial 12345678.*no clock/);
-  // The first reader with a device is chosen.
+  // The first reader with a device is chosen, and its device is the target model.
   assert.equal(await readers(page).nth(0).locator('input').isChecked(), true);
-  assert.match(await page.getByTestId('bridge-burn').textContent(), /Burn to C302-i/);
+  assert.match(await page.getByTestId('bridge-burn').textContent(), /Burn to C302-i 8659632000001/);
+  assert.equal(await page.getByTestId('preset').inputValue(), 'c302');
+  assert.equal(await page.getByTestId('serial').inputValue(), '8659632000001');
+  // The current step is the user: the burn waits for one.
+  assert.equal(await page.locator('#step-user').getAttribute('data-phase'), 'now');
+  assert.equal(await page.getByTestId('bridge-burn').isDisabled(), true);
+  assert.match(await page.getByTestId('burn-why').textContent(), /the UPN is empty: every CSV row needs a user \(step 2\)/);
   assert.ok(networkRequests(requests).every((u) => u.startsWith(bridge.origin)), requests.join('\n'));
   assert.deepEqual(errors, []);
   // The log names paths and statuses only: never the pairing secret.
@@ -67,9 +80,10 @@ test('served by the bridge: pairing taken from the fragment and removed, readers
   await context.close();
 });
 
-test('burn to the simulated Token2: serial and model fill the record, the expected code is oathtool\'s', async () => {
+test('burn to the simulated Token2: the row is recorded at once, the expected code is oathtool\'s, verification is stored', async () => {
   const { context, page, errors } = await openThroughBridge();
   await selectReader(page, 'token2');
+  await user(page);
   const secret = await secretOf(page);
   // Hold the burn request a moment so the in-progress state can be seen and photographed.
   await page.route('**/api/burn', async (route) => { await new Promise((r) => setTimeout(r, 1200)); await route.continue(); });
@@ -90,27 +104,38 @@ test('burn to the simulated Token2: serial and model fill the record, the expect
   assert.equal(await page.getByTestId('serial').inputValue(), '8659632000001');
   assert.equal(await page.getByTestId('manufacturer').inputValue(), 'Token2');
   assert.equal(await page.getByTestId('model').inputValue(), 'C302-i');
-  assert.equal(await page.evaluate(() => document.activeElement?.id), 'upn', 'focus moved to the UPN field');
+  await page.waitForFunction(() => document.activeElement?.id === 'step-verify-h'); // focus moved to step 5
   assert.equal(await page.getByTestId('bridge-burn').isDisabled(), false);
   await page.locator('[data-testid=bridge-result]').scrollIntoViewIfNeeded();
   await page.screenshot({ path: join(OUT, 'bridge-burned-desktop.png') });
-  // Adding the record uses the burned serial.
-  await page.getByTestId('upn').fill('alice@contoso.com');
-  await page.getByTestId('add-row').click();
-  await page.waitForSelector('[data-testid=inventory] tbody tr');
-  assert.equal(await page.locator('[data-testid=inventory] tbody tr input[data-field=serial]').inputValue(), '8659632000001');
+  // The burn recorded the row at once, with the burned serial and seed.
+  assert.equal(await rowCount(page), 1);
+  assert.equal(await cell(page, 0, 'serial'), '8659632000001');
+  assert.equal(await cell(page, 0, 'upn'), 'alice@contoso.com');
+  assert.equal(await cell(page, 0, 'status'), 'burned · not verified');
+  // Step 5: the code to compare now, from the row's seed (oathtool agrees).
+  const now = await expectedCode(page);
+  assert.equal(now.code, oathtool(secret, now.at));
+  await page.getByTestId('verify-match').click();
+  assert.equal(await cell(page, 0, 'status'), 'burned · verified, in sync');
+  assert.match(await page.getByTestId('verify-result').textContent(), /row 1 \(serial 8659632000001, alice@contoso\.com\): burned · verified, in sync/);
+  assert.equal(await page.locator('#step-finish').getAttribute('data-phase'), 'now');
   assert.deepEqual(errors, []);
   await context.close();
 });
 
 test('burn to the OATH key: verified by the key\'s own code', async () => {
   const { context, page, errors } = await openThroughBridge();
-  await page.getByTestId('preset').selectOption('yubikey');
-  await page.getByTestId('account').fill('alice@contoso.com');
+  // The key says it is a YubiKey 5: that is the target (the OATH-only account name is asked).
   await selectReader(page, 'oath');
+  assert.equal(await page.getByTestId('preset').inputValue(), 'yubikey');
+  assert.equal(await page.getByTestId('preset').isDisabled(), true);
+  await user(page);
+  await page.getByTestId('account').fill('alice@contoso.com');
   await burn(page);
   assert.match(await page.getByTestId('bridge-verified').textContent(), /Verified: the key computed the same code \(\d{3} \d{3}\)/);
-  assert.equal(await page.getByTestId('model').inputValue(), 'YubiKey 5', 'a chosen YubiKey model is kept');
+  assert.equal(await cell(page, 0, 'status'), 'burned · verified by the key');
+  assert.equal(await page.getByTestId('model').inputValue(), 'YubiKey 5', 'the YubiKey model is kept');
   assert.equal(await page.getByTestId('serial').inputValue(), '12345678');
   const list = await bridgeApi(bridge, '/api/oath/list', { reader: 'OATH' });
   assert.ok(list.json.credentials.some((c) => c.account === 'alice@contoso.com'), JSON.stringify(list.json));
@@ -118,18 +143,30 @@ test('burn to the OATH key: verified by the key\'s own code', async () => {
   await context.close();
 });
 
-test('Molto2 profile burn with a title; the record gets serial, model and profile', async () => {
+test('Molto2: one profile field, the profiles in use with their titles, a burn with a title; the row gets serial, model and profile', async () => {
   const { context, page, errors } = await openThroughBridge();
-  // The target picker says which Molto2 it is (the device cannot); choosing the reader reads it.
-  await page.getByTestId('preset').selectOption('molto2v2');
-  const readsBefore = bridge.log.filter((l) => /POST \/api\/info/.test(l)).length;
+  // Choosing the reader reads the Molto2 (the list does not); it cannot tell its generation:
+  // the admin picks it, and the page reads it again as that one.
+  const reads = () => bridge.log.filter((l) => /POST \/api\/info/.test(l)).length;
+  const readsBefore = reads();
   await selectReader(page, 'molto2');
+  await page.waitForFunction(() => /Molto2 · serial MOLTO2SIM0001.*50 profiles/
+    .test(document.querySelector('[data-testid=bridge-readers] li[data-kind=molto2]').textContent));
+  assert.equal(await page.getByTestId('preset').inputValue(), 'molto2');
+  await page.getByTestId('preset').selectOption('molto2v2');
   await page.waitForFunction(() => /Molto2v2.*serial MOLTO2SIM0001.*100 profiles.*clock \d+ s ahead/
     .test(document.querySelector('[data-testid=bridge-readers] li[data-kind=molto2]').textContent));
-  assert.equal(bridge.log.filter((l) => /POST \/api\/info/.test(l)).length, readsBefore + 1);
+  assert.equal(reads(), readsBefore + 2);
+  assert.equal(await page.getByTestId('preset').inputValue(), 'molto2v2', 'the Molto2v2 picked is the target');
+  await page.waitForFunction(() => /profiles in use/.test(document.querySelector('[data-testid=molto2-summary]')?.textContent ?? ''));
+  const before = await page.getByTestId('molto2-summary').textContent();
+  assert.match(before, /^(\d+) of 100 profiles in use\. First free: \d+\.$/);
+  const used = Number(before.match(/^(\d+)/)[1]);
   const secret = await secretOf(page);
-  await page.getByTestId('bridge-profile').fill('7');
+  assert.equal(await page.locator('input[data-testid=profile]').count(), 1, 'one profile field');
+  await page.getByTestId('profile').fill('7');
   await page.getByTestId('bridge-title').fill('GitHub');
+  await user(page);
   assert.match(await page.getByTestId('bridge-burn').textContent(), /Burn to Molto2v2 profile 7/);
   await burn(page);
   const result = await page.getByTestId('bridge-result').textContent();
@@ -140,59 +177,131 @@ test('Molto2 profile burn with a title; the record gets serial, model and profil
   assert.equal(await page.getByTestId('serial').inputValue(), 'MOLTO2SIM0001');
   assert.equal(await page.getByTestId('model').inputValue(), 'Molto2v2');
   assert.equal(await page.getByTestId('profile').inputValue(), '7');
-  assert.equal(await page.getByTestId('bridge-profile').inputValue(), '8', 'next slot offered');
+  assert.equal(await cell(page, 0, 'profile'), '7');
+  // The profiles as the bridge reads them now: 7 is in use, with its title.
+  await page.waitForFunction(() => document.querySelector('[data-testid=molto2-profiles] [data-profile="7"]'));
+  assert.match(await page.locator('[data-testid=molto2-profiles] [data-profile="7"]').textContent(), /^7 “GitHub”$/);
+  assert.match(await page.getByTestId('molto2-summary').textContent(), new RegExp(`^${used + 1} of 100 profiles in use`));
   const profiles = await bridgeApi(bridge, '/api/profiles', { reader: 'Molto2' });
   const p7 = profiles.json.profiles.find((p) => p.profile === 7);
   assert.equal(p7.title, 'GitHub');
   assert.equal(p7.seed_present, true);
+  // Verified; the next token takes the next free profile of the same Molto2.
+  await page.getByTestId('verify-match').click();
+  await page.getByTestId('next-token').click();
+  assert.equal(await page.getByTestId('profile').inputValue(), '8', 'next slot offered');
+  // Picking an occupied profile warns, and the burn asks first, naming the row.
+  await page.locator('[data-testid=molto2-profiles] [data-profile="7"]').click();
+  assert.equal(await page.getByTestId('profile').inputValue(), '7');
+  assert.match(await page.getByTestId('profile-occupied').textContent(), /Profile 7 “GitHub” is in use/);
+  await user(page, 'bob@contoso.com');
+  const logBefore = bridge.log.length;
+  await page.getByTestId('bridge-burn').click();
+  assert.match(await page.getByTestId('ask-text').textContent(), /already row 1 \(serial MOLTO2SIM0001, profile 7, alice@contoso\.com\)/);
+  await page.getByTestId('ask-no').click();
+  assert.equal(bridge.log.slice(logBefore).filter((l) => /POST \/api\/burn/.test(l)).length, 0, 'nothing sent');
   // Default title: the issuer, cut to 12 bytes.
+  await page.getByTestId('profile').fill('8');
+  await openOptions(page);
   await page.getByTestId('issuer').fill('Contoso Corporation');
   assert.equal(await page.getByTestId('bridge-title').getAttribute('placeholder'), 'Contoso Corp');
-  // Profile 7 is in use now: a second burn there is refused and nothing is written.
-  await page.getByTestId('bridge-profile').fill('7');
+  // Burning into profile 7 again, after the question: Yes sends it as an overwrite (a taken
+  // profile is refused otherwise), and row 1 is that profile's again, with bob and the new seed.
+  const bodies = [];
+  await page.route('**/api/burn', async (route) => { bodies.push(JSON.parse(route.request().postData())); await route.continue(); });
+  await page.getByTestId('profile').fill('7');
+  const bobs = await secretOf(page);
+  await page.getByTestId('bridge-burn').click();
+  await page.getByTestId('ask-yes').click();
+  await page.waitForFunction(() => /profile 7 \(“Contoso Corp”\)/.test(document.querySelector('[data-testid=bridge-result]').textContent));
+  assert.deepEqual(bodies.map((b) => [b.profile, b.overwrite, b.model]), [[7, true, 'molto2v2']]);
+  const replaced = await bridgeApi(bridge, '/api/profiles', { reader: 'Molto2', model: 'molto2v2' });
+  assert.equal(replaced.json.profiles.find((p) => p.profile === 7).title, 'Contoso Corp');
+  assert.equal(await rowCount(page), 1);
+  assert.equal(await cell(page, 0, 'upn'), 'bob@contoso.com');
+  const now = await expectedCode(page);
+  assert.equal(now.code, oathtool(bobs, now.at));
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('Molto2: a taken profile the page did not know of is refused by the bridge; Overwrite is a second step, for that profile only', async () => {
+  // Profile 11 holds a seed, put there behind the page's back.
+  const taken = await bridgeApi(bridge, '/api/burn', { reader: 'Molto2', kind: 'molto2', model: 'molto2v2',
+    secret: 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP', profile: 11, title: 'Elsewhere', overwrite: true });
+  assert.equal(taken.status, 200, JSON.stringify(taken.json));
+  const { context, page, errors } = await openThroughBridge();
+  // The page's map of the profiles is empty (as if not read yet): only the bridge knows.
+  await page.route('**/api/profiles', (route) => route.fulfill({ json: { profiles: [] } }));
+  await selectReader(page, 'molto2');
+  await page.waitForFunction(() => /serial MOLTO2SIM0001/
+    .test(document.querySelector('[data-testid=bridge-readers] li[data-kind=molto2]').textContent));
+  await page.getByTestId('preset').selectOption('molto2v2');
+  await page.waitForFunction(() => /Molto2v2.*100 profiles/
+    .test(document.querySelector('[data-testid=bridge-readers] li[data-kind=molto2]').textContent));
+  await page.getByTestId('profile').fill('11');
+  await user(page);
   await burn(page);
   const failed = page.locator('[data-testid=bridge-result] .burn-failed');
   assert.equal(await failed.getAttribute('data-code'), 'occupied');
-  assert.match(await failed.textContent(), /profile 7 already holds a seed \(titled "GitHub"\): nothing was written/);
-  const after = await bridgeApi(bridge, '/api/profiles', { reader: 'Molto2' });
-  assert.equal(after.json.profiles.find((p) => p.profile === 7).title, 'GitHub', 'profile 7 untouched');
-  // Overwriting is a second step the user asks for, for that very profile only.
+  assert.match(await failed.textContent(), /profile 11 already holds a seed \(titled "Elsewhere"\): nothing was written/);
+  assert.equal(await rowCount(page), 0, 'a refused burn records nothing');
   const overwrite = page.getByTestId('bridge-overwrite');
-  assert.match(await overwrite.textContent(), /^Overwrite profile 7 \(its old seed is lost\)$/);
+  assert.match(await overwrite.textContent(), /^Overwrite profile 11 \(its old seed is lost\)$/);
   const burnsBefore = bridge.log.filter((l) => /POST \/api\/burn/.test(l)).length;
-  await page.getByTestId('bridge-profile').fill('9');
+  await page.getByTestId('profile').fill('12');
   await overwrite.click();
   await page.waitForFunction(() => /changed since you agreed to overwrite/
     .test(document.querySelector('[data-testid=bridge-result]').textContent));
   assert.equal(bridge.log.filter((l) => /POST \/api\/burn/.test(l)).length, burnsBefore, 'nothing sent');
-  await page.getByTestId('bridge-profile').fill('7');
+  await page.getByTestId('profile').fill('11');
   await burn(page);
   await page.getByTestId('bridge-overwrite').click();
   await page.waitForSelector('[data-testid=bridge-result] .burn-ok');
-  assert.match(await page.getByTestId('bridge-result').textContent(), /Burned Token2 Molto2v2, serial MOLTO2SIM0001, profile 7 \(“Contoso Corp”\)/);
-  const replaced = await bridgeApi(bridge, '/api/profiles', { reader: 'Molto2' });
-  assert.equal(replaced.json.profiles.find((p) => p.profile === 7).title, 'Contoso Corp');
+  assert.match(await page.getByTestId('bridge-result').textContent(), /Burned Token2 Molto2v2, serial MOLTO2SIM0001, profile 11/);
   assert.equal(bridge.log.filter((l) => /POST \/api\/burn/.test(l)).length, burnsBefore + 2);
+  assert.equal(await rowCount(page), 1);
+  assert.equal(await cell(page, 0, 'status'), 'burned · not verified');
   assert.ok(errors.every((e) => /status of 409/.test(e)), errors.join('\n'));
   await context.close();
 });
 
-test('a request the Token2 cannot take (SHA-512) shows the bridge\'s message; nothing is burned', async () => {
+test('refused before the burn, in core\'s words: what the Token2 on the reader cannot take; nothing is sent', async () => {
   const { context, page, errors } = await openThroughBridge();
-  await page.getByTestId('preset').selectOption('yubikey');
-  await page.getByTestId('algorithm').selectOption('SHA512');
   await selectReader(page, 'token2');
+  await user(page);
+  // The detected C302-i leaves only what it can do: no SHA-512.
+  const disabled = await page.$$eval('[data-testid=algorithm] option', (os) => os.filter((o) => o.disabled).map((o) => o.value));
+  assert.deepEqual(disabled, ['SHA512']);
+  assert.equal(await page.getByTestId('preset').isDisabled(), true, 'the device sets the model');
+  // A 512-bit seed does not fit a Token2 (1–63 bytes): refused before the burn, with the reason.
+  await openOptions(page);
+  await page.getByTestId('seed-length').selectOption('64');
+  await page.getByTestId('generate').click();
   const serialBefore = await page.getByTestId('serial').inputValue();
   const logBefore = bridge.log.length;
+  assert.equal(await page.getByTestId('bridge-burn').isDisabled(), true);
+  assert.match(await page.getByTestId('burn-why').textContent(), /a 64-byte secret does not fit the Token2 C302-i: it takes 1–63 bytes/);
+  // SHA-256 in the CSV format: refused before the burn, not after it at export.
+  await page.getByTestId('seed-length').selectOption('20');
+  await page.getByTestId('generate').click();
+  await page.getByTestId('algorithm').selectOption('SHA256');
+  assert.equal(await page.getByTestId('bridge-burn').isDisabled(), true);
+  assert.match(await page.getByTestId('burn-why').textContent(), /SHA-256 cannot be uploaded by CSV/);
+  await page.getByTestId('target-format').selectOption('graph');
+  assert.equal(await page.getByTestId('bridge-burn').isDisabled(), false, 'Graph JSON takes SHA-256');
+  assert.equal(await page.getByTestId('serial').inputValue(), serialBefore, 'the record is untouched');
+  assert.equal(bridge.log.slice(logBefore).filter((l) => /POST \/api\/burn/.test(l)).length, 0, 'nothing was sent');
+  // What only the bridge can know (here: answered for it) is still shown in its words.
+  await page.route('**/api/burn', (route) => route.fulfill({ status: 400, contentType: 'application/json',
+    body: JSON.stringify({ error: { code: 'bad_input', message: 'the Token2 C302-i cannot store SHA-512; choose SHA-1 or SHA-256' } }) }));
   await burn(page);
   const failed = page.locator('[data-testid=bridge-result] .burn-failed');
   assert.equal(await failed.getAttribute('data-code'), 'bad_input');
   const text = await failed.textContent();
   assert.match(text, /Burn failed while checking the parameters — nothing was sent to the device/);
-  // The bridge's refusal, in the words of core's capability table (the page's own check).
   assert.match(text, /the Token2 C302-i cannot store SHA-512; choose SHA-1 or SHA-256/);
-  assert.equal(await page.getByTestId('serial').inputValue(), serialBefore, 'the record is untouched');
-  assert.ok(bridge.log.slice(logBefore).some((l) => /POST \/api\/burn -> 400/.test(l)), bridge.log.slice(logBefore).join('\n'));
+  assert.equal(await rowCount(page), 0, 'a refused burn records nothing');
   // Console: the browser reports the 400 response as a failed resource load; nothing else.
   assert.ok(errors.every((e) => /status of 400/.test(e)), errors.join('\n'));
   await context.close();
@@ -231,6 +340,7 @@ test('the single file via file://: no request until Connect; then works with --a
     await page.getByTestId('bridge-code').fill(nullBridge.pair);
     await page.getByTestId('bridge-connect').click();
     await page.waitForFunction(() => document.querySelectorAll('[data-testid=bridge-readers] li').length === 3);
+    await user(page);
     const secret = await secretOf(page);
     await burn(page);
     const code = await page.getByTestId('bridge-expected').getAttribute('data-code');
@@ -270,6 +380,7 @@ test('phone width: the panel during and after a burn, keyboard only', async () =
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth > document.documentElement.clientWidth);
   assert.equal(overflow, false, 'no horizontal scrolling at 360 px');
   await page.route('**/api/burn', async (route) => { await new Promise((r) => setTimeout(r, 1200)); await route.continue(); });
+  await user(page);
   // Keyboard: focus the Burn button and press Enter.
   await page.getByTestId('bridge-burn').focus();
   await page.keyboard.press('Enter');
@@ -281,8 +392,8 @@ test('phone width: the panel during and after a burn, keyboard only', async () =
   await page.screenshot({ path: join(OUT, 'bridge-burned-phone.png') });
   const overflow2 = await page.evaluate(() => document.documentElement.scrollWidth > document.documentElement.clientWidth);
   assert.equal(overflow2, false, 'no horizontal scrolling after the burn');
-  // Every control in the panel has a label.
-  const unlabelled = await page.evaluate(() => [...document.querySelectorAll('section.bridge input, section.bridge select')]
+  // Every control of the steps has a label.
+  const unlabelled = await page.evaluate(() => [...document.querySelectorAll('section.step input, section.step select')]
     .filter((el) => !(el.labels && el.labels.length) && !el.getAttribute('aria-label')).map((el) => el.outerHTML));
   assert.deepEqual(unlabelled, []);
   assert.deepEqual(errors, []);
@@ -293,8 +404,9 @@ test('Set the token\'s clock: the drift goes away (this C302-i keeps its seed)',
   const { context, page, errors } = await openThroughBridge();
   await selectReader(page, 'token2');
   await page.getByTestId('bridge-sync').click();
-  await page.waitForFunction(() => /Clock set/.test(document.querySelector('[data-testid=bridge-result]').textContent));
-  const text = await page.getByTestId('bridge-result').textContent();
+  // The answer shows beside the reader (step 1), where the button is.
+  await page.waitForFunction(() => /Clock set/.test(document.querySelector('[data-testid=bridge-sync-result]').textContent));
+  const text = await page.getByTestId('bridge-sync-result').textContent();
   assert.match(text, /Clock set on C302-i 8659632000001: it was (clock \d+ s (behind|ahead)|clock matches this computer); now it matches this computer/);
   assert.doesNotMatch(text, /seed was cleared/);
   await page.waitForFunction(() => /clock matches this computer/.test(document.querySelector('[data-testid=bridge-readers] li[data-kind=token2]').textContent));
@@ -304,11 +416,12 @@ test('Set the token\'s clock: the drift goes away (this C302-i keeps its seed)',
 
 test('wrong Molto2 customer key: auth failure says not to retry blindly; Burn stays off until acknowledged', async () => {
   const { context, page, errors } = await openThroughBridge();
-  await page.getByTestId('preset').selectOption('molto2v2');
   await selectReader(page, 'molto2');
   await page.waitForFunction(() => /serial MOLTO2SIM0001/
     .test(document.querySelector('[data-testid=bridge-readers] li[data-kind=molto2]').textContent));
-  await page.getByTestId('bridge-profile').fill('9');
+  assert.equal(await page.getByTestId('preset').inputValue(), 'molto2', 'read as a Molto2 until the admin picks the v2');
+  await page.getByTestId('profile').fill('9');
+  await user(page);
   await page.getByTestId('bridge-credential').fill('0123456789abcdef0123456789abcdef');
   const logBefore = bridge.log.length;
   await burn(page);
@@ -341,11 +454,11 @@ test('a clock sync that would clear the seed asks first and sends confirm_clear_
   });
   await page.getByTestId('bridge-sync').click();
   await page.getByTestId('bridge-sync-confirm').waitFor();
-  assert.match(await page.getByTestId('bridge-result').textContent(), /Careful: .*CLEARS ITS SEED/);
+  assert.match(await page.getByTestId('bridge-sync-result').textContent(), /Careful: .*CLEARS ITS SEED/);
   assert.equal(bodies.length, 1);
   assert.equal(bodies[0].confirm_clear_seed, undefined);
   await page.getByTestId('bridge-sync-confirm').click();
-  await page.waitForFunction(() => /Clock set/.test(document.querySelector('[data-testid=bridge-result]').textContent));
+  await page.waitForFunction(() => /Clock set/.test(document.querySelector('[data-testid=bridge-sync-result]').textContent));
   assert.equal(bodies.length, 2);
   assert.equal(bodies[1].confirm_clear_seed, true);
   assert.ok(errors.every((e) => /status of 409/.test(e)), errors.join('\n'));

@@ -2,7 +2,8 @@
 // with every console error and every network request recorded so tests can assert none happened.
 import { chromium } from 'playwright-core';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import zlib from 'node:zlib';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -286,4 +287,114 @@ export async function bridgeApi(bridge, path, body) {
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   return { status: r.status, json: await r.json() };
+}
+
+// ---- Added for the worker and the first-code benchmarks (issue 15) ----
+
+const MIME = {
+  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.mjs': 'text/javascript; charset=utf-8',
+  '.wasm': 'application/wasm', '.css': 'text/css; charset=utf-8', '.json': 'application/json',
+  '.png': 'image/png', '.svg': 'image/svg+xml', '.ico': 'image/x-icon',
+};
+
+/**
+ * A plain static web server on a loopback address (like an intranet share: no CSP headers, only
+ * the page's own <meta> policy). `mounts` maps a URL prefix ('/ours/') to a directory.
+ * Returns { origin, url(prefix, file), requests (paths served), close() }.
+ */
+export async function serveStatic(mounts, { host = '127.0.0.1' } = {}) {
+  const { createServer } = await import('node:http');
+  const { readFile } = await import('node:fs/promises');
+  const { extname, normalize } = await import('node:path');
+  const requests = [];
+  const server = createServer(async (req, res) => {
+    const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+    requests.push(path);
+    const prefix = Object.keys(mounts).find((p) => path.startsWith(p));
+    const rel = prefix === undefined ? null : normalize(path.slice(prefix.length) || 'index.html');
+    if (rel === null || rel.startsWith('..')) { res.writeHead(404).end(); return; }
+    try {
+      const body = await readFile(join(mounts[prefix], rel));
+      res.writeHead(200, { 'Content-Type': MIME[extname(rel)] ?? 'application/octet-stream', 'Cache-Control': 'no-store' });
+      res.end(body);
+    } catch { res.writeHead(404).end(); }
+  });
+  await new Promise((resolve) => server.listen(0, host, resolve));
+  const origin = `http://${host}:${server.address().port}`;
+  return {
+    origin, requests,
+    url: (prefix, file = '') => `${origin}${prefix}${file}`,
+    close: () => new Promise((resolve) => { server.closeAllConnections?.(); server.close(() => resolve()); }),
+  };
+}
+
+/** Median, min and max of a list of numbers. */
+export function stats(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return { median: s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2, min: s[0], max: s.at(-1), n: s.length };
+}
+
+/**
+ * Installs (before any page script) an observer that marks `first-code` when the element
+ * `selector` first holds a code of 4–10 digits (trimmed), and `first-code-frame` at the start
+ * of the next animation frame (the one that paints it). Both land in `window.__firstCode`.
+ */
+export async function watchFirstCode(context, selector) {
+  await context.addInitScript((sel) => {
+    const seen = () => /^\d{4,10}$/.test((document.querySelector(sel)?.textContent ?? '').trim());
+    const found = () => {
+      performance.mark('first-code');
+      const dom = performance.now();
+      requestAnimationFrame(() => {
+        performance.mark('first-code-frame');
+        window.__firstCode = { dom, frame: performance.now() };
+      });
+    };
+    const obs = new MutationObserver(() => { if (seen()) { obs.disconnect(); found(); } });
+    obs.observe(document, { subtree: true, childList: true, characterData: true });
+  }, selector);
+}
+
+/** An 8-bit greyscale PNG of `luma` (one byte a pixel, row by row). */
+export function greyPng(width, height, luma) {
+  const { deflateSync, crc32 } = zlib;
+  const chunk = (type, data) => {
+    const len = Buffer.alloc(4); len.writeUInt32BE(data.length);
+    const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+    const crc = Buffer.alloc(4); crc.writeUInt32BE(crc32(body));
+    return Buffer.concat([len, body, crc]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0); ihdr.writeUInt32BE(height, 4);
+  ihdr[8] = 8; ihdr[9] = 0; // 8 bits, greyscale
+  const rows = [];
+  for (let y = 0; y < height; y++) rows.push(Buffer.from([0]), Buffer.from(luma.subarray(y * width, (y + 1) * width)));
+  return Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(Buffer.concat(rows))), chunk('IEND', Buffer.alloc(0))]);
+}
+
+/**
+ * The picture a `fuzz/unfixed/qr/` input stands for, as the fuzz target reads it (two bytes of
+ * width, little-endian, then luma; at most 48×48 pixels; whole rows), written as a PNG.
+ */
+export function fuzzQrPicture(input, out) {
+  const data = readFileSync(input);
+  const luma = data.subarray(2, 2 + Math.min(data.length - 2, 48 * 48));
+  const width = Math.min(Math.max(data.readUInt16LE(0), 1), Math.max(luma.length, 1));
+  const height = Math.floor(luma.length / width);
+  writeFileSync(out, greyPng(width, height, luma.subarray(0, width * height)));
+  return out;
+}
+
+/** An 8000×6000 photo-sized PNG: a big QR code (`otpauth://totp/Huge:big…`) in the middle of white. */
+export async function hugePicture(browser, dir) {
+  const big = await browser.newPage({ viewport: { width: 2000, height: 1500 }, deviceScaleFactor: 4 });
+  const qr = qrencodePng('otpauth://totp/Huge:big?secret=MFRGGZDFMZTWQ2LKNNWG23TPOBYXE43U', join(dir, 'big-qr.png'), { size: 12 });
+  await big.setContent(`<body style="margin:0;background:#fff;display:grid;place-items:center;height:1500px">
+    <img src="data:image/png;base64,${readFileSync(qr).toString('base64')}" style="width:700px;image-rendering:pixelated"></body>`);
+  const path = join(dir, 'huge-8000x6000.png');
+  await big.screenshot({ path });
+  await big.close();
+  return path;
 }

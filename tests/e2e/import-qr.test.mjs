@@ -7,9 +7,17 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  launch, openPageWith, singleFileUrl, networkRequests, oathtool, readTokenField, hexToBase32,
-  qrencodePng, noisyScreenshot, migrationPayload, migrationUri, importStatus, importItems, OUT,
+  launch, openPageWith as openPlainPage, singleFileUrl, networkRequests, oathtool, readTokenField, hexToBase32,
+  qrencodePng, noisyScreenshot, hugePicture, migrationPayload, migrationUri, importStatus, importItems, OUT,
 } from './harness.mjs';
+import { openTool } from './job.mjs';
+
+/** The page with its import tool open (a tool beside the job since issue 10). */
+async function openPageWith(...args) {
+  const opened = await openPlainPage(...args);
+  await openTool(opened.page, 'import');
+  return opened;
+}
 
 let browser;
 let dir;
@@ -153,15 +161,7 @@ test('a noisy 1920×1080 screenshot and a huge 8000×6000 picture decode without
   assert.ok(ms > 0, `decode time ${ms}`);
   assert.deepEqual((await importItems(page)).map((i) => [i.issuer, i.account]), [['Noisy', 'screen@example.com']]);
 
-  // 8000×6000: a big QR code in the middle of a white picture, rendered by Chromium.
-  const big = await browser.newPage({ viewport: { width: 2000, height: 1500 }, deviceScaleFactor: 4 });
-  const qr = qrencodePng('otpauth://totp/Huge:big?secret=MFRGGZDFMZTWQ2LKNNWG23TPOBYXE43U', join(dir, 'big-qr.png'), { size: 12 });
-  const { readFileSync } = await import('node:fs');
-  await big.setContent(`<body style="margin:0;background:#fff;display:grid;place-items:center;height:1500px">
-    <img src="data:image/png;base64,${readFileSync(qr).toString('base64')}" style="width:700px;image-rendering:pixelated"></body>`);
-  const hugePath = join(dir, 'huge-8000x6000.png');
-  await big.screenshot({ path: hugePath });
-  await big.close();
+  const hugePath = await hugePicture(browser, dir);
   await page.getByTestId('import-image').setInputFiles(hugePath);
   // The page keeps responding while the picture is read and decoded.
   const t0 = Date.now();

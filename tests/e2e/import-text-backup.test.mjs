@@ -7,9 +7,17 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  launch, openPageWith, singleFileUrl, networkRequests, oathtool, readTokenField,
+  launch, openPageWith as openPlainPage, singleFileUrl, networkRequests, oathtool, readTokenField,
   migrationPayload, migrationUri, importStatus, importItems, OUT,
 } from './harness.mjs';
+import { openTool } from './job.mjs';
+
+/** The page with its import tool open (a tool beside the job since issue 10). */
+async function openPageWith(...args) {
+  const opened = await openPlainPage(...args);
+  await openTool(opened.page, 'import');
+  return opened;
+}
 import { chromium } from 'playwright-core';
 
 let browser;
@@ -139,7 +147,7 @@ test('Aegis and 2FAS backups (plain and encrypted); keep, edit, add to the inven
   st = (await importStatus(page)).join('\n');
   assert.match(st, /Added 1 row\(s\) to the inventory/);
   assert.match(st, /Not added .*“Example: alice@contoso.com” \(8 digits: Entra verifies 6-digit codes only\); “Counter Co: bob” \(HOTP, not TOTP\)/);
-  const upns = await page.locator('table.inventory input[data-field=upn]').evaluateAll((els) => els.map((e) => e.value));
+  const upns = await page.locator('table.inventory [data-field=upn]').evaluateAll((els) => els.map((e) => e.value ?? e.textContent));
   assert.deepEqual(upns, ['me@example.com']);
   items = await importItems(page);
   assert.equal(items.length, 4, 'nothing is lost from the review list');

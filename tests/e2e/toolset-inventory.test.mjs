@@ -5,6 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { launch, openPageWith, singleFileUrl, networkRequests, OUT } from './harness.mjs';
+import { openOptions, editList, cell } from './job.mjs';
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -112,7 +113,7 @@ test('a malformed secret, a formula-like serial, a bad UPN and a duplicate each 
   assert.match(await page.getByTestId('secret-error').textContent(), /'0' at position 9.*did you mean 'O'/);
   await page.getByTestId('upn').fill('erik@contoso.com');
   await page.getByTestId('add-row').click();
-  assert.match(await issues(page), /secret field holds an invalid secret/);
+  assert.match(await issues(page), /seed field holds an invalid secret/);
   assert.equal(await page.getByTestId('secret').inputValue(), 'JBSWY3DP0HPK3PXP');
   assert.equal(await rowCount(page), 1);
 
@@ -143,6 +144,7 @@ test('6th token for a user, SHA-256 in CSV, editing, sorting and removing rows',
   assert.equal(await page.getByTestId('serial').inputValue(), 'T2-0013', 'a text serial increments its number');
 
   // SHA-256 cannot go in the CSV; Graph JSON takes it.
+  await openOptions(page);
   await page.getByTestId('algorithm').selectOption('SHA256');
   await page.getByTestId('upn').fill('erik@contoso.com');
   await page.getByTestId('add-row').click();
@@ -157,7 +159,9 @@ test('6th token for a user, SHA-256 in CSV, editing, sorting and removing rows',
   await dl.saveAs(path);
   assert.equal(JSON.parse(readFileSync(path, 'utf8')).value[5].hashFunction, 'hmacsha256');
 
-  // Editing a cell re-validates inline.
+  // Editing a cell re-validates inline (editing the list is a tool: switched on first).
+  assert.equal(await page.locator('[data-testid=inventory] input').count(), 0, 'the list is read-only until edited');
+  await editList(page);
   const upnCell = page.locator('[data-testid=inventory] tbody tr[data-row="5"] input[data-field=upn]');
   await upnCell.fill('erik');
   await upnCell.press('Tab');
@@ -182,6 +186,12 @@ test('6th token for a user, SHA-256 in CSV, editing, sorting and removing rows',
   await page.locator('[data-testid=inventory] tbody tr[data-row="0"] [data-testid=remove-row]').click();
   assert.equal(await rowCount(page), 5);
   assert.deepEqual((await serials()).sort(), ['T2-0008', 'T2-0009', 'T2-0010', 'T2-0011', 'T2-0012']);
+  // Removing offers Undo, which puts the row back where it was.
+  assert.match(await page.getByTestId('undo-remove').textContent(), /Undo: put back row 1 \(serial T2-0013, erik@contoso\.com\)/);
+  await page.getByTestId('undo-remove').click();
+  assert.equal(await rowCount(page), 6);
+  assert.equal(await cell(page, 0, 'serial'), 'T2-0013');
+  assert.equal(await page.getByTestId('undo-remove').count(), 0);
   await context.close();
 });
 
@@ -215,7 +225,7 @@ test('opening an existing CSV continues the list; a bad file says where and chan
   await page.getByTestId('import-csv').setInputFiles({ name: 'old.csv', mimeType: 'text/csv', buffer: Buffer.from(good) });
   await page.waitForFunction(() => document.querySelectorAll('[data-testid=inventory] tbody tr').length === 3);
   assert.match(await page.getByTestId('inventory-status').textContent(), /Imported 2 row\(s\) from old\.csv/);
-  assert.equal(await page.locator('[data-testid=inventory] tbody tr[data-row="1"] input[data-field=serial]').inputValue(), '0001234');
+  assert.equal(await cell(page, 1, 'serial'), '0001234');
 
   const bad = 'upn,serial number,secret key,time interval,manufacturer,model\r\n'
     + 'x@contoso.com,1,JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXQ,30,Token2,C302-i\r\n'

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import {
   launch, openPageWith, oathtool, readTokenField, singleFileUrl, networkRequests, hexToBase32,
 } from './harness.mjs';
+import { openOptions, openTool, rowCount } from './job.mjs';
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -14,6 +15,7 @@ const ALG = { SHA1: 'SHA1', SHA256: 'SHA256', SHA512: 'SHA512' };
 test('the code equals oathtool for SHA-1/256/512, 8 digits and 60 s', async () => {
   const { context, page, errors, requests } = await openPageWith(browser, singleFileUrl());
   await page.getByTestId('preset').selectOption('generic');
+  await openOptions(page);
   await page.getByTestId('digits').selectOption('8');
   await page.getByTestId('period').selectOption('60');
   for (const algorithm of Object.values(ALG)) {
@@ -34,6 +36,7 @@ test('the code equals oathtool for SHA-1/256/512, 8 digits and 60 s', async () =
 
 test('the skew table shows ±N steps with offsets in seconds, matching oathtool', async () => {
   const { context, page } = await openPageWith(browser, singleFileUrl());
+  await openTool(page, 'token');
   let rows = await page.locator('[data-testid=skew-table] tbody tr').count();
   assert.equal(rows, 9, 'default ±4 steps');
   await page.getByTestId('skew').fill('6');
@@ -82,6 +85,7 @@ test('presets limit the choices to what the hardware supports and say why', asyn
 
   // SHA-512 and 8 digits on the generic preset; switching to a Token2 card brings them back in range.
   await page.getByTestId('preset').selectOption('generic');
+  await openOptions(page);
   await page.getByTestId('algorithm').selectOption('SHA512');
   await page.getByTestId('digits').selectOption('8');
   assert.match(await page.getByTestId('entra-notes').textContent(), /SHA-512.*6-digit/s);
@@ -116,14 +120,19 @@ test('seed: masked by default, reveal toggle, lengths, hex view, entropy, copy',
   const hex = await page.getByTestId('secret-hex').textContent();
   assert.match(hex, /^[0-9a-f]{40}$/);
   assert.equal(hexToBase32(hex), b32);
-  assert.match(await page.getByTestId('otpauth-uri').textContent(), new RegExp(`secret=${b32}`));
+  // The URI (and the QR code) appear only once the token is recorded for another device: see
+  // the QR tests, which compare the revealed URI with the decoded QR code.
+  assert.equal(await page.getByTestId('otpauth-uri').textContent(), '');
 
+  await openOptions(page);
   for (const [bits, chars] of [['80', 16], ['128', 26], ['256', 52], ['512', 103], ['160', 32]]) {
     await page.getByTestId('seed-length').selectOption(String(Number(bits) / 8));
     await page.getByTestId('generate').click();
     const v = (await secret.inputValue()).replace(/\s+/g, '');
     assert.equal(v.length, chars, `${bits}-bit seed`);
     assert.equal((await page.getByTestId('secret-hex').textContent()).length, Number(bits) / 4);
+    // Under 128 bits, a warning before anything is burned.
+    assert.equal(await page.getByTestId('seed-short').count(), bits === '80' ? 1 : 0, `${bits}-bit warning`);
   }
   await page.getByTestId('entropy').fill('dice 3 6 1 4 4 2 5');
   const before = await secret.inputValue();
@@ -131,9 +140,21 @@ test('seed: masked by default, reveal toggle, lengths, hex view, entropy, copy',
   assert.notEqual(await secret.inputValue(), before);
   assert.equal(await page.getByTestId('entropy').inputValue(), '', 'entropy used once, then cleared');
 
+  // Copying is the hand-off to the burner app: it needs the serial and user, and records the
+  // token first.
+  await page.getByTestId('mode-app').check();
+  assert.equal(await page.getByTestId('copy-secret').isDisabled(), true, 'no copy before serial and user');
+  await page.getByTestId('serial').fill('60100001');
+  await page.getByTestId('upn').fill('copy@contoso.com');
   await page.getByTestId('copy-secret').click();
   await page.waitForFunction(() => /copied/.test(document.querySelector('[data-testid=copy-status]').textContent));
   assert.equal(await page.evaluate(() => navigator.clipboard.readText()), (await secret.inputValue()).replace(/\s+/g, ''));
+  assert.equal(await rowCount(page), 1, 'recorded before the seed left the page');
+  await page.getByTestId('copy-hex').click();
+  await page.waitForFunction(() => /Seed \(hex\) copied/.test(document.querySelector('[data-testid=copy-status]').textContent));
+  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), await page.getByTestId('secret-hex').textContent());
+  assert.equal(await rowCount(page), 1, 'copying again records nothing twice');
+  assert.equal(await secret.getAttribute('readonly'), '', 'the recorded seed is read-only');
   await page.getByTestId('reveal').click();
   assert.equal(await secret.getAttribute('type'), 'password');
   assert.deepEqual(errors, []);
@@ -153,25 +174,27 @@ test('seed: pasted hex and base32 are detected, ambiguity offers a switch, error
   // Ambiguous: valid base32 and valid hex ("ABCDEFAB…" has only A–F letters).
   await secret.fill('abcdefabcdefabcdefabcdefabcdefab');
   assert.match(await page.locator('#secret-info').textContent(), /Read as base32/);
+  await openOptions(page);
   await page.getByTestId('switch-encoding').click();
   assert.equal(await page.getByTestId('secret-encoding').inputValue(), 'hex');
   s = await readTokenField(page);
   assert.equal(s.code, oathtool(hexToBase32('abcdefabcdefabcdefabcdefabcdefab'), s.t));
 
-  // Malformed: the message says what and where, the typed text stays, the previous secret stays in use.
+  // Malformed: the message says what and where, the typed text stays, and no secret is in use
+  // any more (no stale code, QR code or copy of the previous one).
   await page.getByTestId('secret-encoding').selectOption('auto');
   await page.getByTestId('generate').click();
   const good = await readTokenField(page);
+  assert.equal(good.code, oathtool(good.secret, good.t));
   const typed = 'JBSWY3DPEHPK3PX!JBSWY3DPEHPK3PXP';
   await secret.fill(typed);
   const err = await page.getByTestId('secret-error').textContent();
   assert.match(err, /'!' at position 16/);
-  assert.match(err, /still use the previous secret/);
+  assert.match(err, /Nothing uses this text until it is fixed: no code, QR code, copy or burn/);
   assert.equal(await secret.inputValue(), typed, 'the typed text is kept');
   assert.equal(await secret.getAttribute('aria-invalid'), 'true');
   assert.match(await secret.getAttribute('aria-describedby'), /secret-error/);
-  const after = await readTokenField(page);
-  assert.equal(after.code, oathtool(good.secret, after.t), 'codes still use the previous secret');
+  assert.equal(await page.getByTestId('code').textContent(), '', 'no code of the previous secret');
   // Fixing the text clears the error.
   await secret.fill('JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP');
   assert.equal(await page.getByTestId('secret-error').textContent(), '');

@@ -1,10 +1,11 @@
 //! `cargo xtask build` / `run`: the hostable `dist/` (Trunk) and the single offline file.
 
 use crate::setup::{self, Need};
-use crate::{cmd, root, run_step, single_file};
+use crate::{cmd, root, run_step, single_file, worker};
 use std::fs;
 use std::path::{Path, PathBuf};
 use tokensmith_api::page::{CspManifest, CSP_FILE};
+use tokensmith_worker_api::page::HostedWorker;
 
 /// Where the single offline file is written, next to the hostable site.
 pub const SINGLE_FILE: &str = "dist/tokensmith.html";
@@ -85,11 +86,26 @@ pub fn build() -> Result<Built, String> {
     let wasm_path = asset(&dist, "_bg.wasm")?;
     let js = String::from_utf8(read(&js_path)?).map_err(|_| "the JS is not UTF-8")?;
     let wasm = read(&wasm_path)?;
+    let worker = worker::build(&dist)?;
+    worker::check_split(&r.join("target/wasm32-unknown-unknown/release/tokensmith-app.wasm"))?;
+    let worker_gzip = single_file::gzip(&worker.wasm);
+    let wasm_gzip = single_file::gzip(&wasm);
 
-    let (single, single_csp) = single_file::single_file(&index, &js, &wasm)?;
+    let embedded = single_file::EmbeddedWorker {
+        js: &worker.js,
+        wasm_gzip: &worker_gzip,
+    };
+    let (single, single_csp) = single_file::single_file(&index, &js, &wasm_gzip, &embedded)?;
     let single_path = r.join(SINGLE_FILE);
     write(&single_path, single.as_bytes())?;
-    let (hosted, hosted_csp) = single_file::with_policy(&index, true)?;
+    let hosted = single_file::with_hosted_worker(
+        &index,
+        &HostedWorker {
+            js: worker.js_name.clone(),
+            wasm: worker.wasm_name.clone(),
+        },
+    )?;
+    let (hosted, hosted_csp) = single_file::with_policy(&hosted, true)?;
     write(&index_path, hosted.as_bytes())?;
     // The server sends each page's policy as a header; it reads it here, not out of the HTML.
     let manifest = CspManifest::from([
@@ -104,27 +120,56 @@ pub fn build() -> Result<Built, String> {
         Some(gz) => format!("{} raw, {} gzip", kib(bytes.len()), kib(gz)),
         None => kib(bytes.len()),
     };
-    println!("    wasm:        {}", size(&wasm));
-    println!("    single file: {}", size(single.as_bytes()));
+    println!("    page wasm (first paint): {}", size(&wasm));
+    println!(
+        "    page wasm, embedded:     {} gzip, {} as base64",
+        kib(wasm_gzip.len()),
+        kib(wasm_gzip.len().div_ceil(3) * 4)
+    );
+    println!("    page JS (first paint):   {}", size(js.as_bytes()));
+    println!("    worker wasm:             {}", size(&worker.wasm));
+    println!(
+        "    worker wasm, embedded:   {} gzip, {} as base64",
+        kib(worker_gzip.len()),
+        kib(worker_gzip.len().div_ceil(3) * 4)
+    );
+    println!(
+        "    worker JS:               {}",
+        size(worker.js.as_bytes())
+    );
+    println!("    single file:             {}", size(single.as_bytes()));
     Ok(Built {
         dist,
         single_file: single_path,
     })
 }
 
+/// `hardware-bridge` built with the `bridge` profile (release optimisation, unwinding panics):
+/// its path. `why` is added to the step's name.
+pub fn bridge(why: &str) -> Result<std::path::PathBuf, String> {
+    run_step(
+        &format!("cargo build --profile bridge -p hardware-bridge{why}"),
+        cmd("cargo").args([
+            "build",
+            "--profile",
+            "bridge",
+            "--quiet",
+            "-p",
+            "hardware-bridge",
+        ]),
+    )?;
+    Ok(root().join("target/bridge/hardware-bridge"))
+}
+
 pub fn run(args: &[String]) -> Result<(), String> {
     setup::ensure(Need::Run)?;
     let built = build()?;
-    run_step(
-        "cargo build --release -p hardware-bridge",
-        cmd("cargo").args(["build", "--release", "--quiet", "-p", "hardware-bridge"]),
-    )?;
+    let bridge = bridge("")?;
     println!("\nThe page, two ways:");
     println!("  single offline file: {}", built.single_file.display());
     println!("    (open it in a browser from disk; copy it anywhere, e.g. a USB stick)");
     println!("  hostable site:       {}/", built.dist.display());
     println!("    (copy the folder to any static web server or intranet share)\n");
-    let bridge = root().join("target/release/hardware-bridge");
     let mut serve = cmd(&bridge.to_string_lossy());
     serve.arg("serve").arg("--dist").arg(&built.dist).args(args);
     run_step("hardware-bridge serve (Ctrl-C to stop)", &mut serve)

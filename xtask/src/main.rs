@@ -8,7 +8,9 @@ mod build;
 mod fuzz;
 mod setup;
 mod single_file;
+mod size;
 mod test;
+mod worker;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -22,6 +24,8 @@ commands:
   build    install what is missing and build the page only
   test     install what is missing and run every check and test (what CI runs)
   setup    install what is missing for `test`, and nothing else
+  size     build the page and report each wasm module's size per crate and function (twiggy,
+           installed on first use); cargo xtask size FILE.wasm… for wasm files with names
   fuzz     run the fuzz targets of fuzz/ for a while each (nightly, cargo-fuzz; not part of
            `test`): cargo xtask fuzz --seconds N [--target NAME]; see cargo xtask fuzz --help
 ";
@@ -34,6 +38,7 @@ fn main() -> ExitCode {
         Some("test") => test::run_all(),
         Some("setup") => setup::ensure(setup::Need::Test),
         Some("fuzz") => fuzz::run(&args[1..]),
+        Some("size") => size::run(&args[1..]),
         Some("-h" | "--help" | "help") => {
             print!("{USAGE}");
             Ok(())

@@ -256,7 +256,7 @@ pub fn wasm_bindgen_version() -> Result<String, String> {
 }
 
 /// Installs a cargo tool at an exact version unless that version is already on PATH.
-fn cargo_tool(krate: &str, version: &str, extra: &[&str]) -> Result<(), String> {
+pub fn cargo_tool(krate: &str, version: &str, extra: &[&str]) -> Result<(), String> {
     let bin = match krate {
         "wasm-bindgen-cli" => "wasm-bindgen",
         other => other,

@@ -6,8 +6,24 @@
 use data_encoding::BASE64;
 use sha2::{Digest, Sha256};
 use tokensmith_api::page::LOOPBACK_CONNECT_SOURCES;
+use tokensmith_worker_api::page::{HostedWorker, EMBEDDED_JS_ID, EMBEDDED_WASM_ID, HOSTED_ID};
 
-/// The contents of every inline `<tag …>…</tag>` element (elements with `src=` are skipped).
+/// Whether a `<script>` with these attributes runs: no type, or a JavaScript one. The worker's
+/// embedded code and data are inert (`text/plain`, `application/octet-stream`, JSON): never
+/// run, so they need no hash in the policy.
+fn runs(script_attrs: &str) -> bool {
+    match script_attrs
+        .split("type=\"")
+        .nth(1)
+        .and_then(|t| t.split('"').next())
+    {
+        None => true,
+        Some(t) => matches!(t, "module" | "text/javascript" | "application/javascript"),
+    }
+}
+
+/// The contents of every inline `<tag …>…</tag>` element (elements with `src=` are skipped, and
+/// scripts that do not run).
 pub fn inline_blocks<'a>(html: &'a str, tag: &str) -> Vec<&'a str> {
     let (open, close) = (format!("<{tag}"), format!("</{tag}>"));
     let mut out = Vec::new();
@@ -18,7 +34,8 @@ pub fn inline_blocks<'a>(html: &'a str, tag: &str) -> Vec<&'a str> {
         let attrs = &after[open.len()..gt];
         let body = &after[gt + 1..];
         let Some(end) = body.find(&close) else { break };
-        if !attrs.contains(" src=") && !attrs.contains(" href=") {
+        if !attrs.contains(" src=") && !attrs.contains(" href=") && (tag != "script" || runs(attrs))
+        {
             out.push(&body[..end]);
         }
         rest = &body[end + close.len()..];
@@ -34,7 +51,8 @@ fn hash_source(content: &str) -> String {
 }
 
 /// A policy that allows exactly the page's own inline code (by hash; the hosted build also its
-/// own script and style files), WebAssembly compilation, and network access only to the
+/// own script and style files), WebAssembly compilation, its worker (the hosted page's own
+/// file; the single file's from a `blob:` URL it makes itself), and network access only to the
 /// bridge on loopback — never `'self'`, which for a page on an intranet server is that server.
 pub fn policy(html: &str, hosted: bool) -> String {
     let hashes = |tag| {
@@ -45,9 +63,10 @@ pub fn policy(html: &str, hosted: bool) -> String {
             .join(" ")
     };
     let own = if hosted { "'self' " } else { "" };
+    let worker = if hosted { "'self'" } else { "blob:" };
     format!(
         "default-src 'none'; script-src {own}{} 'wasm-unsafe-eval'; style-src {own}{}; \
-         img-src data: blob:; connect-src {LOOPBACK_CONNECT_SOURCES}; \
+         img-src data: blob:; worker-src {worker}; connect-src {LOOPBACK_CONNECT_SOURCES}; \
          base-uri 'none'; form-action 'none'",
         hashes("script"),
         hashes("style"),
@@ -70,6 +89,76 @@ pub fn with_policy(html: &str, hosted: bool) -> Result<(String, String), String>
     Ok((page, csp))
 }
 
+/// gzip at the best level, as the browser's `DecompressionStream("gzip")` reads it.
+pub fn gzip(data: &[u8]) -> Vec<u8> {
+    use flate2::{write::GzEncoder, Compression};
+    use std::io::Write;
+    let mut enc = GzEncoder::new(Vec::new(), Compression::best());
+    enc.write_all(data).expect("writing to memory");
+    enc.finish().expect("writing to memory")
+}
+
+/// Inserts `element` right before `</body>`.
+fn before_body_end(page: &mut String, element: &str) -> Result<(), String> {
+    let body_end = page.rfind("</body>").ok_or("the page has no </body>")?;
+    page.insert_str(body_end, element);
+    Ok(())
+}
+
+/// Names the hosted worker's files for the page (inert JSON; the page reads it on first use).
+pub fn with_hosted_worker(html: &str, worker: &HostedWorker) -> Result<String, String> {
+    let json = serde_json::to_string(worker).map_err(|e| e.to_string())?;
+    if json.contains('<') {
+        return Err(format!(
+            "the worker's file names cannot go into the page: {json}"
+        ));
+    }
+    let mut page = html.to_string();
+    before_body_end(
+        &mut page,
+        &format!("<script type=\"application/json\" id=\"{HOSTED_ID}\">{json}</script>\n"),
+    )?;
+    Ok(page)
+}
+
+/// The worker carried inside the single file: its script and its gzip-compressed wasm.
+pub struct EmbeddedWorker<'a> {
+    pub js: &'a str,
+    pub wasm_gzip: &'a [u8],
+}
+
+/// Text that can sit inside a `<script>` element without ending it or changing how the HTML
+/// parser reads it.
+fn check_inlinable(what: &str, text: &str) -> Result<(), String> {
+    let lower = text.to_ascii_lowercase();
+    for bad in ["</script", "<!--"] {
+        if lower.contains(bad) {
+            return Err(format!("{what} contains '{bad}' and cannot be inlined"));
+        }
+    }
+    Ok(())
+}
+
+/// The single file's loader, after the wasm-bindgen JS (`BASE64` is replaced by the gzip-
+/// compressed wasm: 60 % less to read and decode than the wasm itself, and the browser inflates
+/// it while it compiles). `Uint8Array.fromBase64` is native (Chromium 140+, Firefox 133+); the
+/// fallback decodes by character.
+const LOADER: &str = r#"{
+  // A block: the names must not clash with the glue's.
+  performance.mark("tokensmith:loader");
+  const base64 = "BASE64";
+  const gzip = Uint8Array.fromBase64
+    ? Uint8Array.fromBase64(base64)
+    : Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+  performance.mark("tokensmith:wasm-decoded");
+  const wasm = new Blob([gzip]).stream().pipeThrough(new DecompressionStream("gzip"));
+  const compiled = await WebAssembly.compileStreaming(
+    new Response(wasm, { headers: { "Content-Type": "application/wasm" } }));
+  performance.mark("tokensmith:wasm-compiled");
+  await __wbg_init({ module_or_path: compiled });
+  performance.mark("tokensmith:started");
+}"#;
+
 /// Removes every element that starts with `start` and ends at the first `end` after it.
 fn remove_all(html: &str, start: &str, end: &str) -> String {
     let mut out = String::with_capacity(html.len());
@@ -88,14 +177,20 @@ fn remove_all(html: &str, start: &str, end: &str) -> String {
 }
 
 /// Builds the offline single file from Trunk's `index.html` (without CSP), the wasm-bindgen
-/// JS module and the optimised wasm.
+/// JS module, the optimised wasm (gzip-compressed, see [`gzip`]), and the worker.
 ///
 /// ES-module imports and `fetch` both fail on `file://`, so the JS is inlined as a module
-/// script and the wasm travels as base64, decoded and handed to the init function directly.
-pub fn single_file(index_html: &str, js: &str, wasm: &[u8]) -> Result<(String, String), String> {
-    if js.contains("</script") {
-        return Err("the generated JS contains '</script' and cannot be inlined".into());
-    }
+/// script and the wasm travels as base64, inflated, compiled and handed to the init function
+/// directly. The loader marks its steps (`performance.mark("tokensmith:…")`) for the profile.
+/// The worker is embedded inert, for the page to start on first use.
+pub fn single_file(
+    index_html: &str,
+    js: &str,
+    wasm_gzip: &[u8],
+    worker: &EmbeddedWorker,
+) -> Result<(String, String), String> {
+    check_inlinable("the generated JS", js)?;
+    check_inlinable("the worker's JS", worker.js)?;
     if js.lines().any(|l| l.trim_start().starts_with("import ")) {
         return Err(
             "the generated JS imports other files (wasm-bindgen snippets?); \
@@ -117,11 +212,17 @@ pub fn single_file(index_html: &str, js: &str, wasm: &[u8]) -> Result<(String, S
         return Err("Trunk's page has a script the single file does not expect".into());
     }
     let loader = format!(
-        "<script type=\"module\">\n{js}\nconst wasmBytes = Uint8Array.from(atob(\"{}\"), (c) => c.charCodeAt(0));\nawait __wbg_init({{ module_or_path: wasmBytes }});\n</script>\n",
-        BASE64.encode(wasm)
+        "<script type=\"module\">\n{js}\n{LOADER}\n</script>\n",
+        LOADER = LOADER.replace("BASE64", &BASE64.encode(wasm_gzip))
     );
-    let body_end = page.rfind("</body>").ok_or("the page has no </body>")?;
-    page.insert_str(body_end, &loader);
+    before_body_end(&mut page, &loader)?;
+    let embedded = format!(
+        "<script type=\"text/plain\" id=\"{EMBEDDED_JS_ID}\">{}</script>\n\
+         <script type=\"application/octet-stream\" id=\"{EMBEDDED_WASM_ID}\">{}</script>\n",
+        worker.js,
+        BASE64.encode(worker.wasm_gzip)
+    );
+    before_body_end(&mut page, &embedded)?;
     with_policy(&page, false)
 }
 
@@ -163,23 +264,58 @@ mod tests {
         );
     }
 
+    const WORKER: EmbeddedWorker = EmbeddedWorker {
+        js: "let wasm_bindgen = (function(exports) {})({});\nself.onmessage = () => {};",
+        wasm_gzip: &[0x1f, 0x8b, 8],
+    };
+
     #[test]
     fn single_file_inlines_js_and_wasm_and_drops_remote_loading() {
-        let (page, csp) = single_file(TRUNK, JS, &[0, 97, 115, 109]).unwrap();
+        let (page, csp) = single_file(TRUNK, JS, &[0, 97, 115, 109], &WORKER).unwrap();
         assert!(csp.contains("connect-src http://127.0.0.1:* http://localhost:*;"));
         assert!(!csp.contains("[::1]"), "{csp}");
         assert!(!page.contains("app-1.js") && !page.contains("app-1_bg.wasm"));
         assert!(!page.contains("modulepreload") && !page.contains("rel=\"preload\""));
-        assert!(page.contains("atob(\"AGFzbQ==\")"));
-        assert!(page.contains("await __wbg_init({ module_or_path: wasmBytes })"));
+        assert!(page.contains("const base64 = \"AGFzbQ==\""));
+        assert!(page.contains("await __wbg_init({ module_or_path: compiled })"));
         let scripts = inline_blocks(&page, "script");
-        assert_eq!(scripts.len(), 1);
+        assert_eq!(scripts.len(), 1, "the worker's scripts are inert: no hash");
         assert!(page.contains(&hash_source(scripts[0])));
         assert!(
             !page.contains("'self'"),
             "a file:// page has no origin to allow"
         );
         assert!(page.contains("<p>x</p>"));
+        // The worker: its script as inert text, its wasm as base64 of the gzip bytes, started
+        // from a blob: URL — and nothing else may start one.
+        assert!(page.contains(&format!(
+            "<script type=\"text/plain\" id=\"{EMBEDDED_JS_ID}\">{}</script>",
+            WORKER.js
+        )));
+        assert!(page.contains(&format!(
+            "<script type=\"application/octet-stream\" id=\"{EMBEDDED_WASM_ID}\">H4sI</script>"
+        )));
+        assert!(csp.contains("; worker-src blob:;"), "{csp}");
+        assert!(csp.contains("default-src 'none';"), "{csp}");
+    }
+
+    #[test]
+    fn hosted_page_names_its_worker_files_and_allows_only_its_own() {
+        let worker = HostedWorker {
+            js: "tokensmith-worker-0123.js".into(),
+            wasm: "tokensmith-worker-0123_bg.wasm".into(),
+        };
+        let page = with_hosted_worker(TRUNK, &worker).unwrap();
+        let (page, csp) = with_policy(&page, true).unwrap();
+        assert!(page.contains(&format!(
+            "<script type=\"application/json\" id=\"{HOSTED_ID}\">{{\"js\":\"tokensmith-worker-0123.js\",\"wasm\":\"tokensmith-worker-0123_bg.wasm\"}}</script>"
+        )));
+        assert!(csp.contains("; worker-src 'self';"), "{csp}");
+        assert_eq!(
+            inline_blocks(&page, "script").len(),
+            1,
+            "JSON is not hashed"
+        );
     }
 
     #[test]
@@ -188,16 +324,44 @@ mod tests {
             TRUNK,
             "import x from './snippets/a.js';\nasync function __wbg_init(m) {}",
             &[],
+            &WORKER,
         );
         assert!(err.unwrap_err().contains("imports other files"));
         let err = single_file(
             TRUNK,
             "const s = '</script>';async function __wbg_init(m) {}",
             &[],
+            &WORKER,
         );
         assert!(err.unwrap_err().contains("</script"));
-        let err = single_file(TRUNK, "function init() {}", &[]);
+        let err = single_file(TRUNK, "function init() {}", &[], &WORKER);
         assert!(err.unwrap_err().contains("__wbg_init"));
+        let worker = EmbeddedWorker {
+            js: "const s = '</SCRIPT>';",
+            wasm_gzip: &[],
+        };
+        let err = single_file(TRUNK, JS, &[], &worker).unwrap_err();
+        assert!(
+            err.contains("the worker's JS") && err.contains("</script"),
+            "{err}"
+        );
+        let worker = EmbeddedWorker {
+            js: "x = a <!-- b;",
+            wasm_gzip: &[],
+        };
+        assert!(single_file(TRUNK, JS, &[], &worker)
+            .unwrap_err()
+            .contains("<!--"));
+    }
+
+    #[test]
+    fn only_scripts_that_run_are_hashed() {
+        assert!(runs(""));
+        assert!(runs(" type=\"module\""));
+        assert!(runs(" type=\"text/javascript\" id=\"a\""));
+        assert!(!runs(" type=\"text/plain\" id=\"x\""));
+        assert!(!runs(" type=\"application/octet-stream\""));
+        assert!(!runs(" type=\"application/json\""));
     }
 
     #[test]

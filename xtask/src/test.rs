@@ -13,7 +13,7 @@ pub fn run_all() -> Result<(), String> {
         cmd("cargo").args(["fmt", "--all", "--", "--check"]),
     )?;
     run_step(
-        "clippy (native: core, seal, bridge, burn journal, graph, xtask)",
+        "clippy (native: core, seal, worker, bridge, burn journal, graph, xtask)",
         cmd("cargo").args([
             "clippy",
             "--workspace",
@@ -26,7 +26,7 @@ pub fn run_all() -> Result<(), String> {
         ]),
     )?;
     run_step(
-        "clippy (wasm32: app, core, seal)",
+        "clippy (wasm32: app, core, seal, worker)",
         cmd("cargo").args([
             "clippy",
             "--target",
@@ -37,6 +37,10 @@ pub fn run_all() -> Result<(), String> {
             "tokensmith-core",
             "-p",
             "tokensmith-seal",
+            "-p",
+            "tokensmith-worker",
+            "-p",
+            "tokensmith-worker-api",
             "--all-targets",
             "--",
             "-D",
@@ -44,7 +48,7 @@ pub fn run_all() -> Result<(), String> {
         ]),
     )?;
     run_step(
-        "native tests (core incl. oathtool, python-pskc and csv cross-checks; seal with gpg; burn journal with Go age, tmpfs, kill -9; bridge, xtask)",
+        "native tests (core incl. oathtool, python-pskc and csv cross-checks; seal with gpg; worker; burn journal with Go age, tmpfs, kill -9; bridge, xtask)",
         cmd("cargo")
             .args(["test", "--workspace", "--exclude", "tokensmith-app"])
             .env(setup::PYTHON_ENV_VAR, setup::python()),
@@ -75,20 +79,14 @@ pub fn run_all() -> Result<(), String> {
 
     let built = build::build()?;
     // The bridge tests start `hardware-bridge --simulate serve` and open the page through it.
+    let bridge = build::bridge(" (for the bridge page tests)")?;
     run_step(
-        "cargo build --release -p hardware-bridge (for the bridge page tests)",
-        cmd("cargo").args(["build", "--release", "--quiet", "-p", "hardware-bridge"]),
-    )?;
-    run_step(
-        "page tests: the single file via file:// in headless Chromium (Playwright)",
+        "page tests: the single file via file:// and dist/ over loopback http in headless Chromium (Playwright), the worker included",
         cmd("node")
             .args(["--test", "--test-concurrency=1", "tests/e2e/"])
             .env("TOKENSMITH_SINGLE_FILE", &built.single_file)
             .env("TOKENSMITH_DIST", &built.dist)
-            .env(
-                "TOKENSMITH_BRIDGE",
-                root().join("target/release/hardware-bridge"),
-            ),
+            .env("TOKENSMITH_BRIDGE", &bridge),
     )?;
 
     println!(

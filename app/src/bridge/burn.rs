@@ -1,23 +1,25 @@
-//! Burning the current seed and parameters to the selected device, and its form: Molto2 slot
-//! and title, customer key or OATH password, the serial printed on an OATH key that reports
-//! none, the acknowledgement after a failed authentication, the Burn and clock buttons. A
-//! taken target (`occupied`) is overwritten only as a second step the user asks for, and
-//! only the very target the bridge refused.
+//! Burning the job's seed and parameters to the selected device (Molto2 profile and title
+//! from the job's user step), and its form: customer key or OATH password, the
+//! acknowledgement after a failed authentication, the Burn button. A taken target (`occupied`)
+//! is overwritten only when the user said so: to the job's question before the burn, or as a
+//! second step after the bridge refused it — and then only the very target it refused.
 
 use super::client::{self, ApiError, BurnRequest, BurnResult, Device, DeviceKind, SecretString};
 use super::failure::{bad_input, Failure};
 use super::outcome::Outcome;
-use super::{makes_oath_keys, manufacturer_of, model_of, molto2_model, request_model, Panel};
+use super::{
+    makes_oath_keys, manufacturer_of, model_of, molto2_model, request_model, Burned, Panel,
+};
+use crate::checkbox::CheckBox;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use tokensmith_api::ErrorCode;
 use tokensmith_core::caps::{self, Feature, Model};
-use wasm_bindgen::JsCast;
 
 /// What a burn writes to: the bridge refused it as taken, and an overwrite the user confirms
 /// applies to this target only (not to one the form was changed to since).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(super) struct BurnTarget {
+pub struct BurnTarget {
     reader: Option<String>,
     profile: Option<u8>,
     issuer: Option<String>,
@@ -44,6 +46,18 @@ impl BurnTarget {
     }
 }
 
+/// What the user agreed to overwrite if the target is taken.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Overwrite {
+    /// Nothing: a taken target is refused by the bridge (then asked, as a second step).
+    Nothing,
+    /// The target the job asked about just now (a listed token burned again, an occupied
+    /// Molto2 profile).
+    Current,
+    /// After a refusal: this target only.
+    Only(BurnTarget),
+}
+
 /// Whether device `d` can replace what a slot or name holds: a Molto2 profile can; an OATH key
 /// as core's capability table says (a Nitrokey 3 never does: delete the account first).
 fn can_overwrite(d: &Device) -> bool {
@@ -64,7 +78,7 @@ impl Panel {
     }
 
     /// The issuer (or account), cut to the Molto2's title.
-    fn default_title(self) -> String {
+    pub fn default_title(self) -> String {
         let issuer = self.params.issuer.get();
         let base = if issuer.trim().is_empty() {
             self.params.account.get()
@@ -72,10 +86,6 @@ impl Panel {
             issuer
         };
         self.molto2().caps().title_from(&base).unwrap_or_default()
-    }
-
-    fn title_bytes(self) -> usize {
-        self.molto2().caps().title_bytes.unwrap_or_default()
     }
 
     /// Authentication failed on the selected reader and the user has not acknowledged it.
@@ -112,20 +122,25 @@ impl Panel {
         };
         let upn = self.form.upn.get_untracked().trim().to_string();
         req.upn = (!upn.is_empty()).then_some(upn.clone());
+        // A key that reports no serial gets the one the admin typed (the bridge records it).
+        let serial = self.form.serial.get_untracked().trim().to_string();
+        if d.serial.is_empty() && !serial.is_empty() {
+            req.serial = Some(serial);
+        }
         match d.kind {
             DeviceKind::Token2 => {}
             DeviceKind::Molto2 => {
                 // The generation the device was read as (it cannot tell it itself).
                 req.model = Some(request_model(molto2_model(d)));
                 req.customer_key = cred.map(SecretString::from);
-                let profile = self.profile.get_untracked().trim().parse::<u8>();
+                let profile = self.form.profile.get_untracked().trim().parse::<u8>();
                 req.profile = Some(profile.map_err(|_| {
                     bad_input(format!(
                         "the profile slot must be a number from 0 to {}",
                         molto2_model(d).caps().max_profile().unwrap_or(0)
                     ))
                 })?);
-                let t = self.title.get_untracked();
+                let t = self.form.title.get_untracked();
                 req.title = Some(if t.trim().is_empty() {
                     self.default_title()
                 } else {
@@ -139,16 +154,6 @@ impl Panel {
                     Some(if account.is_empty() { upn } else { account }).filter(|a| !a.is_empty());
                 let issuer = self.params.issuer.get_untracked().trim().to_string();
                 req.issuer = (!issuer.is_empty()).then_some(issuer);
-                if d.serial.is_empty() {
-                    // The key tells none: the bridge burns it only with the printed one.
-                    let serial = self.serial.get_untracked().trim().to_string();
-                    if serial.is_empty() {
-                        return Err(bad_input(
-                            "this key reports no serial: type the serial printed on it (it goes into the token record and the results file)",
-                        ));
-                    }
-                    req.serial = Some(serial);
-                }
             }
         }
         Ok(Some(req))
@@ -176,29 +181,39 @@ impl Panel {
             }
         }
         match r.profile {
-            Some(p) => {
-                form.profile.set(p.to_string());
-                self.profile.set(p.saturating_add(1).to_string());
-                self.title.set(String::new());
-            }
+            Some(p) => form.profile.set(p.to_string()),
             None => form.profile.set(String::new()),
         }
     }
 
-    /// Burn; with `overwrite`, the target the user agreed to overwrite (refused if the form
-    /// now names another).
-    pub(super) fn burn(self, overwrite: Option<BurnTarget>) {
+    /// After the bridge refused a taken target: overwrite that one (the user's second step).
+    pub(super) fn overwrite(self, target: BurnTarget) {
+        self.burn(Overwrite::Only(target));
+    }
+
+    /// Burns the job's seed to the selected device (the job has checked everything first and
+    /// asked what it had to: `overwrite` says what the user agreed to overwrite).
+    pub fn burn(self, overwrite: Overwrite) {
         let (Some(b), Some(d)) = (self.bridge.connection.get_untracked(), self.device()) else {
             return;
         };
+        // What is burned is what gets recorded, whatever happens to the fields meanwhile.
+        let Some(secret) = self.state.secret.get_untracked() else {
+            return;
+        };
+        let otp = self.params.otp.get_untracked();
         let req = self.burn_request(&d).and_then(|req| match (req, overwrite) {
-            (Some(mut req), Some(agreed)) => {
+            (Some(mut req), Overwrite::Only(agreed)) => {
                 if BurnTarget::of(&req) != agreed {
                     return Err(bad_input(
                         "the reader, profile or account changed since you agreed to overwrite: press Burn again to check the new target",
                     ));
                 }
                 req.overwrite = true;
+                Ok(Some(req))
+            }
+            (Some(mut req), Overwrite::Current) => {
+                req.overwrite = can_overwrite(&d);
                 Ok(Some(req))
             }
             (req, _) => Ok(req),
@@ -234,15 +249,15 @@ impl Panel {
                     self.auth_failed_on.set(None);
                     self.auth_ack.set(false);
                     self.burned(&r);
-                    self.outcome.set(Some(Outcome::Burned(Box::new(r), ms)));
-                    // The burn set the token's clock: show the new drift.
+                    self.outcome
+                        .set(Some(Outcome::Burned(Box::new(r.clone()), ms)));
+                    self.on_burned.run(Burned {
+                        result: r,
+                        secret,
+                        otp,
+                    });
+                    // The burn set the token's clock (and a profile): show the new state.
                     self.refresh();
-                    if let Some(el) = document()
-                        .get_element_by_id("upn")
-                        .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
-                    {
-                        let _ = el.focus();
-                    }
                 }
                 Err(e) if Failure::of(&e) == ErrorCode::Occupied && can_overwrite(&d) => self
                     .outcome
@@ -260,49 +275,6 @@ impl Panel {
                 }
             }
         });
-    }
-}
-
-#[component]
-fn Molto2Fields(panel: Panel) -> impl IntoView {
-    let Panel { profile, title, .. } = panel;
-    let max = move || {
-        panel
-            .device()
-            .map_or(caps::largest_profile(), |d| {
-                molto2_model(&d).caps().max_profile().unwrap_or(0)
-            })
-            .to_string()
-    };
-    view! {
-        <div class="grid2">
-            <div class="field">
-                <label for="bridge-profile">"Molto2 profile slot"</label>
-                <input
-                    id="bridge-profile"
-                    data-testid="bridge-profile"
-                    type="number"
-                    min="0"
-                    max=max
-                    inputmode="numeric"
-                    prop:value=move || profile.get()
-                    on:input=move |ev| profile.set(event_target_value(&ev))
-                />
-            </div>
-            <div class="field">
-                <label for="bridge-title">{move || format!("Title (up to {} bytes)", panel.title_bytes())}</label>
-                <input
-                    id="bridge-title"
-                    data-testid="bridge-title"
-                    type="text"
-                    autocomplete="off"
-                    maxlength=move || panel.title_bytes().to_string()
-                    placeholder=move || panel.default_title()
-                    prop:value=move || title.get()
-                    on:input=move |ev| title.set(event_target_value(&ev))
-                />
-            </div>
-        </div>
     }
 }
 
@@ -331,30 +303,13 @@ fn CredentialField(panel: Panel) -> impl IntoView {
     }
 }
 
-/// The serial printed on an OATH key that reports none (the bridge needs it to record the key).
 #[component]
-fn SerialField(panel: Panel) -> impl IntoView {
-    let serial = panel.serial;
-    view! {
-        <div class="field">
-            <label for="bridge-serial">"Serial printed on the key (it reports none)"</label>
-            <input
-                id="bridge-serial"
-                data-testid="bridge-serial"
-                type="text"
-                autocomplete="off"
-                spellcheck="false"
-                prop:value=move || serial.get()
-                on:input=move |ev| serial.set(event_target_value(&ev))
-            />
-        </div>
-    }
-}
-
-#[component]
-fn BurnButtons(panel: Panel) -> impl IntoView {
+fn BurnButton(panel: Panel, on_burn: Callback<()>, ready: Signal<bool>) -> impl IntoView {
     let Panel {
-        bridge, progress, ..
+        bridge,
+        progress,
+        form,
+        ..
     } = panel;
     let label = move || {
         if bridge.busy.get() {
@@ -362,9 +317,10 @@ fn BurnButtons(panel: Panel) -> impl IntoView {
         }
         match panel.device() {
             Some(d) if d.kind == DeviceKind::Molto2 => {
-                format!("Burn to {} profile {}", d.model, panel.profile.get().trim())
+                format!("Burn to {} profile {}", d.model, form.profile.get().trim())
             }
-            Some(d) => format!("Burn to {}", d.model),
+            Some(d) if d.kind == DeviceKind::Oath => format!("Burn to the OATH key {}", d.serial),
+            Some(d) => format!("Burn to {} {}", d.model, d.serial),
             None => "Burn".into(),
         }
     };
@@ -373,30 +329,22 @@ fn BurnButtons(panel: Panel) -> impl IntoView {
             <button
                 type="button"
                 class="burn"
+                id="burn"
                 data-testid="bridge-burn"
-                aria-describedby="bridge-result"
-                disabled=move || bridge.busy.get() || panel.device().is_none() || panel.blocked()
-                on:click=move |_| panel.burn(None)
+                aria-describedby="burn-why bridge-result"
+                disabled=move || {
+                    bridge.busy.get() || panel.device().is_none() || panel.blocked() || !ready.get()
+                }
+                on:click=move |_| on_burn.run(())
             >
                 {label}
             </button>
-            <Show when=move || matches!(panel.kind(), Some(DeviceKind::Token2 | DeviceKind::Molto2))>
-                <button
-                    type="button"
-                    class="secondary"
-                    data-testid="bridge-sync"
-                    disabled=move || bridge.busy.get()
-                    on:click=move |_| panel.sync(false)
-                >
-                    "Set the token's clock"
-                </button>
-            </Show>
         </div>
     }
 }
 
 #[component]
-pub(super) fn BurnForm(panel: Panel) -> impl IntoView {
+pub(super) fn BurnForm(panel: Panel, on_burn: Callback<()>, ready: Signal<bool>) -> impl IntoView {
     let Panel {
         bridge,
         params,
@@ -409,7 +357,7 @@ pub(super) fn BurnForm(panel: Panel) -> impl IntoView {
         let o = params.otp.get();
         match panel.device() {
             Some(d) => format!(
-                "Burns the seed from 1 · Seed with {}, {} digits, {} s to the {} on “{}”.",
+                "Burns the seed of step 3 with {}, {} digits, {} s to the {} on “{}”.",
                 o.algorithm.human(),
                 o.digits,
                 o.period,
@@ -424,31 +372,16 @@ pub(super) fn BurnForm(panel: Panel) -> impl IntoView {
             || (auth_failed_on.get().is_some() && auth_failed_on.get() == bridge.selected.get())
     };
     view! {
-        <Show when=move || kind() == Some(DeviceKind::Molto2)>
-            <Molto2Fields panel />
-        </Show>
         <Show when=move || matches!(kind(), Some(DeviceKind::Molto2 | DeviceKind::Oath))>
             <CredentialField panel />
         </Show>
-        <Show when=move || panel.device().is_some_and(|d| d.kind == DeviceKind::Oath && d.serial.is_empty())>
-            <SerialField panel />
-        </Show>
         <p class="muted" data-testid="bridge-summary">{summary}</p>
         <Show when=failed_here>
-            <div class="field check">
-                <input
-                    id="bridge-auth-ack"
-                    data-testid="bridge-auth-ack"
-                    type="checkbox"
-                    prop:checked=move || auth_ack.get()
-                    on:change=move |ev| auth_ack.set(event_target_checked(&ev))
-                />
-                <label for="bridge-auth-ack">
-                    "Authentication failed on this token last time. I have checked the key or password: allow one more try."
-                </label>
-            </div>
+            <CheckBox id="bridge-auth-ack" value=auth_ack>
+                "Authentication failed on this token last time. I have checked the key or password: allow one more try."
+            </CheckBox>
         </Show>
-        <BurnButtons panel />
+        <BurnButton panel on_burn ready />
         <Show when=move || bridge.busy.get()>
             <progress class="burning" aria-label="Writing to the device"></progress>
             <p class="muted">"Keep the token on the reader until this finishes."</p>

@@ -11,8 +11,8 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
 pub use tokensmith_api::{
-    BurnRequest, BurnResult, Device, DeviceKind, ErrorCode, Health, Info, Molto2Model, Reader,
-    SecretString, SyncRequest, SyncResult, Target, Verification, API_VERSION, DEFAULT_PORT,
+    BurnRequest, BurnResult, Device, DeviceKind, ErrorCode, Health, Info, Molto2Model, Profile,
+    Reader, SecretString, SyncRequest, SyncResult, Target, Verification, API_VERSION, DEFAULT_PORT,
 };
 
 /// Where the bridge is and the pairing secret it printed.
@@ -226,4 +226,21 @@ pub async fn burn(b: &Bridge, req: &BurnRequest) -> Result<BurnResult, ApiError>
 /// `POST /api/sync`: sets the device clock (may clear a Token2 seed: see `confirm_clear_seed`).
 pub async fn sync(b: &Bridge, req: &SyncRequest) -> Result<SyncResult, ApiError> {
     call::<endpoint::Sync>(b, req).await
+}
+
+/// `POST /api/profiles`: every profile of the Molto2 on `reader`, read as `model` (public
+/// data: occupancy, titles, settings; no authentication).
+pub async fn profiles(
+    b: &Bridge,
+    reader: &str,
+    model: Molto2Model,
+) -> Result<Vec<Profile>, ApiError> {
+    let req = Target {
+        reader: Some(reader.to_string()),
+        kind: Some(DeviceKind::Molto2),
+        model: Some(model),
+    };
+    call::<endpoint::ListProfiles>(b, &req)
+        .await
+        .map(|p| p.profiles)
 }

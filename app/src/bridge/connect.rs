@@ -42,7 +42,7 @@ impl Panel {
     }
 
     /// Lists the readers again (keeping the chosen one if it still holds a device).
-    pub(super) fn refresh(self) {
+    pub fn refresh(self) {
         let Some(b) = self.bridge.connection.get_untracked() else {
             return;
         };
@@ -184,7 +184,7 @@ pub(super) fn StatusView(panel: Panel) -> impl IntoView {
                     {if results_file {
                         "Every burn is also recorded in the bridge's results file."
                     } else {
-                        "The bridge keeps no results file: add each token to the list below."
+                        "The bridge keeps no results file: this page's inventory is the record (export it in step 6)."
                     }}
                 </p>
             }

@@ -47,7 +47,9 @@ impl Failure {
             Failure::Bridge(TouchTimeout) => {
                 "waiting for a touch: none came — touch the key when it blinks, then try again"
             }
-            Failure::Bridge(ResultsFile) => "recording in the results file (the device WAS written)",
+            Failure::Bridge(ResultsFile) => {
+                "recording in the burn journal — the message says what the token holds now"
+            }
             Failure::Bridge(PairingRequired) => "pairing with the bridge",
             Failure::Unreachable => {
                 "reaching the bridge — if it stopped during a burn, check what the token shows before burning again"

@@ -1,6 +1,7 @@
-//! The hardware bridge panel: finds `hardware-bridge serve`, lists readers and the device on
-//! each, burns the current seed and parameters to the selected one (filling the token record
-//! form with the serial and model read from it), and sets a token's clock.
+//! The hardware bridge: finds `hardware-bridge serve`, lists readers and the device on each
+//! (step 1 of the job), burns the job's seed and parameters to the selected one (step 4; the
+//! job records the row from what the bridge reports), reads a Molto2's profiles, and sets a
+//! token's clock.
 //!
 //! Finding the bridge: a page served by the bridge (`http://127.0.0.1:PORT/#pair=…`) reads the
 //! pairing secret from the fragment, removes it from the address bar and connects at once. A
@@ -10,7 +11,8 @@
 //!
 //! The parts: `origin` (where the bridge is), `connect` (status line, connect form, the
 //! connection), `readers` (the reader list), `burn` and `sync` (the two operations and their
-//! form), `outcome` (what the last one did). They share one [`Panel`].
+//! form), `molto2` (the profiles' occupancy), `outcome` (what the last one did). They share
+//! one [`Panel`], made once for the page.
 
 // The client is also the API other panels use (import → Molto2 profiles): not every call is
 // used by this panel.
@@ -20,6 +22,7 @@ pub mod client;
 mod burn;
 mod connect;
 mod failure;
+mod molto2;
 mod origin;
 mod outcome;
 mod readers;
@@ -27,13 +30,19 @@ mod sync;
 
 use crate::params::{ParamsState, RecordForm};
 use crate::seed::SecretState;
-use client::{Bridge, DeviceKind, Reader};
+use client::{Bridge, BurnResult, DeviceKind, Reader};
 use connect::{ConnectForm, Status, StatusView};
 use leptos::prelude::*;
 use origin::{PageOrigin, DEFAULT_PORT};
 use outcome::Outcome;
 use tokensmith_core::caps::{Family, Model};
+use tokensmith_core::otp::OtpParams;
+use tokensmith_core::secret::Secret;
 use zeroize::Zeroizing;
+
+pub use burn::Overwrite;
+pub use molto2::ProfileMap;
+pub use outcome::grouped;
 
 /// The connection to the bridge and what it found, shared with other panels through context
 /// (`use_context::<BridgeState>()`).
@@ -47,6 +56,8 @@ pub struct BridgeState {
     pub selected: RwSignal<Option<String>>,
     /// A burn or sync is under way (other panels should not start one meanwhile).
     pub busy: RwSignal<bool>,
+    /// The profiles of the selected Molto2 (reader name, profiles), when read.
+    pub profiles: RwSignal<Option<(String, Vec<client::Profile>)>>,
     /// Which Molto2 the user said it is (the device cannot tell): the target picker's Molto2
     /// or Molto2v2, else the Molto2 (v1), whose profiles exist on both.
     pub molto2: RwSignal<Model>,
@@ -59,6 +70,7 @@ impl BridgeState {
             readers: RwSignal::new(Vec::new()),
             selected: RwSignal::new(None),
             busy: RwSignal::new(false),
+            profiles: RwSignal::new(None),
             molto2: RwSignal::new(Model::Molto2),
         }
     }
@@ -102,7 +114,7 @@ pub fn molto2_model(d: &client::Device) -> Model {
 }
 
 /// The capability table's model for a device the bridge reported, where its name says which.
-fn model_of(kind: DeviceKind, model: &str) -> Option<Model> {
+pub fn model_of(kind: DeviceKind, model: &str) -> Option<Model> {
     let m = model.parse::<Model>().ok();
     match kind {
         DeviceKind::Molto2 => m.or(Some(Model::Molto2)),
@@ -132,9 +144,18 @@ fn makes_oath_keys(maker: &str) -> bool {
     })
 }
 
-/// The panel's own state, shared by its parts (every field is a signal: the struct is `Copy`).
+/// What a successful burn wrote: the bridge's report, and the seed and settings sent (the
+/// job records exactly these).
+pub struct Burned {
+    pub result: BurnResult,
+    pub secret: Secret,
+    pub otp: OtpParams,
+}
+
+/// The bridge's state for this page, shared by its parts (every field is a signal or a
+/// callback: the struct is `Copy`).
 #[derive(Clone, Copy)]
-struct Panel {
+pub struct Panel {
     bridge: BridgeState,
     state: SecretState,
     params: ParamsState,
@@ -144,11 +165,6 @@ struct Panel {
     port: RwSignal<String>,
     /// The pairing code as typed or pasted (wiped when replaced).
     code: RwSignal<Zeroizing<String>>,
-    /// Molto2 profile slot and title for the next burn.
-    profile: RwSignal<String>,
-    title: RwSignal<String>,
-    /// The serial printed on an OATH key that reports none.
-    serial: RwSignal<String>,
     /// Molto2 customer key or OATH password (wiped when replaced; kept for the next burn).
     credential: RwSignal<Zeroizing<String>>,
     /// The burn button's text while the bridge works.
@@ -157,16 +173,20 @@ struct Panel {
     /// The reader whose authentication failed last: burning there needs an acknowledgement.
     auth_failed_on: RwSignal<Option<String>>,
     auth_ack: RwSignal<bool>,
+    /// The job records the row of every successful burn.
+    on_burned: Callback<Burned>,
 }
 
 impl Panel {
-    /// The panel for this page, and the pairing secret if the URL carried one.
-    fn new(
+    /// The bridge for this page; connects at once when the page was served by the bridge
+    /// (pairing secret in the URL fragment).
+    pub fn new(
         bridge: BridgeState,
         state: SecretState,
         params: ParamsState,
         form: RecordForm,
-    ) -> (Panel, Option<Zeroizing<String>>) {
+        on_burned: Callback<Burned>,
+    ) -> Panel {
         let (origin, pair) = origin::page_origin();
         let port = match origin {
             PageOrigin::Bridge => window()
@@ -186,19 +206,36 @@ impl Panel {
             status: RwSignal::new(Status::Idle),
             port: RwSignal::new(port),
             code: RwSignal::new(Zeroizing::default()),
-            profile: RwSignal::new(String::from("0")),
-            title: RwSignal::new(String::new()),
-            serial: RwSignal::new(String::new()),
             credential: RwSignal::new(Zeroizing::default()),
             progress: RwSignal::new(String::new()),
             outcome: RwSignal::new(None),
             auth_failed_on: RwSignal::new(None),
             auth_ack: RwSignal::new(false),
+            on_burned,
         };
-        (panel, pair)
+        // The target picker says which Molto2 it is (the device cannot tell): a Molto2 on the
+        // selected reader is read again as that one (its profiles follow).
+        Effect::new(move |_| {
+            let m = params.preset.get();
+            if m.caps().family != Family::Molto2 {
+                return;
+            }
+            bridge.molto2.set(m);
+            let stale = untrack(|| panel.device())
+                .filter(|d| d.kind == DeviceKind::Molto2 && molto2_model(d) != m);
+            if let Some(d) = stale {
+                panel.read_molto2(d.reader);
+            }
+        });
+        // Served by the bridge: connect at once (same origin, no console noise if it is gone).
+        if let Some(pair) = pair {
+            panel.connect_to(client::Bridge::same_origin(&pair));
+        }
+        panel
     }
 
-    fn device(&self) -> Option<client::Device> {
+    /// The device on the selected reader.
+    pub fn device(&self) -> Option<client::Device> {
         self.bridge.selected_device()
     }
 
@@ -206,46 +243,49 @@ impl Panel {
         self.device().map(|d| d.kind)
     }
 
-    fn connected(&self) -> bool {
+    pub fn connected(&self) -> bool {
         self.bridge.connection.with(Option::is_some)
+    }
+
+    /// The page was served by the bridge (the bridge is the natural way to burn).
+    pub fn served_by_bridge(&self) -> bool {
+        self.origin.with_value(|o| *o == PageOrigin::Bridge)
+    }
+
+    /// Forgets the last burn's report (the next token starts clean).
+    pub fn clear_outcome(&self) {
+        self.outcome.set(None);
     }
 }
 
+/// Step 1's part: the connection (status, connect form) and the readers with their devices.
 #[component]
-pub fn BridgePanel(
-    bridge: BridgeState,
-    state: SecretState,
-    params: ParamsState,
-    form: RecordForm,
-) -> impl IntoView {
-    let (panel, pair) = Panel::new(bridge, state, params, form);
-    // The target picker says which Molto2 it is.
-    Effect::new(move |_| {
-        let m = params.preset.get();
-        if m.caps().family == Family::Molto2 {
-            bridge.molto2.set(m);
-        }
-    });
-    // Served by the bridge: connect at once (same origin, no console noise if it is gone).
-    if let Some(pair) = pair {
-        panel.connect_to(client::Bridge::same_origin(&pair));
-    }
+pub fn Connection(panel: Panel) -> impl IntoView {
     view! {
-        <section class="bridge" aria-labelledby="bridge-h">
-            <h2 id="bridge-h">"Hardware bridge"</h2>
-            <div data-testid="bridge-status" role="status" aria-live="polite" class="bridge-status">
-                <StatusView panel />
-            </div>
-            <Show when=move || !panel.connected()>
-                <ConnectForm panel />
-            </Show>
-            <Show when=move || panel.connected()>
-                <readers::ReaderList panel />
-                <burn::BurnForm panel />
-            </Show>
-            <div id="bridge-result" data-testid="bridge-result" class="bridge-result" aria-live="polite">
-                <outcome::OutcomeView panel />
-            </div>
-        </section>
+        <div data-testid="bridge-status" role="status" aria-live="polite" class="bridge-status">
+            <StatusView panel />
+        </div>
+        <Show when=move || !panel.connected()>
+            <ConnectForm panel />
+        </Show>
+        <Show when=move || panel.connected()>
+            <readers::ReaderList panel />
+        </Show>
+        <div data-testid="bridge-sync-result" class="bridge-result" aria-live="polite">
+            <outcome::OutcomeView panel reader=true />
+        </div>
+    }
+}
+
+/// Step 4's part: the credential, Burn (`on_burn`: the job checks first), progress and result.
+#[component]
+pub fn BurnControls(panel: Panel, on_burn: Callback<()>, ready: Signal<bool>) -> impl IntoView {
+    view! {
+        <Show when=move || panel.connected()>
+            <burn::BurnForm panel on_burn ready />
+        </Show>
+        <div id="bridge-result" data-testid="bridge-result" class="bridge-result" aria-live="polite">
+            <outcome::OutcomeView panel reader=false />
+        </div>
     }
 }

@@ -40,17 +40,22 @@ fn group(code: &str) -> String {
         .join(" ")
 }
 
+/// "123 456" for reading aloud and comparing.
+pub fn grouped(code: &str) -> String {
+    group(code)
+}
+
 #[component]
 fn VerificationView(verification: Verification) -> impl IntoView {
     match verification {
         Verification::CompareWithDisplay { expected_code, next_code, valid_for_seconds } => view! {
-            <p>"The token should now show"</p>
-            <p class="code burn-code" data-testid="bridge-expected" data-code=expected_code.clone()>
-                {group(&expected_code)}
-            </p>
-            <p>
+            <p class="muted">
+                "The bridge's own check: at the burn the token should show "
+                <span class="mono" data-testid="bridge-expected" data-code=expected_code.clone()>
+                    {group(&expected_code)}
+                </span>
                 {format!(
-                    "— compare. For {valid_for_seconds} s more, then {}.",
+                    " (for {valid_for_seconds} s, then {}). Step 5 shows the code to compare now.",
                     group(&next_code).replace(' ', "\u{a0}"),
                 )}
             </p>
@@ -88,9 +93,12 @@ fn BurnedView(r: BurnResult, ms: f64) -> impl IntoView {
         None => format!("Burned {maker} {}, serial {}.", r.model, r.serial),
     };
     let next = format!(
-        "The token record below got the serial, manufacturer and model{}: type the user's UPN and press Add to list.{} ({:.1} s)",
-        if r.profile.is_some() { " and profile" } else { "" },
-        if r.recorded { " The bridge also recorded it in its results file." } else { "" },
+        "Recorded in the inventory at once: burned, not verified yet.{} ({:.1} s)",
+        if r.recorded {
+            " The bridge also recorded it in its results file."
+        } else {
+            ""
+        },
         ms / 1000.0
     );
     view! {
@@ -170,7 +178,7 @@ fn ConfirmOverwriteView(panel: Panel, msg: String, target: BurnTarget) -> impl I
         <div class="burn-failed" role="alert" data-code="occupied">
             <p class="error"><strong>"Burn refused: "</strong>{msg}</p>
             <div class="row">
-                <button type="button" class="danger" data-testid="bridge-overwrite" on:click=move |_| panel.burn(Some(target.clone()))>
+                <button type="button" class="danger" data-testid="bridge-overwrite" on:click=move |_| panel.overwrite(target.clone())>
                     {label}
                 </button>
                 <button type="button" class="secondary" data-testid="bridge-overwrite-cancel" on:click=move |_| panel.outcome.set(None)>
@@ -181,17 +189,34 @@ fn ConfirmOverwriteView(panel: Panel, msg: String, target: BurnTarget) -> impl I
     }
 }
 
+impl Outcome {
+    /// Whether it belongs with the reader (clock, listing) rather than with the burn.
+    fn about_reader(&self) -> bool {
+        match self {
+            Outcome::Burned(..) => false,
+            Outcome::Failed { what, .. } => *what != "Burn",
+            Outcome::Synced(_) | Outcome::ConfirmSync(_) => true,
+            Outcome::ConfirmOverwrite(..) => false,
+        }
+    }
+}
+
+/// The last outcome, where it belongs: `reader` (step 1: clock, listing) or the burn (step 4).
 #[component]
-pub(super) fn OutcomeView(panel: Panel) -> impl IntoView {
+pub(super) fn OutcomeView(panel: Panel, reader: bool) -> impl IntoView {
     move || {
-        panel.outcome.get().map(|o| match o {
-            Outcome::Burned(r, ms) => view! { <BurnedView r=*r ms /> }.into_any(),
-            Outcome::Failed { what, err } => view! { <FailedView what err /> }.into_any(),
-            Outcome::Synced(r) => view! { <SyncedView r /> }.into_any(),
-            Outcome::ConfirmSync(msg) => view! { <ConfirmSyncView panel msg /> }.into_any(),
-            Outcome::ConfirmOverwrite(msg, target) => {
-                view! { <ConfirmOverwriteView panel msg target /> }.into_any()
-            }
-        })
+        panel
+            .outcome
+            .get()
+            .filter(|o| o.about_reader() == reader)
+            .map(|o| match o {
+                Outcome::Burned(r, ms) => view! { <BurnedView r=*r ms /> }.into_any(),
+                Outcome::Failed { what, err } => view! { <FailedView what err /> }.into_any(),
+                Outcome::Synced(r) => view! { <SyncedView r /> }.into_any(),
+                Outcome::ConfirmSync(msg) => view! { <ConfirmSyncView panel msg /> }.into_any(),
+                Outcome::ConfirmOverwrite(msg, target) => {
+                    view! { <ConfirmOverwriteView panel msg target /> }.into_any()
+                }
+            })
     }
 }

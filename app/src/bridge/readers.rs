@@ -141,18 +141,37 @@ pub(super) fn ReaderList(panel: Panel) -> impl IntoView {
             })
             .collect_view()
     };
+    let clock = move || {
+        matches!(
+            panel.device().map(|d| d.kind),
+            Some(DeviceKind::Token2 | DeviceKind::Molto2)
+        )
+    };
     view! {
-        <div class="row spread">
-            <h3 class="sub">"Readers"</h3>
-            <button type="button" class="secondary small" data-testid="bridge-refresh" on:click=move |_| panel.refresh()>
-                "Refresh"
-            </button>
-        </div>
-        <ul class="bridge-readers" data-testid="bridge-readers" aria-label="Readers">
-            {items}
-        </ul>
+        <fieldset class="readers">
+            <legend>"Reader"</legend>
+            <ul class="bridge-readers" data-testid="bridge-readers">
+                {items}
+            </ul>
+        </fieldset>
         <Show when=move || panel.connected() && bridge.readers.with(Vec::is_empty)>
             <p class="muted">"No reader found: connect a reader or the token, then Refresh."</p>
         </Show>
+        <div class="row">
+            <button type="button" class="secondary small" data-testid="bridge-refresh" on:click=move |_| panel.refresh()>
+                "Refresh"
+            </button>
+            <Show when=clock>
+                <button
+                    type="button"
+                    class="secondary small"
+                    data-testid="bridge-sync"
+                    disabled=move || bridge.busy.get()
+                    on:click=move |_| panel.sync(false)
+                >
+                    "Set the token's clock"
+                </button>
+            </Show>
+        </div>
     }
 }

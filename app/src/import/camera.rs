@@ -1,11 +1,15 @@
-//! The camera: getUserMedia, a preview, a frame decoded every 250 ms. The camera is stopped as
-//! soon as a code is read, on Stop, when the page is hidden and when the panel goes away.
+//! The camera: getUserMedia, a preview, a frame read every 250 ms (scaled by the browser, read
+//! by the worker; a frame is skipped while the previous one is still being read). The camera
+//! is stopped as soon as a code is read, on Stop, when the page is hidden and when the panel
+//! goes away.
 
-use super::image::{canvas, decode_canvas, fit, CAMERA_SIDE};
+use super::image::camera_frame;
+use crate::worker;
 use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use std::time::Duration;
+use tokensmith_worker_api::import::Scan;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
@@ -14,6 +18,8 @@ use wasm_bindgen_futures::JsFuture;
 pub struct Camera {
     stream: StoredValue<Option<web_sys::MediaStream>, LocalStorage>,
     timer: StoredValue<Option<IntervalHandle>, LocalStorage>,
+    /// A frame is being read.
+    reading: StoredValue<bool>,
     /// Front ("user") or back ("environment") camera.
     pub facing: RwSignal<&'static str>,
     pub running: RwSignal<bool>,
@@ -25,6 +31,7 @@ impl Camera {
         Camera {
             stream: StoredValue::new_local(None),
             timer: StoredValue::new_local(None),
+            reading: StoredValue::new(false),
             facing: RwSignal::new("environment"),
             running: RwSignal::new(false),
             status: RwSignal::new(String::new()),
@@ -51,12 +58,12 @@ impl Camera {
         }
     }
 
-    /// Starts the chosen camera and calls `on_texts` with the texts of the first frame in which
+    /// Starts the chosen camera and calls `on_codes` with the codes of the first frame in which
     /// a QR code is read (the camera is already stopped then).
     pub fn start(
         self,
         video_ref: NodeRef<html::Video>,
-        on_texts: impl Fn(Vec<String>) + Clone + 'static,
+        on_codes: impl Fn(Vec<Scan>) + Clone + 'static,
     ) {
         self.stop(video_ref.get_untracked());
         let Some(devices) = window().navigator().media_devices().ok() else {
@@ -105,30 +112,33 @@ impl Camera {
             self.status
                 .set("Point the camera at the QR code and hold it steady.".into());
             let tick = move || {
+                if self.reading.try_get_value() != Some(false) {
+                    return;
+                }
                 let Some(video) = video_ref.get_untracked() else {
                     return;
                 };
-                let (w, h) = (video.video_width(), video.video_height());
-                if w == 0 || h == 0 {
-                    return;
-                }
-                let (sw, sh) = fit(w, h, CAMERA_SIDE);
-                let Ok((_c, ctx)) = canvas(sw, sh) else {
-                    return;
-                };
-                if ctx
-                    .draw_image_with_html_video_element_and_dw_and_dh(
-                        &video, 0.0, 0.0, sw as f64, sh as f64,
-                    )
-                    .is_err()
-                {
-                    return;
-                }
-                if let Ok(texts) = decode_canvas(&ctx, sw, sh) {
-                    self.stop(Some(video));
-                    self.status.set("QR code read; camera stopped.".into());
-                    on_texts(texts);
-                }
+                self.reading.set_value(true);
+                let on_codes = on_codes.clone();
+                spawn_local(async move {
+                    let read = match camera_frame(&video).await {
+                        Some(frame) => worker::read_camera_frame(frame).await,
+                        None => Err(worker::Failure::Superseded),
+                    };
+                    let _ = self.reading.try_set_value(false);
+                    // Stopped while the frame was being read: its codes are not wanted.
+                    if self.running.try_get_untracked() != Some(true) {
+                        return;
+                    }
+                    if let Ok(Ok(tokensmith_worker_api::picture::Read {
+                        codes: Ok(scans), ..
+                    })) = read
+                    {
+                        self.stop(Some(video));
+                        self.status.set("QR code read; camera stopped.".into());
+                        on_codes(scans);
+                    }
+                });
             };
             match set_interval_with_handle(tick, Duration::from_millis(250)) {
                 Ok(h) => self.timer.set_value(Some(h)),

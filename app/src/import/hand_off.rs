@@ -32,6 +32,14 @@ pub fn preset_problem(model: Model, params: &OtpParams) -> Option<String> {
 impl ImportState {
     /// Puts one account into the seed and parameters panels.
     pub(super) fn use_item(&self, item: &Item, state: SecretState, params: ParamsState) {
+        if state.fixed.get_untracked() {
+            // The seed in use is in a token: replacing it is the job's "Next token".
+            self.messages.set(vec![(
+                Tone::Warn,
+                "The seed in step 3 is already in a token: press Next token (step 6) first, then use this account.".into(),
+            )]);
+            return;
+        }
         state.encoding.set(Encoding::Auto);
         state.text.set(item.secret.to_base32_grouped());
         state.secret.set(Some(item.secret.clone()));
@@ -123,7 +131,6 @@ impl ImportState {
         if n > 0 {
             let first = inv.rows.with_untracked(Vec::len);
             inv.push(recs);
-            inv.dirty.set(true);
             let errors = inv.issues.with_untracked(|v| {
                 v.iter()
                     .filter(|i| i.row >= first && i.severity == Severity::Error)

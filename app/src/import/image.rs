@@ -1,113 +1,32 @@
-//! Image glue: the browser decodes PNG/JPEG (`createImageBitmap`) and scales the picture down on
-//! a canvas; the core finds and decodes the QR codes in the grey pixels. No image codec in wasm.
+//! Pictures, the page's part: a file's size is checked here, then the file goes to the worker,
+//! which decodes, scales and reads it off the main thread (`worker/src/picture.rs`); a camera
+//! frame is scaled by the browser (`createImageBitmap` with a resize) and handed over.
 
-use leptos::prelude::*;
-use tokensmith_core::import::qr::{decode_luma, rgba_to_luma, MAX_SIDE};
-use wasm_bindgen::{JsCast, JsValue};
+use crate::worker::{self, Failure};
+use tokensmith_worker_api::picture::{fit, Read, CAMERA_SIDE};
+use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
-/// Longest side decoded. Decode time grows with the area; 2048 keeps a full-HD screenshot at
-/// full size (small QR codes in it stay readable) and bounds the work for huge photos.
-pub const DECODE_SIDE: u32 = 2048;
-/// Longest side of a camera frame (codes fill much of a camera picture; speed matters more).
-pub const CAMERA_SIDE: u32 = 960;
-/// Larger files are refused before the browser decodes them (a 100 MB picture is not a
-/// screenshot, and decoding it could stall the tab).
+/// Larger files are refused before anything decodes them (a 100 MB picture is not a
+/// screenshot, and decoding it could exhaust the worker's memory).
 pub const MAX_FILE_BYTES: f64 = 60.0 * 1024.0 * 1024.0;
 
-/// What came out of one picture.
-pub struct Decoded {
-    /// Every QR code's text (or why none could be read).
-    pub texts: Result<Vec<String>, String>,
-    /// (width, height) of the picture and, when scaled, the size decoded.
-    pub size: (u32, u32),
-    pub scaled: Option<(u32, u32)>,
-    /// Time spent from the picture to the texts (browser decode, scaling, QR search).
-    pub ms: f64,
-}
-
-pub fn now_ms() -> f64 {
-    window().performance().map(|p| p.now()).unwrap_or(0.0)
-}
-
-/// Resolves after the browser had a chance to paint (so "Decoding…" shows before a long,
-/// blocking decode) and to handle pending input.
-pub async fn yield_to_browser() {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        let w = window();
-        let cb = wasm_bindgen::closure::Closure::once_into_js(move || {
-            let _ = window()
-                .set_timeout_with_callback_and_timeout_and_arguments_0(resolve.unchecked_ref(), 0);
-        });
-        if w.request_animation_frame(cb.unchecked_ref()).is_err() {
-            // No frames (hidden tab): a timeout alone still yields to the event loop.
-            let _ = window()
-                .set_timeout_with_callback_and_timeout_and_arguments_0(cb.unchecked_ref(), 0);
-        }
-    });
-    let _ = JsFuture::from(promise).await;
-}
-
-/// The scaled size so the longer side is at most `limit`.
-pub fn fit(w: u32, h: u32, limit: u32) -> (u32, u32) {
-    let long = w.max(h);
-    if long <= limit {
-        return (w, h);
+/// Why a picture gave nothing to show; `None` for a picture a newer one replaced.
+pub fn failure_message(f: &Failure) -> Option<String> {
+    match f {
+        Failure::Superseded => None,
+        Failure::Crashed => Some(
+            "this picture could not be read (the QR decoder stopped on it): crop the picture \
+             around the code, or take a screenshot of the code alone, and try again"
+                .into(),
+        ),
+        other => Some(other.to_string()),
     }
-    let f = limit as f64 / long as f64;
-    (
-        ((w as f64 * f).round() as u32).max(1),
-        ((h as f64 * f).round() as u32).max(1),
-    )
 }
 
-/// A 2D context meant for reading pixels back, on a fresh canvas of the given size.
-pub fn canvas(
-    w: u32,
-    h: u32,
-) -> Result<
-    (
-        web_sys::HtmlCanvasElement,
-        web_sys::CanvasRenderingContext2d,
-    ),
-    String,
-> {
-    let c: web_sys::HtmlCanvasElement = document()
-        .create_element("canvas")
-        .map_err(|_| "the browser could not create a canvas".to_string())?
-        .unchecked_into();
-    c.set_width(w);
-    c.set_height(h);
-    let opts = js_sys::Object::new();
-    let _ = js_sys::Reflect::set(&opts, &"willReadFrequently".into(), &JsValue::TRUE);
-    let ctx: web_sys::CanvasRenderingContext2d = c
-        .get_context_with_context_options("2d", &opts)
-        .ok()
-        .flatten()
-        .ok_or_else(|| "the browser could not create a canvas".to_string())?
-        .unchecked_into();
-    // A strong reduction with the default (low) smoothing aliases QR modules away.
-    let _ = js_sys::Reflect::set(&ctx, &"imageSmoothingQuality".into(), &"high".into());
-    Ok((c, ctx))
-}
-
-/// Reads the canvas back and decodes every QR code in it.
-pub fn decode_canvas(
-    ctx: &web_sys::CanvasRenderingContext2d,
-    w: u32,
-    h: u32,
-) -> Result<Vec<String>, String> {
-    let data = ctx
-        .get_image_data(0.0, 0.0, w as f64, h as f64)
-        .map_err(|_| "the browser could not read the picture's pixels".to_string())?;
-    let rgba = data.data();
-    let luma = rgba_to_luma(&rgba);
-    drop(rgba);
-    decode_luma(w as usize, h as usize, &luma).map_err(|e| e.to_string())
-}
-
-/// Decodes a picture file or clipboard image. The blob and pixels are dropped when done.
-pub async fn decode_blob(blob: web_sys::Blob) -> Result<Decoded, String> {
+/// Reads every QR code in a picture file or clipboard image. `Ok(None)`: a newer picture
+/// replaced this one.
+pub async fn read_file(blob: web_sys::Blob) -> Result<Option<Read>, String> {
     if blob.size() > MAX_FILE_BYTES {
         return Err(format!(
             "the picture is {} MB; use a screenshot or a smaller photo (up to {} MB)",
@@ -115,41 +34,26 @@ pub async fn decode_blob(blob: web_sys::Blob) -> Result<Decoded, String> {
             (MAX_FILE_BYTES / 1_048_576.0) as u64
         ));
     }
-    let start = now_ms();
-    let promise = window()
-        .create_image_bitmap_with_blob(&blob)
-        .map_err(|_| not_a_picture())?;
-    let bitmap: web_sys::ImageBitmap = JsFuture::from(promise)
-        .await
-        .map_err(|_| not_a_picture())?
-        .unchecked_into();
-    let (w, h) = (bitmap.width(), bitmap.height());
-    let draw = |sw: u32, sh: u32| {
-        canvas(sw, sh).and_then(|(_c, ctx)| {
-            ctx.draw_image_with_image_bitmap_and_dw_and_dh(&bitmap, 0.0, 0.0, sw as f64, sh as f64)
-                .map_err(|_| "the browser could not draw the picture".to_string())?;
-            decode_canvas(&ctx, sw, sh)
-        })
-    };
-    let (mut sw, mut sh) = fit(w, h, DECODE_SIDE);
-    let mut result = draw(sw, sh);
-    // A small code in a big picture (a 4K screenshot) may not survive the reduction: one more
-    // try at up to MAX_SIDE, paid only when the first found nothing.
-    if result.is_err() && w.max(h) > DECODE_SIDE {
-        yield_to_browser().await;
-        (sw, sh) = fit(w, h, MAX_SIDE as u32);
-        result = draw(sw, sh);
+    match worker::read_picture(blob).await {
+        Ok(read) => read.map(Some).map_err(|e| e.to_string()),
+        Err(f) => failure_message(&f).map_or(Ok(None), Err),
     }
-    bitmap.close();
-    Ok(Decoded {
-        texts: result,
-        size: (w, h),
-        scaled: ((sw, sh) != (w, h)).then_some((sw, sh)),
-        ms: now_ms() - start,
-    })
 }
 
-fn not_a_picture() -> String {
-    "the file is not a picture the browser can read (PNG, JPEG, GIF or WebP), or it is damaged"
-        .into()
+/// The video's current frame, scaled by the browser to at most [`CAMERA_SIDE`] a side.
+pub async fn camera_frame(video: &web_sys::HtmlVideoElement) -> Option<web_sys::ImageBitmap> {
+    let (w, h) = (video.video_width(), video.video_height());
+    if w == 0 || h == 0 {
+        return None;
+    }
+    let (sw, sh) = fit(w, h, CAMERA_SIDE);
+    let opts = web_sys::ImageBitmapOptions::new();
+    opts.set_resize_width(sw);
+    opts.set_resize_height(sh);
+    // A strong reduction with low-quality resampling aliases QR modules away.
+    opts.set_resize_quality(web_sys::ResizeQuality::High);
+    let promise = leptos::prelude::window()
+        .create_image_bitmap_with_html_video_element_and_image_bitmap_options(video, &opts)
+        .ok()?;
+    Some(JsFuture::from(promise).await.ok()?.unchecked_into())
 }

@@ -1,21 +1,41 @@
 //! Turning what the user gave into review-list accounts: text (links, secrets, export links),
-//! pictures (QR codes, decoded by the browser and `core::import::qr`) and backup files.
+//! pictures (QR codes) and backup files. The worker reads and classifies them
+//! (`crate::worker`); this adds what they hold and says what happened.
 
 use super::image;
 use super::state::{sentence, Batch, ImportState, Tone};
+use crate::worker;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use tokensmith_core::import::{self, backup, ImportError, Scanned};
+use std::future::Future;
+use tokensmith_core::import::{self, Scanned};
 use tokensmith_core::otp::OtpParams;
 use tokensmith_core::otpauth::OtpAuth;
 use tokensmith_core::secret::Encoding;
+use tokensmith_worker_api::import::{Found, Scan};
+use zeroize::Zeroizing;
 
 impl ImportState {
-    /// Classifies one text (from a QR code when `from_qr`) and adds what it holds.
-    pub(super) fn ingest(&self, text: &str, from_qr: bool) {
+    /// Runs an import: the previous messages go and "busy" shows at once, before anything
+    /// waits, so nobody reads the last import's lines as this one's.
+    pub(super) fn run(self, job: impl Future<Output = ()> + 'static) {
+        self.messages.set(Vec::new());
+        self.jobs.update_value(|n| *n += 1);
+        self.busy.set(true);
+        spawn_local(async move {
+            job.await;
+            self.jobs.update_value(|n| *n -= 1);
+            if self.jobs.get_value() == 0 {
+                self.busy.set(false);
+            }
+        });
+    }
+
+    /// Adds what one classified text (from a QR code when `from_qr`) holds.
+    pub(super) fn apply(&self, scan: Scan, from_qr: bool) {
         let what = if from_qr { "QR code" } else { "Text" };
-        match import::classify(text) {
-            Ok(Scanned::Account(a)) => {
+        match scan {
+            Ok(Found(Scanned::Account(a))) => {
                 let hotp = import::totp_problem(&a);
                 let (added, dup) = self.add(vec![a], if from_qr { "QR code" } else { "link" });
                 self.report_added(added, dup, &format!("{what} (otpauth link)"));
@@ -23,7 +43,7 @@ impl ImportState {
                     self.say(Tone::Warn, sentence(p) + ".");
                 }
             }
-            Ok(Scanned::Migration(m)) => {
+            Ok(Found(Scanned::Migration(m))) => {
                 let (added, dup) = self.add(m.accounts, "Google Authenticator export");
                 self.report_added(added, dup, "Google Authenticator export");
                 for s in m.skipped {
@@ -71,11 +91,11 @@ impl ImportState {
                     }
                 }
             }
-            Ok(Scanned::Secret {
+            Ok(Found(Scanned::Secret {
                 secret,
                 encoding,
                 ambiguous,
-            }) => {
+            })) => {
                 let enc = if encoding == Encoding::Hex {
                     "hex"
                 } else {
@@ -114,14 +134,9 @@ impl ImportState {
                 );
             }
             Err(e) => {
-                let msg = match (&e, from_qr) {
-                    (
-                        ImportError::NotTotp(_)
-                        | ImportError::SerialNumber(_)
-                        | ImportError::Unrecognised(_),
-                        true,
-                    ) => format!("QR code found, but it is not an otpauth code: {e}."),
-                    (_, true) => format!("QR code found, but it cannot be used: {e}."),
+                let msg = match (e.is_other_kind_of_code(), from_qr) {
+                    (true, true) => format!("QR code found, but it is not an otpauth code: {e}."),
+                    (false, true) => format!("QR code found, but it cannot be used: {e}."),
                     (_, false) => format!("{}.", sentence(&e.to_string())),
                 };
                 self.say(Tone::Error, msg);
@@ -129,58 +144,65 @@ impl ImportState {
         }
     }
 
-    /// Decodes a picture (file, clipboard or drop) and adds every code in it.
-    async fn image(&self, blob: web_sys::Blob, name: String) {
-        self.busy.set(true);
-        self.say(Tone::Ok, format!("Decoding {name}…"));
-        image::yield_to_browser().await;
-        let res = image::decode_blob(blob).await;
-        // Drop the "Decoding…" line.
-        self.messages.update(|m| {
-            m.pop();
-        });
-        match res {
-            Err(e) => self.say(Tone::Error, format!("{name}: {}.", sentence(&e))),
-            Ok(d) => {
-                self.decode_ms.set(Some(d.ms));
-                if let Some((w, h)) = d.scaled {
-                    self.say(
-                        Tone::Ok,
-                        format!(
-                            "{name} is {}×{} pixels; it was scaled to {w}×{h} to decode.",
-                            d.size.0, d.size.1
-                        ),
-                    );
-                }
-                match d.texts {
-                    Err(e) => {
-                        let mut msg = format!("{name}: {}.", sentence(&e));
-                        if d.scaled.is_some() {
-                            msg.push_str(" Crop the picture around the code and try again.");
-                        }
-                        self.say(Tone::Error, msg);
-                    }
-                    Ok(texts) => {
-                        if texts.len() > 1 {
-                            self.say(Tone::Ok, format!("{name}: {} QR codes found.", texts.len()));
-                        }
-                        for t in texts {
-                            self.ingest(&t, true);
-                        }
-                    }
-                }
-            }
+    /// Adds every code of a picture or camera frame.
+    pub(super) fn codes(&self, scans: Vec<Scan>) {
+        for scan in scans {
+            self.apply(scan, true);
         }
-        self.busy.set(false);
     }
 
-    async fn backup_text(&self, name: &str, text: &str) {
-        match backup::parse(text) {
-            Err(e) => self.say(
+    /// Reads a picture (file, clipboard or drop) and adds every code in it.
+    async fn image(&self, blob: web_sys::Blob, name: String) {
+        self.say(Tone::Ok, format!("Decoding {name}…"));
+        let res = image::read_file(blob).await;
+        // Drop the "Decoding…" line.
+        self.messages.update(|m| {
+            m.retain(|(_, line)| *line != format!("Decoding {name}…"));
+        });
+        let d = match res {
+            Err(e) => return self.say(Tone::Error, format!("{name}: {}.", sentence(&e))),
+            // A newer picture replaced this one: it speaks for itself.
+            Ok(None) => return,
+            Ok(Some(d)) => d,
+        };
+        self.decode_ms.set(Some(d.ms));
+        if let Some((w, h)) = d.scaled {
+            self.say(
+                Tone::Ok,
+                format!(
+                    "{name} is {}×{} pixels; it was scaled to {w}×{h} to decode.",
+                    d.size.0, d.size.1
+                ),
+            );
+        }
+        match d.codes {
+            Err(e) => {
+                let mut msg = format!("{name}: {}.", sentence(&e.to_string()));
+                if d.scaled.is_some() {
+                    msg.push_str(" Crop the picture around the code and try again.");
+                }
+                self.say(Tone::Error, msg);
+            }
+            Ok(scans) => {
+                if scans.len() > 1 {
+                    self.say(Tone::Ok, format!("{name}: {} QR codes found.", scans.len()));
+                }
+                self.codes(scans);
+            }
+        }
+    }
+
+    async fn backup_text(&self, name: &str, text: Zeroizing<String>) {
+        match worker::read_backup(text).await {
+            Err(f) => self.say(
+                Tone::Error,
+                format!("{name}: {}.", sentence(&f.to_string())),
+            ),
+            Ok(Err(e)) => self.say(
                 Tone::Error,
                 format!("{name}: {}.", sentence(&e.to_string())),
             ),
-            Ok(b) => {
+            Ok(Ok(b)) => {
                 let source = if b.app.contains("2FAS") {
                     "2FAS backup"
                 } else {
@@ -200,8 +222,7 @@ impl ImportState {
         if files.is_empty() {
             return;
         }
-        self.messages.set(Vec::new());
-        spawn_local(async move {
+        self.run(async move {
             for f in files {
                 let name = f.name();
                 let name = if name.is_empty() {
@@ -215,8 +236,8 @@ impl ImportState {
                 } else if ty.contains("json") || name.to_ascii_lowercase().ends_with(".json") {
                     match wasm_bindgen_futures::JsFuture::from(f.text()).await {
                         Ok(t) => {
-                            let t = zeroize::Zeroizing::new(t.as_string().unwrap_or_default());
-                            self.backup_text(&name, &t).await;
+                            let t = Zeroizing::new(t.as_string().unwrap_or_default());
+                            self.backup_text(&name, t).await;
                         }
                         Err(_) => self.say(Tone::Error, format!("Could not read {name}.")),
                     }
@@ -230,9 +251,10 @@ impl ImportState {
         });
     }
 
-    /// Pasted text: one link or secret, or several otpauth links one a line (then one summary
-    /// line instead of one per link). `true` when nothing in it was an error.
-    pub(super) fn text(&self, t: &str) -> bool {
+    /// Pasted or dropped text: one link or secret, or several otpauth links one a line (then
+    /// one summary line instead of one per link). `true` when nothing in it was an error.
+    /// Run it with [`ImportState::run`].
+    pub(super) async fn text(&self, t: &str) -> bool {
         if t.trim().is_empty() {
             self.messages.set(vec![(
                 Tone::Warn,
@@ -241,17 +263,31 @@ impl ImportState {
             )]);
             return false;
         }
-        self.messages.set(Vec::new());
         let lines: Vec<&str> = t.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
         let many = lines.len() > 1
             && lines
                 .iter()
                 .all(|l| l.to_ascii_lowercase().starts_with("otpauth"));
+        let texts = if many {
+            lines
+                .iter()
+                .map(|l| Zeroizing::new(l.to_string()))
+                .collect()
+        } else {
+            vec![Zeroizing::new(t.to_string())]
+        };
+        let scans = match worker::classify(texts).await {
+            Ok(scans) => scans,
+            Err(f) => {
+                self.say(Tone::Error, format!("{}.", sentence(&f.to_string())));
+                return false;
+            }
+        };
         if many {
             let before = self.items.with_untracked(Vec::len);
             let n = lines.len();
-            for l in lines {
-                self.ingest(l, false);
+            for scan in scans {
+                self.apply(scan, false);
             }
             // Warnings and errors stay.
             let added = self.items.with_untracked(Vec::len) - before;
@@ -270,7 +306,9 @@ impl ImportState {
                 );
             });
         } else {
-            self.ingest(t, false);
+            for scan in scans {
+                self.apply(scan, false);
+            }
         }
         self.messages
             .with_untracked(|m| m.iter().all(|(t, _)| *t != Tone::Error))

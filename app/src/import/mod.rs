@@ -34,7 +34,7 @@ pub fn ImportPanel(
     let imp = ImportState::new();
     view! {
         <section aria-labelledby="import-h" class="wide import">
-            <h2 id="import-h">"0 · Import an existing secret (optional)"</h2>
+            <h2 id="import-h">"Import an existing secret"</h2>
             <p class="muted">
                 "Start from a service's enrolment QR code, a pasted link or secret, a Google Authenticator export or an Aegis / 2FAS backup. Everything is decoded in this page; nothing is uploaded."
             </p>

@@ -46,8 +46,9 @@ fn PictureDrop(imp: ImportState) -> impl IntoView {
             imp.files(files);
         } else if let Ok(t) = dt.get_data("text/plain").map(Zeroizing::new) {
             if !t.trim().is_empty() {
-                imp.messages.set(Vec::new());
-                imp.ingest(&t, false);
+                imp.run(async move {
+                    imp.text(&t).await;
+                });
             }
         }
     };
@@ -85,10 +86,13 @@ fn TextSource(imp: ImportState) -> impl IntoView {
     // The text may hold secrets: wiped when replaced.
     let text = RwSignal::new(Zeroizing::<String>::default());
     let go = move || {
-        // Dropped once read; kept to fix a typo.
-        if text.with_untracked(|t| imp.text(t)) {
-            text.set(Zeroizing::default());
-        }
+        let sent = text.get_untracked();
+        imp.run(async move {
+            // Dropped once read (unless it was edited meanwhile); kept to fix a typo.
+            if imp.text(&sent).await && text.with_untracked(|t| **t == *sent) {
+                text.set(Zeroizing::default());
+            }
+        });
     };
     view! {
         <label for="import-text">"Or paste a link or secret"</label>
@@ -137,11 +141,9 @@ fn CameraSource(imp: ImportState) -> impl IntoView {
     });
     let start = move |_| {
         imp.messages.set(Vec::new());
-        cam.start(video_ref, move |texts| {
+        cam.start(video_ref, move |scans| {
             imp.messages.set(Vec::new());
-            for t in texts {
-                imp.ingest(&t, true);
-            }
+            imp.codes(scans);
         });
     };
     let stop = move |_| {
@@ -193,8 +195,16 @@ fn CameraSource(imp: ImportState) -> impl IntoView {
 #[component]
 pub(super) fn Sources(imp: ImportState) -> impl IntoView {
     let backup_ref: NodeRef<html::Input> = NodeRef::new();
+    // A hint: whoever comes near the sources may soon give a picture, so the worker starts
+    // (and compiles its wasm) now rather than on the first picture. Never at page load.
+    use crate::worker::warm_up;
     view! {
-        <div class="import-sources">
+        <div
+            class="import-sources"
+            on:pointerenter=move |_| warm_up()
+            on:focusin=move |_| warm_up()
+            on:dragenter=move |_| warm_up()
+        >
             <PictureDrop imp />
             <TextSource imp />
             <label for="import-backup">"Authenticator backup (Aegis or 2FAS, unencrypted .json)"</label>

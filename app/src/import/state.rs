@@ -53,6 +53,8 @@ pub struct ImportState {
     /// What the last import said, one line each.
     pub messages: RwSignal<Vec<(Tone, String)>>,
     pub busy: RwSignal<bool>,
+    /// Imports still running (a superseded picture ends while the next one runs).
+    pub(super) jobs: StoredValue<u32>,
     pub(super) batches: RwSignal<Vec<Batch>>,
     /// Milliseconds the last picture took (browser decode + scaling + QR search).
     pub decode_ms: RwSignal<Option<f64>>,
@@ -74,6 +76,7 @@ impl ImportState {
             next_id: StoredValue::new(1),
             messages: RwSignal::new(Vec::new()),
             busy: RwSignal::new(false),
+            jobs: StoredValue::new(0),
             batches: RwSignal::new(Vec::new()),
             decode_ms: RwSignal::new(None),
         }

@@ -1,17 +1,20 @@
-//! The token record form and the inventory: validated rows, inline editing, sorting, and the
-//! Entra CSV / Graph JSON export and CSV import.
+//! The inventory: one row per token (or Molto2 profile) with where it stands, validated,
+//! sortable, editable on request; the Entra CSV / Graph JSON export and CSV import.
 //!
-//! `record` is the form that adds one token; `table` the editable, sortable rows; `export`
-//! the panel around the table (format, save/copy, reading an existing CSV).
+//! `status` is a row's state (burned / handed off, verified with its drift, exported);
+//! `record` checks the record the job's fields describe; `table` the rows; `export` the way
+//! out (and back in from a CSV); `entra` the command that takes the exported file to Entra.
 
-mod export;
-mod record;
+mod entra;
+pub mod export;
+pub mod record;
+pub mod status;
 mod table;
 
-pub use export::InventoryPanel;
-pub use record::RecordPanel;
+pub use table::InventoryPanel;
 
 use leptos::prelude::*;
+use status::{Origin, Status};
 use tokensmith_core::caps;
 use tokensmith_core::entra::{validate_for, Field, Format, Issue, IssueKind, TokenRecord};
 
@@ -19,6 +22,7 @@ use tokensmith_core::entra::{validate_for, Field, Format, Issue, IssueKind, Toke
 pub struct Row {
     pub id: u64,
     pub rec: TokenRecord,
+    pub status: Status,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -33,9 +37,13 @@ pub enum SortKey {
 pub struct Inventory {
     pub rows: RwSignal<Vec<Row>>,
     next_id: StoredValue<u64>,
-    /// Rows changed since the last export (asks before leaving the page).
-    pub dirty: RwSignal<bool>,
     pub format: RwSignal<Format>,
+    /// Cells are inputs and rows can be removed (a tool: off by default).
+    pub editing: RwSignal<bool>,
+    /// Removed rows with their former position, the last one first to come back on Undo.
+    pub removed: RwSignal<Vec<(usize, Row)>>,
+    /// The name of the last file saved (the Entra command names it).
+    pub last_saved: RwSignal<Option<&'static str>>,
     pub sort: RwSignal<Option<(SortKey, bool)>>,
     pub status: RwSignal<(bool, String)>,
     /// Problems of the record in the form, from the last "Add to list".
@@ -58,8 +66,10 @@ impl Inventory {
         Inventory {
             rows,
             next_id: StoredValue::new(1),
-            dirty: RwSignal::new(false),
             format,
+            editing: RwSignal::new(false),
+            removed: RwSignal::new(Vec::new()),
+            last_saved: RwSignal::new(None),
             sort: RwSignal::new(None),
             status: RwSignal::new((true, String::new())),
             form_issues: RwSignal::new(Vec::new()),
@@ -67,30 +77,132 @@ impl Inventory {
         }
     }
 
-    /// Appends records as new rows (validation marks their problems in the table).
+    /// Appends records added by hand (e.g. from the import review) as new rows, not yet
+    /// exported (validation marks their problems in the table).
     pub fn push(&self, recs: Vec<TokenRecord>) {
-        self.rows.update(|rows| {
-            for rec in recs {
-                let id = self.next_id.get_value();
-                self.next_id.set_value(id + 1);
-                rows.push(Row { id, rec });
-            }
-        });
+        for rec in recs {
+            self.add(rec, Status::new(Origin::Added, 6));
+        }
+    }
+
+    /// Appends one row; returns its id.
+    pub fn add(&self, rec: TokenRecord, status: Status) -> u64 {
+        let id = self.next_id.get_value();
+        self.next_id.set_value(id + 1);
+        self.rows.update(|rows| rows.push(Row { id, rec, status }));
+        id
+    }
+
+    /// Some row is in no exported file (leaving the page asks first).
+    pub fn dirty(&self) -> bool {
+        self.rows.with(|r| r.iter().any(|r| !r.status.exported))
+    }
+
+    /// The row with this id and its position.
+    pub fn row(&self, id: u64) -> Option<(usize, Row)> {
+        self.rows.with(|rows| {
+            rows.iter()
+                .enumerate()
+                .find(|(_, r)| r.id == id)
+                .map(|(i, r)| (i, r.clone()))
+        })
+    }
+
+    /// The row of this token: its serial and, on a multi-profile token, its profile.
+    pub fn find_token(&self, serial: &str, profile: Option<u8>) -> Option<(usize, Row)> {
+        let serial = serial.trim();
+        self.rows.with_untracked(|rows| {
+            rows.iter()
+                .enumerate()
+                .find(|(_, r)| r.rec.serial.trim() == serial && r.rec.profile == profile)
+                .map(|(i, r)| (i, r.clone()))
+        })
+    }
+
+    /// The records, without the row `except` (a re-burn is checked as the row it replaces).
+    pub fn records_except(&self, except: Option<u64>) -> Vec<TokenRecord> {
+        self.rows.with_untracked(|rows| {
+            rows.iter()
+                .filter(|r| Some(r.id) != except)
+                .map(|r| r.rec.clone())
+                .collect()
+        })
+    }
+
+    /// [`Self::records_except`], tracked (for memos).
+    pub fn records_except_tracked(&self, except: Option<u64>) -> Vec<TokenRecord> {
+        self.rows.track();
+        self.records_except(except)
     }
 
     fn records(&self) -> Vec<TokenRecord> {
-        self.rows
-            .with_untracked(|rows| rows.iter().map(|r| r.rec.clone()).collect())
+        self.records_except(None)
     }
 
-    fn edit(&self, id: u64, f: impl FnOnce(&mut TokenRecord)) {
+    /// Changes a row's record; it is then in no exported file.
+    pub fn edit(&self, id: u64, f: impl FnOnce(&mut TokenRecord)) {
         self.rows.update(|rows| {
             if let Some(r) = rows.iter_mut().find(|r| r.id == id) {
                 f(&mut r.rec);
+                r.status.exported = false;
             }
         });
-        self.dirty.set(true);
     }
+
+    /// Changes a row's status.
+    pub fn set_status(&self, id: u64, f: impl FnOnce(&mut Status)) {
+        self.rows.update(|rows| {
+            if let Some(r) = rows.iter_mut().find(|r| r.id == id) {
+                f(&mut r.status);
+            }
+        });
+    }
+
+    /// Replaces a row's record and status in place (a token burned again).
+    pub fn replace(&self, id: u64, rec: TokenRecord, status: Status) {
+        self.rows.update(|rows| {
+            if let Some(r) = rows.iter_mut().find(|r| r.id == id) {
+                r.rec = rec;
+                r.status = status;
+            }
+        });
+    }
+
+    /// Removes a row; Undo brings it back where it was.
+    pub fn remove(&self, id: u64) {
+        if let Some((i, row)) = self.row(id) {
+            self.rows.update(|rows| rows.retain(|r| r.id != id));
+            let what = row_name(i, &row.rec);
+            self.removed.update(|v| v.push((i, row)));
+            self.status.set((true, format!("Removed {what}.")));
+        }
+    }
+
+    /// Puts the last removed row back.
+    pub fn undo_remove(&self) {
+        let mut last = None;
+        self.removed.update(|v| last = v.pop());
+        if let Some((i, row)) = last {
+            let what = row_name(i, &row.rec);
+            self.rows.update(|rows| {
+                let at = i.min(rows.len());
+                rows.insert(at, row);
+            });
+            self.status.set((true, format!("Restored {what}.")));
+        }
+    }
+}
+
+/// "row 3 (serial 8659632000001, profile 2, alice@contoso.com)": how messages name a row.
+pub fn row_name(index: usize, rec: &TokenRecord) -> String {
+    let mut parts = vec![format!("serial {}", rec.serial.trim())];
+    if let Some(p) = rec.profile {
+        parts.push(format!("profile {p}"));
+    }
+    if !rec.upn.trim().is_empty() {
+        parts.push(rec.upn.trim().to_string());
+    }
+    format!("row {} ({})", index + 1, parts.join(", "))
 }
 
 /// Core's findings, one of them raised: core only warns when two serials share a secret (the
@@ -108,14 +220,14 @@ pub fn validate_all(recs: &[TokenRecord], format: Format) -> Vec<Issue> {
 }
 
 /// Drops core's "row N: " prefix where the row is obvious.
-fn without_row(msg: &str) -> &str {
+pub(crate) fn without_row(msg: &str) -> &str {
     match msg.split_once(": ") {
         Some((head, rest)) if head.starts_with("row ") => rest,
         _ => msg,
     }
 }
 
-fn profile_of(text: &str) -> Result<Option<u8>, String> {
+pub(crate) fn profile_of(text: &str) -> Result<Option<u8>, String> {
     let t = text.trim();
     if t.is_empty() {
         return Ok(None);

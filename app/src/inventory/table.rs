@@ -1,5 +1,7 @@
-//! The inventory table: one editable row per token, its problems beside it, sortable by the
-//! column headers (keyboard-operable buttons).
+//! The inventory table: one row per token with where it stands (burned / handed off,
+//! verified with its drift, exported) and its problems, sortable by the column headers
+//! (keyboard-operable buttons); editing and removing rows (with Undo) is a tool, switched on
+//! by "Edit the list".
 
 use super::{profile_of, without_row, Inventory, Row, SortKey};
 use crate::seed::SecretState;
@@ -94,43 +96,61 @@ fn Cell(
                 .any(|i| i.row == row && i.field == field && i.severity == Severity::Error)
         })
     };
+    let field_name = label.to_lowercase();
     view! {
         <td data-label=label>
-            <input
-                type="text"
-                class="cell"
-                class:bad=bad
-                autocomplete="off"
-                spellcheck="false"
-                aria-label=format!("{label}, row {}", row + 1)
-                aria-invalid=move || if bad() { "true" } else { "false" }
-                data-field=label.to_lowercase()
-                prop:value=value
-                on:change=move |ev| {
-                    let v = event_target_value(&ev);
-                    inv.edit(id, |r| set(r, v.trim().to_string()));
+            <Show
+                when=move || inv.editing.get()
+                fallback={
+                    let (value, field_name) = (value.clone(), field_name.clone());
+                    move || view! { <span class="cell-text" class:bad=bad data-field=field_name.clone()>{value.clone()}</span> }
                 }
-            />
+            >
+                <input
+                    type="text"
+                    class="cell"
+                    class:bad=bad
+                    autocomplete="off"
+                    spellcheck="false"
+                    aria-label=format!("{label}, row {}", row + 1)
+                    aria-invalid=move || if bad() { "true" } else { "false" }
+                    data-field=field_name.clone()
+                    prop:value=value.clone()
+                    on:change=move |ev| {
+                        let v = event_target_value(&ev);
+                        inv.edit(id, |r| set(r, v.trim().to_string()));
+                    }
+                />
+            </Show>
         </td>
     }
 }
 
 #[component]
 fn ProfileCell(inv: Inventory, id: u64, row: usize, profile: Option<u8>) -> impl IntoView {
+    let text = profile.map(|p| p.to_string()).unwrap_or_default();
     view! {
         <td data-label="Profile">
-            <input
-                type="text"
-                class="cell narrow"
-                inputmode="numeric"
-                aria-label=format!("Profile, row {}", row + 1)
-                data-field="profile"
-                prop:value=profile.map(|p| p.to_string()).unwrap_or_default()
-                on:change=move |ev| match profile_of(&event_target_value(&ev)) {
-                    Ok(p) => inv.edit(id, |r| r.profile = p),
-                    Err(e) => inv.status.set((false, format!("Row {}: {e}", row + 1))),
+            <Show
+                when=move || inv.editing.get()
+                fallback={
+                    let text = text.clone();
+                    move || view! { <span class="cell-text" data-field="profile">{text.clone()}</span> }
                 }
-            />
+            >
+                <input
+                    type="text"
+                    class="cell narrow"
+                    inputmode="numeric"
+                    aria-label=format!("Profile, row {}", row + 1)
+                    data-field="profile"
+                    prop:value=text.clone()
+                    on:change=move |ev| match profile_of(&event_target_value(&ev)) {
+                        Ok(p) => inv.edit(id, |r| r.profile = p),
+                        Err(e) => inv.status.set((false, format!("Row {}: {e}", row + 1))),
+                    }
+                />
+            </Show>
         </td>
     }
 }
@@ -140,7 +160,7 @@ fn ProfileCell(inv: Inventory, id: u64, row: usize, profile: Option<u8>) -> impl
 /// toggle is read in closures.)
 #[component]
 fn RowView(state: SecretState, inv: Inventory, row: usize, r: Row) -> impl IntoView {
-    let Row { id, rec } = r;
+    let Row { id, rec, status } = r;
     let problems = move || -> Vec<(Severity, String)> {
         inv.issues.with(|v| {
             v.iter()
@@ -158,11 +178,6 @@ fn RowView(state: SecretState, inv: Inventory, row: usize, r: Row) -> impl IntoV
             format!("•••• ({} bytes)", key.len())
         }
     };
-    let remove = move |_| {
-        inv.rows.update(|rows| rows.retain(|r| r.id != id));
-        inv.dirty.set(true);
-        inv.status.set((true, format!("Removed row {}.", row + 1)));
-    };
     view! {
         <tr data-row=row.to_string() class:has-error=has_error>
             <td data-label="#">{row + 1}</td>
@@ -173,6 +188,9 @@ fn RowView(state: SecretState, inv: Inventory, row: usize, r: Row) -> impl IntoV
             <Cell inv id row field=Field::Model label="Model" value=rec.model.clone() set=|r, v| r.model = v />
             <td data-label="Settings">{format!("{} · {} s", rec.algorithm.human(), rec.interval)}</td>
             <td class="mono secret-cell" data-label="Secret">{secret}</td>
+            <td data-label="Status" class=format!("row-status {}", status.tone()) data-field="status" data-testid="row-status">
+                {status.label()}
+            </td>
             <td class="row-issues">
                 {move || {
                     problems()
@@ -187,23 +205,25 @@ fn RowView(state: SecretState, inv: Inventory, row: usize, r: Row) -> impl IntoV
                         .collect_view()
                 }}
             </td>
-            <td class="remove-cell">
-                <button
-                    type="button"
-                    class="secondary small"
-                    data-testid="remove-row"
-                    aria-label=format!("Remove row {}", row + 1)
-                    on:click=remove
-                >
-                    "Remove"
-                </button>
-            </td>
+            <Show when=move || inv.editing.get()>
+                <td class="remove-cell">
+                    <button
+                        type="button"
+                        class="secondary small"
+                        data-testid="remove-row"
+                        aria-label=format!("Remove row {}", row + 1)
+                        on:click=move |_| inv.remove(id)
+                    >
+                        "Remove"
+                    </button>
+                </td>
+            </Show>
         </tr>
     }
 }
 
 #[component]
-pub fn InventoryTable(state: SecretState, inv: Inventory) -> impl IntoView {
+fn InventoryTable(state: SecretState, inv: Inventory) -> impl IntoView {
     let body = move || {
         inv.rows
             .get()
@@ -226,12 +246,50 @@ pub fn InventoryTable(state: SecretState, inv: Inventory) -> impl IntoView {
                         <SortHeader inv key=SortKey::Model label="Model" />
                         <th scope="col">"Settings"</th>
                         <th scope="col">"Secret"</th>
+                        <th scope="col">"Status"</th>
                         <th scope="col">"Problems"</th>
-                        <th scope="col"><span class="sr-only">"Remove"</span></th>
+                        <Show when=move || inv.editing.get()>
+                            <th scope="col"><span class="sr-only">"Remove"</span></th>
+                        </Show>
                     </tr>
                 </thead>
                 <tbody>{body}</tbody>
             </table>
         </div>
+    }
+}
+
+/// The inventory: the table, "Edit the list" (a tool), and Undo for a removed row.
+#[component]
+pub fn InventoryPanel(state: SecretState, inv: Inventory) -> impl IntoView {
+    let n = move || inv.rows.with(Vec::len);
+    view! {
+        <section class="inventory-panel" aria-labelledby="inv-h" id="inventory">
+            <div class="row spread">
+                <h2 id="inv-h">{move || format!("Inventory: {} token(s)", n())}</h2>
+                <button
+                    type="button"
+                    class="secondary small"
+                    data-testid="inventory-edit"
+                    aria-pressed=move || inv.editing.get().to_string()
+                    on:click=move |_| inv.editing.update(|e| *e = !*e)
+                >
+                    {move || if inv.editing.get() { "Done editing" } else { "Edit the list" }}
+                </button>
+            </div>
+            <Show when=move || n() == 0>
+                <p class="muted">"Burned and handed-off tokens are recorded here at once, with their state; export them in step 6."</p>
+            </Show>
+            <InventoryTable state inv />
+            <Show when=move || inv.removed.with(|v| !v.is_empty())>
+                <button type="button" class="secondary small" data-testid="undo-remove" on:click=move |_| inv.undo_remove()>
+                    {move || {
+                        inv.removed
+                            .with(|v| v.last().map(|(i, r)| format!("Undo: put back {}", super::row_name(*i, &r.rec))))
+                            .unwrap_or_default()
+                    }}
+                </button>
+            </Show>
+        </section>
     }
 }

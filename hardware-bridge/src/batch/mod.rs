@@ -27,6 +27,33 @@ use crate::device::plan::BurnParams;
 use crate::device::Credentials;
 use crate::error::BridgeError;
 use crate::results::ResultRecord;
+use tokensmith_burn_journal::{Journal, TokenState};
+
+/// What the journal already holds, for a batch: the tokens whose new seed is in (their rows,
+/// in journal order), and the serials of tokens an interrupted or failed burn left uncertain.
+#[derive(Debug, Default)]
+pub struct Recorded {
+    pub rows: Vec<ResultRecord>,
+    /// Per row: its code was checked.
+    pub verified: Vec<bool>,
+    pub uncertain: Vec<String>,
+}
+
+impl Recorded {
+    pub fn of(journal: &Journal) -> Recorded {
+        let restore = journal.fold().restore();
+        let mut out = Recorded::default();
+        for r in restore.exportable() {
+            out.rows.push(ResultRecord::from_restored(r));
+            out.verified.push(r.state == TokenState::Verified);
+        }
+        out.uncertain = restore
+            .attention()
+            .map(|r| r.attempt.intent.target.serial.clone())
+            .collect();
+        out
+    }
+}
 
 /// What the batch burns, chosen once.
 #[derive(Debug, Clone)]
@@ -75,15 +102,17 @@ pub struct Batch {
 }
 
 impl Batch {
-    /// A batch over `users`; `recorded` are the results file's rows: with `resume`, a user's
-    /// first rows in list order are done when the file holds that many tokens for the UPN.
-    /// Without it, a results file that already holds tokens for these users is refused.
+    /// A batch over `users`; `recorded` is what the journal holds: with `resume`, a user's
+    /// first rows in list order are done when the journal holds that many tokens for the UPN
+    /// (a token an interrupted burn left uncertain is refused, its user gets a fresh one).
+    /// Without it, a journal that already holds tokens for these users is refused.
     pub fn new(
         spec: Spec,
         users: Vec<BatchUser>,
-        recorded: &[ResultRecord],
+        known: &Recorded,
         resume: bool,
     ) -> Result<Batch, BridgeError> {
+        let recorded = &known.rows;
         let mut rows: Vec<BatchRow> = users
             .iter()
             .enumerate()
@@ -111,23 +140,32 @@ impl Batch {
             });
             if let Some((j, r)) = found {
                 taken[j] = true;
-                row.status = RowStatus::Verified;
+                let checked = known.verified.get(j).copied().unwrap_or(false);
+                row.status = if checked {
+                    RowStatus::Verified
+                } else {
+                    RowStatus::Burned
+                };
                 row.serial = Some(r.serial.clone());
                 row.profile = r.profile;
                 row.verified_by = Some("recorded before".into());
+                row.reason = (!checked).then(|| {
+                    "recorded before; its code was not compared (results-to-csv lists it)".into()
+                });
                 resumed += 1;
             }
         }
         if resumed > 0 && !resume {
             return Err(BridgeError::BadInput(format!(
-                "the results file already holds tokens for {resumed} of these users: add \
-                 --resume to go on where the batch stopped, or give another --results-file"
+                "the journal already holds tokens for {resumed} of these users: add --resume \
+                 to go on where the batch stopped, or give another --results-file"
             )));
         }
         let burned = recorded
             .iter()
             .filter(|r| r.kind != DeviceKind::Molto2)
             .map(|r| r.serial.clone())
+            .chain(known.uncertain.iter().cloned())
             .collect();
         let n = rows.len();
         Ok(Batch {
@@ -274,7 +312,7 @@ impl Batch {
     pub fn answer(&self, position: u32, matches: bool) -> Result<(), BridgeError> {
         let mut g = self.lock();
         let p = position as usize;
-        if g.rows.get(p).map(|r| r.status) != Some(RowStatus::Burned) {
+        if !g.comparing.contains_key(&p) {
             return Err(BridgeError::BadInput(format!(
                 "row {p} has no code waiting to be compared"
             )));
@@ -332,10 +370,7 @@ impl Batch {
             .rows
             .iter()
             .any(|r| matches!(r.status, RowStatus::Waiting));
-        let busy = g
-            .rows
-            .iter()
-            .any(|r| matches!(r.status, RowStatus::Burning | RowStatus::Burned));
+        let busy = !g.comparing.is_empty() || g.rows.iter().any(|r| r.status == RowStatus::Burning);
         if !open && !busy && g.state == BatchState::Running {
             g.state = BatchState::Finished;
             drop(g);

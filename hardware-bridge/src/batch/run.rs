@@ -1,8 +1,8 @@
 //! One reader's loop: wait for a token, burn it for the next user, verify, wait for it to be
-//! taken off. Several readers run this at once, each on its own thread and results-file
-//! handle (each row is one `O_APPEND` write, fsynced).
+//! taken off. Several readers run this at once, each on its own thread; they share the one
+//! burn journal (one writer per file), held only while a token is written.
 
-use std::path::Path;
+use std::sync::Mutex;
 use std::time::Duration;
 
 use tokensmith_api::{DeviceKind, Info, Profiles, RowStatus, Verification};
@@ -15,7 +15,7 @@ use super::Batch;
 use crate::backend::Backend;
 use crate::error::BridgeError;
 use crate::operation::{self, BurnJob, Operation, Target};
-use crate::results::ResultsFile;
+use tokensmith_burn_journal::{Journal, Method, TokenId};
 
 /// How long one wait for a card blocks before the loop looks at pause/stop again.
 const TICK: Duration = Duration::from_millis(250);
@@ -29,9 +29,8 @@ pub fn reader_loop(
     batch: &Batch,
     backend: &dyn Backend,
     reader: &str,
-    results: &Path,
+    journal: &Mutex<Journal>,
 ) -> Result<(), BridgeError> {
-    let mut results = ResultsFile::open(results)?;
     while batch.wait_running() && batch.work_left() {
         batch.set_reader_message(reader, PLACE);
         match backend.wait_presence(reader, false, TICK) {
@@ -43,7 +42,7 @@ pub fn reader_loop(
                 continue;
             }
         }
-        let note = match token_placed(batch, backend, reader, &mut results) {
+        let note = match token_placed(batch, backend, reader, journal) {
             Ok(note) => note,
             Err(e) => format!("{e}: {TAKE_OFF}"),
         };
@@ -73,7 +72,7 @@ fn token_placed(
     batch: &Batch,
     backend: &dyn Backend,
     reader: &str,
-    results: &mut ResultsFile,
+    journal: &Mutex<Journal>,
 ) -> Result<String, BridgeError> {
     let kind = batch.spec.kind();
     let molto2 = molto2_model(batch.spec.model);
@@ -109,11 +108,11 @@ fn token_placed(
         ));
     }
     if kind == DeviceKind::Molto2 {
-        return fill_molto2(batch, backend, &target, &serial, results);
+        return fill_molto2(batch, backend, &target, &serial, journal);
     }
     if batch.is_burned(&serial) && !batch.spec.overwrite {
         return Ok(format!(
-            "token {serial} is already burned (in the results file or this batch): refused; \
+            "token {serial} is already burned (in the journal or this batch): refused; \
              {TAKE_OFF} and place a fresh one (--overwrite burns it again)"
         ));
     }
@@ -122,7 +121,7 @@ fn token_placed(
             "no user in the list waits for token {serial}: {TAKE_OFF}"
         ));
     };
-    burn_for(batch, backend, &target, &serial, p, &user, None, results);
+    burn_for(batch, backend, &target, &serial, p, &user, None, journal);
     Ok(format!("token {serial} done: {TAKE_OFF}"))
 }
 
@@ -132,7 +131,7 @@ fn fill_molto2(
     backend: &dyn Backend,
     target: &Target,
     serial: &str,
-    results: &mut ResultsFile,
+    journal: &Mutex<Journal>,
 ) -> Result<String, BridgeError> {
     let Profiles { profiles } = Profiles::try_from(operation::run(
         backend,
@@ -167,7 +166,7 @@ fn fill_molto2(
             p,
             &user,
             Some(profile),
-            results,
+            journal,
         );
     }
     for (p, _, _) in claims {
@@ -203,7 +202,7 @@ fn burn_for(
     p: usize,
     user: &BatchUser,
     profile: Option<u8>,
-    results: &mut ResultsFile,
+    journal: &Mutex<Journal>,
 ) {
     let fail = |reason: String| {
         batch.update_row(p, |r| {
@@ -238,16 +237,38 @@ fn burn_for(
         creds: spec.creds.clone(),
         upn: Some(user.upn.clone()),
     };
-    let out = match operation::run(
-        backend,
-        target,
-        Operation::Burn(Box::new(job)),
-        Some(results),
-    )
-    .and_then(tokensmith_api::BurnResult::try_from)
-    {
+    // The journal is held while this token is written: the intent is fsynced before the
+    // first write, each acknowledged write after it.
+    let burned = {
+        let mut j = journal.lock().unwrap_or_else(|p| p.into_inner());
+        operation::run(
+            backend,
+            target,
+            Operation::Burn(Box::new(job)),
+            Some(&mut j),
+        )
+        .and_then(tokensmith_api::BurnResult::try_from)
+    };
+    let out = match burned {
         Ok(o) => o,
-        Err(e) => return fail(e.to_string()),
+        Err(e) => {
+            if profile.is_none() && matches!(e, BridgeError::Journaled { .. }) {
+                // Something may be in the token now: it is not taken again by accident.
+                batch.mark_burned(serial);
+            }
+            return fail(e.to_string());
+        }
+    };
+    let attempt = out.journal.as_ref().map(|e| TokenId(e.attempt));
+    // What the admin (or --auto-accept) said, journaled before the row says it.
+    let settle = |method: Option<Method>, code: &str| -> Result<(), BridgeError> {
+        let Some(id) = attempt else { return Ok(()) };
+        let mut j = journal.lock().unwrap_or_else(|p| p.into_inner());
+        match method {
+            Some(m) => j.verified(id, m, Some(code.to_string()), None),
+            None => j.verification_failed(id, "the admin saw another code on the token", None),
+        }
+        .map_err(crate::journal::error)
     };
     if profile.is_none() {
         batch.mark_burned(serial);
@@ -266,16 +287,30 @@ fn burn_for(
             fail("the key computed another code than the seed gives: take it off and retry".into())
         }
         Verification::NotChecked { .. } => verified("not_checked"),
-        Verification::CompareWithDisplay { .. } if spec.auto_accept => verified("auto_accepted"),
+        Verification::CompareWithDisplay { expected_code, .. } if spec.auto_accept => {
+            match settle(Some(Method::AutoAccepted), &expected_code) {
+                Ok(()) => verified("auto_accepted"),
+                Err(e) => fail(e.to_string()),
+            }
+        }
         Verification::CompareWithDisplay { expected_code, .. } => {
-            batch.await_comparison(p, secret, otp, expected_code);
-            match batch.wait_answer(p) {
-                Some(true) => verified("compared_by_admin"),
-                Some(false) => fail(
-                    "the token showed another code (it is recorded: a retry needs a fresh \
+            batch.await_comparison(p, secret.clone(), otp, expected_code);
+            let answer = batch.wait_answer(p);
+            let shown = tokensmith_core::otp::totp(secret.as_bytes(), &otp, crate::device::now())
+                .unwrap_or_default();
+            match answer {
+                Some(true) => match settle(Some(Method::ComparedByAdmin), &shown) {
+                    Ok(()) => verified("compared_by_admin"),
+                    Err(e) => fail(e.to_string()),
+                },
+                Some(false) => {
+                    let _ = settle(None, &shown);
+                    fail(
+                        "the token showed another code (it is recorded: a retry needs a fresh \
                      token, or --overwrite for this one)"
-                        .into(),
-                ),
+                            .into(),
+                    )
+                }
                 // Stopped: recorded, the code not compared yet.
                 None => {}
             }

@@ -7,7 +7,11 @@ use tokensmith_core::caps::Model;
 
 use super::run::{reader_loop, TAKE_OFF};
 use super::*;
-use crate::results::read_results;
+use std::sync::Mutex;
+
+use tokensmith_burn_journal::{Journal, Protection};
+
+use crate::results::{load, ResultRecord};
 use crate::simulate::supply::{SimToken, Supply};
 
 fn spec(model: Model) -> Spec {
@@ -25,6 +29,15 @@ fn tmp(name: &str) -> std::path::PathBuf {
     let d = std::env::temp_dir().join(format!("tokensmith-batch-{}-{name}", std::process::id()));
     let _ = std::fs::remove_file(&d);
     d
+}
+
+/// A plain-text journal for the test (the encryption is the journal crate's, tested there).
+fn journal(path: &std::path::Path) -> Mutex<Journal> {
+    Mutex::new(Journal::create(path, &Protection::Plaintext).unwrap())
+}
+
+fn rows(path: &std::path::Path) -> Vec<ResultRecord> {
+    load(path, None, crate::device::now()).unwrap().rows
 }
 
 fn users(text: &str) -> Vec<BatchUser> {
@@ -48,15 +61,15 @@ fn simulated_supply_burns_users_in_order() {
     let batch = Batch::new(
         spec(Model::C302),
         users("a@contoso.com\nb@contoso.com\nc@contoso.com\n"),
-        &[],
+        &Recorded::default(),
         false,
     )
     .unwrap();
-    reader_loop(&batch, &supply, &reader, &path).unwrap();
+    reader_loop(&batch, &supply, &reader, &journal(&path)).unwrap();
     let s = batch.status();
     assert_eq!(s.state, BatchState::Finished);
     assert_eq!((s.done, s.failed), (3, 0));
-    let rows = read_results(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let rows = rows(&path);
     let made = supply.tokens();
     let upns: Vec<_> = rows.iter().map(|r| r.upn.clone().unwrap()).collect();
     assert_eq!(upns, ["a@contoso.com", "b@contoso.com", "c@contoso.com"]);
@@ -68,6 +81,11 @@ fn simulated_supply_burns_users_in_order() {
             Some(r.secret.as_bytes())
         );
     }
+    // --auto-accept is journaled as the verification: nothing is left unverified.
+    assert!(load(&path, None, crate::device::now())
+        .unwrap()
+        .unverified
+        .is_empty());
     assert_ne!(rows[0].secret, rows[1].secret);
     assert_ne!(rows[1].secret, rows[2].secret);
 }
@@ -82,14 +100,19 @@ fn a_token_put_back_is_refused() {
         Batch::new(
             spec(Model::C302),
             users("a@contoso.com\nb@contoso.com\n"),
-            &[],
+            &Recorded::default(),
             false,
         )
         .unwrap(),
     );
     let l = {
-        let (b, s, r, p) = (batch.clone(), supply.clone(), reader.clone(), path.clone());
-        std::thread::spawn(move || reader_loop(&b, s.as_ref(), &r, &p))
+        let (b, s, r, j) = (
+            batch.clone(),
+            supply.clone(),
+            reader.clone(),
+            journal(&path),
+        );
+        std::thread::spawn(move || reader_loop(&b, s.as_ref(), &r, &j))
     };
     until("the first token", || batch.status().done == 1);
     let first = supply.tokens()[0].0.clone();
@@ -104,7 +127,7 @@ fn a_token_put_back_is_refused() {
     until("place the next", || message() == run::PLACE);
     supply.swap(&reader).unwrap();
     l.join().unwrap().unwrap();
-    let rows = read_results(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let rows = rows(&path);
     assert_eq!(rows.len(), 2);
     assert_eq!(rows[1].upn.as_deref(), Some("b@contoso.com"));
     assert_ne!(rows[1].serial, first);
@@ -117,17 +140,24 @@ fn resume_skips_recorded_users() {
     let supply = Supply::new(Model::C302, 1, Some(Duration::from_millis(5)));
     let reader = supply.names()[0].clone();
     let list = "a@contoso.com\nb@contoso.com\n";
-    let first = Batch::new(spec(Model::C302), users("a@contoso.com\n"), &[], false).unwrap();
-    reader_loop(&first, &supply, &reader, &path).unwrap();
-    let recorded = read_results(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let j = journal(&path);
+    let first = Batch::new(
+        spec(Model::C302),
+        users("a@contoso.com\n"),
+        &Recorded::default(),
+        false,
+    )
+    .unwrap();
+    reader_loop(&first, &supply, &reader, &j).unwrap();
+    let recorded = Recorded::of(&j.lock().unwrap());
     let e = Batch::new(spec(Model::C302), users(list), &recorded, false)
         .err()
         .unwrap();
     assert!(e.to_string().contains("--resume"), "{e}");
     let again = Batch::new(spec(Model::C302), users(list), &recorded, true).unwrap();
     assert_eq!(again.status().rows[0].status, RowStatus::Verified);
-    reader_loop(&again, &supply, &reader, &path).unwrap();
-    let rows = read_results(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    reader_loop(&again, &supply, &reader, &j).unwrap();
+    let rows = rows(&path);
     let upns: Vec<_> = rows.iter().map(|r| r.upn.clone().unwrap()).collect();
     assert_eq!(upns, ["a@contoso.com", "b@contoso.com"]);
 }
@@ -141,12 +171,12 @@ fn molto2_fills_profiles_in_order() {
     let batch = Batch::new(
         spec(Model::Molto2v2),
         users("upn,name\na@contoso.com,Ann\nb@contoso.com,Bo\nc@contoso.com,Cy\n"),
-        &[],
+        &Recorded::default(),
         false,
     )
     .unwrap();
-    reader_loop(&batch, &supply, &reader, &path).unwrap();
-    let rows = read_results(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    reader_loop(&batch, &supply, &reader, &journal(&path)).unwrap();
+    let rows = rows(&path);
     let got: Vec<_> = rows
         .iter()
         .map(|r| (r.upn.clone().unwrap(), r.profile))

@@ -18,12 +18,11 @@ use tokensmith_core::entra::Format;
 use tokensmith_core::otp::OtpParams;
 use tokensmith_core::secret::DEFAULT_GENERATED_LEN;
 
-use super::{input, Cli, CodeArgs, CredArgs};
+use super::{input, Cli, CodeArgs, CredArgs, ProtectionArgs};
 use crate::backend::Backend;
-use crate::batch::{run, Batch, Spec};
+use crate::batch::{run, Batch, Recorded, Spec};
 use crate::device::plan::{kind_of, BurnParams};
 use crate::error::BridgeError;
-use crate::results::read_results;
 use crate::simulate::supply::Supply;
 
 #[derive(Args, Debug)]
@@ -32,9 +31,12 @@ pub struct BatchArgs {
     /// name, serial, profile, model), or an Entra users export.
     #[arg(long, value_name = "FILE")]
     pub users: PathBuf,
-    /// Results file (CSV): every token is appended and fsynced before it is reported.
+    /// The burn journal: every token is journaled (fsynced) before anything is written to it
+    /// and before it is reported; `results-to-csv` turns it into the Entra CSV.
     #[arg(long, value_name = "FILE")]
     pub results_file: PathBuf,
+    #[command(flatten)]
+    pub protection: ProtectionArgs,
     /// The token model every token of the batch is (e.g. c302-i, otpc-p2, molto2v2, yubikey);
     /// default: the Molto2 of --model when given.
     #[arg(long, value_name = "MODEL")]
@@ -86,18 +88,16 @@ fn model(cli: &Cli, a: &BatchArgs) -> Result<Model, BridgeError> {
     Ok(m)
 }
 
+/// Everything a run needs, checked.
+type Prepared = (
+    Spec,
+    Vec<batch::BatchUser>,
+    Recorded,
+    tokensmith_burn_journal::Journal,
+);
+
 /// Reads and checks everything before any reader is touched.
-fn prepare(
-    cli: &Cli,
-    a: &BatchArgs,
-) -> Result<
-    (
-        Spec,
-        Vec<batch::BatchUser>,
-        Vec<crate::results::ResultRecord>,
-    ),
-    BridgeError,
-> {
+fn prepare(cli: &Cli, a: &BatchArgs) -> Result<Prepared, BridgeError> {
     let model = model(cli, a)?;
     let text = std::fs::read_to_string(&a.users)
         .map_err(|e| BridgeError::BadInput(format!("{}: {e}", a.users.display())))?;
@@ -117,22 +117,14 @@ fn prepare(
         },
         display_timeout,
     };
-    let recorded = match std::fs::read_to_string(&a.results_file) {
-        Ok(t) if !t.is_empty() => read_results(&t)?,
-        Ok(_) => Vec::new(),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
-        Err(e) => {
-            return Err(BridgeError::Results(format!(
-                "{}: {e}",
-                a.results_file.display()
-            )))
-        }
-    };
+    // Opened (passphrase asked) before any reader is touched; one writer at a time.
+    let journal = crate::journal::open(&a.results_file, &a.protection.choice())?;
+    let recorded = Recorded::of(&journal);
     let mut issues = list.issues.clone();
     issues.extend(batch::check_against(&list.users, &params));
     if !a.resume {
         let mut counts: HashMap<String, usize> = HashMap::new();
-        for r in &recorded {
+        for r in &recorded.rows {
             if let Some(u) = &r.upn {
                 *counts.entry(u.to_lowercase()).or_default() += 1;
             }
@@ -192,7 +184,7 @@ fn prepare(
         overwrite: a.overwrite,
         seed_bytes: DEFAULT_GENERATED_LEN,
     };
-    Ok((spec, list.users, recorded))
+    Ok((spec, list.users, recorded, journal))
 }
 
 /// The readers to run: the named ones, else the only one there is (every simulated one).
@@ -221,7 +213,8 @@ fn readers(cli: &Cli, backend: &dyn Backend) -> Result<Vec<String>, BridgeError>
 }
 
 pub fn run(cli: &Cli, a: &BatchArgs) -> Result<(), BridgeError> {
-    let (spec, users, recorded) = prepare(cli, a)?;
+    let (spec, users, recorded, journal) = prepare(cli, a)?;
+    let journal = Arc::new(std::sync::Mutex::new(journal));
     let model = spec.model;
     let mut batch = Batch::new(spec, users, &recorded, a.resume)?;
     let backend: Arc<dyn Backend> = if cli.simulate {
@@ -248,13 +241,8 @@ pub fn run(cli: &Cli, a: &BatchArgs) -> Result<(), BridgeError> {
     let loops: Vec<_> = readers
         .iter()
         .map(|r| {
-            let (b, be, r, path) = (
-                batch.clone(),
-                backend.clone(),
-                r.clone(),
-                a.results_file.clone(),
-            );
-            std::thread::spawn(move || run::reader_loop(&b, be.as_ref(), &r, &path))
+            let (b, be, r, j) = (batch.clone(), backend.clone(), r.clone(), journal.clone());
+            std::thread::spawn(move || run::reader_loop(&b, be.as_ref(), &r, &j))
         })
         .collect();
     watch(&batch, &loops);
@@ -386,7 +374,15 @@ fn summary(batch: &Batch, a: &BatchArgs) -> Result<(), BridgeError> {
     }
     let file = a.results_file.display();
     if s.state == BatchState::Finished && s.failed == 0 && burned == 0 {
-        eprintln!("results: {file}; next: hardware-bridge results-to-csv {file} -o entra.csv");
+        let pass = a
+            .protection
+            .passphrase_file
+            .as_ref()
+            .map(|p| format!(" --passphrase-file {}", p.display()))
+            .unwrap_or_default();
+        eprintln!(
+            "journal: {file}; next: hardware-bridge results-to-csv {file}{pass} -o entra.csv"
+        );
         return Ok(());
     }
     Err(BridgeError::Results(format!(

@@ -1,4 +1,5 @@
-//! `results-to-csv`: a results file (and an optional UPN map) to any export format — the Entra
+//! `results-to-csv`: a burn journal or an old results file (and an optional UPN map) to any
+//! export format — the Entra
 //! CSV, Graph JSON, PSKC, Duo or OATH CSV, otpauth links — plain or OpenPGP-encrypted.
 
 use std::path::Path;
@@ -35,11 +36,15 @@ pub fn format_parser() -> impl TypedValueParser<Value = ExportFormat> {
 }
 
 pub fn results_to_csv(a: &ResultsArgs) -> Result<(), BridgeError> {
-    let text = Zeroizing::new(
-        std::fs::read_to_string(&a.results_file)
-            .map_err(|e| BridgeError::BadInput(format!("{}: {e}", a.results_file.display())))?,
-    );
-    let recs = results::read_results(&text)?;
+    let path = &a.results_file;
+    let passphrase = if results::needs_passphrase(path) {
+        crate::journal::passphrase(a.passphrase_file.as_deref(), false)?
+    } else {
+        None
+    };
+    let loaded = results::load(path, passphrase.as_ref(), crate::device::now())?;
+    tell_about(a, &loaded);
+    let recs = &loaded.rows;
     let map = match &a.upn_map {
         Some(p) => results::read_upn_map(
             &std::fs::read_to_string(p)
@@ -64,13 +69,13 @@ pub fn results_to_csv(a: &ResultsArgs) -> Result<(), BridgeError> {
         (None, None) => pskc::Protection::Plain,
     };
     let out = results::export(
-        &recs,
+        recs,
         &map,
         a.format,
         a.manufacturer.as_deref(),
         &ExportOptions { pskc: protection },
     )?;
-    let count = results::latest(&recs).len();
+    let count = results::latest(recs).len();
     let bytes: Zeroizing<Vec<u8>> = if recipients.is_empty() {
         Zeroizing::new(out.as_bytes().to_vec())
     } else {
@@ -111,7 +116,64 @@ pub fn results_to_csv(a: &ResultsArgs) -> Result<(), BridgeError> {
                 .map_err(|e| BridgeError::Results(format!("stdout: {e}")))?;
         }
     }
-    Ok(())
+    if loaded.attention.is_empty() {
+        Ok(())
+    } else {
+        Err(BridgeError::Results(format!(
+            "{} token(s) need attention (listed above) and are not in the export: check each, \
+             burn it again or record it, then run results-to-csv again",
+            loaded.attention.len()
+        )))
+    }
+}
+
+/// What the admin must know about the file besides the export: where it came from, the
+/// tokens not checked yet, those that need a look (never exported).
+fn tell_about(a: &ResultsArgs, l: &results::Loaded) {
+    use tokensmith_burn_journal::{ProtectionKind, Source};
+    let path = a.results_file.display();
+    match &l.source {
+        Source::LegacyResultsCsv => eprintln!(
+            "note: {path} is an old-style results CSV (plain text): every row reads as \
+             \"seed written, not verified\""
+        ),
+        Source::Journal(h) if h.protection == ProtectionKind::Plaintext => {
+            if a.passphrase_file.is_some() {
+                eprintln!(
+                    "warning: {path} is a plain-text journal (as chosen when it was created): \
+                     the passphrase was not needed, and its seeds are readable by whoever can read the file"
+                );
+            }
+        }
+        Source::Journal(_) => {}
+    }
+    if let Some(t) = l.torn_tail {
+        eprintln!(
+            "note: line {} ({} bytes) is an incomplete record cut by a crash: ignored",
+            t.line, t.bytes
+        );
+    }
+    if let Some(mode) = l.wide_permissions {
+        eprintln!("warning: {path} is readable by others (mode {mode:o}): chmod 600 it");
+    }
+    if !l.unverified.is_empty() {
+        eprintln!(
+            "{} exported token(s) not verified yet (compare the code each shows):",
+            l.unverified.len()
+        );
+        for e in &l.unverified {
+            eprintln!("  {}", crate::journal::describe(e));
+        }
+    }
+    if !l.attention.is_empty() {
+        eprintln!(
+            "NEEDS ATTENTION — {} token(s) not exported:",
+            l.attention.len()
+        );
+        for e in &l.attention {
+            eprintln!("  {}", crate::journal::describe(e));
+        }
+    }
 }
 
 /// The name inside the OpenPGP message, which `gpg --decrypt` offers: the output's name
@@ -206,19 +268,47 @@ fn read_text(path: &Path) -> Result<Zeroizing<String>, BridgeError> {
         .map_err(|e| BridgeError::BadInput(format!("{}: {e}", path.display())))
 }
 
+/// Write a file only its owner may read: created 0600, an existing one tightened to 0600
+/// before anything is written, never through a symbolic link (it could point anywhere).
 fn write_private(p: &Path, data: &[u8]) -> Result<(), BridgeError> {
     use std::io::Write;
+    let err = |e: std::io::Error| BridgeError::Results(format!("{}: {e}", p.display()));
     let mut o = std::fs::OpenOptions::new();
-    o.write(true).create(true).truncate(true);
+    o.write(true).create(true);
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
-        o.mode(0o600);
+        o.mode(0o600)
+            .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32);
     }
-    let mut f = o
-        .open(p)
-        .map_err(|e| BridgeError::Results(format!("{}: {e}", p.display())))?;
-    f.write_all(data)
+    let mut f = o.open(p).map_err(|e| {
+        if std::fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_symlink()) {
+            BridgeError::BadInput(format!(
+                "{} is a symbolic link: outputs are never written through one (give the real path)",
+                p.display()
+            ))
+        } else {
+            err(e)
+        }
+    })?;
+    let meta = f.metadata().map_err(err)?;
+    if !meta.is_file() {
+        return Err(BridgeError::BadInput(format!(
+            "{} is not a regular file",
+            p.display()
+        )));
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if meta.permissions().mode() & 0o077 != 0 {
+            f.set_permissions(std::fs::Permissions::from_mode(0o600))
+                .map_err(err)?;
+            eprintln!("note: {} was readable by others: now 0600", p.display());
+        }
+    }
+    f.set_len(0)
+        .and_then(|_| f.write_all(data))
         .and_then(|_| f.sync_all())
-        .map_err(|e| BridgeError::Results(format!("{}: {e}", p.display())))
+        .map_err(err)
 }

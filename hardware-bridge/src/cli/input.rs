@@ -39,8 +39,8 @@ pub fn read_secret(src: &SecretSource) -> Result<Secret, BridgeError> {
                     .into(),
             )),
         };
-    let parsed = Secret::parse(&text, Encoding::Auto)
-        .map_err(|e| BridgeError::BadInput(format!("secret: {e}")))?;
+    let parsed =
+        Secret::parse(&text, Encoding::Auto).map_err(|e| crate::error::secret_refused(&e))?;
     if parsed.ambiguous {
         eprintln!(
             "note: the secret was read as {} (it is also valid in the other encoding)",

@@ -22,7 +22,6 @@ use crate::device::clock::SyncParams;
 use crate::device::plan::BurnParams;
 use crate::error::BridgeError;
 use crate::operation::{self, BurnJob, Operation, Progress, Target};
-use crate::results::ResultsFile;
 use tokensmith_core::formats::ExportFormat;
 
 const AFTER_HELP: &str = "\
@@ -223,20 +222,47 @@ pub struct BurnArgs {
     #[arg(long, conflicts_with_all = [
         "secret_file", "secret_stdin", "results_file", "upn", "digits", "profile", "title",
         "account", "issuer", "touch", "hotp", "counter", "overwrite", "serial",
+        "passphrase_file", "plaintext_results",
     ])]
     pub config_only: bool,
     /// With --config-only: go ahead on models where the config write clears the seed.
     #[arg(long, requires = "config_only")]
     pub confirm_clear_seed: bool,
-    /// Results file (CSV) to append to: opened before anything is sent (not with
-    /// --config-only; optional with --hotp, whose credentials are not recorded).
+    /// The burn journal to add to (created if new): the seed is written to it, fsynced,
+    /// before anything is sent to the token, then each write, then the outcome; encrypted
+    /// with a passphrase unless --plaintext-results (not with --config-only; optional with
+    /// --hotp, whose credentials are not recorded).
     #[arg(long, value_name = "FILE", required_unless_present_any = ["hotp", "config_only"])]
     pub results_file: Option<PathBuf>,
+    #[command(flatten)]
+    pub protection: ProtectionArgs,
     /// User (UPN) to record with this token, for the Entra CSV.
     #[arg(long)]
     pub upn: Option<String>,
     #[command(flatten)]
     pub creds: CredArgs,
+}
+
+/// How the burn journal is protected at rest.
+#[derive(Args, Debug, Clone, Default)]
+pub struct ProtectionArgs {
+    /// File holding the burn journal's passphrase (one line; at least 8 characters for a new
+    /// journal). Without it the passphrase is asked on the terminal.
+    #[arg(long, value_name = "FILE", conflicts_with = "plaintext_results")]
+    pub passphrase_file: Option<PathBuf>,
+    /// Keep the burn journal in plain text: the seeds are readable by anyone who can read the
+    /// file. Only when you chose so (e.g. the file lives on an encrypted disk).
+    #[arg(long)]
+    pub plaintext_results: bool,
+}
+
+impl ProtectionArgs {
+    fn choice(&self) -> crate::journal::Choice {
+        crate::journal::Choice {
+            passphrase_file: self.passphrase_file.clone(),
+            plaintext: self.plaintext_results,
+        }
+    }
 }
 
 #[derive(Args, Debug, Clone)]
@@ -400,8 +426,11 @@ pub struct NewPasswordArgs {
 
 #[derive(Args, Debug)]
 pub struct ResultsArgs {
-    /// The results file written by burn.
+    /// The burn journal written by burn, batch or serve (or an old results CSV).
     pub results_file: PathBuf,
+    /// File holding the journal's passphrase (else asked on the terminal).
+    #[arg(long, value_name = "FILE")]
+    pub passphrase_file: Option<PathBuf>,
     /// CSV with columns serial, upn (and optionally profile) for rows without a UPN.
     #[arg(long, value_name = "FILE")]
     pub upn_map: Option<PathBuf>,
@@ -446,9 +475,12 @@ pub struct ServeArgs {
     /// Allow API calls from `Origin: null` (the single file opened from disk).
     #[arg(long)]
     pub allow_null_origin: bool,
-    /// Append every burn made through the API to this results file.
+    /// The burn journal every burn made through the API is written to (opened at start:
+    /// the passphrase is asked then, or read from --passphrase-file).
     #[arg(long, value_name = "FILE")]
     pub results_file: Option<PathBuf>,
+    #[command(flatten)]
+    pub protection: ProtectionArgs,
     /// Open the page in the default browser.
     #[arg(long)]
     pub open: bool,
@@ -475,7 +507,8 @@ pub fn main() -> ExitCode {
             if json {
                 report::print_json(
                     &tokensmith_api::ErrorBody::new(e.code(), e.to_string())
-                        .with_attempts_left(e.attempts_left()),
+                        .with_attempts_left(e.attempts_left())
+                        .with_journal(e.journal_entry().cloned()),
                 );
             }
             eprintln!("error: {e}");
@@ -667,10 +700,14 @@ pub fn run(cli: Cli) -> Result<(), BridgeError> {
     let (target, op, burn) = device_operation(&cli)?;
     // Invalid input fails before the results file is created and before any reader is opened.
     operation::precheck(&target, &op)?;
-    let mut results = burn
-        .and_then(|a| a.results_file.as_deref())
-        .map(ResultsFile::open)
-        .transpose()?;
+    let mut journal = match burn {
+        Some(BurnArgs {
+            results_file: Some(f),
+            protection,
+            ..
+        }) => Some(crate::journal::open(f, &protection.choice())?),
+        _ => None,
+    };
     let b = backend(&cli)?;
     let progress = |p: Progress| match p {
         Progress::Detected(d) if burn.is_some() => {
@@ -683,15 +720,15 @@ pub fn run(cli: Cli) -> Result<(), BridgeError> {
         Progress::Writing => eprintln!("burning…"),
         Progress::Written(w) => eprintln!("  {}", report::written(w)),
     };
-    let out = operation::run_with(b.as_ref(), &target, op, results.as_mut(), &progress)?;
-    report::outcome(&cli, out, results.as_ref().map(|r| r.path()))
+    let out = operation::run_with(b.as_ref(), &target, op, journal.as_mut(), &progress)?;
+    report::outcome(&cli, out, journal.as_ref().map(|j| j.path()))
 }
 
 fn serve(cli: &Cli, a: &ServeArgs) -> Result<(), BridgeError> {
-    let results = a
+    let journal = a
         .results_file
         .as_deref()
-        .map(ResultsFile::open)
+        .map(|f| crate::journal::open(f, &a.protection.choice()))
         .transpose()?;
     let b = backend(cli)?;
     let cfg = crate::server::ServerConfig {
@@ -710,7 +747,7 @@ fn serve(cli: &Cli, a: &ServeArgs) -> Result<(), BridgeError> {
     rt.block_on(crate::server::serve(
         cfg,
         b,
-        results,
+        journal,
         a.port,
         |port, cfg| {
             let url = format!(

@@ -149,6 +149,7 @@ pub fn burn(
         advice: Vec::new(),
         recorded: false,
         oath_type: None,
+        journal: None,
     };
     match plan {
         BurnPlan::Token2 {

@@ -293,11 +293,9 @@ fn hotp_with_a_counter_is_stored_not_calculated_not_recorded() {
         counter: Some(9),
         ..totp("h")
     };
-    let dir = std::env::temp_dir().join(format!("tokensmith-hotp-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let mut rf = crate::results::ResultsFile::open(&dir.join("r.csv")).unwrap();
+    let mut journal = plain_journal("hotp");
     let out = BurnResult::try_from(
-        operation::run(&key, &Target::default(), burn_job(p), Some(&mut rf)).unwrap(),
+        operation::run(&key, &Target::default(), burn_job(p), Some(&mut journal)).unwrap(),
     )
     .unwrap();
     assert!(!out.recorded);
@@ -307,8 +305,7 @@ fn hotp_with_a_counter_is_stored_not_calculated_not_recorded() {
     assert_eq!(key.sent(ykoath::INS_CALCULATE), 0, "a code was used up");
     let c = key.card(|c| c.credential("Corp:h").unwrap().clone());
     assert_eq!((c.oath_type, c.counter), (ykoath::OathType::Hotp, 9));
-    let text = std::fs::read_to_string(rf.path()).unwrap();
-    assert_eq!(text.lines().count(), 1, "HOTP row written: {text}");
+    assert_eq!(journal.fold().tokens().count(), 0, "HOTP journaled");
     // Its code through `oath code`: RFC 4226 counter 9.
     let code = run(
         &key,
@@ -339,7 +336,7 @@ fn hotp_with_a_counter_is_stored_not_calculated_not_recorded() {
             ErrorCode::BadInput
         );
     }
-    let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_dir_all(journal.path().parent().unwrap());
 }
 
 #[test]
@@ -537,14 +534,47 @@ fn the_store_step_is_reported_after_the_put_is_acknowledged() {
     assert_eq!(*seen.lock().unwrap(), ["detected", "writing", "stored"]);
 }
 
+fn plain_journal(name: &str) -> tokensmith_burn_journal::Journal {
+    let dir = std::env::temp_dir().join(format!("tokensmith-oath-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    tokensmith_burn_journal::Journal::create(
+        &dir.join("burns.journal"),
+        &tokensmith_burn_journal::Protection::Plaintext,
+    )
+    .unwrap()
+}
+
+/// The journal names the key's maker and model, and holds the credential as verified by the
+/// key's own code.
 #[test]
-fn results_name_the_maker() {
+fn journal_names_the_maker_and_the_check() {
     let key = OneKey::new(YkoathCard::new());
-    let out = burned(run(&key, burn_job(totp("alice"))));
-    let r = crate::results::ResultRecord::from_outcome(&out, &secret(), None);
+    let mut journal = plain_journal("maker");
+    let out = BurnResult::try_from(
+        operation::run(
+            &key,
+            &Target::default(),
+            burn_job(totp("alice")),
+            Some(&mut journal),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    assert!(out.recorded);
+    let entry = out.journal.expect("the journal's word");
+    assert_eq!(entry.holds, tokensmith_api::TokenHolds::Verified);
+    let rows = crate::results::Loaded::from_contents(
+        tokensmith_burn_journal::read_file(journal.path(), None).unwrap(),
+        0,
+    )
+    .rows;
+    let r = &rows[0];
     assert_eq!(
         (r.manufacturer.as_str(), r.model.as_str()),
         ("Yubico", "YubiKey 5")
     );
     assert_eq!(r.serial, DEFAULT_YUBIKEY_SERIAL.to_string());
+    assert_eq!(r.secret.as_bytes(), secret().as_bytes());
+    assert_eq!(r.name.as_deref(), Some("Corp:alice"));
 }

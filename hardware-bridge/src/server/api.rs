@@ -28,7 +28,11 @@ use crate::operation::{self, BurnJob, Operation, Outcome, Target};
 use tokensmith_proto::molto2::CustomerKey;
 
 fn bridge_error_response(e: &BridgeError) -> Response {
-    body_response(ErrorBody::new(e.code(), e.to_string()).with_attempts_left(e.attempts_left()))
+    body_response(
+        ErrorBody::new(e.code(), e.to_string())
+            .with_attempts_left(e.attempts_left())
+            .with_journal(e.journal_entry().cloned()),
+    )
 }
 
 /// Parse a JSON body without echoing any of its content in errors (a misplaced secret must
@@ -65,10 +69,12 @@ where
     R: serde::Serialize + Send + 'static,
 {
     let res = tokio::task::spawn_blocking(move || {
+        // A handler that panicked released the device: the next operation opens the reader
+        // afresh.
         let _one = st
             .device
             .lock()
-            .map_err(|_| BridgeError::Internal("device lock poisoned".into()))?;
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         f(&st)
     })
     .await;
@@ -96,12 +102,12 @@ where
         };
         on_device_thread(st, move |st| {
             let (target, op) = to_op(req)?;
-            let out = match (&op, &st.results) {
-                (Operation::Burn(_), Some(rf)) => {
-                    let mut rf = rf
-                        .lock()
-                        .map_err(|_| BridgeError::Internal("results lock poisoned".into()))?;
-                    operation::run(st.backend.as_ref(), &target, op, Some(&mut rf))?
+            let out = match (&op, &st.journal) {
+                (Operation::Burn(_), Some(j)) => {
+                    // A panic while it was held leaves the journal as its last append left it:
+                    // whole records only.
+                    let mut j = j.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                    operation::run(st.backend.as_ref(), &target, op, Some(&mut j))?
                 }
                 _ => operation::run(st.backend.as_ref(), &target, op, None)?,
             };
@@ -139,7 +145,7 @@ fn target(reader: Option<String>, kind: Option<DeviceKind>, model: Option<Molto2
 
 fn burn_op(r: BurnRequest) -> Addressed {
     let secret = Secret::parse(r.secret.as_str(), Encoding::Auto)
-        .map_err(|e| BridgeError::BadInput(format!("secret: {e}")))?
+        .map_err(|e| crate::error::secret_refused(&e))?
         .secret;
     let params = BurnParams::from(&r);
     let job = BurnJob {
@@ -256,7 +262,7 @@ async fn health(State(st): State<Arc<AppState>>) -> Response {
         version: env!("CARGO_PKG_VERSION").into(),
         api: API_VERSION,
         simulate: st.cfg.simulate,
-        results_file: st.results.is_some(),
+        results_file: st.journal.is_some(),
     })
     .into_response()
 }

@@ -4,7 +4,11 @@
 //! Also the one log line per request: method, path without query, status — never a body,
 //! a query or a header, since those may hold secrets.
 
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::FutureExt;
 
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
@@ -48,17 +52,28 @@ pub fn api_headers(h: &mut HeaderMap) {
     security_headers(h);
 }
 
-/// Host part of a `Host` header value (without port); `None` if malformed.
+/// Host part of a `Host` header value (without port); `None` if malformed — including a
+/// port that is not a port number (`127.0.0.1:abc`, `localhost@evil.com`, `localhost:80@x`).
 fn host_name(v: &str) -> Option<&str> {
-    if let Some(rest) = v.strip_prefix('[') {
+    let (host, port) = if let Some(rest) = v.strip_prefix('[') {
         let end = rest.find(']')?;
-        let after = &rest[end + 1..];
-        if !(after.is_empty() || after.starts_with(':')) {
-            return None;
+        (&v[..end + 2], &rest[end + 1..])
+    } else {
+        match v.find(':') {
+            Some(i) => (&v[..i], &v[i..]),
+            None => (v, ""),
         }
-        return Some(&v[..end + 2]);
-    }
-    Some(v.split(':').next().unwrap_or(v))
+    };
+    let port_ok = match port.strip_prefix(':') {
+        None => port.is_empty(),
+        Some(p) => {
+            !p.is_empty()
+                && p.len() <= 5
+                && p.bytes().all(|b| b.is_ascii_digit())
+                && p.parse::<u16>().is_ok()
+        }
+    };
+    port_ok.then_some(host)
 }
 
 fn is_loopback_host(v: &str) -> bool {
@@ -131,6 +146,9 @@ fn pairing_ok(cfg: &ServerConfig, headers: &HeaderMap) -> bool {
     }
 }
 
+/// An API request's body must arrive within this.
+pub const BODY_TIMEOUT: Duration = Duration::from_secs(20);
+
 fn body_too_large() -> Response {
     error_response(ErrorCode::BodyTooLarge, "request body over 64 KiB")
 }
@@ -138,9 +156,26 @@ fn body_too_large() -> Response {
 pub async fn guard(State(st): State<Arc<AppState>>, req: Request, next: Next) -> Response {
     let method = req.method().clone();
     let path = req.uri().path().to_string();
-    let resp = guard_inner(&st, req, next).await;
+    // A handler that panics answers `internal` and the bridge goes on (the bridge is built
+    // with unwinding panics: see the workspace's `bridge` profile).
+    let resp = AssertUnwindSafe(guard_inner(&st, req, next))
+        .catch_unwind()
+        .await
+        .unwrap_or_else(|_| {
+            error_response(
+                ErrorCode::Internal,
+                "the bridge hit an internal error in this request (it keeps running): try again",
+            )
+        });
     // Never the query, the body or any header: they may hold secrets.
-    eprintln!("{method} {path} -> {}", resp.status().as_u16());
+    // A closed stderr (a launcher that detached it) must not fail the request: eprintln! would
+    // panic.
+    use std::io::Write;
+    let _ = writeln!(
+        std::io::stderr(),
+        "{method} {path} -> {}",
+        resp.status().as_u16()
+    );
     resp
 }
 
@@ -203,6 +238,19 @@ async fn guard_inner(st: &AppState, req: Request, next: Next) -> Response {
             return r;
         }
     }
+    let req = if is_api {
+        match read_body(req).await {
+            Ok(r) => r,
+            Err(mut r) => {
+                if let Some(o) = &cors {
+                    cors_headers(r.headers_mut(), o);
+                }
+                return *r;
+            }
+        }
+    } else {
+        req
+    };
     let mut r = next.run(req).await;
     if is_api {
         api_headers(r.headers_mut());
@@ -215,6 +263,20 @@ async fn guard_inner(st: &AppState, req: Request, next: Next) -> Response {
         cors_headers(r.headers_mut(), o);
     }
     r
+}
+
+/// The whole body, read within [`BODY_TIMEOUT`] and at most [`MAX_BODY`] bytes: a request
+/// whose body trickles in or never ends holds nothing for long.
+async fn read_body(req: Request) -> Result<Request, Box<Response>> {
+    let (parts, body) = req.into_parts();
+    match tokio::time::timeout(BODY_TIMEOUT, axum::body::to_bytes(body, MAX_BODY)).await {
+        Ok(Ok(bytes)) => Ok(Request::from_parts(parts, axum::body::Body::from(bytes))),
+        Ok(Err(_)) => Err(Box::new(body_too_large())),
+        Err(_) => Err(Box::new(error_response(
+            ErrorCode::BadRequest,
+            "the request body did not arrive in time",
+        ))),
+    }
 }
 
 #[cfg(test)]
@@ -239,6 +301,14 @@ mod tests {
             "localhost.evil",
             "",
             "0.0.0.0:80",
+            // Issue 14 finding 6: a malformed port is refused, not ignored.
+            "127.0.0.1:abc",
+            "localhost@evil.com",
+            "localhost:80@evil.com",
+            "127.0.0.1:",
+            "127.0.0.1:99999",
+            "[::1]:8x",
+            "127.0.0.1:80:80",
         ] {
             assert!(!is_loopback_host(bad), "{bad}");
         }

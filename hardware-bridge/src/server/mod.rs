@@ -3,16 +3,18 @@
 //! Binds 127.0.0.1 (and ::1 when available) only, serves the built page from `--dist` (same
 //! origin: no cross-origin prompt) and the JSON API of `tokensmith-api` (`hardware-bridge/API.md`).
 //!
-//! - [`guard`]: Host, Origin, body size and pairing checks before any handler, and the
+//! - [`listen`]: both loopback addresses or none, the connection cap, the header time-out.
+//! - [`guard`]: Host, Origin, body size and pairing checks before any handler, the body
+//!   time-out, a handler's panic answered as `internal` (the bridge keeps running), and the
 //!   one-line request log.
 //! - [`api`]: the endpoints; each request becomes an [`crate::operation::Operation`].
 //! - [`static_files`]: the page, with the CSP the build wrote for it.
 
 mod api;
 mod guard;
+mod listen;
 mod static_files;
 
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
@@ -21,11 +23,13 @@ use axum::middleware;
 use axum::Router;
 use zeroize::Zeroizing;
 
+pub use guard::BODY_TIMEOUT;
+pub use listen::{EVICTION_GRACE, HEADER_TIMEOUT, MAX_CONNECTIONS};
 pub use tokensmith_api::{MAX_BODY, PAIRING_HEADER};
 
 use crate::backend::Backend;
 use crate::error::BridgeError;
-use crate::results::ResultsFile;
+use tokensmith_burn_journal::Journal;
 
 /// Server settings.
 #[derive(Clone)]
@@ -57,17 +61,17 @@ impl std::fmt::Debug for ServerConfig {
 pub struct AppState {
     pub cfg: ServerConfig,
     pub backend: Arc<dyn Backend>,
-    pub results: Option<Mutex<ResultsFile>>,
+    pub journal: Option<Mutex<Journal>>,
     /// One device operation at a time.
     device: Mutex<()>,
 }
 
 impl AppState {
-    pub fn new(cfg: ServerConfig, backend: Arc<dyn Backend>, results: Option<ResultsFile>) -> Self {
+    pub fn new(cfg: ServerConfig, backend: Arc<dyn Backend>, journal: Option<Journal>) -> Self {
         AppState {
             cfg,
             backend,
-            results: results.map(Mutex::new),
+            journal: journal.map(Mutex::new),
             device: Mutex::new(()),
         }
     }
@@ -84,55 +88,38 @@ pub fn new_pairing_secret() -> Result<Zeroizing<String>, BridgeError> {
 
 /// Build the router (also used directly by tests through `tower::ServiceExt`).
 pub fn router(state: Arc<AppState>) -> Router {
+    router_with(state, Router::new())
+}
+
+/// [`router`] with `extra` routes behind the same guard (tests add a handler that panics).
+pub fn router_with(state: Arc<AppState>, extra: Router<Arc<AppState>>) -> Router {
     api::routes()
+        .merge(extra)
         .fallback(static_files::static_file)
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(middleware::from_fn_with_state(state.clone(), guard::guard))
         .with_state(state)
 }
 
-/// Bind 127.0.0.1:`port` (and ::1 on the same port when possible) and serve
-/// until the process ends. `on_ready` gets the bound port.
+/// Bind 127.0.0.1:`port` and ::1 on the same port (both, or refuse to start — see
+/// [`listen::bind`]) and serve until the process ends. `on_ready` gets the bound port.
 pub async fn serve(
     mut cfg: ServerConfig,
     backend: Arc<dyn Backend>,
-    results: Option<ResultsFile>,
+    journal: Option<Journal>,
     port: u16,
     on_ready: impl FnOnce(u16, &ServerConfig),
 ) -> Result<(), BridgeError> {
-    let v4 = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], port)))
-        .await
-        .map_err(|e| BridgeError::Internal(format!("cannot bind 127.0.0.1:{port}: {e}")))?;
+    let (v4, v6) = listen::bind(port).await?;
     let bound = v4
         .local_addr()
         .map_err(|e| BridgeError::Internal(e.to_string()))?
         .port();
-    let v6 = match tokio::net::TcpListener::bind(SocketAddr::from((
-        std::net::Ipv6Addr::LOCALHOST,
-        bound,
-    )))
-    .await
-    {
-        Ok(l) => Some(l),
-        Err(e) => {
-            eprintln!("note: not listening on [::1]:{bound} ({e}); 127.0.0.1 only");
-            None
-        }
-    };
     cfg.port = bound;
     on_ready(bound, &cfg);
-    let state = Arc::new(AppState::new(cfg, backend, results));
+    let state = Arc::new(AppState::new(cfg, backend, journal));
     let app = router(state);
-    let a = axum::serve(v4, app.clone());
-    let res = match v6 {
-        Some(l6) => {
-            let b = axum::serve(l6, app);
-            tokio::select! {
-                r = a => r,
-                r = b => r,
-            }
-        }
-        None => a.await,
-    };
-    res.map_err(|e| BridgeError::Internal(format!("server: {e}")))
+    listen::serve(std::iter::once(v4).chain(v6).collect(), app)
+        .await
+        .map_err(|e| BridgeError::Internal(format!("server: {e}")))
 }

@@ -71,10 +71,8 @@ pub async fn static_file(State(st): State<Arc<AppState>>, req: Request) -> Respo
     let Ok(bytes) = tokio::fs::read(&path).await else {
         return (
             StatusCode::NOT_FOUND,
-            format!(
-                "not found (the page is served from {}; build it with `cargo xtask build`)",
-                st.cfg.dist.display()
-            ),
+            // The directory stays out of the answer: it names the user's disk layout.
+            "not found (build the page with `cargo xtask build`, or start serve with --dist DIR)",
         )
             .into_response();
     };

@@ -629,6 +629,8 @@ fn results_file_from_a_burn_and_the_pages_graph_json() {
     for (n, what) in [(1u8, "a"), (2, "b"), (3, "c")] {
         std::fs::write(dir.join(format!("seed-{what}.txt")), b32(n)).unwrap();
     }
+    // The burn journal is encrypted at rest: every reader gives the same passphrase file.
+    std::fs::write(dir.join("pass.txt"), "a long journal passphrase\n").unwrap();
     let alice = format!("alice@{tenant}");
     let bob = format!("bob@{tenant}");
     for (reader, extra, seed, user) in [
@@ -655,7 +657,9 @@ fn results_file_from_a_burn_and_the_pages_graph_json() {
             "--secret-file",
             seed,
             "--results-file",
-            "R.csv",
+            "burns.journal",
+            "--passphrase-file",
+            "pass.txt",
             "--upn",
             user,
         ];
@@ -663,7 +667,11 @@ fn results_file_from_a_burn_and_the_pages_graph_json() {
         let out = bridge(&fake, &args);
         assert_eq!(out.code, Some(0), "{out:?}");
     }
-    let out = entra(&fake, &app(&fake), &["push", "R.csv"]);
+    let out = entra(
+        &fake,
+        &app(&fake),
+        &["push", "burns.journal", "--passphrase-file", "pass.txt"],
+    );
     assert_eq!(out.code, Some(0), "{out:?}");
     assert!(out.stdout.contains("MOLTO2SIM0001 profile 2"), "{out:?}");
     let devices = fake.devices();
@@ -678,7 +686,11 @@ fn results_file_from_a_burn_and_the_pages_graph_json() {
     );
     assert_eq!(p2.secret, seed(3));
     // Both profiles are told apart on a second run (same serial, own display names).
-    let again = entra(&fake, &app(&fake), &["push", "R.csv"]);
+    let again = entra(
+        &fake,
+        &app(&fake),
+        &["push", "burns.journal", "--passphrase-file", "pass.txt"],
+    );
     assert_eq!(again.code, Some(0), "{again:?}");
     assert_eq!(
         again
@@ -696,7 +708,9 @@ fn results_file_from_a_burn_and_the_pages_graph_json() {
         &fake,
         &[
             "results-to-csv",
-            "R.csv",
+            "burns.journal",
+            "--passphrase-file",
+            "pass.txt",
             "--format",
             "graph",
             "--out",

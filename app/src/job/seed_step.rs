@@ -1,0 +1,64 @@
+//! Step 3, the seed: the field (masked, reveal, Generate), its settings in one line — the
+//! model's defaults — and "Options" for everything beyond them (seed length and entropy, how
+//! the field is read, algorithm, digits, period, issuer, account).
+
+use super::steps::AskView;
+use super::{Job, Step};
+use crate::params::{AccountField, EntraNotes, IssuerField, OtpPickers};
+use crate::seed::{SeedField, SeedOptions};
+use leptos::prelude::*;
+use tokensmith_core::caps::Account;
+
+#[component]
+pub fn SeedStep(job: Job) -> impl IntoView {
+    let open = RwSignal::new(false);
+    let params = job.params;
+    let summary = move || {
+        let p = params.otp.get();
+        let c = params.preset.get().caps();
+        let defaults = if p.algorithm == c.algorithms[0]
+            && p.digits == if c.allows_digits(6) { 6 } else { c.digits[0] }
+            && p.period == 30
+        {
+            format!(" — the {}'s defaults", c.human)
+        } else {
+            String::new()
+        };
+        format!(
+            "{} · {} digits · {} s{defaults}",
+            p.algorithm.human(),
+            p.digits,
+            p.period
+        )
+    };
+    let on_generate = Callback::new(move |()| job.ask_next(Step::Seed));
+    let named = move || params.preset.get().caps().account != Account::Required;
+    view! {
+        <SeedField state=job.state on_generate />
+        <AskView job step=Step::Seed />
+        <div class="row spread">
+            <span class="muted" data-testid="seed-params">{summary}</span>
+            <button
+                type="button"
+                class="secondary small"
+                data-testid="seed-options"
+                aria-expanded=move || open.get().to_string()
+                aria-controls="seed-options-panel"
+                on:click=move |_| open.update(|o| *o = !*o)
+            >
+                {move || if open.get() { "Hide options" } else { "Options" }}
+            </button>
+        </div>
+        <div id="seed-options-panel" class="options" hidden=move || !open.get()>
+            <OtpPickers params />
+            <EntraNotes params />
+            <div class="grid2">
+                <IssuerField params />
+                <Show when=named>
+                    <AccountField params />
+                </Show>
+            </div>
+            <SeedOptions state=job.state />
+        </div>
+    }
+}

@@ -1,0 +1,157 @@
+use std::collections::HashMap;
+
+use tokensmith_api::TokenHolds;
+use tokensmith_burn_journal::{
+    self as bj, Intent, Journal, Kind, Params, Protection, Target, Write, LEGACY_RESULTS_HEADER,
+};
+use tokensmith_core::formats::ExportFormat::EntraCsv;
+use tokensmith_core::otp::Algorithm;
+use tokensmith_core::secret::Secret;
+
+use super::*;
+
+fn intent(serial: &str, n: u8) -> Intent {
+    Intent {
+        target: Target {
+            kind: Kind::Token2,
+            reader: Some("Simulated reader 0".into()),
+            serial: serial.into(),
+            model: "C302-i".into(),
+            manufacturer: None,
+            profile: None,
+            credential: None,
+        },
+        seed: Secret::from_bytes(vec![0xA0 ^ n; 20]).unwrap(),
+        params: Params {
+            algorithm: Algorithm::Sha1,
+            digits: 6,
+            period: 30,
+            display_timeout: Some(30),
+        },
+        writes: vec![Write::Config, Write::Seed],
+        config_erases_seed: true,
+        title: None,
+        touch: false,
+        upn: Some(format!("user{n}@contoso.com")),
+        display_name: None,
+        batch: None,
+    }
+}
+
+fn scratch(name: &str) -> std::path::PathBuf {
+    let dir =
+        std::env::temp_dir().join(format!("tokensmith-results-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Every state reads back right: written and verified tokens are rows (the unverified one
+/// listed as such), an interrupted one is listed for attention with its expected code and is
+/// never exported; a re-burn replaces the earlier seed.
+#[test]
+fn journal_states_export_and_attention() {
+    let dir = scratch("states");
+    let path = dir.join("burns.journal");
+    let mut j = Journal::create(&path, &Protection::Plaintext).unwrap();
+    let a = j.intent(intent("8659632000001", 1)).unwrap();
+    j.written(a, Write::Config).unwrap();
+    j.written(a, Write::Seed).unwrap();
+    let b = j.intent(intent("8659632000002", 2)).unwrap();
+    j.written(b, Write::Config).unwrap();
+    j.aborted(b, "card removed", Some(Write::Seed)).unwrap();
+    let c = j.intent(intent("8659632000003", 3)).unwrap();
+    j.written(c, Write::Config).unwrap();
+    j.written(c, Write::Seed).unwrap();
+    j.verified(
+        c,
+        bj::Method::ComparedByAdmin,
+        Some("123456".into()),
+        Some(0),
+    )
+    .unwrap();
+    // Re-burn of the first token: the new seed counts.
+    let a2 = j.intent(intent("8659632000001", 4)).unwrap();
+    j.written(a2, Write::Config).unwrap();
+    j.written(a2, Write::Seed).unwrap();
+    drop(j);
+    let l = load(&path, None, 1_767_225_600).unwrap();
+    let serials: Vec<_> = l.rows.iter().map(|r| r.serial.as_str()).collect();
+    assert_eq!(serials, ["8659632000003", "8659632000001"]);
+    assert_eq!(l.rows[1].secret.as_bytes(), &[0xA0 ^ 4; 20]);
+    assert_eq!(l.unverified.len(), 1);
+    assert_eq!(l.unverified[0].serial, "8659632000001");
+    assert_eq!(l.attention.len(), 1);
+    let b = &l.attention[0];
+    assert_eq!(
+        (b.serial.as_str(), b.holds),
+        ("8659632000002", TokenHolds::MayHoldNewSeed)
+    );
+    let expected = tokensmith_core::otp::totp(
+        &[0xA0 ^ 2; 20],
+        &tokensmith_core::otp::OtpParams {
+            algorithm: Algorithm::Sha1,
+            digits: 6,
+            period: 30,
+        },
+        1_767_225_600,
+    )
+    .unwrap();
+    assert_eq!(b.expected_code.as_deref(), Some(expected.as_str()));
+    let csv = export(
+        &l.rows,
+        &HashMap::new(),
+        EntraCsv,
+        None,
+        &Default::default(),
+    )
+    .unwrap();
+    assert_eq!(csv.lines().count(), 3, "{}", csv.as_str());
+    assert!(
+        !csv.contains("8659632000002"),
+        "an uncertain token was exported"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Issue 14 finding 2: a damaged cell of an old results CSV is an error naming its line and
+/// column, never a default (the old reader exported SHA2X6, MD5 or an empty algorithm as
+/// SHA-1, took 99 digits, and let a NUL through in a serial).
+#[test]
+fn old_results_cells_are_checked() {
+    let good = "1700000000,token2,8659632000001,C302-i,,,GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ,SHA1,6,30,30,a@example.com,Token2";
+    let cells: Vec<&str> = good.split(',').collect();
+    let dir = scratch("legacy");
+    let read = |column: usize, value: &str| {
+        let mut c = cells.clone();
+        c[column] = value;
+        let path = dir.join(format!("r{column}.csv"));
+        std::fs::write(
+            &path,
+            format!("{LEGACY_RESULTS_HEADER}\r\n{good}\r\n{}\r\n", c.join(",")),
+        )
+        .unwrap();
+        load(&path, None, 0)
+    };
+    let ok = read(7, "SHA256").unwrap();
+    assert_eq!(ok.rows.len(), 1, "the second row re-burns the first");
+    assert_eq!(ok.rows[0].algorithm, Algorithm::Sha256);
+    for (column, value) in [
+        (7, "SHA2X6"),
+        (7, ""),
+        (7, "MD5"),
+        (8, "99"),
+        (9, "0"),
+        (2, "86596\u{0}32"),
+        (2, ""),
+        (1, "fido"),
+        (6, "not base32!"),
+    ] {
+        let err = read(column, value).unwrap_err().to_string();
+        let name = LEGACY_RESULTS_HEADER.split(',').nth(column).unwrap();
+        assert!(err.contains("line 3"), "{value:?}: {err}");
+        assert!(err.contains(name), "{value:?}: {err}");
+        assert!(!err.contains("GEZDGNBV"), "the secret is echoed: {err}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -1,0 +1,246 @@
+// The page's Web Worker (QR decoding, import parsing, OpenPGP): started on first use, never at
+// load; the main thread is never blocked over 50 ms by a decode (long tasks observed while an
+// 8000×6000 photo and a 1920×1080 screenshot decode); a picture that crashes the decoder (the
+// rqrr 0.11 panics kept in fuzz/unfixed/qr/) is reported and the next picture gets a new worker;
+// a new picture supersedes one still decoding; the hosted dist/ loads the worker's own files;
+// and OpenPGP runs in the worker: keys described as GnuPG sees them, messages GnuPG decrypts
+// (the messages written by hand, in tokensmith-worker-api's postcard layout).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  launch, openPageWith, singleFileUrl, networkRequests, qrencodePng, noisyScreenshot, hugePicture,
+  fuzzQrPicture, importStatus, importItems, serveStatic,
+} from './harness.mjs';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+let browser;
+let dir;
+before(async () => {
+  browser = await launch();
+  dir = mkdtempSync(join(tmpdir(), 'tokensmith-worker-'));
+});
+after(async () => {
+  await browser?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+/** Counts the workers the page starts and the ones that end. */
+function watchWorkers(page) {
+  const seen = { started: [], closed: 0 };
+  page.on('worker', (w) => {
+    seen.started.push(w.url());
+    w.on('close', () => { seen.closed += 1; });
+  });
+  return seen;
+}
+
+async function openImage(page, path) {
+  await page.getByTestId('import-image').setInputFiles(path);
+  return (await importStatus(page)).join('\n');
+}
+
+test('the worker starts on the first picture, not at load; a picture that crashes it is reported and the next one gets a new worker', async () => {
+  const { context, page, errors, requests } = await openPageWith(browser, singleFileUrl());
+  const workers = watchWorkers(page);
+  await page.waitForTimeout(1500);
+  assert.equal(page.workers().length, 0, 'no worker before the first picture');
+  for (const [i, input] of ['rqrr-perspective-map-assert', 'rqrr-rotated-perspective-expect'].entries()) {
+    const png = fuzzQrPicture(join(ROOT, 'fuzz/unfixed/qr', input), join(dir, `${input}.png`));
+    const st = await openImage(page, png);
+    assert.match(st, new RegExp(`${input}.png: This picture could not be read \\(the QR decoder stopped on it\\): crop the picture`));
+    assert.equal(workers.started.length, i + 1);
+    for (let t = 0; workers.closed < i + 1 && t < 50; t++) await page.waitForTimeout(100);
+    assert.equal(workers.closed, i + 1, 'the crashed worker is gone');
+  }
+  // The page is alive, and the next picture is read by a new worker.
+  const ok = qrencodePng('otpauth://totp/After:crash?secret=MFRGGZDFMZTWQ2LK&issuer=After', join(dir, 'after.png'));
+  assert.match(await openImage(page, ok), /QR code \(otpauth link\): 1 account added/);
+  assert.equal(workers.started.length, 3);
+  assert.ok(workers.started.every((u) => u.startsWith('blob:')), workers.started.join(' '));
+  assert.deepEqual((await importItems(page)).map((i) => i.issuer), ['After']);
+  assert.match(await page.getByTestId('code').textContent(), /^\d{6}$/);
+  assert.deepEqual(errors, []);
+  assert.deepEqual(networkRequests(requests), []);
+  await context.close();
+});
+
+test('decoding an 8000×6000 photo and a 1920×1080 screenshot never blocks the main thread over 50 ms', async () => {
+  const huge = await hugePicture(browser, dir);
+  const shot = await noisyScreenshot(browser,
+    qrencodePng('otpauth://totp/Noisy:screen@example.com?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=Noisy', join(dir, 'small.png'), { size: 5 }),
+    join(dir, 'screenshot-1920.png'));
+  const { context, page, errors } = await openPageWith(browser, singleFileUrl());
+  await page.evaluate(() => {
+    window.__longTasks = [];
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) window.__longTasks.push({ start: e.startTime, ms: e.duration });
+    }).observe({ type: 'longtask' });
+  });
+  for (const [path, expect] of [[huge, /scaled to 2048×1536 to decode[^]*1 account added/], [shot, /1 account added/]]) {
+    const from = await page.evaluate(() => performance.now());
+    const st = await openImage(page, path);
+    const to = await page.evaluate(() => performance.now());
+    assert.match(st, expect);
+    const long = await page.evaluate(([a, b]) => window.__longTasks.filter((t) => t.start + t.ms >= a && t.start <= b), [from, to]);
+    const ms = Number(await page.getByTestId('import-status').getAttribute('data-decode-ms'));
+    console.log(`${path.split('/').at(-1)}: ${(to - from).toFixed(0)} ms to the list (${ms} ms in the worker); `
+      + `main-thread long tasks meanwhile: ${long.map((t) => `${t.ms.toFixed(0)} ms`).join(', ') || 'none'}`);
+    assert.ok(long.every((t) => t.ms <= 50), `long tasks over 50 ms while decoding: ${JSON.stringify(long)}`);
+  }
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('a new picture supersedes one still being decoded', async () => {
+  const huge = await hugePicture(browser, dir);
+  const { context, page, errors } = await openPageWith(browser, singleFileUrl());
+  const workers = watchWorkers(page);
+  // The worker is up (so the big picture is being decoded, not waiting for the start).
+  const warm = qrencodePng('otpauth://totp/Warm:up?secret=MFRGGZDFMZTWQ2LK&issuer=Warm', join(dir, 'warm.png'));
+  assert.match(await openImage(page, warm), /1 account added/);
+  await page.getByTestId('import-clear').click();
+  await page.getByTestId('import-image').setInputFiles(huge);
+  const next = qrencodePng('otpauth://totp/Next:one?secret=MFRGGZDFMZTWQ2LL&issuer=Next', join(dir, 'next.png'));
+  const st = await openImage(page, next);
+  assert.match(st, /QR code \(otpauth link\): 1 account added/);
+  assert.doesNotMatch(st, /huge|8000/);
+  // The big picture's job never reports, even later.
+  await page.waitForTimeout(2500);
+  assert.doesNotMatch((await importStatus(page)).join('\n'), /huge|8000/);
+  assert.deepEqual((await importItems(page)).map((i) => i.issuer), ['Next']);
+  assert.equal(workers.started.length, 2, 'the decoding worker was stopped and a new one started');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('the hosted dist/ over http starts the worker from its own files on first use, or when the pointer comes near the import sources', async () => {
+  const server = await serveStatic({ '/': process.env.TOKENSMITH_DIST });
+  try {
+    const url = server.url('/', 'index.html');
+    const { context, page, errors } = await openPageWith(browser, url);
+    const workers = watchWorkers(page);
+    await page.waitForTimeout(1000);
+    assert.ok(!server.requests.some((p) => p.includes('tokensmith-worker')), 'nothing of the worker at load');
+    // The hint: the pointer enters the import sources, and the worker starts and compiles.
+    await page.getByTestId('import-drop').hover();
+    for (let t = 0; server.requests.filter((p) => p.includes('tokensmith-worker')).length < 2 && t < 100; t++) {
+      await page.waitForTimeout(100);
+    }
+    assert.equal(workers.started.length, 1, 'started by the hint');
+    const png = qrencodePng('otpauth://totp/Hosted:h?secret=MFRGGZDFMZTWQ2LK&issuer=Hosted', join(dir, 'hosted.png'));
+    assert.match(await openImage(page, png), /QR code \(otpauth link\): 1 account added/);
+    assert.equal(workers.started.length, 1, 'the picture went to the worker the hint started');
+    assert.match(workers.started[0], /^http:\/\/127\.0\.0\.1:\d+\/tokensmith-worker-[0-9a-f]{16}\.js$/);
+    const names = server.requests.filter((p) => p.includes('tokensmith-worker'));
+    assert.equal(names.length, 2, names.join(' '));
+    assert.match(names[1], /^\/tokensmith-worker-[0-9a-f]{16}_bg\.wasm$/);
+    assert.deepEqual(errors, []);
+    await context.close();
+  } finally {
+    await server.close();
+  }
+});
+
+// ---- OpenPGP, speaking the worker's wire format by hand (tokensmith-worker-api, postcard) ----
+
+const varint = (n) => {
+  const out = [];
+  let v = BigInt(n);
+  do { let b = Number(v & 0x7fn); v >>= 7n; if (v > 0n) b |= 0x80; out.push(b); } while (v > 0n);
+  return out;
+};
+const bytes = (b) => [...varint(b.length), ...b];
+const str = (s) => bytes([...Buffer.from(s, 'utf8')]);
+
+/** A reader of postcard values. */
+function reader(buf) {
+  let i = 0;
+  const r = {
+    varint() { let v = 0n; let s = 0n; for (;;) { const b = buf[i++]; v |= BigInt(b & 0x7f) << s; s += 7n; if (!(b & 0x80)) return v; } },
+    n() { return Number(r.varint()); },
+    bytes() { const n = r.n(); const out = buf.slice(i, i + n); i += n; return out; },
+    str() { return Buffer.from(r.bytes()).toString('utf8'); },
+    option(f) { return r.n() ? f() : null; },
+    vec(f) { const n = r.n(); return Array.from({ length: n }, f); },
+    done() { return i === buf.length; },
+  };
+  return r;
+}
+
+/** Runs the single file's worker as the page does and sends it one request. */
+async function askWorker(page, request) {
+  const reply = await page.evaluate(async (req) => {
+    const js = document.getElementById('tokensmith-worker-js').textContent;
+    const wasm = document.getElementById('tokensmith-worker-wasm').textContent;
+    const w = new Worker(URL.createObjectURL(new Blob([js], { type: 'text/javascript' })));
+    const answer = new Promise((resolve, reject) => {
+      w.onmessage = ({ data }) => {
+        if (data.failed) reject(new Error(data.failed));
+        if (data.reply) resolve([...data.reply]);
+      };
+    });
+    w.postMessage({ init: { base64: wasm, gzip: true } });
+    const message = new Uint8Array(req);
+    w.postMessage({ id: 1, message }, [message.buffer]);
+    try { return await answer; } finally { w.terminate(); }
+  }, request);
+  return reader(reply);
+}
+
+const KEYS = join(ROOT, 'tests/fixtures/openpgp');
+const ALICE = '1546B510FC350048AA6584E90FEA2E5DD085E3DA';
+
+test('OpenPGP in the worker: keys described as GnuPG sees them, refused when expired, messages GnuPG decrypts', async () => {
+  const { context, page, errors, requests } = await openPageWith(browser, singleFileUrl());
+  const now = Math.floor(Date.now() / 1000);
+  const keys = [...readFileSync(join(KEYS, 'alice.pub.asc')), ...readFileSync(join(KEYS, 'expired.pub.asc'))];
+  // Request::DescribeKeys (3) { keys, now }
+  let r = await askWorker(page, [3, ...bytes(keys), ...varint(now)]);
+  assert.equal(r.n(), 3, 'Reply::DescribeKeys');
+  assert.equal(r.n(), 0, 'Ok');
+  const described = r.vec(() => ({
+    fingerprint: r.str(), grouped: r.str(), label: r.str(), userIds: r.vec(() => r.str()), algorithm: r.str(),
+    encryption: r.option(() => r.str()), created: r.n(), expires: r.option(() => r.n()), refusal: r.option(() => r.str()),
+  }));
+  assert.ok(r.done());
+  const home = mkdtempSync(join(tmpdir(), 'tsgw-'));
+  const gpg = (args, input) => execFileSync('gpg', ['--homedir', home, '--batch', '--no-tty', '--pinentry-mode', 'loopback', '--passphrase', '', ...args], { input, stdio: ['pipe', 'pipe', 'pipe'] });
+  const gpgFpr = gpg(['--with-colons', '--show-keys', join(KEYS, 'alice.pub.asc')]).toString()
+    .split('\n').find((l) => l.startsWith('fpr:')).split(':')[9];
+  assert.equal(gpgFpr, ALICE);
+  assert.deepEqual(described[0], {
+    fingerprint: ALICE, grouped: ALICE.match(/.{4}/g).join(' '), label: `key ${ALICE.slice(24)} (Alice Admin <alice@example.org>)`,
+    userIds: ['Alice Admin <alice@example.org>'], algorithm: 'EdDSA (Ed25519)', encryption: 'ECDH (Curve25519)',
+    created: described[0].created, expires: null, refusal: null,
+  });
+  assert.match(described[1].refusal, /^key [0-9A-F]{16} \(Old Olga <olga@example\.org>\) cannot be used: it expired on 202[01]-\d\d-\d\d: ask the recipient for a renewed or new public key$/);
+
+  // Request::Encrypt (4) { plaintext, file_name, keys { keys, now }, armour: Armored (0) }
+  const plaintext = 'upn,serial number,secret key\r\nalice@example.org,2200000000001,JBSWY3DPEHPK3PXP\r\n';
+  const alice = [...readFileSync(join(KEYS, 'alice.pub.asc'))];
+  r = await askWorker(page, [4, ...str(plaintext), ...str('tokens.csv'), ...bytes(alice), ...varint(now), 0]);
+  assert.equal(r.n(), 4, 'Reply::Encrypt');
+  assert.equal(r.n(), 0, 'Ok');
+  const message = Buffer.from(r.bytes());
+  assert.deepEqual([r.str(), r.str()], ['asc', 'application/pgp-encrypted']);
+  assert.match(message.toString(), /^-----BEGIN PGP MESSAGE-----/);
+  try {
+    gpg(['--import'], readFileSync(join(KEYS, 'alice.sec.asc')));
+    assert.equal(gpg(['--decrypt'], message).toString(), plaintext);
+  } finally {
+    try { execFileSync('gpgconf', ['--kill', 'gpg-agent'], { env: { ...process.env, GNUPGHOME: home } }); } catch { /* no agent */ }
+    rmSync(home, { recursive: true, force: true });
+  }
+  // An expired recipient refuses the whole message, naming the key.
+  r = await askWorker(page, [4, ...str(plaintext), ...str('tokens.csv'), ...bytes(keys), ...varint(now), 0]);
+  assert.deepEqual([r.n(), r.n()], [4, 1], 'Reply::Encrypt(Err)');
+  assert.match(r.str(), /Old Olga <olga@example\.org>\) cannot be used: it expired on/);
+  assert.deepEqual(errors, []);
+  assert.deepEqual(networkRequests(requests), []);
+  await context.close();
+});
