@@ -212,6 +212,13 @@ mod tests {
             serde_json::from_value::<BurnRequest>(json!({"secret": "A", "algorithm": "MD5"}))
                 .is_err()
         );
+        // Found by fuzzing: serde's derive also reads a JSON array, field by field in
+        // declaration order (`["ACR", null, "JBSW…"]` was a burn). A request is an object.
+        for array in [json!([]), json!(["ACR", null, "JBSWY3DPEHPK3PXP"])] {
+            let e = serde_json::from_value::<BurnRequest>(array).unwrap_err();
+            assert!(e.to_string().contains("expected a JSON object"), "{e}");
+        }
+        assert!(serde_json::from_value::<crate::Target>(json!([])).is_err());
         assert!(
             serde_json::from_value::<BurnRequest>(json!({"digits": 6})).is_err(),
             "secret is required"

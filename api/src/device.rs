@@ -198,3 +198,13 @@ mod tests {
         assert_eq!(info.device.last_profile(), Some(99));
     }
 }
+
+/// The answer of `POST /api/cancel`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Cancelled {
+    /// An operation was connected to a card and is told to stop: at the next command, or at
+    /// once when it waits for an answer. `false`: nothing was running (nothing is kept for
+    /// the next operation).
+    pub cancelled: bool,
+}

@@ -83,6 +83,9 @@ endpoints! {
     RenameOath: Post "/api/oath/rename", OathRenameRequest => OathCredential;
     /// Set, change or remove the access password (YubiKey).
     SetOathPassword: Post "/api/oath/password", OathPasswordRequest => Done;
+    /// Stop the operation waiting on a card (its own answer then says what happened; a burn's,
+    /// what the journal says the token may hold). Any body is ignored.
+    Cancel: Post "/api/cancel", NoBody => Cancelled;
 }
 
 #[cfg(test)]
@@ -95,7 +98,7 @@ mod tests {
             assert!(p.starts_with("/api/"), "{p}");
             assert!(ALL[i + 1..].iter().all(|(_, q)| q != p), "{p} twice");
         }
-        assert_eq!(ALL.len(), 17);
+        assert_eq!(ALL.len(), 18);
         assert_eq!(Burn::PATH, "/api/burn");
         assert_eq!(GetHealth::METHOD.as_str(), "GET");
     }

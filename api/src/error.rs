@@ -47,6 +47,12 @@ pub enum ErrorCode {
     DeviceRejected,
     /// The key waited for a touch and none came: touch it when it blinks and try again.
     TouchTimeout,
+    /// The card did not answer a command in time (it may have carried it out); a burn's
+    /// `journal` says what the token may hold.
+    CardTimeout,
+    /// The user cancelled the operation (`POST /api/cancel`, Ctrl-C); a burn's `journal` says
+    /// what the token may hold.
+    Cancelled,
     /// The OATH key's code after the burn differs from the host's.
     VerifyMismatch,
     /// The burn journal (`--results-file`) could not be opened or written: no burn is started
@@ -56,7 +62,7 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 25] = [
+    pub const ALL: [ErrorCode; 27] = [
         ErrorCode::BadHost,
         ErrorCode::BadOrigin,
         ErrorCode::PairingRequired,
@@ -79,6 +85,8 @@ impl ErrorCode {
         ErrorCode::AuthFailed,
         ErrorCode::DeviceRejected,
         ErrorCode::TouchTimeout,
+        ErrorCode::CardTimeout,
+        ErrorCode::Cancelled,
         ErrorCode::VerifyMismatch,
         ErrorCode::ResultsFile,
         ErrorCode::Internal,
@@ -110,6 +118,8 @@ impl ErrorCode {
             AuthFailed => "auth_failed",
             DeviceRejected => "device_rejected",
             TouchTimeout => "touch_timeout",
+            CardTimeout => "card_timeout",
+            Cancelled => "cancelled",
             VerifyMismatch => "verify_mismatch",
             ResultsFile => "results_file",
             Internal => "internal",
@@ -125,7 +135,8 @@ impl ErrorCode {
             BadHost | BadOrigin | AuthFailed => 403,
             NotFound => 404,
             NoReader | NoCard | UnknownCard | CardRemoved | CardBusy | ReaderNotFound
-            | ReaderError | PcscUnavailable | WillClearSeed | Occupied | TouchTimeout => 409,
+            | ReaderError | PcscUnavailable | WillClearSeed | Occupied | TouchTimeout
+            | CardTimeout | Cancelled => 409,
             BodyTooLarge => 413,
             DeviceRejected | VerifyMismatch => 422,
             ResultsFile | Internal => 500,
@@ -133,14 +144,17 @@ impl ErrorCode {
     }
 
     /// The command line's exit code (listed in `hardware-bridge --help`): 2 bad input
-    /// (nothing was sent), 3 no device, 4 authentication failed, 5 the device refused or the
-    /// check after a burn failed, 1 anything else.
+    /// (nothing was sent), 3 no device (or no answer from it), 4 authentication failed, 5 the
+    /// device refused or the check after a burn failed, 130 cancelled (Ctrl-C), 1 anything
+    /// else.
     pub fn exit_code(self) -> u8 {
         use ErrorCode::*;
         match self {
             BadRequest | BadInput | AmbiguousReader | NotSupported | WillClearSeed | Occupied => 2,
             NoReader | NoCard | UnknownCard | CardRemoved | CardBusy | ReaderNotFound
-            | ReaderError | PcscUnavailable => 3,
+            | ReaderError | PcscUnavailable | CardTimeout => 3,
+            // The shell's code for a command ended by Ctrl-C.
+            Cancelled => 130,
             AuthFailed => 4,
             DeviceRejected | VerifyMismatch | TouchTimeout => 5,
             BadHost | BadOrigin | PairingRequired | BodyTooLarge | NotFound | ResultsFile

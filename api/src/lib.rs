@@ -26,7 +26,10 @@ macro_rules! addressed_request {
     ($(#[$m:meta])* pub struct $name:ident { $($(#[$fm:meta])* pub $f:ident: $t:ty,)* }) => {
         $(#[$m])*
         #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-        #[serde(deny_unknown_fields)]
+        // `remote = "Self"`: the derived code becomes inherent functions, so the trait
+        // implementations below can refuse what serde's derive would also take, a JSON array
+        // read field by field in declaration order.
+        #[serde(deny_unknown_fields, remote = "Self")]
         pub struct $name {
             /// Full reader name or a unique part of it; default: the only reader with a card.
             #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -38,6 +41,28 @@ macro_rules! addressed_request {
             #[serde(default, skip_serializing_if = "Option::is_none")]
             pub model: Option<$crate::Molto2Model>,
             $($(#[$fm])* pub $f: $t,)*
+        }
+
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                $name::serialize(self, s)
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                struct ObjectOnly;
+                impl<'de> serde::de::Visitor<'de> for ObjectOnly {
+                    type Value = $name;
+                    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                        f.write_str("a JSON object")
+                    }
+                    fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<$name, A::Error> {
+                        $name::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    }
+                }
+                d.deserialize_map(ObjectOnly)
+            }
         }
     };
 }
@@ -59,7 +84,7 @@ pub use batch::{
     RowStatus,
 };
 pub use burn::{BurnRequest, BurnResult, JournalEntry, TokenHolds, Verification};
-pub use device::{Device, DeviceKind, Health, Info, Reader, Readers, Target};
+pub use device::{Cancelled, Device, DeviceKind, Health, Info, Reader, Readers, Target};
 pub use endpoint::{Endpoint, Method, NoBody};
 pub use error::{ErrorBody, ErrorCode, ErrorDetail};
 pub use molto2::{
@@ -78,7 +103,9 @@ pub use sync::{ProfileClock, SyncRequest, SyncResult};
 /// 2: issue 9 (Molto2 `model`, `overwrite` with `occupied` for a taken profile or OATH name,
 /// no `configured`, delete without a key, Molto2 management routes, OATH rename and access
 /// password, HOTP and the printed `serial` in burns, busy readers, per-profile clock results).
-pub const API_VERSION: u32 = 2;
+/// 3: issue 14 (`POST /api/cancel`; `card_timeout` and `cancelled` errors; the burn journal's
+/// word in burn answers and errors).
+pub const API_VERSION: u32 = 3;
 
 /// The port `hardware-bridge serve` listens on without `--port`.
 pub const DEFAULT_PORT: u16 = 8733;

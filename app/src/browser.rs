@@ -20,11 +20,21 @@ pub async fn copy_text(text: &str, what: &str) -> String {
 
 /// Offers `text` as a file download (a Blob and a temporary link: no network, no data: URL).
 pub fn download(name: &str, mime: &str, text: &str) -> Result<(), String> {
-    let fail = |what: &str, e: JsValue| format!("Could not save {name}: {what} ({e:?})");
     let parts = js_sys::Array::of1(&JsValue::from_str(text));
+    download_parts(name, mime, &parts)
+}
+
+/// Offers bytes (a binary OpenPGP message) as a file download.
+pub fn download_bytes(name: &str, mime: &str, bytes: &[u8]) -> Result<(), String> {
+    let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes));
+    download_parts(name, mime, &parts)
+}
+
+fn download_parts(name: &str, mime: &str, parts: &js_sys::Array) -> Result<(), String> {
+    let fail = |what: &str, e: JsValue| format!("Could not save {name}: {what} ({e:?})");
     let opts = web_sys::BlobPropertyBag::new();
     opts.set_type(mime);
-    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts)
+    let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(parts, &opts)
         .map_err(|e| fail("no Blob", e))?;
     let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(|e| fail("no URL", e))?;
     let a: web_sys::HtmlAnchorElement = document()
@@ -48,6 +58,24 @@ pub fn download(name: &str, mime: &str, text: &str) -> Result<(), String> {
         std::time::Duration::from_secs(10),
     );
     Ok(())
+}
+
+/// The first file chosen in a file input, as bytes (a binary public key, or text of any kind).
+pub async fn read_chosen_bytes(
+    input: &web_sys::HtmlInputElement,
+) -> Result<(String, Zeroizing<Vec<u8>>), String> {
+    let file = input
+        .files()
+        .and_then(|f| f.get(0))
+        .ok_or_else(|| "No file chosen.".to_string())?;
+    let name = file.name();
+    let buffer = JsFuture::from(file.array_buffer())
+        .await
+        .map_err(|_| format!("Could not read {name}."))?;
+    Ok((
+        name,
+        Zeroizing::new(js_sys::Uint8Array::new(&buffer).to_vec()),
+    ))
 }
 
 /// Reads the first file chosen in a file input as text (wiped when dropped: it may hold

@@ -5,6 +5,7 @@ mod bridge;
 mod browser;
 mod checkbox;
 mod clock;
+mod device;
 mod drift;
 mod import;
 mod inventory;
@@ -12,6 +13,7 @@ mod job;
 mod params;
 mod presets;
 mod qr;
+mod secret_input;
 mod seed;
 mod token;
 mod tools;
@@ -35,7 +37,10 @@ fn App() -> impl IntoView {
     let now = clock::use_unix_seconds();
     let hw = bridge::BridgeState::new();
     provide_context(hw);
+    let tools = tools::ToolsState::new();
+    provide_context(tools);
     let job = job::Job::new(secret, params, form, inv, hw, now);
+    let manage = device::Manage::new(job.panel, params);
     // Rows in no exported file (a burned token among them): ask before the tab closes or
     // navigates away.
     let guard = window_event_listener(leptos::ev::beforeunload, move |ev| {
@@ -57,7 +62,7 @@ fn App() -> impl IntoView {
         <job::Progress job />
         <main>
             <job::Spine job />
-            <tools::Tools state=secret params form inv now />
+            <tools::Tools tools state=secret params form inv now manage />
             <inventory::InventoryPanel state=secret inv />
         </main>
     }

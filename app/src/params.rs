@@ -69,6 +69,8 @@ pub struct ParamsState {
     pub account: RwSignal<String>,
     /// Algorithm, digits and period together; changes only when one of them does.
     pub otp: Memo<OtpParams>,
+    /// Token2, expert: burn the seed only, leaving the token's settings and clock as they are.
+    pub seed_only: RwSignal<bool>,
 }
 
 impl ParamsState {
@@ -92,6 +94,7 @@ impl ParamsState {
             issuer: RwSignal::new("Tokensmith".to_string()),
             account: RwSignal::new(String::new()),
             otp,
+            seed_only: RwSignal::new(false),
         };
         let saved = browser::pref_get("preset");
         let preset = saved.map_or(presets::DEFAULT_PRESET, |id| presets::by_id(&id));

@@ -1,6 +1,8 @@
-//! The tools beside the job, one click away and out of its path: import, the virtual token
-//! with its skew table, the drift finder. Each opens below the job and takes the focus.
+//! The tools beside the job, one click away and out of its path: import, the device on the
+//! chosen reader (opened from step 1's reader list too), the virtual token with its skew
+//! table, the drift finder. Each opens below the job and takes the focus.
 
+use crate::device::{DeviceTool, Manage};
 use crate::drift::DriftPanel;
 use crate::import::ImportPanel;
 use crate::inventory::Inventory;
@@ -11,18 +13,20 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Tool {
+pub enum Tool {
     Import,
+    Device,
     Token,
     Drift,
 }
 
 impl Tool {
-    const ALL: [Tool; 3] = [Tool::Import, Tool::Token, Tool::Drift];
+    const ALL: [Tool; 4] = [Tool::Import, Tool::Device, Tool::Token, Tool::Drift];
 
     fn id(self) -> &'static str {
         match self {
             Tool::Import => "import",
+            Tool::Device => "device",
             Tool::Token => "token",
             Tool::Drift => "drift",
         }
@@ -31,44 +35,69 @@ impl Tool {
     fn label(self) -> &'static str {
         match self {
             Tool::Import => "Import a secret",
+            Tool::Device => "Device",
             Tool::Token => "Virtual token & skew table",
             Tool::Drift => "Drift finder",
         }
     }
 }
 
+/// Which tools are open; shared through context so other parts can open one (step 1's
+/// "Manage this device").
+#[derive(Clone, Copy)]
+pub struct ToolsState {
+    open: RwSignal<Vec<Tool>>,
+}
+
+impl ToolsState {
+    pub fn new() -> Self {
+        ToolsState {
+            open: RwSignal::new(Vec::new()),
+        }
+    }
+
+    fn is_open(self, t: Tool) -> bool {
+        self.open.with(|o| o.contains(&t))
+    }
+
+    fn toggle(self, t: Tool) {
+        if self.is_open(t) {
+            self.open.update(|o| o.retain(|x| *x != t));
+        } else {
+            self.show(t);
+        }
+    }
+
+    /// Opens tool `t` (if closed), scrolls to it and gives it the focus.
+    pub fn show(self, t: Tool) {
+        if !self.is_open(t) {
+            self.open.update(|o| o.push(t));
+        }
+        let id = format!("tool-panel-{}", t.id());
+        request_animation_frame(move || {
+            if let Some(el) = document()
+                .get_element_by_id(&id)
+                .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+            {
+                el.scroll_into_view();
+                let _ = el.focus();
+            }
+        });
+    }
+}
+
 #[component]
 pub fn Tools(
+    tools: ToolsState,
     state: SecretState,
     params: ParamsState,
     form: RecordForm,
     inv: Inventory,
     now: ReadSignal<i64>,
+    manage: Manage,
 ) -> impl IntoView {
-    let open = RwSignal::new(Vec::<Tool>::new());
-    let is_open = move |t: Tool| open.with(|o| o.contains(&t));
-    let toggle = move |t: Tool| {
-        let opening = !is_open(t);
-        open.update(|o| {
-            if opening {
-                o.push(t);
-            } else {
-                o.retain(|x| *x != t);
-            }
-        });
-        if opening {
-            let id = format!("tool-panel-{}", t.id());
-            request_animation_frame(move || {
-                if let Some(el) = document()
-                    .get_element_by_id(&id)
-                    .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
-                {
-                    el.scroll_into_view();
-                    let _ = el.focus();
-                }
-            });
-        }
-    };
+    let is_open = move |t: Tool| tools.is_open(t);
+    let toggle = move |t: Tool| tools.toggle(t);
     view! {
         <nav class="tools" aria-label="Tools">
             <span class="muted">"Tools:"</span>
@@ -92,6 +121,9 @@ pub fn Tools(
         </nav>
         <div id="tool-panel-import" class="tool wide" tabindex="-1" hidden=move || !is_open(Tool::Import)>
             <ImportPanel state params form inv />
+        </div>
+        <div id="tool-panel-device" class="tool wide" tabindex="-1" hidden=move || !is_open(Tool::Device)>
+            <DeviceTool m=manage />
         </div>
         <div class="tool-row">
             <div id="tool-panel-token" class="tool" tabindex="-1" hidden=move || !is_open(Tool::Token)>

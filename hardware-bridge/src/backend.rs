@@ -45,6 +45,12 @@ pub trait Backend: Send + Sync {
             std::thread::sleep(Duration::from_millis(50));
         }
     }
+
+    /// Cancel the operation waiting on a card (see [`crate::card_wait`]): `true` when one was
+    /// connected to a card. In-process test backends answer at once: nothing to cancel.
+    fn cancel(&self) -> bool {
+        false
+    }
 }
 
 /// One reader as the backend sees it.

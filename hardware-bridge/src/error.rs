@@ -26,10 +26,17 @@ pub enum BridgeError {
     UnknownCard(String),
     #[error("the card was removed or reset during the operation: put it back and check it (info) before doing anything else (a Token2 card or fob: press its button before the tap and hold it still until the bridge is done)")]
     CardRemoved,
-    #[error("{0}: another program holds this reader exclusively (e.g. scdaemon: `gpgconf --kill scdaemon`, or Yubico Authenticator): close it and try again")]
+    #[error("{0}: another program holds this reader exclusively (e.g. scdaemon: `gpgconf --kill scdaemon`, or Yubico Authenticator): close it and try again; or a card on it stopped answering and the reader still waits for it: take the card off the reader (unplug the key) and put it back")]
     CardBusy(String),
     #[error("reader error: {0}")]
     Reader(String),
+    /// The card did not answer a command in time; it may have carried it out.
+    #[error("the card gave no answer within {seconds} s (it may have carried out the last command): take it off the reader (unplug the key) and put it back, then check it (info) before anything else")]
+    CardTimeout { seconds: u64 },
+    /// The user cancelled the operation; `sent`: while a command was waiting for its answer
+    /// (the card may have carried it out).
+    #[error("{}", if *.sent { "cancelled while waiting for the card's answer (it may have carried out the last command): take it off the reader (unplug the key) and put it back, then check it (info) before anything else" } else { "cancelled before the next command was sent to the card" })]
+    Cancelled { sent: bool },
     #[error("Token2: {0}")]
     Token2(Token2Error),
     #[error("Molto2: {0}")]
@@ -157,10 +164,11 @@ impl From<YkoathError> for BridgeError {
 
 impl From<TransportError> for BridgeError {
     fn from(e: TransportError) -> Self {
-        if transport_is_removed(&e) {
-            BridgeError::CardRemoved
-        } else {
-            BridgeError::Reader(e.to_string())
+        match e {
+            e if transport_is_removed(&e) => BridgeError::CardRemoved,
+            TransportError::NoAnswer { seconds } => BridgeError::CardTimeout { seconds },
+            TransportError::Cancelled { sent } => BridgeError::Cancelled { sent },
+            e => BridgeError::Reader(e.to_string()),
         }
     }
 }
@@ -204,6 +212,8 @@ impl BridgeError {
             CardRemoved => ErrorCode::CardRemoved,
             CardBusy(_) => ErrorCode::CardBusy,
             Reader(_) => ErrorCode::ReaderError,
+            CardTimeout { .. } => ErrorCode::CardTimeout,
+            Cancelled { .. } => ErrorCode::Cancelled,
             WillClearSeed { .. } => ErrorCode::WillClearSeed,
             Occupied(_) => ErrorCode::Occupied,
             VerifyMismatch { .. } => ErrorCode::VerifyMismatch,

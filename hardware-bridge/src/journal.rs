@@ -335,12 +335,17 @@ impl<'j> Attempt<'j> {
     }
 }
 
-/// The token may have taken the command that got no answer (pulled, reader gone, time-out);
+/// The token may have taken the command that got no answer (pulled, reader gone, time-out,
+/// cancelled while waiting);
 /// an error status word means the device refused it.
 fn no_reply(e: &BridgeError) -> bool {
     matches!(
         e,
-        BridgeError::CardRemoved | BridgeError::Reader(_) | BridgeError::PcscUnavailable(_)
+        BridgeError::CardRemoved
+            | BridgeError::Reader(_)
+            | BridgeError::PcscUnavailable(_)
+            | BridgeError::CardTimeout { .. }
+            | BridgeError::Cancelled { sent: true }
     )
 }
 

@@ -7,6 +7,8 @@
 //!   [`pcsc`] (PC/SC readers) and [`simulate`] (emulated readers, `--simulate`).
 //! - [`device`]: detection, burn planning against core's capability table, burning, clock
 //!   sync, Molto2 profiles, OATH credentials.
+//! - [`card_wait`]: every connection on its own thread, each answer waited for with a time
+//!   limit and the user's cancel.
 //! - [`operation`]: the one way an operation runs, for the CLI and the server alike.
 //! - [`journal`]: the write-ahead burn journal (`--results-file`) as the burn path uses it;
 //!   [`terminal`]: asking its passphrase.
@@ -20,6 +22,7 @@
 
 pub mod backend;
 pub mod batch;
+pub mod card_wait;
 pub mod cli;
 pub mod device;
 pub mod entra_cli;

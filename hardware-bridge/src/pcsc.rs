@@ -19,6 +19,7 @@ use ::pcsc::{
 };
 
 use crate::backend::{select_reader, Backend, ReaderEntry};
+use crate::card_wait::{watch, CardWait};
 use crate::error::BridgeError;
 use tokensmith_proto::transport::{Transport, TransportError};
 
@@ -91,6 +92,13 @@ impl Transport for PcscTransport {
         let r = card
             .transmit(apdu, &mut self.buf)
             .map_err(transport_error)?;
+        if r.len() < 2 {
+            // No status word: the card answered nothing. pcscd with vpcd reports a card pulled
+            // during a command this way (success, 0 bytes); the command may have been carried
+            // out, which the burn journal must know (PROTOCOL-NOTES.md).
+            self.buf.iter_mut().for_each(|b| *b = 0);
+            return Err(TransportError::NoCard);
+        }
         let out = r.to_vec();
         // The reply may hold a code or other sensitive data: do not leave it around.
         self.buf.iter_mut().for_each(|b| *b = 0);
@@ -119,20 +127,23 @@ impl Drop for PcscTransport {
 
 /// PC/SC readers through pcscd. A fresh PC/SC context is established for
 /// every call, so a long-running `serve` survives pcscd restarts (and starts
-/// even when pcscd is not running yet).
+/// even when pcscd is not running yet). Every connection runs on its own thread, each answer
+/// waited for with [`CardWait`]'s time limit and cancel.
 #[derive(Debug, Default)]
-pub struct PcscBackend;
+pub struct PcscBackend {
+    wait: CardWait,
+}
 
 impl PcscBackend {
     /// Checks once that PC/SC answers (for an early, clear error in the CLI).
-    pub fn new() -> Result<Self, BridgeError> {
+    pub fn new(wait: CardWait) -> Result<Self, BridgeError> {
         Self::context()?;
-        Ok(PcscBackend)
+        Ok(PcscBackend { wait })
     }
 
     /// A backend that does not check PC/SC now (for `serve`).
-    pub fn lazy() -> Self {
-        PcscBackend
+    pub fn lazy(wait: CardWait) -> Self {
+        PcscBackend { wait }
     }
 
     fn context() -> Result<Context, BridgeError> {
@@ -233,11 +244,16 @@ impl Backend for PcscBackend {
         // except the one chosen.
         let name = select_reader(&self.readers()?, reader)?;
         let t = self.connect(&name, Purpose::Operate)?;
-        Ok((name, Box::new(t)))
+        Ok((name, Box::new(watch(t, &self.wait, || {}))))
     }
 
     fn probe(&self, reader: &str) -> Result<Box<dyn Transport + Send>, BridgeError> {
-        Ok(Box::new(self.connect(reader, Purpose::Probe)?))
+        let t = self.connect(reader, Purpose::Probe)?;
+        Ok(Box::new(watch(t, &self.wait, || {})))
+    }
+
+    fn cancel(&self) -> bool {
+        self.wait.cancel.request()
     }
 
     /// Blocks in `SCardGetStatusChange` (pcsc.md): no card is connected to while waiting.

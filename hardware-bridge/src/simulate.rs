@@ -8,13 +8,20 @@
 //!   readers are; `--model molto2v2` reaches its profiles 50–99), factory customer key; the
 //!   simulated user presses ▲ at once when it asks for a confirmation;
 //! - `Simulated reader 2 (OATH key)`: an OATH applet without a password.
+//!
+//! `--simulate-fault` (hidden; for the page's tests) makes every simulated card misbehave at
+//! the Nth command of an operation the way `emulated-card --fault` does through vpcd: a pulled card answers
+//! "no card", a silent one never answers (the wait's time limit or a cancel ends the
+//! operation, as with a real reader).
 
 pub mod supply;
 
 use std::sync::{Arc, Mutex};
 
 use crate::backend::{select_reader, Backend, ReaderEntry};
+use crate::card_wait::{watch, CardWait};
 use crate::error::BridgeError;
+use crate::vpcd::Fault;
 use tokensmith_core::caps::Model;
 use tokensmith_proto::emulator::{Card, Molto2Card, Token2Card, YkoathCard};
 use tokensmith_proto::molto2::Molto2Model;
@@ -74,6 +81,55 @@ impl Card for PressesAtOnce {
 }
 
 /// A transport to a shared in-process card.
+/// A slot whose card misbehaves at its Nth command since it was last reset: each operation's
+/// connection resets the card (listing does not), so N counts within one operation, and the
+/// next operation finds the card as if pulled and put back.
+struct Faulty {
+    slot: Arc<dyn Slot>,
+    fault: Fault,
+    commands: Mutex<usize>,
+}
+
+/// How long a silent simulated card blocks its connection's thread before it counts as pulled
+/// (the operation gave up long before: the time limit or a cancel).
+const SILENT_FOR: std::time::Duration = std::time::Duration::from_secs(120);
+
+impl Slot for Faulty {
+    fn process(&self, apdu: &[u8]) -> Result<Vec<u8>, TransportError> {
+        let n = {
+            let mut c = self.commands.lock().unwrap_or_else(|e| e.into_inner());
+            *c += 1;
+            *c
+        };
+        match self.fault {
+            Fault::RemovedBefore(at) if n >= at => Err(TransportError::NoCard),
+            Fault::RemovedDuring(at) if n >= at => {
+                if n == at {
+                    self.slot.process(apdu)?;
+                }
+                Err(TransportError::NoCard)
+            }
+            Fault::SilentDuring(at) if n >= at => {
+                if n == at {
+                    self.slot.process(apdu)?;
+                }
+                std::thread::sleep(SILENT_FOR);
+                Err(TransportError::NoCard)
+            }
+            _ => self.slot.process(apdu),
+        }
+    }
+
+    fn reset(&self) {
+        *self.commands.lock().unwrap_or_else(|e| e.into_inner()) = 0;
+        self.slot.reset()
+    }
+
+    fn atr(&self) -> Option<Vec<u8>> {
+        self.slot.atr()
+    }
+}
+
 struct SlotTransport(Arc<dyn Slot>);
 
 impl Transport for SlotTransport {
@@ -90,6 +146,7 @@ impl Transport for SlotTransport {
 pub struct SimBackend {
     readers: Vec<(String, Arc<dyn Slot>)>,
     token2: Arc<Mutex<Token2Card>>,
+    wait: CardWait,
 }
 
 impl Default for SimBackend {
@@ -100,6 +157,11 @@ impl Default for SimBackend {
 
 impl SimBackend {
     pub fn new() -> Self {
+        Self::with(CardWait::default(), None)
+    }
+
+    /// Cards answered within `wait`, misbehaving as `fault` says.
+    pub fn with(wait: CardWait, fault: Option<Fault>) -> Self {
         let now = crate::device::now();
         let mut t2 = Token2Card::of_model(Model::C302);
         // A token whose clock has drifted a little, as real ones do.
@@ -107,7 +169,7 @@ impl SimBackend {
         let mut m2 = Molto2Card::new(Molto2Model::V2, "MOLTO2SIM0001");
         m2.set_clock(u32::try_from(now + 12).unwrap_or(0));
         let token2 = Arc::new(Mutex::new(t2));
-        let readers: Vec<(String, Arc<dyn Slot>)> = vec![
+        let mut readers: Vec<(String, Arc<dyn Slot>)> = vec![
             (TOKEN2_READER.into(), token2.clone()),
             (
                 MOLTO2_READER.into(),
@@ -115,10 +177,21 @@ impl SimBackend {
             ),
             (OATH_READER.into(), Arc::new(Mutex::new(YkoathCard::new()))),
         ];
-        for (_, c) in &readers {
+        for (_, c) in &mut readers {
             c.reset();
+            if let Some(fault) = fault {
+                *c = Arc::new(Faulty {
+                    slot: c.clone(),
+                    fault,
+                    commands: Mutex::new(0),
+                });
+            }
         }
-        SimBackend { readers, token2 }
+        SimBackend {
+            readers,
+            token2,
+            wait,
+        }
     }
 
     fn slot(&self, name: &str) -> Result<Arc<dyn Slot>, BridgeError> {
@@ -156,12 +229,18 @@ impl Backend for SimBackend {
         let card = self.slot(&name)?;
         // A fresh connection is a card reset, as with PC/SC exclusive connects.
         card.reset();
-        Ok((name, Box::new(SlotTransport(card))))
+        let t = watch(SlotTransport(card), &self.wait, || {});
+        Ok((name, Box::new(t)))
     }
 
     fn probe(&self, reader: &str) -> Result<Box<dyn Transport + Send>, BridgeError> {
         // A probe leaves the card as it is: no reset.
-        Ok(Box::new(SlotTransport(self.slot(reader)?)))
+        let t = SlotTransport(self.slot(reader)?);
+        Ok(Box::new(watch(t, &self.wait, || {})))
+    }
+
+    fn cancel(&self) -> bool {
+        self.wait.cancel.request()
     }
 }
 

@@ -6,6 +6,10 @@
 //! One-byte payloads are control messages: `00` power off, `01` power on,
 //! `02` reset, `04` get ATR (answered with the ATR). Longer payloads are
 //! APDUs, answered with the card's response.
+//!
+//! A [`Fault`] makes the card misbehave at one command, the way a real token does when it is
+//! pulled or stops answering: the fault tests of the burn journal run through a real pcscd with
+//! it.
 
 use std::io::{self, Read, Write};
 use std::net::TcpStream;
@@ -57,9 +61,80 @@ pub fn read_frame<R: Read>(r: &mut R) -> io::Result<Option<Vec<u8>>> {
     Ok(Some(payload))
 }
 
+/// What a card does wrong at its `N`th command APDU (counted from 1 since it was inserted;
+/// control messages are not counted). `N` is chosen by the test to land between two writes of a
+/// burn, or on a write itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// Pulled as command `N` arrives: it is not carried out (the `N - 1` before were answered).
+    RemovedBefore(usize),
+    /// Command `N` is carried out, then the card is pulled before it answers: the host cannot
+    /// know whether it took effect.
+    RemovedDuring(usize),
+    /// Command `N` is carried out and never answered, nor anything after it, while the card
+    /// stays in the reader (a hung token: the reader waits for it).
+    SilentDuring(usize),
+}
+
+impl Fault {
+    fn at(self) -> usize {
+        match self {
+            Fault::RemovedBefore(n) | Fault::RemovedDuring(n) | Fault::SilentDuring(n) => n,
+        }
+    }
+}
+
+impl std::str::FromStr for Fault {
+    type Err = String;
+
+    /// `removed-before:N`, `removed-during:N` or `silent-during:N` (N ≥ 1).
+    fn from_str(s: &str) -> Result<Self, String> {
+        let usage = || {
+            format!(
+                "fault {:?}: use removed-before:N, removed-during:N or silent-during:N (N from 1)",
+                tokensmith_core::echo::echo(s)
+            )
+        };
+        let (what, n) = s.split_once(':').ok_or_else(usage)?;
+        let n: usize = n.parse().ok().filter(|n| *n >= 1).ok_or_else(usage)?;
+        match what {
+            "removed-before" => Ok(Fault::RemovedBefore(n)),
+            "removed-during" => Ok(Fault::RemovedDuring(n)),
+            "silent-during" => Ok(Fault::SilentDuring(n)),
+            _ => Err(usage()),
+        }
+    }
+}
+
+/// How serving a connection ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ended {
+    /// vpcd closed the connection (pcscd stopped, or the test ended).
+    Closed,
+    /// The card was pulled by its [`Fault`]: the caller must close the connection (vpcd then
+    /// reports the card removed).
+    Removed,
+}
+
 /// Serve one vpcd connection until it closes.
 pub fn serve<S: Read + Write, C: Card + ?Sized>(stream: &mut S, card: &mut C) -> io::Result<()> {
+    serve_with(stream, card, None).map(|_| ())
+}
+
+/// [`serve`], misbehaving as `fault` says.
+pub fn serve_with<S: Read + Write, C: Card + ?Sized>(
+    stream: &mut S,
+    card: &mut C,
+    fault: Option<Fault>,
+) -> io::Result<Ended> {
+    let mut apdus = 0usize;
+    let mut silent = false;
     while let Some(payload) = read_frame(stream)? {
+        if silent {
+            // A hung card: everything is read (so a closed connection is noticed), nothing
+            // answered, not even the ATR.
+            continue;
+        }
         match payload.as_slice() {
             [] => {}
             [CTRL_POWER_OFF] => card.power_off(),
@@ -68,12 +143,26 @@ pub fn serve<S: Read + Write, C: Card + ?Sized>(stream: &mut S, card: &mut C) ->
             [CTRL_GET_ATR] => write_frame(stream, &card.atr())?,
             [_] => {} // unknown control message: ignore
             apdu => {
-                let resp = card.process(apdu);
-                write_frame(stream, &resp)?;
+                apdus += 1;
+                match fault.filter(|f| f.at() == apdus) {
+                    Some(Fault::RemovedBefore(_)) => return Ok(Ended::Removed),
+                    Some(Fault::RemovedDuring(_)) => {
+                        card.process(apdu);
+                        return Ok(Ended::Removed);
+                    }
+                    Some(Fault::SilentDuring(_)) => {
+                        card.process(apdu);
+                        silent = true;
+                    }
+                    None => {
+                        let resp = card.process(apdu);
+                        write_frame(stream, &resp)?;
+                    }
+                }
             }
         }
     }
-    Ok(())
+    Ok(Ended::Closed)
 }
 
 /// Connect to vpcd, retrying until `wait` has passed (vpcd may still be
@@ -93,16 +182,21 @@ pub fn connect(addr: &str, wait: Duration) -> io::Result<TcpStream> {
 }
 
 /// Connect a card to vpcd at `addr`, call `on_connected`, then serve until
-/// the socket closes.
+/// the socket closes (or the card is pulled by `fault`: the connection is closed then).
 pub fn run<C: Card + ?Sized>(
     addr: &str,
     wait: Duration,
     card: &mut C,
+    fault: Option<Fault>,
     on_connected: impl FnOnce(),
-) -> io::Result<()> {
+) -> io::Result<Ended> {
     let mut stream = connect(addr, wait)?;
     on_connected();
-    serve(&mut stream, card)
+    let ended = serve_with(&mut stream, card, fault)?;
+    if ended == Ended::Removed {
+        let _ = stream.shutdown(std::net::Shutdown::Both);
+    }
+    Ok(ended)
 }
 
 #[cfg(test)]
@@ -158,7 +252,7 @@ mod tests {
             resets: 0,
         };
         let mut connected = false;
-        run(&addr, Duration::from_secs(5), &mut card, || {
+        run(&addr, Duration::from_secs(5), &mut card, None, || {
             connected = true
         })
         .unwrap();
@@ -185,11 +279,76 @@ mod tests {
             (atr, sel, other)
         });
         let mut card = YkoathCard::new();
-        run(&addr, Duration::from_secs(5), &mut card, || {}).unwrap();
+        run(&addr, Duration::from_secs(5), &mut card, None, || {}).unwrap();
         let (atr, sel, other) = vpcd.join().unwrap();
         assert_eq!(atr, card.atr());
         assert_eq!(&sel[sel.len() - 2..], &[0x90, 0x00]);
         assert_eq!(sel[0], 0x79);
         assert_eq!(other, vec![0x6A, 0x82]);
+    }
+
+    /// Counts the commands it carried out.
+    #[derive(Default)]
+    struct Counter(u32);
+
+    impl Card for Counter {
+        fn atr(&self) -> Vec<u8> {
+            vec![0x3B, 0x00]
+        }
+        fn process(&mut self, _apdu: &[u8]) -> Vec<u8> {
+            self.0 += 1;
+            vec![0x90, 0x00]
+        }
+    }
+
+    /// Each fault at command 2 of 3: what vpcd gets back, what the card carried out, how
+    /// serving ends.
+    #[test]
+    fn faults_land_on_the_command_they_name() {
+        let apdu = [0x00, 0xA4, 0x04, 0x00];
+        for (fault, answered, carried_out, ended) in [
+            ("removed-before:2", 1, 1, Ended::Removed),
+            ("removed-during:2", 1, 2, Ended::Removed),
+            // Served until vpcd gives up and closes.
+            ("silent-during:2", 1, 2, Ended::Closed),
+        ] {
+            let fault: Fault = fault.parse().unwrap();
+            let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+            let addr = listener.local_addr().unwrap().to_string();
+            let vpcd = std::thread::spawn(move || {
+                let (mut s, _) = listener.accept().unwrap();
+                s.set_read_timeout(Some(Duration::from_millis(300)))
+                    .unwrap();
+                let mut answered = 0;
+                for _ in 0..3 {
+                    if write_frame(&mut s, &apdu).is_err() {
+                        break;
+                    }
+                    match read_frame(&mut s) {
+                        Ok(Some(r)) => {
+                            assert_eq!(r, [0x90, 0x00]);
+                            answered += 1;
+                        }
+                        _ => break,
+                    }
+                }
+                // A silent card answers not even the ATR.
+                let atr = write_frame(&mut s, &[CTRL_GET_ATR])
+                    .ok()
+                    .and_then(|_| read_frame(&mut s).ok().flatten());
+                (answered, atr.is_some())
+            });
+            let mut card = Counter::default();
+            let end = run(&addr, Duration::from_secs(5), &mut card, Some(fault), || {}).unwrap();
+            let (got, atr) = vpcd.join().unwrap();
+            assert_eq!(
+                (got, card.0, end),
+                (answered, carried_out, ended),
+                "{fault:?}"
+            );
+            assert!(!atr, "{fault:?}");
+        }
+        assert!("removed-during:0".parse::<Fault>().is_err());
+        assert!("pulled:3".parse::<Fault>().is_err());
     }
 }

@@ -18,223 +18,23 @@
 //! Timing (per-burn medians) is printed with `--nocapture`.
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{Shutdown, TcpStream};
+use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use hardware_bridge::vpcd;
+mod vpcd_rig;
 use serde_json::Value;
 use tokensmith_core::caps::Model;
 use tokensmith_proto::emulator::{Card, Molto2Card, Token2Card, YkoathCard};
 use tokensmith_proto::molto2::Molto2Model;
 use tokensmith_proto::ykoath::{OathAlgorithm, OathType};
+use vpcd_rig::*;
 
-const READER: &str = "Virtual PCD 00 01";
-const VPCD_ADDR: &str = "127.0.0.1:35964";
-/// vpcd's first reader: the busy-reader test holds it from this process.
-const FIRST_READER: &str = "Virtual PCD 00 00";
-const FIRST_VPCD_ADDR: &str = "127.0.0.1:35963";
 const BIN: &str = env!("CARGO_BIN_EXE_hardware-bridge");
 /// 20-byte seed, base32 and hex.
 const SEED: &[u8] = b"12345678901234567890";
 const SEED_B32: &str = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
 const SEED_HEX: &str = "3132333435363738393031323334353637383930";
-
-// ---------------------------------------------------------------- pcscd
-
-struct Pcscd(Option<Child>);
-
-impl Drop for Pcscd {
-    fn drop(&mut self) {
-        if let Some(c) = &mut self.0 {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
-    }
-}
-
-fn pcsc_readers() -> Option<Vec<String>> {
-    let ctx = pcsc::Context::establish(pcsc::Scope::User).ok()?;
-    let r = ctx.list_readers_owned().ok()?;
-    Some(
-        r.into_iter()
-            .map(|c| c.to_string_lossy().into_owned())
-            .collect(),
-    )
-}
-
-fn start_pcscd() -> Pcscd {
-    let driver = "/usr/lib/pcsc/drivers/serial/libifdvpcd.so";
-    assert!(
-        std::path::Path::new("/usr/sbin/pcscd").exists(),
-        "pcscd is missing: install the Debian packages `pcscd vsmartcard-vpcd libpcsclite-dev pkgconf`"
-    );
-    assert!(
-        std::path::Path::new(driver).exists(),
-        "vsmartcard's vpcd driver ({driver}) is missing: install the Debian package `vsmartcard-vpcd`"
-    );
-    if pcsc_readers().is_some_and(|r| r.iter().any(|n| n == READER)) {
-        eprintln!("using the pcscd that is already running");
-        return Pcscd(None);
-    }
-    std::fs::create_dir_all("/run/pcscd").expect("mkdir /run/pcscd");
-    let child = Command::new("/usr/sbin/pcscd")
-        .arg("--foreground")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start pcscd");
-    let p = Pcscd(Some(child));
-    let deadline = Instant::now() + Duration::from_secs(15);
-    while Instant::now() < deadline {
-        if pcsc_readers().is_some_and(|r| r.iter().any(|n| n == READER)) {
-            return p;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    panic!("pcscd started but the vpcd reader {READER:?} did not appear (is vpcd configured in /etc/reader.conf.d/?)");
-}
-
-fn card_present_on(reader: &str, want: bool) {
-    let ctx = pcsc::Context::establish(pcsc::Scope::User).expect("pcsc context");
-    let name = std::ffi::CString::new(reader).unwrap();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while Instant::now() < deadline {
-        let mut st = [pcsc::ReaderState::new(
-            name.as_c_str(),
-            pcsc::State::UNAWARE,
-        )];
-        if ctx
-            .get_status_change(Duration::from_millis(0), &mut st)
-            .is_ok()
-        {
-            let present = st[0].event_state().contains(pcsc::State::PRESENT);
-            if present == want {
-                return;
-            }
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    panic!("card on {reader} present={want} not reached");
-}
-
-// ------------------------------------------------------- emulated cards
-
-/// A card shared between the vpcd thread and the test.
-struct Shared<C> {
-    card: Arc<Mutex<C>>,
-    apdus: Arc<AtomicUsize>,
-    /// CLA and INS of every command, in order.
-    sent: Arc<Mutex<Vec<(u8, u8)>>>,
-    /// Warm resets the reader sent (a disconnect with `ResetCard`).
-    resets: Arc<AtomicUsize>,
-}
-
-impl<C: Card> Card for Shared<C> {
-    fn atr(&self) -> Vec<u8> {
-        self.card.lock().unwrap().atr()
-    }
-    fn power_on(&mut self) {
-        self.card.lock().unwrap().power_on()
-    }
-    fn power_off(&mut self) {
-        self.card.lock().unwrap().power_off()
-    }
-    fn reset(&mut self) {
-        self.resets.fetch_add(1, Ordering::SeqCst);
-        self.card.lock().unwrap().reset()
-    }
-    fn process(&mut self, apdu: &[u8]) -> Vec<u8> {
-        self.apdus.fetch_add(1, Ordering::SeqCst);
-        if apdu.len() >= 2 {
-            self.sent.lock().unwrap().push((apdu[0], apdu[1]));
-        }
-        self.card.lock().unwrap().process(apdu)
-    }
-}
-
-/// A card inserted in a virtual reader until dropped.
-struct Inserted<C> {
-    card: Arc<Mutex<C>>,
-    apdus: Arc<AtomicUsize>,
-    sent: Arc<Mutex<Vec<(u8, u8)>>>,
-    resets: Arc<AtomicUsize>,
-    stream: TcpStream,
-    thread: Option<JoinHandle<()>>,
-    reader: &'static str,
-}
-
-impl<C: Card + Send + 'static> Inserted<C> {
-    fn new(card: C) -> Self {
-        Self::into_reader(card, READER, VPCD_ADDR)
-    }
-
-    /// Into vpcd's other reader, `Virtual PCD 00 00` (127.0.0.1:35963).
-    fn into_first_reader(card: C) -> Self {
-        Self::into_reader(card, FIRST_READER, FIRST_VPCD_ADDR)
-    }
-
-    fn into_reader(card: C, reader: &'static str, addr: &str) -> Self {
-        let card = Arc::new(Mutex::new(card));
-        let apdus = Arc::new(AtomicUsize::new(0));
-        let sent = Arc::new(Mutex::new(Vec::new()));
-        let resets = Arc::new(AtomicUsize::new(0));
-        let stream = vpcd::connect(addr, Duration::from_secs(10)).unwrap_or_else(|e| {
-            panic!("connect to vpcd on {addr} (is pcscd with vpcd running?): {e}")
-        });
-        let mut s2 = stream.try_clone().unwrap();
-        let mut shared = Shared {
-            card: card.clone(),
-            apdus: apdus.clone(),
-            sent: sent.clone(),
-            resets: resets.clone(),
-        };
-        let thread = std::thread::spawn(move || {
-            let _ = vpcd::serve(&mut s2, &mut shared);
-        });
-        card_present_on(reader, true);
-        Inserted {
-            card,
-            apdus,
-            sent,
-            resets,
-            stream,
-            thread: Some(thread),
-            reader,
-        }
-    }
-
-    fn apdus(&self) -> usize {
-        self.apdus.load(Ordering::SeqCst)
-    }
-
-    fn resets(&self) -> usize {
-        self.resets.load(Ordering::SeqCst)
-    }
-
-    /// How many commands with this INS the card received.
-    fn sent_ins(&self, ins: u8) -> usize {
-        self.sent
-            .lock()
-            .unwrap()
-            .iter()
-            .filter(|(_, i)| *i == ins)
-            .count()
-    }
-}
-
-impl<C> Drop for Inserted<C> {
-    fn drop(&mut self) {
-        let _ = self.stream.shutdown(Shutdown::Both);
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-        card_present_on(self.reader, false);
-    }
-}
 
 /// A card that knows none of the protocols.
 struct Stranger;

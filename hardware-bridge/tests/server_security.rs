@@ -476,6 +476,26 @@ async fn misspelled_fields_are_refused_and_nothing_is_burned() {
         assert!(msg.contains(&format!("unknown field `{field}`")), "{msg}");
         assert!(!msg.contains(SEED_B32), "{msg}");
     }
+    // Found by fuzzing: the name of an unknown field came back whole, however long, and a
+    // seed sent as a name with it. Only a name that looks like a misspelt field is repeated.
+    for name in [
+        SEED_B32.to_string(),
+        "x".repeat(5000),
+        "a`, expected Q".into(),
+    ] {
+        let mut body = json!({"reader": "Token2", "secret": "A"});
+        body[name.as_str()] = json!(1);
+        let r = req("POST", "/api/burn")
+            .header("x-tokensmith-pairing", PAIR)
+            .body(Body::from(body.to_string()))
+            .unwrap();
+        let (st, _, resp) = send(app.clone(), r).await;
+        assert_eq!(st, StatusCode::BAD_REQUEST);
+        let v: Value = serde_json::from_slice(&resp).unwrap();
+        let msg = v["error"]["message"].as_str().unwrap();
+        assert!(msg.contains("unknown field") && msg.len() < 200, "{msg}");
+        assert!(!msg.contains(&name[..8]), "{msg}");
+    }
     // Nothing reached the simulated Token2: it still has no seed (its display shows dashes).
     let r = req("POST", "/api/info")
         .header("x-tokensmith-pairing", PAIR)

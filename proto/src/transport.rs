@@ -13,6 +13,13 @@ pub enum TransportError {
     /// Anything else the transport wants to report.
     #[error("transport error: {0}")]
     Other(String),
+    /// The card gave no answer within the time allowed (it may have carried out the command).
+    #[error("the card gave no answer within {seconds} s")]
+    NoAnswer { seconds: u64 },
+    /// The user cancelled: while waiting for the answer to a command that was sent (`sent`: it
+    /// may have been carried out), or before the next one was sent.
+    #[error("cancelled")]
+    Cancelled { sent: bool },
 }
 
 /// Carries raw APDUs to a card. Implementations: PC/SC (elsewhere),

@@ -9,7 +9,7 @@
 use std::fmt;
 use std::io::Cursor;
 
-use pgp::composed::{PublicOrSecret, SignedPublicKey, SignedPublicSubKey};
+use pgp::composed::{ArmorOptions, PublicOrSecret, SignedPublicKey, SignedPublicSubKey};
 use pgp::crypto::public_key::PublicKeyAlgorithm;
 use pgp::packet::{Signature, SignatureType};
 use pgp::types::{EcdhPublicParams, EcdsaPublicParams, KeyDetails, PublicParams, Tag};
@@ -121,6 +121,15 @@ pub struct Recipient {
 impl Recipient {
     pub fn info(&self) -> &KeyInfo {
         &self.info
+    }
+
+    /// The key alone, ASCII-armoured: what a caller keeps to encrypt to this
+    /// recipient again (a public key, nothing secret), whichever file or
+    /// paste it came in with others.
+    pub fn armored(&self) -> Result<String, SealError> {
+        self.key
+            .to_armored_string(ArmorOptions::default())
+            .map_err(|e| SealError::NotAKey(e.to_string()))
     }
 
     /// Refuses a key that is not [`KeyStatus::Usable`], naming it.

@@ -117,6 +117,41 @@ fn key_descriptions_match_what_gpg_says() {
 }
 
 #[test]
+fn a_key_kept_as_its_own_armour_is_the_same_key_to_us_and_to_gpg() {
+    let (alice_home, alice_fpr) = alice();
+    let (bob_home, bob_fpr) = bob();
+    // Binary keys, one after the other (a .gpg file of two keys).
+    let mut both = alice_home.export(&alice_fpr, false);
+    both.extend(bob_home.export(&bob_fpr, false));
+    let read = read_keys(&both, now()).unwrap();
+    let kept: Vec<String> = read.iter().map(|r| r.armored().unwrap()).collect();
+    assert!(kept[0].starts_with("-----BEGIN PGP PUBLIC KEY BLOCK-----"));
+    // GnuPG reads the kept armour as Alice's key, whole (user ID and encryption subkey).
+    let shown = alice_home.gpg(&["--with-colons", "--show-keys"], kept[0].as_bytes());
+    let shown = String::from_utf8(shown.stdout).unwrap();
+    let fprs: Vec<&str> = shown
+        .lines()
+        .filter(|l| l.starts_with("fpr:"))
+        .filter_map(|l| l.split(':').nth(9))
+        .collect();
+    assert_eq!(fprs.first(), Some(&alice_fpr.as_str()), "{shown}");
+    assert_eq!(fprs.len(), 2, "primary and encryption subkey: {shown}");
+    assert!(shown.contains("Alice Admin <alice@example.org>"), "{shown}");
+    // Read back alone, each describes as before and encrypts to its owner only.
+    for (r, (home, fpr)) in read
+        .iter()
+        .zip([(&alice_home, &alice_fpr), (&bob_home, &bob_fpr)])
+    {
+        let again = read_keys(r.armored().unwrap().as_bytes(), now()).unwrap();
+        assert_eq!(again.len(), 1);
+        assert_eq!(again[0].info(), r.info());
+        assert_eq!(&again[0].info().fingerprint, fpr);
+        let sealed = encrypt(b"0042,3132\n", "t.csv", &again, Output::Armored).unwrap();
+        assert_eq!(home.decrypt(&sealed), b"0042,3132\n");
+    }
+}
+
+#[test]
 fn an_expired_key_is_refused_with_its_date() {
     let home = Home::new();
     let t = Some("20200101T120000!");

@@ -288,7 +288,7 @@ test('refused before the burn, in core\'s words: what the Token2 on the reader c
   await page.getByTestId('algorithm').selectOption('SHA256');
   assert.equal(await page.getByTestId('bridge-burn').isDisabled(), true);
   assert.match(await page.getByTestId('burn-why').textContent(), /SHA-256 cannot be uploaded by CSV/);
-  await page.getByTestId('target-format').selectOption('graph');
+  await page.getByTestId('format-graph-json').check();
   assert.equal(await page.getByTestId('bridge-burn').isDisabled(), false, 'Graph JSON takes SHA-256');
   assert.equal(await page.getByTestId('serial').inputValue(), serialBefore, 'the record is untouched');
   assert.equal(bridge.log.slice(logBefore).filter((l) => /POST \/api\/burn/.test(l)).length, 0, 'nothing was sent');
@@ -476,4 +476,43 @@ test('the bridge stops while connected: the panel says so and offers to connect 
   assert.equal(await readers(page).count(), 0);
   assert.ok(errors.every((e) => /ERR_CONNECTION_REFUSED|Failed to fetch/.test(e)), errors.join('\n'));
   await context.close();
+});
+
+test('a token that stops answering: Cancel stops the burn, and the panel says what the journal says it may hold', async () => {
+  // The simulated Token2 carries out the seed write (command 5 of a burn: detect, challenge,
+  // authenticate, config, seed) and answers nothing more.
+  const silent = await startBridge({ extra: ['--simulate-fault', 'silent-during:5', '--card-timeout', '60', '--plaintext-results', '--results-file', join(OUT, `cancel-${process.pid}.journal`)] });
+  try {
+    const { context, page, errors } = await openThroughBridge(silent);
+    await selectReader(page, 'token2');
+    await user(page);
+    await page.getByTestId('bridge-burn').click();
+    await page.waitForSelector('[data-testid=bridge-cancel]');
+    // It waits for the token: nothing comes back on its own.
+    await page.waitForTimeout(1500);
+    assert.equal(await page.locator('[data-testid=bridge-result] .burn-ok, [data-testid=bridge-result] .burn-failed').count(), 0);
+    await page.getByTestId('bridge-cancel').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(OUT, 'bridge-cancel-waiting-desktop.png') });
+    const t0 = Date.now();
+    await page.getByTestId('bridge-cancel').click();
+    await page.waitForFunction(() => document.querySelector('[data-testid=bridge-result] .burn-failed'));
+    const waited = Date.now() - t0;
+    assert.ok(waited < 5000, `answered ${waited} ms after Cancel`);
+    const result = await page.getByTestId('bridge-result').textContent();
+    assert.match(result, /you cancelled/);
+    assert.match(result, /cancelled while waiting for the card's answer/);
+    assert.match(result, /the journal says: 8659632000001: interrupted while writing the seed: it may hold the new seed/);
+    assert.match(result, /expected code now: \d{6}/);
+    assert.equal(await page.locator('[data-testid=bridge-cancel]').count(), 0, 'no Cancel once nothing runs');
+    assert.equal(await page.getByTestId('bridge-burn').isDisabled(), false);
+    await page.locator('[data-testid=bridge-result]').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(OUT, 'bridge-cancelled-desktop.png') });
+    // A cancel with nothing running reaches nothing.
+    const idle = await bridgeApi(silent, '/api/cancel', null);
+    assert.deepEqual(idle, { status: 200, json: { cancelled: false } });
+    assert.deepEqual(errors.filter((e) => !/409/.test(e)), []);
+    await context.close();
+  } finally {
+    await silent.stop();
+  }
 });

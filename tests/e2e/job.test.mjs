@@ -40,8 +40,10 @@ async function openJob(where, viewport = { width: 1366, height: 768 }) {
 
 const burns = (logFrom) => bridge.log.slice(logFrom).filter((l) => /POST \/api\/burn/.test(l)).length;
 
-async function download(page, testid) {
-  const [dl] = await Promise.all([page.waitForEvent('download'), page.getByTestId(testid).click()]);
+/** Saves the list in `format` (an ExportFormat id) through the export menu. */
+async function download(page, format) {
+  await page.getByTestId(`format-${format}`).check();
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.getByTestId('save-export').click()]);
   const path = join(OUT, `job-${dl.suggestedFilename()}`);
   await dl.saveAs(path);
   return path;
@@ -112,8 +114,7 @@ for (const where of WHERE) {
     assert.notEqual(await secretOf(page), burned);
     assert.equal(await page.getByTestId('upn').inputValue(), '', 'the next token starts without a user');
     assert.equal(await rowCount(page), 1);
-    await page.getByTestId('target-format').selectOption('graph');
-    const body = JSON.parse(readFileSync(await download(page, 'save-json'), 'utf8'));
+    const body = JSON.parse(readFileSync(await download(page, 'graph-json'), 'utf8'));
     assert.deepEqual(body.value.map((d) => [d.serialNumber, d.secretKey, d.assignTo?.id]),
       [['8659632000001', burned, 'helga@contoso.com']]);
     assert.deepEqual(errors, []);
@@ -188,9 +189,9 @@ for (const where of WHERE) {
     await page.getByTestId('upn').fill('jo@contoso.com');
     await burn(page);
     assert.match(await page.getByTestId('export-unverified').textContent(), new RegExp(`Not verified: row 2 \\(serial MOLTO2SIM0001, profile ${profile}, jo@contoso\\.com\\)`));
-    const csv = await download(page, 'save-csv');
+    const csv = await download(page, 'entra-csv');
     assert.match(await page.getByTestId('inventory-status').textContent(),
-      new RegExp(`Saved 2 row\\(s\\) as entra-oath-tokens\\.csv\\. Not verified: row 2 \\(serial MOLTO2SIM0001, profile ${profile}, jo@contoso\\.com\\)\\. Check their codes`));
+      new RegExp(`Saved 2 row\\(s\\) as entra-oath-tokens\\.csv \\(Entra ID CSV, not encrypted\\)\\. Not verified: row 2 \\(serial MOLTO2SIM0001, profile ${profile}, jo@contoso\\.com\\)\\. Check their codes`));
     assert.equal(await cell(page, 0, 'status'), 'burned · verified, −30 s (1 step behind) · exported');
     assert.match(await page.getByTestId('export-warning').textContent(), /holds every seed in plain text/);
     assert.equal(await page.getByTestId('entra-command').textContent(),
@@ -309,9 +310,10 @@ test('an OATH key that names neither its maker nor its serial: both asked before
 });
 
 /** Saves the export under the name the browser suggests, in a folder of its own. */
-async function downloadAsIs(page, testid) {
-  const [dl] = await Promise.all([page.waitForEvent('download'), page.getByTestId(testid).click()]);
-  const dir = join(OUT, `entra-${testid}`);
+async function downloadAsIs(page, format) {
+  await page.getByTestId(`format-${format}`).check();
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.getByTestId('save-export').click()]);
+  const dir = join(OUT, `entra-${format}`);
   mkdirSync(dir, { recursive: true });
   await dl.saveAs(join(dir, dl.suggestedFilename()));
   return { dir, name: dl.suggestedFilename(), path: join(dir, dl.suggestedFilename()) };
@@ -328,7 +330,7 @@ test('single file: the Entra command names the file exported, is copied whole, a
     await page.getByTestId('add-row').click();
   }
   assert.match(await page.locator('.finish-entra').textContent(), /save the file, then, in its folder, run/);
-  const csv = await downloadAsIs(page, 'save-csv');
+  const csv = await downloadAsIs(page, 'entra-csv');
   const command = await page.getByTestId('entra-command').textContent();
   assert.equal(command, `hardware-bridge entra --tenant <tenant> --client-id <app-id> push ${csv.name}`);
   assert.match(await page.locator('.finish-entra').textContent(), /in the folder you saved the file to, run/);
@@ -349,8 +351,7 @@ test('single file: the Entra command names the file exported, is copied whole, a
   await page.getByTestId('upn').fill('carol@contoso.com');
   await page.getByTestId('add-row').click();
   assert.match(await page.getByTestId('entra-stale').textContent(), /Rows changed since entra-oath-tokens\.csv was saved: save it again first/);
-  await page.getByTestId('target-format').selectOption('graph');
-  const json = await downloadAsIs(page, 'save-json');
+  const json = await downloadAsIs(page, 'graph-json');
   assert.equal(await page.getByTestId('entra-stale').count(), 0);
   assert.equal(await page.getByTestId('entra-command').textContent(),
     `hardware-bridge entra --tenant <tenant> --client-id <app-id> push ${json.name}`);
@@ -376,8 +377,7 @@ test('single file: the Molto2 export explains one serial on several rows; the En
   assert.equal(await rowCount(page), 2);
   assert.match(await page.getByTestId('export-molto2-note').textContent(),
     /One serial on several rows: MOLTO2X0001 \(2 rows\)\. A Molto2 holds one seed per profile/);
-  await page.getByTestId('target-format').selectOption('graph');
-  const json = await downloadAsIs(page, 'save-json');
+  const json = await downloadAsIs(page, 'graph-json');
   const command = await page.getByTestId('entra-command').textContent();
   assert.equal(command, 'hardware-bridge entra --tenant <tenant> --client-id <app-id> push entra-oath-tokens.json');
   assert.match(await page.getByTestId('entra-molto2').textContent(),
@@ -463,7 +463,7 @@ test('phone (Android, 390×844, single file): record first, copy, keep, the tab 
   await page.getByTestId('verify-result').scrollIntoViewIfNeeded();
   await page.screenshot({ path: join(OUT, 'job-phone-verified.png') });
   // Exported: the kept seed is deleted.
-  await download(page, 'save-csv');
+  await download(page, 'entra-csv');
   assert.ok(!(await stored()).includes(secret), 'deleted once exported');
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth > document.documentElement.clientWidth);
   assert.equal(overflow, false, 'no horizontal scrolling');
@@ -498,7 +498,7 @@ test('screenshots: every step of one Token2 card for one user, desktop 1366×768
     await burn(page);
     await shot(page, 5, 'verify');
     await page.getByTestId('verify-match').click();
-    await download(page, 'save-csv');
+    await download(page, 'entra-csv');
     await shot(page, 6, 'finish');
     await page.screenshot({ path: join(OUT, `job-${name}-7-whole.png`), fullPage: true });
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth > document.documentElement.clientWidth);

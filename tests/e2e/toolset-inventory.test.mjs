@@ -25,8 +25,10 @@ async function addToken(page, upn) {
   return { upn, serial, secret };
 }
 
-async function download(page, testid) {
-  const [dl] = await Promise.all([page.waitForEvent('download'), page.getByTestId(testid).click()]);
+/** Saves the list in `format` (an ExportFormat id) through the export menu. */
+async function download(page, format) {
+  await page.getByTestId(`format-${format}`).check();
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.getByTestId('save-export').click()]);
   const path = join(OUT, `toolset-${dl.suggestedFilename()}`);
   await dl.saveAs(path);
   return { name: dl.suggestedFilename(), path };
@@ -47,12 +49,12 @@ test('a 3-token session exports a CSV that Python reads back exactly, and Graph 
   }
   assert.deepEqual(tokens.map((t) => t.serial), ['0099', '0100', '0101']);
   assert.equal(await page.getByTestId('serial').inputValue(), '0102');
-  assert.match(await page.getByTestId('inventory-count').textContent(), /3 row\(s\) · 0 problem\(s\) · not yet exported/);
+  assert.match(await page.getByTestId('inventory-count').textContent(), /3 row\(s\) · 0 problem\(s\) for Entra ID CSV · not yet exported/);
   // Secrets are masked in the table.
   const table = await page.getByTestId('inventory').textContent();
   for (const t of tokens) assert.ok(!table.includes(t.secret.slice(0, 8)), 'secret shown in the table');
 
-  const csv = await download(page, 'save-csv');
+  const csv = await download(page, 'entra-csv');
   assert.equal(csv.name, 'entra-oath-tokens.csv');
   const raw = readFileSync(csv.path, 'utf8');
   assert.ok(raw.startsWith('upn,serial number,secret key,time interval,manufacturer,model\r\n'), 'current header, CRLF');
@@ -66,7 +68,7 @@ test('a 3-token session exports a CSV that Python reads back exactly, and Graph 
   ]);
   assert.doesNotMatch(await page.getByTestId('inventory-count').textContent(), /not yet exported/);
 
-  const json = await download(page, 'save-json');
+  const json = await download(page, 'graph-json');
   assert.equal(json.name, 'entra-oath-tokens.json');
   const body = JSON.parse(readFileSync(json.path, 'utf8'));
   assert.equal(body['@context'], '#$delta');
@@ -149,12 +151,14 @@ test('6th token for a user, SHA-256 in CSV, editing, sorting and removing rows',
   await page.getByTestId('upn').fill('erik@contoso.com');
   await page.getByTestId('add-row').click();
   assert.match(await issues(page), /SHA-256 cannot be uploaded by CSV/);
-  await page.getByTestId('target-format').selectOption('graph');
+  await page.getByTestId('format-graph-json').check();
   await addToken(page, 'erik@contoso.com');
   assert.equal(await rowCount(page), 6);
-  await page.getByTestId('save-csv').click();
-  assert.match(await page.getByTestId('inventory-status').textContent(), /Not exported.*SHA-256/);
-  const [dl] = await Promise.all([page.waitForEvent('download'), page.getByTestId('save-json').click()]);
+  await page.getByTestId('format-entra-csv').check();
+  await page.getByTestId('save-export').click();
+  assert.match(await page.getByTestId('inventory-status').textContent(), /Not exported as Entra ID CSV.*SHA-256/);
+  await page.getByTestId('format-graph-json').check();
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.getByTestId('save-export').click()]);
   const path = join(OUT, 'toolset-sha256.json');
   await dl.saveAs(path);
   assert.equal(JSON.parse(readFileSync(path, 'utf8')).value[5].hashFunction, 'hmacsha256');
@@ -249,5 +253,48 @@ test('leaving with rows not yet exported asks for confirmation', async () => {
   await new Promise((r) => setTimeout(r, 500));
   assert.equal(asked, 'beforeunload');
   assert.ok(!page.isClosed(), 'dismissing keeps the page');
+  await context.close();
+});
+
+test('a 10,000-row Entra CSV opened in the page: every row arrives and the page stays responsive', async () => {
+  const { context, page, errors } = await openPageWith(browser, singleFileUrl());
+  const rows = 10000;
+  const b32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let csv = 'upn,serial number,secret key,timeinterval,manufacturer,model\r\n';
+  for (let i = 0; i < rows; i++) {
+    // A distinct seed per row (a shared one is refused): the row number in base32, padded.
+    let n = i, s = '';
+    for (let k = 0; k < 8; k++) { s = b32[n % 32] + s; n = Math.floor(n / 32); }
+    csv += `user${i}@contoso.com,${String(100000 + i)},JBSWY3DPEHPK3PXPJBSWY3DP${s},30,Token2,C302-i\r\n`;
+  }
+  // The longest main-thread task while the file is read, parsed and shown.
+  await page.evaluate(() => {
+    window.__longest = 0;
+    new PerformanceObserver((l) => { for (const e of l.getEntries()) window.__longest = Math.max(window.__longest, e.duration); })
+      .observe({ type: 'longtask', buffered: false });
+  });
+  const t0 = Date.now();
+  await page.getByTestId('import-csv').setInputFiles({ name: 'big.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+  await page.waitForFunction(() => /big\.csv/.test(document.querySelector('[data-testid=inventory-status]').textContent), null, { timeout: 120000 });
+  const imported = Date.now() - t0;
+  assert.match(await page.getByTestId('inventory-status').textContent(), /Imported 10000 row\(s\) from big\.csv\./);
+  await page.waitForFunction((n) => document.querySelectorAll('[data-testid=inventory] tbody tr').length === n, rows, { timeout: 120000 });
+  const shown = Date.now() - t0;
+  assert.equal(await cell(page, rows - 1, 'serial'), String(100000 + rows - 1));
+  assert.equal(await cell(page, rows - 1, 'upn'), `user${rows - 1}@contoso.com`);
+  // Still usable afterwards: a field takes input and the next frame comes. (Measured here: the
+  // import ~10 s with a longest task of ~5 s, an input ~2 s — the table renders and validates
+  // every row on the main thread; the bounds catch a page that freezes, the figures are
+  // printed.)
+  const t1 = Date.now();
+  await page.getByTestId('upn').fill('after@contoso.com');
+  assert.equal(await page.getByTestId('upn').inputValue(), 'after@contoso.com');
+  const frame = await page.evaluate(() => new Promise((r) => { const s = performance.now(); requestAnimationFrame(() => r(performance.now() - s)); }));
+  const typed = Date.now() - t1;
+  const longest = await page.evaluate(() => window.__longest);
+  console.log(`10,000-row CSV: imported in ${imported} ms, all rows shown in ${shown} ms; longest task ${Math.round(longest)} ms; typing afterwards ${typed} ms, next frame ${Math.round(frame)} ms`);
+  assert.ok(imported < 60000, `import took ${imported} ms`);
+  assert.ok(typed < 10000 && frame < 2000, `typing ${typed} ms, frame ${frame} ms`);
+  assert.deepEqual(errors, []);
   await context.close();
 });

@@ -12,7 +12,7 @@ after(async () => { await browser?.close(); });
 
 const CONTRACT = ['secret', 'generate', 'secret-hex', 'reveal', 'algorithm', 'digits', 'period', 'issuer',
   'account', 'qr', 'otpauth-uri', 'code', 'countdown', 'skew', 'skew-table', 'token-code', 'drift-result',
-  'serial', 'manufacturer', 'model', 'upn', 'profile', 'add-row', 'inventory', 'save-csv', 'save-json',
+  'serial', 'manufacturer', 'model', 'upn', 'profile', 'add-row', 'inventory', 'format-entra-csv', 'save-export', 'copy-export',
   'import-csv', 'secret-encoding', 'seed-length', 'entropy'];
 
 test('every element of the contract exists once; every control has a visible label and an accessible name', async () => {

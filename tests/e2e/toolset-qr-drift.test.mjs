@@ -64,7 +64,7 @@ test('the QR code scans (zbarimg) to the same secret and parameters', async () =
   await page.getByTestId('account').fill('helga@contoso.com');
   await page.getByTestId('seed-length').selectOption('32');
   await page.getByTestId('generate').click();
-  await page.getByTestId('target-format').selectOption('graph');
+  await page.getByTestId('format-graph-json').check();
   await showQr(page, '60000002', 'helga@contoso.com');
   s = await readTokenField(page);
   uri = await decodeQr(page, 'toolset-qr-sha256.png');

@@ -16,6 +16,7 @@ import {
   launch, openPageWith, singleFileUrl, networkRequests, qrencodePng, noisyScreenshot, hugePicture,
   fuzzQrPicture, importStatus, importItems, serveStatic,
 } from './harness.mjs';
+import { openTool } from './job.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 let browser;
@@ -99,6 +100,7 @@ test('decoding an 8000×6000 photo and a 1920×1080 screenshot never blocks the 
 test('a new picture supersedes one still being decoded', async () => {
   const huge = await hugePicture(browser, dir);
   const { context, page, errors } = await openPageWith(browser, singleFileUrl());
+  await openTool(page, 'import');
   const workers = watchWorkers(page);
   // The worker is up (so the big picture is being decoded, not waiting for the start).
   const warm = qrencodePng('otpauth://totp/Warm:up?secret=MFRGGZDFMZTWQ2LK&issuer=Warm', join(dir, 'warm.png'));
@@ -127,6 +129,7 @@ test('the hosted dist/ over http starts the worker from its own files on first u
     await page.waitForTimeout(1000);
     assert.ok(!server.requests.some((p) => p.includes('tokensmith-worker')), 'nothing of the worker at load');
     // The hint: the pointer enters the import sources, and the worker starts and compiles.
+    await openTool(page, 'import');
     await page.getByTestId('import-drop').hover();
     for (let t = 0; server.requests.filter((p) => p.includes('tokensmith-worker')).length < 2 && t < 100; t++) {
       await page.waitForTimeout(100);
@@ -205,7 +208,7 @@ test('OpenPGP in the worker: keys described as GnuPG sees them, refused when exp
   assert.equal(r.n(), 0, 'Ok');
   const described = r.vec(() => ({
     fingerprint: r.str(), grouped: r.str(), label: r.str(), userIds: r.vec(() => r.str()), algorithm: r.str(),
-    encryption: r.option(() => r.str()), created: r.n(), expires: r.option(() => r.n()), refusal: r.option(() => r.str()),
+    encryption: r.option(() => r.str()), created: r.n(), expires: r.option(() => r.n()), refusal: r.option(() => r.str()), armored: r.str(),
   }));
   assert.ok(r.done());
   const home = mkdtempSync(join(tmpdir(), 'tsgw-'));
@@ -216,8 +219,11 @@ test('OpenPGP in the worker: keys described as GnuPG sees them, refused when exp
   assert.deepEqual(described[0], {
     fingerprint: ALICE, grouped: ALICE.match(/.{4}/g).join(' '), label: `key ${ALICE.slice(24)} (Alice Admin <alice@example.org>)`,
     userIds: ['Alice Admin <alice@example.org>'], algorithm: 'EdDSA (Ed25519)', encryption: 'ECDH (Curve25519)',
-    created: described[0].created, expires: null, refusal: null,
+    created: described[0].created, expires: null, refusal: null, armored: described[0].armored,
   });
+  // The key alone, as the page keeps it: GnuPG reads it as Alice's key.
+  const kept = gpg(['--with-colons', '--show-keys'], described[0].armored).toString();
+  assert.equal(kept.split('\n').find((l) => l.startsWith('fpr:')).split(':')[9], ALICE);
   assert.match(described[1].refusal, /^key [0-9A-F]{16} \(Old Olga <olga@example\.org>\) cannot be used: it expired on 202[01]-\d\d-\d\d: ask the recipient for a renewed or new public key$/);
 
   // Request::Encrypt (4) { plaintext, file_name, keys { keys, now }, armour: Armored (0) }

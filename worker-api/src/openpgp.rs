@@ -78,4 +78,7 @@ pub struct KeyInfo {
     /// Why nothing can be encrypted to it now (expired, revoked, sign-only, damaged), with
     /// what to do; `None` when it is usable.
     pub refusal: Option<String>,
+    /// This key alone, ASCII-armoured (public: the page keeps it, sends it back to encrypt,
+    /// and stores it only if the admin asks it to remember the key).
+    pub armored: String,
 }

@@ -3,9 +3,9 @@
 use tokensmith_seal::{read_keys, KeyInfo as SealKey, Output, Recipient};
 use tokensmith_worker_api::openpgp::{Armour, EncryptJob, Encrypted, KeyInfo, Keys};
 
-fn key_info(r: &Recipient) -> KeyInfo {
+fn key_info(r: &Recipient) -> Result<KeyInfo, String> {
     let k: &SealKey = r.info();
-    KeyInfo {
+    Ok(KeyInfo {
         fingerprint: k.fingerprint.clone(),
         fingerprint_grouped: k.fingerprint_grouped(),
         label: k.label(),
@@ -15,14 +15,17 @@ fn key_info(r: &Recipient) -> KeyInfo {
         created: k.created,
         expires: k.expires,
         refusal: r.check().err().map(|e| e.to_string()),
-    }
+        armored: r.armored().map_err(|e| e.to_string())?,
+    })
 }
 
 /// Every key in the input, described at `keys.now`.
 pub fn describe(keys: &Keys) -> Result<Vec<KeyInfo>, String> {
     read_keys(&keys.keys, keys.now)
-        .map(|rs| rs.iter().map(key_info).collect())
-        .map_err(|e| e.to_string())
+        .map_err(|e| e.to_string())?
+        .iter()
+        .map(key_info)
+        .collect()
 }
 
 /// One message every recipient can open; refused when any key is unusable.

@@ -194,6 +194,17 @@ fn keys_are_described_and_messages_made_for_usable_ones_only() {
         Some("ECDH (Curve25519)")
     );
     assert_eq!((alice.expires, &alice.refusal), (None, &None));
+    // Each key comes back alone, as the page keeps it: read again, it is the same key.
+    let Reply::DescribeKeys(Ok(again)) = ask(Request::DescribeKeys(Keys {
+        keys: alice.armored.clone().into_bytes(),
+        now,
+    })) else {
+        panic!("Alice's key alone")
+    };
+    assert_eq!(again, std::slice::from_ref(alice));
+    assert!(olga
+        .armored
+        .starts_with("-----BEGIN PGP PUBLIC KEY BLOCK-----"));
     let refusal = olga.refusal.as_deref().expect("an expired key is refused");
     assert!(
         refusal.contains("expired on 2020-12-31") || refusal.contains("expired on 2021-01-01"),

@@ -86,7 +86,9 @@ pub fn run_all() -> Result<(), String> {
             .args(["--test", "--test-concurrency=1", "tests/e2e/"])
             .env("TOKENSMITH_SINGLE_FILE", &built.single_file)
             .env("TOKENSMITH_DIST", &built.dist)
-            .env("TOKENSMITH_BRIDGE", &bridge),
+            .env("TOKENSMITH_BRIDGE", &bridge)
+            // python-pskc reads the page's PSKC exports (tests/e2e/export-menu.test.mjs).
+            .env(setup::PYTHON_ENV_VAR, setup::python()),
     )?;
 
     println!(

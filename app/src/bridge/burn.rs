@@ -11,6 +11,7 @@ use super::{
     makes_oath_keys, manufacturer_of, model_of, molto2_model, request_model, Burned, Panel,
 };
 use crate::checkbox::CheckBox;
+use crate::secret_input::SecretInput;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use tokensmith_api::ErrorCode;
@@ -89,9 +90,8 @@ impl Panel {
     }
 
     /// Authentication failed on the selected reader and the user has not acknowledged it.
-    fn blocked(self) -> bool {
-        let sel = self.bridge.selected.get();
-        sel.is_some() && self.auth_failed_on.get() == sel && !self.auth_ack.get()
+    pub(crate) fn blocked(self) -> bool {
+        self.auth_failed_here() && !self.auth_ack.get()
     }
 
     /// The request for device `d`, or why it cannot be made (nothing is sent then).
@@ -128,7 +128,7 @@ impl Panel {
             req.serial = Some(serial);
         }
         match d.kind {
-            DeviceKind::Token2 => {}
+            DeviceKind::Token2 => req.seed_only = self.params.seed_only.get_untracked(),
             DeviceKind::Molto2 => {
                 // The generation the device was read as (it cannot tell it itself).
                 req.model = Some(request_model(molto2_model(d)));
@@ -229,6 +229,9 @@ impl Panel {
         };
         let target = BurnTarget::of(&req);
         self.progress.set(match d.kind {
+            DeviceKind::Token2 if req.seed_only => {
+                "Burning… authenticate, seed (settings and clock kept)".into()
+            }
             DeviceKind::Token2 => "Burning… authenticate, config (clock), seed".into(),
             DeviceKind::Molto2 => format!(
                 "Burning profile {}… check it is empty, seed, title, config, read back",
@@ -265,8 +268,7 @@ impl Panel {
                 Err(e) => {
                     self.lost(&b, &e);
                     if Failure::of(&e) == ErrorCode::AuthFailed {
-                        self.auth_failed_on.set(Some(d.reader.clone()));
-                        self.auth_ack.set(false);
+                        self.auth_failed(d.reader.clone());
                     }
                     self.outcome.set(Some(Outcome::Failed {
                         what: "Burn",
@@ -290,15 +292,7 @@ fn CredentialField(panel: Panel) -> impl IntoView {
                     "Molto2 customer key (empty: factory key)"
                 }}
             </label>
-            <input
-                id="bridge-credential"
-                data-testid="bridge-credential"
-                type="password"
-                autocomplete="off"
-                spellcheck="false"
-                prop:value=move || credential.with(|c| c.to_string())
-                on:input=move |ev| credential.set(zeroize::Zeroizing::new(event_target_value(&ev)))
-            />
+            <SecretInput id="bridge-credential".to_string() value=credential />
         </div>
     }
 }
@@ -320,6 +314,9 @@ fn BurnButton(panel: Panel, on_burn: Callback<()>, ready: Signal<bool>) -> impl 
                 format!("Burn to {} profile {}", d.model, form.profile.get().trim())
             }
             Some(d) if d.kind == DeviceKind::Oath => format!("Burn to the OATH key {}", d.serial),
+            Some(d) if panel.params.seed_only.get() => {
+                format!("Burn the seed only to {} {}", d.model, d.serial)
+            }
             Some(d) => format!("Burn to {} {}", d.model, d.serial),
             None => "Burn".into(),
         }
@@ -348,7 +345,6 @@ pub(super) fn BurnForm(panel: Panel, on_burn: Callback<()>, ready: Signal<bool>)
     let Panel {
         bridge,
         params,
-        auth_failed_on,
         auth_ack,
         ..
     } = panel;
@@ -356,6 +352,13 @@ pub(super) fn BurnForm(panel: Panel, on_burn: Callback<()>, ready: Signal<bool>)
     let summary = move || {
         let o = params.otp.get();
         match panel.device() {
+            Some(d) if d.kind == DeviceKind::Token2 && params.seed_only.get() => format!(
+                "Burns only the seed of step 3 to the {} on “{}”: it keeps its settings and clock (recorded as {}, {} s).",
+                d.model,
+                d.reader,
+                o.algorithm.human(),
+                o.period
+            ),
             Some(d) => format!(
                 "Burns the seed of step 3 with {}, {} digits, {} s to the {} on “{}”.",
                 o.algorithm.human(),
@@ -367,10 +370,7 @@ pub(super) fn BurnForm(panel: Panel, on_burn: Callback<()>, ready: Signal<bool>)
             None => "Choose a reader with a device.".into(),
         }
     };
-    let failed_here = move || {
-        panel.blocked()
-            || (auth_failed_on.get().is_some() && auth_failed_on.get() == bridge.selected.get())
-    };
+    let failed_here = move || panel.auth_failed_here();
     view! {
         <Show when=move || matches!(kind(), Some(DeviceKind::Molto2 | DeviceKind::Oath))>
             <CredentialField panel />
@@ -385,6 +385,41 @@ pub(super) fn BurnForm(panel: Panel, on_burn: Callback<()>, ready: Signal<bool>)
         <Show when=move || bridge.busy.get()>
             <progress class="burning" aria-label="Writing to the device"></progress>
             <p class="muted">"Keep the token on the reader until this finishes."</p>
+            <CancelBurn bridge />
         </Show>
+    }
+}
+
+/// Stops a burn that waits on a token that stopped answering. The burn's own answer then
+/// says what the journal says the token may hold; this only says whether anything was waiting.
+#[component]
+fn CancelBurn(bridge: super::BridgeState) -> impl IntoView {
+    let note = RwSignal::new(None::<String>);
+    let asked = RwSignal::new(false);
+    let cancel = move |_| {
+        let Some(b) = bridge.connection.get_untracked() else {
+            return;
+        };
+        asked.set(true);
+        spawn_local(async move {
+            note.set(match client::cancel(&b).await {
+                Ok(true) => None,
+                Ok(false) => Some("Nothing was waiting on a token: the burn is finishing.".into()),
+                Err(e) => Some(format!("Could not cancel: {}", e.message)),
+            });
+        });
+    };
+    view! {
+        <div class="row">
+            <button
+                type="button"
+                data-testid="bridge-cancel"
+                disabled=move || asked.get() && note.get().is_none()
+                on:click=cancel
+            >
+                {move || if asked.get() && note.get().is_none() { "Cancelling…" } else { "Cancel" }}
+            </button>
+            <span class="muted" data-testid="bridge-cancel-note">{move || note.get()}</span>
+        </div>
     }
 }

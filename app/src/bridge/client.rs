@@ -6,13 +6,16 @@
 //! Other panels (e.g. the import panel burning accounts into consecutive Molto2 profiles) call
 //! these functions with the connected [`Bridge`] from `super::BridgeState::connection`.
 
-use tokensmith_api::endpoint::{self, Endpoint};
+pub use tokensmith_api::endpoint::{self, Endpoint};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
 pub use tokensmith_api::{
-    BurnRequest, BurnResult, Device, DeviceKind, ErrorCode, Health, Info, Molto2Model, Profile,
-    Reader, SecretString, SyncRequest, SyncResult, Target, Verification, API_VERSION, DEFAULT_PORT,
+    BurnRequest, BurnResult, ChangeKeyRequest, Confirmation, Device, DeviceKind, ErrorCode,
+    FactoryResetRequest, Health, Info, Molto2Action, Molto2Model, OathCredential, OathCredentials,
+    OathListRequest, OathNameRequest, OathPasswordRequest, OathRenameRequest, OathType, Profile,
+    ProfileDeleteRequest, ProfileTitleRequest, Reader, ScreenRequest, SecretString, SyncRequest,
+    SyncResult, Target, Verification, API_VERSION, DEFAULT_PORT,
 };
 
 /// Where the bridge is and the pairing secret it printed.
@@ -100,6 +103,8 @@ pub struct ApiError {
     pub status: u16,
     pub code: Code,
     pub message: String,
+    /// `auth_failed` from a device that counts (a Molto2): the attempts left before it locks.
+    pub attempts_left: Option<u8>,
 }
 
 impl ApiError {
@@ -108,6 +113,7 @@ impl ApiError {
             status,
             code,
             message: message.into(),
+            attempts_left: None,
         }
     }
 
@@ -117,7 +123,8 @@ impl ApiError {
     }
 }
 
-async fn call<E: Endpoint>(b: &Bridge, req: &E::Request) -> Result<E::Response, ApiError> {
+/// One typed call: the request and answer types are the endpoint's (`tokensmith_api`).
+pub async fn call<E: Endpoint>(b: &Bridge, req: &E::Request) -> Result<E::Response, ApiError> {
     let path = E::PATH;
     let unreachable = |_| {
         ApiError::new(
@@ -176,7 +183,10 @@ async fn call<E: Endpoint>(b: &Bridge, req: &E::Request) -> Result<E::Response, 
     } else {
         Err(
             match serde_json::from_str::<tokensmith_api::ErrorBody>(&text) {
-                Ok(e) => ApiError::new(status, Code::Bridge(e.error.code), e.error.message),
+                Ok(e) => ApiError {
+                    attempts_left: e.error.attempts_left,
+                    ..ApiError::new(status, Code::Bridge(e.error.code), e.error.message)
+                },
                 Err(_) => ApiError::new(
                     status,
                     Code::Http,
@@ -221,6 +231,15 @@ pub async fn info(b: &Bridge, req: &Target) -> Result<Info, ApiError> {
 /// is sent to the device (`bad_input` = nothing was written). Never retry on `auth_failed`.
 pub async fn burn(b: &Bridge, req: &BurnRequest) -> Result<BurnResult, ApiError> {
     call::<endpoint::Burn>(b, req).await
+}
+
+/// `POST /api/cancel`: stops the operation waiting on a card; its own answer (a burn's
+/// `cancelled` error) then says what the journal says the token may hold. `false`: nothing was
+/// waiting.
+pub async fn cancel(b: &Bridge) -> Result<bool, ApiError> {
+    call::<endpoint::Cancel>(b, &endpoint::NoBody)
+        .await
+        .map(|c| c.cancelled)
 }
 
 /// `POST /api/sync`: sets the device clock (may clear a Token2 seed: see `confirm_clear_seed`).

@@ -6,10 +6,10 @@ use super::failure::Failure;
 use super::origin::{parse_pasted, start_command, PageOrigin, DEFAULT_PORT};
 use super::outcome::Outcome;
 use super::{unread_molto2, Panel};
+use crate::secret_input::SecretInput;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use tokensmith_api::ErrorCode;
-use zeroize::Zeroizing;
 
 #[derive(Clone, PartialEq, Eq)]
 pub(super) enum Status {
@@ -27,7 +27,7 @@ pub(super) enum Status {
 
 impl Panel {
     /// The bridge stopped, or restarted with a new pairing secret: show the connect form again.
-    pub(super) fn lost(self, b: &Bridge, e: &ApiError) {
+    pub(crate) fn lost(self, b: &Bridge, e: &ApiError) {
         let status_now = match Failure::of(e) {
             Failure::Unreachable => Status::NotFound(b.describe()),
             Failure::Bridge(ErrorCode::PairingRequired) => Status::Refused(
@@ -239,16 +239,7 @@ pub(super) fn ConnectForm(panel: Panel) -> impl IntoView {
                 </div>
                 <div class="field grow">
                     <label for="bridge-code">"Pairing code"</label>
-                    <input
-                        id="bridge-code"
-                        data-testid="bridge-code"
-                        type="password"
-                        autocomplete="off"
-                        spellcheck="false"
-                        placeholder="the code after #pair="
-                        prop:value=move || code.with(|c| c.to_string())
-                        on:input=move |ev| code.set(Zeroizing::new(event_target_value(&ev)))
-                    />
+                    <SecretInput id="bridge-code".to_string() value=code placeholder="the code after #pair=" />
                 </div>
             </div>
             <div class="row">

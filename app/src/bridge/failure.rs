@@ -5,7 +5,7 @@ use super::client::{ApiError, Code};
 use tokensmith_api::ErrorCode;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum Failure {
+pub(crate) enum Failure {
     /// The bridge answered with this error.
     Bridge(ErrorCode),
     /// Nothing answered: a closed port, or the bridge refused this page's origin (the browser
@@ -16,7 +16,7 @@ pub(super) enum Failure {
 }
 
 impl Failure {
-    pub(super) fn of(e: &ApiError) -> Failure {
+    pub(crate) fn of(e: &ApiError) -> Failure {
         match e.code {
             Code::Bridge(c) => Failure::Bridge(c),
             Code::Unreachable => Failure::Unreachable,
@@ -25,7 +25,7 @@ impl Failure {
     }
 
     /// Which step failed, for "Burn failed while …".
-    pub(super) fn step(self) -> &'static str {
+    pub(crate) fn step(self) -> &'static str {
         use ErrorCode::*;
         match self {
             Failure::Bridge(BadInput | BadRequest | NotSupported) => {
@@ -46,6 +46,12 @@ impl Failure {
             }
             Failure::Bridge(TouchTimeout) => {
                 "waiting for a touch: none came — touch the key when it blinks, then try again"
+            }
+            Failure::Bridge(CardTimeout) => {
+                "waiting for the token: it stopped answering — the message says what it may hold now"
+            }
+            Failure::Bridge(Cancelled) => {
+                "writing: you cancelled — the message says what the token may hold now"
             }
             Failure::Bridge(ResultsFile) => {
                 "recording in the burn journal — the message says what the token holds now"

@@ -14,14 +14,12 @@
 //! form), `molto2` (the profiles' occupancy), `outcome` (what the last one did). They share
 //! one [`Panel`], made once for the page.
 
-// The client is also the API other panels use (import → Molto2 profiles): not every call is
-// used by this panel.
-#[allow(dead_code)]
+// The client is also the API other panels use (import → Molto2 profiles, the Device tool).
 pub mod client;
 
 mod burn;
 mod connect;
-mod failure;
+pub(crate) mod failure;
 mod molto2;
 mod origin;
 mod outcome;
@@ -43,6 +41,7 @@ use zeroize::Zeroizing;
 pub use burn::Overwrite;
 pub use molto2::ProfileMap;
 pub use outcome::grouped;
+pub(crate) use outcome::FailedView;
 
 /// The connection to the bridge and what it found, shared with other panels through context
 /// (`use_context::<BridgeState>()`).
@@ -255,6 +254,35 @@ impl Panel {
     /// Forgets the last burn's report (the next token starts clean).
     pub fn clear_outcome(&self) {
         self.outcome.set(None);
+    }
+
+    /// The connection and what it found.
+    pub fn state(&self) -> BridgeState {
+        self.bridge
+    }
+
+    /// The customer key or OATH password of the device on the chosen reader: one field's
+    /// value for the burn and the Device tool (wiped when replaced).
+    pub fn credential(&self) -> RwSignal<Zeroizing<String>> {
+        self.credential
+    }
+
+    /// The user acknowledged the failed authentication on the chosen reader (one more try).
+    pub fn auth_ack(&self) -> RwSignal<bool> {
+        self.auth_ack
+    }
+
+    /// Authentication failed on the chosen reader last time (acknowledged or not).
+    pub fn auth_failed_here(&self) -> bool {
+        let sel = self.bridge.selected.get();
+        sel.is_some() && self.auth_failed_on.get() == sel
+    }
+
+    /// Authentication failed on `reader`: the next attempt there waits for an acknowledgement
+    /// (nothing is ever retried; a Molto2 locks after a few).
+    pub fn auth_failed(&self, reader: String) {
+        self.auth_failed_on.set(Some(reader));
+        self.auth_ack.set(false);
     }
 }
 

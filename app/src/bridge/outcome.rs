@@ -111,16 +111,27 @@ fn BurnedView(r: BurnResult, ms: f64) -> impl IntoView {
     }
 }
 
+/// A failed call: what failed, at which step (`Failure::step`), the bridge's message, and after
+/// a failed authentication the attempts left and the warning never to retry blindly.
 #[component]
-fn FailedView(what: &'static str, err: ApiError) -> impl IntoView {
+pub(crate) fn FailedView(what: &'static str, err: ApiError) -> impl IntoView {
     let failure = Failure::of(&err);
     let auth = failure == ErrorCode::AuthFailed;
+    let left = err.attempts_left.map(|n| {
+        let plural = if n == 1 { "attempt" } else { "attempts" };
+        view! {
+            <p class="attempts-left" data-testid="attempts-left" data-left=n.to_string()>
+                {format!("{n} {plural} left before the device locks.")}
+            </p>
+        }
+    });
     view! {
         <div class="burn-failed" role="alert" data-code=err.code.as_str()>
             <p class="error">
                 <strong>{format!("{what} failed while {}: ", failure.step())}</strong>
                 {err.message}
             </p>
+            {left}
             {auth.then(|| view! {
                 <p class="danger">
                     "Do NOT retry blindly: older Token2 tokens lock for good after a few failed authentications. "

@@ -161,6 +161,18 @@ pub(super) fn ReaderList(panel: Panel) -> impl IntoView {
             <button type="button" class="secondary small" data-testid="bridge-refresh" on:click=move |_| panel.refresh()>
                 "Refresh"
             </button>
+            {use_context::<crate::tools::ToolsState>().map(|tools| view! {
+                <Show when=move || panel.device().is_some()>
+                    <button
+                        type="button"
+                        class="secondary small"
+                        data-testid="bridge-manage"
+                        on:click=move |_| tools.show(crate::tools::Tool::Device)
+                    >
+                        "Manage this device"
+                    </button>
+                </Show>
+            })}
             <Show when=clock>
                 <button
                     type="button"

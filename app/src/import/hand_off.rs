@@ -138,11 +138,7 @@ impl ImportState {
                     .collect::<std::collections::BTreeSet<_>>()
                     .len()
             });
-            let fmt = if inv.format.get_untracked() == Format::Csv {
-                "CSV"
-            } else {
-                "Graph JSON"
-            };
+            let fmt = inv.format.get_untracked().name();
             if errors == 0 {
                 self.say(
                     Tone::Ok,

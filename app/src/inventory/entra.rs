@@ -3,12 +3,11 @@
 //! chosen format's — as one line to copy. The page knows neither the tenant nor the app
 //! registration: those stay placeholders (a shell refuses `<…>` left in by mistake).
 
-use super::export::{multi_profile_serials, CSV_NAME, JSON_NAME};
-use super::Inventory;
+use super::export::{file_name, multi_profile_serials};
+use super::{Inventory, Saved};
 use crate::browser;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use tokensmith_core::entra::Format;
 
 /// `hardware-bridge entra push` for `file`, with the options it cannot do without.
 pub fn push_command(file: &str) -> String {
@@ -17,10 +16,17 @@ pub fn push_command(file: &str) -> String {
 
 /// The file the command takes: the one saved last, else the chosen format's.
 fn file(inv: Inventory) -> &'static str {
-    inv.last_saved.get().unwrap_or(match inv.format.get() {
-        Format::Csv => CSV_NAME,
-        Format::Graph => JSON_NAME,
-    })
+    inv.last_saved
+        .get()
+        .map_or_else(|| file_name(inv.format.get()), |s| s.plain)
+}
+
+/// The last file was saved encrypted: its name as saved, when it differs from the plain one.
+fn sealed(inv: Inventory) -> Option<String> {
+    inv.last_saved
+        .get()
+        .filter(|s: &Saved| s.file != s.plain)
+        .map(|s| s.file)
 }
 
 #[component]
@@ -57,6 +63,13 @@ pub fn EntraCommand(inv: Inventory) -> impl IntoView {
                 </button>
             </div>
             <p class="muted small" role="status" data-testid="entra-copy-status">{move || copied.get()}</p>
+            <Show when=move || sealed(inv).is_some()>
+                <p class="small" data-testid="entra-decrypt">
+                    "The file is encrypted: whoever runs the command decrypts it first, with their secret key: "
+                    <code>{move || format!("gpg --output {} --decrypt {}", file(inv), sealed(inv).unwrap_or_default())}</code>
+                    " (and deletes the plain file once pushed)."
+                </p>
+            </Show>
             <Show when=stale>
                 <p class="warn small" data-testid="entra-stale">
                     {move || format!("Rows changed since {} was saved: save it again first, or they are not pushed.", file(inv))}

@@ -1,12 +1,15 @@
-//! The inventory: one row per token (or Molto2 profile) with where it stands, validated,
-//! sortable, editable on request; the Entra CSV / Graph JSON export and CSV import.
+//! The inventory: one row per token (or Molto2 profile) with where it stands, validated for
+//! the chosen export format, sortable, editable on request; the export menu and the import.
 //!
 //! `status` is a row's state (burned / handed off, verified with its drift, exported);
 //! `record` checks the record the job's fields describe; `table` the rows; `export` the way
-//! out (and back in from a CSV); `entra` the command that takes the exported file to Entra.
+//! out (every format of `ExportFormat::ALL`, PSKC's protection, OpenPGP recipients); `import`
+//! the way back in (the formats it writes that can be read); `entra` the command that takes
+//! the exported file to Entra.
 
 mod entra;
 pub mod export;
+mod import;
 pub mod record;
 pub mod status;
 mod table;
@@ -17,12 +20,42 @@ use leptos::prelude::*;
 use status::{Origin, Status};
 use tokensmith_core::caps;
 use tokensmith_core::entra::{validate_for, Field, Format, Issue, IssueKind, TokenRecord};
+use tokensmith_core::formats::{self, ExportFormat, OathToken};
+use tokensmith_core::otpauth::Kind;
 
 #[derive(Clone, PartialEq)]
 pub struct Row {
     pub id: u64,
     pub rec: TokenRecord,
     pub status: Status,
+}
+
+impl Row {
+    /// The row for the exchange formats: the inventory holds TOTP tokens only (an HOTP token
+    /// read from a file is left out at the import, by name).
+    pub fn token(&self) -> OathToken {
+        OathToken {
+            record: self.rec.clone(),
+            digits: self.status.digits,
+            kind: Kind::Totp,
+        }
+    }
+}
+
+/// The last Entra file saved: its name as saved (`….asc` when encrypted) and the plain file's.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Saved {
+    pub plain: &'static str,
+    pub file: String,
+}
+
+/// Entra's own formats (they carry Entra's rules), or `None` for the others.
+pub fn entra_format(format: ExportFormat) -> Option<Format> {
+    match format {
+        ExportFormat::EntraCsv => Some(Format::Csv),
+        ExportFormat::GraphJson => Some(Format::Graph),
+        _ => None,
+    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -37,13 +70,14 @@ pub enum SortKey {
 pub struct Inventory {
     pub rows: RwSignal<Vec<Row>>,
     next_id: StoredValue<u64>,
-    pub format: RwSignal<Format>,
+    /// The export menu's choice; the list is validated for it.
+    pub format: RwSignal<ExportFormat>,
     /// Cells are inputs and rows can be removed (a tool: off by default).
     pub editing: RwSignal<bool>,
     /// Removed rows with their former position, the last one first to come back on Undo.
     pub removed: RwSignal<Vec<(usize, Row)>>,
-    /// The name of the last file saved (the Entra command names it).
-    pub last_saved: RwSignal<Option<&'static str>>,
+    /// The last Entra file saved (the Entra command names it).
+    pub last_saved: RwSignal<Option<Saved>>,
     pub sort: RwSignal<Option<(SortKey, bool)>>,
     pub status: RwSignal<(bool, String)>,
     /// Problems of the record in the form, from the last "Add to list".
@@ -55,13 +89,10 @@ pub struct Inventory {
 impl Inventory {
     pub fn new() -> Self {
         let rows = RwSignal::new(Vec::<Row>::new());
-        let format = RwSignal::new(Format::Csv);
+        let format = RwSignal::new(ExportFormat::EntraCsv);
         let issues = Memo::new(move |_| {
             let f = format.get();
-            rows.with(|rows| {
-                let recs: Vec<TokenRecord> = rows.iter().map(|r| r.rec.clone()).collect();
-                validate_all(&recs, f)
-            })
+            rows.with(|rows| validate_all(&rows.iter().map(Row::token).collect::<Vec<_>>(), f))
         });
         Inventory {
             rows,
@@ -119,24 +150,31 @@ impl Inventory {
         })
     }
 
-    /// The records, without the row `except` (a re-burn is checked as the row it replaces).
-    pub fn records_except(&self, except: Option<u64>) -> Vec<TokenRecord> {
+    /// Every row as the exchange formats see it, without the row `except` (a re-burn is
+    /// checked as the row it replaces).
+    pub fn tokens_except(&self, except: Option<u64>) -> Vec<OathToken> {
         self.rows.with_untracked(|rows| {
             rows.iter()
                 .filter(|r| Some(r.id) != except)
-                .map(|r| r.rec.clone())
+                .map(Row::token)
                 .collect()
         })
     }
 
-    /// [`Self::records_except`], tracked (for memos).
-    pub fn records_except_tracked(&self, except: Option<u64>) -> Vec<TokenRecord> {
+    /// [`Self::tokens_except`], tracked (for memos).
+    pub fn tokens_except_tracked(&self, except: Option<u64>) -> Vec<OathToken> {
         self.rows.track();
-        self.records_except(except)
+        self.tokens_except(except)
     }
 
-    fn records(&self) -> Vec<TokenRecord> {
-        self.records_except(None)
+    /// Every row as the exchange formats see it.
+    pub fn tokens(&self) -> Vec<OathToken> {
+        self.tokens_except(None)
+    }
+
+    /// The Entra format chosen, if the export menu's choice is one.
+    pub fn entra_format(&self) -> Option<Format> {
+        entra_format(self.format.get())
     }
 
     /// Changes a row's record; it is then in no exported file.
@@ -205,12 +243,23 @@ pub fn row_name(index: usize, rec: &TokenRecord) -> String {
     format!("row {} ({})", index + 1, parts.join(", "))
 }
 
-/// Core's findings, one of them raised: core only warns when two serials share a secret (the
-/// bridge's results may hold one seed burned into several devices on purpose), while in a
-/// provisioning session it means a new seed was not generated, so the page's export refuses
-/// it. Several profiles of one Molto2 (one serial) are unaffected.
-pub fn validate_all(recs: &[TokenRecord], format: Format) -> Vec<Issue> {
-    validate_for(recs, format)
+/// What `format` would refuse (core's `formats::check`), with one finding raised: core only
+/// warns when two serials share a secret (the bridge's results may hold one seed burned into
+/// several devices on purpose), while in a provisioning session it means a new seed was not
+/// generated, so the page's export refuses it, whatever the format. Several profiles of one
+/// Molto2 (one serial) are unaffected.
+pub fn validate_all(tokens: &[OathToken], format: ExportFormat) -> Vec<Issue> {
+    let mut issues = formats::check(format, tokens);
+    if entra_format(format).is_none() {
+        let recs: Vec<TokenRecord> = tokens.iter().map(|t| t.record.clone()).collect();
+        issues.extend(
+            validate_for(&recs, Format::Csv)
+                .into_iter()
+                .filter(|i| matches!(i.kind, IssueKind::SharedSecret { .. })),
+        );
+        issues.sort_by_key(|i| i.row);
+    }
+    issues
         .into_iter()
         .map(|i| match i.kind {
             IssueKind::SharedSecret { .. } => i.as_error(),

@@ -9,6 +9,8 @@ use crate::seed::SecretState;
 use leptos::prelude::*;
 use tokensmith_core::caps::{self, Account, Firmware, Param};
 use tokensmith_core::entra::{Field, Severity, TokenRecord};
+use tokensmith_core::formats::OathToken;
+use tokensmith_core::otpauth::Kind;
 
 /// The next serial: the trailing number goes up by one, keeping leading zeros and width
 /// ("0099" → "0100", "T2-009" → "T2-010"); a serial that does not end in a digit is kept.
@@ -95,13 +97,12 @@ pub fn checked_record(
     }
     let p = params.otp.get();
     // The record carries the algorithm and interval, which the list's validation checks
-    // against Entra below; Entra's digits rule it cannot carry, so it is checked here.
-    for r in caps::entra::check(inv.format.get(), &p)
-        .err()
-        .unwrap_or_default()
-    {
-        if r.param() == Param::Digits {
-            problems.push((None, r.to_string()));
+    // against Entra below; Entra's digits rule is worded here for the digits picker.
+    if let Some(entra) = inv.entra_format() {
+        for r in caps::entra::check(entra, &p).err().unwrap_or_default() {
+            if r.param() == Param::Digits {
+                problems.push((None, r.to_string()));
+            }
         }
     }
     let model = params.preset.get();
@@ -149,10 +150,18 @@ pub fn checked_record(
         profile,
         display_name: (!display.is_empty()).then_some(display),
     };
-    let mut recs = inv.records_except_tracked(replacing);
-    let row = recs.len();
-    recs.push(rec.clone());
-    for i in validate_all(&recs, inv.format.get()) {
+    let mut tokens = inv.tokens_except_tracked(replacing);
+    let row = tokens.len();
+    tokens.push(OathToken {
+        record: rec.clone(),
+        digits: p.digits,
+        kind: Kind::Totp,
+    });
+    for i in validate_all(&tokens, inv.format.get()) {
+        // Entra's digits rule was said above, in the picker's words.
+        if inv.entra_format().is_some() && i.field == Field::Digits {
+            continue;
+        }
         if i.row == row && i.severity == Severity::Error {
             problems.push((Some(i.field), without_row(&i.message).to_string()));
         }

@@ -259,7 +259,24 @@ fn InventoryTable(state: SecretState, inv: Inventory) -> impl IntoView {
     }
 }
 
-/// The inventory: the table, "Edit the list" (a tool), and Undo for a removed row.
+/// Brings step 6's export menu (the one way out, and in) into view, focused on its format list.
+fn to_export_menu() {
+    use wasm_bindgen::JsCast;
+    if let Some(el) = document().get_element_by_id("export-menu") {
+        el.scroll_into_view();
+        if let Some(first) = el
+            .query_selector("input[name=export-format]:checked")
+            .ok()
+            .flatten()
+            .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+        {
+            let _ = first.focus();
+        }
+    }
+}
+
+/// The inventory: the table, the way to the export menu, "Edit the list" (a tool), and Undo
+/// for a removed row.
 #[component]
 pub fn InventoryPanel(state: SecretState, inv: Inventory) -> impl IntoView {
     let n = move || inv.rows.with(Vec::len);
@@ -267,6 +284,9 @@ pub fn InventoryPanel(state: SecretState, inv: Inventory) -> impl IntoView {
         <section class="inventory-panel" aria-labelledby="inv-h" id="inventory">
             <div class="row spread">
                 <h2 id="inv-h">{move || format!("Inventory: {} token(s)", n())}</h2>
+                <button type="button" class="secondary small" data-testid="inventory-export" on:click=|_| to_export_menu()>
+                    "Export or import…"
+                </button>
                 <button
                     type="button"
                     class="secondary small"

@@ -3,7 +3,7 @@
 
 use super::steps::AskView;
 use super::{Job, Step};
-use crate::inventory::export::ExportControls;
+use crate::inventory::export::ExportMenu;
 use crate::inventory::row_name;
 use leptos::prelude::*;
 
@@ -34,7 +34,7 @@ pub fn FinishStep(job: Job) -> impl IntoView {
             </button>
             <AskView job step=Step::Finish />
         </Show>
-        <ExportControls inv=job.inv />
+        <ExportMenu inv=job.inv />
         <div class="row by-hand">
             <button type="button" class="secondary small" data-testid="add-row" on:click=move |_| job.add_by_hand()>
                 "Record without burning"

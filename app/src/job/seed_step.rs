@@ -4,10 +4,11 @@
 
 use super::steps::AskView;
 use super::{Job, Step};
+use crate::checkbox::CheckBox;
 use crate::params::{AccountField, EntraNotes, IssuerField, OtpPickers};
 use crate::seed::{SeedField, SeedOptions};
 use leptos::prelude::*;
-use tokensmith_core::caps::Account;
+use tokensmith_core::caps::{Account, Family};
 
 #[component]
 pub fn SeedStep(job: Job) -> impl IntoView {
@@ -33,6 +34,7 @@ pub fn SeedStep(job: Job) -> impl IntoView {
     };
     let on_generate = Callback::new(move |()| job.ask_next(Step::Seed));
     let named = move || params.preset.get().caps().account != Account::Required;
+    let token2 = move || params.preset.get().caps().family == Family::Token2;
     view! {
         <SeedField state=job.state on_generate />
         <AskView job step=Step::Seed />
@@ -58,6 +60,11 @@ pub fn SeedStep(job: Job) -> impl IntoView {
                     <AccountField params />
                 </Show>
             </div>
+            <Show when=token2>
+                <CheckBox id="seed-only" value=params.seed_only>
+                    "Write the seed only (expert): the token keeps its settings and clock. The row records the algorithm and period above: they must be the ones the token has, or its codes will not match."
+                </CheckBox>
+            </Show>
             <SeedOptions state=job.state />
         </div>
     }

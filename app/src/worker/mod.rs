@@ -105,7 +105,6 @@ pub async fn read_backup(text: Zeroizing<String>) -> Result<Result<Backup, ScanE
 
 /// Recipients' public keys described for the admin to confirm (the OpenPGP export, issue 13,
 /// calls this; `tests/e2e/worker.test.mjs` checks the worker's side with GnuPG).
-#[allow(dead_code)]
 pub async fn describe_keys(keys: Keys) -> Result<Result<Vec<KeyInfo>, String>, Failure> {
     ask!(
         Request::DescribeKeys(keys),
@@ -116,7 +115,6 @@ pub async fn describe_keys(keys: Keys) -> Result<Result<Vec<KeyInfo>, String>, F
 }
 
 /// A file encrypted to every recipient (see [`describe_keys`]).
-#[allow(dead_code)]
 pub async fn encrypt(job: EncryptJob) -> Result<Result<Encrypted, String>, Failure> {
     ask!(Request::Encrypt(job), None, Lane::Other, Reply::Encrypt)
 }

@@ -155,7 +155,10 @@ pub fn read_graph_json(input: &str) -> Result<Vec<TokenRecord>, EntraError> {
             let interval = interval_text.parse::<u32>().map_err(|_| {
                 err(
                     "timeIntervalInSeconds",
-                    format!("'{interval_text}' is not a number of seconds: use 30 or 60"),
+                    format!(
+                        "'{}' is not a number of seconds: use 30 or 60",
+                        crate::echo::echo(&interval_text)
+                    ),
                 )
             })?;
             let hash = text("hashFunction")?;

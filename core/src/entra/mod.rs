@@ -130,12 +130,14 @@ impl IssueKind {
         };
         match severity {
             Severity::Warning => format!(
-                "the secret is the same as in row {} (serial '{serial}'): every token should have its own secret",
-                first + 1
+                "the secret is the same as in row {} (serial '{}'): every token should have its own secret",
+                first + 1,
+                crate::echo::echo(serial)
             ),
             Severity::Error => format!(
-                "the same secret is already used by row {} (serial '{serial}'): every token needs its own seed",
-                first + 1
+                "the same secret is already used by row {} (serial '{}'): every token needs its own seed",
+                first + 1,
+                crate::echo::echo(serial)
             ),
         }
     }

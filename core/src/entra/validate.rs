@@ -4,6 +4,7 @@ use std::collections::HashMap;
 
 use super::{Field, Format, Issue, IssueKind, Severity, TokenRecord};
 use crate::caps::{self, entra::MAX_TOKENS_PER_USER, Param};
+use crate::echo::echo;
 use crate::otp::OtpParams;
 
 /// RFC 4226 requires at least 128-bit keys.
@@ -155,7 +156,7 @@ pub(crate) fn upn_problem(upn: &str, format: Format) -> Option<String> {
             Format::Graph => None,
         };
     }
-    let shown = format!("UPN '{upn}'");
+    let shown = format!("UPN '{}'", echo(upn));
     if upn.chars().any(char::is_whitespace) {
         return Some(format!("{shown} contains a space"));
     }
@@ -196,7 +197,8 @@ fn check_serials(records: &[TokenRecord], issues: &mut Vec<Issue>) {
                 Field::Secret,
                 IssueKind::DuplicateToken { first: i },
                 format!(
-                    "serial '{serial}' with the same secret is already in row {}: remove the duplicate",
+                    "serial '{}' with the same secret is already in row {}: remove the duplicate",
+                    echo(serial),
                     i + 1
                 ),
             );
@@ -225,7 +227,8 @@ fn check_serials(records: &[TokenRecord], issues: &mut Vec<Issue>) {
                         Field::Profile,
                         IssueKind::ProfileTaken { first: k },
                         format!(
-                            "serial '{serial}' profile {} is already used in row {}",
+                            "serial '{}' profile {} is already used in row {}",
+                            echo(serial),
                             rec.profile.unwrap_or_default(),
                             k + 1
                         ),
@@ -241,9 +244,10 @@ fn check_serials(records: &[TokenRecord], issues: &mut Vec<Issue>) {
                     Field::Serial,
                     IssueKind::SerialOfOtherUser { first: k },
                     format!(
-                        "serial '{serial}' is already assigned to '{}' in row {}: a token belongs to one user \
+                        "serial '{}' is already assigned to '{}' in row {}: a token belongs to one user \
                          unless each row names its own profile slot",
-                        records[k].upn,
+                        echo(serial),
+                        echo(&records[k].upn),
                         k + 1
                     ),
                 );
@@ -254,7 +258,8 @@ fn check_serials(records: &[TokenRecord], issues: &mut Vec<Issue>) {
                     Field::Serial,
                     IssueKind::SerialRepeated { first },
                     format!(
-                        "serial '{serial}' already appears in row {}: list a token once, or give each profile its slot",
+                        "serial '{}' already appears in row {}: list a token once, or give each profile its slot",
+                        echo(serial),
                         first + 1
                     ),
                 );
@@ -280,7 +285,7 @@ fn check_per_user(records: &[TokenRecord], issues: &mut Vec<Issue>) {
                 IssueKind::TooManyForUser,
                 format!(
                     "'{}' would get token number {n}: Entra allows at most {MAX_TOKENS_PER_USER} OATH tokens per user",
-                    rec.upn
+                    echo(&rec.upn)
                 ),
             );
         }

@@ -65,7 +65,8 @@ impl DuoTokenType {
         matches!(self, DuoTokenType::Totp6 | DuoTokenType::Totp8)
     }
 
-    fn of(token: &OathToken) -> Option<DuoTokenType> {
+    /// The type a token is in Duo's form, if Duo has it (6 or 8 digits).
+    pub fn of(token: &OathToken) -> Option<DuoTokenType> {
         match (token.is_totp(), token.digits) {
             (false, 6) => Some(DuoTokenType::Hotp6),
             (false, 8) => Some(DuoTokenType::Hotp8),
@@ -95,6 +96,14 @@ pub(super) fn issues(tokens: &[OathToken]) -> Vec<Issue> {
                 row,
                 Field::Serial,
                 "the serial contains a comma, quote or line break, which Duo's import would split"
+                    .into(),
+            );
+        }
+        if r.serial.starts_with('#') {
+            checks.error(
+                row,
+                Field::Serial,
+                "the serial starts with '#': its line would be read as a comment and the token skipped"
                     .into(),
             );
         }

@@ -10,6 +10,7 @@
 //! which line, column or element is wrong.
 
 mod check;
+mod detect;
 pub mod duo;
 pub mod oath_csv;
 pub mod otpauth_list;
@@ -24,6 +25,7 @@ use crate::otp::{Algorithm, MAX_DIGITS, MIN_DIGITS};
 use crate::otpauth::Kind;
 
 pub use check::check;
+pub use detect::detect;
 
 /// A token as the exchange formats describe it: the Entra record plus what
 /// Entra's formats leave out.
@@ -201,7 +203,10 @@ pub enum FormatError {
 
 fn package_prefix(package: Option<usize>, serial: Option<&str>) -> String {
     match (package, serial) {
-        (Some(n), Some(s)) => format!("KeyPackage {n} (serial '{s}'), element "),
+        (Some(n), Some(s)) => format!(
+            "KeyPackage {n} (serial '{}'), element ",
+            crate::echo::echo(s)
+        ),
         (Some(n), None) => format!("KeyPackage {n}, element "),
         (None, _) => "element ".into(),
     }
@@ -453,7 +458,7 @@ fn number<T: std::str::FromStr>(
     cell.parse::<T>().map_err(|_| FormatError::Cell {
         line,
         column,
-        message: format!("'{cell}' is not a number: {hint}"),
+        message: format!("'{}' is not a number: {hint}", crate::echo::echo(cell)),
     })
 }
 

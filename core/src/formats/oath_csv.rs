@@ -123,8 +123,9 @@ pub fn read(input: &str) -> Result<Vec<OathToken>, FormatError> {
                         line,
                         column: "type",
                         message: format!(
-                        "'{other}' tokens cannot be imported: Tokensmith reads HOTP and TOTP lines"
-                    ),
+                            "'{}' tokens cannot be imported: Tokensmith reads HOTP and TOTP lines",
+                            crate::echo::echo(other)
+                        ),
                     })
                 }
             };
@@ -150,7 +151,8 @@ pub fn read(input: &str) -> Result<Vec<OathToken>, FormatError> {
                         line,
                         column: "hash",
                         message: format!(
-                            "'{other}' is not a hash these tokens use: sha1, sha256 or sha512"
+                            "'{}' is not a hash these tokens use: sha1, sha256 or sha512",
+                            crate::echo::echo(other)
                         ),
                     })
                 }

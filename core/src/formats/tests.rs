@@ -65,6 +65,21 @@ fn duo_writes_serial_hex_and_step_and_says_which_type_to_pick() {
     );
 }
 
+/// Found by fuzzing: a serial starting with '#' (read from a line indented before it) was
+/// written at the start of a line, which a Duo CSV reader skips as a comment: the token was
+/// lost on the way.
+#[test]
+fn duo_refuses_a_serial_its_reader_would_take_for_a_comment() {
+    let issues = check(ExportFormat::DuoCsv, &[token("#X", SEED)]);
+    assert!(
+        issues
+            .iter()
+            .any(|i| i.field == Field::Serial && i.severity == Severity::Error),
+        "{issues:?}"
+    );
+    assert!(check(ExportFormat::DuoCsv, &[token("X#1", SEED)]).is_empty());
+}
+
 #[test]
 fn duo_refuses_sha256_odd_steps_and_formula_serials_and_warns_about_users() {
     let mut t = token("=cmd", SEED);
@@ -166,6 +181,31 @@ fn oath_csv_reads_privacyidea_defaults_and_refuses_ocra() {
         err.to_string().contains("'ocra' tokens cannot be imported"),
         "{err}"
     );
+}
+
+/// Found by fuzzing: a cell that is not a number, a type or a hash came back whole.
+#[test]
+fn csv_messages_repeat_at_most_40_characters_of_a_cell() {
+    let long = "9x".repeat(3000);
+    for (format, line) in [
+        (
+            ExportFormat::DuoCsv,
+            format!("1,3132333435363738393031323334353637383930,{long}"),
+        ),
+        (
+            ExportFormat::OathCsv,
+            format!("1,3132333435363738393031323334353637383930,{long}"),
+        ),
+        (
+            ExportFormat::OathCsv,
+            format!("1,3132333435363738393031323334353637383930,totp,6,30,{long}"),
+        ),
+    ] {
+        let err = import(format, &line, &ImportOptions::default())
+            .unwrap_err()
+            .to_string();
+        assert!(err.chars().count() < 200, "{err:.200}");
+    }
 }
 
 #[test]

@@ -48,7 +48,7 @@ fn params(
         None | Some("") => Algorithm::Sha1,
         Some(a) => a
             .parse::<Algorithm>()
-            .map_err(|_| format!("unsupported algorithm {a}"))?,
+            .map_err(|_| format!("unsupported algorithm {}", echo(a)))?,
     };
     let digits = u8::try_from(digits.unwrap_or(6)).map_err(|_| "digit count out of range")?;
     let period = u32::try_from(period.unwrap_or(30)).map_err(|_| "period out of range")?;
@@ -74,7 +74,7 @@ fn kind(ty: &str, counter: Option<u64>) -> Result<Kind, String> {
             counter: counter.unwrap_or(0),
         }),
         "steam" => Err("Steam codes are not standard TOTP".into()),
-        other => Err(format!("type {other} is not TOTP or HOTP")),
+        other => Err(format!("type {} is not TOTP or HOTP", echo(other))),
     }
 }
 
@@ -264,6 +264,24 @@ mod tests {
        "otp":{"account":"me","digits":8,"period":60,"algorithm":"SHA512","tokenType":"TOTP"}},
       {"name":"Broken","secret":"not base32!","otp":{"tokenType":"TOTP"}}
     ],"groups":[],"schemaVersion":4}"#;
+
+    #[test]
+    fn a_skipped_entry_quotes_at_most_a_short_piece_of_its_algorithm_or_type() {
+        // Found by fuzzing: a 400-character algorithm came back whole in the message.
+        let long = "S".repeat(400);
+        let export = format!(
+            r#"{{"version":1,"header":{{"slots":null,"params":null}},"db":{{"version":2,"entries":[
+              {{"type":"totp","uuid":"a","name":"a","issuer":"","info":{{"secret":"GEZDGNBV","algo":"{long}"}}}},
+              {{"type":"{long}","uuid":"b","name":"b","issuer":"","info":{{"secret":"GEZDGNBV"}}}}]}}}}"#
+        );
+        let b = parse(&export).unwrap();
+        assert_eq!(b.skipped.len(), 2, "{:?}", b.skipped);
+        for why in &b.skipped {
+            assert!(why.chars().count() < 100, "{why}");
+            let quoted = "S".repeat(40);
+            assert!(why.to_uppercase().contains(&format!("{quoted}…")), "{why}");
+        }
+    }
 
     #[test]
     fn twofas_plain_export() {

@@ -31,7 +31,7 @@ pub fn run(data: &[u8]) {
     }
     let mut changed = json.clone();
     let mut material = Vec::new();
-    rotate_secrets(&mut changed, &mut material);
+    check::rotate_json(&mut changed, &["secret"], &mut material);
     check::assert_no_echo("backup", &material, &messages, || {
         Some(self::messages(&parse(&changed.to_string())))
     });
@@ -58,26 +58,5 @@ fn check_entries(backup: &Backup, json: &Value) {
         account.params.validate().expect("valid parameters");
         let again = OtpAuth::parse(&account.to_uri()).expect("renders as a link");
         assert_same_account(account, &again, false);
-    }
-}
-
-/// Rotates every string under a "secret" key, collecting (before, after).
-fn rotate_secrets(v: &mut Value, material: &mut Vec<(String, String)>) {
-    match v {
-        Value::Object(map) => {
-            for (key, value) in map.iter_mut() {
-                match value {
-                    Value::String(s) if key == "secret" => {
-                        let rotated = check::rotate(s);
-                        material.push((std::mem::replace(s, rotated.clone()), rotated));
-                    }
-                    other => rotate_secrets(other, material),
-                }
-            }
-        }
-        Value::Array(items) => items
-            .iter_mut()
-            .for_each(|item| rotate_secrets(item, material)),
-        _ => {}
     }
 }

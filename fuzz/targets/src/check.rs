@@ -2,6 +2,8 @@
 
 use std::collections::HashSet;
 
+use serde_json::Value;
+
 /// Longest error message a parser may produce, in characters. The longest fixed texts (a
 /// hint plus a position) are about 250; anything longer is echoed input.
 pub const MAX_MESSAGE_CHARS: usize = 400;
@@ -42,8 +44,14 @@ pub fn rotate_char(c: char) -> char {
     c
 }
 
+/// Every character [`rotate_char`]ed but the last letter or digit: whether base32's last
+/// character carries leftover bits depends on it, so the rotated secret stays valid or
+/// invalid for the same reason.
 pub fn rotate(s: &str) -> String {
-    s.chars().map(rotate_char).collect()
+    let last = s.rfind(|c: char| c.is_ascii_alphanumeric());
+    s.char_indices()
+        .map(|(i, c)| if Some(i) == last { c } else { rotate_char(c) })
+        .collect()
 }
 
 /// Letters and digits only, upper case: a secret reads the same with or without separators.
@@ -111,6 +119,28 @@ pub fn assert_no_echo(
     }
 }
 
+/// Rotates every string under one of `keys` anywhere in a JSON value, collecting
+/// (before, after).
+pub fn rotate_json(v: &mut Value, keys: &[&str], material: &mut Vec<(String, String)>) {
+    match v {
+        Value::Object(map) => {
+            for (key, value) in map.iter_mut() {
+                match value {
+                    Value::String(s) if keys.contains(&key.as_str()) => {
+                        let rotated = rotate(s);
+                        material.push((std::mem::replace(s, rotated.clone()), rotated));
+                    }
+                    other => rotate_json(other, keys, material),
+                }
+            }
+        }
+        Value::Array(items) => items
+            .iter_mut()
+            .for_each(|item| rotate_json(item, keys, material)),
+        _ => {}
+    }
+}
+
 /// `data` as text, or None: the targets fed by text files and text fields skip other bytes
 /// (the page and the bridge only ever hand them valid UTF-8).
 pub fn text(data: &[u8]) -> Option<&str> {
@@ -127,8 +157,8 @@ mod tests {
 
     #[test]
     fn rotation_keeps_each_class() {
-        assert_eq!(rotate("0xJBSWY3dp-189:af="), "0xKCTYZ4eq-891:ba=");
-        assert_eq!(rotate("Zz7f9Ww"), "Gg2a1Yy");
+        assert_eq!(rotate("0xJBSWY3dp-189:af="), "0xKCTYZ4eq-891:bf=");
+        assert_eq!(rotate("Zz7f9Ww"), "Gg2a1Yw");
     }
 
     #[test]

@@ -1,16 +1,16 @@
 //! Entra CSV files: `entra::read_csv`; what it reads and validation accepts is written back
 //! (`write_csv`) and reads the same, and the Graph JSON written from it carries the same values.
-//! (Core writes Graph JSON but never reads it, so there is no Graph parser to fuzz.)
+//! (Core's Graph JSON reader has its own target, `graph_json`.)
 //!
 //! Input: the file's text.
 
-use csv::{ReaderBuilder, WriterBuilder};
 use serde_json::Value;
 use tokensmith_core::{
     graph_bulk_json, read_csv, validate_for, write_csv, Format, Severity, TokenRecord,
 };
 
 use crate::check;
+use crate::csv_text::{rotate_column, Column};
 
 pub fn run(data: &[u8]) {
     let Some(text) = check::text(data) else {
@@ -21,7 +21,8 @@ pub fn run(data: &[u8]) {
         Err(e) => {
             let message = e.to_string();
             check::short_message("entra_csv", &message);
-            if let Some((rotated, material)) = rotate_secret_column(text) {
+            let secret_key = Column::Named(|h| h.eq_ignore_ascii_case("secret key"));
+            if let Some((rotated, material)) = rotate_column(text, secret_key) {
                 check::assert_no_echo("entra_csv", &material, &[message], || {
                     read_csv(&rotated).err().map(|e| vec![e.to_string()])
                 });
@@ -43,8 +44,11 @@ fn check_records(records: &[TokenRecord]) {
         }
         assert!(!r.secret.is_empty());
     }
-    for issue in validate_for(records, Format::Graph) {
-        assert!(issue.row < records.len());
+    for format in [Format::Csv, Format::Graph] {
+        for issue in validate_for(records, format) {
+            assert!(issue.row < records.len());
+            check::short_message("entra_csv", &issue.message);
+        }
     }
     let written = write_csv(records);
     assert_eq!(written.is_ok(), valid_for(records, Format::Csv));
@@ -79,33 +83,4 @@ fn check_graph(records: &[TokenRecord], json: &str) {
             (!r.upn.is_empty()).then(|| Value::from(r.upn.as_str()))
         );
     }
-}
-
-/// The file rewritten with every "secret key" cell rotated, and the cells (before, after);
-/// None when the csv crate cannot read it (then the parser's error names no cell).
-fn rotate_secret_column(text: &str) -> Option<(String, Vec<(String, String)>)> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut reader = ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(text.as_bytes());
-    let mut rows = reader.records();
-    let header = rows.next()?.ok()?;
-    let column = header
-        .iter()
-        .position(|h| h.trim().eq_ignore_ascii_case("secret key"))?;
-    let mut writer = WriterBuilder::new().flexible(true).from_writer(Vec::new());
-    writer.write_record(&header).ok()?;
-    let mut material = Vec::new();
-    for row in rows {
-        let row = row.ok()?;
-        let mut cells: Vec<String> = row.iter().map(str::to_string).collect();
-        if let Some(cell) = cells.get_mut(column) {
-            let rotated = check::rotate(cell);
-            material.push((std::mem::replace(cell, rotated.clone()), rotated));
-        }
-        writer.write_record(&cells).ok()?;
-    }
-    let bytes = writer.into_inner().ok()?;
-    Some((String::from_utf8(bytes).ok()?, material))
 }

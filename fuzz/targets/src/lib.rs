@@ -1,5 +1,6 @@
-//! The bodies of Tokensmith's fuzz targets: one module per parser that reads what a user types,
-//! pastes, scans or opens, each checking invariants that hold for every input, not only "no
+//! The bodies of Tokensmith's fuzz targets: one module per parser fed by a user, a file or a
+//! device — what is typed, pasted, scanned or opened, what a token answers, what the bridge's
+//! API and server are sent — each checking invariants that hold for every input, not only "no
 //! panic".
 //!
 //! Two drivers call the same functions: cargo-fuzz's libFuzzer binaries (`fuzz/fuzz_targets/`,
@@ -17,14 +18,27 @@
 #![forbid(unsafe_code)]
 
 pub mod check;
+pub mod csv_text;
+pub mod input;
 
+pub mod api_requests;
 pub mod backup;
+pub mod burn_journal;
+pub mod card;
 pub mod classify;
+pub mod csv_formats;
 pub mod entra_csv;
+pub mod graph_json;
 pub mod migration;
 pub mod otpauth;
+pub mod pskc;
 pub mod qr;
+pub mod replies;
+pub mod results;
 pub mod secret;
+pub mod server;
+pub mod session;
+pub mod upn_map;
 
 /// One fuzz target: its name (the libFuzzer binary and the seed directory) and its body.
 pub struct Target {
@@ -61,5 +75,49 @@ pub const TARGETS: &[Target] = &[
     Target {
         name: "entra_csv",
         run: entra_csv::run,
+    },
+    Target {
+        name: "graph_json",
+        run: graph_json::run,
+    },
+    Target {
+        name: "pskc",
+        run: pskc::run,
+    },
+    Target {
+        name: "csv_formats",
+        run: csv_formats::run,
+    },
+    Target {
+        name: "replies",
+        run: replies::run,
+    },
+    Target {
+        name: "session",
+        run: session::run,
+    },
+    Target {
+        name: "card",
+        run: card::run,
+    },
+    Target {
+        name: "api_requests",
+        run: api_requests::run,
+    },
+    Target {
+        name: "server",
+        run: server::run,
+    },
+    Target {
+        name: "results",
+        run: results::run,
+    },
+    Target {
+        name: "upn_map",
+        run: upn_map::run,
+    },
+    Target {
+        name: "burn_journal",
+        run: burn_journal::run,
     },
 ];

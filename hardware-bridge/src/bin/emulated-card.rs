@@ -2,7 +2,7 @@
 //!
 //! `emulated-card --kind token2|molto2|ykoath|nitrokey3|oath-generic [--serial S]
 //!  [--addr 127.0.0.1:35963] [--password P] [--customer-key K] [--clock UTC] [--wait SECONDS]
-//!  [--firmware A.B.C] [--pin-attempts N]`
+//!  [--firmware A.B.C] [--pin-attempts N] [--fault removed-before:N|removed-during:N|silent-during:N]`
 //!
 //! Prints `ready` on stdout once connected, then serves until vpcd closes
 //! the connection. `--password` sets the YKOATH access password (for
@@ -13,6 +13,11 @@
 //! its serial number, default 12345678, `none` to hide it); `nitrokey3` a Nitrokey 3 Secrets
 //! app (`--serial` number, `--pin-attempts N`: a PIN is set); `oath-generic` an OATH key of
 //! unknown maker (no serial anywhere).
+//!
+//! `--fault` makes the card misbehave at its Nth command (`vpcd::Fault`): pulled before it
+//! (`removed-before`), pulled after carrying it out but before answering (`removed-during`), or
+//! carrying it out and then answering nothing more while staying in the reader
+//! (`silent-during`). A pulled card exits 0 after closing the connection.
 #![forbid(unsafe_code)]
 
 use hardware_bridge::vpcd;
@@ -26,7 +31,8 @@ use tokensmith_proto::molto2::{CustomerKey, Molto2Model};
 
 const USAGE: &str = "usage: emulated-card --kind token2|molto2|ykoath|nitrokey3|oath-generic \
 [--serial S] [--addr 127.0.0.1:35963] [--password P] [--customer-key K] [--model v1|v2] \
-[--clock UTC] [--wait SECONDS] [--firmware A.B.C] [--pin-attempts N]";
+[--clock UTC] [--wait SECONDS] [--firmware A.B.C] [--pin-attempts N] \
+[--fault removed-before:N|removed-during:N|silent-during:N]";
 
 struct Args {
     kind: String,
@@ -39,6 +45,7 @@ struct Args {
     wait: u64,
     firmware: [u8; 3],
     pin_attempts: Option<u8>,
+    fault: Option<vpcd::Fault>,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -53,6 +60,7 @@ fn parse_args() -> Result<Args, String> {
         wait: 10,
         firmware: [5, 4, 3],
         pin_attempts: None,
+        fault: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -96,6 +104,7 @@ fn parse_args() -> Result<Args, String> {
                         .map_err(|e| format!("--pin-attempts: {e}"))?,
                 )
             }
+            "--fault" => a.fault = Some(value()?.parse()?),
             other => return Err(format!("unknown argument {other}\n{USAGE}")),
         }
     }
@@ -176,6 +185,7 @@ fn main() -> ExitCode {
         &args.addr,
         Duration::from_secs(args.wait),
         &mut card,
+        args.fault,
         || {
             let mut out = std::io::stdout();
             let _ = writeln!(out, "ready");
@@ -183,7 +193,7 @@ fn main() -> ExitCode {
         },
     );
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(_) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("emulated-card: vpcd at {}: {e}", args.addr);
             ExitCode::FAILURE

@@ -226,15 +226,21 @@ pub fn run(cli: &Cli, a: &BatchArgs) -> Result<(), BridgeError> {
             Some(Duration::from_millis(a.simulate_swap_ms)),
         ))
     } else {
-        super::backend(cli)?
+        let wait = crate::card_wait::CardWait::new(Duration::from_secs(cli.card_timeout));
+        super::backend(cli, &wait)?
     };
     let readers = readers(cli, backend.as_ref())?;
     let batch = Arc::new(batch);
     {
         let b = batch.clone();
         // Ctrl-C: no new token is started; the one in hand is burned and recorded first.
+        // Pressed again: quit at once (the journal still says what each token may hold).
+        let pressed = std::sync::atomic::AtomicBool::new(false);
         let _ = ctrlc::set_handler(move || {
-            eprintln!("\nstopping after the token in hand…");
+            if pressed.swap(true, std::sync::atomic::Ordering::SeqCst) {
+                std::process::exit(130);
+            }
+            eprintln!("\nstopping after the token in hand… (Ctrl-C again to quit at once)");
             let _ = b.control(BatchAction::Stop, None);
         });
     }

@@ -18,6 +18,7 @@ use tokensmith_api::{DeviceKind, Molto2Model};
 use tokensmith_core::otp::Algorithm;
 
 use crate::backend::Backend;
+use crate::card_wait::CardWait;
 use crate::device::clock::SyncParams;
 use crate::device::plan::BurnParams;
 use crate::error::BridgeError;
@@ -48,10 +49,12 @@ Exit codes:
   2  bad input or a refusal, nothing written: invalid parameters or usage, an occupied
      Molto2 profile or a taken OATH name (--overwrite replaces it where the device can), a
      clock sync that would clear a seed (--confirm-clear-seed)
-  3  no device: no reader, no card, unknown card, card removed, card busy, PC/SC unavailable
+  3  no device: no reader, no card, unknown card, card removed, card busy, PC/SC unavailable,
+     or no answer from the card within --card-timeout
   4  authentication failed or device locked
   5  device rejected a command, no touch came when the key waited for one, or the check
-     after a burn failed";
+     after a burn failed
+130  cancelled with Ctrl-C while waiting for the card (a burn says what the token may hold)";
 
 /// Burn and manage programmable TOTP hardware tokens through PC/SC
 /// (Token2 single-profile, Token2 Molto2, YubiKey/Nitrokey OATH), and serve
@@ -91,6 +94,14 @@ pub struct Cli {
     /// Use in-process emulated devices instead of PC/SC (no hardware needed).
     #[arg(long, global = true)]
     pub simulate: bool,
+    /// How long a card may take to answer one command before the operation stops (a burn then
+    /// says what the token may hold). Ctrl-C stops the wait at once.
+    #[arg(long, global = true, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=600))]
+    pub card_timeout: u64,
+    /// Tests: every simulated card misbehaves at the Nth command of an operation
+    /// (removed-before:N, removed-during:N, silent-during:N); with --simulate only.
+    #[arg(long, global = true, hide = true, value_name = "FAULT")]
+    pub simulate_fault: Option<crate::vpcd::Fault>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -486,15 +497,38 @@ pub struct ServeArgs {
     pub open: bool,
 }
 
-fn backend(cli: &Cli) -> Result<Arc<dyn Backend>, BridgeError> {
+fn backend(cli: &Cli, wait: &CardWait) -> Result<Arc<dyn Backend>, BridgeError> {
+    let wait = wait.clone();
+    if cli.simulate_fault.is_some() && !cli.simulate {
+        return Err(BridgeError::BadInput(
+            "--simulate-fault makes emulated cards misbehave: it needs --simulate".into(),
+        ));
+    }
     if cli.simulate {
-        Ok(Arc::new(crate::simulate::SimBackend::new()))
+        Ok(Arc::new(crate::simulate::SimBackend::with(
+            wait,
+            cli.simulate_fault,
+        )))
     } else if matches!(cli.command, Command::Serve(_)) {
         // The server starts even before pcscd does; each request reports.
-        Ok(Arc::new(crate::pcsc::PcscBackend::lazy()))
+        Ok(Arc::new(crate::pcsc::PcscBackend::lazy(wait)))
     } else {
-        Ok(Arc::new(crate::pcsc::PcscBackend::new()?))
+        Ok(Arc::new(crate::pcsc::PcscBackend::new(wait)?))
     }
+}
+
+/// Ctrl-C while a device command is connected to a card cancels it (the command then reports
+/// what the card may have done, a burn what the journal says); otherwise, or pressed again,
+/// it ends the program as usual.
+fn cancel_on_ctrl_c(wait: &CardWait) {
+    let cancel = wait.cancel.clone();
+    let pressed = std::sync::atomic::AtomicBool::new(false);
+    let _ = ctrlc::set_handler(move || {
+        if pressed.swap(true, std::sync::atomic::Ordering::SeqCst) || !cancel.request() {
+            std::process::exit(130);
+        }
+        eprintln!("cancelling… (Ctrl-C again to quit at once)");
+    });
 }
 
 /// Entry point of the `hardware-bridge` binary.
@@ -688,7 +722,8 @@ fn device_operation(cli: &Cli) -> Result<(Target, Operation, Option<&BurnArgs>),
 pub fn run(cli: Cli) -> Result<(), BridgeError> {
     match &cli.command {
         Command::List => {
-            let readers = operation::list(backend(&cli)?.as_ref())?.readers;
+            let wait = CardWait::new(std::time::Duration::from_secs(cli.card_timeout));
+            let readers = operation::list(backend(&cli, &wait)?.as_ref())?.readers;
             return report::readers(&readers, cli.json);
         }
         Command::ResultsToCsv(a) => return convert::results_to_csv(a),
@@ -708,7 +743,9 @@ pub fn run(cli: Cli) -> Result<(), BridgeError> {
         }) => Some(crate::journal::open(f, &protection.choice())?),
         _ => None,
     };
-    let b = backend(&cli)?;
+    let wait = CardWait::new(std::time::Duration::from_secs(cli.card_timeout));
+    let b = backend(&cli, &wait)?;
+    cancel_on_ctrl_c(&wait);
     let progress = |p: Progress| match p {
         Progress::Detected(d) if burn.is_some() => {
             eprintln!("device: {} on {}", report::describe(d), d.reader)
@@ -730,7 +767,10 @@ fn serve(cli: &Cli, a: &ServeArgs) -> Result<(), BridgeError> {
         .as_deref()
         .map(|f| crate::journal::open(f, &a.protection.choice()))
         .transpose()?;
-    let b = backend(cli)?;
+    let b = backend(
+        cli,
+        &CardWait::new(std::time::Duration::from_secs(cli.card_timeout)),
+    )?;
     let cfg = crate::server::ServerConfig {
         port: a.port,
         dist: a.dist.clone(),

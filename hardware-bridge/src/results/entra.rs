@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 
+use tokensmith_api::DeviceKind;
 use tokensmith_core::entra::{Issue, TokenRecord};
 use tokensmith_core::formats::{self, ExportFormat, ExportOptions, FormatError, OathToken};
 use tokensmith_core::otpauth::Kind;
@@ -47,12 +48,24 @@ pub fn read_upn_map(text: &str) -> Result<HashMap<(String, Option<u8>), String>,
     Ok(map)
 }
 
-/// The rows that count: a later row for the same serial/profile/name replaces an earlier one
-/// (a re-burn).
+/// What a row burned: a token (serial), a Molto2 profile (serial and profile) or an OATH
+/// credential (serial and name). A Molto2 title is not part of it: a profile burned again
+/// under another title is the same profile (found by fuzzing an old results file against the
+/// burn journal's reading of the same file, which already counted it so).
+fn slot(r: &ResultRecord) -> (&str, Option<u8>, Option<&str>) {
+    let credential = match r.kind {
+        DeviceKind::Oath => r.name.as_deref(),
+        DeviceKind::Token2 | DeviceKind::Molto2 => None,
+    };
+    (&r.serial, r.profile, credential)
+}
+
+/// The rows that count: a later row for the same token, profile or credential replaces an
+/// earlier one (a re-burn).
 pub fn latest(records: &[ResultRecord]) -> Vec<&ResultRecord> {
     let mut latest: Vec<&ResultRecord> = Vec::new();
     for r in records {
-        latest.retain(|x| !(x.serial == r.serial && x.profile == r.profile && x.name == r.name));
+        latest.retain(|x| slot(x) != slot(r));
         latest.push(r);
     }
     latest

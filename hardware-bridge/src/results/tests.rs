@@ -155,3 +155,40 @@ fn old_results_cells_are_checked() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Found by fuzzing: a Molto2 profile burned again under another title, or a Token2 row with a
+/// name, counted as two tokens (two Entra rows for one serial, which the export then refused);
+/// the burn journal's reading of the same file counts one.
+#[test]
+fn a_reburn_replaces_the_row_whatever_its_title() {
+    let first = ResultRecord {
+        burned_at: 1_700_000_000,
+        kind: DeviceKind::Molto2,
+        serial: "MOLTO2SEED01".into(),
+        model: "Molto2".into(),
+        profile: Some(4),
+        name: Some("Bank".into()),
+        secret: Secret::from_bytes(b"first seed 1234".to_vec()).unwrap(),
+        algorithm: Algorithm::Sha1,
+        digits: 6,
+        period: 30,
+        display_timeout: Some(30),
+        upn: Some("a@b.c".into()),
+        manufacturer: "Token2".into(),
+    };
+    let mut again = first.clone();
+    again.name = Some("Bank 2".into());
+    again.secret = Secret::from_bytes(b"second seed 1234".to_vec()).unwrap();
+    let rows = [first.clone(), again];
+    let kept = entra::latest(&rows);
+    assert_eq!(kept.len(), 1);
+    assert_eq!(kept[0].secret.as_bytes(), b"second seed 1234");
+    // OATH credentials on one key are told apart by their names.
+    let mut alice = first;
+    alice.kind = DeviceKind::Oath;
+    alice.profile = None;
+    alice.name = Some("Example:alice".into());
+    let mut bob = alice.clone();
+    bob.name = Some("Example:bob".into());
+    assert_eq!(entra::latest(&[alice, bob]).len(), 2);
+}

@@ -11,10 +11,10 @@ use axum::routing::{get, post, MethodRouter};
 use axum::{Json, Router};
 use tokensmith_api::endpoint::{self, Endpoint, Method};
 use tokensmith_api::{
-    BurnRequest, ChangeKeyRequest, DeviceKind, ErrorBody, ErrorCode, FactoryResetRequest, Health,
-    Molto2Model, OathListRequest, OathNameRequest, OathPasswordRequest, OathRenameRequest,
-    ProfileDeleteRequest, ProfileTitleRequest, ScreenRequest, SecretString, SyncRequest,
-    API_VERSION,
+    BurnRequest, Cancelled, ChangeKeyRequest, DeviceKind, ErrorBody, ErrorCode,
+    FactoryResetRequest, Health, Molto2Model, OathListRequest, OathNameRequest,
+    OathPasswordRequest, OathRenameRequest, ProfileDeleteRequest, ProfileTitleRequest,
+    ScreenRequest, SecretString, SyncRequest, API_VERSION,
 };
 use tokensmith_core::secret::{Encoding, Secret};
 
@@ -42,7 +42,9 @@ fn parse_body<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<T, Box<Res
     serde_json::from_slice(body).map_err(|e| {
         let s = e.to_string();
         let s = s.split(" at line").next().unwrap_or("");
-        let detail = if s.starts_with("unknown field") || s.starts_with("missing field") {
+        let detail = if s.starts_with("unknown field") {
+            unknown_field(s)
+        } else if s.starts_with("missing field") {
             s.to_string()
         } else if let Some((_, expected)) = s.split_once(", expected ") {
             format!("{:?} error, expected {expected}", e.classify())
@@ -58,6 +60,27 @@ fn parse_body<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<T, Box<Res
             ),
         ))
     })
+}
+
+/// serde's "unknown field `x`, expected one of `a`, `b`" repeats the name that was sent: it is
+/// kept only when it looks like a misspelt field (short, a lowercase letter, not a hex or
+/// base32 run) and the rest is serde's list of our names (found by fuzzing: any name, however
+/// long, came back whole).
+fn unknown_field(s: &str) -> String {
+    let rest = s.strip_prefix("unknown field `").unwrap_or_default();
+    let (name, list) = rest.split_once('`').unwrap_or((rest, ""));
+    let name_like = name.len() <= 24
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        && name.bytes().any(|b| b.is_ascii_lowercase())
+        && !(name.len() >= 16 && name.bytes().all(|b| b.is_ascii_hexdigit()));
+    let list_like = list
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || matches!(b, b'_' | b'`' | b',' | b' '));
+    if name_like && list_like {
+        s.to_string()
+    } else {
+        "unknown field (a name this request does not have)".into()
+    }
 }
 
 /// Run a blocking device job on the blocking pool, one at a time.
@@ -267,6 +290,14 @@ async fn health(State(st): State<Arc<AppState>>) -> Response {
     .into_response()
 }
 
+/// Not on the device thread: the operation to stop holds it.
+async fn cancel(State(st): State<Arc<AppState>>) -> Response {
+    Json(Cancelled {
+        cancelled: st.backend.cancel(),
+    })
+    .into_response()
+}
+
 async fn readers(State(st): State<Arc<AppState>>) -> Response {
     on_device_thread(st, |st| operation::list(st.backend.as_ref())).await
 }
@@ -281,6 +312,7 @@ pub fn routes() -> Router<Arc<AppState>> {
     Router::new()
         .route(GetHealth::PATH, get(health))
         .route(ListReaders::PATH, get(readers))
+        .route(Cancel::PATH, post(cancel))
         .route(
             GetInfo::PATH,
             operation::<GetInfo>(|t| Ok((target(t.reader, t.kind, t.model), Operation::Info))),

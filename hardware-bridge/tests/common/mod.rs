@@ -25,16 +25,24 @@ impl Drop for Bridge {
 /// `hardware-bridge --simulate serve --port PORT --dist /nonexistent` plus `extra`; `Err` with
 /// the exit status and stderr when it did not start.
 pub fn serve(port: u16, extra: &[&std::ffi::OsStr]) -> Result<Bridge, String> {
+    let port = port.to_string();
+    let fixed = [
+        "--simulate",
+        "serve",
+        "--port",
+        &port,
+        "--dist",
+        "/nonexistent",
+    ];
+    let mut args: Vec<&std::ffi::OsStr> = fixed.iter().map(|s| s.as_ref()).collect();
+    args.extend_from_slice(extra);
+    spawn(&args)
+}
+
+/// `hardware-bridge ARGS` (a `serve` command), started and paired.
+pub fn spawn(args: &[&std::ffi::OsStr]) -> Result<Bridge, String> {
     let mut child = Command::new(BIN)
-        .args([
-            "--simulate",
-            "serve",
-            "--port",
-            &port.to_string(),
-            "--dist",
-            "/nonexistent",
-        ])
-        .args(extra)
+        .args(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -71,8 +79,19 @@ pub fn serve(port: u16, extra: &[&std::ffi::OsStr]) -> Result<Bridge, String> {
 impl Bridge {
     /// One request (`Connection: close`, the pairing header added): status and body.
     pub fn call(&self, method: &str, path: &str, body: &str) -> (u16, String) {
+        self.call_waiting(method, path, body, Duration::from_secs(10))
+    }
+
+    /// [`Bridge::call`] waiting up to `wait` for the answer.
+    pub fn call_waiting(
+        &self,
+        method: &str,
+        path: &str,
+        body: &str,
+        wait: Duration,
+    ) -> (u16, String) {
         let mut s = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
-        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        s.set_read_timeout(Some(wait)).unwrap();
         write!(
             s,
             "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nConnection: close\r\nX-Tokensmith-Pairing: {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",

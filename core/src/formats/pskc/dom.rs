@@ -53,6 +53,49 @@ fn local(name: &[u8]) -> String {
     String::from_utf8_lossy(local).into_owned()
 }
 
+/// An element name as a message shows it: a short XML name as it is, anything else (a
+/// malformed file can put any text, even a seed, where a name should be) as "…".
+fn shown_name(name: &str) -> &str {
+    let name_like = name.chars().count() <= crate::echo::ECHO_CHARS
+        && name
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, ':' | '-' | '_' | '.'));
+    if name_like {
+        name
+    } else {
+        "…"
+    }
+}
+
+/// quick-xml's message without the text it quotes from the file, except short names.
+fn xml_message(e: &quick_xml::Error) -> String {
+    use quick_xml::errors::IllFormedError as Ill;
+    use quick_xml::escape::EscapeError;
+    let ill = |m: String| format!("ill-formed document: {m}");
+    match e {
+        quick_xml::Error::IllFormed(Ill::MismatchedEndTag { expected, found }) => ill(format!(
+            "expected `</{}>`, but `</{}>` was found",
+            shown_name(expected),
+            shown_name(found)
+        )),
+        quick_xml::Error::IllFormed(Ill::UnmatchedEndTag(tag)) => ill(format!(
+            "close tag `</{}>` does not match any open tag",
+            shown_name(tag)
+        )),
+        quick_xml::Error::IllFormed(Ill::MissingEndTag(tag)) => ill(format!(
+            "start tag not closed: `</{}>` not found before end of input",
+            shown_name(tag)
+        )),
+        quick_xml::Error::IllFormed(Ill::MissingDeclVersion(Some(_))) => {
+            ill("an XML declaration must start with its `version` attribute".into())
+        }
+        quick_xml::Error::Escape(EscapeError::UnrecognizedEntity(_, entity)) => {
+            format!("unrecognized entity `{}`", shown_name(entity))
+        }
+        other => other.to_string(),
+    }
+}
+
 fn line_of(input: &str, pos: u64) -> u64 {
     let end = usize::try_from(pos).unwrap_or(usize::MAX).min(input.len());
     1 + input.as_bytes()[..end]
@@ -76,7 +119,7 @@ fn open(start: &BytesStart<'_>, input: &str, pos: u64) -> Result<Element, Format
             .normalized_value(quick_xml::XmlVersion::Implicit1_0)
             .map_err(|e| FormatError::Xml {
                 line: line_of(input, pos),
-                message: e.to_string(),
+                message: xml_message(&e),
             })?;
         attrs.push((key, value.into_owned()));
     }
@@ -102,7 +145,7 @@ pub(super) fn parse(input: &str) -> Result<Element, FormatError> {
         };
         let event = reader.read_event().map_err(|e| FormatError::Xml {
             line: line_of(input, reader.error_position()),
-            message: e.to_string(),
+            message: xml_message(&e),
         })?;
         match event {
             Event::Start(start) => {
@@ -142,7 +185,7 @@ pub(super) fn parse(input: &str) -> Result<Element, FormatError> {
             Event::GeneralRef(r) => {
                 let resolved = if r.is_char_ref() {
                     r.resolve_char_ref()
-                        .map_err(|e| xml_error(e.to_string()))?
+                        .map_err(|e| xml_error(xml_message(&e)))?
                         .map(String::from)
                 } else {
                     let name = r.decode().map_err(|e| xml_error(e.to_string()))?;
@@ -168,7 +211,7 @@ pub(super) fn parse(input: &str) -> Result<Element, FormatError> {
             line: line_of(input, input.len() as u64),
             message: format!(
                 "the file ends inside <{}>",
-                stack.last().map_or("", |e| e.name.as_str())
+                stack.last().map_or("", |e| shown_name(&e.name))
             ),
         });
     }

@@ -184,7 +184,7 @@ impl fmt::Display for Lock {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let named = |name: &Option<String>| {
             name.as_deref()
-                .map(|n| format!(" named '{n}'"))
+                .map(|n| format!(" named '{}'", crate::echo::echo(n)))
                 .unwrap_or_default()
         };
         match self {

@@ -6,6 +6,7 @@ use zeroize::Zeroizing;
 use super::crypto::{Cipher, MacAlgorithm, Prf};
 use super::dom::{self, Element};
 use super::{Lock, Unlock, MAX_ITERATIONS, PBKDF2_URI};
+use crate::echo::echo;
 use crate::entra::TokenRecord;
 use crate::formats::{digits_supported, FormatError, OathToken};
 use crate::otp::Algorithm;
@@ -33,7 +34,10 @@ fn container(input: &str) -> Result<Element, FormatError> {
         None | Some("1.0" | "1") => Ok(root),
         Some(v) => Err(container_error(
             "KeyContainer",
-            format!("PSKC version '{v}' is not supported: this reads PSKC 1.0 (RFC 6030)"),
+            format!(
+                "PSKC version '{}' is not supported: this reads PSKC 1.0 (RFC 6030)",
+                echo(v)
+            ),
         )),
     }
 }
@@ -91,7 +95,10 @@ fn derive(root: &Element, password: &str) -> Result<Zeroizing<Vec<u8>>, FormatEr
     if !algorithm.eq_ignore_ascii_case(PBKDF2_URI) && !algorithm.ends_with("#pbkdf2") {
         return Err(container_error(
             AT,
-            format!("key derivation '{algorithm}' is not supported: PSKC files use PBKDF2"),
+            format!(
+                "key derivation '{}' is not supported: PSKC files use PBKDF2",
+                echo(algorithm)
+            ),
         ));
     }
     let params = method
@@ -125,7 +132,7 @@ fn derive(root: &Element, password: &str) -> Result<Zeroizing<Vec<u8>>, FormatEr
             .ok_or_else(|| {
                 container_error(
                     &at("KeyLength"),
-                    format!("'{t}' is not an AES key length (16, 24 or 32)"),
+                    format!("'{}' is not an AES key length (16, 24 or 32)", echo(t)),
                 )
             })?,
     };
@@ -139,7 +146,7 @@ fn derive(root: &Element, password: &str) -> Result<Zeroizing<Vec<u8>>, FormatEr
                 Prf::from_uri(uri).ok_or_else(|| {
                     container_error(
                         &at("PRF"),
-                        format!("'{uri}' is not supported: HMAC-SHA-1, -256 or -512"),
+                        format!("'{}' is not supported: HMAC-SHA-1, -256 or -512", echo(uri)),
                     )
                 })?
             }
@@ -167,8 +174,12 @@ fn sealed(e: &Element) -> Result<(Cipher, Zeroizing<Vec<u8>>), String> {
         .child("EncryptionMethod")
         .and_then(|m| m.attr("Algorithm"))
         .ok_or("EncryptionMethod is missing")?;
-    let cipher = Cipher::from_uri(uri)
-        .ok_or_else(|| format!("encryption '{uri}' is not supported: AES-128/192/256-CBC are"))?;
+    let cipher = Cipher::from_uri(uri).ok_or_else(|| {
+        format!(
+            "encryption '{}' is not supported: AES-128/192/256-CBC are",
+            echo(uri)
+        )
+    })?;
     let data = e
         .text_at("CipherData/CipherValue")
         .and_then(base64)
@@ -190,7 +201,10 @@ fn keys(root: &Element, lock: &Lock, unlock: Unlock<'_>) -> Result<Keys, FormatE
             let algorithm = MacAlgorithm::from_uri(uri).ok_or_else(|| {
                 container_error(
                     AT,
-                    format!("MAC algorithm '{uri}' is not supported: HMAC-SHA-1/256/384/512 are"),
+                    format!(
+                        "MAC algorithm '{}' is not supported: HMAC-SHA-1/256/384/512 are",
+                        echo(uri)
+                    ),
                 )
             })?;
             let mac_key_element = method.child("MACKey").ok_or_else(|| {
@@ -324,7 +338,7 @@ impl Package<'_> {
                 self.error(
                     Some(serial),
                     &at,
-                    format!("'{}' is not a whole number", text.trim()),
+                    format!("'{}' is not a whole number", echo(text.trim())),
                 )
             })?),
             Some(Value::Bytes(bytes)) => {
@@ -389,7 +403,10 @@ impl Package<'_> {
                 return Err(self.error(
                     s,
                     "Key",
-                    format!("algorithm '{uri}' is not HOTP or TOTP: only OATH HOTP/TOTP tokens are imported"),
+                    format!(
+                    "algorithm '{}' is not HOTP or TOTP: only OATH HOTP/TOTP tokens are imported",
+                    echo(uri)
+                ),
                 ))
             }
         };
@@ -416,7 +433,8 @@ impl Package<'_> {
                             s,
                             "Key/AlgorithmParameters/Suite",
                             format!(
-                                "'{text}' is not a hash OATH tokens use (SHA1, SHA256, SHA512)"
+                                "'{}' is not a hash OATH tokens use (SHA1, SHA256, SHA512)",
+                                echo(text)
                             ),
                         ))
                     }
@@ -431,7 +449,8 @@ impl Package<'_> {
                     s,
                     "Key/AlgorithmParameters/ResponseFormat",
                     format!(
-                        "codes in {encoding} cannot be imported: OATH tokens show DECIMAL codes"
+                        "codes in {} cannot be imported: OATH tokens show DECIMAL codes",
+                        echo(encoding)
                     ),
                 ));
             }
@@ -447,7 +466,10 @@ impl Package<'_> {
                     self.error(
                         s,
                         "Key/AlgorithmParameters/ResponseFormat",
-                        format!("Length '{l}' is not a code length tokens use (4–10)"),
+                        format!(
+                            "Length '{}' is not a code length tokens use (4–10)",
+                            echo(l)
+                        ),
                     )
                 })?,
         };

@@ -187,6 +187,36 @@ fn import_errors_name_the_key_package_and_element() {
     assert!(err.to_string().contains("DOCTYPE"), "{err}");
 }
 
+/// Found by fuzzing: quick-xml's messages quote tag and entity names whole, and a damaged file
+/// can put anything there, the seed text included; the reader's own messages quoted values
+/// whole. A message repeats at most a short name, or 40 characters of a value.
+#[test]
+fn messages_repeat_no_long_or_odd_text_from_the_file() {
+    let long = "K".repeat(5000);
+    let seed_text = "MTIzNDU2Nzg5MDEyMzQ1Njc4OTA=";
+    let xml = write(&[token(&long, SEED)], Protection::Plain).unwrap();
+    for broken in [
+        format!("<{long}></x>"),
+        format!("<a>\n<PlainValue>{seed_text}</{seed_text} x></a>"),
+        format!("<KeyContainer a=\"&{long};\"/>"),
+        format!("<a><{long}>"),
+        xml.replace("SHA1", &"SHA3".repeat(500)),
+        xml.replace("Length=\"6\"", &format!("Length=\"{long}\"")),
+    ] {
+        let err = read(&broken, Unlock::None).unwrap_err().to_string();
+        assert!(
+            err.chars().count() < 300,
+            "{} characters: {err:.200}",
+            err.len()
+        );
+        assert!(!err.contains(seed_text), "{err}");
+    }
+    let err = read(&format!("<a></{long}>"), Unlock::None)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("`</a>`") && err.contains("`</…>`"), "{err}");
+}
+
 #[test]
 fn preshared_keys_are_16_bytes_of_hex_and_never_printed() {
     assert!(PresharedKey::from_hex("00")

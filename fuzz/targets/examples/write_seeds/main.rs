@@ -1,6 +1,11 @@
-//! Writes the seed corpus `fuzz/seeds/<target>/seed-*` from the core tests' fixtures plus edge
-//! cases: `cargo run -p tokensmith-fuzz-targets --example write_seeds`. Files the fuzzer found
+//! Writes the seed corpus `fuzz/seeds/<target>/seed-*` from the core tests' fixtures, what
+//! the emulated cards answer and core's own writers, plus edge cases:
+//! `cargo run -p tokensmith-fuzz-targets --example write_seeds`. Files the fuzzer found
 //! (`crash-*`, kept as regressions) are left alone.
+
+mod bridge;
+mod devices;
+mod files;
 
 use std::path::Path;
 
@@ -313,7 +318,7 @@ fn entra_csv() -> Seeds {
 
 fn main() {
     let seeds = Path::new(env!("CARGO_MANIFEST_DIR")).join("../seeds");
-    let targets: [(&str, Seeds); 7] = [
+    let targets: [(&str, Seeds); 18] = [
         ("secret", secret()),
         ("otpauth", otpauth()),
         ("migration", migration()),
@@ -321,6 +326,17 @@ fn main() {
         ("qr", qr_seeds()),
         ("classify", classify()),
         ("entra_csv", entra_csv()),
+        ("graph_json", files::graph_json()),
+        ("pskc", files::pskc()),
+        ("csv_formats", files::csv_formats()),
+        ("replies", devices::replies()),
+        ("session", devices::session()),
+        ("card", devices::card()),
+        ("api_requests", bridge::api_requests()),
+        ("server", bridge::server()),
+        ("results", bridge::results()),
+        ("upn_map", bridge::upn_map()),
+        ("burn_journal", bridge::burn_journal()),
     ];
     for (target, files) in targets {
         let dir = seeds.join(target);

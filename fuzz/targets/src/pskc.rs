@@ -1,0 +1,163 @@
+//! PSKC files (RFC 6030) read into the inventory: `formats::pskc::lock` and `read`, plain,
+//! with a pre-shared key or with a password. What reads has codes tokens show (4–10
+//! digits), a seed, a time step of at least one second; written again (plain, and encrypted
+//! with a pre-shared key) it reads the same; errors are short and never repeat a plain seed.
+//!
+//! Input: the first byte picks what the harness opens the file with (nothing, the
+//! pre-shared key [`KEY`], the password [`PASSWORD`]), the rest is the file. The password is
+//! only tried when every `IterationCount` is at most [`MAX_FUZZ_ITERATIONS`], written plainly
+//! (PBKDF2's own cost is not what is fuzzed; 10 million iterations are seconds).
+
+use tokensmith_core::formats::pskc::{self, Lock, PresharedKey, Protection, Unlock};
+use tokensmith_core::formats::{FormatError, OathToken};
+use tokensmith_core::otp::{MAX_DIGITS, MIN_DIGITS};
+use tokensmith_core::Kind;
+
+use crate::check;
+
+/// The pre-shared key the harness opens files with (AES-128; longer keys are its prefix
+/// repeated).
+pub const KEY: [u8; 32] = *b"fuzz-pskc-key-16fuzz-pskc-key-32";
+/// RFC 6030 Figure 7's password, so its file (1000 iterations) seeds the password path.
+pub const PASSWORD: &str = "qwerty";
+pub const MAX_FUZZ_ITERATIONS: u32 = 1000;
+
+/// How the harness opens the file (the first byte of an input).
+pub const NONE: u8 = 0;
+pub const WITH_KEY: u8 = 1;
+pub const WITH_PASSWORD: u8 = 2;
+
+pub fn run(data: &[u8]) {
+    let Some((&pick, rest)) = data.split_first() else {
+        return;
+    };
+    let Some(text) = check::text(rest) else {
+        return;
+    };
+    let lock = match pskc::lock(text) {
+        Ok(lock) => lock,
+        Err(e) => return check_error(text, &e, Unlock::None),
+    };
+    let unlock = match (pick % 3, &lock) {
+        (WITH_KEY, Lock::PresharedKey { key_len, .. }) if [16, 24, 32].contains(key_len) => {
+            Unlock::PresharedKey(&KEY[..*key_len])
+        }
+        (WITH_KEY, _) => Unlock::PresharedKey(&KEY[..16]),
+        (WITH_PASSWORD, _) if cheap_iterations(text) => Unlock::Password(PASSWORD),
+        _ => Unlock::None,
+    };
+    match pskc::read(text, unlock) {
+        Ok(tokens) => check_tokens(&tokens),
+        Err(e) => check_error(text, &e, unlock),
+    }
+}
+
+/// Every `IterationCount` is written as plain digits, at most [`MAX_FUZZ_ITERATIONS`]; no
+/// construct that could hide digits from this scan (CDATA, comments, entities).
+fn cheap_iterations(text: &str) -> bool {
+    if text.contains("<!") || text.contains("<?") || text.contains('&') {
+        return false;
+    }
+    text.match_indices("IterationCount").all(|(i, _)| {
+        let after = &text[i..];
+        let Some(gt) = after.find('>') else {
+            return true;
+        };
+        let value = &after[gt + 1..];
+        let value = value[..value.find('<').unwrap_or(value.len())].trim();
+        value.is_empty()
+            || (value.len() <= 4
+                && value.bytes().all(|b| b.is_ascii_digit())
+                && value.parse::<u32>().is_ok_and(|n| n <= MAX_FUZZ_ITERATIONS))
+    })
+}
+
+fn check_tokens(tokens: &[OathToken]) {
+    for t in tokens {
+        assert!(
+            (MIN_DIGITS..=MAX_DIGITS).contains(&t.digits),
+            "{} digits",
+            t.digits
+        );
+        assert!(!t.record.secret.is_empty());
+        if t.kind == Kind::Totp {
+            assert!(t.record.interval >= 1);
+        }
+    }
+    let Ok(plain) = pskc::write(tokens, Protection::Plain) else {
+        return;
+    };
+    let again = pskc::read(&plain, Unlock::None).expect("a written PSKC file reads back");
+    assert!(
+        again == tokens,
+        "written plainly, the file reads differently"
+    );
+    let key = PresharedKey::from_hex(&data_encoding::HEXLOWER.encode(&KEY[..16])).expect("hex");
+    let sealed = pskc::write(
+        tokens,
+        Protection::PresharedKey {
+            key: &key,
+            key_name: "fuzz",
+        },
+    )
+    .expect("what is written plainly is written encrypted");
+    let again = pskc::read(&sealed, Unlock::PresharedKey(&KEY[..16])).expect("reads back");
+    assert!(again == tokens, "encrypted, the file reads differently");
+}
+
+/// Short, and with every `PlainValue` rotated the message does not follow it.
+fn check_error(text: &str, e: &FormatError, unlock: Unlock) {
+    let message = e.to_string();
+    check::short_message("pskc", &message);
+    let (rotated, material) = rotate_plain_values(text);
+    check::assert_no_echo("pskc", &material, &[message], || {
+        pskc::read(&rotated, unlock)
+            .err()
+            .map(|e| vec![e.to_string()])
+    });
+}
+
+/// The text of every `PlainValue` element rotated, and each (before, after).
+fn rotate_plain_values(text: &str) -> (String, Vec<(String, String)>) {
+    let mut out = String::with_capacity(text.len());
+    let mut material = Vec::new();
+    let mut rest = text;
+    while let Some(i) = rest.find("PlainValue>") {
+        let (head, tail) = rest.split_at(i + "PlainValue>".len());
+        out.push_str(head);
+        let end = tail.find('<').unwrap_or(tail.len());
+        let value = &tail[..end];
+        let rotated = check::rotate(value);
+        out.push_str(&rotated);
+        if !value.is_empty() {
+            material.push((value.to_string(), rotated));
+        }
+        rest = &tail[end..];
+    }
+    out.push_str(rest);
+    (out, material)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_cheap_plain_iteration_counts_are_opened_with_the_password() {
+        let file = |n: &str| format!("<a><IterationCount>{n}</IterationCount></a>");
+        assert!(cheap_iterations(&file("1000")));
+        assert!(cheap_iterations(&file(" 7 ")));
+        assert!(!cheap_iterations(&file("1001")));
+        assert!(!cheap_iterations(&file("10000000")));
+        assert!(!cheap_iterations(&file("<![CDATA[99]]>")));
+        assert!(!cheap_iterations(&file("9<!---->9")));
+        assert!(!cheap_iterations(&file("&#57;")));
+    }
+
+    #[test]
+    fn plain_values_are_rotated() {
+        let (text, material) = rotate_plain_values("<x:PlainValue>AB+2</x:PlainValue><P>AB</P>");
+        assert_eq!(text, "<x:PlainValue>BC+2</x:PlainValue><P>AB</P>");
+        assert_eq!(material.len(), 1);
+    }
+}
