@@ -156,7 +156,7 @@ test('Molto2: one profile field, the profiles in use with their titles, a burn w
   await page.getByTestId('preset').selectOption('molto2v2');
   await page.waitForFunction(() => /Molto2v2.*serial MOLTO2SIM0001.*100 profiles.*clock \d+ s ahead/
     .test(document.querySelector('[data-testid=bridge-readers] li[data-kind=molto2]').textContent));
-  assert.equal(reads(), readsBefore + 2);
+  assert.equal(reads(), readsBefore + 2, bridge.log.filter((l) => /POST \/api\/info/.test(l)).join('\n'));
   assert.equal(await page.getByTestId('preset').inputValue(), 'molto2v2', 'the Molto2v2 picked is the target');
   await page.waitForFunction(() => /profiles in use/.test(document.querySelector('[data-testid=molto2-summary]')?.textContent ?? ''));
   const before = await page.getByTestId('molto2-summary').textContent();

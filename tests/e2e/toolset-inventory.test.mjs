@@ -277,7 +277,7 @@ test('a 10,000-row Entra CSV opened in the page: every row arrives and the page 
   await page.getByTestId('import-csv').setInputFiles({ name: 'big.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
   await page.waitForFunction(() => /big\.csv/.test(document.querySelector('[data-testid=inventory-status]').textContent), null, { timeout: 120000 });
   const imported = Date.now() - t0;
-  assert.match(await page.getByTestId('inventory-status').textContent(), /Imported 10000 row\(s\) from big\.csv\./);
+  assert.match(await page.getByTestId('inventory-status').textContent(), /Imported 10000 row\(s\) from big\.csv \(Entra ID CSV\)\./);
   await page.waitForFunction((n) => document.querySelectorAll('[data-testid=inventory] tbody tr').length === n, rows, { timeout: 120000 });
   const shown = Date.now() - t0;
   assert.equal(await cell(page, rows - 1, 'serial'), String(100000 + rows - 1));

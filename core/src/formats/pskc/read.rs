@@ -317,10 +317,19 @@ impl Package<'_> {
                 )
             })?;
             if !algorithm.verify(mac_key, &data, &tag) {
-                return Err(self.error(
-                    Some(serial),
-                    &format!("{at}/ValueMAC"),
-                    "the MAC does not match: the file was altered or damaged",
+                // The MAC key itself came out of the user's key or password: a wrong one passes
+                // the MAC key's CBC padding about once in 256 tries and then fails here, so this
+                // cannot tell a wrong key from an altered file, and says both (asking again).
+                return Err(FormatError::WrongKey(
+                    self.error(
+                        Some(serial),
+                        &format!("{at}/ValueMAC"),
+                        match self.lock {
+                            Lock::Password { .. } => "the MAC does not match: the password is wrong, or the file was altered or damaged",
+                            _ => "the MAC does not match: the key is wrong, or the file was altered or damaged",
+                        },
+                    )
+                    .to_string(),
                 ));
             }
         }

@@ -43,7 +43,11 @@ fn a_tampered_value_fails_its_mac_naming_the_key_package() {
     let err = read(&tampered, Unlock::Password("qwerty")).unwrap_err();
     assert_eq!(
         err.to_string(),
-        "KeyPackage 1 (serial '987654321'), element Key/Data/Secret/ValueMAC: the MAC does not match: the file was altered or damaged"
+        "KeyPackage 1 (serial '987654321'), element Key/Data/Secret/ValueMAC: the MAC does not match: the password is wrong, or the file was altered or damaged"
+    );
+    assert!(
+        matches!(err, FormatError::WrongKey(_)),
+        "the page asks again: {err:?}"
     );
 }
 
