@@ -68,6 +68,7 @@ macro_rules! addressed_request {
 }
 
 mod algorithm;
+pub mod batch;
 pub mod burn;
 pub mod device;
 pub mod endpoint;
@@ -78,6 +79,10 @@ pub mod page;
 mod secret;
 pub mod sync;
 
+pub use batch::{
+    BatchAction, BatchAnswer, BatchControl, BatchRow, BatchState, BatchStatus, ReaderLoop,
+    RowStatus,
+};
 pub use burn::{BurnRequest, BurnResult, JournalEntry, TokenHolds, Verification};
 pub use device::{Cancelled, Device, DeviceKind, Health, Info, Reader, Readers, Target};
 pub use endpoint::{Endpoint, Method, NoBody};

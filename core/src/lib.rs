@@ -7,6 +7,7 @@
 //! and everything is testable with fixed inputs.
 #![forbid(unsafe_code)]
 
+pub mod batch;
 pub mod caps;
 pub mod drift;
 pub mod echo;

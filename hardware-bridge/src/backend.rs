@@ -3,6 +3,8 @@
 //! policy of [`select_reader`]. A reader another program holds exclusively is busy: it is
 //! passed over by a search, never the end of it.
 
+use std::time::{Duration, Instant};
+
 use tokensmith_proto::Transport;
 
 use crate::error::BridgeError;
@@ -21,6 +23,29 @@ pub trait Backend: Send + Sync {
     /// Connect to the card on the reader of this exact name only to look at it (listing): the
     /// connection ends leaving the card as it was (no reset).
     fn probe(&self, reader: &str) -> Result<Box<dyn Transport + Send>, BridgeError>;
+    /// Waits until a card is put on or taken off `reader` (its presence is no longer
+    /// `present`) or `timeout` passes; answers whether a card is on it now. PC/SC blocks in
+    /// `SCardGetStatusChange`; this default, for backends without events, looks every 50 ms.
+    fn wait_presence(
+        &self,
+        reader: &str,
+        present: bool,
+        timeout: Duration,
+    ) -> Result<bool, BridgeError> {
+        let end = Instant::now() + timeout;
+        loop {
+            let now = self
+                .readers()?
+                .into_iter()
+                .find(|r| r.name == reader)
+                .is_some_and(|r| r.card_present);
+            if now != present || Instant::now() >= end {
+                return Ok(now);
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
     /// Cancel the operation waiting on a card (see [`crate::card_wait`]): `true` when one was
     /// connected to a card. In-process test backends answer at once: nothing to cancel.
     fn cancel(&self) -> bool {

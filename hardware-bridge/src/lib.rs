@@ -21,6 +21,7 @@
 #![forbid(unsafe_code)]
 
 pub mod backend;
+pub mod batch;
 pub mod card_wait;
 pub mod cli;
 pub mod device;

@@ -255,4 +255,33 @@ impl Backend for PcscBackend {
     fn cancel(&self) -> bool {
         self.wait.cancel.request()
     }
+
+    /// Blocks in `SCardGetStatusChange` (pcsc.md): no card is connected to while waiting.
+    fn wait_presence(
+        &self,
+        reader: &str,
+        present: bool,
+        timeout: std::time::Duration,
+    ) -> Result<bool, BridgeError> {
+        let c = CString::new(reader)
+            .map_err(|_| BridgeError::BadInput("reader name with NUL".into()))?;
+        let ctx = Self::context()?;
+        let mut states = [::pcsc::ReaderState::new(c.as_c_str(), State::UNAWARE)];
+        ctx.get_status_change(std::time::Duration::ZERO, &mut states)
+            .map_err(|e| bridge_error(e, reader))?;
+        let end = std::time::Instant::now() + timeout;
+        loop {
+            let now = states[0].event_state().contains(State::PRESENT);
+            let left = end.saturating_duration_since(std::time::Instant::now());
+            if now != present || left.is_zero() {
+                return Ok(now);
+            }
+            states[0].sync_current_state();
+            match ctx.get_status_change(left, &mut states) {
+                Ok(()) => {}
+                Err(::pcsc::Error::Timeout) => return Ok(now),
+                Err(e) => return Err(bridge_error(e, reader)),
+            }
+        }
+    }
 }

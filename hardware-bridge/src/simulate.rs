@@ -14,6 +14,8 @@
 //! "no card", a silent one never answers (the wait's time limit or a cancel ends the
 //! operation, as with a real reader).
 
+pub mod supply;
+
 use std::sync::{Arc, Mutex};
 
 use crate::backend::{select_reader, Backend, ReaderEntry};

@@ -13,7 +13,7 @@ mod validate;
 pub use crate::caps::entra::MAX_TOKENS_PER_USER;
 pub use csv_io::{read_csv, write_csv, CSV_HEADER};
 pub use graph::{graph_bulk_json, read_graph_json};
-pub(crate) use validate::formula_lead;
+pub(crate) use validate::{formula_lead, upn_problem};
 pub use validate::{validate, validate_for};
 
 use std::fmt;

@@ -149,7 +149,7 @@ pub(crate) fn formula_lead(value: &str) -> Option<String> {
     }
 }
 
-fn upn_problem(upn: &str, format: Format) -> Option<String> {
+pub(crate) fn upn_problem(upn: &str, format: Format) -> Option<String> {
     if upn.is_empty() {
         return match format {
             Format::Csv => Some("the UPN is empty: every CSV row needs a user".into()),

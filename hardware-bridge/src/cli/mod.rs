@@ -3,6 +3,7 @@
 //! Every device command becomes an [`Operation`] run by [`operation::run`], the same function
 //! the server uses; [`input`] reads secrets from files or stdin, [`report`] prints answers.
 
+mod batch;
 mod convert;
 mod input;
 mod report;
@@ -77,8 +78,9 @@ fn algorithm_parser(s: &str) -> Result<Algorithm, String> {
 #[command(name = "hardware-bridge", version, after_help = AFTER_HELP)]
 pub struct Cli {
     /// Reader to use: full name or a unique part of it (default: the only reader holding a card).
+    /// `batch` takes it several times, one loop per reader.
     #[arg(long, global = true, value_name = "NAME")]
-    pub reader: Option<String>,
+    pub reader: Vec<String>,
     /// Device kind, skipping detection (e.g. a Molto2 on a reader not named "Molto2").
     #[arg(long, global = true, value_parser = kind_parser())]
     pub kind: Option<DeviceKind>,
@@ -136,6 +138,9 @@ pub enum Command {
     ResultsToCsv(ResultsArgs),
     /// Serve the page and the JSON API on 127.0.0.1 / ::1.
     Serve(ServeArgs),
+    /// Provision a box of tokens for a list of users: place a token, it is burned with a
+    /// fresh seed for the next user, verified and recorded; take it off, place the next.
+    Batch(batch::BatchArgs),
     /// Create, assign and activate tokens in Microsoft Entra ID (Graph); status; remove.
     Entra(crate::entra_cli::EntraArgs),
 }
@@ -162,10 +167,9 @@ pub struct CredArgs {
     pub password_file: Option<PathBuf>,
 }
 
-#[derive(Args, Debug, Clone)]
-pub struct BurnArgs {
-    #[command(flatten)]
-    pub secret: SecretSource,
+/// The code's settings, for `burn` and `batch` alike.
+#[derive(Args, Debug, Clone, Default)]
+pub struct CodeArgs {
     /// SHA1, SHA256 (SHA512: OATH only).
     #[arg(long, value_parser = algorithm_parser)]
     pub algorithm: Option<Algorithm>,
@@ -178,6 +182,14 @@ pub struct BurnArgs {
     /// Display timeout in seconds: 15, 30, 60, 120 (Token2/Molto2).
     #[arg(long, value_name = "SECONDS")]
     pub display_timeout: Option<u32>,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct BurnArgs {
+    #[command(flatten)]
+    pub secret: SecretSource,
+    #[command(flatten)]
+    pub code: CodeArgs,
     /// Molto2 profile number.
     #[arg(long)]
     pub profile: Option<u8>,
@@ -544,9 +556,9 @@ fn burn_op(a: &BurnArgs) -> Result<Operation, BridgeError> {
         // A config-only write is the Token2 clock sync with the burn's parameters.
         return Ok(Operation::Sync {
             params: SyncParams {
-                algorithm: a.algorithm,
-                period: a.period,
-                display_timeout: a.display_timeout,
+                algorithm: a.code.algorithm,
+                period: a.code.period,
+                display_timeout: a.code.display_timeout,
                 confirm_clear_seed: a.confirm_clear_seed,
                 force_unknown_model: a.force_unknown_model,
                 profile: None,
@@ -555,10 +567,10 @@ fn burn_op(a: &BurnArgs) -> Result<Operation, BridgeError> {
         });
     }
     let params = BurnParams {
-        algorithm: a.algorithm,
-        digits: a.digits,
-        period: a.period,
-        display_timeout: a.display_timeout,
+        algorithm: a.code.algorithm,
+        digits: a.code.digits,
+        period: a.code.period,
+        display_timeout: a.code.display_timeout,
         profile: a.profile,
         title: a.title.clone(),
         account: a.account.clone(),
@@ -593,10 +605,21 @@ fn password_op(c: &PasswordCommand) -> Result<Operation, BridgeError> {
     })
 }
 
+/// The one reader a device command addresses (`--reader` once).
+fn one_reader(cli: &Cli) -> Result<Option<String>, BridgeError> {
+    match cli.reader.as_slice() {
+        [] => Ok(None),
+        [one] => Ok(Some(one.clone())),
+        _ => Err(BridgeError::BadInput(
+            "--reader given several times: only `batch` runs on several readers".into(),
+        )),
+    }
+}
+
 /// The operation a device command asks for, and the results file a burn appends to.
 fn device_operation(cli: &Cli) -> Result<(Target, Operation, Option<&BurnArgs>), BridgeError> {
     let mut target = Target {
-        reader: cli.reader.clone(),
+        reader: one_reader(cli)?,
         kind: cli.kind,
         model: cli.model.map(crate::device::molto2_model),
     };
@@ -685,7 +708,11 @@ fn device_operation(cli: &Cli) -> Result<(Target, Operation, Option<&BurnArgs>),
             },
             None,
         ),
-        Command::List | Command::ResultsToCsv(_) | Command::Serve(_) | Command::Entra(_) => {
+        Command::List
+        | Command::ResultsToCsv(_)
+        | Command::Serve(_)
+        | Command::Entra(_)
+        | Command::Batch(_) => {
             unreachable!("not a device operation")
         }
     };
@@ -702,6 +729,7 @@ pub fn run(cli: Cli) -> Result<(), BridgeError> {
         Command::ResultsToCsv(a) => return convert::results_to_csv(a),
         Command::Serve(a) => return serve(&cli, a),
         Command::Entra(a) => return crate::entra_cli::run(&cli, a),
+        Command::Batch(a) => return batch::run(&cli, a),
         _ => {}
     }
     let (target, op, burn) = device_operation(&cli)?;

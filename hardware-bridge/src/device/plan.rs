@@ -173,6 +173,16 @@ pub fn most_capable(kind: DeviceKind) -> caps::Model {
     }
 }
 
+/// The kind of device a model is, `None` for an app (nothing to burn).
+pub fn kind_of(model: caps::Model) -> Option<DeviceKind> {
+    match model.caps().family {
+        Family::Token2 => Some(DeviceKind::Token2),
+        Family::Molto2 => Some(DeviceKind::Molto2),
+        Family::Oath => Some(DeviceKind::Oath),
+        Family::App => None,
+    }
+}
+
 fn refused(model: caps::Model, refusals: Vec<caps::Refusal>) -> BridgeError {
     BridgeError::Refused { model, refusals }
 }

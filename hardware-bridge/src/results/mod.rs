@@ -40,7 +40,7 @@ pub struct ResultRecord {
 }
 
 impl ResultRecord {
-    fn from_restored(r: &Restored<'_>) -> Self {
+    pub fn from_restored(r: &Restored<'_>) -> Self {
         let i = &r.attempt.intent;
         let t = &i.target;
         ResultRecord {

@@ -1,0 +1,319 @@
+//! One reader's loop: wait for a token, burn it for the next user, verify, wait for it to be
+//! taken off. Several readers run this at once, each on its own thread; they share the one
+//! burn journal (one writer per file), held only while a token is written.
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+use tokensmith_api::{DeviceKind, Info, Profiles, RowStatus, Verification};
+use tokensmith_core::batch::BatchUser;
+use tokensmith_core::otp::OtpParams;
+use tokensmith_core::secret::Secret;
+use tokensmith_proto::molto2::Molto2Model;
+
+use super::Batch;
+use crate::backend::Backend;
+use crate::error::BridgeError;
+use crate::operation::{self, BurnJob, Operation, Target};
+use tokensmith_burn_journal::{Journal, Method, TokenId};
+
+/// How long one wait for a card blocks before the loop looks at pause/stop again.
+const TICK: Duration = Duration::from_millis(250);
+
+/// What a loop tells the admin about its reader.
+pub const PLACE: &str = "place the next token";
+pub const TAKE_OFF: &str = "take the token off the reader";
+
+/// Runs the loop on `reader` until the batch is stopped or no user waits.
+pub fn reader_loop(
+    batch: &Batch,
+    backend: &dyn Backend,
+    reader: &str,
+    journal: &Mutex<Journal>,
+) -> Result<(), BridgeError> {
+    while batch.wait_running() && batch.work_left() {
+        batch.set_reader_message(reader, PLACE);
+        match backend.wait_presence(reader, false, TICK) {
+            Ok(true) => {}
+            Ok(false) => continue,
+            Err(e) => {
+                batch.set_reader_message(reader, &format!("{e} (trying again)"));
+                std::thread::sleep(Duration::from_secs(1));
+                continue;
+            }
+        }
+        let note = match token_placed(batch, backend, reader, journal) {
+            Ok(note) => note,
+            Err(e) => format!("{e}: {TAKE_OFF}"),
+        };
+        batch.set_reader_message(reader, &note);
+        if !batch.work_left() {
+            // Nobody waits for a token any more: the last one may stay on the reader.
+            return Ok(());
+        }
+        // The next token only after this one is gone: never the same one twice by accident.
+        loop {
+            match backend.wait_presence(reader, true, TICK) {
+                Ok(false) => break,
+                Ok(true) | Err(_) if batch.state() == tokensmith_api::BatchState::Stopped => {
+                    return Ok(())
+                }
+                Ok(true) => {}
+                Err(_) => std::thread::sleep(Duration::from_millis(200)),
+            }
+        }
+    }
+    batch.set_reader_message(reader, "done");
+    Ok(())
+}
+
+/// A token is on the reader: burn it for the next user(s). Answers what to tell the admin.
+fn token_placed(
+    batch: &Batch,
+    backend: &dyn Backend,
+    reader: &str,
+    journal: &Mutex<Journal>,
+) -> Result<String, BridgeError> {
+    let kind = batch.spec.kind();
+    let molto2 = molto2_model(batch.spec.model);
+    let target = Target {
+        reader: Some(reader.to_string()),
+        kind: Some(kind),
+        model: molto2,
+    };
+    batch.set_reader_message(reader, "reading the token");
+    let info = Info::try_from(operation::run(
+        backend,
+        &Target {
+            kind: None,
+            ..target.clone()
+        },
+        Operation::Info,
+        None,
+    )?)?;
+    let dev = info.device;
+    if dev.kind != kind {
+        return Ok(format!(
+            "this is a {} ({}), the batch burns {}: {TAKE_OFF}",
+            dev.kind,
+            dev.model,
+            batch.spec.model.caps().label
+        ));
+    }
+    let serial = dev.serial.trim().to_string();
+    if serial.is_empty() {
+        return Ok(format!(
+            "this key reports no serial: give each user's printed serial in the list's serial \
+             column, or use keys that report one; {TAKE_OFF}"
+        ));
+    }
+    if kind == DeviceKind::Molto2 {
+        return fill_molto2(batch, backend, &target, &serial, journal);
+    }
+    if batch.is_burned(&serial) && !batch.spec.overwrite {
+        return Ok(format!(
+            "token {serial} is already burned (in the journal or this batch): refused; \
+             {TAKE_OFF} and place a fresh one (--overwrite burns it again)"
+        ));
+    }
+    let Some((p, user)) = batch.claim(&serial, reader) else {
+        return Ok(format!(
+            "no user in the list waits for token {serial}: {TAKE_OFF}"
+        ));
+    };
+    burn_for(batch, backend, &target, &serial, p, &user, None, journal);
+    Ok(format!("token {serial} done: {TAKE_OFF}"))
+}
+
+/// A Molto2: the next users in list order into its consecutive free profiles.
+fn fill_molto2(
+    batch: &Batch,
+    backend: &dyn Backend,
+    target: &Target,
+    serial: &str,
+    journal: &Mutex<Journal>,
+) -> Result<String, BridgeError> {
+    let Profiles { profiles } = Profiles::try_from(operation::run(
+        backend,
+        target,
+        Operation::ListProfiles,
+        None,
+    )?)?;
+    let last = batch.spec.model.caps().max_profile().unwrap_or(0);
+    let free: Vec<u8> = profiles
+        .iter()
+        .filter(|p| !p.seed_present && p.profile <= last)
+        .map(|p| p.profile)
+        .collect();
+    let claims = batch.claim_many(serial, target.reader.as_deref().unwrap_or(""), &free);
+    if claims.is_empty() {
+        return Ok(format!(
+            "Molto2 {serial} has no free profile for the users waiting: {TAKE_OFF}"
+        ));
+    }
+    let n = claims.len();
+    let mut claims = claims.into_iter();
+    for (p, user, profile) in claims.by_ref() {
+        if !batch.wait_running() {
+            batch.update_row(p, unclaim);
+            break;
+        }
+        burn_for(
+            batch,
+            backend,
+            target,
+            serial,
+            p,
+            &user,
+            Some(profile),
+            journal,
+        );
+    }
+    for (p, _, _) in claims {
+        batch.update_row(p, unclaim);
+    }
+    Ok(format!("Molto2 {serial}: {n} profiles filled; {TAKE_OFF}"))
+}
+
+fn unclaim(r: &mut tokensmith_api::BatchRow) {
+    if r.status == RowStatus::Burning {
+        r.status = RowStatus::Waiting;
+        r.serial = None;
+        r.profile = None;
+        r.reader = None;
+    }
+}
+
+fn molto2_model(m: tokensmith_core::caps::Model) -> Option<Molto2Model> {
+    match m {
+        tokensmith_core::caps::Model::Molto2 => Some(Molto2Model::V1),
+        tokensmith_core::caps::Model::Molto2v2 => Some(Molto2Model::V2),
+        _ => None,
+    }
+}
+
+/// Burns a fresh seed for row `p` and verifies it; the row says how it went.
+#[allow(clippy::too_many_arguments)]
+fn burn_for(
+    batch: &Batch,
+    backend: &dyn Backend,
+    target: &Target,
+    serial: &str,
+    p: usize,
+    user: &BatchUser,
+    profile: Option<u8>,
+    journal: &Mutex<Journal>,
+) {
+    let fail = |reason: String| {
+        batch.update_row(p, |r| {
+            r.status = RowStatus::Failed;
+            r.reason = Some(reason);
+        })
+    };
+    let secret = match Secret::generate(batch.spec.seed_bytes, None) {
+        Ok(s) => s,
+        Err(e) => return fail(format!("no random seed: {e}")),
+    };
+    let spec = &batch.spec;
+    let mut params = spec.params.clone();
+    params.serial = Some(serial.to_string());
+    params.overwrite = spec.overwrite && profile.is_none();
+    params.profile = profile;
+    if profile.is_some() {
+        let label = user.display_name.as_deref().unwrap_or(&user.upn);
+        params.title = spec.model.caps().title_from(label);
+    }
+    if spec.kind() == DeviceKind::Oath {
+        params.account = Some(user.upn.clone());
+    }
+    let otp = OtpParams {
+        algorithm: params.algorithm.unwrap_or_default(),
+        digits: params.digits.unwrap_or(6),
+        period: params.period.unwrap_or(30),
+    };
+    let job = BurnJob {
+        secret: secret.clone(),
+        params,
+        creds: spec.creds.clone(),
+        upn: Some(user.upn.clone()),
+    };
+    // The journal is held while this token is written: the intent is fsynced before the
+    // first write, each acknowledged write after it.
+    let burned = {
+        let mut j = journal.lock().unwrap_or_else(|p| p.into_inner());
+        operation::run(
+            backend,
+            target,
+            Operation::Burn(Box::new(job)),
+            Some(&mut j),
+        )
+        .and_then(tokensmith_api::BurnResult::try_from)
+    };
+    let out = match burned {
+        Ok(o) => o,
+        Err(e) => {
+            if profile.is_none() && matches!(e, BridgeError::Journaled { .. }) {
+                // Something may be in the token now: it is not taken again by accident.
+                batch.mark_burned(serial);
+            }
+            return fail(e.to_string());
+        }
+    };
+    let attempt = out.journal.as_ref().map(|e| TokenId(e.attempt));
+    // What the admin (or --auto-accept) said, journaled before the row says it.
+    let settle = |method: Option<Method>, code: &str| -> Result<(), BridgeError> {
+        let Some(id) = attempt else { return Ok(()) };
+        let mut j = journal.lock().unwrap_or_else(|p| p.into_inner());
+        match method {
+            Some(m) => j.verified(id, m, Some(code.to_string()), None),
+            None => j.verification_failed(id, "the admin saw another code on the token", None),
+        }
+        .map_err(crate::journal::error)
+    };
+    if profile.is_none() {
+        batch.mark_burned(serial);
+    }
+    let verified = |by: &str| {
+        batch.update_row(p, |r| {
+            r.status = RowStatus::Verified;
+            r.verified_by = Some(by.to_string());
+            r.expected_code = None;
+        });
+        batch.finished_one();
+    };
+    match out.verification {
+        Verification::DeviceCalculated { matches: true, .. } => verified("device_calculated"),
+        Verification::DeviceCalculated { matches: false, .. } => {
+            fail("the key computed another code than the seed gives: take it off and retry".into())
+        }
+        Verification::NotChecked { .. } => verified("not_checked"),
+        Verification::CompareWithDisplay { expected_code, .. } if spec.auto_accept => {
+            match settle(Some(Method::AutoAccepted), &expected_code) {
+                Ok(()) => verified("auto_accepted"),
+                Err(e) => fail(e.to_string()),
+            }
+        }
+        Verification::CompareWithDisplay { expected_code, .. } => {
+            batch.await_comparison(p, secret.clone(), otp, expected_code);
+            let answer = batch.wait_answer(p);
+            let shown = tokensmith_core::otp::totp(secret.as_bytes(), &otp, crate::device::now())
+                .unwrap_or_default();
+            match answer {
+                Some(true) => match settle(Some(Method::ComparedByAdmin), &shown) {
+                    Ok(()) => verified("compared_by_admin"),
+                    Err(e) => fail(e.to_string()),
+                },
+                Some(false) => {
+                    let _ = settle(None, &shown);
+                    fail(
+                        "the token showed another code (it is recorded: a retry needs a fresh \
+                     token, or --overwrite for this one)"
+                            .into(),
+                    )
+                }
+                // Stopped: recorded, the code not compared yet.
+                None => {}
+            }
+        }
+    }
+}

@@ -1,0 +1,251 @@
+//! `batch --simulate`: readers fed from a box of fresh emulated tokens. Each token gets a new
+//! serial; the simulated admin takes a token off once the loop waits for that, and places the
+//! next one when the loop waits for a token (after `swap_delay`), or a test or the page swaps
+//! them by hand ([`Supply::swap`], [`Supply::put_back`]).
+
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokensmith_core::caps::{Family, Model};
+use tokensmith_proto::emulator::{Molto2Card, Token2Card, YkoathCard};
+use tokensmith_proto::token2::serial_of;
+
+use super::{Slot, SlotTransport};
+use crate::backend::{select_reader, Backend, ReaderEntry};
+use crate::error::BridgeError;
+use tokensmith_proto::transport::Transport;
+
+/// One token made by the supply, kept so a test can read what it holds.
+#[derive(Clone)]
+pub enum SimToken {
+    Token2(Arc<Mutex<Token2Card>>),
+    Molto2(Arc<Mutex<Molto2Card>>),
+    Oath(Arc<Mutex<YkoathCard>>),
+}
+
+impl SimToken {
+    fn slot(&self) -> Arc<dyn Slot> {
+        match self {
+            SimToken::Token2(c) => c.clone(),
+            SimToken::Molto2(c) => c.clone(),
+            SimToken::Oath(c) => c.clone(),
+        }
+    }
+
+    /// The seed a single-profile Token2 holds (tests).
+    pub fn token2_seed(&self) -> Option<Vec<u8>> {
+        match self {
+            SimToken::Token2(c) => c.lock().ok()?.stored_seed().map(<[u8]>::to_vec),
+            _ => None,
+        }
+    }
+}
+
+struct SupplyReader {
+    name: String,
+    on: Mutex<Option<(String, SimToken)>>,
+}
+
+/// Emulated readers with a supply of fresh tokens of one model.
+pub struct Supply {
+    model: Model,
+    readers: Vec<SupplyReader>,
+    next: AtomicU32,
+    /// Every token made, by serial, in order.
+    made: Mutex<Vec<(String, SimToken)>>,
+    /// `Some`: tokens are swapped by the simulated admin after this delay.
+    swap_delay: Option<Duration>,
+}
+
+impl Supply {
+    /// `readers` readers of `model` tokens, each starting with a fresh one on it.
+    pub fn new(model: Model, readers: usize, swap_delay: Option<Duration>) -> Supply {
+        let word = if model.caps().family == Family::Molto2 {
+            "Molto2 reader"
+        } else {
+            "batch reader"
+        };
+        let s = Supply {
+            model,
+            readers: (0..readers.max(1))
+                .map(|i| SupplyReader {
+                    name: format!("Simulated {word} {i} ({})", model.caps().label),
+                    on: Mutex::new(None),
+                })
+                .collect(),
+            next: AtomicU32::new(1),
+            made: Mutex::new(Vec::new()),
+            swap_delay,
+        };
+        for r in &s.readers {
+            s.place_fresh(r);
+        }
+        s
+    }
+
+    fn fresh(&self) -> (String, SimToken) {
+        let n = self.next.fetch_add(1, Ordering::SeqCst);
+        let now = u32::try_from(crate::device::now()).unwrap_or(0);
+        let token = match self.model.caps().family {
+            Family::Molto2 => {
+                let serial = format!("MOLTO2SIM{n:04}");
+                let proto = if self.model == Model::Molto2 {
+                    tokensmith_proto::molto2::Molto2Model::V1
+                } else {
+                    tokensmith_proto::molto2::Molto2Model::V2
+                };
+                let mut c = Molto2Card::new(proto, &serial);
+                c.set_clock(now);
+                (serial, SimToken::Molto2(Arc::new(Mutex::new(c))))
+            }
+            Family::Oath => {
+                let serial = 30_000_000 + n;
+                let c = YkoathCard::yubikey([5, 4, 3], Some(serial));
+                (serial.to_string(), SimToken::Oath(Arc::new(Mutex::new(c))))
+            }
+            Family::Token2 | Family::App => {
+                let serial = serial_of(self.model, &format!("{:06}", 900_000 + n));
+                let mut c = Token2Card::new(&serial);
+                c.set_clock(now);
+                (serial, SimToken::Token2(Arc::new(Mutex::new(c))))
+            }
+        };
+        self.made
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(token.clone());
+        token
+    }
+
+    fn place_fresh(&self, r: &SupplyReader) {
+        let t = self.fresh();
+        *r.on.lock().unwrap_or_else(|p| p.into_inner()) = Some(t);
+    }
+
+    fn reader(&self, name: &str) -> Result<&SupplyReader, BridgeError> {
+        self.readers
+            .iter()
+            .find(|r| r.name == name)
+            .ok_or_else(|| BridgeError::ReaderNotFound {
+                wanted: name.to_string(),
+                available: self.names().join(", "),
+            })
+    }
+
+    pub fn names(&self) -> Vec<String> {
+        self.readers.iter().map(|r| r.name.clone()).collect()
+    }
+
+    /// Takes the token off `reader` (if any).
+    pub fn remove(&self, reader: &str) -> Result<(), BridgeError> {
+        *self
+            .reader(reader)?
+            .on
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = None;
+        Ok(())
+    }
+
+    /// Takes the token off `reader` and places a fresh one.
+    pub fn swap(&self, reader: &str) -> Result<(), BridgeError> {
+        let r = self.reader(reader)?;
+        self.place_fresh(r);
+        Ok(())
+    }
+
+    /// Places an earlier token (by serial) on `reader` again.
+    pub fn put_back(&self, reader: &str, serial: &str) -> Result<(), BridgeError> {
+        let r = self.reader(reader)?;
+        let t = self
+            .made
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .find(|(s, _)| s == serial)
+            .cloned()
+            .ok_or_else(|| BridgeError::BadInput(format!("no simulated token {serial}")))?;
+        *r.on.lock().unwrap_or_else(|p| p.into_inner()) = Some(t);
+        Ok(())
+    }
+
+    /// Every token made so far, in order.
+    pub fn tokens(&self) -> Vec<(String, SimToken)> {
+        self.made.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    fn on(&self, reader: &str) -> Result<Option<(String, SimToken)>, BridgeError> {
+        Ok(self
+            .reader(reader)?
+            .on
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone())
+    }
+}
+
+impl Backend for Supply {
+    fn readers(&self) -> Result<Vec<ReaderEntry>, BridgeError> {
+        self.readers
+            .iter()
+            .map(|r| {
+                Ok(ReaderEntry {
+                    name: r.name.clone(),
+                    card_present: self.on(&r.name)?.is_some(),
+                    busy: false,
+                })
+            })
+            .collect()
+    }
+
+    fn open(
+        &self,
+        reader: Option<&str>,
+    ) -> Result<(String, Box<dyn Transport + Send>), BridgeError> {
+        let name = select_reader(&self.readers()?, reader)?;
+        let (_, t) = self
+            .on(&name)?
+            .ok_or_else(|| BridgeError::NoCard(format!("reader {name:?}")))?;
+        let slot = t.slot();
+        slot.reset();
+        Ok((name, Box::new(SlotTransport(slot))))
+    }
+
+    fn probe(&self, reader: &str) -> Result<Box<dyn Transport + Send>, BridgeError> {
+        let (_, t) = self
+            .on(reader)?
+            .ok_or_else(|| BridgeError::NoCard(format!("reader {reader:?}")))?;
+        Ok(Box::new(SlotTransport(t.slot())))
+    }
+
+    /// With a swap delay, the simulated admin acts when the loop waits: takes the token off
+    /// when it waits for that, places a fresh one when it waits for a token.
+    fn wait_presence(
+        &self,
+        reader: &str,
+        present: bool,
+        timeout: Duration,
+    ) -> Result<bool, BridgeError> {
+        let now = self.on(reader)?.is_some();
+        if now != present {
+            return Ok(now);
+        }
+        let Some(delay) = self.swap_delay else {
+            let end = std::time::Instant::now() + timeout;
+            while std::time::Instant::now() < end {
+                std::thread::sleep(Duration::from_millis(20));
+                if self.on(reader)?.is_some() != present {
+                    return Ok(!present);
+                }
+            }
+            return Ok(present);
+        };
+        std::thread::sleep(delay);
+        if present {
+            self.remove(reader)?;
+        } else {
+            self.swap(reader)?;
+        }
+        Ok(!present)
+    }
+}
