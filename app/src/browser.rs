@@ -98,33 +98,20 @@ pub async fn read_chosen_file(
     Ok((name, text))
 }
 
-const PREFIX: &str = "tokensmith.";
-
-fn storage() -> Option<web_sys::Storage> {
-    window().local_storage().ok().flatten()
-}
-
 /// A remembered non-secret preference.
 pub fn pref_get(key: &str) -> Option<String> {
-    storage()?
-        .get_item(&format!("{PREFIX}{key}"))
-        .ok()
-        .flatten()
+    tokensmith_shell::store::get(key)
 }
 
 /// Remembers a non-secret preference (model preset, manufacturer, model, last serial, how
-/// tokens are burned). Seeds go here only through `job::keep`, by the user's choice.
+/// tokens are burned). Seeds go to storage only through `job::keep`, by the user's choice.
 pub fn pref_set(key: &str, value: &str) {
-    if let Some(s) = storage() {
-        let _ = s.set_item(&format!("{PREFIX}{key}"), value);
-    }
+    tokensmith_shell::store::set(key, value);
 }
 
 /// Forgets a remembered value.
 pub fn pref_remove(key: &str) {
-    if let Some(s) = storage() {
-        let _ = s.remove_item(&format!("{PREFIX}{key}"));
-    }
+    tokensmith_shell::store::remove(key);
 }
 
 /// A phone or tablet (Android, or a touch screen with no mouse): the page cannot reach NFC

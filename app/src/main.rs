@@ -24,13 +24,16 @@ use leptos::prelude::*;
 fn main() {
     console_error_panic_hook::set_once();
     leptos::mount::mount_to_body(App);
+    // The app's first render is in the page: the shell's view (same header, the same seed's
+    // code) goes in this task, so no frame shows both.
+    tokensmith_shell::handoff::retire();
 }
 
 #[component]
 fn App() -> impl IntoView {
     // Set while this token's seed is burned or handed off: seed and settings stay put.
     let fixed = RwSignal::new(false);
-    let secret = seed::SecretState::new_random(fixed);
+    let secret = seed::SecretState::new_first(fixed);
     let form = params::RecordForm::new();
     let params = params::ParamsState::new(form, fixed);
     let inv = inventory::Inventory::new();
@@ -57,7 +60,7 @@ fn App() -> impl IntoView {
         <header>
             <job::SkipLink job />
             <h1>"Tokensmith"</h1>
-            <p>"Provision TOTP hardware tokens, one user at a time. Everything runs in this page, offline: no seed leaves it unless you burn, copy or export it."</p>
+            <p>{tokensmith_shell::words::TAGLINE}</p>
         </header>
         <job::Progress job />
         <main>

@@ -75,9 +75,11 @@ pub struct ParamsState {
 
 impl ParamsState {
     pub fn new(form: RecordForm, fixed: RwSignal<bool>) -> Self {
-        let algorithm = RwSignal::new(Algorithm::Sha1);
-        let digits = RwSignal::new(6u8);
-        let period = RwSignal::new(30u32);
+        // A new job's settings: the shell's too (`tokensmith_shell::first`).
+        let start = OtpParams::default();
+        let algorithm = RwSignal::new(start.algorithm);
+        let digits = RwSignal::new(start.digits);
+        let period = RwSignal::new(start.period);
         let otp = Memo::new(move |_| OtpParams {
             algorithm: algorithm.get(),
             digits: digits.get(),
@@ -96,9 +98,7 @@ impl ParamsState {
             otp,
             seed_only: RwSignal::new(false),
         };
-        let saved = browser::pref_get("preset");
-        let preset = saved.map_or(presets::DEFAULT_PRESET, |id| presets::by_id(&id));
-        state.apply_preset(preset, form);
+        state.apply_preset(tokensmith_shell::first::saved_model(), form);
         // Remembered manufacturer/model win over the preset's defaults.
         if let Some(m) = browser::pref_get("manufacturer") {
             form.manufacturer.set(m);
@@ -117,18 +117,16 @@ impl ParamsState {
     pub fn apply_preset(&self, model: Model, form: RecordForm) {
         let p = model.caps();
         self.preset.set(model);
-        if !p.allows_algorithm(self.algorithm.get_untracked()) {
-            self.algorithm.set(p.algorithms[0]);
+        let now = self.otp.get_untracked();
+        let near = p.nearest(now);
+        if near.algorithm != now.algorithm {
+            self.algorithm.set(near.algorithm);
         }
-        if !p.allows_digits(self.digits.get_untracked()) {
-            let d = if p.allows_digits(6) { 6 } else { p.digits[0] };
-            self.digits.set(d);
+        if near.digits != now.digits {
+            self.digits.set(near.digits);
         }
-        if !p.allows_period(self.period.get_untracked()) {
-            self.period.set(match p.periods {
-                Periods::Only(list) => list[0],
-                Periods::Any => 30,
-            });
+        if near.period != now.period {
+            self.period.set(near.period);
         }
         if let Periods::Only(_) = p.periods {
             self.custom_period.set(false);

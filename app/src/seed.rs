@@ -39,7 +39,8 @@ pub struct SecretState {
 }
 
 impl SecretState {
-    pub fn new_random(fixed: RwSignal<bool>) -> Self {
+    /// The seed the shell showed (`tokensmith_shell::handoff`), else a fresh random one.
+    pub fn new_first(fixed: RwSignal<bool>) -> Self {
         let state = SecretState {
             fixed,
             secret: RwSignal::new(None),
@@ -52,7 +53,10 @@ impl SecretState {
             entropy: RwSignal::new(Zeroizing::default()),
             status: RwSignal::new(String::new()),
         };
-        state.regenerate();
+        match tokensmith_shell::handoff::take() {
+            Some(shown) => state.set(shown),
+            None => state.regenerate(),
+        }
         state
     }
 

@@ -43,15 +43,7 @@ pub fn TokenPanel(state: SecretState, params: ParamsState, now: ReadSignal<i64>)
         })
     };
     let remaining = move || seconds_remaining(now.get(), params.otp.get().period);
-    let summary = move || {
-        let p = params.otp.get();
-        format!(
-            "{} · {} digits · {} s",
-            p.algorithm.human(),
-            p.digits,
-            p.period
-        )
-    };
+    let summary = move || tokensmith_shell::words::summary(&params.otp.get());
     view! {
         <section aria-labelledby="token-h">
             <h2 id="token-h">"Virtual token and skew table"</h2>

@@ -1,7 +1,7 @@
 //! `cargo xtask build` / `run`: the hostable `dist/` (Trunk) and the single offline file.
 
 use crate::setup::{self, Need};
-use crate::{cmd, root, run_step, single_file, worker};
+use crate::{cmd, root, run_step, shell, single_file, worker};
 use std::fs;
 use std::path::{Path, PathBuf};
 use tokensmith_api::page::{CspManifest, CSP_FILE};
@@ -86,6 +86,11 @@ pub fn build() -> Result<Built, String> {
     let wasm_path = asset(&dist, "_bg.wasm")?;
     let js = String::from_utf8(read(&js_path)?).map_err(|_| "the JS is not UTF-8")?;
     let wasm = read(&wasm_path)?;
+    let shell = shell::build()?;
+    let shell_script = single_file::ShellScript {
+        js: &shell.js,
+        wasm: &shell.wasm,
+    };
     let worker = worker::build(&dist)?;
     worker::check_split(&r.join("target/wasm32-unknown-unknown/release/tokensmith-app.wasm"))?;
     let worker_gzip = single_file::gzip(&worker.wasm);
@@ -95,11 +100,12 @@ pub fn build() -> Result<Built, String> {
         js: &worker.js,
         wasm_gzip: &worker_gzip,
     };
-    let (single, single_csp) = single_file::single_file(&index, &js, &wasm_gzip, &embedded)?;
+    let (single, single_csp) =
+        single_file::single_file(&index, &js, &wasm_gzip, &embedded, &shell_script)?;
     let single_path = r.join(SINGLE_FILE);
     write(&single_path, single.as_bytes())?;
     let hosted = single_file::with_hosted_worker(
-        &index,
+        &single_file::with_shell(&index, &shell_script)?,
         &HostedWorker {
             js: worker.js_name.clone(),
             wasm: worker.wasm_name.clone(),
@@ -120,13 +126,22 @@ pub fn build() -> Result<Built, String> {
         Some(gz) => format!("{} raw, {} gzip", kib(bytes.len()), kib(gz)),
         None => kib(bytes.len()),
     };
-    println!("    page wasm (first paint): {}", size(&wasm));
+    println!("    shell wasm (first paint): {}", size(&shell.wasm));
+    println!(
+        "    shell JS (first paint):   {}",
+        size(shell.js.as_bytes())
+    );
+    println!(
+        "    shell, as inlined:        {}",
+        size(single_file::with_shell("<body>", &shell_script)?.as_bytes())
+    );
+    println!("    page wasm (the app):     {}", size(&wasm));
     println!(
         "    page wasm, embedded:     {} gzip, {} as base64",
         kib(wasm_gzip.len()),
         kib(wasm_gzip.len().div_ceil(3) * 4)
     );
-    println!("    page JS (first paint):   {}", size(js.as_bytes()));
+    println!("    page JS (the app):       {}", size(js.as_bytes()));
     println!("    worker wasm:             {}", size(&worker.wasm));
     println!(
         "    worker wasm, embedded:   {} gzip, {} as base64",

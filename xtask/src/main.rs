@@ -7,6 +7,7 @@
 mod build;
 mod fuzz;
 mod setup;
+mod shell;
 mod single_file;
 mod size;
 mod test;

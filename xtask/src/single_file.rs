@@ -159,6 +159,36 @@ const LOADER: &str = r#"{
   performance.mark("tokensmith:started");
 }"#;
 
+/// The first-paint shell's start, after its wasm-bindgen glue (`BASE64`: its wasm, a few tens
+/// of KiB, decoded at once; instantiating it is asynchronous, so the parser reads on meanwhile).
+const SHELL_LOADER: &str = r#"{
+  performance.mark("tokensmith:shell");
+  const base64 = "BASE64";
+  wasm_bindgen({ module_or_path: Uint8Array.fromBase64
+    ? Uint8Array.fromBase64(base64)
+    : Uint8Array.from(atob(base64), (c) => c.charCodeAt(0)) });
+}"#;
+
+/// The first-paint shell, as both pages carry it: one classic inline script (runs when the
+/// parser reaches it, unlike a module) right after `<body>`, before every large element.
+pub struct ShellScript<'a> {
+    pub js: &'a str,
+    pub wasm: &'a [u8],
+}
+
+/// Puts the shell's script first in `<body>`.
+pub fn with_shell(html: &str, shell: &ShellScript) -> Result<String, String> {
+    check_inlinable("the shell's JS", shell.js)?;
+    let body = html.find("<body>").ok_or("the page has no <body>")? + "<body>".len();
+    Ok(format!(
+        "{}\n<script>\n{}\n{}\n</script>{}",
+        &html[..body],
+        shell.js,
+        SHELL_LOADER.replace("BASE64", &BASE64.encode(shell.wasm)),
+        &html[body..]
+    ))
+}
+
 /// Removes every element that starts with `start` and ends at the first `end` after it.
 fn remove_all(html: &str, start: &str, end: &str) -> String {
     let mut out = String::with_capacity(html.len());
@@ -188,6 +218,7 @@ pub fn single_file(
     js: &str,
     wasm_gzip: &[u8],
     worker: &EmbeddedWorker,
+    shell: &ShellScript,
 ) -> Result<(String, String), String> {
     check_inlinable("the generated JS", js)?;
     check_inlinable("the worker's JS", worker.js)?;
@@ -211,6 +242,7 @@ pub fn single_file(
     if page.contains("<script") {
         return Err("Trunk's page has a script the single file does not expect".into());
     }
+    page = with_shell(&page, shell)?;
     let loader = format!(
         "<script type=\"module\">\n{js}\n{LOADER}\n</script>\n",
         LOADER = LOADER.replace("BASE64", &BASE64.encode(wasm_gzip))
@@ -264,6 +296,11 @@ mod tests {
         );
     }
 
+    const SHELL: ShellScript = ShellScript {
+        js: "let wasm_bindgen = (function(exports) {})({});",
+        wasm: &[0, 97, 115, 109],
+    };
+
     const WORKER: EmbeddedWorker = EmbeddedWorker {
         js: "let wasm_bindgen = (function(exports) {})({});\nself.onmessage = () => {};",
         wasm_gzip: &[0x1f, 0x8b, 8],
@@ -271,7 +308,7 @@ mod tests {
 
     #[test]
     fn single_file_inlines_js_and_wasm_and_drops_remote_loading() {
-        let (page, csp) = single_file(TRUNK, JS, &[0, 97, 115, 109], &WORKER).unwrap();
+        let (page, csp) = single_file(TRUNK, JS, &[0, 97, 115, 109], &WORKER, &SHELL).unwrap();
         assert!(csp.contains("connect-src http://127.0.0.1:* http://localhost:*;"));
         assert!(!csp.contains("[::1]"), "{csp}");
         assert!(!page.contains("app-1.js") && !page.contains("app-1_bg.wasm"));
@@ -279,8 +316,26 @@ mod tests {
         assert!(page.contains("const base64 = \"AGFzbQ==\""));
         assert!(page.contains("await __wbg_init({ module_or_path: compiled })"));
         let scripts = inline_blocks(&page, "script");
-        assert_eq!(scripts.len(), 1, "the worker's scripts are inert: no hash");
-        assert!(page.contains(&hash_source(scripts[0])));
+        assert_eq!(
+            scripts.len(),
+            2,
+            "the shell and the app; the worker's scripts are inert: no hash"
+        );
+        for script in &scripts {
+            assert!(csp.contains(&hash_source(script)), "{csp}");
+        }
+        // The shell runs first: its script opens the body, before the app's wasm and the
+        // worker's.
+        assert!(
+            scripts[0].starts_with(&format!("\n{}\n", SHELL.js)),
+            "{}",
+            scripts[0]
+        );
+        assert!(scripts[0].contains("const base64 = \"AGFzbQ==\""));
+        let shell_at = page.find("wasm_bindgen({ module_or_path").unwrap();
+        assert!(page.find("<body>").unwrap() < shell_at);
+        assert!(shell_at < page.find("__wbg_init({ module_or_path").unwrap());
+        assert!(shell_at < page.find(EMBEDDED_WASM_ID).unwrap());
         assert!(
             !page.contains("'self'"),
             "a file:// page has no origin to allow"
@@ -297,6 +352,25 @@ mod tests {
         )));
         assert!(csp.contains("; worker-src blob:;"), "{csp}");
         assert!(csp.contains("default-src 'none';"), "{csp}");
+    }
+
+    #[test]
+    fn hosted_page_starts_with_the_shell_allowed_by_hash() {
+        let page = with_shell(TRUNK, &SHELL).unwrap();
+        let (page, csp) = with_policy(&page, true).unwrap();
+        let scripts = inline_blocks(&page, "script");
+        assert_eq!(scripts.len(), 2, "the shell, then Trunk's loader");
+        assert!(scripts[0].contains(SHELL.js) && scripts[0].contains("AGFzbQ=="));
+        assert!(scripts[1].contains("import init from './app-1.js'"));
+        assert!(csp.contains(&hash_source(scripts[0])), "{csp}");
+        assert!(page.contains("<body>\n<script>\n"));
+        let bad = ShellScript {
+            js: "x = '</script>'",
+            wasm: &[],
+        };
+        assert!(with_shell(TRUNK, &bad)
+            .unwrap_err()
+            .contains("the shell's JS"));
     }
 
     #[test]
@@ -325,6 +399,7 @@ mod tests {
             "import x from './snippets/a.js';\nasync function __wbg_init(m) {}",
             &[],
             &WORKER,
+            &SHELL,
         );
         assert!(err.unwrap_err().contains("imports other files"));
         let err = single_file(
@@ -332,15 +407,16 @@ mod tests {
             "const s = '</script>';async function __wbg_init(m) {}",
             &[],
             &WORKER,
+            &SHELL,
         );
         assert!(err.unwrap_err().contains("</script"));
-        let err = single_file(TRUNK, "function init() {}", &[], &WORKER);
+        let err = single_file(TRUNK, "function init() {}", &[], &WORKER, &SHELL);
         assert!(err.unwrap_err().contains("__wbg_init"));
         let worker = EmbeddedWorker {
             js: "const s = '</SCRIPT>';",
             wasm_gzip: &[],
         };
-        let err = single_file(TRUNK, JS, &[], &worker).unwrap_err();
+        let err = single_file(TRUNK, JS, &[], &worker, &SHELL).unwrap_err();
         assert!(
             err.contains("the worker's JS") && err.contains("</script"),
             "{err}"
@@ -349,7 +425,7 @@ mod tests {
             js: "x = a <!-- b;",
             wasm_gzip: &[],
         };
-        assert!(single_file(TRUNK, JS, &[], &worker)
+        assert!(single_file(TRUNK, JS, &[], &worker, &SHELL)
             .unwrap_err()
             .contains("<!--"));
     }

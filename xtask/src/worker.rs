@@ -28,56 +28,79 @@ pub fn cargo_wasm() -> PathBuf {
     root().join("target/wasm32-unknown-unknown/release/tokensmith_worker.wasm")
 }
 
-pub fn build(dist: &Path) -> Result<Worker, String> {
+/// A wasm-bindgen module as a classic script: `cargo build --release` for wasm32 with
+/// `cargo_args`, wasm-bindgen `no-modules` (the glue defines a global `wasm_bindgen`) into
+/// `target/<out>/NAME.js`, wasm-opt 132 like Trunk's for the page. Returns the glue and the
+/// optimised wasm. The worker and the first-paint shell are built this way.
+pub fn no_modules(
+    what: &str,
+    cargo_args: &[&str],
+    cargo_wasm: &Path,
+    out: &str,
+    name: &str,
+) -> Result<(String, Vec<u8>), String> {
     run_step(
-        "cargo build --release --target wasm32-unknown-unknown -p tokensmith-worker (the page's worker)",
-        cmd("cargo").args([
-            "build",
-            "--release",
-            "--quiet",
-            "--target",
-            "wasm32-unknown-unknown",
-            "-p",
-            "tokensmith-worker",
-        ]),
+        &format!(
+            "cargo build --release --target wasm32-unknown-unknown {} ({what})",
+            cargo_args.join(" ")
+        ),
+        cmd("cargo")
+            .args([
+                "build",
+                "--release",
+                "--quiet",
+                "--target",
+                "wasm32-unknown-unknown",
+            ])
+            .args(cargo_args),
     )?;
-    let out = root().join("target/worker-bindgen");
+    let out = root().join("target").join(out);
     run_step(
-        "wasm-bindgen --target no-modules (the worker)",
+        &format!("wasm-bindgen --target no-modules ({what})"),
         cmd("wasm-bindgen")
             .args([
                 "--target",
                 "no-modules",
                 "--no-typescript",
                 "--out-name",
-                "worker",
+                name,
                 "--out-dir",
             ])
             .arg(&out)
-            .arg(cargo_wasm()),
+            .arg(cargo_wasm),
     )?;
-    let opt = out.join("worker_opt.wasm");
+    let opt = out.join(format!("{name}_opt.wasm"));
     run_step(
-        "wasm-opt -Oz (the worker, binaryen 132)",
+        &format!("wasm-opt -Oz ({what}, binaryen 132)"),
         cmd("wasm-opt")
             .args(WASM_OPT)
-            .arg(out.join("worker_bg.wasm"))
+            .arg(out.join(format!("{name}_bg.wasm")))
             .arg("-o")
             .arg(&opt),
     )?;
-    let glue = String::from_utf8(read(&out.join("worker.js"))?)
-        .map_err(|_| "the worker's glue is not UTF-8")?;
+    let glue = String::from_utf8(read(&out.join(format!("{name}.js")))?)
+        .map_err(|_| format!("the glue of {what} is not UTF-8"))?;
     if !glue.contains("let wasm_bindgen = (function(exports)") {
-        return Err(
-            "the worker's glue does not define `wasm_bindgen`: wasm-bindgen changed its \
-                    no-modules output; update worker/js/boot.js and xtask/src/worker.rs"
-                .into(),
-        );
+        return Err(format!(
+            "the glue of {what} does not define `wasm_bindgen`: wasm-bindgen changed its \
+             no-modules output; update worker/js/boot.js, the shell's loader \
+             (xtask/src/single_file.rs) and xtask/src/worker.rs"
+        ));
     }
+    Ok((glue, read(&opt)?))
+}
+
+pub fn build(dist: &Path) -> Result<Worker, String> {
+    let (glue, wasm) = no_modules(
+        "the page's worker",
+        &["-p", "tokensmith-worker"],
+        &cargo_wasm(),
+        "worker-bindgen",
+        "worker",
+    )?;
     let boot = String::from_utf8(read(&root().join("worker/js/boot.js"))?)
         .map_err(|_| "worker/js/boot.js is not UTF-8")?;
     let js = format!("{glue}\n{boot}");
-    let wasm = read(&opt)?;
     let hash = hex16(
         &Sha256::new()
             .chain_update(js.as_bytes())

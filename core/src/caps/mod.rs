@@ -362,6 +362,35 @@ impl Caps {
             && self.allows_period(otp.period)
     }
 
+    /// `otp` with each setting this model cannot do moved to its nearest supported value (the
+    /// first algorithm, 6 digits or else the first, 30 s or else the first period): what
+    /// switching the target to this model does to the settings, and so what a new job on it
+    /// starts with (`OtpParams::default()` moved here).
+    pub fn nearest(&self, otp: OtpParams) -> OtpParams {
+        OtpParams {
+            algorithm: if self.allows_algorithm(otp.algorithm) {
+                otp.algorithm
+            } else {
+                self.algorithms[0]
+            },
+            digits: if self.allows_digits(otp.digits) {
+                otp.digits
+            } else if self.allows_digits(6) {
+                6
+            } else {
+                self.digits[0]
+            },
+            period: if self.allows_period(otp.period) {
+                otp.period
+            } else {
+                match self.periods {
+                    Periods::Only(list) => list[0],
+                    Periods::Any => 30,
+                }
+            },
+        }
+    }
+
     /// Highest profile number of a multi-profile token.
     pub fn max_profile(&self) -> Option<u8> {
         self.profiles.map(|n| n.saturating_sub(1))
