@@ -62,6 +62,17 @@ fn show(doc: &Document, secret: Secret, otp: OtpParams) -> Result<(), JsValue> {
     );
     header.append_child(&title)?;
     header.append_child(&tagline)?;
+    // The app's progress line takes this height: an empty one keeps the card where step 1 goes.
+    let progress = el(doc, "nav", "progress shell-progress", "")?;
+    progress.set_attribute("aria-hidden", "true")?;
+    let (list, item, no) = (
+        el(doc, "ol", "", "")?,
+        el(doc, "li", "", "")?,
+        el(doc, "span", "step-no", "1")?,
+    );
+    item.append_child(&no)?;
+    list.append_child(&item)?;
+    progress.append_child(&list)?;
     let main = el(doc, "main", "", "")?;
     let section = el(doc, "section", "shell", "")?;
     section.set_attribute("aria-labelledby", "shell-h")?;
@@ -91,6 +102,7 @@ fn show(doc: &Document, secret: Secret, otp: OtpParams) -> Result<(), JsValue> {
     }
     main.append_child(&section)?;
     view.append_child(&header)?;
+    view.append_child(&progress)?;
     view.append_child(&main)?;
     body.prepend_with_node_1(&view)?;
     handoff::give(&secret);

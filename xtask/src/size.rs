@@ -1,4 +1,5 @@
-//! `cargo xtask size`: where the bytes of the two wasm modules go, per crate and per function.
+//! `cargo xtask size`: where the bytes of the three wasm modules go (the first-paint shell, the
+//! app, the worker), per crate and per function.
 //!
 //! Builds the page, then runs each module's cargo output through wasm-bindgen and wasm-opt
 //! exactly as the build does but keeping the function names (`-g`), and asks twiggy (installed
@@ -7,7 +8,7 @@
 //! "(data: strings, tables)". `cargo xtask size FILE.wasm…` reports wasm files that already
 //! have names (e.g. an older build's, to compare).
 
-use crate::{build, cmd, output_of, root, run_step, setup, worker};
+use crate::{build, cmd, output_of, root, run_step, setup, shell, worker};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -22,7 +23,11 @@ pub fn run(args: &[String]) -> Result<(), String> {
         let out = root().join("target/size");
         vec![
             (
-                "page (first paint)".into(),
+                "shell (first paint)".into(),
+                named(&shell::cargo_wasm(), "no-modules", &out, "shell")?,
+            ),
+            (
+                "page (the app)".into(),
                 named(
                     &root().join("target/wasm32-unknown-unknown/release/tokensmith-app.wasm"),
                     "web",
