@@ -540,3 +540,31 @@ fn oath_management_features_follow_ykman_and_nitrokey() {
     let y = Model::YubiKey.caps().summary();
     assert!(!y.contains("renam") && !y.contains("begins"), "{y}");
 }
+
+#[test]
+fn nearest_keeps_what_a_model_can_do_and_moves_the_rest() {
+    for model in Model::ALL {
+        let c = model.caps();
+        for a in Algorithm::ALL {
+            for (digits, period) in [(6, 30), (8, 60), (10, 45), (4, 1)] {
+                let p = otp(a, digits, period);
+                let n = c.nearest(p);
+                assert!(c.allows(&n), "{model:?}: {n:?}");
+                if c.allows(&p) {
+                    assert_eq!(n, p, "{model:?} keeps what it can do");
+                }
+                if c.allows_algorithm(a) {
+                    assert_eq!(n.algorithm, a);
+                }
+            }
+        }
+    }
+    // A Token2 card: SHA-1/SHA-256, 30 or 60 s — 45 s becomes 30.
+    let c301 = Model::C301.caps();
+    assert_eq!(c301.nearest(otp(Algorithm::Sha1, 6, 45)).period, 30);
+    assert_eq!(
+        c301.nearest(OtpParams::default()),
+        OtpParams::default(),
+        "a new job on the default model starts on the defaults"
+    );
+}
