@@ -13,7 +13,7 @@ pub fn run_all() -> Result<(), String> {
         cmd("cargo").args(["fmt", "--all", "--", "--check"]),
     )?;
     run_step(
-        "clippy (native: core, seal, worker, bridge, burn journal, graph, xtask)",
+        "clippy (native: core, seal, worker, shell, bridge, burn journal, graph, xtask)",
         cmd("cargo").args([
             "clippy",
             "--workspace",
@@ -26,13 +26,15 @@ pub fn run_all() -> Result<(), String> {
         ]),
     )?;
     run_step(
-        "clippy (wasm32: app, core, seal, worker)",
+        "clippy (wasm32: app, shell, core, seal, worker)",
         cmd("cargo").args([
             "clippy",
             "--target",
             "wasm32-unknown-unknown",
             "-p",
             "tokensmith-app",
+            "-p",
+            "tokensmith-shell",
             "-p",
             "tokensmith-core",
             "-p",
