@@ -675,7 +675,11 @@ fn check_done(setup: &Setup, d: &Detected, done: &Done, groups: &[Group]) {
             let last = groups.last().expect("a delete was sent");
             assert_eq!(last.command, [0x80, 0xE6, 0, setup.profile, 0]);
             // `6A 83`: the profile was empty already — deleted, as far as the user is concerned.
-            assert!(!refused(last) || last.sw == Some(0x6A83), "{:04X?}", last.sw);
+            assert!(
+                !refused(last) || last.sw == Some(0x6A83),
+                "{:04X?}",
+                last.sw
+            );
         }
         Done::OathDeleted => {
             let last = groups.last().expect("a delete was sent");
