@@ -141,10 +141,17 @@ impl BatchTool {
         spawn_local(async move {
             match client::call::<endpoint::BatchResultsOf>(&b, &tokensmith_api::NoBody).await {
                 Ok(r) => {
-                    self.handouts
-                        .set(r.rows.iter().map(Handout::of).collect());
+                    self.handouts.set(r.rows.iter().map(Handout::of).collect());
+                    let kept: Vec<(String, Option<u8>)> = r
+                        .rows
+                        .iter()
+                        .map(|x| (x.serial.clone(), x.profile))
+                        .collect();
                     for row in r.rows {
                         fill(self.inv, row);
+                    }
+                    for serial in &r.attention {
+                        set_aside(self.inv, serial, &kept);
                     }
                 }
                 Err(e) => self.error.set(Some(e.message)),
@@ -189,6 +196,30 @@ fn fill(inv: Inventory, r: BatchResultRow) {
         None => {
             inv.add(rec, status);
         }
+    }
+}
+
+/// A token the journal no longer counts as holding its new seed (its code did not match, or
+/// its burn was cut off) leaves the inventory (Undo brings it back): it is never exported.
+fn set_aside(inv: Inventory, serial: &str, kept: &[(String, Option<u8>)]) {
+    let stale: Vec<u64> = inv.rows.with_untracked(|rows| {
+        rows.iter()
+            .filter(|r| {
+                r.rec.serial == serial
+                    && matches!(r.status.origin, Origin::Burned { .. })
+                    && !kept.contains(&(r.rec.serial.clone(), r.rec.profile))
+            })
+            .map(|r| r.id)
+            .collect()
+    });
+    for id in stale {
+        inv.remove(id);
+        inv.status.set((
+            false,
+            format!(
+                "Token {serial} left the list: the batch's journal says its code did not match or its burn was cut off (results-to-csv lists it for attention). It is not exported."
+            ),
+        ));
     }
 }
 

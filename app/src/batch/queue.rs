@@ -7,7 +7,9 @@ use super::BatchTool;
 use crate::bridge::client;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use tokensmith_api::{endpoint, BatchAction, BatchAnswer, BatchControl, BatchRow, BatchState, RowStatus};
+use tokensmith_api::{
+    endpoint, BatchAction, BatchAnswer, BatchControl, BatchRow, BatchState, RowStatus,
+};
 use wasm_bindgen::JsCast;
 
 fn control(tool: BatchTool, action: BatchAction, position: Option<u32>) {
@@ -42,6 +44,14 @@ fn focus(id: &str) {
     });
 }
 
+/// Step 6's export menu, the one way out of the inventory, scrolled into view.
+fn to_export_menu() {
+    if let Some(el) = document().get_element_by_id("export-menu") {
+        el.scroll_into_view();
+    }
+    focus("format-entra-csv");
+}
+
 /// "1:05" from seconds.
 fn clock_text(s: u64) -> String {
     format!("{}:{:02}", s / 60, s % 60)
@@ -70,14 +80,18 @@ fn tone(s: RowStatus) -> &'static str {
 pub fn Queue(tool: BatchTool) -> impl IntoView {
     let status = tool.status;
     let has = move || status.with(Option::is_some);
-    let get = move |f: fn(&tokensmith_api::BatchStatus) -> String| status.with(|s| s.as_ref().map(f).unwrap_or_default());
+    let get = move |f: fn(&tokensmith_api::BatchStatus) -> String| {
+        status.with(|s| s.as_ref().map(f).unwrap_or_default())
+    };
     // The code to compare first: the oldest token waiting for the admin.
     let comparing = Memo::new(move |_| {
         status.with(|s| {
             s.as_ref().and_then(|s| {
                 s.rows
                     .iter()
-                    .find(|r| r.status == RowStatus::Burned && r.expected_code.is_some() && !s.auto_accept)
+                    .find(|r| {
+                        r.status == RowStatus::Burned && r.expected_code.is_some() && !s.auto_accept
+                    })
                     .cloned()
             })
         })
@@ -98,7 +112,12 @@ pub fn Queue(tool: BatchTool) -> impl IntoView {
         let interactive = ev
             .target()
             .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-            .is_some_and(|e| matches!(e.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT" | "BUTTON" | "A" | "SUMMARY"));
+            .is_some_and(|e| {
+                matches!(
+                    e.tag_name().as_str(),
+                    "INPUT" | "TEXTAREA" | "SELECT" | "BUTTON" | "A" | "SUMMARY"
+                )
+            });
         if interactive {
             return;
         }
@@ -109,7 +128,12 @@ pub fn Queue(tool: BatchTool) -> impl IntoView {
     });
     on_cleanup(move || keys.remove());
     let paused = move || status.with(|s| s.as_ref().is_some_and(|s| s.state == BatchState::Paused));
-    let live = move || status.with(|s| s.as_ref().is_some_and(|s| !s.ended && s.state != BatchState::Stopped));
+    let live = move || {
+        status.with(|s| {
+            s.as_ref()
+                .is_some_and(|s| !s.ended && s.state != BatchState::Stopped)
+        })
+    };
     let ended = move || status.with(|s| s.as_ref().is_some_and(|s| s.ended));
     view! {
         <Show when=has>
@@ -147,7 +171,7 @@ pub fn Queue(tool: BatchTool) -> impl IntoView {
                         <button type="button" class="secondary" data-testid="batch-stop" on:click=move |_| control(tool, BatchAction::Stop, None)>"Stop after the token in hand"</button>
                     </Show>
                     <Show when=ended>
-                        <a class="button-link" href="#export-menu" data-testid="batch-export">"Export the tokens (Entra CSV, Graph JSON…)"</a>
+                        <button type="button" data-testid="batch-export" on:click=move |_| to_export_menu()>"Export the tokens (Entra CSV, Graph JSON…)"</button>
                         <span class="muted">"The inventory below holds every token of the batch, from the bridge's journal."</span>
                     </Show>
                 </div>
@@ -160,7 +184,8 @@ pub fn Queue(tool: BatchTool) -> impl IntoView {
 /// The current token's code, and the admin's answer.
 #[component]
 fn Compare(tool: BatchTool, comparing: Memo<Option<BatchRow>>) -> impl IntoView {
-    let row = move |f: fn(&BatchRow) -> String| comparing.with(|c| c.as_ref().map(f).unwrap_or_default());
+    let row =
+        move |f: fn(&BatchRow) -> String| comparing.with(|c| c.as_ref().map(f).unwrap_or_default());
     let position = move || comparing.with(|c| c.as_ref().map(|r| r.position));
     view! {
         <div class="batch-compare" data-testid="batch-compare" role="group" aria-labelledby="batch-compare-h">
@@ -182,7 +207,10 @@ fn Compare(tool: BatchTool, comparing: Memo<Option<BatchRow>>) -> impl IntoView 
 /// Every user of the batch with where their token stands.
 #[component]
 fn Rows(tool: BatchTool) -> impl IntoView {
-    let rows = move || tool.status.with(|s| s.as_ref().map(|s| s.rows.clone()).unwrap_or_default());
+    let rows = move || {
+        tool.status
+            .with(|s| s.as_ref().map(|s| s.rows.clone()).unwrap_or_default())
+    };
     view! {
         <div class="table-wrap">
             <table class="batch-rows" data-testid="batch-rows">

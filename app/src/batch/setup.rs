@@ -83,7 +83,9 @@ impl Form {
             simulate: RwSignal::new(false),
             busy: RwSignal::new(false),
         };
-        if let Some(r) = browser::pref_get(KEY).and_then(|t| serde_json::from_str::<Remembered>(&t).ok()) {
+        if let Some(r) =
+            browser::pref_get(KEY).and_then(|t| serde_json::from_str::<Remembered>(&t).ok())
+        {
             f.users.set(r.users);
             f.model.set(r.model.parse().unwrap_or(Model::C302));
             f.algorithm.set(r.algorithm.parse().unwrap_or_default());
@@ -166,8 +168,15 @@ fn start(tool: BatchTool, f: Form) {
         algorithm: Some(f.algorithm.get_untracked()),
         digits: Some(f.digits.get_untracked()),
         period: Some(f.period.get_untracked()),
-        readers: if f.simulate.get_untracked() { Vec::new() } else { f.readers.get_untracked() },
-        simulate_readers: f.simulate.get_untracked().then(|| f.simulate_readers.get_untracked()),
+        readers: if f.simulate.get_untracked() {
+            Vec::new()
+        } else {
+            f.readers.get_untracked()
+        },
+        simulate_readers: f
+            .simulate
+            .get_untracked()
+            .then(|| f.simulate_readers.get_untracked()),
         overwrite: f.overwrite.get_untracked(),
         auto_accept: f.auto_accept.get_untracked(),
         resume: f.resume.get_untracked(),
@@ -255,7 +264,9 @@ fn UsersField(f: Form) -> impl IntoView {
     let file_ref = NodeRef::<leptos::html::Input>::new();
     let list = Memo::new(move |_| batch::read_users(&f.users.get()));
     let open = move || {
-        let Some(input) = file_ref.get_untracked() else { return };
+        let Some(input) = file_ref.get_untracked() else {
+            return;
+        };
         spawn_local(async move {
             if let Ok((_, text)) = browser::read_chosen_file(input.clone()).await {
                 f.users.set(text.to_string());
@@ -302,8 +313,10 @@ fn ParamsFields(f: Form) -> impl IntoView {
             .map(|r| view! { <li>{r.to_string()}</li> })
             .collect_view()
     };
-    let csv_note = move || batch::check_params(&f.params(), Format::Csv).is_err()
-        && batch::check_params(&f.params(), Format::Graph).is_ok();
+    let csv_note = move || {
+        batch::check_params(&f.params(), Format::Csv).is_err()
+            && batch::check_params(&f.params(), Format::Graph).is_ok()
+    };
     view! {
         <div class="field">
             <label for="batch-model">"The tokens in the box"</label>
@@ -356,7 +369,11 @@ fn ParamsFields(f: Form) -> impl IntoView {
 
 #[component]
 fn ReadersField(tool: BatchTool, f: Form) -> impl IntoView {
-    let names = move || tool.bridge.readers.with(|rs| rs.iter().map(|r| r.name.clone()).collect::<Vec<_>>());
+    let names = move || {
+        tool.bridge
+            .readers
+            .with(|rs| rs.iter().map(|r| r.name.clone()).collect::<Vec<_>>())
+    };
     view! {
         <fieldset class="batch-readers" data-testid="batch-readers">
             <legend>"Readers (each runs its own loop)"</legend>

@@ -159,12 +159,11 @@ fn journal_for(st: &AppState, req: &BatchStart) -> Result<Arc<Mutex<Journal>>, B
     Ok(Arc::new(Mutex::new(journal)))
 }
 
+/// Where a batch's tokens are: the backend, the simulated box (`--simulate`), the readers.
+type Readers = (Arc<dyn Backend>, Option<Arc<Supply>>, Vec<String>);
+
 /// The readers the batch uses, and the backend they are on.
-fn readers_for(
-    st: &AppState,
-    req: &BatchStart,
-    model: Model,
-) -> Result<(Arc<dyn Backend>, Option<Arc<Supply>>, Vec<String>), BridgeError> {
+fn readers_for(st: &AppState, req: &BatchStart, model: Model) -> Result<Readers, BridgeError> {
     if st.cfg.simulate {
         let n = req.simulate_readers.unwrap_or(1);
         if !(1..=8).contains(&n) {
