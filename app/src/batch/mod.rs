@@ -237,10 +237,10 @@ pub fn BatchPanel(tool: BatchTool) -> impl IntoView {
                     when=move || tool.connection().is_some() || tool.bridge.connection.get().is_some()
                     fallback=|| view! { <p class="muted" data-testid="batch-no-bridge">"Connect to the hardware bridge (step 1) to run a batch."</p> }
                 >
+                    <queue::Queue tool />
                     <Show when=move || !running()>
                         <setup::SetupForm tool />
                     </Show>
-                    <queue::Queue tool />
                 </Show>
                 <p class="error" role="alert" data-testid="batch-error">{move || tool.error.get()}</p>
             </div>

@@ -249,7 +249,7 @@ fn BatchRowView(tool: BatchTool, r: BatchRow) -> impl IntoView {
             <td>{p + 1}</td>
             <td>{user}</td>
             <td class="mono">{token}</td>
-            <td><span class=tone(r.status)>{r.status.as_str()}</span> <span class="muted">{how}</span></td>
+            <td><span class=tone(r.status)>{r.status.as_str()}</span>{" "}<span class="muted">{how}</span></td>
             <td>
                 {skip.then(|| view! { <button type="button" class="secondary small" data-testid=format!("batch-skip-{p}") on:click=move |_| control(tool, BatchAction::Skip, Some(p))>"Skip"</button> })}
                 {retry.then(|| view! { <button type="button" class="secondary small" data-testid=format!("batch-retry-{p}") on:click=move |_| control(tool, BatchAction::Retry, Some(p))>"Retry"</button> })}

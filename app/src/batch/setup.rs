@@ -224,12 +224,13 @@ pub fn SetupForm(tool: BatchTool) -> impl IntoView {
                     )}
                 </p>
             </Show>
-            <div class="grid2">
+            <h3>{move || if tool.status.with(Option::is_some) { "Another batch, or resume" } else { "Start a batch" }}</h3>
+            <div class="batch-grid">
                 <UsersField f />
                 <ParamsFields f />
             </div>
             <ReadersField tool f />
-            <div class="grid2">
+            <div class="batch-grid">
                 <div class="field">
                     <label for="batch-journal">"Journal on the bridge's computer (every token recorded before it is reported)"</label>
                     <input id="batch-journal" data-testid="batch-journal" type="text" spellcheck="false"
@@ -278,7 +279,7 @@ fn UsersField(f: Form) -> impl IntoView {
         <div class="field">
             <label for="batch-users">"Users, in order: one UPN a line, a CSV (UPN; display name, serial, profile, model optional), or Entra's users export"</label>
             <textarea id="batch-users" data-testid="batch-users" rows="6" spellcheck="false"
-                placeholder="alice@contoso.com&#10;bob@contoso.com"
+                placeholder="alice@contoso.com\nbob@contoso.com"
                 prop:value=move || f.users.get()
                 on:input=move |ev| f.users.set(event_target_value(&ev))></textarea>
             <input type="file" data-testid="batch-users-file" aria-label="Open a user list" accept=".txt,.csv,text/plain,text/csv"
