@@ -234,17 +234,20 @@ pub fn BatchPanel(tool: BatchTool) -> impl IntoView {
                     "The bridge burns token after token: place one on a reader, it gets a fresh seed for the next user, is checked and recorded in the bridge's journal; take it off, place the next."
                 </p>
                 <Show
-                    when=move || tool.connection().is_some() || tool.bridge.connection.get().is_some()
+                    when=move || tool.bridge.connection.with(Option::is_some)
                     fallback=|| view! { <p class="muted" data-testid="batch-no-bridge">"Connect to the hardware bridge (step 1) to run a batch."</p> }
                 >
                     <queue::Queue tool />
-                    <Show when=move || !running()>
-                        <setup::SetupForm tool />
-                    </Show>
                 </Show>
                 <p class="error" role="alert" data-testid="batch-error">{move || tool.error.get()}</p>
             </div>
+            // The hand-outs right under the batch they are for; printed alone.
             <handout::Handouts tool />
+            <div class="batch-screen">
+                <Show when=move || tool.bridge.connection.with(Option::is_some) && !running()>
+                    <setup::SetupForm tool />
+                </Show>
+            </div>
         </section>
     }
 }
