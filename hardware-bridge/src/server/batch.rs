@@ -186,11 +186,17 @@ fn readers_for(st: &AppState, req: &BatchStart, model: Model) -> Result<Readers,
 
 fn start(st: &AppState, req: BatchStart) -> Result<BatchStatus, BridgeError> {
     let model = setup::token_model(&req.token_model)?;
-    let mut slot = st.batch.lock().unwrap_or_else(|p| p.into_inner());
-    if let Some(run) = slot.as_ref() {
-        if !run.ended() {
-            return Err(BridgeError::BatchRunning);
-        }
+    // Not held while the journal is opened (its passphrase takes a second): the status
+    // route answers meanwhile.
+    let running = || {
+        st.batch
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+            .is_some_and(|r| !r.ended())
+    };
+    if running() {
+        return Err(BridgeError::BatchRunning);
     }
     let options = setup::Options {
         creds: creds(req.customer_key.clone(), req.password.clone())?,
@@ -218,7 +224,7 @@ fn start(st: &AppState, req: BatchStart) -> Result<BatchStatus, BridgeError> {
         )));
     }
     // The last batch's journal is let go first: the same file may be opened again (resume).
-    let last = slot.take();
+    let last = st.batch.lock().unwrap_or_else(|p| p.into_inner()).take();
     drop(last);
     let journal = journal_for(st, &req)?;
     let recorded = Recorded::of(&journal.lock().unwrap_or_else(|p| p.into_inner()));
@@ -229,6 +235,11 @@ fn start(st: &AppState, req: BatchStart) -> Result<BatchStatus, BridgeError> {
     let mut batch = Batch::new(plan.spec, plan.users, &recorded, req.resume)?;
     batch.simulated = supply.is_some();
     let batch = Arc::new(batch);
+    let mut slot = st.batch.lock().unwrap_or_else(|p| p.into_inner());
+    if slot.as_ref().is_some_and(|r| !r.ended()) {
+        // Another start won meanwhile: this one touched no reader.
+        return Err(BridgeError::BatchRunning);
+    }
     let loops = names
         .into_iter()
         .map(|reader| {
