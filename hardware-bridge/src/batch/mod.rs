@@ -10,6 +10,7 @@
 //! [`Batch::status`].
 
 pub mod run;
+pub mod setup;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Condvar, Mutex, MutexGuard};
@@ -236,6 +237,9 @@ impl Batch {
             rows,
             readers: g.readers.clone(),
             simulated: self.simulated,
+            token_model: None,
+            results_file: None,
+            ended: false,
         }
     }
 
@@ -324,7 +328,7 @@ impl Batch {
         Ok(())
     }
 
-    fn set_reader_message(&self, reader: &str, message: &str) {
+    pub(crate) fn set_reader_message(&self, reader: &str, message: &str) {
         let mut g = self.lock();
         match g.readers.iter_mut().find(|r| r.reader == reader) {
             Some(r) => r.message = message.to_string(),
