@@ -19,7 +19,9 @@ pub use table::InventoryPanel;
 use leptos::prelude::*;
 use status::{Origin, Status};
 use tokensmith_core::caps;
-use tokensmith_core::entra::{validate_for, Field, Format, Issue, IssueKind, TokenRecord};
+use tokensmith_core::entra::{
+    validate_for, Field, Format, Issue, IssueKind, Severity, TokenRecord,
+};
 use tokensmith_core::formats::{self, ExportFormat, OathToken};
 use tokensmith_core::otpauth::Kind;
 
@@ -31,14 +33,19 @@ pub struct Row {
 }
 
 impl Row {
-    /// The row for the exchange formats: the inventory holds TOTP tokens only (an HOTP token
-    /// read from a file is left out at the import, by name).
+    /// The row for the exchange formats (TOTP, or HOTP with its counter).
     pub fn token(&self) -> OathToken {
         OathToken {
             record: self.rec.clone(),
             digits: self.status.digits,
-            kind: Kind::Totp,
+            kind: self.status.kind,
         }
+    }
+
+    /// Whether a file of `format` can hold this row: Entra's formats take TOTP tokens only, so
+    /// an HOTP row is left out of them (and said so); every other format carries it.
+    pub fn fits(&self, format: ExportFormat) -> bool {
+        self.status.kind == Kind::Totp || entra_format(format).is_none()
     }
 }
 
@@ -92,7 +99,7 @@ impl Inventory {
         let format = RwSignal::new(ExportFormat::EntraCsv);
         let issues = Memo::new(move |_| {
             let f = format.get();
-            rows.with(|rows| validate_all(&rows.iter().map(Row::token).collect::<Vec<_>>(), f))
+            rows.with(|rows| validate_rows(rows, f))
         });
         Inventory {
             rows,
@@ -167,9 +174,28 @@ impl Inventory {
         self.tokens_except(except)
     }
 
-    /// Every row as the exchange formats see it.
-    pub fn tokens(&self) -> Vec<OathToken> {
-        self.tokens_except(None)
+    /// The rows a file of `format` holds ([`Row::fits`]), as the exchange formats see them,
+    /// and the names of those it leaves out.
+    pub fn tokens_for(&self, format: ExportFormat) -> (Vec<OathToken>, Vec<String>) {
+        self.rows.with_untracked(|rows| {
+            let mut tokens = Vec::new();
+            let mut left = Vec::new();
+            for (i, r) in rows.iter().enumerate() {
+                if r.fits(format) {
+                    tokens.push(r.token());
+                } else {
+                    left.push(row_name(i, &r.rec));
+                }
+            }
+            (tokens, left)
+        })
+    }
+
+    /// The rows the chosen Entra format leaves out (HOTP), named — tracked, for the menu.
+    pub fn left_out(&self) -> Vec<String> {
+        let format = self.format.get();
+        self.rows.track();
+        self.tokens_for(format).1
     }
 
     /// The Entra format chosen, if the export menu's choice is one.
@@ -266,6 +292,43 @@ pub fn validate_all(tokens: &[OathToken], format: ExportFormat) -> Vec<Issue> {
             _ => i,
         })
         .collect()
+}
+
+/// Why an HOTP row is not in an Entra file: said on the row and beside the export.
+pub fn left_out_reason(format: ExportFormat) -> String {
+    format!(
+        "left out of the {}: HOTP (counter-based), and Entra takes time-based (TOTP) tokens only; export it as PSKC, OATH CSV or otpauth links",
+        format.name()
+    )
+}
+
+/// [`validate_all`] of the rows a file of `format` holds, numbered as the list's rows, and a
+/// warning on each row it leaves out (HOTP rows from Entra's formats), saying why.
+pub fn validate_rows(rows: &[Row], format: ExportFormat) -> Vec<Issue> {
+    let at: Vec<usize> = (0..rows.len()).filter(|&i| rows[i].fits(format)).collect();
+    let tokens: Vec<OathToken> = at.iter().map(|&i| rows[i].token()).collect();
+    let mut issues: Vec<Issue> = validate_all(&tokens, format)
+        .into_iter()
+        .map(|mut i| {
+            let row = at.get(i.row).copied().unwrap_or(i.row);
+            if row != i.row && i.message.starts_with("row ") {
+                i.message = format!("row {}: {}", row + 1, without_row(&i.message));
+            }
+            i.row = row;
+            i
+        })
+        .collect();
+    for row in (0..rows.len()).filter(|&i| !rows[i].fits(format)) {
+        issues.push(Issue {
+            row,
+            field: Field::Kind,
+            severity: Severity::Warning,
+            kind: IssueKind::FormatRule,
+            message: format!("row {}: {}", row + 1, left_out_reason(format)),
+        });
+    }
+    issues.sort_by_key(|i| i.row);
+    issues
 }
 
 /// Drops core's "row N: " prefix where the row is obvious.
