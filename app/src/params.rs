@@ -146,8 +146,7 @@ impl ParamsState {
             Kind::Totp => self.hotp.set(false),
             Kind::Hotp { counter } => {
                 self.hotp.set(true);
-                self.counter
-                    .set(u32::try_from(counter).unwrap_or(u32::MAX));
+                self.counter.set(u32::try_from(counter).unwrap_or(u32::MAX));
             }
         }
     }
@@ -486,8 +485,8 @@ pub fn OathPickers(params: ParamsState) -> impl IntoView {
                     disabled=fixed
                     on:change=move |ev| params.hotp.set(event_target_value(&ev) == "hotp")
                 >
-                    <option value="totp" prop:selected=move || !params.hotp.get()>"TOTP (time-based)"</option>
-                    <option value="hotp" prop:selected=move || params.hotp.get()>"HOTP (counter-based)"</option>
+                    <option value="totp" prop:selected=move || !params.hotp.get()>"TOTP (time)"</option>
+                    <option value="hotp" prop:selected=move || params.hotp.get()>"HOTP (counter)"</option>
                 </select>
             </div>
             <Show when=move || params.hotp.get()>

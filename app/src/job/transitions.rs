@@ -5,7 +5,7 @@
 //! `next_token` readies the steps for the next one.
 
 use super::{focus, Job, Mode, Step};
-use crate::bridge::{self, Burned};
+use crate::bridge::{self, client::DeviceKind, Burned};
 use crate::browser;
 use crate::inventory::record::next_serial;
 use crate::inventory::row_name;
@@ -115,6 +115,9 @@ impl Job {
             None => self.inv.add(rec, status),
         };
         self.link(id);
+        self.verify
+            .credential
+            .set(r.name.clone().filter(|_| r.kind == DeviceKind::Oath));
         focus("step-verify-h");
     }
 

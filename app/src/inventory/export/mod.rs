@@ -97,7 +97,11 @@ fn exported(inv: Inventory, done: String) {
     let left = if left.is_empty() {
         String::new()
     } else {
-        format!(" Not in it: {} — {}.", left.join("; "), left_out_reason(format))
+        format!(
+            " Not in it: {} — {}.",
+            left.join("; "),
+            left_out_reason(format)
+        )
     };
     inv.status.set((true, format!("{done}{flag}{left}")));
 }
@@ -145,8 +149,12 @@ pub fn ExportMenu(inv: Inventory) -> impl IntoView {
         } else {
             ""
         };
+        let left = match inv.left_out().len() {
+            0 => String::new(),
+            l => format!(" · {l} left out (HOTP)"),
+        };
         format!(
-            "{n} row(s) · {e} problem(s) for {}{unsaved}",
+            "{n} row(s){left} · {e} problem(s) for {}{unsaved}",
             inv.format.get().name()
         )
     };
@@ -199,14 +207,6 @@ pub fn ExportMenu(inv: Inventory) -> impl IntoView {
             // What the file holds and where it goes: once there is a file to make.
             <div hidden=empty>
                 <ul class="notes">
-                    {move || unverified(inv).map(|u| view! { <li data-testid="export-unverified">{u} " The export says so; check them first if you can."</li> })}
-                    <li data-testid="export-warning">
-                        {move || if ex.encrypts() {
-                            "The file is encrypted: only the recipients' secret keys open it. Still save it only where it needs to go."
-                        } else {
-                            "The file holds every seed in plain text: whoever has it can compute these tokens' codes. Encrypt it to its recipients (above), or save it only to a folder of your own (no shared drive, chat or mail), upload it, then delete it and empty the trash."
-                        }}
-                    </li>
                     <Show when=move || !inv.left_out().is_empty()>
                         <li class="warn" data-testid="export-left-out">
                             {move || {
@@ -220,6 +220,14 @@ pub fn ExportMenu(inv: Inventory) -> impl IntoView {
                             }}
                         </li>
                     </Show>
+                    {move || unverified(inv).map(|u| view! { <li data-testid="export-unverified">{u} " The export says so; check them first if you can."</li> })}
+                    <li data-testid="export-warning">
+                        {move || if ex.encrypts() {
+                            "The file is encrypted: only the recipients' secret keys open it. Still save it only where it needs to go."
+                        } else {
+                            "The file holds every seed in plain text: whoever has it can compute these tokens' codes. Encrypt it to its recipients (above), or save it only to a folder of your own (no shared drive, chat or mail), upload it, then delete it and empty the trash."
+                        }}
+                    </li>
                     <Show when=move || inv.entra_format().is_some() && !molto2().is_empty()>
                         <li data-testid="export-molto2-note">
                             {move || format!(
@@ -229,7 +237,8 @@ pub fn ExportMenu(inv: Inventory) -> impl IntoView {
                         </li>
                     </Show>
                 </ul>
-                <Show when=move || inv.entra_format().is_some()>
+                // Only for a file with rows in it (an HOTP-only list makes no Entra file).
+                <Show when=move || inv.entra_format().is_some() && inv.left_out().len() < inv.rows.with(Vec::len)>
                     <super::entra::EntraCommand inv />
                 </Show>
             </div>
