@@ -91,6 +91,8 @@ pub struct Inventory {
     pub form_issues: RwSignal<Vec<(Option<Field>, String)>>,
     /// Every issue of the list, recomputed when rows or the target format change.
     pub issues: Memo<Vec<Issue>>,
+    /// The rows the chosen format leaves out, named ([`Row::fits`]).
+    left: Memo<Vec<String>>,
 }
 
 impl Inventory {
@@ -100,6 +102,10 @@ impl Inventory {
         let issues = Memo::new(move |_| {
             let f = format.get();
             rows.with(|rows| validate_rows(rows, f))
+        });
+        let left = Memo::new(move |_| {
+            let f = format.get();
+            rows.with(|rows| left_out_of(rows, f))
         });
         Inventory {
             rows,
@@ -112,6 +118,7 @@ impl Inventory {
             status: RwSignal::new((true, String::new())),
             form_issues: RwSignal::new(Vec::new()),
             issues,
+            left,
         }
     }
 
@@ -178,24 +185,18 @@ impl Inventory {
     /// and the names of those it leaves out.
     pub fn tokens_for(&self, format: ExportFormat) -> (Vec<OathToken>, Vec<String>) {
         self.rows.with_untracked(|rows| {
-            let mut tokens = Vec::new();
-            let mut left = Vec::new();
-            for (i, r) in rows.iter().enumerate() {
-                if r.fits(format) {
-                    tokens.push(r.token());
-                } else {
-                    left.push(row_name(i, &r.rec));
-                }
-            }
-            (tokens, left)
+            let tokens = rows
+                .iter()
+                .filter(|r| r.fits(format))
+                .map(Row::token)
+                .collect();
+            (tokens, left_out_of(rows, format))
         })
     }
 
-    /// The rows the chosen Entra format leaves out (HOTP), named — tracked, for the menu.
+    /// The rows the chosen format leaves out (HOTP rows of an Entra format), named (tracked).
     pub fn left_out(&self) -> Vec<String> {
-        let format = self.format.get();
-        self.rows.track();
-        self.tokens_for(format).1
+        self.left.get()
     }
 
     /// The Entra format chosen, if the export menu's choice is one.
@@ -300,6 +301,15 @@ pub fn left_out_reason(format: ExportFormat) -> String {
         "left out of the {}: HOTP (counter-based), and Entra takes time-based (TOTP) tokens only; export it as PSKC, OATH CSV or otpauth links",
         format.name()
     )
+}
+
+/// The rows a file of `format` leaves out ([`Row::fits`]), named.
+fn left_out_of(rows: &[Row], format: ExportFormat) -> Vec<String> {
+    rows.iter()
+        .enumerate()
+        .filter(|(_, r)| !r.fits(format))
+        .map(|(i, r)| row_name(i, &r.rec))
+        .collect()
 }
 
 /// [`validate_all`] of the rows a file of `format` holds, numbered as the list's rows, and a

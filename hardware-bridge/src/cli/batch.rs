@@ -279,7 +279,9 @@ fn watch(batch: &Batch, loops: &[std::thread::JoinHandle<Result<(), BridgeError>
     let answers = stdin_lines();
     let mut asked: Option<u32> = None;
     let mut told: HashMap<u32, RowStatus> = HashMap::new();
-    while !loops.iter().all(|l| l.is_finished()) {
+    loop {
+        // Checked before drawing: the rows the loops finished last are drawn once more.
+        let ended = loops.iter().all(|l| l.is_finished());
         let s = batch.status();
         bar.set_length(s.total as u64);
         bar.set_position(s.done as u64);
@@ -304,8 +306,14 @@ fn watch(batch: &Batch, loops: &[std::thread::JoinHandle<Result<(), BridgeError>
                 && r.verified_by.as_deref() != Some("recorded before")
             {
                 told.insert(r.position, r.status);
+                // --auto-accept: nobody compared the code; the line says so.
+                let auto = if r.verified_by.as_deref() == Some("auto_accepted") {
+                    " (auto-accepted: code not compared)"
+                } else {
+                    ""
+                };
                 say(format!(
-                    "{:>4} {:<8} {} {}{}",
+                    "{:>4} {:<8} {} {}{auto}{}",
                     r.position + 1,
                     r.status.as_str(),
                     r.upn,
@@ -338,6 +346,9 @@ fn watch(batch: &Batch, loops: &[std::thread::JoinHandle<Result<(), BridgeError>
                 let _ = batch.answer(p, matches);
                 asked = None;
             }
+        }
+        if ended {
+            break;
         }
         batch.wait_change(Duration::from_millis(200));
     }
