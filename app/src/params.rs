@@ -478,15 +478,15 @@ pub fn OathPickers(params: ParamsState) -> impl IntoView {
     view! {
         <div class="grid3">
             <div class="field">
-                <label for="oath-kind">"Credential type"</label>
+                <label for="oath-kind">"Type (time / counter)"</label>
                 <select
                     id="oath-kind"
                     data-testid="oath-kind"
                     disabled=fixed
                     on:change=move |ev| params.hotp.set(event_target_value(&ev) == "hotp")
                 >
-                    <option value="totp" prop:selected=move || !params.hotp.get()>"TOTP (time)"</option>
-                    <option value="hotp" prop:selected=move || params.hotp.get()>"HOTP (counter)"</option>
+                    <option value="totp" prop:selected=move || !params.hotp.get()>"TOTP"</option>
+                    <option value="hotp" prop:selected=move || params.hotp.get()>"HOTP"</option>
                 </select>
             </div>
             <Show when=move || params.hotp.get()>
