@@ -478,7 +478,7 @@ pub fn OathPickers(params: ParamsState) -> impl IntoView {
     view! {
         <div class="grid3">
             <div class="field">
-                <label for="oath-kind">"Type (time / counter)"</label>
+                <label for="oath-kind">"Type"</label>
                 <select
                     id="oath-kind"
                     data-testid="oath-kind"
