@@ -19,7 +19,9 @@ pub use table::InventoryPanel;
 use leptos::prelude::*;
 use status::{Origin, Status};
 use tokensmith_core::caps;
-use tokensmith_core::entra::{validate_for, Field, Format, Issue, IssueKind, TokenRecord};
+use tokensmith_core::entra::{
+    validate_for, Field, Format, Issue, IssueKind, Severity, TokenRecord,
+};
 use tokensmith_core::formats::{self, ExportFormat, OathToken};
 use tokensmith_core::otpauth::Kind;
 
@@ -31,14 +33,19 @@ pub struct Row {
 }
 
 impl Row {
-    /// The row for the exchange formats: the inventory holds TOTP tokens only (an HOTP token
-    /// read from a file is left out at the import, by name).
+    /// The row for the exchange formats (TOTP, or HOTP with its counter).
     pub fn token(&self) -> OathToken {
         OathToken {
             record: self.rec.clone(),
             digits: self.status.digits,
-            kind: Kind::Totp,
+            kind: self.status.kind,
         }
+    }
+
+    /// Whether a file of `format` can hold this row: Entra's formats take TOTP tokens only, so
+    /// an HOTP row is left out of them (and said so); every other format carries it.
+    pub fn fits(&self, format: ExportFormat) -> bool {
+        self.status.kind == Kind::Totp || entra_format(format).is_none()
     }
 }
 
@@ -84,6 +91,8 @@ pub struct Inventory {
     pub form_issues: RwSignal<Vec<(Option<Field>, String)>>,
     /// Every issue of the list, recomputed when rows or the target format change.
     pub issues: Memo<Vec<Issue>>,
+    /// The rows the chosen format leaves out, named ([`Row::fits`]).
+    left: Memo<Vec<String>>,
 }
 
 impl Inventory {
@@ -92,7 +101,11 @@ impl Inventory {
         let format = RwSignal::new(ExportFormat::EntraCsv);
         let issues = Memo::new(move |_| {
             let f = format.get();
-            rows.with(|rows| validate_all(&rows.iter().map(Row::token).collect::<Vec<_>>(), f))
+            rows.with(|rows| validate_rows(rows, f))
+        });
+        let left = Memo::new(move |_| {
+            let f = format.get();
+            rows.with(|rows| left_out_of(rows, f))
         });
         Inventory {
             rows,
@@ -105,6 +118,7 @@ impl Inventory {
             status: RwSignal::new((true, String::new())),
             form_issues: RwSignal::new(Vec::new()),
             issues,
+            left,
         }
     }
 
@@ -167,9 +181,22 @@ impl Inventory {
         self.tokens_except(except)
     }
 
-    /// Every row as the exchange formats see it.
-    pub fn tokens(&self) -> Vec<OathToken> {
-        self.tokens_except(None)
+    /// The rows a file of `format` holds ([`Row::fits`]), as the exchange formats see them,
+    /// and the names of those it leaves out.
+    pub fn tokens_for(&self, format: ExportFormat) -> (Vec<OathToken>, Vec<String>) {
+        self.rows.with_untracked(|rows| {
+            let tokens = rows
+                .iter()
+                .filter(|r| r.fits(format))
+                .map(Row::token)
+                .collect();
+            (tokens, left_out_of(rows, format))
+        })
+    }
+
+    /// The rows the chosen format leaves out (HOTP rows of an Entra format), named (tracked).
+    pub fn left_out(&self) -> Vec<String> {
+        self.left.get()
     }
 
     /// The Entra format chosen, if the export menu's choice is one.
@@ -266,6 +293,52 @@ pub fn validate_all(tokens: &[OathToken], format: ExportFormat) -> Vec<Issue> {
             _ => i,
         })
         .collect()
+}
+
+/// Why an HOTP row is not in an Entra file: said on the row and beside the export.
+pub fn left_out_reason(format: ExportFormat) -> String {
+    format!(
+        "left out of the {}: HOTP (counter-based), and Entra takes time-based (TOTP) tokens only; export it as PSKC, OATH CSV or otpauth links",
+        format.name()
+    )
+}
+
+/// The rows a file of `format` leaves out ([`Row::fits`]), named.
+fn left_out_of(rows: &[Row], format: ExportFormat) -> Vec<String> {
+    rows.iter()
+        .enumerate()
+        .filter(|(_, r)| !r.fits(format))
+        .map(|(i, r)| row_name(i, &r.rec))
+        .collect()
+}
+
+/// [`validate_all`] of the rows a file of `format` holds, numbered as the list's rows, and a
+/// warning on each row it leaves out (HOTP rows from Entra's formats), saying why.
+pub fn validate_rows(rows: &[Row], format: ExportFormat) -> Vec<Issue> {
+    let at: Vec<usize> = (0..rows.len()).filter(|&i| rows[i].fits(format)).collect();
+    let tokens: Vec<OathToken> = at.iter().map(|&i| rows[i].token()).collect();
+    let mut issues: Vec<Issue> = validate_all(&tokens, format)
+        .into_iter()
+        .map(|mut i| {
+            let row = at.get(i.row).copied().unwrap_or(i.row);
+            if row != i.row && i.message.starts_with("row ") {
+                i.message = format!("row {}: {}", row + 1, without_row(&i.message));
+            }
+            i.row = row;
+            i
+        })
+        .collect();
+    for row in (0..rows.len()).filter(|&i| !rows[i].fits(format)) {
+        issues.push(Issue {
+            row,
+            field: Field::Kind,
+            severity: Severity::Warning,
+            kind: IssueKind::FormatRule,
+            message: format!("row {}: {}", row + 1, left_out_reason(format)),
+        });
+    }
+    issues.sort_by_key(|i| i.row);
+    issues
 }
 
 /// Drops core's "row N: " prefix where the row is obvious.

@@ -12,6 +12,7 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use tokensmith_core::entra::TokenRecord;
 use tokensmith_core::otp::{Algorithm, OtpParams};
+use tokensmith_core::otpauth::Kind;
 use tokensmith_core::secret::{Encoding, Secret};
 use zeroize::Zeroizing;
 
@@ -39,6 +40,9 @@ struct Kept {
     drift: Option<i64>,
     /// The job was on this row.
     linked: bool,
+    /// An HOTP credential's counter (absent: TOTP).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    counter: Option<u64>,
 }
 
 impl Kept {
@@ -67,6 +71,7 @@ impl Kept {
                 _ => None,
             },
             linked,
+            counter: status.hotp_counter(),
         }
     }
 
@@ -80,6 +85,9 @@ impl Kept {
             _ => Origin::Added,
         };
         let mut status = Status::new(origin, self.digits);
+        if let Some(counter) = self.counter {
+            status.kind = Kind::Hotp { counter };
+        }
         if let Some(drift) = self.drift {
             status.check = Check::Verified {
                 drift,
@@ -154,6 +162,7 @@ impl Job {
                 self.params.algorithm.set(otp.algorithm);
                 self.params.digits.set(otp.digits);
                 self.params.period.set(otp.period);
+                self.params.set_kind(status.kind);
                 self.form.serial.set(serial);
                 self.form.upn.set(upn);
                 self.link(id);

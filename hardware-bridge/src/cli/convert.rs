@@ -68,14 +68,16 @@ pub fn results_to_csv(a: &ResultsArgs) -> Result<(), BridgeError> {
         },
         (None, None) => pskc::Protection::Plain,
     };
-    let out = results::export(
+    if let Some(left) = results::left_out(recs, a.format) {
+        eprintln!("note: {left}");
+    }
+    let (out, count) = results::export(
         recs,
         &map,
         a.format,
         a.manufacturer.as_deref(),
         &ExportOptions { pskc: protection },
     )?;
-    let count = results::latest(recs).len();
     let bytes: Zeroizing<Vec<u8>> = if recipients.is_empty() {
         Zeroizing::new(out.as_bytes().to_vec())
     } else {
