@@ -1,0 +1,507 @@
+//! Issue 11's end-to-end proof of the terminal batch: `hardware-bridge batch` runs as a real
+//! process against a real pcscd with vsmartcard's vpcd while the test, as the admin, swaps
+//! emulated tokens (distinct serials, in-process so their state stays inspectable) in and out of
+//! the virtual reader: insert, wait for the row the batch prints, take it off, next.
+//!
+//! What must hold: every token gets its own seed, exactly what the card holds (the journal read
+//! back by `results-to-csv`, the code the card computes, Debian's `oathtool` on the exported
+//! seed); the users get tokens in list order; a token put back after its burn is refused and not
+//! written to; a `kill -9` between two tokens and one during a burn, each followed by
+//! `batch --resume`, end with every user's token recorded once, none burned twice, and the
+//! token that was in flight reported as what it is (may hold the new seed) — refused when it
+//! comes back, listed by `results-to-csv` as needing attention.
+//!
+//! Needs pcscd and vsmartcard-vpcd like `pcsc_vpcd.rs`; run it under `flock /tmp/pcscd.lock`
+//! (one pcscd owns the vpcd ports; the tests of this file take turns).
+//!
+//! `bench_batch_tokens_per_minute` (ignored: a benchmark, not a test) measures tokens per
+//! minute with 1 and 3 readers and the bridge's time per token above the APDUs' own:
+//! `flock /tmp/pcscd.lock cargo test --release -p hardware-bridge --test batch_vpcd -- --ignored --nocapture`.
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use hardware_bridge::vpcd::Fault;
+use tokensmith_proto::emulator::{Card, Token2Card, YkoathCard};
+use tokensmith_proto::ykoath::{calculate_apdu, select_apdu, time_challenge};
+
+mod vpcd_rig;
+use vpcd_rig::*;
+
+const BIN: &str = env!("CARGO_BIN_EXE_hardware-bridge");
+const INS_WRITE_SEED: u8 = tokensmith_proto::token2::INS_WRITE_SEED;
+const INS_WRITE_CONFIG: u8 = tokensmith_proto::token2::INS_WRITE_CONFIG;
+const INS_OATH_PUT: u8 = 0x01;
+/// How long the admin waits for the batch to say something before the test fails.
+const PATIENCE: Duration = Duration::from_secs(20);
+
+/// One test at a time on the vpcd readers.
+static RIG: Mutex<()> = Mutex::new(());
+
+fn rig() -> (MutexGuard<'static, ()>, Pcscd) {
+    let g = RIG.lock().unwrap_or_else(|p| p.into_inner());
+    (g, start_pcscd())
+}
+
+/// A directory of the test's own, removed at the end.
+struct Dir(PathBuf);
+
+impl Dir {
+    fn new(name: &str) -> Dir {
+        let d = std::env::temp_dir().join(format!("tokensmith-batch-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(&d).unwrap();
+        Dir(d)
+    }
+
+    fn file(&self, name: &str, text: &str) -> PathBuf {
+        let p = self.0.join(name);
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+}
+
+impl Drop for Dir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+// ------------------------------------------------------------- the batch
+
+/// `hardware-bridge batch` running; its stderr (no terminal: one line per event) collected.
+struct BatchRun {
+    child: Option<Child>,
+    lines: Arc<(Mutex<Vec<(Instant, String)>>, Condvar)>,
+    /// Lines before this one were already waited for.
+    cursor: usize,
+}
+
+/// A row the batch printed: "   1 verified alice@contoso.com 8659632000001".
+#[derive(Debug, Clone, PartialEq)]
+struct Row {
+    position: usize,
+    status: String,
+    upn: String,
+    serial: String,
+}
+
+fn row(line: &str) -> Option<Row> {
+    let f: Vec<&str> = line.split_whitespace().collect();
+    Some(Row {
+        position: f.first()?.parse().ok()?,
+        status: f.get(1)?.to_string(),
+        upn: f.get(2)?.to_string(),
+        serial: f.get(3)?.to_string(),
+    })
+}
+
+impl BatchRun {
+    /// `hardware-bridge [--reader R]… batch ARGS`.
+    fn start(readers: &[&str], args: &[&std::ffi::OsStr]) -> BatchRun {
+        let mut c = Command::new(BIN);
+        for r in readers {
+            c.args(["--reader", r]);
+        }
+        let mut child = c
+            .arg("batch")
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let lines: Arc<(Mutex<Vec<(Instant, String)>>, Condvar)> = Arc::default();
+        let err = child.stderr.take().unwrap();
+        let l = lines.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(err).lines() {
+                let Ok(line) = line else { break };
+                l.0.lock().unwrap().push((Instant::now(), line));
+                l.1.notify_all();
+            }
+        });
+        BatchRun {
+            child: Some(child),
+            lines,
+            cursor: 0,
+        }
+    }
+
+    fn stderr(&self) -> String {
+        let g = self.lines.0.lock().unwrap();
+        g.iter().map(|(_, l)| format!("{l}\n")).collect()
+    }
+
+    /// The first line after those already waited for that `want` accepts, and when it came.
+    fn wait_line(&mut self, what: &str, want: impl Fn(&str) -> bool) -> (Instant, String) {
+        let end = Instant::now() + PATIENCE;
+        let (lock, cv) = &*self.lines;
+        let mut g = lock.lock().unwrap();
+        loop {
+            if let Some(i) = g[self.cursor..].iter().position(|(_, l)| want(l)) {
+                self.cursor += i + 1;
+                return g[self.cursor - 1].clone();
+            }
+            let left = end.saturating_duration_since(Instant::now());
+            assert!(
+                !left.is_zero(),
+                "the batch did not say {what}; it said:\n{}",
+                g.iter().map(|(_, l)| format!("{l}\n")).collect::<String>()
+            );
+            g = cv.wait_timeout(g, left).unwrap().0;
+        }
+    }
+
+    /// Waits for the row of token `serial` to reach `status`.
+    fn wait_row(&mut self, serial: &str, status: &str) -> Row {
+        let (_, line) = self.wait_line(&format!("token {serial} {status}"), |l| {
+            row(l).is_some_and(|r| r.serial == serial && r.status == status)
+        });
+        row(&line).unwrap()
+    }
+
+    /// `kill -9`: no chance to clean up.
+    fn kill9(&mut self) {
+        let mut c = self.child.take().unwrap();
+        c.kill().unwrap();
+        c.wait().unwrap();
+    }
+
+    /// Waits for the batch to end: its exit code.
+    fn finish(&mut self) -> i32 {
+        let mut c = self.child.take().unwrap();
+        let end = Instant::now() + PATIENCE;
+        loop {
+            if let Some(s) = c.try_wait().unwrap() {
+                // The last lines are read before anyone looks at them.
+                std::thread::sleep(Duration::from_millis(100));
+                return s.code().unwrap_or(-1);
+            }
+            if Instant::now() > end {
+                let _ = c.kill();
+                panic!("the batch did not end; it said:\n{}", self.stderr());
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for BatchRun {
+    fn drop(&mut self) {
+        if let Some(c) = &mut self.child {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+fn os(s: &str) -> &std::ffi::OsStr {
+    s.as_ref()
+}
+
+/// `--users U --results-file J` plus how the journal is protected and the model.
+fn batch_args<'a>(
+    users: &'a Path,
+    journal: &'a Path,
+    protection: &[&'a std::ffi::OsStr],
+    extra: &[&'a str],
+) -> Vec<&'a std::ffi::OsStr> {
+    let mut a = vec![
+        os("--users"),
+        users.as_os_str(),
+        os("--results-file"),
+        journal.as_os_str(),
+    ];
+    a.extend_from_slice(protection);
+    a.extend(extra.iter().map(|s| os(s)));
+    a
+}
+
+// ------------------------------------------------------------- the results
+
+/// One token of the Entra CSV `results-to-csv` wrote.
+#[derive(Debug)]
+struct Exported {
+    upn: String,
+    serial: String,
+    secret_b32: String,
+}
+
+/// `results-to-csv J [--passphrase-file P]`: the exported tokens, the exit code and stderr.
+fn results_to_csv(journal: &Path, passphrase: Option<&Path>) -> (Vec<Exported>, i32, String) {
+    let mut c = Command::new(BIN);
+    c.arg("results-to-csv").arg(journal);
+    if let Some(p) = passphrase {
+        c.arg("--passphrase-file").arg(p);
+    }
+    let o = c.stdin(Stdio::null()).output().unwrap();
+    let mut csv = csv::Reader::from_reader(&o.stdout[..]);
+    let header: Vec<String> = csv
+        .headers()
+        .unwrap()
+        .iter()
+        .map(|h| h.trim().to_lowercase())
+        .collect();
+    let col = |name: &str| {
+        header
+            .iter()
+            .position(|h| h.contains(name))
+            .unwrap_or_else(|| panic!("no {name} column in {header:?}"))
+    };
+    let (u, s, k) = (col("upn"), col("serial"), col("secret"));
+    let rows = csv
+        .records()
+        .map(|r| {
+            let r = r.unwrap();
+            Exported {
+                upn: r[u].to_string(),
+                serial: r[s].to_string(),
+                secret_b32: r[k].to_string(),
+            }
+        })
+        .collect();
+    (
+        rows,
+        o.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+fn base32(s: &str) -> Vec<u8> {
+    data_encoding::BASE32_NOPAD
+        .decode(s.trim_end_matches('=').as_bytes())
+        .unwrap_or_else(|e| panic!("{s:?}: {e}"))
+}
+
+/// Debian's oathtool: the TOTP code of a base32 seed at `t` (6 digits, 30 s, SHA-1).
+fn oathtool(secret_b32: &str, t: i64) -> String {
+    let o = Command::new("oathtool")
+        .args(["--totp", "-b", "-N", &format!("@{t}"), secret_b32])
+        .output()
+        .expect("oathtool is missing: install the Debian package `oathtool`");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    String::from_utf8_lossy(&o.stdout).trim().to_string()
+}
+
+/// The code a YubiKey computes for `name` at `t`: its own CALCULATE.
+fn yubikey_code(key: &mut YkoathCard, name: &str, t: u64) -> String {
+    key.process(&select_apdu());
+    let r = key.process(&calculate_apdu(name, Some(time_challenge(t, 30))).unwrap());
+    // 76 05 <digits> <4 bytes, truncated> 90 00
+    assert_eq!((r[0], &r[r.len() - 2..]), (0x76, &[0x90, 0x00][..]), "{r:02X?}");
+    let digits = r[2] as u32;
+    let v = u32::from_be_bytes([r[3], r[4], r[5], r[6]]) & 0x7FFF_FFFF;
+    format!("{:0width$}", v % 10u32.pow(digits), width = digits as usize)
+}
+
+const TIME: i64 = 1_780_000_000;
+
+// ------------------------------------------------------------- the tests
+
+fn yubikey(serial: u32) -> YkoathCard {
+    YkoathCard::yubikey([5, 4, 3], Some(serial))
+}
+
+/// OATH keys (a YubiKey's YKOATH, verified by the key computing a code): three users, three
+/// keys in list order, the first key put back after its burn refused and left alone.
+#[test]
+fn oath_batch_through_pcscd() {
+    let (_g, _pcscd) = rig();
+    let dir = Dir::new("oath");
+    let upns = ["alice@contoso.com", "bob@contoso.com", "carol@contoso.com"];
+    let users = dir.file("users.txt", &format!("{}\n", upns.join("\n")));
+    let journal = dir.0.join("box.journal");
+    let mut run = BatchRun::start(
+        &[READER],
+        &batch_args(
+            &users,
+            &journal,
+            &[os("--plaintext-results")],
+            &["--token-model", "yubikey"],
+        ),
+    );
+    let serials = [20_240_001u32, 20_240_002, 20_240_003];
+    let mut keys = Vec::new();
+    for (i, serial) in serials.iter().enumerate() {
+        let k = Inserted::new(yubikey(*serial));
+        let r = run.wait_row(&serial.to_string(), "verified");
+        assert_eq!((r.position, r.upn.as_str()), (i + 1, upns[i]), "{r:?}");
+        assert_eq!(k.sent_ins(INS_OATH_PUT), 1, "one credential written");
+        keys.push(k.card.clone());
+        drop(k);
+        if i == 0 {
+            // Put back: refused, and nothing written to it.
+            let held = |k: &YkoathCard| -> Vec<(Vec<u8>, Vec<u8>)> {
+                k.credentials()
+                    .iter()
+                    .map(|c| (c.name.clone(), c.key.to_vec()))
+                    .collect()
+            };
+            let before = held(&keys[0].lock().unwrap());
+            let again = Inserted::put_back(keys[0].clone(), READER, VPCD_ADDR);
+            let s = serials[0].to_string();
+            run.wait_line("the put-back key refused", |l| {
+                l.contains(&s) && l.contains("already burned")
+            });
+            assert_eq!(again.sent_ins(INS_OATH_PUT), 0, "{:02X?}", again.sent());
+            drop(again);
+            assert_eq!(held(&keys[0].lock().unwrap()), before);
+        }
+    }
+    assert_eq!(run.finish(), 0, "{}", run.stderr());
+    assert!(run.stderr().contains("3 of 3 done"), "{}", run.stderr());
+
+    let (rows, code, err) = results_to_csv(&journal, None);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(rows.len(), 3, "{rows:?}");
+    for (i, r) in rows.iter().enumerate() {
+        // In list order, each user with the key placed for them, holding exactly that seed.
+        assert_eq!((r.upn.as_str(), r.serial.clone()), (upns[i], serials[i].to_string()));
+        let mut key = keys[i].lock().unwrap();
+        let held = key.credential(upns[i]).expect("the account is on the key");
+        assert_eq!(held.key.as_slice(), base32(&r.secret_b32), "{}", r.serial);
+        assert_eq!(key.credentials().len(), 1);
+        assert_eq!(
+            yubikey_code(&mut key, upns[i], TIME as u64),
+            oathtool(&r.secret_b32, TIME)
+        );
+    }
+    assert_ne!(rows[0].secret_b32, rows[1].secret_b32);
+    assert_ne!(rows[1].secret_b32, rows[2].secret_b32);
+    assert_ne!(rows[0].secret_b32, rows[2].secret_b32);
+}
+
+/// Token2 cards (C302-i, `--auto-accept`, encrypted journal): `kill -9` between two tokens and
+/// during a seed write, each followed by `--resume`.
+#[test]
+fn token2_batch_killed_and_resumed() {
+    let (_g, _pcscd) = rig();
+    let dir = Dir::new("token2");
+    let upns = [
+        "u1@contoso.com",
+        "u2@contoso.com",
+        "u3@contoso.com",
+        "u4@contoso.com",
+    ];
+    let users = dir.file("users.txt", &format!("{}\n", upns.join("\n")));
+    let pass = dir.file("pass", "correct horse battery staple");
+    let journal = dir.0.join("box.journal");
+    let protection = [os("--passphrase-file"), pass.as_os_str()];
+    let args = |resume: bool| {
+        let mut extra = vec!["--token-model", "c302-i", "--auto-accept"];
+        if resume {
+            extra.push("--resume");
+        }
+        batch_args(&users, &journal, &protection, &extra)
+    };
+    let serial = |n: u32| format!("86596320000{n:02}");
+    // Every card, and how many seeds each was sent over all its insertions.
+    let mut cards: HashMap<String, Arc<Mutex<Token2Card>>> = HashMap::new();
+    let mut seed_writes: HashMap<String, usize> = HashMap::new();
+    let mut count = |c: &Inserted<Token2Card>, s: &str| {
+        *seed_writes.entry(s.to_string()).or_default() += c.sent_ins(INS_WRITE_SEED);
+    };
+
+    // Run 1: two tokens, then kill -9 while the loop waits for the third.
+    let mut run = BatchRun::start(&[READER], &args(false));
+    let mut seed_at = 0;
+    for n in 1..=2 {
+        let s = serial(n);
+        let c = Inserted::new(Token2Card::new(&s));
+        let r = run.wait_row(&s, "verified");
+        assert_eq!(r.upn, upns[n as usize - 1]);
+        let sent = c.sent();
+        seed_at = 1 + sent.iter().position(|i| *i == INS_WRITE_SEED).unwrap();
+        assert!(sent[..seed_at].contains(&INS_WRITE_CONFIG), "{sent:02X?}");
+        count(&c, &s);
+        cards.insert(s, c.card.clone());
+    }
+    run.wait_line("waiting for the next token", |l| l.contains("place the next token"));
+    run.kill9();
+
+    // Run 2: resumed at u3; killed while its token (silent after carrying out the seed
+    // write) holds the seed write.
+    let mut run = BatchRun::start(&[READER], &args(true));
+    let s3 = serial(3);
+    let c = Inserted::with_fault(Token2Card::new(&s3), Fault::SilentDuring(seed_at));
+    let end = Instant::now() + PATIENCE;
+    while c.apdus() < seed_at {
+        assert!(Instant::now() < end, "no seed write; the batch said:\n{}", run.stderr());
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    run.kill9();
+    assert!(
+        c.card.lock().unwrap().stored_seed().is_some(),
+        "the card carried out the seed write"
+    );
+    count(&c, &s3);
+    cards.insert(s3.clone(), c.card.clone());
+    drop(c);
+
+    // Run 3: resumed; the batch says what the token in flight may hold; put back, it is
+    // refused and not written to; u3 and u4 get fresh tokens.
+    let mut run = BatchRun::start(&[READER], &args(true));
+    run.wait_line("the interrupted token", |l| {
+        l.contains(&s3) && l.contains("may hold the new seed")
+    });
+    let again = Inserted::put_back(cards[&s3].clone(), READER, VPCD_ADDR);
+    run.wait_line("the interrupted token refused", |l| {
+        l.contains(&s3) && l.contains("refused")
+    });
+    assert_eq!(again.sent_ins(INS_WRITE_SEED), 0, "{:02X?}", again.sent());
+    assert_eq!(again.sent_ins(INS_WRITE_CONFIG), 0, "{:02X?}", again.sent());
+    drop(again);
+    for (n, upn) in [(4, upns[2]), (5, upns[3])] {
+        let s = serial(n);
+        let c = Inserted::new(Token2Card::new(&s));
+        let r = run.wait_row(&s, "verified");
+        assert_eq!(r.upn, upn);
+        count(&c, &s);
+        cards.insert(s, c.card.clone());
+    }
+    assert_eq!(run.finish(), 0, "{}", run.stderr());
+
+    // The journal, read back: every user once, in order, with the token placed for them.
+    let (rows, code, err) = results_to_csv(&journal, Some(&pass));
+    let got: Vec<(&str, &str)> = rows
+        .iter()
+        .map(|r| (r.upn.as_str(), r.serial.as_str()))
+        .collect();
+    let want: Vec<(&str, String)> = [(upns[0], 1), (upns[1], 2), (upns[2], 4), (upns[3], 5)]
+        .into_iter()
+        .map(|(u, n)| (u, serial(n)))
+        .collect();
+    assert_eq!(
+        got,
+        want.iter().map(|(u, s)| (*u, s.as_str())).collect::<Vec<_>>(),
+        "{err}"
+    );
+    for r in &rows {
+        let card = cards[&r.serial].lock().unwrap();
+        assert_eq!(card.stored_seed(), Some(&base32(&r.secret_b32)[..]), "{}", r.serial);
+        let t = TIME as u64;
+        assert_eq!(card.code_at(t), Some(oathtool(&r.secret_b32, TIME)), "{}", r.serial);
+    }
+    let mut secrets: Vec<&str> = rows.iter().map(|r| r.secret_b32.as_str()).collect();
+    secrets.sort();
+    secrets.dedup();
+    assert_eq!(secrets.len(), 4, "a seed of its own per token");
+    // The interrupted one is not exported but listed, and the export says so.
+    assert_ne!(code, 0, "{err}");
+    assert!(
+        err.lines()
+            .any(|l| l.contains(&s3) && l.contains("may hold the new seed")),
+        "{err}"
+    );
+    // None burned twice.
+    for (s, n) in &seed_writes {
+        assert_eq!(*n, 1, "seed writes to {s}: {seed_writes:?}");
+    }
+    assert_eq!(seed_writes.len(), 5);
+}
