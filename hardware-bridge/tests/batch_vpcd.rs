@@ -52,7 +52,8 @@ struct Dir(PathBuf);
 
 impl Dir {
     fn new(name: &str) -> Dir {
-        let d = std::env::temp_dir().join(format!("tokensmith-batch-{name}-{}", std::process::id()));
+        let d =
+            std::env::temp_dir().join(format!("tokensmith-batch-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&d);
         std::fs::create_dir_all(&d).unwrap();
         Dir(d)
@@ -73,10 +74,13 @@ impl Drop for Dir {
 
 // ------------------------------------------------------------- the batch
 
+/// The lines a process wrote, each with when it came; a change is signalled.
+type Lines = Arc<(Mutex<Vec<(Instant, String)>>, Condvar)>;
+
 /// `hardware-bridge batch` running; its stderr (no terminal: one line per event) collected.
 struct BatchRun {
     child: Option<Child>,
-    lines: Arc<(Mutex<Vec<(Instant, String)>>, Condvar)>,
+    lines: Lines,
     /// Lines before this one were already waited for.
     cursor: usize,
 }
@@ -115,7 +119,7 @@ impl BatchRun {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        let lines: Arc<(Mutex<Vec<(Instant, String)>>, Condvar)> = Arc::default();
+        let lines: Lines = Arc::default();
         let err = child.stderr.take().unwrap();
         let l = lines.clone();
         std::thread::spawn(move || {
@@ -293,7 +297,11 @@ fn yubikey_code(key: &mut YkoathCard, name: &str, t: u64) -> String {
     key.process(&select_apdu());
     let r = key.process(&calculate_apdu(name, Some(time_challenge(t, 30))).unwrap());
     // 76 05 <digits> <4 bytes, truncated> 90 00
-    assert_eq!((r[0], &r[r.len() - 2..]), (0x76, &[0x90, 0x00][..]), "{r:02X?}");
+    assert_eq!(
+        (r[0], &r[r.len() - 2..]),
+        (0x76, &[0x90, 0x00][..]),
+        "{r:02X?}"
+    );
     let digits = r[2] as u32;
     let v = u32::from_be_bytes([r[3], r[4], r[5], r[6]]) & 0x7FFF_FFFF;
     format!("{:0width$}", v % 10u32.pow(digits), width = digits as usize)
@@ -361,7 +369,10 @@ fn oath_batch_through_pcscd() {
     assert_eq!(rows.len(), 3, "{rows:?}");
     for (i, r) in rows.iter().enumerate() {
         // In list order, each user with the key placed for them, holding exactly that seed.
-        assert_eq!((r.upn.as_str(), r.serial.clone()), (upns[i], serials[i].to_string()));
+        assert_eq!(
+            (r.upn.as_str(), r.serial.clone()),
+            (upns[i], serials[i].to_string())
+        );
         let mut key = keys[i].lock().unwrap();
         let held = key.credential(upns[i]).expect("the account is on the key");
         assert_eq!(held.key.as_slice(), base32(&r.secret_b32), "{}", r.serial);
@@ -421,7 +432,9 @@ fn token2_batch_killed_and_resumed() {
         count(&c, &s);
         cards.insert(s, c.card.clone());
     }
-    run.wait_line("waiting for the next token", |l| l.contains("place the next token"));
+    run.wait_line("waiting for the next token", |l| {
+        l.contains("place the next token")
+    });
     run.kill9();
 
     // Run 2: resumed at u3; killed while its token (silent after carrying out the seed
@@ -431,7 +444,11 @@ fn token2_batch_killed_and_resumed() {
     let c = Inserted::with_fault(Token2Card::new(&s3), Fault::SilentDuring(seed_at));
     let end = Instant::now() + PATIENCE;
     while c.apdus() < seed_at {
-        assert!(Instant::now() < end, "no seed write; the batch said:\n{}", run.stderr());
+        assert!(
+            Instant::now() < end,
+            "no seed write; the batch said:\n{}",
+            run.stderr()
+        );
         std::thread::sleep(Duration::from_millis(10));
     }
     std::thread::sleep(Duration::from_millis(200));
@@ -479,14 +496,26 @@ fn token2_batch_killed_and_resumed() {
         .collect();
     assert_eq!(
         got,
-        want.iter().map(|(u, s)| (*u, s.as_str())).collect::<Vec<_>>(),
+        want.iter()
+            .map(|(u, s)| (*u, s.as_str()))
+            .collect::<Vec<_>>(),
         "{err}"
     );
     for r in &rows {
         let card = cards[&r.serial].lock().unwrap();
-        assert_eq!(card.stored_seed(), Some(&base32(&r.secret_b32)[..]), "{}", r.serial);
+        assert_eq!(
+            card.stored_seed(),
+            Some(&base32(&r.secret_b32)[..]),
+            "{}",
+            r.serial
+        );
         let t = TIME as u64;
-        assert_eq!(card.code_at(t), Some(oathtool(&r.secret_b32, TIME)), "{}", r.serial);
+        assert_eq!(
+            card.code_at(t),
+            Some(oathtool(&r.secret_b32, TIME)),
+            "{}",
+            r.serial
+        );
     }
     let mut secrets: Vec<&str> = rows.iter().map(|r| r.secret_b32.as_str()).collect();
     secrets.sort();

@@ -110,6 +110,13 @@ fn token_placed(
     if kind == DeviceKind::Molto2 {
         return fill_molto2(batch, backend, &target, &serial, journal);
     }
+    if batch.is_uncertain(&serial) && !batch.spec.overwrite {
+        return Ok(format!(
+            "token {serial}: an earlier burn of it was interrupted, it may hold a seed (the \
+             journal lists it; results-to-csv names it): refused; {TAKE_OFF} and place a fresh \
+             one (--overwrite burns it again)"
+        ));
+    }
     if batch.is_burned(&serial) && !batch.spec.overwrite {
         return Ok(format!(
             "token {serial} is already burned (in the journal or this batch): refused; \

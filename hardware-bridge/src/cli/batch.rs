@@ -120,6 +120,17 @@ fn prepare(cli: &Cli, a: &BatchArgs) -> Result<Prepared, BridgeError> {
     // Opened (passphrase asked) before any reader is touched; one writer at a time.
     let journal = crate::journal::open(&a.results_file, &a.protection.choice())?;
     let recorded = Recorded::of(&journal);
+    if !recorded.attention.is_empty() {
+        eprintln!(
+            "{}: {} token(s) need attention (an interrupted burn; refused in this batch unless \
+             --overwrite):",
+            a.results_file.display(),
+            recorded.attention.len()
+        );
+        for e in &recorded.attention {
+            eprintln!("  {}", crate::journal::describe(e));
+        }
+    }
     let mut issues = list.issues.clone();
     issues.extend(batch::check_against(&list.users, &params));
     if !a.resume {
@@ -279,7 +290,10 @@ fn watch(batch: &Batch, loops: &[std::thread::JoinHandle<Result<(), BridgeError>
     let answers = stdin_lines();
     let mut asked: Option<u32> = None;
     let mut told: HashMap<u32, RowStatus> = HashMap::new();
-    while !loops.iter().all(|l| l.is_finished()) {
+    let mut said: HashMap<String, String> = HashMap::new();
+    loop {
+        // Looked at before the rows: the last token's row is told after its loop ended.
+        let ended = loops.iter().all(|l| l.is_finished());
         let s = batch.status();
         bar.set_length(s.total as u64);
         bar.set_position(s.done as u64);
@@ -298,6 +312,16 @@ fn watch(batch: &Batch, loops: &[std::thread::JoinHandle<Result<(), BridgeError>
             .map(|r| format!("{}: {}", r.reader, r.message))
             .collect();
         bar.set_message(format!("{pace} {}", readers.join(" | ")));
+        if bar.is_hidden() {
+            // No bar to show the readers: each new word from a reader on a line of its own
+            // (a refused token, a wrong kind of token, a reader error).
+            for r in &s.readers {
+                if said.get(&r.reader) != Some(&r.message) {
+                    said.insert(r.reader.clone(), r.message.clone());
+                    say(format!("{}: {}", r.reader, r.message));
+                }
+            }
+        }
         for r in &s.rows {
             if told.get(&r.position) != Some(&r.status)
                 && matches!(r.status, RowStatus::Verified | RowStatus::Failed)
@@ -338,6 +362,9 @@ fn watch(batch: &Batch, loops: &[std::thread::JoinHandle<Result<(), BridgeError>
                 let _ = batch.answer(p, matches);
                 asked = None;
             }
+        }
+        if ended {
+            break;
         }
         batch.wait_change(Duration::from_millis(200));
     }

@@ -175,7 +175,10 @@ impl<C: Card> Card for Shared<C> {
         }
         let arrived = Instant::now();
         let answer = self.card.lock().unwrap().process(apdu);
-        self.times.lock().unwrap().push((arrived, arrived.elapsed()));
+        self.times
+            .lock()
+            .unwrap()
+            .push((arrived, arrived.elapsed()));
         answer
     }
 }
