@@ -105,13 +105,10 @@ fn row(line: &str) -> Option<Row> {
 }
 
 impl BatchRun {
-    /// `hardware-bridge [--reader R]… batch ARGS`.
-    fn start(readers: &[&str], args: &[&std::ffi::OsStr]) -> BatchRun {
-        let mut c = Command::new(BIN);
-        for r in readers {
-            c.args(["--reader", r]);
-        }
-        let mut child = c
+    /// `hardware-bridge GLOBAL… batch ARGS…` (global options: `--reader R`, `--simulate`).
+    fn start(global: &[&str], args: &[&std::ffi::OsStr]) -> BatchRun {
+        let child = Command::new(BIN)
+            .args(global)
             .arg("batch")
             .args(args)
             .stdin(Stdio::null())
@@ -119,6 +116,11 @@ impl BatchRun {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
+        BatchRun::from_child(child)
+    }
+
+    /// A process started with its stderr piped.
+    fn from_child(mut child: Child) -> BatchRun {
         let lines: Lines = Arc::default();
         let err = child.stderr.take().unwrap();
         let l = lines.clone();
@@ -325,7 +327,7 @@ fn oath_batch_through_pcscd() {
     let users = dir.file("users.txt", &format!("{}\n", upns.join("\n")));
     let journal = dir.0.join("box.journal");
     let mut run = BatchRun::start(
-        &[READER],
+        &["--reader", READER],
         &batch_args(
             &users,
             &journal,
@@ -419,7 +421,7 @@ fn token2_batch_killed_and_resumed() {
     };
 
     // Run 1: two tokens, then kill -9 while the loop waits for the third.
-    let mut run = BatchRun::start(&[READER], &args(false));
+    let mut run = BatchRun::start(&["--reader", READER], &args(false));
     let mut seed_at = 0;
     for n in 1..=2 {
         let s = serial(n);
@@ -439,7 +441,7 @@ fn token2_batch_killed_and_resumed() {
 
     // Run 2: resumed at u3; killed while its token (silent after carrying out the seed
     // write) holds the seed write.
-    let mut run = BatchRun::start(&[READER], &args(true));
+    let mut run = BatchRun::start(&["--reader", READER], &args(true));
     let s3 = serial(3);
     let c = Inserted::with_fault(Token2Card::new(&s3), Fault::SilentDuring(seed_at));
     let end = Instant::now() + PATIENCE;
@@ -463,7 +465,7 @@ fn token2_batch_killed_and_resumed() {
 
     // Run 3: resumed; the batch says what the token in flight may hold; put back, it is
     // refused and not written to; u3 and u4 get fresh tokens.
-    let mut run = BatchRun::start(&[READER], &args(true));
+    let mut run = BatchRun::start(&["--reader", READER], &args(true));
     run.wait_line("the interrupted token", |l| {
         l.contains(&s3) && l.contains("may hold the new seed")
     });
@@ -533,4 +535,275 @@ fn token2_batch_killed_and_resumed() {
         assert_eq!(*n, 1, "seed writes to {s}: {seed_writes:?}");
     }
     assert_eq!(seed_writes.len(), 5);
+}
+
+// ------------------------------------------------------------- the benchmark
+
+/// vpcd's readers. Debian's vsmartcard-vpcd (3.3) gives one pcscd two: a second vpcd entry in
+/// reader.conf.d shares the driver's slot table (`ctx[Lun & 0xffff]`), so its readers answer
+/// for the last entry's ports (observed: a card on 35965 showed in `Virtual PCD 00 00` and
+/// `Virtual PCD B 00 00`, one on 35963 in neither). Three readers are measured with the
+/// simulated supply (`--simulate`: the same loop, in-process cards, no pcscd).
+const BENCH_READERS: [(&str, &str); 2] = [(FIRST_READER, FIRST_VPCD_ADDR), (READER, VPCD_ADDR)];
+
+/// One token of the benchmark, as the admin and the card saw it.
+struct Timed {
+    /// The admin starts placing it.
+    placed: Instant,
+    /// pcscd reports it present (the admin's own `SCardGetStatusChange`).
+    present: Instant,
+    /// Every command the card answered: when it came, how long the card took.
+    apdus: Vec<(Instant, Duration)>,
+    /// The batch printed its row (verified).
+    reported: Instant,
+    /// pcscd reports it gone after the admin took it off.
+    removed: Instant,
+}
+
+/// The admin at one reader: fresh Token2 cards `first`…, each placed, waited for, taken off.
+fn admin(
+    (reader, addr): (&'static str, &'static str),
+    first: u64,
+    n: u64,
+    lines: &Lines,
+) -> Vec<Timed> {
+    (first..first + n)
+        .map(|serial| {
+            let serial = serial.to_string();
+            let placed = Instant::now();
+            let c = Inserted::into_reader(Token2Card::new(&serial), reader, addr);
+            let present = Instant::now();
+            let reported = wait_row_in(lines, &serial);
+            let apdus = c.apdu_times();
+            drop(c);
+            Timed {
+                placed,
+                present,
+                apdus,
+                reported,
+                removed: Instant::now(),
+            }
+        })
+        .collect()
+}
+
+/// When the batch printed the verified row of token `serial` (any line so far or to come).
+fn wait_row_in(lines: &Lines, serial: &str) -> Instant {
+    let end = Instant::now() + PATIENCE;
+    let (lock, cv) = &**lines;
+    let mut g = lock.lock().unwrap();
+    loop {
+        let seen = g
+            .iter()
+            .find(|(_, l)| row(l).is_some_and(|r| r.serial == serial && r.status == "verified"));
+        if let Some((t, _)) = seen {
+            return *t;
+        }
+        let left = end.saturating_duration_since(Instant::now());
+        assert!(!left.is_zero(), "token {serial} was not reported");
+        g = cv.wait_timeout(g, left).unwrap().0;
+    }
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+/// The round trip of one APDU through PC/SC, pcscd, vpcd and the emulated card with no bridge
+/// in between (`rounds` GET INFO, the median), and the card's own median share of it.
+fn apdu_round_trip(rounds: usize) -> (Duration, Duration) {
+    let c = Inserted::new(Token2Card::new("8659632099999"));
+    let ctx = pcsc::Context::establish(pcsc::Scope::User).unwrap();
+    let name = std::ffi::CString::new(READER).unwrap();
+    let card = ctx
+        .connect(&name, pcsc::ShareMode::Exclusive, pcsc::Protocols::ANY)
+        .unwrap();
+    let apdu = tokensmith_proto::token2::get_info_apdu();
+    let mut buf = [0u8; 300];
+    let trips: Vec<Duration> = (0..rounds)
+        .map(|_| {
+            let t = Instant::now();
+            let r = card.transmit(&apdu, &mut buf).unwrap();
+            assert_eq!(&r[r.len() - 2..], [0x90, 0x00]);
+            t.elapsed()
+        })
+        .collect();
+    drop(card);
+    let own = median(c.apdu_times().iter().map(|(_, d)| *d).collect());
+    (median(trips), own)
+}
+
+/// One row of the table.
+struct Run {
+    how: &'static str,
+    readers: usize,
+    tokens: usize,
+    wall: Duration,
+    /// vpcd runs: each token as the admin and the card saw it.
+    timed: Vec<Timed>,
+}
+
+/// A batch of `total` users, C302-i, `--auto-accept`, an encrypted journal; timed from the
+/// moment every reader waits for its first token (the journal's opening, scrypt, is once per
+/// batch, not per token) to the last row printed.
+fn bench_batch(dir: &Dir, global: &[&str], total: u64, extra: &[&str]) -> (BatchRun, Instant) {
+    let upns: String = (1..=total)
+        .map(|i| format!("user{i}@contoso.com\n"))
+        .collect();
+    let users = dir.file("users.txt", &upns);
+    let pass = dir.file("pass", "correct horse battery staple");
+    let journal = dir.0.join("bench.journal");
+    let _ = std::fs::remove_file(&journal);
+    let mut args = vec!["--token-model", "c302-i", "--auto-accept"];
+    args.extend_from_slice(extra);
+    let mut run = BatchRun::start(
+        global,
+        &batch_args(
+            &users,
+            &journal,
+            &[os("--passphrase-file"), pass.as_os_str()],
+            &args,
+        ),
+    );
+    // The loops start once the journal is open: with a card to place, its reader asks for it;
+    // simulated, the tokens are there at once (the line before the loops is the start).
+    let (started, _) = run.wait_line("its readers starting", |l| {
+        l.ends_with("place the next token") || l.starts_with("SIMULATION")
+    });
+    (run, started)
+}
+
+fn bench_vpcd(dir: &Dir, readers: usize, per_reader: u64, first_serial: u64) -> Run {
+    let global: Vec<&str> = BENCH_READERS[..readers]
+        .iter()
+        .flat_map(|r| ["--reader", r.0])
+        .collect();
+    let (mut run, _) = bench_batch(dir, &global, readers as u64 * per_reader, &[]);
+    let started = Instant::now();
+    let timed: Vec<Timed> = std::thread::scope(|s| {
+        let admins: Vec<_> = BENCH_READERS[..readers]
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                let lines = run.lines.clone();
+                let first = first_serial + i as u64 * per_reader;
+                s.spawn(move || admin(*r, first, per_reader, &lines))
+            })
+            .collect();
+        admins.into_iter().flat_map(|a| a.join().unwrap()).collect()
+    });
+    let wall = timed.iter().map(|t| t.reported).max().unwrap() - started;
+    assert_eq!(run.finish(), 0, "{}", run.stderr());
+    Run {
+        how: "pcscd + vpcd",
+        readers,
+        tokens: timed.len(),
+        wall,
+        timed,
+    }
+}
+
+fn bench_simulated(dir: &Dir, readers: usize, total: u64) -> Run {
+    let n = readers.to_string();
+    let (mut run, started) = bench_batch(
+        dir,
+        &["--simulate"],
+        total,
+        &["--simulate-readers", &n, "--simulate-swap-ms", "0"],
+    );
+    assert_eq!(run.finish(), 0, "{}", run.stderr());
+    let g = run.lines.0.lock().unwrap();
+    let rows: Vec<Instant> = g
+        .iter()
+        .filter(|(_, l)| row(l).is_some_and(|r| r.status == "verified"))
+        .map(|(t, _)| *t)
+        .collect();
+    assert_eq!(rows.len() as u64, total);
+    Run {
+        how: "--simulate",
+        readers,
+        tokens: rows.len(),
+        wall: *rows.iter().max().unwrap() - started,
+        timed: Vec::new(),
+    }
+}
+
+/// Benchmark, not a test: tokens per minute with 1 and 2 vpcd readers and 1 and 3 simulated
+/// ones, and the bridge's time per token above the APDUs' own. `TOKENSMITH_BENCH_TOKENS` tokens
+/// per run (default 12). Run under `flock /tmp/pcscd.lock` with `--ignored --nocapture`.
+#[test]
+#[ignore]
+fn bench_batch_tokens_per_minute() {
+    let (_g, _pcscd) = rig();
+    let dir = Dir::new("bench");
+    let total = std::env::var("TOKENSMITH_BENCH_TOKENS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(12u64);
+    let (rtt, card_own) = apdu_round_trip(200);
+    let runs = [
+        bench_vpcd(&dir, 1, total, 8_659_632_100_000),
+        bench_vpcd(&dir, 2, total / 2, 8_659_632_200_000),
+        bench_simulated(&dir, 1, total),
+        bench_simulated(&dir, 3, total),
+    ];
+    // The simulated cards answer the same commands, in-process (no APDU time to speak of).
+    let apdus = runs[0].timed.iter().map(|t| t.apdus.len()).sum::<usize>() as f64
+        / runs[0].timed.len() as f64;
+    eprintln!(
+        "\nOne APDU through PC/SC + pcscd + vpcd + the emulated card, no bridge: median {:.2} ms \
+         round trip (the card's own share {:.3} ms), 200 GET INFO. A token's burn is {apdus:.1} \
+         APDUs.\n",
+        ms(rtt),
+        ms(card_own)
+    );
+    eprintln!("| readers | tokens | wall time | tokens/min | APDUs per token | APDU time per token | overhead per token | overhead |");
+    eprintln!("|---|---|---|---|---|---|---|---|");
+    for r in &runs {
+        // A reader's time per token: the wall time shared by the readers working side by side.
+        let cycle = r.wall.mul_f64(r.readers as f64 / r.tokens as f64);
+        let apdu_time = if r.timed.is_empty() {
+            Duration::ZERO
+        } else {
+            rtt.mul_f64(apdus)
+        };
+        let over = cycle.saturating_sub(apdu_time);
+        eprintln!(
+            "| {} ({}) | {} | {:.1} s | {:.1} | {apdus:.1} | {:.1} ms | {:.0} ms | {:.0} % |",
+            r.readers,
+            r.how,
+            r.tokens,
+            r.wall.as_secs_f64(),
+            r.tokens as f64 / r.wall.as_secs_f64() * 60.0,
+            ms(apdu_time),
+            ms(over),
+            100.0 * over.as_secs_f64() / cycle.as_secs_f64()
+        );
+    }
+    eprintln!("\nWhere a vpcd token's time goes (medians, ms):");
+    eprintln!("| readers | placed → pcscd sees it | → first APDU (bridge reacts) | first → last APDU | of which APDU round trips | last APDU → row printed | taken off → gone |");
+    eprintln!("|---|---|---|---|---|---|---|");
+    for r in runs.iter().filter(|r| !r.timed.is_empty()) {
+        let m = |f: &dyn Fn(&Timed) -> Duration| ms(median(r.timed.iter().map(f).collect()));
+        let first = |t: &Timed| t.apdus.first().unwrap().0;
+        let last = |t: &Timed| {
+            let (a, d) = t.apdus.last().unwrap();
+            *a + *d
+        };
+        eprintln!(
+            "| {} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} |",
+            r.readers,
+            m(&|t| t.present - t.placed),
+            m(&|t| first(t).saturating_duration_since(t.present)),
+            m(&|t| last(t) - first(t)),
+            m(&|t| rtt.mul_f64(t.apdus.len() as f64)),
+            m(&|t| t.reported.saturating_duration_since(last(t))),
+            m(&|t| t.removed - t.reported),
+        );
+    }
 }

@@ -61,18 +61,8 @@ pub fn start_pcscd() -> Pcscd {
 
 /// A pcscd of our own, once its vpcd readers are there.
 fn spawn_pcscd() -> Pcscd {
-    spawn_pcscd_with(None)
-}
-
-/// A pcscd of our own reading its readers from `config` (a reader.conf.d directory) instead
-/// of /etc/reader.conf.d, once `READER` is there; stop the running one first.
-pub fn spawn_pcscd_with(config: Option<&std::path::Path>) -> Pcscd {
     std::fs::create_dir_all("/run/pcscd").expect("mkdir /run/pcscd");
-    let mut cmd = Command::new("/usr/sbin/pcscd");
-    if let Some(c) = config {
-        cmd.arg("--config").arg(c);
-    }
-    let child = cmd
+    let child = Command::new("/usr/sbin/pcscd")
         .arg("--foreground")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
