@@ -108,6 +108,9 @@ pub struct Batch {
     changed: Condvar,
     started: Instant,
     pub simulated: bool,
+    /// The admin named the tokens' kind (`--kind`): it is not detected (a Molto2 on a reader
+    /// whose name does not say "Molto2").
+    pub kind_given: bool,
 }
 
 impl Batch {
@@ -193,6 +196,7 @@ impl Batch {
             changed: Condvar::new(),
             started: Instant::now(),
             simulated: false,
+            kind_given: false,
         })
     }
 

@@ -85,7 +85,7 @@ fn token_placed(
     let info = Info::try_from(operation::run(
         backend,
         &Target {
-            kind: None,
+            kind: batch.kind_given.then_some(kind),
             ..target.clone()
         },
         Operation::Info,

@@ -227,7 +227,18 @@ pub fn run(cli: &Cli, a: &BatchArgs) -> Result<(), BridgeError> {
     let (spec, users, recorded, journal) = prepare(cli, a)?;
     let journal = Arc::new(std::sync::Mutex::new(journal));
     let model = spec.model;
+    let kind = spec.kind();
     let mut batch = Batch::new(spec, users, &recorded, a.resume)?;
+    if let Some(k) = cli.kind {
+        if k != kind {
+            return Err(BridgeError::BadInput(format!(
+                "--kind {k} but the batch burns {} ({kind}): leave --kind out, or give the \
+                 --token-model of these tokens",
+                model.caps().label
+            )));
+        }
+        batch.kind_given = true;
+    }
     let backend: Arc<dyn Backend> = if cli.simulate {
         batch.simulated = true;
         eprintln!("SIMULATION: emulated tokens, nothing is written to real hardware");
