@@ -123,7 +123,11 @@ pub fn Tools(
             <ImportPanel state params form inv />
         </div>
         <div id="tool-panel-device" class="tool wide" tabindex="-1" hidden=move || !is_open(Tool::Device)>
-            <DeviceTool m=manage />
+            // Built only while open: its views read the device on the reader (a card
+            // access the admin did not ask for while the tool is closed).
+            <Show when=move || is_open(Tool::Device)>
+                <DeviceTool m=manage />
+            </Show>
         </div>
         <div class="tool-row">
             <div id="tool-panel-token" class="tool" tabindex="-1" hidden=move || !is_open(Tool::Token)>

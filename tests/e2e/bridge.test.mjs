@@ -149,6 +149,9 @@ test('Molto2: one profile field, the profiles in use with their titles, a burn w
   // the admin picks it, and the page reads it again as that one.
   const reads = () => bridge.log.filter((l) => /POST \/api\/info/.test(l)).length;
   const readsBefore = reads();
+  const logAt = bridge.log.length;
+  const sent = [];
+  page.on('request', (r) => { if (/\/api\//.test(r.url())) sent.push(`${r.method()} ${new URL(r.url()).pathname} ${r.postData() ?? ''}`); });
   await selectReader(page, 'molto2');
   await page.waitForFunction(() => /Molto2 · serial MOLTO2SIM0001.*50 profiles/
     .test(document.querySelector('[data-testid=bridge-readers] li[data-kind=molto2]').textContent));
@@ -156,7 +159,7 @@ test('Molto2: one profile field, the profiles in use with their titles, a burn w
   await page.getByTestId('preset').selectOption('molto2v2');
   await page.waitForFunction(() => /Molto2v2.*serial MOLTO2SIM0001.*100 profiles.*clock \d+ s ahead/
     .test(document.querySelector('[data-testid=bridge-readers] li[data-kind=molto2]').textContent));
-  assert.equal(reads(), readsBefore + 2, bridge.log.filter((l) => /POST \/api\/info/.test(l)).join('\n'));
+  assert.equal(reads(), readsBefore + 2, `the bridge saw:\n${bridge.log.slice(logAt).join('\n')}\nthe page sent:\n${sent.join('\n')}`);
   assert.equal(await page.getByTestId('preset').inputValue(), 'molto2v2', 'the Molto2v2 picked is the target');
   await page.waitForFunction(() => /profiles in use/.test(document.querySelector('[data-testid=molto2-summary]')?.textContent ?? ''));
   const before = await page.getByTestId('molto2-summary').textContent();

@@ -7,7 +7,8 @@ use super::{profile_of, without_row, Inventory, Row, SortKey};
 use crate::seed::SecretState;
 use leptos::prelude::*;
 use std::cmp::Ordering;
-use tokensmith_core::entra::{Field, Severity, TokenRecord};
+use std::collections::HashMap;
+use tokensmith_core::entra::{Field, Issue, Severity, TokenRecord};
 
 /// Orders serials as people do: "9" before "10", text parts alphabetically.
 fn natural(a: &str, b: &str) -> Ordering {
@@ -83,6 +84,7 @@ fn SortHeader(inv: Inventory, key: SortKey, label: &'static str) -> impl IntoVie
 #[component]
 fn Cell(
     inv: Inventory,
+    problems: Problems,
     id: u64,
     row: usize,
     field: Field,
@@ -91,9 +93,11 @@ fn Cell(
     set: fn(&mut TokenRecord, String),
 ) -> impl IntoView {
     let bad = move || {
-        inv.issues.with(|v| {
-            v.iter()
-                .any(|i| i.row == row && i.field == field && i.severity == Severity::Error)
+        problems.with(|p| {
+            p.get(&row).is_some_and(|v| {
+                v.iter()
+                    .any(|i| i.field == field && i.severity == Severity::Error)
+            })
         })
     };
     let field_name = label.to_lowercase();
@@ -159,17 +163,27 @@ fn ProfileCell(inv: Inventory, id: u64, row: usize, profile: Option<u8>) -> impl
 /// (A component body is not reactive: what changes with the list's checks or the reveal
 /// toggle is read in closures.)
 #[component]
-fn RowView(state: SecretState, inv: Inventory, row: usize, r: Row) -> impl IntoView {
+fn RowView(
+    state: SecretState,
+    inv: Inventory,
+    by_row: Problems,
+    row: usize,
+    r: Row,
+) -> impl IntoView {
     let Row { id, rec, status } = r;
     let problems = move || -> Vec<(Severity, String)> {
-        inv.issues.with(|v| {
-            v.iter()
-                .filter(|i| i.row == row)
-                .map(|i| (i.severity, without_row(&i.message).to_string()))
-                .collect()
+        by_row.with(|p| {
+            p.get(&row)
+                .map(|v| {
+                    v.iter()
+                        .map(|i| (i.severity, without_row(&i.message).to_string()))
+                        .collect()
+                })
+                .unwrap_or_default()
         })
     };
     let has_error = move || problems().iter().any(|p| p.0 == Severity::Error);
+    let problems_index = by_row;
     let key = rec.secret.clone();
     let secret = move || {
         if state.revealed.get() {
@@ -181,11 +195,11 @@ fn RowView(state: SecretState, inv: Inventory, row: usize, r: Row) -> impl IntoV
     view! {
         <tr data-row=row.to_string() class:has-error=has_error>
             <td data-label="#">{row + 1}</td>
-            <Cell inv id row field=Field::Upn label="UPN" value=rec.upn.clone() set=|r, v| r.upn = v />
-            <Cell inv id row field=Field::Serial label="Serial" value=rec.serial.clone() set=|r, v| r.serial = v />
+            <Cell inv problems=problems_index id row field=Field::Upn label="UPN" value=rec.upn.clone() set=|r, v| r.upn = v />
+            <Cell inv problems=problems_index id row field=Field::Serial label="Serial" value=rec.serial.clone() set=|r, v| r.serial = v />
             <ProfileCell inv id row profile=rec.profile />
-            <Cell inv id row field=Field::Manufacturer label="Manufacturer" value=rec.manufacturer.clone() set=|r, v| r.manufacturer = v />
-            <Cell inv id row field=Field::Model label="Model" value=rec.model.clone() set=|r, v| r.model = v />
+            <Cell inv problems=problems_index id row field=Field::Manufacturer label="Manufacturer" value=rec.manufacturer.clone() set=|r, v| r.manufacturer = v />
+            <Cell inv problems=problems_index id row field=Field::Model label="Model" value=rec.model.clone() set=|r, v| r.model = v />
             <td data-label="Settings">{format!("{} · {} s", rec.algorithm.human(), rec.interval)}</td>
             <td class="mono secret-cell" data-label="Secret">{secret}</td>
             <td data-label="Status" class=format!("row-status {}", status.tone()) data-field="status" data-testid="row-status">
@@ -222,17 +236,99 @@ fn RowView(state: SecretState, inv: Inventory, row: usize, r: Row) -> impl IntoV
     }
 }
 
+/// The list's problems by row (one pass over them, not one per row).
+type Problems = Memo<HashMap<usize, Vec<Issue>>>;
+
+/// Rows shown at once: a 10,000-token list renders a page, not 10,000 rows (issue 15).
+const PAGE: usize = 100;
+
+/// The page that holds row `row`.
+fn page_of(row: usize) -> usize {
+    row / PAGE
+}
+
 #[component]
 fn InventoryTable(state: SecretState, inv: Inventory) -> impl IntoView {
-    let body = move || {
-        inv.rows
-            .get()
-            .into_iter()
-            .enumerate()
-            .map(|(row, r)| view! { <RowView state inv row r /> })
-            .collect_view()
+    let problems: Problems = Memo::new(move |_| {
+        inv.issues.with(|v| {
+            let mut by_row: HashMap<usize, Vec<Issue>> = HashMap::new();
+            for i in v {
+                by_row.entry(i.row).or_default().push(i.clone());
+            }
+            by_row
+        })
+    });
+    let page = RwSignal::new(0usize);
+    let len = Memo::new(move |_| inv.rows.with(Vec::len));
+    let pages = move || len.get().div_ceil(PAGE).max(1);
+    // New rows are brought into view: the page of the first one added (a burn's row at the
+    // end, an import's first row); a shorter list keeps the page in range.
+    Effect::new(move |before: Option<usize>| {
+        let n = len.get();
+        match before {
+            Some(b) if n > b => page.set(page_of(b)),
+            _ => page.update(|p| *p = (*p).min(n.saturating_sub(1) / PAGE)),
+        }
+        n
+    });
+    let first_error = move || {
+        problems.with(|p| {
+            p.iter()
+                .filter(|(_, v)| v.iter().any(|i| i.severity == Severity::Error))
+                .map(|(r, _)| *r)
+                .min()
+        })
     };
+    let body = move || {
+        let from = page.get() * PAGE;
+        inv.rows.with(|rows| {
+            rows.iter()
+                .enumerate()
+                .skip(from)
+                .take(PAGE)
+                .map(|(row, r)| {
+                    let r = r.clone();
+                    view! { <RowView state inv by_row=problems row r /> }
+                })
+                .collect_view()
+        })
+    };
+    let range = move || {
+        let (n, from) = (len.get(), page.get() * PAGE);
+        format!("Rows {}–{} of {n}", (from + 1).min(n), (from + PAGE).min(n))
+    };
+    let go = move |p: usize| page.set(p.min(pages() - 1));
+    let at_start = move || page.get() == 0;
+    let at_end = move || page.get() + 1 >= pages();
     view! {
+        <Show when=move || { len.get() > PAGE }>
+            <nav class="pager row" aria-label="Inventory pages" data-testid="pager">
+                <button type="button" class="secondary small" data-testid="pager-first" disabled=at_start on:click=move |_| go(0)>
+                    "First"
+                </button>
+                <button type="button" class="secondary small" data-testid="pager-prev" disabled=at_start on:click=move |_| go(page.get_untracked().saturating_sub(1))>
+                    "‹ Previous"
+                </button>
+                <span data-testid="pager-range" aria-live="polite">{range}</span>
+                <button type="button" class="secondary small" data-testid="pager-next" disabled=at_end on:click=move |_| go(page.get_untracked() + 1)>
+                    "Next ›"
+                </button>
+                <button type="button" class="secondary small" data-testid="pager-last" disabled=at_end on:click=move |_| go(pages() - 1)>
+                    "Last"
+                </button>
+                {move || {
+                    first_error()
+                        .filter(|r| page_of(*r) != page.get())
+                        .map(|r| {
+                            view! {
+                                <button type="button" class="secondary small" data-testid="pager-problem" on:click=move |_| go(page_of(r))>
+                                    {format!("Go to the first problem (row {})", r + 1)}
+                                </button>
+                            }
+                        })
+                }}
+            </nav>
+        </Show>
         <div class="table-wrap">
             <table class="inventory" data-testid="inventory">
                 <caption class="sr-only">"Tokens to upload to Entra"</caption>

@@ -619,3 +619,43 @@ fn graph_json_reads_back_what_it_writes_and_token2_style_bodies() {
     );
     assert!(read_graph_json("{\"@context\":\"#$delta\"}").is_err());
 }
+
+/// The seed index finds, for each row, the same earlier row a search of every earlier row
+/// finds: the first with this seed and another serial (blank serials included).
+#[test]
+fn a_shared_seed_names_the_first_earlier_row_with_another_serial() {
+    let recs: Vec<TokenRecord> = (0..300u32)
+        .map(|i| {
+            let x = i.wrapping_mul(2_654_435_761);
+            let serial = match (x >> 7) % 150 {
+                0..=9 => String::new(),
+                n => format!("{n} "),
+            };
+            rec(&format!("u{i}@b.com"), &serial, &key((x >> 13) as u8 % 40))
+        })
+        .collect();
+    let found: Vec<(usize, usize)> = validate(&recs)
+        .into_iter()
+        .filter_map(|i| match i.kind {
+            IssueKind::SharedSecret { first, .. } => Some((i.row, first)),
+            _ => None,
+        })
+        .collect();
+    let expected: Vec<(usize, usize)> = recs
+        .iter()
+        .enumerate()
+        .filter_map(|(j, r)| {
+            let serial = r.serial.trim();
+            let earlier_same_serial = recs[..j].iter().any(|e| e.serial.trim() == serial);
+            if serial.is_empty() || earlier_same_serial {
+                return None;
+            }
+            recs[..j]
+                .iter()
+                .position(|e| e.secret == r.secret && e.serial.trim() != serial)
+                .map(|k| (j, k))
+        })
+        .collect();
+    assert!(expected.len() >= 3, "the sample has shared seeds");
+    assert_eq!(found, expected);
+}

@@ -303,7 +303,7 @@ fn watch(batch: &Batch, loops: &[std::thread::JoinHandle<Result<(), BridgeError>
     let mut told: HashMap<u32, RowStatus> = HashMap::new();
     let mut said: HashMap<String, String> = HashMap::new();
     loop {
-        // Looked at before the rows: the last token's row is told after its loop ended.
+        // Checked before drawing: the rows the loops finished last are drawn once more.
         let ended = loops.iter().all(|l| l.is_finished());
         let s = batch.status();
         bar.set_length(s.total as u64);
@@ -339,8 +339,14 @@ fn watch(batch: &Batch, loops: &[std::thread::JoinHandle<Result<(), BridgeError>
                 && r.verified_by.as_deref() != Some("recorded before")
             {
                 told.insert(r.position, r.status);
+                // --auto-accept: nobody compared the code; the line says so.
+                let auto = if r.verified_by.as_deref() == Some("auto_accepted") {
+                    " (auto-accepted: code not compared)"
+                } else {
+                    ""
+                };
                 say(format!(
-                    "{:>4} {:<8} {} {}{}",
+                    "{:>4} {:<8} {} {}{auto}{}",
                     r.position + 1,
                     r.status.as_str(),
                     r.upn,
