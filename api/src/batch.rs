@@ -2,6 +2,9 @@
 //! observe it ([`BatchStatus`]) and steer it ([`BatchControl`], [`BatchAnswer`]).
 
 use serde::{Deserialize, Serialize};
+use tokensmith_core::otp::Algorithm;
+
+use crate::SecretString;
 
 /// Where one user's token is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -104,6 +107,15 @@ pub struct BatchStatus {
     /// The simulated token supply can be swapped by hand (`--simulate`).
     #[serde(default)]
     pub simulated: bool,
+    /// The model every token of the batch is (core's name, e.g. `c302-i`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_model: Option<String>,
+    /// The burn journal the batch writes (for resuming and `results-to-csv`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub results_file: Option<String>,
+    /// Every reader loop has ended (stopped, finished, or failed): a new batch may start.
+    #[serde(default)]
+    pub ended: bool,
 }
 
 /// `POST /api/batch/control`.
@@ -122,7 +134,7 @@ pub enum BatchAction {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, remote = "Self")]
 pub struct BatchControl {
     pub action: BatchAction,
     /// The row, for skip and retry.
@@ -135,8 +147,137 @@ pub struct BatchControl {
 
 /// `POST /api/batch/answer`: does the token show the expected code?
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, remote = "Self")]
 pub struct BatchAnswer {
     pub position: u32,
     pub matches: bool,
+}
+
+object_only!(BatchControl);
+object_only!(BatchAnswer);
+object_only!(BatchStart);
+
+/// Which kind of user list a text is (core's `batch::ListFormat`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UserListFormat {
+    /// One UPN a line.
+    UpnList,
+    /// A CSV with a UPN column (display name, serial, profile, model optional).
+    Csv,
+    /// Entra's users export (Users → All users → Download users).
+    EntraExport,
+}
+
+impl From<tokensmith_core::batch::ListFormat> for UserListFormat {
+    fn from(f: tokensmith_core::batch::ListFormat) -> Self {
+        use tokensmith_core::batch::ListFormat;
+        match f {
+            ListFormat::UpnList => UserListFormat::UpnList,
+            ListFormat::Csv => UserListFormat::Csv,
+            ListFormat::EntraExport => UserListFormat::EntraExport,
+        }
+    }
+}
+
+/// `POST /api/batch/start`: the user list and the parameters, chosen once and checked (the
+/// list with core's `batch::read_users`, the parameters with `core::caps` against the model
+/// and Entra's limits) before any reader is touched. The same as `hardware-bridge batch`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, remote = "Self")]
+pub struct BatchStart {
+    /// The list's text: one UPN a line, a CSV, or an Entra users export.
+    pub users: String,
+    /// What the page read the text as; refused when the bridge reads it otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub format: Option<UserListFormat>,
+    /// A model of core's table (`c302-i`, `otpc-p2`, `molto2v2`, `yubikey`, …).
+    pub token_model: String,
+    #[serde(
+        default,
+        with = "crate::algorithm::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub algorithm: Option<Algorithm>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub digits: Option<u8>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub period: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_timeout: Option<u32>,
+    /// The readers the batch uses, each with its own loop (full names or unique parts);
+    /// empty: the only reader there is. `--simulate`: ignored (see `simulate_readers`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub readers: Vec<String>,
+    /// `--simulate` only: how many readers the simulated box of tokens feeds (1–8).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub simulate_readers: Option<u8>,
+    /// Burn tokens already in the journal or burned in this batch (their seeds are lost).
+    #[serde(default)]
+    pub overwrite: bool,
+    /// Token2/Molto2: accept each code without the admin comparing it (trusted runs).
+    #[serde(default)]
+    pub auto_accept: bool,
+    /// Go on with a batch that stopped: users with a token in the journal are done.
+    #[serde(default)]
+    pub resume: bool,
+    /// The burn journal (a path on the bridge's computer); default: `serve --results-file`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub results_file: Option<String>,
+    /// The journal's passphrase (with `results_file`, unless `plaintext_results`). Never
+    /// echoed or logged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub passphrase: Option<SecretString>,
+    /// Keep the seeds in the journal in plain text, as the admin's explicit choice.
+    #[serde(default)]
+    pub plaintext_results: bool,
+    /// Molto2: the customer key (factory key when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer_key: Option<SecretString>,
+    /// OATH keys: the access password.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password: Option<SecretString>,
+}
+
+/// `GET /api/batch`: the batch this bridge runs or ran last, `null` when none since it
+/// started (the page then offers to start one, or to resume one from its journal).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CurrentBatch {
+    pub batch: Option<BatchStatus>,
+}
+
+/// One token the batch's journal holds, with its seed: what the page's inventory and the
+/// exports are made of.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BatchResultRow {
+    /// The batch row (user) it belongs to.
+    pub position: u32,
+    pub upn: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    pub serial: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<u8>,
+    /// The model's name (`C302-i`, `Molto2v2`, `YubiKey 5`).
+    pub model: String,
+    pub manufacturer: String,
+    /// Base32.
+    pub secret: SecretString,
+    #[serde(with = "crate::algorithm")]
+    pub algorithm: Algorithm,
+    pub digits: u8,
+    pub period: u32,
+    pub burned_at: i64,
+    /// Its code was checked (computed by the key, compared or accepted).
+    pub verified: bool,
+}
+
+/// `GET /api/batch/results`: every token of this batch's users the journal holds whose new
+/// seed is certainly in it; `attention` names the tokens an interrupted burn left uncertain
+/// (`results-to-csv` lists them too), never exported.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BatchResults {
+    pub rows: Vec<BatchResultRow>,
+    #[serde(default)]
+    pub attention: Vec<String>,
 }

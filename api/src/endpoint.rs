@@ -86,6 +86,16 @@ endpoints! {
     /// Stop the operation waiting on a card (its own answer then says what happened; a burn's,
     /// what the journal says the token may hold). Any body is ignored.
     Cancel: Post "/api/cancel", NoBody => Cancelled;
+    /// Start (or, with `resume`, go on with) a batch: one loop per reader on the bridge.
+    StartBatch: Post "/api/batch/start", BatchStart => BatchStatus;
+    /// The batch's progress and rows (the current tokens' expected codes included).
+    GetBatch: Get "/api/batch", NoBody => CurrentBatch;
+    /// Pause, resume, stop, skip or retry a row; `swap_token` under `--simulate`.
+    ControlBatch: Post "/api/batch/control", BatchControl => BatchStatus;
+    /// The admin's comparison: the token shows (or not) the row's expected code.
+    AnswerBatch: Post "/api/batch/answer", BatchAnswer => BatchStatus;
+    /// The batch's tokens from its journal, seeds included (the inventory, the exports).
+    BatchResultsOf: Get "/api/batch/results", NoBody => BatchResults;
 }
 
 #[cfg(test)]
@@ -98,7 +108,7 @@ mod tests {
             assert!(p.starts_with("/api/"), "{p}");
             assert!(ALL[i + 1..].iter().all(|(_, q)| q != p), "{p} twice");
         }
-        assert_eq!(ALL.len(), 18);
+        assert_eq!(ALL.len(), 23);
         assert_eq!(Burn::PATH, "/api/burn");
         assert_eq!(GetHealth::METHOD.as_str(), "GET");
     }

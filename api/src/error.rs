@@ -58,11 +58,15 @@ pub enum ErrorCode {
     /// The burn journal (`--results-file`) could not be opened or written: no burn is started
     /// while it cannot be; `journal` in the error says what a token holds if one was stopped.
     ResultsFile,
+    /// A batch is running on the bridge: stop it (or let it finish) before starting another.
+    BatchRunning,
+    /// No batch runs on the bridge (it was restarted: resume it from its journal).
+    NoBatch,
     Internal,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 27] = [
+    pub const ALL: [ErrorCode; 29] = [
         ErrorCode::BadHost,
         ErrorCode::BadOrigin,
         ErrorCode::PairingRequired,
@@ -89,6 +93,8 @@ impl ErrorCode {
         ErrorCode::Cancelled,
         ErrorCode::VerifyMismatch,
         ErrorCode::ResultsFile,
+        ErrorCode::BatchRunning,
+        ErrorCode::NoBatch,
         ErrorCode::Internal,
     ];
 
@@ -122,6 +128,8 @@ impl ErrorCode {
             Cancelled => "cancelled",
             VerifyMismatch => "verify_mismatch",
             ResultsFile => "results_file",
+            BatchRunning => "batch_running",
+            NoBatch => "no_batch",
             Internal => "internal",
         }
     }
@@ -136,7 +144,7 @@ impl ErrorCode {
             NotFound => 404,
             NoReader | NoCard | UnknownCard | CardRemoved | CardBusy | ReaderNotFound
             | ReaderError | PcscUnavailable | WillClearSeed | Occupied | TouchTimeout
-            | CardTimeout | Cancelled => 409,
+            | CardTimeout | Cancelled | BatchRunning | NoBatch => 409,
             BodyTooLarge => 413,
             DeviceRejected | VerifyMismatch => 422,
             ResultsFile | Internal => 500,
@@ -150,7 +158,8 @@ impl ErrorCode {
     pub fn exit_code(self) -> u8 {
         use ErrorCode::*;
         match self {
-            BadRequest | BadInput | AmbiguousReader | NotSupported | WillClearSeed | Occupied => 2,
+            BadRequest | BadInput | AmbiguousReader | NotSupported | WillClearSeed | Occupied
+            | BatchRunning | NoBatch => 2,
             NoReader | NoCard | UnknownCard | CardRemoved | CardBusy | ReaderNotFound
             | ReaderError | PcscUnavailable | CardTimeout => 3,
             // The shell's code for a command ended by Ctrl-C.

@@ -43,6 +43,15 @@ macro_rules! addressed_request {
             $($(#[$fm])* pub $f: $t,)*
         }
 
+        object_only!($name);
+    };
+}
+
+/// Serde for a request declared with `#[serde(deny_unknown_fields, remote = "Self")]`: the
+/// derived code becomes inherent functions, and these trait implementations refuse what
+/// serde's derive would also take, a JSON array read field by field in declaration order.
+macro_rules! object_only {
+    ($name:ident) => {
         impl serde::Serialize for $name {
             fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
                 $name::serialize(self, s)
@@ -57,7 +66,10 @@ macro_rules! addressed_request {
                     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
                         f.write_str("a JSON object")
                     }
-                    fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<$name, A::Error> {
+                    fn visit_map<A: serde::de::MapAccess<'de>>(
+                        self,
+                        map: A,
+                    ) -> Result<$name, A::Error> {
                         $name::deserialize(serde::de::value::MapAccessDeserializer::new(map))
                     }
                 }
@@ -80,8 +92,8 @@ mod secret;
 pub mod sync;
 
 pub use batch::{
-    BatchAction, BatchAnswer, BatchControl, BatchRow, BatchState, BatchStatus, ReaderLoop,
-    RowStatus,
+    BatchAction, BatchAnswer, BatchControl, BatchResultRow, BatchResults, BatchRow, BatchStart,
+    BatchState, BatchStatus, CurrentBatch, ReaderLoop, RowStatus, UserListFormat,
 };
 pub use burn::{BurnRequest, BurnResult, JournalEntry, TokenHolds, Verification};
 pub use device::{Cancelled, Device, DeviceKind, Health, Info, Reader, Readers, Target};
@@ -105,7 +117,8 @@ pub use sync::{ProfileClock, SyncRequest, SyncResult};
 /// password, HOTP and the printed `serial` in burns, busy readers, per-profile clock results).
 /// 3: issue 14 (`POST /api/cancel`; `card_timeout` and `cancelled` errors; the burn journal's
 /// word in burn answers and errors).
-pub const API_VERSION: u32 = 3;
+/// 4: issue 11 (the batch routes `/api/batch…`; `batch_running` and `no_batch` errors).
+pub const API_VERSION: u32 = 4;
 
 /// The port `hardware-bridge serve` listens on without `--port`.
 pub const DEFAULT_PORT: u16 = 8733;

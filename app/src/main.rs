@@ -1,6 +1,7 @@
 //! The provisioning page: Leptos components over `tokensmith-core`. Runs entirely in the browser.
 #![forbid(unsafe_code)]
 
+mod batch;
 mod bridge;
 mod browser;
 mod checkbox;
@@ -41,6 +42,8 @@ fn App() -> impl IntoView {
     provide_context(tools);
     let job = job::Job::new(secret, params, form, inv, hw, now);
     let manage = device::Manage::new(job.panel, params);
+    // Watches the bridge's batch from the start: a reload mid-batch re-attaches to it.
+    let batch = batch::BatchTool::new(hw, inv);
     // Rows in no exported file (a burned token among them): ask before the tab closes or
     // navigates away.
     let guard = window_event_listener(leptos::ev::beforeunload, move |ev| {
@@ -62,7 +65,7 @@ fn App() -> impl IntoView {
         <job::Progress job />
         <main>
             <job::Spine job />
-            <tools::Tools tools state=secret params form inv now manage />
+            <tools::Tools tools state=secret params form inv now manage batch />
             <inventory::InventoryPanel state=secret inv />
         </main>
     }

@@ -2,6 +2,7 @@
 //! chosen reader (opened from step 1's reader list too), the virtual token with its skew
 //! table, the drift finder. Each opens below the job and takes the focus.
 
+use crate::batch::{BatchPanel, BatchTool};
 use crate::device::{DeviceTool, Manage};
 use crate::drift::DriftPanel;
 use crate::import::ImportPanel;
@@ -14,6 +15,7 @@ use wasm_bindgen::JsCast;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Tool {
+    Batch,
     Import,
     Device,
     Token,
@@ -21,10 +23,17 @@ pub enum Tool {
 }
 
 impl Tool {
-    const ALL: [Tool; 4] = [Tool::Import, Tool::Device, Tool::Token, Tool::Drift];
+    const ALL: [Tool; 5] = [
+        Tool::Batch,
+        Tool::Import,
+        Tool::Device,
+        Tool::Token,
+        Tool::Drift,
+    ];
 
     fn id(self) -> &'static str {
         match self {
+            Tool::Batch => "batch",
             Tool::Import => "import",
             Tool::Device => "device",
             Tool::Token => "token",
@@ -34,6 +43,7 @@ impl Tool {
 
     fn label(self) -> &'static str {
         match self {
+            Tool::Batch => "Batch: a box of tokens",
             Tool::Import => "Import a secret",
             Tool::Device => "Device",
             Tool::Token => "Virtual token & skew table",
@@ -95,6 +105,7 @@ pub fn Tools(
     inv: Inventory,
     now: ReadSignal<i64>,
     manage: Manage,
+    batch: BatchTool,
 ) -> impl IntoView {
     let is_open = move |t: Tool| tools.is_open(t);
     let toggle = move |t: Tool| tools.toggle(t);
@@ -119,6 +130,9 @@ pub fn Tools(
                 })
                 .collect_view()}
         </nav>
+        <div id="tool-panel-batch" class="tool wide" tabindex="-1" hidden=move || !is_open(Tool::Batch)>
+            <BatchPanel tool=batch />
+        </div>
         <div id="tool-panel-import" class="tool wide" tabindex="-1" hidden=move || !is_open(Tool::Import)>
             <ImportPanel state params form inv />
         </div>

@@ -66,6 +66,10 @@ pub enum BridgeError {
     ProfilesNotSynced(String),
     #[error("results file: {0}")]
     Results(String),
+    #[error(
+        "a batch is running on this bridge: stop it (or let it finish) before starting another"
+    )]
+    BatchRunning,
     #[error("internal error: {0}")]
     Internal(String),
     /// A burn that stopped (or whose outcome could not be journaled) after its intent was
@@ -221,6 +225,7 @@ impl BridgeError {
             ProfilesNotSynced(_) => ErrorCode::DeviceRejected,
             Results(_) => ErrorCode::ResultsFile,
             Internal(_) => ErrorCode::Internal,
+            BatchRunning => ErrorCode::BatchRunning,
             Journaled { cause, .. } => cause.code(),
             BadInput(_) | Refused { .. } => ErrorCode::BadInput,
             Token2(e) => match e {

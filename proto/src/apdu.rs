@@ -275,6 +275,8 @@ pub mod sw {
     pub const NOT_ENOUGH_MEMORY: u16 = 0x6A84;
     pub const INCORRECT_P1P2: u16 = 0x6A86;
     pub const REFERENCE_NOT_FOUND: u16 = 0x6A88;
+    /// Incorrect secure messaging data objects (a MAC or session the card does not accept).
+    pub const SM_DATA_INCORRECT: u16 = 0x6988;
     pub const INS_NOT_SUPPORTED: u16 = 0x6D00;
     pub const CLA_NOT_SUPPORTED: u16 = 0x6E00;
     /// Molto2: profile-data command sent with an Le byte.

@@ -10,6 +10,7 @@
 //! [`Batch::status`].
 
 pub mod run;
+pub mod setup;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Condvar, Mutex, MutexGuard};
@@ -250,6 +251,9 @@ impl Batch {
             rows,
             readers: g.readers.clone(),
             simulated: self.simulated,
+            token_model: None,
+            results_file: None,
+            ended: false,
         }
     }
 
@@ -338,7 +342,7 @@ impl Batch {
         Ok(())
     }
 
-    fn set_reader_message(&self, reader: &str, message: &str) {
+    pub(crate) fn set_reader_message(&self, reader: &str, message: &str) {
         let mut g = self.lock();
         match g.readers.iter_mut().find(|r| r.reader == reader) {
             Some(r) => r.message = message.to_string(),

@@ -211,6 +211,12 @@ fn burn_for(
     profile: Option<u8>,
     journal: &Mutex<Journal>,
 ) {
+    let say = |message: String| {
+        if let Some(r) = &target.reader {
+            batch.set_reader_message(r, &message);
+        }
+    };
+    say(format!("burning token {serial} for {}", user.upn));
     let fail = |reason: String| {
         batch.update_row(p, |r| {
             r.status = RowStatus::Failed;
@@ -301,6 +307,9 @@ fn burn_for(
             }
         }
         Verification::CompareWithDisplay { expected_code, .. } => {
+            say(format!(
+                "token {serial}: compare the code it shows (switch it off and on first)"
+            ));
             batch.await_comparison(p, secret.clone(), otp, expected_code);
             let answer = batch.wait_answer(p);
             let shown = tokensmith_core::otp::totp(secret.as_bytes(), &otp, crate::device::now())

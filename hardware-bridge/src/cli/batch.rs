@@ -12,16 +12,12 @@ use std::time::Duration;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use tokensmith_api::{BatchAction, BatchState, RowStatus};
-use tokensmith_core::batch::{self, BatchParams, Severity};
-use tokensmith_core::caps::{DisplayTimeout, Model};
-use tokensmith_core::entra::Format;
-use tokensmith_core::otp::OtpParams;
-use tokensmith_core::secret::DEFAULT_GENERATED_LEN;
+use tokensmith_core::batch;
+use tokensmith_core::caps::Model;
 
 use super::{input, Cli, CodeArgs, CredArgs, ProtectionArgs};
 use crate::backend::Backend;
-use crate::batch::{run, Batch, Recorded, Spec};
-use crate::device::plan::{kind_of, BurnParams};
+use crate::batch::{run, setup, Batch, Recorded, Spec};
 use crate::error::BridgeError;
 use crate::simulate::supply::Supply;
 
@@ -68,24 +64,15 @@ pub struct BatchArgs {
 
 /// The model: named, or the Molto2 of the global --model.
 fn model(cli: &Cli, a: &BatchArgs) -> Result<Model, BridgeError> {
-    let m = match (&a.token_model, cli.model) {
-        (Some(m), _) => m.parse::<Model>().map_err(BridgeError::BadInput)?,
-        (None, Some(m)) => crate::device::molto2_model(m).caps_model(),
-        (None, None) => {
-            return Err(BridgeError::BadInput(
-                "which tokens are in the box? give --token-model (e.g. c302-i, otpc-p2, \
-                 molto2v2, yubikey)"
-                    .into(),
-            ))
-        }
-    };
-    if kind_of(m).is_none() {
-        return Err(BridgeError::BadInput(format!(
-            "{} is not a token: give a hardware model",
-            m.caps().label
-        )));
+    match (&a.token_model, cli.model) {
+        (Some(m), _) => setup::token_model(m),
+        (None, Some(m)) => Ok(crate::device::molto2_model(m).caps_model()),
+        (None, None) => Err(BridgeError::BadInput(
+            "which tokens are in the box? give --token-model (e.g. c302-i, otpc-p2, \
+             molto2v2, yubikey)"
+                .into(),
+        )),
     }
-    Ok(m)
 }
 
 /// Everything a run needs, checked.
@@ -101,22 +88,6 @@ fn prepare(cli: &Cli, a: &BatchArgs) -> Result<Prepared, BridgeError> {
     let model = model(cli, a)?;
     let text = std::fs::read_to_string(&a.users)
         .map_err(|e| BridgeError::BadInput(format!("{}: {e}", a.users.display())))?;
-    let list = batch::read_users(&text);
-    let display_timeout = a
-        .code
-        .display_timeout
-        .map(DisplayTimeout::try_from)
-        .transpose()
-        .map_err(|e| BridgeError::BadInput(e.to_string()))?;
-    let params = BatchParams {
-        model,
-        otp: OtpParams {
-            algorithm: a.code.algorithm.unwrap_or_default(),
-            digits: a.code.digits.unwrap_or(6),
-            period: a.code.period.unwrap_or(30),
-        },
-        display_timeout,
-    };
     // Opened (passphrase asked) before any reader is touched; one writer at a time.
     let journal = crate::journal::open(&a.results_file, &a.protection.choice())?;
     let recorded = Recorded::of(&journal);
@@ -131,96 +102,56 @@ fn prepare(cli: &Cli, a: &BatchArgs) -> Result<Prepared, BridgeError> {
             eprintln!("  {}", crate::journal::describe(e));
         }
     }
-    let mut issues = list.issues.clone();
-    issues.extend(batch::check_against(&list.users, &params));
-    if !a.resume {
-        let mut counts: HashMap<String, usize> = HashMap::new();
-        for r in &recorded.rows {
-            if let Some(u) = &r.upn {
-                *counts.entry(u.to_lowercase()).or_default() += 1;
-            }
-        }
-        issues.extend(
-            batch::check_users(&list.users, &counts)
-                .into_iter()
-                .filter(|i| matches!(i.kind, batch::IssueKind::TooManyTokens { .. })),
-        );
-    }
-    let refusals = batch::check_params(&params, Format::Graph)
-        .err()
-        .unwrap_or_default();
+    let code = setup::Code {
+        algorithm: a.code.algorithm,
+        digits: a.code.digits,
+        period: a.code.period,
+        display_timeout: a.code.display_timeout,
+    };
+    let options = setup::Options {
+        creds: input::read_creds(&a.creds)?,
+        auto_accept: a.auto_accept,
+        overwrite: a.overwrite,
+        resume: a.resume,
+    };
     let file = a.users.display();
-    for i in &issues {
+    let plan = match setup::plan(&text, model, code, options, &recorded) {
+        Ok(p) => p,
+        Err(refused) => {
+            for i in &refused.issues {
+                eprintln!("{file}: {i}");
+            }
+            return Err(BridgeError::BadInput(
+                refused.message(Some(&file.to_string())),
+            ));
+        }
+    };
+    for i in &plan.issues {
         eprintln!("{file}: {i}");
     }
-    if !refusals.is_empty() || issues.iter().any(|i| i.severity == Severity::Error) {
-        let mut why: Vec<String> = refusals.iter().map(ToString::to_string).collect();
-        let errors = issues
-            .iter()
-            .filter(|i| i.severity == Severity::Error)
-            .count();
-        if errors > 0 {
-            why.push(format!("{errors} problem(s) in {file} (listed above)"));
-        }
-        return Err(BridgeError::BadInput(format!(
-            "nothing burned: {}",
-            why.join("; ")
-        )));
-    }
-    if batch::check_params(&params, Format::Csv).is_err() {
+    if !plan.csv_ok {
         eprintln!(
             "note: Entra's CSV takes SHA-1 only: upload these tokens with --format graph-json"
         );
     }
     eprintln!(
         "{} users from {} ({}), {} tokens, {} digits, {} s",
-        list.users.len(),
+        plan.users.len(),
         file,
-        list.format.human(),
+        plan.format.human(),
         model.caps().label,
-        params.otp.digits,
-        params.otp.period
+        a.code.digits.unwrap_or(6),
+        a.code.period.unwrap_or(30)
     );
-    let spec = Spec {
-        model,
-        params: BurnParams {
-            algorithm: a.code.algorithm,
-            digits: a.code.digits,
-            period: a.code.period,
-            display_timeout: a.code.display_timeout,
-            ..BurnParams::default()
-        },
-        creds: input::read_creds(&a.creds)?,
-        auto_accept: a.auto_accept,
-        overwrite: a.overwrite,
-        seed_bytes: DEFAULT_GENERATED_LEN,
-    };
-    Ok((spec, list.users, recorded, journal))
+    Ok((plan.spec, plan.users, recorded, journal))
 }
 
 /// The readers to run: the named ones, else the only one there is (every simulated one).
 fn readers(cli: &Cli, backend: &dyn Backend) -> Result<Vec<String>, BridgeError> {
-    let all = backend.readers()?;
-    let names: Vec<String> = all.iter().map(|r| r.name.clone()).collect();
     if cli.simulate && cli.reader.is_empty() {
-        return Ok(names);
+        return Ok(backend.readers()?.into_iter().map(|r| r.name).collect());
     }
-    if !cli.reader.is_empty() {
-        return cli
-            .reader
-            .iter()
-            .map(|w| crate::backend::match_reader(&names, w))
-            .collect();
-    }
-    match names.as_slice() {
-        [] => Err(BridgeError::NoReader),
-        [one] => Ok(vec![one.clone()]),
-        several => Err(BridgeError::AmbiguousReader(format!(
-            "several readers ({}): name the ones the batch uses with --reader (repeatable), so \
-             no other token is written to",
-            several.join(", ")
-        ))),
-    }
+    setup::readers(backend, &cli.reader)
 }
 
 pub fn run(cli: &Cli, a: &BatchArgs) -> Result<(), BridgeError> {

@@ -6,7 +6,7 @@
 
 use tokensmith_api::{DeviceKind, ProfileClock, SyncRequest, SyncResult};
 use tokensmith_core::otp::Algorithm;
-use tokensmith_proto::molto2::{Molto2Model, Molto2Session};
+use tokensmith_proto::molto2::{Molto2Error, Molto2Model, Molto2Session};
 use tokensmith_proto::token2::{self, Token2Config, Token2Error, Token2Session};
 use tokensmith_proto::Transport;
 
@@ -110,6 +110,7 @@ pub fn sync_time(
                 BridgeError::Internal("a Molto2 detected without its profile count".into())
             })?;
             let mut s = Molto2Session::new(&mut *t, &creds.customer_key(), model);
+            let mut refused_at: Option<(u8, String)> = None;
             out.profiles = match p.profile {
                 Some(profile) => {
                     s.sync_one(profile, utc)?;
@@ -121,6 +122,13 @@ pub fn sync_time(
                 }
                 None => {
                     let report = s.sync_all(utc)?;
+                    // A security refusal ends the loop (the session is gone; more secured
+                    // commands might count against the lock-out): said apart from a lost card.
+                    refused_at = report.last().and_then(|c| match &c.result {
+                        Err(Molto2Error::Transport(_)) => None,
+                        Err(e) if e.ends_session() => Some((c.profile, e.to_string())),
+                        _ => None,
+                    });
                     if report.iter().all(|c| c.result.is_err()) {
                         // Nothing took: the first refusal says why.
                         if let Some(Err(e)) = report.into_iter().next().map(|c| c.result) {
@@ -151,7 +159,11 @@ pub fn sync_time(
                 ));
             }
             let reached = out.profiles.last().map(|c| c.profile);
-            if p.profile.is_none() && reached != Some(model.max_profile()) {
+            if let Some((at, why)) = refused_at.filter(|(at, _)| *at != model.max_profile()) {
+                out.warnings.push(format!(
+                    "the device refused profile {at} for security ({why}): nothing more was sent, so the later profiles were not set — check the customer key before trying again (each refused attempt may count against the device's lock-out)"
+                ));
+            } else if p.profile.is_none() && reached != Some(model.max_profile()) {
                 out.warnings.push(format!(
                     "the device was lost after profile {}: the later profiles were not set",
                     reached.map_or("—".into(), |p| p.to_string())

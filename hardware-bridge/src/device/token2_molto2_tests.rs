@@ -488,3 +488,99 @@ fn listing_passes_busy_readers_and_never_connects_to_a_molto2() {
         "{e}"
     );
 }
+
+/// Answers one command with a status word of our choosing, the rest as the card does.
+struct RefuseNth<T> {
+    inner: T,
+    /// (CLA, INS) of the commands counted, which one (0-based) is refused, and with what.
+    command: (u8, u8),
+    nth: usize,
+    sw: [u8; 2],
+    seen: usize,
+}
+
+impl<T: Transport> Transport for RefuseNth<T> {
+    fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>, TransportError> {
+        if apdu.len() >= 2 && (apdu[0], apdu[1]) == self.command {
+            self.seen += 1;
+            if self.seen == self.nth + 1 {
+                return Ok(self.sw.to_vec());
+            }
+        }
+        self.inner.transmit(apdu)
+    }
+}
+
+/// Found by the `session` fuzz target: a sync of every profile carried on after the device
+/// refused one for security (`69 83`, `69 82`, `63 Cx`), sending up to 99 more secured
+/// commands that could only be refused — and might each count against the lock-out. It stops
+/// there and says why; a refusal about the profile itself (`6A 86`) still carries on.
+#[test]
+fn molto2_sync_all_stops_at_a_security_refusal() {
+    for sw in [[0x69, 0x83], [0x69, 0x82], [0x63, 0xC5], [0x69, 0x88]] {
+        let (t, d) = molto2(
+            Molto2Card::new(Molto2Model::V2, "M2"),
+            Some(Molto2Model::V2),
+        );
+        let mut t = RefuseNth {
+            inner: t,
+            command: (0x84, 0xD4),
+            nth: 3,
+            sw,
+            seen: 0,
+        };
+        let out = sync_time(
+            &mut t,
+            &d,
+            &SyncParams::default(),
+            &Credentials::default(),
+            NOW,
+        )
+        .unwrap();
+        assert_eq!(
+            t.seen, 4,
+            "{sw:02X?}: nothing sent after profile 3's refusal"
+        );
+        assert_eq!(out.profiles.len(), 4);
+        assert!(out.profiles[..3].iter().all(|p| p.ok));
+        assert!(!out.profiles[3].ok);
+        assert!(
+            out.warnings.iter().any(
+                |w| w.starts_with("the device refused profile 3 for security")
+                    && w.contains("the later profiles were not set")
+            ),
+            "{sw:02X?}: {:?}",
+            out.warnings
+        );
+        assert!(!out.warnings.iter().any(|w| w.contains("was lost")));
+    }
+    // Refused for the profile itself: carries on to the end.
+    let (t, d) = molto2(
+        Molto2Card::new(Molto2Model::V2, "M2"),
+        Some(Molto2Model::V2),
+    );
+    let mut t = RefuseNth {
+        inner: t,
+        command: (0x84, 0xD4),
+        nth: 3,
+        sw: [0x6A, 0x86],
+        seen: 0,
+    };
+    let out = sync_time(
+        &mut t,
+        &d,
+        &SyncParams::default(),
+        &Credentials::default(),
+        NOW,
+    )
+    .unwrap();
+    assert_eq!((t.seen, out.profiles.len()), (100, 100));
+    assert_eq!(
+        out.profiles
+            .iter()
+            .filter(|p| !p.ok)
+            .map(|p| p.profile)
+            .collect::<Vec<_>>(),
+        [3]
+    );
+}

@@ -27,7 +27,7 @@ use crate::error::BridgeError;
 use crate::operation::{self, BurnJob, Operation, Outcome, Target};
 use tokensmith_proto::molto2::CustomerKey;
 
-fn bridge_error_response(e: &BridgeError) -> Response {
+pub(super) fn bridge_error_response(e: &BridgeError) -> Response {
     body_response(
         ErrorBody::new(e.code(), e.to_string())
             .with_attempts_left(e.attempts_left())
@@ -38,7 +38,7 @@ fn bridge_error_response(e: &BridgeError) -> Response {
 /// Parse a JSON body without echoing any of its content in errors (a misplaced secret must
 /// not come back in a message or a log): serde's message is kept only where it names a field
 /// or the allowed values, never a value that was sent.
-fn parse_body<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<T, Box<Response>> {
+pub(super) fn parse_body<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<T, Box<Response>> {
     serde_json::from_slice(body).map_err(|e| {
         let s = e.to_string();
         let s = s.split(" at line").next().unwrap_or("");
@@ -148,7 +148,7 @@ fn customer_key(k: Option<SecretString>) -> Result<Option<CustomerKey>, BridgeEr
     Ok(k.map(|k| CustomerKey::parse(k.as_str())).transpose()?)
 }
 
-fn creds(
+pub(super) fn creds(
     customer_key_text: Option<SecretString>,
     password: Option<SecretString>,
 ) -> Result<Credentials, BridgeError> {
@@ -354,5 +354,10 @@ pub fn routes() -> Router<Arc<AppState>> {
             SetOathPassword::PATH,
             operation::<SetOathPassword>(oath_password_op),
         )
+        .route(StartBatch::PATH, post(super::batch::start_batch))
+        .route(GetBatch::PATH, get(super::batch::get_batch))
+        .route(ControlBatch::PATH, post(super::batch::control_batch))
+        .route(AnswerBatch::PATH, post(super::batch::answer_batch))
+        .route(BatchResultsOf::PATH, get(super::batch::batch_results))
         .route("/api/{*rest}", get(api_not_found).post(api_not_found))
 }

@@ -11,6 +11,7 @@
 //! - [`static_files`]: the page, with the CSP the build wrote for it.
 
 mod api;
+mod batch;
 mod guard;
 mod listen;
 mod static_files;
@@ -61,9 +62,11 @@ impl std::fmt::Debug for ServerConfig {
 pub struct AppState {
     pub cfg: ServerConfig,
     pub backend: Arc<dyn Backend>,
-    pub journal: Option<Mutex<Journal>>,
+    pub journal: Option<Arc<Mutex<Journal>>>,
     /// One device operation at a time.
     device: Mutex<()>,
+    /// The batch running (or run last) on this bridge.
+    batch: Mutex<Option<Arc<batch::BatchRun>>>,
 }
 
 impl AppState {
@@ -71,8 +74,9 @@ impl AppState {
         AppState {
             cfg,
             backend,
-            journal: journal.map(Mutex::new),
+            journal: journal.map(|j| Arc::new(Mutex::new(j))),
             device: Mutex::new(()),
+            batch: Mutex::new(None),
         }
     }
 }

@@ -144,7 +144,9 @@ impl ProfilePublic {
         if std::str::from_utf8(t).is_err() {
             if let Some((0x80, head)) = t.split_last() {
                 if std::str::from_utf8(head).is_ok() {
-                    t = head;
+                    // The marker's own zero padding may come before it, too.
+                    let end = head.iter().rposition(|&b| b != 0).map_or(0, |i| i + 1);
+                    t = &head[..end];
                 }
             }
         }

@@ -102,6 +102,22 @@ pub enum Molto2Error {
     Transport(#[from] TransportError),
 }
 
+impl Molto2Error {
+    /// The device refused for security (a failed or blocked authentication, no session, bad
+    /// secure messaging) or is gone: a loop over profiles stops here, since each further
+    /// secured command could only be refused too — and might count against the lock-out.
+    pub fn ends_session(&self) -> bool {
+        match self {
+            Molto2Error::AuthFailed { .. }
+            | Molto2Error::SecurityFailure
+            | Molto2Error::NotAuthenticated
+            | Molto2Error::Transport(_) => true,
+            Molto2Error::Status(e) => e.sw.0 == sw::SM_DATA_INCORRECT,
+            _ => false,
+        }
+    }
+}
+
 fn title_note(title: &str) -> String {
     if title.is_empty() {
         String::new()
@@ -554,9 +570,9 @@ impl<T: Transport> Molto2Session<T> {
         for profile in 0..self.model.profile_count() {
             let apdu = sync_clock_apdu(self.channel.key(), profile, utc);
             let result = self.simple(&apdu, "set clock").map(drop);
-            let gone = matches!(result, Err(Molto2Error::Transport(_)));
+            let stop = result.as_ref().is_err_and(Molto2Error::ends_session);
             out.push(ProfileClock { profile, result });
-            if gone {
+            if stop {
                 break;
             }
         }

@@ -195,4 +195,8 @@ fn titles_read_back_by_trimming_zero_padding_only() {
     // A device that kept the writer's 80 marker: no UTF-8 text ends with a lone 80.
     assert_eq!(title_of(b"GitHub\x80"), "GitHub");
     assert_eq!(title_of("xÀ\u{80}".as_bytes()), "xÀ\u{80}");
+    // Zeros before the marker are padding too (found by the `replies` fuzz target): a title
+    // never ends in NUL.
+    assert_eq!(title_of(b"VPN\0\0\x80"), "VPN");
+    assert_eq!(title_of(b"\0\x80"), "");
 }
