@@ -445,11 +445,27 @@ fn hotp_is_journaled_named_in_entra_and_carried_by_pskc_and_oath_csv() {
         "{}",
         entra.stderr
     );
+    // Only what the file holds is called exported and not verified: the card, not the HOTP.
+    assert!(
+        entra
+            .stderr
+            .contains("1 exported token(s) not verified yet"),
+        "{}",
+        entra.stderr
+    );
     let rows = python_csv(&entra.stdout);
     assert_eq!(rows.len(), 2, "header and the card: {rows:?}");
     assert!(!rows.iter().any(|r| r.iter().any(|c| c.contains(&serial))));
 
-    let oath = python_csv(&ok(&dir, &["J", "--format", "oath-csv"]).stdout);
+    let oath_out = ok(&dir, &["J", "--format", "oath-csv"]);
+    assert!(
+        oath_out
+            .stderr
+            .contains("2 exported token(s) not verified yet"),
+        "{}",
+        oath_out.stderr
+    );
+    let oath = python_csv(&oath_out.stdout);
     let hotp = oath.iter().find(|r| r[0] == serial).expect("HOTP row");
     assert_eq!(hotp[1..5], [MOLTO_HEX, "hotp", "6", "3"], "{hotp:?}");
 

@@ -158,12 +158,18 @@ fn tell_about(a: &ResultsArgs, l: &results::Loaded) {
     if let Some(mode) = l.wide_permissions {
         eprintln!("warning: {path} is readable by others (mode {mode:o}): chmod 600 it");
     }
-    if !l.unverified.is_empty() {
+    // Only the tokens in this export (Entra's formats leave HOTP credentials out).
+    let unverified: Vec<_> = l
+        .unverified
+        .iter()
+        .filter(|e| e.hotp_counter.is_none() || results::holds_hotp(a.format))
+        .collect();
+    if !unverified.is_empty() {
         eprintln!(
             "{} exported token(s) not verified yet (compare the code each shows):",
-            l.unverified.len()
+            unverified.len()
         );
-        for e in &l.unverified {
+        for e in unverified {
             eprintln!("  {}", crate::journal::describe(e));
         }
     }

@@ -100,7 +100,12 @@ pub fn token_record(
 /// Whether `format` can hold this row: Entra's two formats take TOTP tokens only, so an HOTP
 /// credential is left out of them (and named: [`left_out`]); every other format carries it.
 fn fits(format: ExportFormat, r: &ResultRecord) -> bool {
-    r.otp_kind == Kind::Totp || !matches!(format, ExportFormat::EntraCsv | ExportFormat::GraphJson)
+    r.otp_kind == Kind::Totp || holds_hotp(format)
+}
+
+/// Whether `format` carries HOTP credentials (Entra's two formats do not).
+pub fn holds_hotp(format: ExportFormat) -> bool {
+    !matches!(format, ExportFormat::EntraCsv | ExportFormat::GraphJson)
 }
 
 /// The rows an export in `format` leaves out, and why — said to the admin beside the file,

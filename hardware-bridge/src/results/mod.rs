@@ -10,7 +10,9 @@
 
 pub mod entra;
 
-pub use entra::{export, latest, left_out, read_upn_map, to_tokens, token_record, LeftOut};
+pub use entra::{
+    export, holds_hotp, latest, left_out, read_upn_map, to_tokens, token_record, LeftOut,
+};
 
 use std::path::Path;
 
