@@ -189,3 +189,19 @@ test('screenshots: HOTP options and step 5 on a phone', async () => {
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test('with an HOTP row left out of the Entra check, the problems name rows as the list numbers them', async () => {
+  const { context, page, errors } = await openPageWith(browser, singleFileUrl());
+  const seed = '3132333435363738393031323334353637383930';
+  const other = '48656c6c6f21deadbeef48656c6c6f21deadbeef';
+  // Row 1 is HOTP (Entra's formats leave it out); rows 2 and 3 are the same token twice.
+  const file = `H-1,${other},hotp,6,0\nT-1,${seed},totp,6,30\nT-1,${seed},totp,6,30\n`;
+  await page.getByTestId('import-csv').setInputFiles({ name: 'mixed.csv', mimeType: 'text/csv', buffer: Buffer.from(file) });
+  await page.waitForFunction(() => /mixed\.csv/.test(document.querySelector('[data-testid=inventory-status]').textContent));
+  const problems = (row) => page.locator(`[data-testid=inventory] tbody tr[data-row="${row}"] .row-issues`).textContent();
+  assert.match(await problems(0), /HOTP|time-based/);
+  assert.match(await problems(2), /with the same secret is already in row 2/, 'row 2 of the list, not of the rows checked');
+  assert.doesNotMatch(await problems(2), /in row 1\b/);
+  assert.deepEqual(errors, []);
+  await context.close();
+});

@@ -320,11 +320,19 @@ pub fn validate_rows(rows: &[Row], format: ExportFormat) -> Vec<Issue> {
     let mut issues: Vec<Issue> = validate_all(&tokens, format)
         .into_iter()
         .map(|mut i| {
-            let row = at.get(i.row).copied().unwrap_or(i.row);
-            if row != i.row && i.message.starts_with("row ") {
-                i.message = format!("row {}: {}", row + 1, without_row(&i.message));
+            if at.len() != rows.len() {
+                let list_row = |n: usize| at.get(n).copied().unwrap_or(n);
+                i.row = list_row(i.row);
+                i.message = renumbered(&i.message, &at);
+                match &mut i.kind {
+                    IssueKind::DuplicateToken { first }
+                    | IssueKind::SharedSecret { first, .. }
+                    | IssueKind::ProfileTaken { first }
+                    | IssueKind::SerialOfOtherUser { first }
+                    | IssueKind::SerialRepeated { first } => *first = list_row(*first),
+                    _ => {}
+                }
             }
-            i.row = row;
             i
         })
         .collect();
@@ -339,6 +347,28 @@ pub fn validate_rows(rows: &[Row], format: ExportFormat) -> Vec<Issue> {
     }
     issues.sort_by_key(|i| i.row);
     issues
+}
+
+/// `message` with every "row N" (numbered among the rows checked, `at` giving each one's place
+/// in the list) numbered as the list's rows: the row itself and any earlier one it names.
+fn renumbered(message: &str, at: &[usize]) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message;
+    while let Some(i) = rest.find("row ") {
+        let (head, tail) = rest.split_at(i + 4);
+        out.push_str(head);
+        let digits = tail.bytes().take_while(u8::is_ascii_digit).count();
+        match tail[..digits].parse::<usize>() {
+            Ok(n) if n >= 1 => {
+                let list = at.get(n - 1).map_or(n, |&r| r + 1);
+                out.push_str(&list.to_string());
+            }
+            _ => out.push_str(&tail[..digits]),
+        }
+        rest = &tail[digits..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Drops core's "row N: " prefix where the row is obvious.
