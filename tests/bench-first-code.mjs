@@ -32,8 +32,9 @@ writeFileSync(blank, '<!doctype html><title>blank</title><p id=otp></p>'
 const compare = process.env.TOKENSMITH_COMPARE_DIST;
 const server = await serveStatic({ '/ours/': dist, '/token2/': token2, ...(compare ? { '/other/': compare } : {}) });
 
-// Ours: the first-paint shell's code (shown while the app compiles), or the app's own.
-const OURS = '[data-testid=shell-code], [data-testid=code]';
+// Ours: the header's "Code now" chip, drawn by the first-paint shell while the app compiles
+// (or by the app, should it come first).
+const OURS = '[data-testid=code-now-code]';
 const pages = [
   { name: 'ours, file://', url: singleFileUrl(), code: OURS },
   { name: 'Token2, file://', url: pathToFileURL(join(token2, 'index.html')).href, code: '#otp' },

@@ -66,15 +66,14 @@ function breakdown(events, t0, t1) {
 
 async function traceOnce(browser, url) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  // The shell's code (an older build: the app's).
-  await watchFirstCode(context, '[data-testid=shell-code], [data-testid=code]');
+  // The header's chip, the shell's first (an older build: the app's virtual token).
+  await watchFirstCode(context, '[data-testid=code-now-code], [data-testid=code]');
   const page = await context.newPage();
   await browser.startTracing(page, { categories: CATEGORIES });
   await page.goto(url, { waitUntil: 'commit' });
   await page.waitForFunction(() => window.__firstCode, null, { timeout: 30000 });
-  // The app's own code too, so its loader's marks (after the shell's) are in.
-  await page.waitForFunction(() => /^\d+$/.test(document.querySelector('[data-testid=code]')?.textContent ?? ''),
-    null, { timeout: 30000 });
+  // The app mounted too, so its loader's marks (after the shell's) are in.
+  await page.waitForFunction(() => document.getElementById('step-token'), null, { timeout: 30000 });
   const marks = await page.evaluate(() => Object.fromEntries(performance.getEntriesByType('mark')
     .filter((m) => m.name.startsWith('tokensmith:')).map((m) => [m.name, m.startTime])));
   const { traceEvents } = JSON.parse((await browser.stopTracing()).toString());

@@ -41,9 +41,9 @@ addressed_request! {
         /// OATH: require a touch for each code.
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         pub touch: bool,
-        /// OATH: `"totp"` (default) or `"hotp"`. An HOTP credential is not recorded in the
-        /// results file (Entra takes TOTP tokens only) and not calculated after the PUT
-        /// (that would use a code up).
+        /// OATH: `"totp"` (default) or `"hotp"`. An HOTP credential is journaled with its
+        /// counter like any burn (Entra's exports leave it out: Entra takes TOTP tokens only)
+        /// and not calculated after the PUT (that would use a code up).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub oath_type: Option<OathType>,
         /// OATH HOTP: the initial counter (sent when above 0).
@@ -171,9 +171,13 @@ pub struct JournalEntry {
     pub description: String,
     /// What to do now.
     pub advice: String,
-    /// The code the token shows now if it holds the new seed (to compare).
+    /// The code the token shows now if it holds the new seed (to compare); for an HOTP
+    /// credential, the code of `hotp_counter` (the next one it gives, if none was used).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expected_code: Option<String>,
+    /// An OATH HOTP credential, journaled with this initial counter.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hotp_counter: Option<u64>,
     /// An earlier burn's seed (in the journal too) may still be in the token.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub may_hold_earlier_seed: bool,

@@ -9,6 +9,7 @@ pub fn CheckBox(
     id: &'static str,
     value: RwSignal<bool>,
     #[prop(optional)] class: &'static str,
+    #[prop(optional, into)] disabled: MaybeProp<bool>,
     children: Children,
 ) -> impl IntoView {
     view! {
@@ -17,6 +18,7 @@ pub fn CheckBox(
                 id=id
                 data-testid=id
                 type="checkbox"
+                disabled=move || disabled.get().unwrap_or(false)
                 prop:checked=move || value.get()
                 on:change=move |ev| value.set(event_target_checked(&ev))
             />

@@ -6,6 +6,7 @@ mod bridge;
 mod browser;
 mod checkbox;
 mod clock;
+mod code_now;
 mod device;
 mod drift;
 mod import;
@@ -62,8 +63,11 @@ fn App() -> impl IntoView {
     view! {
         <header>
             <job::SkipLink job />
-            <h1>"Tokensmith"</h1>
-            <p>{tokensmith_shell::words::TAGLINE}</p>
+            <div class="brand">
+                <h1>"Tokensmith"</h1>
+                <p>{tokensmith_shell::words::TAGLINE}</p>
+            </div>
+            <code_now::CodeNowChip state=secret params now />
         </header>
         <job::Progress job />
         <main>

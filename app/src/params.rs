@@ -2,10 +2,12 @@
 //! limited by the model to what that hardware supports; a detected device sets the model.
 
 use crate::browser;
+use crate::checkbox::CheckBox;
 use crate::presets::{self, PRESETS};
 use leptos::prelude::*;
-use tokensmith_core::caps::{self, Family, Model, Periods};
+use tokensmith_core::caps::{self, Family, Model, Periods, Touch};
 use tokensmith_core::otp::{Algorithm, OtpParams, MAX_DIGITS, MIN_DIGITS};
+use tokensmith_core::otpauth::Kind;
 
 /// The record fields a preset fills in (they live in the inventory form).
 #[derive(Clone, Copy)]
@@ -71,6 +73,12 @@ pub struct ParamsState {
     pub otp: Memo<OtpParams>,
     /// Token2, expert: burn the seed only, leaving the token's settings and clock as they are.
     pub seed_only: RwSignal<bool>,
+    /// OATH keys: an HOTP (counter-based) credential instead of TOTP.
+    pub hotp: RwSignal<bool>,
+    /// HOTP: the initial counter (the bridge's API takes a 32-bit one, as ykman).
+    pub counter: RwSignal<u32>,
+    /// OATH keys: the key asks for a touch before it gives each code.
+    pub touch: RwSignal<bool>,
 }
 
 impl ParamsState {
@@ -97,6 +105,9 @@ impl ParamsState {
             account: RwSignal::new(String::new()),
             otp,
             seed_only: RwSignal::new(false),
+            hotp: RwSignal::new(false),
+            counter: RwSignal::new(0),
+            touch: RwSignal::new(false),
         };
         state.apply_preset(tokensmith_shell::first::saved_model(), form);
         // Remembered manufacturer/model win over the preset's defaults.
@@ -111,6 +122,33 @@ impl ParamsState {
 
     pub fn current(&self) -> Model {
         self.preset.get_untracked()
+    }
+
+    /// TOTP, or HOTP from its initial counter (tracked).
+    pub fn kind(&self) -> Kind {
+        if self.hotp.get() {
+            Kind::Hotp {
+                counter: u64::from(self.counter.get()),
+            }
+        } else {
+            Kind::Totp
+        }
+    }
+
+    /// [`Self::kind`], untracked.
+    pub fn kind_untracked(&self) -> Kind {
+        untrack(|| self.kind())
+    }
+
+    /// Puts back a row's kind (a restored job).
+    pub fn set_kind(&self, kind: Kind) {
+        match kind {
+            Kind::Totp => self.hotp.set(false),
+            Kind::Hotp { counter } => {
+                self.hotp.set(true);
+                self.counter.set(u32::try_from(counter).unwrap_or(u32::MAX));
+            }
+        }
     }
 
     /// Switches the target, moving any setting it cannot do to its nearest supported value.
@@ -130,6 +168,13 @@ impl ParamsState {
         }
         if let Periods::Only(_) = p.periods {
             self.custom_period.set(false);
+        }
+        // HOTP and touch are OATH keys' (ykman's rules for touch are `caps::check`'s).
+        if p.family != Family::Oath {
+            self.hotp.set(false);
+        }
+        if p.touch == Touch::None {
+            self.touch.set(false);
         }
         form.manufacturer.set(p.manufacturer.to_string());
         form.model.set(p.name.to_string());
@@ -323,7 +368,7 @@ pub fn OtpPickers(params: ParamsState) -> impl IntoView {
                     id="period"
                     data-testid="period"
                     aria-describedby="preset-why"
-                    disabled=fixed
+                    disabled=move || fixed() || params.hotp.get()
                     on:change=move |ev| {
                         let v = event_target_value(&ev);
                         if v == "custom" {
@@ -419,5 +464,57 @@ pub fn AccountField(params: ParamsState, #[prop(optional)] required: bool) -> im
                 on:input=move |ev| params.account.set(event_target_value(&ev))
             />
         </div>
+    }
+}
+
+/// OATH keys only: TOTP or HOTP (with its initial counter), and touch. What the key cannot do
+/// (touch before YubiKey 4.2.6, none on a Nitrokey 3) is `caps::check`'s, said in step 4.
+#[component]
+pub fn OathPickers(params: ParamsState) -> impl IntoView {
+    let fixed = move || params.fixed.get();
+    let touchable = move || params.preset.get().caps().touch != Touch::None;
+    view! {
+        <div class="grid3">
+            <div class="field">
+                <label for="oath-kind">"Type"</label>
+                <select
+                    id="oath-kind"
+                    data-testid="oath-kind"
+                    disabled=fixed
+                    on:change=move |ev| params.hotp.set(event_target_value(&ev) == "hotp")
+                >
+                    <option value="totp" prop:selected=move || !params.hotp.get()>"TOTP"</option>
+                    <option value="hotp" prop:selected=move || params.hotp.get()>"HOTP"</option>
+                </select>
+            </div>
+            <Show when=move || params.hotp.get()>
+                <div class="field">
+                    <label for="oath-counter">"Initial counter"</label>
+                    <input
+                        id="oath-counter"
+                        data-testid="oath-counter"
+                        type="number"
+                        min="0"
+                        max=u32::MAX.to_string()
+                        inputmode="numeric"
+                        disabled=fixed
+                        prop:value=move || params.counter.get().to_string()
+                        on:input=move |ev| {
+                            let v = event_target_value(&ev);
+                            let v = v.trim();
+                            params.counter.set(if v.is_empty() { 0 } else { v.parse().unwrap_or(params.counter.get_untracked()) });
+                        }
+                    />
+                </div>
+            </Show>
+        </div>
+        <CheckBox id="oath-touch" value=params.touch disabled=Signal::derive(move || fixed() || !touchable())>
+            "Require a touch for each code (the key blinks; the page cannot check a touch credential's code by itself)"
+        </CheckBox>
+        <Show when=move || params.hotp.get()>
+            <p class="muted small" data-testid="oath-hotp-note">
+                "HOTP counts instead of keeping time: the key gives the code of its counter and moves on by one. The service (privacyIDEA, a VPN…) must start at the same counter: export this row as PSKC, OATH CSV or an otpauth link — Entra takes TOTP only. After the burn the page does not ask the key for a code (that would use one up) unless you ask it to."
+            </p>
+        </Show>
     }
 }

@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use qrcode::render::svg;
 use qrcode::{EcLevel, QrCode};
-use tokensmith_core::otpauth::{Kind, OtpAuth};
+use tokensmith_core::otpauth::OtpAuth;
 use zeroize::Zeroizing;
 
 /// The otpauth URI for the current secret and parameters. The account falls back to the UPN
@@ -22,10 +22,11 @@ pub fn uri(state: SecretState, params: ParamsState, form: RecordForm) -> Option<
         .find(|s| !s.is_empty())
         .unwrap_or_else(|| "token".to_string());
     let p = params.otp.get();
+    let kind = params.kind();
     state.secret.with(|s| {
         s.as_ref().map(|s| {
             OtpAuth {
-                kind: Kind::Totp,
+                kind,
                 issuer: (!issuer.is_empty()).then(|| issuer.to_string()),
                 account,
                 secret: s.clone(),

@@ -185,9 +185,18 @@ impl TokenEntry {
     }
 
     /// The code the token should show at `unix` (UTC seconds) if it holds this attempt's seed:
-    /// what the admin compares for a token that may hold it.
+    /// what the admin compares for a token that may hold it. An HOTP credential's is the code
+    /// of its initial counter, whatever the time: the next code it gives if none was used.
     pub fn expected_code(&self, unix: i64) -> Result<String, tokensmith_core::otp::OtpError> {
         let p = &self.intent.params;
+        if let Some(counter) = p.hotp_counter {
+            return tokensmith_core::otp::hotp(
+                self.intent.seed.as_bytes(),
+                counter,
+                p.algorithm,
+                p.digits,
+            );
+        }
         let params = tokensmith_core::otp::OtpParams {
             algorithm: p.algorithm,
             digits: p.digits,

@@ -192,6 +192,8 @@ fn burn(row: &csv::ByteRecord, line: usize) -> Result<LegacyBurn, String> {
             digits,
             period,
             display_timeout,
+            // The old results file never held HOTP credentials.
+            hotp_counter: None,
         },
         writes,
         // Unknown for old rows; it matters only for interrupted burns, which they never are.

@@ -138,6 +138,20 @@ pub struct Params {
     /// Token2/Molto2 display timeout in seconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub display_timeout: Option<u32>,
+    /// OATH HOTP: the credential counts instead of stepping with time, starting at this
+    /// counter (`period` is then meaningless). `None`: TOTP.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hotp_counter: Option<u64>,
+}
+
+impl Params {
+    /// TOTP, or HOTP from its initial counter — how the exchange formats say it.
+    pub fn otp_kind(&self) -> tokensmith_core::otpauth::Kind {
+        match self.hotp_counter {
+            Some(counter) => tokensmith_core::otpauth::Kind::Hotp { counter },
+            None => tokensmith_core::otpauth::Kind::Totp,
+        }
+    }
 }
 
 /// Where a batch token belongs: the batch and the user's position in its list (from 0).
@@ -439,6 +453,9 @@ impl Intent {
         }
         if self.touch && t.kind != Kind::Oath {
             return Err("touch applies to OATH credentials only".into());
+        }
+        if self.params.hotp_counter.is_some() && t.kind != Kind::Oath {
+            return Err("an HOTP counter applies to OATH credentials only".into());
         }
         if self.config_erases_seed && t.kind != Kind::Token2 {
             return Err("config_erases_seed applies to Token2 single-profile tokens only".into());

@@ -28,13 +28,17 @@ fn params() -> impl Strategy<Value = Params> {
         4u8..=10,
         1u32..=86_400,
         proptest::option::of(1u32..=3600),
+        proptest::option::of(any::<u64>()),
     )
-        .prop_map(|(algorithm, digits, period, display_timeout)| Params {
-            algorithm,
-            digits,
-            period,
-            display_timeout,
-        })
+        .prop_map(
+            |(algorithm, digits, period, display_timeout, hotp_counter)| Params {
+                algorithm,
+                digits,
+                period,
+                display_timeout,
+                hotp_counter,
+            },
+        )
 }
 
 fn intent() -> impl Strategy<Value = Intent> {
@@ -99,7 +103,10 @@ fn intent() -> impl Strategy<Value = Intent> {
                         credential: (kind == Kind::Oath).then_some(credential),
                     },
                     seed: Secret::from_bytes(seed).unwrap(),
-                    params,
+                    params: Params {
+                        hotp_counter: params.hotp_counter.filter(|_| kind == Kind::Oath),
+                        ..params
+                    },
                     writes: writes.clone(),
                     config_erases_seed: kind == Kind::Token2 && erases,
                     title,

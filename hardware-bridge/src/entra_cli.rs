@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use clap::{Args, Subcommand};
 use tokensmith_core::caps;
 use tokensmith_core::entra::{self, Field, Issue, IssueKind, Severity};
+use tokensmith_core::formats::ExportFormat;
 use tokensmith_graph::manage::{self, Removal, Row, Targets};
 use tokensmith_graph::{
     Credential, DeviceCodePrompt, Endpoints, Error, Graph, HttpOptions, Input, Journal,
@@ -205,7 +206,11 @@ fn read_input(file: &Path, a: &InputArgs) -> Result<Input, BridgeError> {
                 crate::journal::describe(e)
             );
         }
-        let rows = loaded.rows;
+        let mut rows = loaded.rows;
+        if let Some(left) = results::left_out(&rows, ExportFormat::GraphJson) {
+            eprintln!("not sent: {left}");
+            rows.retain(|r| r.otp_kind == tokensmith_core::otpauth::Kind::Totp);
+        }
         let map = match &a.upn_map {
             Some(p) => results::read_upn_map(
                 &std::fs::read_to_string(p).map_err(|e| bad(format!("{}: {e}", p.display())))?,

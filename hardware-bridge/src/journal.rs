@@ -204,6 +204,7 @@ pub fn intent(
             digits: p.digits,
             period: p.period,
             display_timeout: display,
+            hotp_counter: plan.hotp_counter(),
         },
         writes,
         config_erases_seed: erases,
@@ -394,6 +395,7 @@ pub fn entry_of(t: &TokenEntry, earlier: bool, now: i64) -> JournalEntry {
         description: state.describe().to_string(),
         advice: state.advice().to_string(),
         expected_code: may_hold_seed.then(|| t.expected_code(now).ok()).flatten(),
+        hotp_counter: t.intent.params.hotp_counter,
         may_hold_earlier_seed: earlier,
     }
 }
@@ -408,8 +410,12 @@ pub fn describe(e: &JournalEntry) -> String {
         s.push_str(&format!(" ({})", echo(n)));
     }
     s.push_str(&format!(": {}; {}", e.description, e.advice));
-    if let Some(c) = &e.expected_code {
-        s.push_str(&format!(" (expected code now: {c})"));
+    match (&e.expected_code, e.hotp_counter) {
+        (Some(c), Some(n)) => s.push_str(&format!(
+            " (HOTP: its code at counter {n} is {c}; reading one from the key uses it up)"
+        )),
+        (Some(c), None) => s.push_str(&format!(" (expected code now: {c})")),
+        (None, _) => {}
     }
     if e.may_hold_earlier_seed {
         s.push_str("; it may still hold the seed of its earlier burn (in the journal too)");

@@ -163,10 +163,10 @@ impl Operation {
                 // burn unless forced).
                 let model = d.model.unwrap_or_else(|| most_capable(d.kind()));
                 let plan = plan_burn(model, d.firmware, &job.params, &job.secret)?;
-                let (serial, note) = burn::recorded_serial(d, job.params.serial.as_deref(), &plan)?;
+                let (serial, note) = burn::recorded_serial(d, job.params.serial.as_deref())?;
                 let mut tell = |w| progress(Progress::Written(w));
                 let mut out = match journal {
-                    Some(j) if plan.recorded() => {
+                    Some(j) => {
                         let intent =
                             journal::intent(d, &plan, &serial, &job.secret, job.upn.as_deref());
                         // Fsynced before anything is sent: a crash from here on leaves a
@@ -184,17 +184,11 @@ impl Operation {
                             });
                         attempt.finish(result, now)?
                     }
-                    other => {
+                    None => {
                         progress(Progress::Writing);
                         let mut out =
                             burn::burn(t, d, &plan, &job.secret, &job.creds, now, &mut tell)?;
                         out.serial = serial;
-                        if other.is_some() {
-                            out.warnings.push(
-                                "not recorded in the results file: Entra takes TOTP tokens only"
-                                    .into(),
-                            );
-                        }
                         out
                     }
                 };

@@ -388,3 +388,100 @@ fn out_is_private_and_never_a_symlink() {
     assert!(r.stderr.contains("is a symbolic link"), "{}", r.stderr);
     assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep me\n");
 }
+
+/// An HOTP credential burned through the CLI (the simulated OATH key) is journaled with its
+/// counter; `results-to-csv` leaves it out of Entra's CSV and says so by name, and its PSKC and
+/// OATH CSV carry it with the counter (read by python-pskc and Python's csv).
+#[test]
+fn hotp_is_journaled_named_in_entra_and_carried_by_pskc_and_oath_csv() {
+    let dir = Dir::new("hotp");
+    std::fs::write(dir.0.join("seed"), "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP\n").unwrap();
+    std::fs::write(dir.0.join("card"), "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ\n").unwrap();
+    let bridge = |args: &[&str]| {
+        let out = Command::new(BIN)
+            .current_dir(&dir.0)
+            .args(["--simulate", "--json"])
+            .args(args)
+            .args(["--plaintext-results", "--results-file", "J"])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(out.status.success(), "{args:?}: {err}");
+        serde_json::from_slice::<Value>(&out.stdout).unwrap()
+    };
+    let put = bridge(&[
+        "--reader",
+        "Simulated reader 2 (OATH key)",
+        "oath",
+        "put",
+        "--secret-file",
+        "seed",
+        "--account",
+        "bob@example.com",
+        "--issuer",
+        "Corp",
+        "--hotp",
+        "--counter",
+        "3",
+    ]);
+    assert_eq!(put["recorded"], true, "{put}");
+    let serial = put["serial"].as_str().unwrap().to_string();
+    bridge(&[
+        "--reader",
+        "Simulated reader 0 (Token2 C302-i)",
+        "burn",
+        "--secret-file",
+        "card",
+        "--upn",
+        "alice@example.com",
+    ]);
+
+    let entra = ok(&dir, &["J", "--format", "entra-csv"]);
+    assert!(
+        entra
+            .stderr
+            .contains(&format!("{serial} (Corp:bob@example.com), counter 3"))
+            && entra.stderr.contains("TOTP"),
+        "{}",
+        entra.stderr
+    );
+    // Only what the file holds is called exported and not verified: the card, not the HOTP.
+    assert!(
+        entra
+            .stderr
+            .contains("1 exported token(s) not verified yet"),
+        "{}",
+        entra.stderr
+    );
+    let rows = python_csv(&entra.stdout);
+    assert_eq!(rows.len(), 2, "header and the card: {rows:?}");
+    assert!(!rows.iter().any(|r| r.iter().any(|c| c.contains(&serial))));
+
+    let oath_out = ok(&dir, &["J", "--format", "oath-csv"]);
+    assert!(
+        oath_out
+            .stderr
+            .contains("2 exported token(s) not verified yet"),
+        "{}",
+        oath_out.stderr
+    );
+    let oath = python_csv(&oath_out.stdout);
+    let hotp = oath.iter().find(|r| r[0] == serial).expect("HOTP row");
+    assert_eq!(hotp[1..5], [MOLTO_HEX, "hotp", "6", "3"], "{hotp:?}");
+
+    const PSKC_HOTP: &str = r#"
+import json, sys, pskc
+p = pskc.PSKC(sys.stdin.buffer)
+print(json.dumps([dict(serial=k.serial, secret=k.secret.hex(), counter=k.counter,
+    algorithm=k.algorithm) for k in p.keys]))
+"#;
+    let pskc = ok(&dir, &["J", "--format", "pskc"]).stdout;
+    let keys: Vec<Value> = serde_json::from_str(&python::run(PSKC_HOTP, &[], &pskc)).unwrap();
+    let k = keys
+        .iter()
+        .find(|k| k["serial"] == serial.as_str())
+        .unwrap();
+    assert_eq!(k["counter"], 3);
+    assert_eq!(k["secret"], MOLTO_HEX);
+    assert_eq!(k["algorithm"], "urn:ietf:params:xml:ns:keyprov:pskc:hotp");
+}

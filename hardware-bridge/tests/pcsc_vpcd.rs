@@ -1052,9 +1052,18 @@ fn oath_keys_as_issue_9_has_them(dir: &std::path::Path, sf: &str) {
         ]));
         ykman_code_matches_oathtool("bob", &["--totp=sha256", "-d", "8", "-s", "60"]);
         // HOTP with a counter (7A): ykman calculates the code at counter 5.
-        let out = json(&put(&["--account", "counter", "--hotp", "--counter", "5"]));
+        let out = json(&put(&[
+            "--account",
+            "counter",
+            "--hotp",
+            "--counter",
+            "5",
+            "--plaintext-results",
+            "--results-file",
+            rf,
+        ]));
         assert_eq!(out["verification"]["method"], "not_checked");
-        assert_eq!(out["recorded"], false);
+        assert_eq!(out["recorded"], true, "the HOTP seed is journaled");
         assert_eq!(
             ykman_code("counter"),
             oathtool(&["--hotp", "-c", "5", "-b"])
@@ -1102,13 +1111,14 @@ fn oath_keys_as_issue_9_has_them(dir: &std::path::Path, sf: &str) {
         let o = password("remove", "--password-file", pf);
         assert_eq!(o.code, 0, "{}", o.stderr);
         assert!(!c.card.lock().unwrap().has_password());
-        // The journal names the key by its serial, never by the OATH salt.
+        // The journal names the key by its serial, never by the OATH salt: alice, bob, the
+        // HOTP credential (journaled with its counter) and alice again.
         let text = journal_lines(std::path::Path::new(rf));
         assert_eq!(
             text.lines()
                 .filter(|l| l.contains(",oath,12345678,YubiKey 5,"))
                 .count(),
-            3
+            4
         );
     }
 

@@ -482,6 +482,8 @@ async fn misspelled_fields_are_refused_and_nothing_is_burned() {
         SEED_B32.to_string(),
         "x".repeat(5000),
         "a`, expected Q".into(),
+        // A short name, then a backtick: what follows looked like serde's list of our names.
+        format!("typo{}`{}", "a".repeat(8), "a".repeat(400)),
     ] {
         let mut body = json!({"reader": "Token2", "secret": "A"});
         body[name.as_str()] = json!(1);

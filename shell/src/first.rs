@@ -35,16 +35,19 @@ pub struct First {
     pub otp: OtpParams,
     /// From a kept row (the job is on it), not fresh.
     pub kept: bool,
+    /// The kept row is an HOTP credential (it has no code for a time).
+    pub hotp: bool,
 }
 
 /// The kept job's row, else a fresh seed of the recommended length; `None` only when the
 /// browser has no CSPRNG.
 pub fn decide() -> Option<First> {
-    if let Some((secret, otp)) = kept::linked(&kept::load()) {
+    if let Some((secret, otp, hotp)) = kept::linked(&kept::load()) {
         return Some(First {
             secret,
             otp,
             kept: true,
+            hotp,
         });
     }
     let secret = Secret::generate(DEFAULT_GENERATED_LEN, None).ok()?;
@@ -52,5 +55,6 @@ pub fn decide() -> Option<First> {
         secret,
         otp: new_job_params(),
         kept: false,
+        hotp: false,
     })
 }

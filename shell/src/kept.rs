@@ -32,6 +32,9 @@ pub struct Kept {
     pub drift: Option<i64>,
     /// The job was on this row.
     pub linked: bool,
+    /// An HOTP credential's counter (absent: TOTP).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub counter: Option<u64>,
 }
 
 impl Drop for Kept {
@@ -73,8 +76,11 @@ pub fn save(rows: &[Kept]) {
     }
 }
 
-/// The seed and settings of the row the job was on: the last linked row that reads, as the
-/// app's restore leaves it.
-pub fn linked(rows: &[Kept]) -> Option<(Secret, OtpParams)> {
-    rows.iter().rev().filter(|k| k.linked).find_map(Kept::token)
+/// The seed and settings of the row the job was on, and whether it is HOTP: the last linked
+/// row that reads, as the app's restore leaves it.
+pub fn linked(rows: &[Kept]) -> Option<(Secret, OtpParams, bool)> {
+    rows.iter()
+        .rev()
+        .filter(|k| k.linked)
+        .find_map(|k| k.token().map(|(s, otp)| (s, otp, k.counter.is_some())))
 }

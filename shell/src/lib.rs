@@ -5,6 +5,7 @@
 //! seed and settings here, and the seed passes from one to the other through `handoff` only.
 #![forbid(unsafe_code)]
 
+pub mod code_now;
 pub mod first;
 pub mod handoff;
 pub mod kept;

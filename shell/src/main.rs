@@ -1,15 +1,18 @@
 //! The first-paint shell: a small module the page compiles before the app. It shows the
-//! page's header and the current code of the seed the page starts with (`first::decide`:
-//! the kept job's row, or a fresh seed), hands that seed to the app (`handoff`), and keeps the
-//! code current until the app's first render replaces its view. It does nothing once the app
+//! page's header with its "Code now" chip (`code_now`): the current code of the seed the page
+//! starts with (`first::decide`: the kept job's row, or a fresh seed), hands that seed to the
+//! app (`handoff`), and keeps the chip current until the app's first render replaces its view
+//! with the same header and chip. It does nothing once the app
 //! has started (a shell that lost the race shows no second seed).
 #![forbid(unsafe_code)]
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
-use tokensmith_core::otp::{hotp, seconds_remaining, time_step, OtpParams};
+use tokensmith_core::otp::OtpParams;
 use tokensmith_core::secret::Secret;
-use tokensmith_shell::{first, handoff, words};
+use tokensmith_shell::code_now::{self, CodeNow};
+use tokensmith_shell::first::{self, First};
+use tokensmith_shell::{handoff, words};
 use wasm_bindgen::prelude::*;
 use web_sys::{Document, Element};
 
@@ -22,7 +25,7 @@ fn main() {
         return;
     };
     if let Some(doc) = web_sys::window().and_then(|w| w.document()) {
-        if show(&doc, first.secret, first.otp).is_err() {
+        if show(&doc, first).is_err() {
             // The app shows everything anyway; a half-built view must not stay.
             handoff::retire();
         }
@@ -44,25 +47,47 @@ fn now() -> i64 {
     (js_sys::Date::now() / 1000.0).floor() as i64
 }
 
-fn code(secret: &Secret, otp: OtpParams, t: i64) -> String {
-    time_step(t, otp.period)
-        .and_then(|step| hotp(secret.as_bytes(), step, otp.algorithm, otp.digits))
-        .unwrap_or_default()
+/// The header's chip, as the app draws it (`app::code_now`): same classes, same words.
+fn chip(doc: &Document) -> Result<(Element, Element, Element), JsValue> {
+    let chip = el(doc, "div", "code-now", "")?;
+    chip.set_attribute("data-testid", "code-now")?;
+    chip.set_attribute("title", code_now::TITLE)?;
+    let label = el(doc, "span", "code-now-label", "")?;
+    label.set_attribute("data-testid", "code-now-label")?;
+    let code = el(doc, "span", "code-now-code", "")?;
+    code.set_attribute("data-testid", "code-now-code")?;
+    chip.append_child(&label)?;
+    chip.append_child(&code)?;
+    Ok((chip, label, code))
 }
 
-fn show(doc: &Document, secret: Secret, otp: OtpParams) -> Result<(), JsValue> {
+fn draw(label: &Element, code: &Element, now: &CodeNow) {
+    label.set_text_content(Some(&now.label()));
+    code.set_text_content(Some(now.code()));
+    code.set_class_name(if now.is_code() {
+        "code-now-code"
+    } else {
+        "code-now-code word"
+    });
+}
+
+fn show(doc: &Document, first: First) -> Result<(), JsValue> {
     let body = doc.body().ok_or("no body")?;
     let view = el(doc, "div", "", "")?;
     view.set_id(handoff::VIEW_ID);
     view.set_attribute("aria-busy", "true")?;
     let header = el(doc, "header", "", "")?;
+    let brand = el(doc, "div", "brand", "")?;
     let (title, tagline) = (
         el(doc, "h1", "", "Tokensmith")?,
         el(doc, "p", "", words::TAGLINE)?,
     );
-    header.append_child(&title)?;
-    header.append_child(&tagline)?;
-    // The app's progress line takes this height: an empty one keeps the card where step 1 goes.
+    brand.append_child(&title)?;
+    brand.append_child(&tagline)?;
+    let (chip, label, code) = chip(doc)?;
+    header.append_child(&brand)?;
+    header.append_child(&chip)?;
+    // The app's progress line takes this height: an empty one keeps the note where step 1 goes.
     let progress = el(doc, "nav", "progress shell-progress", "")?;
     progress.set_attribute("aria-hidden", "true")?;
     let (list, item, no) = (
@@ -74,52 +99,32 @@ fn show(doc: &Document, secret: Secret, otp: OtpParams) -> Result<(), JsValue> {
     list.append_child(&item)?;
     progress.append_child(&list)?;
     let main = el(doc, "main", "", "")?;
-    let section = el(doc, "section", "shell", "")?;
-    section.set_attribute("aria-labelledby", "shell-h")?;
-    let h2 = el(doc, "h2", "", "Current code")?;
-    h2.set_id("shell-h");
-    let params = el(doc, "div", "muted", &words::summary(&otp))?;
-    let shown = el(doc, "div", "code", &code(&secret, otp, now()))?;
-    shown.set_attribute("data-testid", "shell-code")?;
-    shown.set_attribute("aria-label", "Current code")?;
-    let left = el(
-        doc,
-        "div",
-        "muted",
-        &format!("{} s left", seconds_remaining(now(), otp.period)),
-    )?;
-    let label = el(doc, "label", "", "Seed (masked)")?;
-    label.set_attribute("for", "shell-seed")?;
-    let seed = el(doc, "input", "secret", "")?;
-    seed.set_id("shell-seed");
-    seed.set_attribute("type", "password")?;
-    seed.set_attribute("readonly", "")?;
-    seed.set_attribute("autocomplete", "off")?;
-    seed.set_attribute("value", &secret.to_base32_grouped())?;
-    let note = el(doc, "p", "muted", "Loading the rest of the page…")?;
-    for child in [&h2, &params, &shown, &left, &label, &seed, &note] {
-        section.append_child(child)?;
-    }
-    main.append_child(&section)?;
+    let loading = el(doc, "p", "muted", "Loading the rest of the page…")?;
+    main.append_child(&loading)?;
     view.append_child(&header)?;
     view.append_child(&progress)?;
     view.append_child(&main)?;
+    let First {
+        secret, otp, hotp, ..
+    } = first;
+    draw(&label, &code, &CodeNow::at(Some(&secret), otp, hotp, now()));
     body.prepend_with_node_1(&view)?;
     handoff::give(&secret);
     if let Some(p) = web_sys::window().and_then(|w| w.performance()) {
         let _ = p.mark("tokensmith:shell-shown");
     }
-    tick(view, shown, left, secret, otp)
+    tick(view, label, code, secret, otp, hotp)
 }
 
-/// Keeps the code and countdown current while the view is in the page; then stops and drops
-/// (wipes) the shell's copy of the seed.
+/// Keeps the chip current while the view is in the page; then stops and drops (wipes) the
+/// shell's copy of the seed.
 fn tick(
     view: Element,
-    shown: Element,
-    left: Element,
+    label: Element,
+    code: Element,
     secret: Secret,
     otp: OtpParams,
+    hotp: bool,
 ) -> Result<(), JsValue> {
     let window = web_sys::window().ok_or("no window")?;
     let secret = RefCell::new(Some(secret));
@@ -134,12 +139,7 @@ fn tick(
             return;
         }
         if let Some(s) = secret.borrow().as_ref() {
-            let t = now();
-            shown.set_text_content(Some(&code(s, otp, t)));
-            left.set_text_content(Some(&format!(
-                "{} s left",
-                seconds_remaining(t, otp.period)
-            )));
+            draw(&label, &code, &CodeNow::at(Some(s), otp, hotp, now()));
         }
     });
     id.set(

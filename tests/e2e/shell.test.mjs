@@ -1,7 +1,9 @@
-// The first-paint shell (shell/): a small module that shows the current code before the app is
-// compiled, then hands its seed to the app, whose first render replaces the shell's view.
+// The first-paint shell (shell/): a small module that shows the header's "Code now" chip before
+// the app is compiled, then hands its seed to the app, whose first render replaces the shell's
+// view with the same header and chip.
 // Invariant: the shell and the app show one seed — the code the shell showed is oathtool's for
-// the seed the app then holds; nothing is shown twice; a kept job comes back from the first paint.
+// the seed the app then holds, and the app's chip goes on showing it; nothing is shown twice; a
+// kept job comes back from the first paint.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -13,8 +15,8 @@ before(async () => { browser = await launch(); });
 after(async () => { await browser?.close(); });
 
 /**
- * Records, from the first mutation on, what the shell showed (code, seed, settings, when) and
- * whether any mutation batch left the shell's view and the app's code view in the page together.
+ * Records, from the first mutation on, what the shell's chip showed (code, label, when) and
+ * whether any mutation batch left two chips (the shell's and the app's) in the page together.
  */
 async function watchHandover(context) {
   await context.addInitScript(() => {
@@ -22,16 +24,15 @@ async function watchHandover(context) {
     window.__handover = seen;
     const look = () => {
       const view = document.getElementById('tokensmith-shell');
-      const code = view?.querySelector('[data-testid=shell-code]')?.textContent ?? '';
+      const code = view?.querySelector('[data-testid=code-now-code]')?.textContent ?? '';
       if (view && !seen.shell && /^\d+$/.test(code)) {
         seen.shell = {
           code,
-          seed: view.querySelector('#shell-seed').value.replace(/\s+/g, ''),
-          params: view.querySelector('.muted').textContent,
+          label: view.querySelector('[data-testid=code-now-label]').textContent,
           ms: Date.now(),
         };
       }
-      if (view && document.querySelector('[data-testid=code]')) seen.both = true;
+      if (document.querySelectorAll('[data-testid=code-now]').length > 1) seen.both = true;
     };
     new MutationObserver(look).observe(document, { subtree: true, childList: true, characterData: true });
   });
@@ -48,8 +49,8 @@ async function open(url) {
   return { context, page, errors };
 }
 
-const appReady = (page) => page.waitForFunction(
-  () => /^\d+$/.test(document.querySelector('[data-testid=code]')?.textContent ?? ''));
+/** The app has mounted: its step 1 is in the page (the shell draws no steps). */
+const appReady = (page) => page.waitForFunction(() => document.getElementById('step-token'));
 
 /** What the shell showed; fails when the app came first (the shell must win on a load). */
 async function shellShown(page) {
@@ -57,20 +58,38 @@ async function shellShown(page) {
   return page.evaluate(() => window.__handover.shell);
 }
 
-/** The shell's code is oathtool's for its seed at the second it was on screen (or the one before: it refreshes every 250 ms). */
-function assertShellCode(shell, opts) {
+/**
+ * The shell's code is oathtool's for `seed` (the one the app holds after it) at the second it
+ * was on screen (or the one before: it refreshes every 250 ms).
+ */
+function assertShellCode(shell, seed, opts) {
   const t = Math.floor(shell.ms / 1000);
-  const ok = [oathtool(shell.seed, t, opts), oathtool(shell.seed, t - 1, opts)];
-  assert.ok(ok.includes(shell.code), `shell code ${shell.code} for its seed at ${t}: oathtool says ${ok.join(' / ')}`);
+  const ok = [oathtool(seed, t, opts), oathtool(seed, t - 1, opts)];
+  assert.ok(ok.includes(shell.code), `shell code ${shell.code} at ${t}: oathtool says ${ok.join(' / ')} for the app's seed`);
+  assert.match(shell.label, /^Code now · \d+ s left$/);
 }
 
-/** After the handover: one code view (the app's), the shell's view gone, never both at once. */
+/** The app's chip: the code of its seed now (oathtool), read within one second. */
+async function assertAppChip(page, seed, opts) {
+  for (let i = 0; i < 3; i++) {
+    const before = Math.floor(Date.now() / 1000);
+    const code = await page.getByTestId('code-now-code').textContent();
+    const after = Math.floor(Date.now() / 1000);
+    const ok = [oathtool(seed, before, opts), oathtool(seed, before - 1, opts)];
+    if (before === after) {
+      assert.ok(ok.includes(code), `app chip ${code}: oathtool says ${ok.join(' / ')}`);
+      return;
+    }
+  }
+  assert.fail('could not read the chip within one second');
+}
+
+/** After the handover: one header and chip (the app's), the shell's view gone, never two at once. */
 async function assertOneView(page) {
   assert.equal(await page.locator('#tokensmith-shell').count(), 0, 'the shell view is gone');
-  assert.equal(await page.locator('[data-testid=shell-code]').count(), 0);
-  assert.equal(await page.locator('[data-testid=code]').count(), 1);
+  assert.equal(await page.locator('[data-testid=code-now]').count(), 1, 'one chip');
   assert.equal(await page.locator('header h1').count(), 1, 'one header');
-  assert.equal(await page.evaluate(() => window.__handover.both), false, 'shell and app views in the page together');
+  assert.equal(await page.evaluate(() => window.__handover.both), false, 'shell and app chips in the page together');
   assert.equal(await page.evaluate(() => '__tokensmithFirstSeed' in window && window.__tokensmithFirstSeed), false,
     'the handed-over seed is not left in a JavaScript global');
 }
@@ -78,13 +97,11 @@ async function assertOneView(page) {
 test('file://: the shell shows the code of the seed the app then holds (oathtool), and goes', async () => {
   const { context, page, errors } = await open(singleFileUrl());
   const shell = await shellShown(page);
-  assert.match(shell.seed, /^[A-Z2-7]{32}$/, '160-bit fresh seed');
-  assert.equal(shell.params, 'SHA-1 · 6 digits · 30 s');
-  assertShellCode(shell);
   await appReady(page);
-  const app = await readTokenField(page);
-  assert.equal(app.secret, shell.seed, 'the app took over the shell\'s seed');
-  assert.equal(app.code, oathtool(app.secret, app.t));
+  const seed = await secretOf(page);
+  assert.match(seed, /^[A-Z2-7]{32}$/, '160-bit fresh seed');
+  assertShellCode(shell, seed);
+  await assertAppChip(page, seed);
   await assertOneView(page);
   assert.deepEqual(errors, []);
   await context.close();
@@ -107,15 +124,15 @@ test('a reload shows the kept job\'s seed and settings from the first paint', as
   page.on('dialog', (d) => d.accept());
   await page.reload();
   const shell = await shellShown(page);
-  assert.equal(shell.seed, kept, 'the shell shows the kept seed, not a new one');
-  assert.equal(shell.params, 'SHA-1 · 6 digits · 60 s');
-  assertShellCode(shell, { period: 60 });
+  // The kept seed with its 60 s period, not a new one.
+  assertShellCode(shell, kept, { period: 60 });
   await page.waitForFunction(() => document.querySelectorAll('[data-testid=inventory] tbody tr').length === 1);
   assert.equal(await rowCount(page), 1);
   assert.equal(await secretOf(page), kept, 'the app is on the same seed');
   await openTool(page, 'token');
   const app = await readTokenField(page, 60);
   assert.equal(app.code, oathtool(kept, app.t, { period: 60 }));
+  await assertAppChip(page, kept, { period: 60 });
   await assertOneView(page);
   assert.deepEqual(errors, []);
   await context.close();
@@ -138,16 +155,20 @@ test('hosted over http: the shell stage and the app after it, desktop 1366×768 
       await page.route(/tokensmith-app-[0-9a-f]+_bg\.wasm$/, async (route) => { await held; await route.continue(); });
       await page.goto(server.url('/', 'index.html'));
       const shell = await shellShown(page);
-      assertShellCode(shell);
-      // The shell stage: header, the code, the masked seed; nothing of the app yet.
-      assert.equal(await page.locator('[data-testid=code]').count(), 0);
-      assert.ok(await page.getByTestId('shell-code').isVisible());
+      // The shell stage: the header and its chip; nothing of the app yet.
+      assert.equal(await page.locator('#step-token').count(), 0);
+      assert.ok(await page.getByTestId('code-now-code').isVisible());
+      const chipBox = await page.getByTestId('code-now').boundingBox();
       const overflow = () => page.evaluate(() => document.documentElement.scrollWidth > document.documentElement.clientWidth);
       assert.equal(await overflow(), false, `${name}: no horizontal scrolling at the shell stage`);
       await page.screenshot({ path: join(OUT, `shell-${name}-1-shell.png`) });
       release();
       await appReady(page);
-      assert.equal(await secretOf(page), shell.seed, `${name}: the app took over the shell's seed`);
+      const seed = await secretOf(page);
+      assertShellCode(shell, seed);
+      await assertAppChip(page, seed);
+      // The app's chip stands where the shell's stood: the code does not move at the handover.
+      assert.deepEqual(await page.getByTestId('code-now').boundingBox(), chipBox, `${name}: the chip did not move`);
       await assertOneView(page);
       assert.equal(await overflow(), false, `${name}: no horizontal scrolling`);
       await page.screenshot({ path: join(OUT, `shell-${name}-2-app.png`) });

@@ -4,7 +4,9 @@
 //! is overwritten only when the user said so: to the job's question before the burn, or as a
 //! second step after the bridge refused it — and then only the very target it refused.
 
-use super::client::{self, ApiError, BurnRequest, BurnResult, Device, DeviceKind, SecretString};
+use super::client::{
+    self, ApiError, BurnRequest, BurnResult, Device, DeviceKind, OathType, SecretString,
+};
 use super::failure::{bad_input, Failure};
 use super::outcome::Outcome;
 use super::{
@@ -149,6 +151,13 @@ impl Panel {
             }
             DeviceKind::Oath => {
                 req.password = cred.map(SecretString::from);
+                req.touch = self.params.touch.get_untracked();
+                if self.params.hotp.get_untracked() {
+                    // An HOTP credential counts: it has no period (the bridge refuses one).
+                    req.oath_type = Some(OathType::Hotp);
+                    req.period = None;
+                    req.counter = Some(self.params.counter.get_untracked());
+                }
                 let account = self.params.account.get_untracked().trim().to_string();
                 req.account =
                     Some(if account.is_empty() { upn } else { account }).filter(|a| !a.is_empty());
@@ -202,6 +211,7 @@ impl Panel {
             return;
         };
         let otp = self.params.otp.get_untracked();
+        let kind = self.params.kind_untracked();
         let req = self.burn_request(&d).and_then(|req| match (req, overwrite) {
             (Some(mut req), Overwrite::Only(agreed)) => {
                 if BurnTarget::of(&req) != agreed {
@@ -237,6 +247,9 @@ impl Panel {
                 "Burning profile {}… check it is empty, seed, title, config, read back",
                 req.profile.unwrap_or_default()
             ),
+            DeviceKind::Oath if req.oath_type == Some(OathType::Hotp) => {
+                "Burning… put the HOTP credential (no code is read: that would use one up)".into()
+            }
             DeviceKind::Oath => "Burning… put the credential, verify its code".into(),
         });
         self.bridge.busy.set(true);
@@ -258,6 +271,7 @@ impl Panel {
                         result: r,
                         secret,
                         otp,
+                        kind,
                     });
                     // The burn set the token's clock (and a profile): show the new state.
                     self.refresh();
@@ -358,6 +372,14 @@ pub(super) fn BurnForm(panel: Panel, on_burn: Callback<()>, ready: Signal<bool>)
                 d.reader,
                 o.algorithm.human(),
                 o.period
+            ),
+            Some(d) if d.kind == DeviceKind::Oath && params.hotp.get() => format!(
+                "Stores the seed of step 3 as an HOTP credential ({}, {} digits, counter {}) on the {} on “{}”. No code is read back: that would use one up.",
+                o.algorithm.human(),
+                o.digits,
+                params.counter.get(),
+                d.model,
+                d.reader
             ),
             Some(d) => format!(
                 "Burns the seed of step 3 with {}, {} digits, {} s to the {} on “{}”.",

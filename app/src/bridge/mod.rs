@@ -149,6 +149,8 @@ pub struct Burned {
     pub result: BurnResult,
     pub secret: Secret,
     pub otp: OtpParams,
+    /// TOTP, or HOTP from the counter sent.
+    pub kind: tokensmith_core::otpauth::Kind,
 }
 
 /// The bridge's state for this page, shared by its parts (every field is a signal or a

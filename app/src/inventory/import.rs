@@ -13,6 +13,7 @@ use leptos::task::spawn_local;
 use tokensmith_core::formats::duo::DuoTokenType;
 use tokensmith_core::formats::pskc::{self, Lock, PresharedKey, Unlock};
 use tokensmith_core::formats::{self, ExportFormat, FormatError, ImportOptions};
+use tokensmith_core::otpauth::Kind;
 use zeroize::Zeroizing;
 
 /// A file read, waiting for what it does not say.
@@ -46,8 +47,9 @@ impl ImportState {
     }
 }
 
-/// The tokens of `p` into the list; HOTP tokens, which the inventory cannot hold, are named.
-/// `false` when the key or password was wrong (the question stays).
+/// The tokens of `p` into the list (HOTP ones as HOTP rows, with their counters; the Entra
+/// exports leave those out and say so). `false` when the key or password was wrong (the
+/// question stays).
 fn append(inv: Inventory, p: &Pending, options: &ImportOptions<'_>) -> bool {
     let tokens = match formats::import(p.format, &p.text, options) {
         Ok(t) => t,
@@ -70,30 +72,30 @@ fn append(inv: Inventory, p: &Pending, options: &ImportOptions<'_>) -> bool {
             return true;
         }
     };
-    let (mut n, mut left) = (0, Vec::new());
+    let (mut n, mut hotp) = (0, Vec::new());
     for t in tokens {
-        if !t.is_totp() {
-            left.push(t.record.serial.clone());
-            continue;
+        if let Kind::Hotp { counter } = t.kind {
+            hotp.push(format!("{} (counter {counter})", t.record.serial.trim()));
         }
         // The rows are in that file already: leaving the page does not lose them.
         let mut status = Status::new(Origin::Imported, t.digits);
+        status.kind = t.kind;
         status.exported = true;
         inv.add(t.record, status);
         n += 1;
     }
     let e = super::export::errors(inv);
     let mut msg = format!("Imported {n} row(s) from {} ({}).", p.name, p.format.name());
+    if !hotp.is_empty() {
+        msg.push_str(&format!(
+            " HOTP (counter-based) rows: serial {}; the Entra exports leave them out (Entra takes TOTP only), PSKC, OATH CSV and otpauth links carry them.",
+            hotp.join(", ")
+        ));
+    }
     if e > 0 {
         msg.push_str(&format!(" {e} problem(s) are marked in the table."));
     }
-    if !left.is_empty() {
-        msg.push_str(&format!(
-            " Not imported (HOTP, counter-based: this list holds time-based tokens; they stay in the file): serial {}.",
-            left.join(", ")
-        ));
-    }
-    inv.status.set((e == 0 && left.is_empty(), msg));
+    inv.status.set((e == 0, msg));
     true
 }
 

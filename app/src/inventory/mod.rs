@@ -19,7 +19,9 @@ pub use table::InventoryPanel;
 use leptos::prelude::*;
 use status::{Origin, Status};
 use tokensmith_core::caps;
-use tokensmith_core::entra::{validate_for, Field, Format, Issue, IssueKind, TokenRecord};
+use tokensmith_core::entra::{
+    validate_for, Field, Format, Issue, IssueKind, Severity, TokenRecord,
+};
 use tokensmith_core::formats::{self, ExportFormat, OathToken};
 use tokensmith_core::otpauth::Kind;
 
@@ -31,14 +33,19 @@ pub struct Row {
 }
 
 impl Row {
-    /// The row for the exchange formats: the inventory holds TOTP tokens only (an HOTP token
-    /// read from a file is left out at the import, by name).
+    /// The row for the exchange formats (TOTP, or HOTP with its counter).
     pub fn token(&self) -> OathToken {
         OathToken {
             record: self.rec.clone(),
             digits: self.status.digits,
-            kind: Kind::Totp,
+            kind: self.status.kind,
         }
+    }
+
+    /// Whether a file of `format` can hold this row: Entra's formats take TOTP tokens only, so
+    /// an HOTP row is left out of them (and said so); every other format carries it.
+    pub fn fits(&self, format: ExportFormat) -> bool {
+        self.status.kind == Kind::Totp || entra_format(format).is_none()
     }
 }
 
@@ -84,6 +91,8 @@ pub struct Inventory {
     pub form_issues: RwSignal<Vec<(Option<Field>, String)>>,
     /// Every issue of the list, recomputed when rows or the target format change.
     pub issues: Memo<Vec<Issue>>,
+    /// The rows the chosen format leaves out, named ([`Row::fits`]).
+    left: Memo<Vec<String>>,
 }
 
 impl Inventory {
@@ -92,7 +101,11 @@ impl Inventory {
         let format = RwSignal::new(ExportFormat::EntraCsv);
         let issues = Memo::new(move |_| {
             let f = format.get();
-            rows.with(|rows| validate_all(&rows.iter().map(Row::token).collect::<Vec<_>>(), f))
+            rows.with(|rows| validate_rows(rows, f))
+        });
+        let left = Memo::new(move |_| {
+            let f = format.get();
+            rows.with(|rows| left_out_of(rows, f))
         });
         Inventory {
             rows,
@@ -105,6 +118,7 @@ impl Inventory {
             status: RwSignal::new((true, String::new())),
             form_issues: RwSignal::new(Vec::new()),
             issues,
+            left,
         }
     }
 
@@ -167,9 +181,22 @@ impl Inventory {
         self.tokens_except(except)
     }
 
-    /// Every row as the exchange formats see it.
-    pub fn tokens(&self) -> Vec<OathToken> {
-        self.tokens_except(None)
+    /// The rows a file of `format` holds ([`Row::fits`]), as the exchange formats see them,
+    /// and the names of those it leaves out.
+    pub fn tokens_for(&self, format: ExportFormat) -> (Vec<OathToken>, Vec<String>) {
+        self.rows.with_untracked(|rows| {
+            let tokens = rows
+                .iter()
+                .filter(|r| r.fits(format))
+                .map(Row::token)
+                .collect();
+            (tokens, left_out_of(rows, format))
+        })
+    }
+
+    /// The rows the chosen format leaves out (HOTP rows of an Entra format), named (tracked).
+    pub fn left_out(&self) -> Vec<String> {
+        self.left.get()
     }
 
     /// The Entra format chosen, if the export menu's choice is one.
@@ -266,6 +293,82 @@ pub fn validate_all(tokens: &[OathToken], format: ExportFormat) -> Vec<Issue> {
             _ => i,
         })
         .collect()
+}
+
+/// Why an HOTP row is not in an Entra file: said on the row and beside the export.
+pub fn left_out_reason(format: ExportFormat) -> String {
+    format!(
+        "left out of the {}: HOTP (counter-based), and Entra takes time-based (TOTP) tokens only; export it as PSKC, OATH CSV or otpauth links",
+        format.name()
+    )
+}
+
+/// The rows a file of `format` leaves out ([`Row::fits`]), named.
+fn left_out_of(rows: &[Row], format: ExportFormat) -> Vec<String> {
+    rows.iter()
+        .enumerate()
+        .filter(|(_, r)| !r.fits(format))
+        .map(|(i, r)| row_name(i, &r.rec))
+        .collect()
+}
+
+/// [`validate_all`] of the rows a file of `format` holds, numbered as the list's rows, and a
+/// warning on each row it leaves out (HOTP rows from Entra's formats), saying why.
+pub fn validate_rows(rows: &[Row], format: ExportFormat) -> Vec<Issue> {
+    let at: Vec<usize> = (0..rows.len()).filter(|&i| rows[i].fits(format)).collect();
+    let tokens: Vec<OathToken> = at.iter().map(|&i| rows[i].token()).collect();
+    let mut issues: Vec<Issue> = validate_all(&tokens, format)
+        .into_iter()
+        .map(|mut i| {
+            if at.len() != rows.len() {
+                let list_row = |n: usize| at.get(n).copied().unwrap_or(n);
+                i.row = list_row(i.row);
+                i.message = renumbered(&i.message, &at);
+                match &mut i.kind {
+                    IssueKind::DuplicateToken { first }
+                    | IssueKind::SharedSecret { first, .. }
+                    | IssueKind::ProfileTaken { first }
+                    | IssueKind::SerialOfOtherUser { first }
+                    | IssueKind::SerialRepeated { first } => *first = list_row(*first),
+                    _ => {}
+                }
+            }
+            i
+        })
+        .collect();
+    for row in (0..rows.len()).filter(|&i| !rows[i].fits(format)) {
+        issues.push(Issue {
+            row,
+            field: Field::Kind,
+            severity: Severity::Warning,
+            kind: IssueKind::FormatRule,
+            message: format!("row {}: {}", row + 1, left_out_reason(format)),
+        });
+    }
+    issues.sort_by_key(|i| i.row);
+    issues
+}
+
+/// `message` with every "row N" (numbered among the rows checked, `at` giving each one's place
+/// in the list) numbered as the list's rows: the row itself and any earlier one it names.
+fn renumbered(message: &str, at: &[usize]) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message;
+    while let Some(i) = rest.find("row ") {
+        let (head, tail) = rest.split_at(i + 4);
+        out.push_str(head);
+        let digits = tail.bytes().take_while(u8::is_ascii_digit).count();
+        match tail[..digits].parse::<usize>() {
+            Ok(n) if n >= 1 => {
+                let list = at.get(n - 1).map_or(n, |&r| r + 1);
+                out.push_str(&list.to_string());
+            }
+            _ => out.push_str(&tail[..digits]),
+        }
+        rest = &tail[digits..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Drops core's "row N: " prefix where the row is obvious.

@@ -2,7 +2,7 @@
 //! checked against the target model (everything the burn carries), Entra and the list before
 //! anything is burned or added.
 
-use super::{profile_of, validate_all, without_row, Inventory};
+use super::{entra_format, profile_of, validate_all, without_row, Inventory};
 use crate::params::{ParamsState, RecordForm};
 use crate::presets::PRESETS;
 use crate::seed::SecretState;
@@ -96,9 +96,11 @@ pub fn checked_record(
         ));
     }
     let p = params.otp.get();
+    let kind = params.kind();
     // The record carries the algorithm and interval, which the list's validation checks
-    // against Entra below; Entra's digits rule is worded here for the digits picker.
-    if let Some(entra) = inv.entra_format() {
+    // against Entra below; Entra's digits rule is worded here for the digits picker. (An HOTP
+    // row is in no Entra file: the export leaves it out and says so.)
+    if let Some(entra) = inv.entra_format().filter(|_| kind == Kind::Totp) {
         for r in caps::entra::check(entra, &p).err().unwrap_or_default() {
             if r.param() == Param::Digits {
                 problems.push((None, r.to_string()));
@@ -124,6 +126,7 @@ pub fn checked_record(
         issuer: named.then_some(issuer.as_str()),
         title: (c.title_bytes.is_some() && !title.trim().is_empty()).then_some(title.trim()),
         firmware,
+        touch: c.family == caps::Family::Oath && params.touch.get(),
         // An unreadable slot is reported once, not again as a missing one.
         complete: profile.is_some() || profile_text.trim().is_empty(),
         ..caps::Params::otp(p)
@@ -150,14 +153,23 @@ pub fn checked_record(
         profile,
         display_name: (!display.is_empty()).then_some(display),
     };
-    let mut tokens = inv.tokens_except_tracked(replacing);
+    let format = inv.format.get();
+    let mut tokens: Vec<OathToken> = inv
+        .tokens_except_tracked(replacing)
+        .into_iter()
+        .filter(|t| t.is_totp() || entra_format(format).is_none())
+        .collect();
     let row = tokens.len();
-    tokens.push(OathToken {
+    let token = OathToken {
         record: rec.clone(),
         digits: p.digits,
-        kind: Kind::Totp,
-    });
-    for i in validate_all(&tokens, inv.format.get()) {
+        kind,
+    };
+    // A row no file of this format would hold is not checked against it.
+    if token.is_totp() || entra_format(format).is_none() {
+        tokens.push(token);
+    }
+    for i in validate_all(&tokens, format) {
         // Entra's digits rule was said above, in the picker's words.
         if inv.entra_format().is_some() && i.field == Field::Digits {
             continue;

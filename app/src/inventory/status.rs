@@ -2,6 +2,8 @@
 //! was checked (and how far its clock was off), and whether the row is in an exported file.
 
 use tokensmith_core::drift::{signed_seconds, Verdict};
+use tokensmith_core::entra::TokenRecord;
+use tokensmith_core::otpauth::Kind;
 
 /// How the row's seed reached its token.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -47,6 +49,9 @@ pub struct Status {
     pub origin: Origin,
     /// The code length (the record carries algorithm and interval, not digits).
     pub digits: u8,
+    /// TOTP, or an OATH key's HOTP credential with the counter of the next code it gives
+    /// (the record's interval is then meaningless).
+    pub kind: Kind,
     pub check: Check,
     /// In the last file saved or copied, unchanged since.
     pub exported: bool,
@@ -57,8 +62,27 @@ impl Status {
         Status {
             origin,
             digits,
+            kind: Kind::Totp,
             check: Check::NotVerified,
             exported: false,
+        }
+    }
+
+    /// An HOTP credential's counter (the next code's), `None` for TOTP.
+    pub fn hotp_counter(&self) -> Option<u64> {
+        match self.kind {
+            Kind::Hotp { counter } => Some(counter),
+            Kind::Totp => None,
+        }
+    }
+
+    /// The code settings in a few words: "SHA-1 · 30 s", "SHA-1 · HOTP, counter 5".
+    pub fn settings(&self, rec: &TokenRecord) -> String {
+        match self.kind {
+            Kind::Totp => format!("{} · {} s", rec.algorithm.human(), rec.interval),
+            Kind::Hotp { counter } => {
+                format!("{} · HOTP, counter {counter}", rec.algorithm.human())
+            }
         }
     }
 

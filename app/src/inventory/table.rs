@@ -200,7 +200,7 @@ fn RowView(
             <ProfileCell inv id row profile=rec.profile />
             <Cell inv problems=problems_index id row field=Field::Manufacturer label="Manufacturer" value=rec.manufacturer.clone() set=|r, v| r.manufacturer = v />
             <Cell inv problems=problems_index id row field=Field::Model label="Model" value=rec.model.clone() set=|r, v| r.model = v />
-            <td data-label="Settings">{format!("{} · {} s", rec.algorithm.human(), rec.interval)}</td>
+            <td data-label="Settings" data-field="settings">{status.settings(&rec)}</td>
             <td class="mono secret-cell" data-label="Secret">{secret}</td>
             <td data-label="Status" class=format!("row-status {}", status.tone()) data-field="status" data-testid="row-status">
                 {status.label()}

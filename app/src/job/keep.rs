@@ -10,6 +10,7 @@ use crate::inventory::status::{Check, How, Origin, Status};
 use leptos::prelude::*;
 use tokensmith_core::entra::TokenRecord;
 use tokensmith_core::otp::OtpParams;
+use tokensmith_core::otpauth::Kind;
 use tokensmith_shell::kept::{self, Kept};
 
 /// A row as kept (`tokensmith_shell::kept`, whose format the shell reads too).
@@ -38,6 +39,7 @@ fn kept_of(rec: &TokenRecord, status: &Status, linked: bool) -> Kept {
             _ => None,
         },
         linked,
+        counter: status.hotp_counter(),
     }
 }
 
@@ -51,6 +53,9 @@ fn restored(k: &Kept) -> Option<(TokenRecord, Status, OtpParams)> {
         _ => Origin::Added,
     };
     let mut status = Status::new(origin, k.digits);
+    if let Some(counter) = k.counter {
+        status.kind = Kind::Hotp { counter };
+    }
     if let Some(drift) = k.drift {
         status.check = Check::Verified {
             drift,
@@ -104,12 +109,14 @@ impl Job {
             n += 1;
             let (serial, upn) = (rec.serial.clone(), rec.upn.clone());
             let secret = rec.secret.clone();
+            let kind = status.kind;
             let id = self.inv.add(rec, status);
             if k.linked {
                 self.state.set(secret);
                 self.params.algorithm.set(otp.algorithm);
                 self.params.digits.set(otp.digits);
                 self.params.period.set(otp.period);
+                self.params.set_kind(kind);
                 self.form.serial.set(serial);
                 self.form.upn.set(upn);
                 self.link(id);

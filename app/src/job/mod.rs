@@ -11,6 +11,7 @@
 
 mod burn;
 mod finish;
+mod hotp_check;
 mod keep;
 mod preflight;
 mod seed_step;
@@ -189,6 +190,9 @@ impl Job {
     pub fn current(self) -> Step {
         if let Some((_, r)) = self.linked() {
             return match r.status.check {
+                // An HOTP credential is checked where its service asks for a code (a code read
+                // here moves its counter on): step 5 offers that, it does not hold the job.
+                Check::NotVerified if r.status.hotp_counter().is_some() => Step::Finish,
                 // A code that matched nowhere: check another, or burn again — not export yet.
                 Check::NotVerified | Check::Failed => Step::Verify,
                 _ => Step::Finish,

@@ -5,10 +5,11 @@
 use super::steps::AskView;
 use super::{Job, Step};
 use crate::checkbox::CheckBox;
-use crate::params::{AccountField, EntraNotes, IssuerField, OtpPickers};
+use crate::params::{AccountField, EntraNotes, IssuerField, OathPickers, OtpPickers};
 use crate::seed::{SeedField, SeedOptions};
 use leptos::prelude::*;
 use tokensmith_core::caps::{Account, Family};
+use tokensmith_core::otpauth::Kind;
 
 #[component]
 pub fn SeedStep(job: Job) -> impl IntoView {
@@ -25,16 +26,24 @@ pub fn SeedStep(job: Job) -> impl IntoView {
         } else {
             String::new()
         };
-        format!(
-            "{} · {} digits · {} s{defaults}",
-            p.algorithm.human(),
-            p.digits,
-            p.period
-        )
+        match params.kind() {
+            Kind::Totp => format!(
+                "{} · {} digits · {} s{defaults}",
+                p.algorithm.human(),
+                p.digits,
+                p.period
+            ),
+            Kind::Hotp { counter } => format!(
+                "{} · {} digits · HOTP from counter {counter}",
+                p.algorithm.human(),
+                p.digits
+            ),
+        }
     };
     let on_generate = Callback::new(move |()| job.ask_next(Step::Seed));
     let named = move || params.preset.get().caps().account != Account::Required;
     let token2 = move || params.preset.get().caps().family == Family::Token2;
+    let oath = move || params.preset.get().caps().family == Family::Oath;
     view! {
         <SeedField state=job.state on_generate />
         <AskView job step=Step::Seed />
@@ -53,6 +62,9 @@ pub fn SeedStep(job: Job) -> impl IntoView {
         </div>
         <div id="seed-options-panel" class="options" hidden=move || !open.get()>
             <OtpPickers params />
+            <Show when=oath>
+                <OathPickers params />
+            </Show>
             <EntraNotes params />
             <div class="grid2">
                 <IssuerField params />

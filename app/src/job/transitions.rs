@@ -5,7 +5,7 @@
 //! `next_token` readies the steps for the next one.
 
 use super::{focus, Job, Mode, Step};
-use crate::bridge::{self, Burned};
+use crate::bridge::{self, client::DeviceKind, Burned};
 use crate::browser;
 use crate::inventory::record::next_serial;
 use crate::inventory::row_name;
@@ -59,6 +59,7 @@ impl Job {
             result: r,
             secret,
             otp,
+            kind,
         } = b;
         let text = |s: RwSignal<String>| s.get_untracked().trim().to_string();
         let display = text(self.form.display_name);
@@ -74,6 +75,7 @@ impl Job {
             display_name: (!display.is_empty()).then_some(display),
         };
         let mut status = Status::new(Origin::Burned { at: r.burned_at }, otp.digits);
+        status.kind = kind;
         match &r.verification {
             bridge::client::Verification::DeviceCalculated { matches: true, .. } => {
                 status.check = Check::Verified {
@@ -113,6 +115,9 @@ impl Job {
             None => self.inv.add(rec, status),
         };
         self.link(id);
+        self.verify
+            .credential
+            .set(r.name.clone().filter(|_| r.kind == DeviceKind::Oath));
         focus("step-verify-h");
     }
 
@@ -124,12 +129,13 @@ impl Job {
             Err(()) => return false,
         };
         let digits = self.params.otp.get_untracked().digits;
-        let status = Status::new(
+        let mut status = Status::new(
             Origin::HandedOff {
                 at: crate::clock::unix_now(),
             },
             digits,
         );
+        status.kind = self.params.kind_untracked();
         let id = match replacing {
             Some(id) => {
                 self.inv.replace(id, rec, status);
@@ -187,7 +193,9 @@ impl Job {
         };
         let serial = rec.serial.clone();
         let digits = self.params.otp.get_untracked().digits;
-        self.inv.add(rec, Status::new(Origin::Added, digits));
+        let mut status = Status::new(Origin::Added, digits);
+        status.kind = self.params.kind_untracked();
+        self.inv.add(rec, status);
         self.next_token();
         let n = self.inv.rows.with_untracked(Vec::len);
         self.inv.status.set((

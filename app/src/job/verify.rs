@@ -18,6 +18,10 @@ pub struct VerifyState {
     pub outcome: RwSignal<Outcome>,
     /// "Check again" after a verdict: the code and buttons come back.
     pub again: RwSignal<bool>,
+    /// The OATH credential the burn stored (its name on the key), for an HOTP check.
+    pub credential: RwSignal<Option<String>>,
+    /// What the last HOTP check said.
+    pub hotp: RwSignal<super::hotp_check::Said>,
 }
 
 impl VerifyState {
@@ -26,6 +30,8 @@ impl VerifyState {
             code: RwSignal::new(String::new()),
             outcome: RwSignal::new(Outcome::None),
             again: RwSignal::new(false),
+            credential: RwSignal::new(None),
+            hotp: RwSignal::new(None),
         }
     }
 
@@ -33,6 +39,8 @@ impl VerifyState {
         self.code.set(String::new());
         self.outcome.set(Outcome::None);
         self.again.set(false);
+        self.credential.set(None);
+        self.hotp.set(None);
     }
 }
 
@@ -189,6 +197,7 @@ pub fn VerifyStep(job: Job) -> impl IntoView {
         })
     };
     let note = move || job.note.get();
+    let hotp = move || status().is_some_and(|(_, s, _)| s.hotp_counter().is_some());
     // The code to compare, until a verdict (a failed check keeps it, to try again).
     let comparing =
         move || job.verify.again.get() || status().is_some_and(|(_, s, _)| !s.verified());
@@ -211,9 +220,12 @@ pub fn VerifyStep(job: Job) -> impl IntoView {
                         </button>
                     }
                 >
-                    <ExpectedCode job />
+                    <Show when=hotp fallback=move || view! { <ExpectedCode job /> }>
+                        <super::hotp_check::HotpCheck job />
+                    </Show>
                 </Show>
             </Show>
+            <super::hotp_check::HotpSaid job />
             <p
                 data-testid="verify-result"
                 role="status"

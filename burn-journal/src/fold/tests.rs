@@ -248,6 +248,40 @@ fn oath_credential() {
     assert!(r.0.token(t).unwrap().may_keep_earlier_seed());
 }
 
+/// An HOTP credential is journaled like a TOTP one, with its counter: it is exported (as
+/// HOTP), and what the admin compares is the code of that counter, whatever the time.
+#[test]
+fn hotp_credential_is_recorded_with_its_counter() {
+    let mut r = Run::default();
+    let mut i = oath();
+    i.params.hotp_counter = Some(9);
+    // Through the line format, as the journal writes and reads it.
+    let line = serde_json::to_string(&Event::Intent(i)).unwrap();
+    assert!(line.contains(r#""hotp_counter":9"#), "{line}");
+    let Event::Intent(i) = serde_json::from_str::<Event>(&line).unwrap() else {
+        panic!("{line}")
+    };
+    let t = r.intent(i);
+    r.written(t, Credential).unwrap();
+    assert_eq!(r.state(t), SeedWrittenNotVerified);
+    let restore = r.0.restore();
+    let exported: Vec<_> = restore.exportable().collect();
+    assert_eq!(exported.len(), 1);
+    let e = exported[0].attempt;
+    assert_eq!(
+        e.intent.params.otp_kind(),
+        tokensmith_core::otpauth::Kind::Hotp { counter: 9 }
+    );
+    // RFC 4226 appendix D, counter 9 (the seed is the RFC's "12345678901234567890").
+    assert_eq!(e.expected_code(0).unwrap(), "520489");
+    assert_eq!(e.expected_code(1_700_000_000).unwrap(), "520489");
+    // A TOTP intent keeps saying TOTP (and old lines without the field read as TOTP).
+    assert_eq!(
+        oath().params.otp_kind(),
+        tokensmith_core::otpauth::Kind::Totp
+    );
+}
+
 #[test]
 fn every_state_is_exported_listed_or_untouched() {
     for s in TokenState::ALL {
@@ -287,6 +321,7 @@ fn batch(users: &[&str]) -> BatchStart {
             digits: 6,
             period: 30,
             display_timeout: None,
+            hotp_counter: None,
         },
         users: users
             .iter()

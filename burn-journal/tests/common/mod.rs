@@ -42,6 +42,7 @@ pub fn token2(serial: &str, n: u8) -> Intent {
             digits: 6,
             period: 30,
             display_timeout: Some(30),
+            hotp_counter: None,
         },
         writes: vec![Write::Config, Write::Seed],
         config_erases_seed: true,

@@ -599,8 +599,10 @@ fn secured_body(g: &Group) -> (u8, u8, Vec<u8>) {
 
 /// A status word that says the card's security state is broken (a MAC or authentication
 /// failure, a lock-out counting down): nothing secured may follow it.
+/// What the bridge reads as a refusal for security: any `63 xx` (a failed authentication, with
+/// or without the retry counter), `69 82`, `69 83`, `69 88`.
 fn security_refusal(sw: Option<u16>) -> bool {
-    matches!(sw, Some(0x6982 | 0x6983 | 0x6988)) || sw.is_some_and(|sw| sw & 0xFFF0 == 0x63C0)
+    matches!(sw, Some(0x6982 | 0x6983 | 0x6988)) || sw.is_some_and(|sw| sw >> 8 == 0x63)
 }
 
 fn decrypt(key: &Sm4Key, body: &[u8]) -> Vec<u8> {

@@ -38,12 +38,15 @@ pub struct Recorded {
     /// Per row: its code was checked.
     pub verified: Vec<bool>,
     pub uncertain: Vec<String>,
+    /// What each of those may hold and what to do (with its expected code now), for the admin.
+    pub attention: Vec<tokensmith_api::JournalEntry>,
 }
 
 impl Recorded {
     pub fn of(journal: &Journal) -> Recorded {
         let restore = journal.fold().restore();
         let mut out = Recorded::default();
+        let now = crate::device::now();
         for r in restore.exportable() {
             out.rows.push(ResultRecord::from_restored(r));
             out.verified.push(r.state == TokenState::Verified);
@@ -51,6 +54,10 @@ impl Recorded {
         out.uncertain = restore
             .attention()
             .map(|r| r.attempt.intent.target.serial.clone())
+            .collect();
+        out.attention = restore
+            .attention()
+            .map(|r| crate::journal::entry_of(r.attempt, r.earlier.is_some(), now))
             .collect();
         out
     }
@@ -84,6 +91,8 @@ struct Inner {
     users: Vec<BatchUser>,
     /// Serials that hold a seed from the results file or this batch (single-profile tokens).
     burned: HashSet<String>,
+    /// Serials an interrupted burn left uncertain (the journal lists them for attention).
+    uncertain: HashSet<String>,
     readers: Vec<ReaderLoop>,
     /// When each token of this run was verified, for the pace.
     finished_at: Vec<Instant>,
@@ -100,6 +109,9 @@ pub struct Batch {
     changed: Condvar,
     started: Instant,
     pub simulated: bool,
+    /// The admin named the tokens' kind (`--kind`): it is not detected (a Molto2 on a reader
+    /// whose name does not say "Molto2").
+    pub kind_given: bool,
 }
 
 impl Batch {
@@ -176,6 +188,7 @@ impl Batch {
                 rows,
                 users,
                 burned,
+                uncertain: known.uncertain.iter().cloned().collect(),
                 readers: Vec::new(),
                 finished_at: Vec::new(),
                 answers: vec![None; n],
@@ -184,6 +197,7 @@ impl Batch {
             changed: Condvar::new(),
             started: Instant::now(),
             simulated: false,
+            kind_given: false,
         })
     }
 
@@ -432,6 +446,11 @@ impl Batch {
 
     fn is_burned(&self, serial: &str) -> bool {
         self.lock().burned.contains(serial)
+    }
+
+    /// An earlier burn of this token was interrupted: what it holds is not known.
+    fn is_uncertain(&self, serial: &str) -> bool {
+        self.lock().uncertain.contains(serial)
     }
 
     fn mark_burned(&self, serial: &str) {

@@ -85,7 +85,7 @@ fn token_placed(
     let info = Info::try_from(operation::run(
         backend,
         &Target {
-            kind: None,
+            kind: batch.kind_given.then_some(kind),
             ..target.clone()
         },
         Operation::Info,
@@ -109,6 +109,13 @@ fn token_placed(
     }
     if kind == DeviceKind::Molto2 {
         return fill_molto2(batch, backend, &target, &serial, journal);
+    }
+    if batch.is_uncertain(&serial) && !batch.spec.overwrite {
+        return Ok(format!(
+            "token {serial}: an earlier burn of it was interrupted, it may hold a seed (the \
+             journal lists it; results-to-csv names it): refused; {TAKE_OFF} and place a fresh \
+             one (--overwrite burns it again)"
+        ));
     }
     if batch.is_burned(&serial) && !batch.spec.overwrite {
         return Ok(format!(

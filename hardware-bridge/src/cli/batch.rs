@@ -91,6 +91,17 @@ fn prepare(cli: &Cli, a: &BatchArgs) -> Result<Prepared, BridgeError> {
     // Opened (passphrase asked) before any reader is touched; one writer at a time.
     let journal = crate::journal::open(&a.results_file, &a.protection.choice())?;
     let recorded = Recorded::of(&journal);
+    if !recorded.attention.is_empty() {
+        eprintln!(
+            "{}: {} token(s) need attention (an interrupted burn; refused in this batch unless \
+             --overwrite):",
+            a.results_file.display(),
+            recorded.attention.len()
+        );
+        for e in &recorded.attention {
+            eprintln!("  {}", crate::journal::describe(e));
+        }
+    }
     let code = setup::Code {
         algorithm: a.code.algorithm,
         digits: a.code.digits,
@@ -147,7 +158,18 @@ pub fn run(cli: &Cli, a: &BatchArgs) -> Result<(), BridgeError> {
     let (spec, users, recorded, journal) = prepare(cli, a)?;
     let journal = Arc::new(std::sync::Mutex::new(journal));
     let model = spec.model;
+    let kind = spec.kind();
     let mut batch = Batch::new(spec, users, &recorded, a.resume)?;
+    if let Some(k) = cli.kind {
+        if k != kind {
+            return Err(BridgeError::BadInput(format!(
+                "--kind {k} but the batch burns {} ({kind}): leave --kind out, or give the \
+                 --token-model of these tokens",
+                model.caps().label
+            )));
+        }
+        batch.kind_given = true;
+    }
     let backend: Arc<dyn Backend> = if cli.simulate {
         batch.simulated = true;
         eprintln!("SIMULATION: emulated tokens, nothing is written to real hardware");
@@ -210,6 +232,7 @@ fn watch(batch: &Batch, loops: &[std::thread::JoinHandle<Result<(), BridgeError>
     let answers = stdin_lines();
     let mut asked: Option<u32> = None;
     let mut told: HashMap<u32, RowStatus> = HashMap::new();
+    let mut said: HashMap<String, String> = HashMap::new();
     loop {
         // Checked before drawing: the rows the loops finished last are drawn once more.
         let ended = loops.iter().all(|l| l.is_finished());
@@ -231,6 +254,16 @@ fn watch(batch: &Batch, loops: &[std::thread::JoinHandle<Result<(), BridgeError>
             .map(|r| format!("{}: {}", r.reader, r.message))
             .collect();
         bar.set_message(format!("{pace} {}", readers.join(" | ")));
+        if bar.is_hidden() {
+            // No bar to show the readers: each new word from a reader on a line of its own
+            // (a refused token, a wrong kind of token, a reader error).
+            for r in &s.readers {
+                if said.get(&r.reader) != Some(&r.message) {
+                    said.insert(r.reader.clone(), r.message.clone());
+                    say(format!("{}: {}", r.reader, r.message));
+                }
+            }
+        }
         for r in &s.rows {
             if told.get(&r.position) != Some(&r.status)
                 && matches!(r.status, RowStatus::Verified | RowStatus::Failed)

@@ -68,14 +68,16 @@ pub fn results_to_csv(a: &ResultsArgs) -> Result<(), BridgeError> {
         },
         (None, None) => pskc::Protection::Plain,
     };
-    let out = results::export(
+    if let Some(left) = results::left_out(recs, a.format) {
+        eprintln!("note: {left}");
+    }
+    let (out, count) = results::export(
         recs,
         &map,
         a.format,
         a.manufacturer.as_deref(),
         &ExportOptions { pskc: protection },
     )?;
-    let count = results::latest(recs).len();
     let bytes: Zeroizing<Vec<u8>> = if recipients.is_empty() {
         Zeroizing::new(out.as_bytes().to_vec())
     } else {
@@ -156,12 +158,18 @@ fn tell_about(a: &ResultsArgs, l: &results::Loaded) {
     if let Some(mode) = l.wide_permissions {
         eprintln!("warning: {path} is readable by others (mode {mode:o}): chmod 600 it");
     }
-    if !l.unverified.is_empty() {
+    // Only the tokens in this export (Entra's formats leave HOTP credentials out).
+    let unverified: Vec<_> = l
+        .unverified
+        .iter()
+        .filter(|e| e.hotp_counter.is_none() || results::holds_hotp(a.format))
+        .collect();
+    if !unverified.is_empty() {
         eprintln!(
             "{} exported token(s) not verified yet (compare the code each shows):",
-            l.unverified.len()
+            unverified.len()
         );
-        for e in &l.unverified {
+        for e in unverified {
             eprintln!("  {}", crate::journal::describe(e));
         }
     }

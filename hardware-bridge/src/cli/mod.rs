@@ -205,8 +205,9 @@ pub struct BurnArgs {
     /// OATH: require a touch for each code.
     #[arg(long)]
     pub touch: bool,
-    /// OATH: store an HOTP (counter-based) credential instead of TOTP. Not recorded in the
-    /// results file (Entra takes TOTP tokens only) and not calculated after the write.
+    /// OATH: store an HOTP (counter-based) credential instead of TOTP. Journaled like any
+    /// burn (with its counter; results-to-csv's Entra formats leave it out, Entra takes TOTP
+    /// only) and not calculated after the write (that would use a code up).
     #[arg(long)]
     pub hotp: bool,
     /// OATH HOTP: the initial counter.
@@ -241,9 +242,8 @@ pub struct BurnArgs {
     pub confirm_clear_seed: bool,
     /// The burn journal to add to (created if new): the seed is written to it, fsynced,
     /// before anything is sent to the token, then each write, then the outcome; encrypted
-    /// with a passphrase unless --plaintext-results (not with --config-only; optional with
-    /// --hotp, whose credentials are not recorded).
-    #[arg(long, value_name = "FILE", required_unless_present_any = ["hotp", "config_only"])]
+    /// with a passphrase unless --plaintext-results (not with --config-only).
+    #[arg(long, value_name = "FILE", required_unless_present = "config_only")]
     pub results_file: Option<PathBuf>,
     #[command(flatten)]
     pub protection: ProtectionArgs,

@@ -71,11 +71,10 @@ fn expected_codes(
 
 /// The serial a burn records: the device's, checked against the one the user gave (a wrong
 /// key on the reader is refused before anything is written); the user's only when the
-/// device reports none — then with a warning. An unrecorded burn (HOTP) needs none.
+/// device reports none — then with a warning.
 pub fn recorded_serial(
     d: &Detected,
     given: Option<&str>,
-    plan: &BurnPlan,
 ) -> Result<(String, Option<String>), BridgeError> {
     let given = given.map(str::trim).filter(|g| !g.is_empty());
     if let Some(g) = given {
@@ -99,7 +98,6 @@ pub fn recorded_serial(
                 echo(g)
             )),
         )),
-        (true, None) if !plan.recorded() => Ok((String::new(), None)),
         (true, None) => Err(BridgeError::BadInput(
             "this OATH key reports no serial (its maker is unknown, or a YubiKey hides it), and its OATH \
              applet id changes on every reset: give the serial printed on the key with --serial (API: \"serial\"), \

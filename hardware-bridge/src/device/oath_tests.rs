@@ -286,7 +286,7 @@ fn firmware_rules_for_sha512_and_touch_come_from_caps() {
 }
 
 #[test]
-fn hotp_with_a_counter_is_stored_not_calculated_not_recorded() {
+fn hotp_with_a_counter_is_stored_not_calculated_and_journaled() {
     let key = OneKey::new(YkoathCard::nitrokey3(3, None));
     let p = BurnParams {
         oath_type: Some(OathType::Hotp),
@@ -298,14 +298,27 @@ fn hotp_with_a_counter_is_stored_not_calculated_not_recorded() {
         operation::run(&key, &Target::default(), burn_job(p), Some(&mut journal)).unwrap(),
     )
     .unwrap();
-    assert!(!out.recorded);
-    assert!(out.warnings.iter().any(|w| w.contains("TOTP tokens only")));
+    // Nothing lost: the journal holds the seed and its counter like any burn.
+    assert!(out.recorded);
     assert_eq!(out.oath_type, Some(OathType::Hotp));
     assert!(matches!(out.verification, Verification::NotChecked { .. }));
     assert_eq!(key.sent(ykoath::INS_CALCULATE), 0, "a code was used up");
     let c = key.card(|c| c.credential("Corp:h").unwrap().clone());
     assert_eq!((c.oath_type, c.counter), (ykoath::OathType::Hotp, 9));
-    assert_eq!(journal.fold().tokens().count(), 0, "HOTP journaled");
+    let fold = journal.fold();
+    let t = fold.tokens().next().expect("HOTP journaled");
+    assert_eq!(t.intent.params.hotp_counter, Some(9));
+    assert_eq!(t.intent.target.credential.as_deref(), Some("Corp:h"));
+    assert_eq!(
+        t.state(),
+        tokensmith_burn_journal::TokenState::SeedWrittenNotVerified
+    );
+    let entry = out.journal.as_ref().expect("the journal's word");
+    assert_eq!(
+        entry.expected_code.as_deref(),
+        Some("520489"),
+        "counter 9's code"
+    );
     // Its code through `oath code`: RFC 4226 counter 9.
     let code = run(
         &key,

@@ -140,16 +140,17 @@ impl BurnPlan {
         }
     }
 
-    /// Whether the burn goes into the results file (and so to Entra): everything but an
-    /// HOTP credential (Entra takes TOTP tokens only).
-    pub fn recorded(&self) -> bool {
-        !matches!(
-            self,
+    /// An HOTP credential's initial counter (0 when none is sent); `None` for TOTP. The journal
+    /// records it, so exports that carry HOTP (PSKC, OATH CSV, otpauth) start where the key does.
+    pub fn hotp_counter(&self) -> Option<u64> {
+        match self {
             BurnPlan::Oath {
                 oath_type: OathType::Hotp,
+                counter,
                 ..
-            }
-        )
+            } => Some(u64::from(counter.unwrap_or(0))),
+            _ => None,
+        }
     }
 
     pub fn kind(&self) -> DeviceKind {

@@ -511,6 +511,31 @@ impl<T: Transport> Transport for RefuseNth<T> {
     }
 }
 
+/// A sync of every profile of a Molto2v2 whose card answers `sw` to profile 3's clock: the
+/// clock commands sent, and the result.
+fn sync_all_refusing_profile_3(sw: [u8; 2]) -> (usize, tokensmith_api::SyncResult) {
+    let (t, d) = molto2(
+        Molto2Card::new(Molto2Model::V2, "M2"),
+        Some(Molto2Model::V2),
+    );
+    let mut t = RefuseNth {
+        inner: t,
+        command: (0x84, 0xD4),
+        nth: 3,
+        sw,
+        seen: 0,
+    };
+    let out = sync_time(
+        &mut t,
+        &d,
+        &SyncParams::default(),
+        &Credentials::default(),
+        NOW,
+    )
+    .unwrap();
+    (t.seen, out)
+}
+
 /// Found by the `session` fuzz target: a sync of every profile carried on after the device
 /// refused one for security (`69 83`, `69 82`, `63 Cx`), sending up to 99 more secured
 /// commands that could only be refused — and might each count against the lock-out. It stops
@@ -518,29 +543,8 @@ impl<T: Transport> Transport for RefuseNth<T> {
 #[test]
 fn molto2_sync_all_stops_at_a_security_refusal() {
     for sw in [[0x69, 0x83], [0x69, 0x82], [0x63, 0xC5], [0x69, 0x88]] {
-        let (t, d) = molto2(
-            Molto2Card::new(Molto2Model::V2, "M2"),
-            Some(Molto2Model::V2),
-        );
-        let mut t = RefuseNth {
-            inner: t,
-            command: (0x84, 0xD4),
-            nth: 3,
-            sw,
-            seen: 0,
-        };
-        let out = sync_time(
-            &mut t,
-            &d,
-            &SyncParams::default(),
-            &Credentials::default(),
-            NOW,
-        )
-        .unwrap();
-        assert_eq!(
-            t.seen, 4,
-            "{sw:02X?}: nothing sent after profile 3's refusal"
-        );
+        let (seen, out) = sync_all_refusing_profile_3(sw);
+        assert_eq!(seen, 4, "{sw:02X?}: nothing sent after profile 3's refusal");
         assert_eq!(out.profiles.len(), 4);
         assert!(out.profiles[..3].iter().all(|p| p.ok));
         assert!(!out.profiles[3].ok);
@@ -555,26 +559,8 @@ fn molto2_sync_all_stops_at_a_security_refusal() {
         assert!(!out.warnings.iter().any(|w| w.contains("was lost")));
     }
     // Refused for the profile itself: carries on to the end.
-    let (t, d) = molto2(
-        Molto2Card::new(Molto2Model::V2, "M2"),
-        Some(Molto2Model::V2),
-    );
-    let mut t = RefuseNth {
-        inner: t,
-        command: (0x84, 0xD4),
-        nth: 3,
-        sw: [0x6A, 0x86],
-        seen: 0,
-    };
-    let out = sync_time(
-        &mut t,
-        &d,
-        &SyncParams::default(),
-        &Credentials::default(),
-        NOW,
-    )
-    .unwrap();
-    assert_eq!((t.seen, out.profiles.len()), (100, 100));
+    let (seen, out) = sync_all_refusing_profile_3([0x6A, 0x86]);
+    assert_eq!((seen, out.profiles.len()), (100, 100));
     assert_eq!(
         out.profiles
             .iter()

@@ -97,8 +97,59 @@ pub fn token_record(
     }
 }
 
+/// Whether `format` can hold this row: Entra's two formats take TOTP tokens only, so an HOTP
+/// credential is left out of them (and named: [`left_out`]); every other format carries it.
+fn fits(format: ExportFormat, r: &ResultRecord) -> bool {
+    r.otp_kind == Kind::Totp || holds_hotp(format)
+}
+
+/// Whether `format` carries HOTP credentials (Entra's two formats do not).
+pub fn holds_hotp(format: ExportFormat) -> bool {
+    !matches!(format, ExportFormat::EntraCsv | ExportFormat::GraphJson)
+}
+
+/// The rows an export in `format` leaves out, and why — said to the admin beside the file,
+/// since nothing in the file shows they exist.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LeftOut {
+    /// Each as "serial (credential name), counter N".
+    pub names: Vec<String>,
+}
+
+impl std::fmt::Display for LeftOut {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} HOTP credential(s) left out — Entra takes time-based (TOTP) tokens only: {}. \
+             Their seeds stay in the journal: export them with results-to-csv --format pskc, oath-csv or otpauth",
+            self.names.len(),
+            self.names.join("; ")
+        )
+    }
+}
+
+/// What [`export`] leaves out of `format` ([`LeftOut`]), if anything.
+pub fn left_out(records: &[ResultRecord], format: ExportFormat) -> Option<LeftOut> {
+    let names: Vec<String> = latest(records)
+        .into_iter()
+        .filter(|r| !fits(format, r))
+        .map(|r| {
+            let counter = match r.otp_kind {
+                Kind::Hotp { counter } => format!(", counter {counter}"),
+                Kind::Totp => String::new(),
+            };
+            match &r.name {
+                Some(n) => format!("{} ({n}){counter}", r.serial),
+                None => format!("{}{counter}", r.serial),
+            }
+        })
+        .collect();
+    (!names.is_empty()).then_some(LeftOut { names })
+}
+
 /// The tokens a results file holds now ([`latest`] rows, [`token_record`] each), for any
-/// export format. For the Entra CSV every row needs a UPN: the error names the rows without.
+/// export format — without the HOTP credentials Entra's formats cannot hold ([`left_out`]
+/// names them). For the Entra CSV every row needs a UPN: the error names the rows without.
 pub fn to_tokens(
     records: &[ResultRecord],
     map: &HashMap<(String, Option<u8>), String>,
@@ -108,10 +159,11 @@ pub fn to_tokens(
     let latest = latest(records);
     let out: Vec<OathToken> = latest
         .iter()
+        .filter(|r| fits(format, r))
         .map(|r| OathToken {
             record: token_record(r, map, manufacturer),
             digits: r.digits,
-            kind: Kind::Totp,
+            kind: r.otp_kind,
         })
         .collect();
     let missing: Vec<String> = out
@@ -132,19 +184,21 @@ pub fn to_tokens(
     Ok(out)
 }
 
-/// Convert results to any export format ([`to_tokens`], then core's one writer).
+/// Convert results to any export format ([`to_tokens`], then core's one writer): the file
+/// and how many tokens it holds.
 pub fn export(
     records: &[ResultRecord],
     map: &HashMap<(String, Option<u8>), String>,
     format: ExportFormat,
     manufacturer: Option<&str>,
     options: &ExportOptions<'_>,
-) -> Result<Zeroizing<String>, BridgeError> {
+) -> Result<(Zeroizing<String>, usize), BridgeError> {
     let tokens = to_tokens(records, map, format, manufacturer)?;
-    formats::export(format, &tokens, options).map_err(|e| match e {
+    let file = formats::export(format, &tokens, options).map_err(|e| match e {
         FormatError::Invalid(issues) => BridgeError::BadInput(refusal(format, &tokens, &issues)),
         other => BridgeError::BadInput(other.to_string()),
-    })
+    })?;
+    Ok((file, tokens.len()))
 }
 
 /// Core names a token by its place in the list; the admin knows it by serial and profile.

@@ -10,13 +10,16 @@
 
 pub mod entra;
 
-pub use entra::{export, latest, read_upn_map, to_tokens, token_record};
+pub use entra::{
+    export, holds_hotp, latest, left_out, read_upn_map, to_tokens, token_record, LeftOut,
+};
 
 use std::path::Path;
 
 use tokensmith_api::{DeviceKind, JournalEntry};
 use tokensmith_burn_journal::{self as bj, Contents, Kind, Passphrase, Restored, Source};
 use tokensmith_core::otp::Algorithm;
+use tokensmith_core::otpauth::Kind as OtpKind;
 use tokensmith_core::secret::Secret;
 
 use crate::error::BridgeError;
@@ -37,6 +40,9 @@ pub struct ResultRecord {
     pub display_timeout: Option<u32>,
     pub upn: Option<String>,
     pub manufacturer: String,
+    /// TOTP, or an OATH HOTP credential from its initial counter: Entra's formats leave HOTP
+    /// out (Entra takes TOTP tokens only); PSKC, the OATH CSV and otpauth links carry it.
+    pub otp_kind: OtpKind,
 }
 
 impl ResultRecord {
@@ -64,6 +70,7 @@ impl ResultRecord {
                 .manufacturer
                 .clone()
                 .unwrap_or_else(|| t.kind.default_manufacturer().to_string()),
+            otp_kind: i.params.otp_kind(),
         }
     }
 }

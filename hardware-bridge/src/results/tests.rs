@@ -2,7 +2,7 @@ use std::collections::HashMap;
 
 use tokensmith_api::TokenHolds;
 use tokensmith_burn_journal::{self as bj, Journal, Protection, Write, LEGACY_RESULTS_HEADER};
-use tokensmith_core::formats::ExportFormat::EntraCsv;
+use tokensmith_core::formats::ExportFormat::{self, EntraCsv};
 use tokensmith_core::otp::Algorithm;
 use tokensmith_core::secret::Secret;
 
@@ -74,7 +74,7 @@ fn journal_states_export_and_attention() {
     )
     .unwrap();
     assert_eq!(b.expected_code.as_deref(), Some(expected.as_str()));
-    let csv = export(
+    let (csv, _) = export(
         &l.rows,
         &HashMap::new(),
         EntraCsv,
@@ -86,6 +86,101 @@ fn journal_states_export_and_attention() {
     assert!(
         !csv.contains("8659632000002"),
         "an uncertain token was exported"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// An HOTP credential is in the journal like any burn; Entra's formats leave it out and say
+/// so by name (Entra takes TOTP only), the formats that can hold HOTP carry it with its counter.
+#[test]
+fn hotp_is_recorded_left_out_of_entra_and_carried_elsewhere() {
+    let dir = scratch("hotp");
+    let path = dir.join("burns.journal");
+    let mut j = Journal::create(&path, &Protection::Plaintext).unwrap();
+    let a = j.intent(intent("8659632000001", 1)).unwrap();
+    j.written(a, Write::Config).unwrap();
+    j.written(a, Write::Seed).unwrap();
+    let mut h = intent("5439876", 2);
+    h.target.kind = bj::Kind::Oath;
+    h.target.model = "YubiKey 5".into();
+    h.target.credential = Some("Corp:bob@contoso.com".into());
+    h.config_erases_seed = false;
+    h.writes = vec![Write::Credential];
+    h.params.display_timeout = None;
+    h.params.hotp_counter = Some(7);
+    let b = j.intent(h).unwrap();
+    j.written(b, Write::Credential).unwrap();
+    drop(j);
+    let l = load(&path, None, 1_767_225_600).unwrap();
+    assert_eq!(l.rows.len(), 2);
+    assert_eq!(l.rows[1].otp_kind, OtpKind::Hotp { counter: 7 });
+    // Its "expected code" is the code of counter 7, whatever the time.
+    let hotp7 = tokensmith_core::otp::hotp(&[0xA0 ^ 2; 20], 7, Algorithm::Sha1, 6).unwrap();
+    let entry = l.unverified.iter().find(|e| e.serial == "5439876").unwrap();
+    assert_eq!(entry.expected_code.as_deref(), Some(hotp7.as_str()));
+
+    let none = HashMap::new();
+    for format in [EntraCsv, ExportFormat::GraphJson] {
+        let left = left_out(&l.rows, format).expect("HOTP named");
+        let note = left.to_string();
+        assert!(
+            note.contains("5439876 (Corp:bob@contoso.com), counter 7")
+                && note.contains("TOTP")
+                && note.contains("--format pskc"),
+            "{note}"
+        );
+        let (file, n) = export(&l.rows, &none, format, None, &Default::default()).unwrap();
+        assert_eq!(n, 1);
+        assert!(
+            file.contains("8659632000001") && !file.contains("5439876"),
+            "{}",
+            file.as_str()
+        );
+    }
+    let (csv, n) = export(
+        &l.rows,
+        &none,
+        ExportFormat::OathCsv,
+        None,
+        &Default::default(),
+    )
+    .unwrap();
+    assert_eq!(n, 2);
+    let hex: String = [0xA0u8 ^ 2; 20]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert!(
+        csv.contains(&format!("5439876,{hex},hotp,6,7")),
+        "{}",
+        csv.as_str()
+    );
+    for format in [
+        ExportFormat::Pskc,
+        ExportFormat::OathCsv,
+        ExportFormat::OtpauthList,
+    ] {
+        assert_eq!(left_out(&l.rows, format), None, "{format}");
+        let (file, _) = export(&l.rows, &none, format, None, &Default::default()).unwrap();
+        let back = match format {
+            ExportFormat::OtpauthList => continue,
+            f => tokensmith_core::formats::import(f, &file, &Default::default()).unwrap(),
+        };
+        let hotp = back.iter().find(|t| t.record.serial == "5439876").unwrap();
+        assert_eq!(hotp.kind, OtpKind::Hotp { counter: 7 }, "{format}");
+    }
+    let (links, _) = export(
+        &l.rows,
+        &none,
+        ExportFormat::OtpauthList,
+        None,
+        &Default::default(),
+    )
+    .unwrap();
+    assert!(
+        links.contains("otpauth://hotp/") && links.contains("counter=7"),
+        "{}",
+        links.as_str()
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
@@ -151,6 +246,7 @@ fn a_reburn_replaces_the_row_whatever_its_title() {
         display_timeout: Some(30),
         upn: Some("a@b.c".into()),
         manufacturer: "Token2".into(),
+        otp_kind: OtpKind::Totp,
     };
     let mut again = first.clone();
     again.name = Some("Bank 2".into());

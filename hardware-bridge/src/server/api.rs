@@ -73,9 +73,14 @@ fn unknown_field(s: &str) -> String {
         && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
         && name.bytes().any(|b| b.is_ascii_lowercase())
         && !(name.len() >= 16 && name.bytes().all(|b| b.is_ascii_hexdigit()));
-    let list_like = list
-        .bytes()
-        .all(|b| b.is_ascii_lowercase() || matches!(b, b'_' | b'`' | b',' | b' '));
+    // serde's own words follow the name's closing backtick; anything else means the name
+    // held a backtick and the rest is still what was sent.
+    let list_like = (list.is_empty()
+        || list.starts_with(", expected ")
+        || list.starts_with(", there are no fields"))
+        && list
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || matches!(b, b'_' | b'`' | b',' | b' '));
     if name_like && list_like {
         s.to_string()
     } else {

@@ -140,6 +140,8 @@ pub struct Shared<C> {
     sent: Arc<Mutex<Vec<(u8, u8)>>>,
     /// Warm resets the reader sent (a disconnect with `ResetCard`).
     resets: Arc<AtomicUsize>,
+    /// When each command arrived and how long the card took to answer it.
+    times: Arc<Mutex<Vec<(Instant, Duration)>>>,
 }
 
 impl<C: Card> Card for Shared<C> {
@@ -161,7 +163,13 @@ impl<C: Card> Card for Shared<C> {
         if apdu.len() >= 2 {
             self.sent.lock().unwrap().push((apdu[0], apdu[1]));
         }
-        self.card.lock().unwrap().process(apdu)
+        let arrived = Instant::now();
+        let answer = self.card.lock().unwrap().process(apdu);
+        self.times
+            .lock()
+            .unwrap()
+            .push((arrived, arrived.elapsed()));
+        answer
     }
 }
 
@@ -171,6 +179,7 @@ pub struct Inserted<C> {
     apdus: Arc<AtomicUsize>,
     sent: Arc<Mutex<Vec<(u8, u8)>>>,
     resets: Arc<AtomicUsize>,
+    times: Arc<Mutex<Vec<(Instant, Duration)>>>,
     stream: TcpStream,
     thread: Option<JoinHandle<()>>,
     reader: &'static str,
@@ -192,20 +201,36 @@ impl<C: Card + Send + 'static> Inserted<C> {
         Self::into_reader_with(card, READER, VPCD_ADDR, Some(fault))
     }
 
-    fn into_reader(card: C, reader: &'static str, addr: &str) -> Self {
+    /// Into the virtual reader `reader`, whose card side is `addr`.
+    pub fn into_reader(card: C, reader: &'static str, addr: &str) -> Self {
         Self::into_reader_with(card, reader, addr, None)
     }
 
-    fn into_reader_with(
+    /// The same card (state and all) into a reader again: a token put back.
+    pub fn put_back(card: Arc<Mutex<C>>, reader: &'static str, addr: &str) -> Self {
+        Self::insert(card, reader, addr, None)
+    }
+
+    /// Into `reader`, misbehaving at one command as `fault` says.
+    pub fn into_reader_with(
         card: C,
         reader: &'static str,
         addr: &str,
         fault: Option<vpcd::Fault>,
     ) -> Self {
-        let card = Arc::new(Mutex::new(card));
+        Self::insert(Arc::new(Mutex::new(card)), reader, addr, fault)
+    }
+
+    fn insert(
+        card: Arc<Mutex<C>>,
+        reader: &'static str,
+        addr: &str,
+        fault: Option<vpcd::Fault>,
+    ) -> Self {
         let apdus = Arc::new(AtomicUsize::new(0));
         let sent = Arc::new(Mutex::new(Vec::new()));
         let resets = Arc::new(AtomicUsize::new(0));
+        let times = Arc::new(Mutex::new(Vec::new()));
         let stream = vpcd::connect(addr, Duration::from_secs(10)).unwrap_or_else(|e| {
             panic!("connect to vpcd on {addr} (is pcscd with vpcd running?): {e}")
         });
@@ -215,6 +240,7 @@ impl<C: Card + Send + 'static> Inserted<C> {
             apdus: apdus.clone(),
             sent: sent.clone(),
             resets: resets.clone(),
+            times: times.clone(),
         };
         let thread = std::thread::spawn(move || {
             if let Ok(vpcd::Ended::Removed) = vpcd::serve_with(&mut s2, &mut shared, fault) {
@@ -227,6 +253,7 @@ impl<C: Card + Send + 'static> Inserted<C> {
             apdus,
             sent,
             resets,
+            times,
             stream,
             thread: Some(thread),
             reader,
@@ -235,6 +262,11 @@ impl<C: Card + Send + 'static> Inserted<C> {
 
     pub fn apdus(&self) -> usize {
         self.apdus.load(Ordering::SeqCst)
+    }
+
+    /// When each command arrived and how long the card took to answer it, in order.
+    pub fn apdu_times(&self) -> Vec<(Instant, Duration)> {
+        self.times.lock().unwrap().clone()
     }
 
     pub fn resets(&self) -> usize {

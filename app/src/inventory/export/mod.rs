@@ -13,7 +13,7 @@ mod save;
 
 pub use choice::file_name;
 
-use super::{row_name, Inventory};
+use super::{left_out_reason, row_name, Inventory};
 use crate::checkbox::CheckBox;
 use leptos::prelude::*;
 use pskc::{PskcOptions, PskcState};
@@ -81,14 +81,29 @@ fn unverified(inv: Inventory) -> Option<String> {
     }
 }
 
-/// After a file was made: every row is in it.
+/// After a file was made: every row it holds is marked exported; the rows it left out (HOTP
+/// in an Entra file) stay unexported, and are named.
 fn exported(inv: Inventory, done: String) {
-    inv.rows
-        .update(|rows| rows.iter_mut().for_each(|r| r.status.exported = true));
+    let format = inv.format.get_untracked();
+    inv.rows.update(|rows| {
+        rows.iter_mut()
+            .filter(|r| r.fits(format))
+            .for_each(|r| r.status.exported = true)
+    });
     let flag = unverified(inv)
         .map(|u| format!(" {u} Check their codes (step 5) before handing them out."))
         .unwrap_or_default();
-    inv.status.set((true, format!("{done}{flag}")));
+    let left = inv.tokens_for(format).1;
+    let left = if left.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " Not in it: {} — {}.",
+            left.join("; "),
+            left_out_reason(format)
+        )
+    };
+    inv.status.set((true, format!("{done}{flag}{left}")));
 }
 
 /// Serials that appear on several rows, each with its own profile (a Molto2).
@@ -134,8 +149,12 @@ pub fn ExportMenu(inv: Inventory) -> impl IntoView {
         } else {
             ""
         };
+        let left = match inv.left_out().len() {
+            0 => String::new(),
+            l => format!(" · {l} left out (HOTP)"),
+        };
         format!(
-            "{n} row(s) · {e} problem(s) for {}{unsaved}",
+            "{n} row(s){left} · {e} problem(s) for {}{unsaved}",
             inv.format.get().name()
         )
     };
@@ -188,6 +207,19 @@ pub fn ExportMenu(inv: Inventory) -> impl IntoView {
             // What the file holds and where it goes: once there is a file to make.
             <div hidden=empty>
                 <ul class="notes">
+                    <Show when=move || !inv.left_out().is_empty()>
+                        <li class="warn" data-testid="export-left-out">
+                            {move || {
+                                let left = inv.left_out();
+                                format!(
+                                    "{} {} — {}. They stay marked “not exported” until you save them in one of those formats.",
+                                    if left.len() == 1 { "Not in this file:" } else { "Not in this file (HOTP rows):" },
+                                    left.join("; "),
+                                    left_out_reason(inv.format.get())
+                                )
+                            }}
+                        </li>
+                    </Show>
                     {move || unverified(inv).map(|u| view! { <li data-testid="export-unverified">{u} " The export says so; check them first if you can."</li> })}
                     <li data-testid="export-warning">
                         {move || if ex.encrypts() {
@@ -205,7 +237,8 @@ pub fn ExportMenu(inv: Inventory) -> impl IntoView {
                         </li>
                     </Show>
                 </ul>
-                <Show when=move || inv.entra_format().is_some()>
+                // Only for a file with rows in it (an HOTP-only list makes no Entra file).
+                <Show when=move || inv.entra_format().is_some() && inv.left_out().len() < inv.rows.with(Vec::len)>
                     <super::entra::EntraCommand inv />
                 </Show>
             </div>

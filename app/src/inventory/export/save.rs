@@ -2,7 +2,7 @@
 //! with the row to fix), then — when recipients are set and the admin did not choose to save
 //! unencrypted — encrypted in the worker; then saved or copied, and the rows marked exported.
 
-use super::super::{entra_format, validate_all, Inventory, Saved};
+use super::super::{entra_format, left_out_reason, validate_all, Inventory, Saved};
 use super::choice::file_name;
 use super::{exported, ExportState};
 use crate::{browser, worker};
@@ -19,12 +19,21 @@ pub enum Action {
     Copy,
 }
 
-/// The chosen format's file (wiped when dropped), or why not.
-fn plain(inv: Inventory, ex: ExportState) -> Result<Zeroizing<String>, String> {
+/// The chosen format's file (wiped when dropped) and how many rows it holds, or why not. The
+/// rows it cannot hold (HOTP in Entra's formats) are left out and named by the menu.
+fn plain(inv: Inventory, ex: ExportState) -> Result<(Zeroizing<String>, usize), String> {
     let format = inv.format.get_untracked();
-    let tokens = inv.tokens();
+    let (tokens, left) = inv.tokens_for(format);
     if tokens.is_empty() {
-        return Err("The list is empty: add a token first.".into());
+        return Err(if left.is_empty() {
+            "The list is empty: add a token first.".into()
+        } else {
+            format!(
+                "Nothing to export as {}: every row is {}.",
+                format.name(),
+                left_out_reason(format)
+            )
+        });
     }
     let errors: Vec<_> = validate_all(&tokens, format)
         .into_iter()
@@ -38,10 +47,12 @@ fn plain(inv: Inventory, ex: ExportState) -> Result<Zeroizing<String>, String> {
             first.message
         ));
     }
+    let n = tokens.len();
     ex.pskc
         .with_protection(|pskc| formats::export(format, &tokens, &ExportOptions { pskc }))
         .map_err(|e| format!("Not exported: {e}."))?
         .map_err(|e| format!("Not exported as {}: {e}", format.name()))
+        .map(|file| (file, n))
 }
 
 /// Whether this export is encrypted: `Some` when recipients are set and the admin did not
@@ -76,13 +87,12 @@ fn done(inv: Inventory, ex: ExportState, file: String, what: String) {
 
 pub fn run(inv: Inventory, ex: ExportState, action: Action) {
     let made = plain(inv, ex).and_then(|text| encrypting(ex).map(|enc| (text, enc)));
-    let (text, encrypt) = match made {
+    let ((text, n), encrypt) = match made {
         Ok(m) => m,
         Err(e) => return inv.status.set((false, e)),
     };
     let format = inv.format.get_untracked();
     let name = file_name(format);
-    let n = inv.rows.with_untracked(Vec::len);
     if !encrypt {
         return match action {
             Action::Save => match browser::download(name, format.mime(), &text) {

@@ -353,6 +353,7 @@ fn intent(kind: Kind, serial: &str, n: u8) -> Intent {
             digits: 6,
             period: 30,
             display_timeout: Some(30),
+            hotp_counter: None,
         },
         writes,
         config_erases_seed: kind == Kind::Token2,
