@@ -35,6 +35,8 @@ const server = await serveStatic({ '/ours/': dist, '/token2/': token2, ...(compa
 // Ours: the header's "Code now" chip, drawn by the first-paint shell while the app compiles
 // (or by the app, should it come first).
 const OURS = '[data-testid=code-now-code]';
+// Another build (TOKENSMITH_COMPARE_DIST) may predate the chip: then the virtual token's code.
+const OTHER = `${OURS}, [data-testid=code]`;
 const pages = [
   { name: 'ours, file://', url: singleFileUrl(), code: OURS },
   { name: 'Token2, file://', url: pathToFileURL(join(token2, 'index.html')).href, code: '#otp' },
@@ -42,8 +44,8 @@ const pages = [
   { name: 'ours, http loopback', url: server.url('/ours/', 'index.html'), code: OURS },
   { name: 'Token2, http loopback', url: server.url('/token2/', 'index.html'), code: '#otp' },
   ...(compare ? [
-    { name: 'other build, file://', url: pathToFileURL(join(compare, 'tokensmith.html')).href, code: OURS },
-    { name: 'other build, http', url: server.url('/other/', 'index.html'), code: OURS },
+    { name: 'other build, file://', url: pathToFileURL(join(compare, 'tokensmith.html')).href, code: OTHER },
+    { name: 'other build, http', url: server.url('/other/', 'index.html'), code: OTHER },
   ] : []),
 ];
 const times = new Map(pages.map((p) => [p.name, { frame: [], dom: [] }]));
