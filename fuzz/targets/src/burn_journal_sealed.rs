@@ -10,6 +10,8 @@
 //! and what a line's decryption can meet is the same in a short journal as in a long one (the
 //! plain reader behind it is `burn_journal`'s, fuzzed there at full speed).
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use age::secrecy::ExposeSecret;
@@ -24,6 +26,29 @@ use crate::check;
 pub const MAX_LINES: usize = 4;
 
 const PASSPHRASE: &str = "fuzz journal passphrase";
+
+/// Lines encrypted before, kept until there are this many: mutations keep most lines of the
+/// input they start from, and any age ciphertext of a line is as good as another.
+const CACHED_LINES: usize = 50_000;
+
+/// A line encrypted to the journal's identity, base64, as the journal stores it.
+fn encrypted_line(recipient: &x25519::Recipient, line: &[u8]) -> Vec<u8> {
+    thread_local! {
+        static DONE: RefCell<HashMap<Vec<u8>, Vec<u8>>> = RefCell::new(HashMap::new());
+    }
+    DONE.with_borrow_mut(|done| {
+        if let Some(c) = done.get(line) {
+            return c.clone();
+        }
+        if done.len() >= CACHED_LINES {
+            done.clear();
+        }
+        let c = age::encrypt(recipient, line).expect("age encrypts");
+        let c = BASE64.encode(&c).into_bytes();
+        done.insert(line.to_vec(), c.clone());
+        c
+    })
+}
 
 /// A journal identity and its header line, sealed with scrypt's cheapest work factor: made
 /// once per process.
@@ -62,8 +87,7 @@ pub fn run(data: &[u8]) {
             damaged = true;
             sealed.extend_from_slice(raw);
         } else {
-            let c = age::encrypt(&recipient, line).expect("age encrypts");
-            sealed.extend_from_slice(BASE64.encode(&c).as_bytes());
+            sealed.extend_from_slice(&encrypted_line(&recipient, line));
         }
         sealed.push(b'\n');
         plain.extend_from_slice(line);
