@@ -92,6 +92,11 @@ fn xml_message(e: &quick_xml::Error) -> String {
         quick_xml::Error::Escape(EscapeError::UnrecognizedEntity(_, entity)) => {
             format!("unrecognized entity `{}`", shown_name(entity))
         }
+        // quick-xml quotes the reference (`&#…;` digits, which may stand in a seed's value).
+        quick_xml::Error::Escape(EscapeError::InvalidCharRef(_)) => {
+            "a character reference (&#…;) that is not a valid character".into()
+        }
+        quick_xml::Error::Escape(_) => "a malformed character or entity reference".into(),
         other => other.to_string(),
     }
 }

@@ -206,6 +206,16 @@ fn a_key_derived_before_writes_what_the_password_opens() {
     assert!(password_key("<not pskc/>", "x").is_err());
 }
 
+/// Found by fuzzing: an invalid character reference in a seed's value came back in the
+/// message (quick-xml quotes its digits).
+#[test]
+fn a_bad_character_reference_is_not_quoted() {
+    let file = "<KeyContainer Version=\"1.0\"><KeyPackage><Key><Data><Secret><PlainValue>&#10710777;MTIz</PlainValue></Secret></Data></Key></KeyPackage></KeyContainer>";
+    let e = read(file, Unlock::None).unwrap_err().to_string();
+    assert!(e.contains("not a valid character"), "{e}");
+    assert!(!e.contains("10710777"), "{e}");
+}
+
 /// Found by fuzzing: the top element's name was quoted whole, however long the file made it.
 #[test]
 fn a_long_top_element_name_is_not_echoed_whole() {
