@@ -2,7 +2,8 @@
 //! taken off. Several readers run this at once, each on its own thread; they share the one
 //! burn journal (one writer per file), locked for each record only, so their burns overlap.
 //! A token is connected to once: read, checked, burned and verified on that connection, which
-//! is closed (the card reset) after its row is updated.
+//! is closed (the card reset) before its row says how it went: an admin who takes the token
+//! off as soon as the row says so never pulls it during the reset.
 
 use std::sync::Mutex;
 use std::time::Duration;
@@ -212,7 +213,7 @@ fn fail_row(batch: &Batch, p: usize, reason: String) {
 }
 
 /// Burns a fresh seed for row `p` on `card` and verifies it; the row says how it went. The
-/// card is disconnected once the row says so, or before the admin is asked to compare codes.
+/// card is disconnected (reset) as soon as the burn is done, before the row is updated.
 #[allow(clippy::too_many_arguments)]
 fn burn_for(
     batch: &Batch,
@@ -263,6 +264,7 @@ fn burn_for(
     let burned = card
         .run(target, Operation::Burn(Box::new(job)), Some(journal.into()))
         .and_then(tokensmith_api::BurnResult::try_from);
+    drop(card);
     let out = match burned {
         Ok(o) => o,
         Err(e) => {
@@ -308,8 +310,6 @@ fn burn_for(
             }
         }
         Verification::CompareWithDisplay { expected_code, .. } => {
-            // Not held while the admin looks at the token (it may be switched off and on).
-            drop(card);
             say(format!(
                 "token {serial}: compare the code it shows (switch it off and on first)"
             ));
