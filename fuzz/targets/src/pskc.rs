@@ -48,8 +48,9 @@ pub fn run(data: &[u8]) {
         _ => Unlock::None,
     };
     let read = pskc::read(text, unlock);
-    if let Unlock::Password(password) = unlock {
-        // The page's way: the key derived apart (in its worker), then the file read with it.
+    if let (Unlock::Password(password), Lock::Password { .. }) = (unlock, &lock) {
+        // The page's way for a file its lock says is password-protected: the key derived
+        // apart (in its worker), then the file read with it.
         let apart = pskc::password_key(text, password)
             .and_then(|key| pskc::read(text, Unlock::DerivedKey(&key)));
         assert_eq!(
@@ -129,7 +130,10 @@ fn check_error(text: &str, e: &FormatError, unlock: Unlock) {
     });
 }
 
-/// The text of every `PlainValue` element rotated, and each (before, after).
+/// The text of every `Secret`'s `PlainValue` rotated, and each (before, after). Only a real
+/// opening tag right inside an opening `Secret` counts: the text after a closing tag is its
+/// parent's, "PlainValue>" inside a text is text, and a time step's value is no secret (all
+/// three made the third campaign flag a serial or a time step as the seed: harness errors).
 fn rotate_plain_values(text: &str) -> (String, Vec<(String, String)>) {
     let mut out = String::with_capacity(text.len());
     let mut material = Vec::new();
@@ -137,6 +141,10 @@ fn rotate_plain_values(text: &str) -> (String, Vec<(String, String)>) {
     while let Some(i) = rest.find("PlainValue>") {
         let (head, tail) = rest.split_at(i + "PlainValue>".len());
         out.push_str(head);
+        if !opens_plain_value(&rest[..i]) {
+            rest = tail;
+            continue;
+        }
         let end = tail.find('<').unwrap_or(tail.len());
         let value = &tail[..end];
         let rotated = check::rotate(value);
@@ -148,6 +156,33 @@ fn rotate_plain_values(text: &str) -> (String, Vec<(String, String)>) {
     }
     out.push_str(rest);
     (out, material)
+}
+
+/// "PlainValue>" after `before` opens a `Secret`'s value: `before` ends in `<` and an
+/// optional namespace prefix, right after an opening `Secret` tag (a time step or a counter
+/// is a `PlainValue` too, and no secret).
+fn opens_plain_value(before: &str) -> bool {
+    opening_tag(before).is_some_and(|lt| {
+        before[..lt]
+            .trim_end()
+            .strip_suffix("Secret>")
+            .and_then(opening_tag)
+            .is_some()
+    })
+}
+
+/// Where the opening tag `before` ends in starts (`<` or `<prefix:`, the name following).
+fn opening_tag(before: &str) -> Option<usize> {
+    let lt = before.rfind('<')?;
+    let name = |s: &str| {
+        s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+    };
+    match before[lt + 1..].strip_suffix(':') {
+        Some(prefix) if name(prefix) => Some(lt),
+        None if lt + 1 == before.len() => Some(lt),
+        _ => None,
+    }
 }
 
 #[cfg(test)]
@@ -168,8 +203,14 @@ mod tests {
 
     #[test]
     fn plain_values_are_rotated() {
-        let (text, material) = rotate_plain_values("<x:PlainValue>AB+2</x:PlainValue><P>AB</P>");
-        assert_eq!(text, "<x:PlainValue>BC+2</x:PlainValue><P>AB</P>");
+        let file = "<x:Secret>\n <x:PlainValue>AB+2</x:PlainValue></x:Secret><P>AB</P>";
+        let (text, material) = rotate_plain_values(file);
+        assert_eq!(text, file.replace("AB+2", "BC+2"));
+        assert_eq!(material.len(), 1);
+        // Not a time step's, not after a closing tag, not as text.
+        let file = "<Secret><PlainValue>AB</PlainValue>AB60</Secret><T><PlainValue>AB</PlainValue></T><S>Secret>x:PlainValue>AB</S>";
+        let (text, material) = rotate_plain_values(file);
+        assert_eq!(text, file.replacen("AB", "BB", 1));
         assert_eq!(material.len(), 1);
     }
 }

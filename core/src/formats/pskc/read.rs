@@ -26,7 +26,7 @@ fn container(input: &str) -> Result<Element, FormatError> {
     let root = dom::parse(input)?;
     if root.name != "KeyContainer" {
         return Err(container_error(
-            &root.name,
+            &echo(&root.name),
             "the file's top element is not a PSKC KeyContainer: this is not a PSKC (RFC 6030) file",
         ));
     }

@@ -206,6 +206,18 @@ fn a_key_derived_before_writes_what_the_password_opens() {
     assert!(password_key("<not pskc/>", "x").is_err());
 }
 
+/// Found by fuzzing: the top element's name was quoted whole, however long the file made it.
+#[test]
+fn a_long_top_element_name_is_not_echoed_whole() {
+    let name = format!("DeviceInfo{}", "7".repeat(400));
+    let e = read(&format!("<{name}/>"), Unlock::None)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("is not a PSKC KeyContainer"), "{e}");
+    assert!(e.chars().count() < 200, "{e}");
+    assert!(!e.contains(&"7".repeat(60)), "{e}");
+}
+
 #[test]
 fn profiles_travel_in_the_key_id() {
     let mut a = token("M2-77", SEED);
