@@ -39,9 +39,9 @@ impl Checks {
 
     /// Entra's own rules, plus the two things its formats cannot say.
     fn entra_for(tokens: &[OathToken], format: Format) -> Vec<Issue> {
-        let records: Vec<_> = tokens.iter().map(|t| t.record.clone()).collect();
+        let records: Vec<_> = tokens.iter().map(|t| &t.record).collect();
         let mut checks = Checks {
-            issues: entra::validate_for(&records, format),
+            issues: entra::validate_refs(&records, format),
         };
         for (row, t) in tokens.iter().enumerate() {
             if !t.is_totp() {
