@@ -305,8 +305,8 @@ pub fn validate_all(tokens: &[OathToken], format: ExportFormat) -> Vec<Issue> {
 /// What [`validate_all`] finds on `new` appended to `list` (the rows checked with it), numbered
 /// as that last row — without checking every row: only the rows its findings can depend on
 /// (the first row, and those sharing its serial, seed or user) are checked with it. A finding
-/// that names another row is numbered by the rows checked, so then the whole list is checked
-/// instead. Equal to the whole list's pass (tested below).
+/// that names a row ("row 12") is numbered by the rows checked, so then the whole list is
+/// checked instead. Equal to the whole list's pass (tested below).
 pub fn validate_appended<'a>(
     list: impl Iterator<Item = &'a Row> + Clone,
     new: &OathToken,
@@ -346,7 +346,7 @@ pub fn validate_appended<'a>(
         .into_iter()
         .map(|mut i| {
             let body = i.message.strip_prefix(&prefix)?;
-            if body.contains("row ") {
+            if names_a_row(body) {
                 return None;
             }
             i.message = format!("row {}: {body}", n + 1);
@@ -359,6 +359,13 @@ pub fn validate_appended<'a>(
         all.push(new.clone());
         last(validate_all(&all, format), n)
     })
+}
+
+/// Whether `message` names a row ("… in row 12"): numbered by the rows it was checked with.
+fn names_a_row(message: &str) -> bool {
+    message
+        .match_indices("row ")
+        .any(|(i, _)| message[i + 4..].starts_with(|c: char| c.is_ascii_digit()))
 }
 
 /// Why an HOTP row is not in an Entra file: said on the row and beside the export.
@@ -509,6 +516,13 @@ mod tests {
             },
             status,
         }
+    }
+
+    #[test]
+    fn only_a_row_number_names_a_row() {
+        assert!(names_a_row("serial '1' is already in row 12: remove it"));
+        assert!(!names_a_row("the UPN is empty: every CSV row needs a user"));
+        assert!(!names_a_row("row"));
     }
 
     #[test]

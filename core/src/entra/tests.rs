@@ -223,6 +223,8 @@ fn upn_rules() {
         ("bob@contoso..com", "no valid domain"),
         ("bob@contoso.com.", "no valid domain"),
         ("bob_fabrikam.com#EXT#@contoso.onmicrosoft.com", "guest"),
+        ("bob_fabrikam.com#ext#@contoso.onmicrosoft.com", "guest"),
+        ("zoë_fabrikam.com#Ext#@contoso.onmicrosoft.com", "guest"),
         ("", "UPN is empty"),
     ] {
         let errs = errors(&[rec(upn, "1", &key(1))], Format::Csv);

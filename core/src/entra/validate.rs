@@ -173,7 +173,12 @@ pub(crate) fn upn_problem(upn: &str, format: Format) -> Option<String> {
     if upn.chars().any(char::is_whitespace) {
         return Some(format!("{} contains a space", shown()));
     }
-    if upn.to_ascii_uppercase().contains("#EXT#") {
+    // "#EXT#" in any case, without an upper-cased copy of every UPN.
+    if upn
+        .as_bytes()
+        .windows(5)
+        .any(|w| w.eq_ignore_ascii_case(b"#EXT#"))
+    {
         return Some(format!(
             "{} is a guest account: Entra does not allow OATH tokens for guests",
             shown()
