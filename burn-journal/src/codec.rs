@@ -234,9 +234,7 @@ pub(crate) fn read_header(
             let sealed = BASE64
                 .decode(sealed.as_bytes())
                 .map_err(|_| bad("identity is not base64"))?;
-            // age caps the work a file may ask for (about 16 s here).
-            let id = age::scrypt::Identity::new(p.copy());
-            let key = decrypt(&id, &sealed).map_err(|e| match e {
+            let key = unseal(p, &sealed).map_err(|e| match e {
                 age::DecryptError::DecryptionFailed
                 | age::DecryptError::NoMatchingKeys
                 | age::DecryptError::KeyDecryptionFailed => Error::WrongPassphrase,
@@ -303,6 +301,50 @@ pub(crate) fn parse_record(json: &[u8]) -> Result<Record, String> {
 }
 
 /// age decryption into a buffer sized up front, so no unwiped copy is left behind.
+/// The journal identity sealed in the header, opened with the passphrase.
+fn unseal(p: &Passphrase, sealed: &[u8]) -> Result<Zeroizing<Vec<u8>>, age::DecryptError> {
+    #[cfg(fuzzing)]
+    if let Some(key) = fuzzing_memo::get(p, sealed) {
+        return Ok(key);
+    }
+    // age caps the work a file may ask for (about 16 s here), measuring scrypt's speed first.
+    let key = decrypt(&age::scrypt::Identity::new(p.copy()), sealed)?;
+    #[cfg(fuzzing)]
+    fuzzing_memo::put(p, sealed, &key);
+    Ok(key)
+}
+
+/// Only in fuzzing builds (`cargo fuzz` sets `cfg(fuzzing)`): the last identity unsealed, so
+/// the `burn_journal_sealed` target (whose harness seals one header for every input) spends its
+/// time on the lines instead of age's scrypt calibration, which every `Identity::new` runs (75 %
+/// of its time before). The key returned is the same either way.
+#[cfg(fuzzing)]
+mod fuzzing_memo {
+    use super::Passphrase;
+    use age::secrecy::ExposeSecret;
+    use std::cell::RefCell;
+    use zeroize::Zeroizing;
+
+    type Entry = (Zeroizing<String>, Vec<u8>, Zeroizing<Vec<u8>>);
+
+    thread_local! {
+        static LAST: RefCell<Option<Entry>> = const { RefCell::new(None) };
+    }
+
+    pub fn get(p: &Passphrase, sealed: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
+        LAST.with_borrow(|last| {
+            last.as_ref()
+                .filter(|(pass, s, _)| pass.as_str() == p.secret.expose_secret() && s == sealed)
+                .map(|(_, _, k)| k.clone())
+        })
+    }
+
+    pub fn put(p: &Passphrase, sealed: &[u8], key: &Zeroizing<Vec<u8>>) {
+        let pass = Zeroizing::new(p.secret.expose_secret().to_owned());
+        LAST.set(Some((pass, sealed.to_vec(), key.clone())));
+    }
+}
+
 fn decrypt(id: &dyn age::Identity, sealed: &[u8]) -> Result<Zeroizing<Vec<u8>>, age::DecryptError> {
     let d = age::Decryptor::new_buffered(sealed)?;
     let mut r = d.decrypt(std::iter::once(id))?;

@@ -114,8 +114,17 @@ test('every format from the export menu reads back with an independent reader', 
   await page.getByTestId('save-export').click();
   assert.match(await status(page), /the two passwords differ/);
   await page.getByTestId('pskc-password-2').fill('correct horse battery');
+  // PBKDF2 (100,000 rounds) runs in the worker: no main-thread task over 50 ms meanwhile.
+  await page.evaluate(() => {
+    window.__longTasks = [];
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) window.__longTasks.push(Math.round(e.duration));
+    }).observe({ type: 'longtask' });
+  });
   f = await save(page, 'pskc');
   assertPskc(pskcKeys(f.bytes, '', 'correct horse battery'));
+  const long = await page.evaluate(() => window.__longTasks);
+  assert.ok(long.every((ms) => ms <= 50), `main-thread long tasks while the password's key was derived: ${long.join(', ')} ms`);
   await page.getByTestId('pskc-plain').check();
 
   f = await save(page, 'duo-csv');
@@ -300,6 +309,8 @@ p.write(sys.stdout.buffer)
       if (ask.wrong) {
         await p.getByTestId('import-unlock').fill(ask.wrong);
         await p.getByTestId('import-go').click();
+        // A password's key is derived in the worker: the answer comes when it is done.
+        await p.waitForFunction(() => !/^Deriving/.test(document.querySelector('[data-testid=inventory-status]').textContent));
         assert.match(await p.getByTestId('inventory-status').textContent(), /Could not open .*Try again/, what);
         assert.equal(await p.locator('[data-testid=inventory] tbody tr').count(), 0);
       }

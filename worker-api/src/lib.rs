@@ -1,7 +1,8 @@
 //! The page's Web Worker contract as types: the one set of messages between the page's client
 //! (`app/src/worker`) and the worker (`worker/`, `tokensmith-worker`), which holds what is heavy
 //! and not needed for the first code — QR decoding, import parsing (Google Authenticator
-//! exports, Aegis/2FAS backups, classification) and OpenPGP (`tokensmith-seal`).
+//! exports, Aegis/2FAS backups, classification), OpenPGP (`tokensmith-seal`) and PSKC's
+//! password key (PBKDF2).
 //!
 //! - [`Request`] / [`Reply`]: one variant per job; a request is answered by the reply of the
 //!   same name. A picture travels beside the message as a JavaScript object (a `Blob` or an
@@ -9,7 +10,7 @@
 //! - [`encode`] / [`decode`]: the wire format (postcard). Secrets (seeds, pasted text, files
 //!   to encrypt) are in the bytes; both sides overwrite their copies once read.
 //! - [`page`]: how the built page carries the worker (element ids, the hosted files).
-//! - [`import`], [`openpgp`], [`picture`]: the bodies. Accounts, migrations and scanned texts
+//! - [`import`], [`openpgp`], [`picture`], [`pskc`]: the bodies. Accounts, migrations and scanned texts
 //!   are core's own types (`OtpAuth`, `Migration`, `Scanned`), carried through serde adapters
 //!   checked against them by the compiler, so there is no second definition to keep in step.
 //!
@@ -22,6 +23,7 @@ pub mod import;
 pub mod openpgp;
 pub mod page;
 pub mod picture;
+pub mod pskc;
 mod remote;
 
 pub use codec::{decode, encode, WireError};
@@ -42,6 +44,10 @@ pub enum Request {
     DescribeKeys(openpgp::Keys),
     /// Encrypt to recipients' public keys (checked again: the worker keeps no state).
     Encrypt(openpgp::EncryptJob),
+    /// Derive a password-protected PSKC export's key (PBKDF2).
+    PskcKey(pskc::KeyJob),
+    /// Derive the key a password gives for a password-protected PSKC file to import.
+    PskcOpen(pskc::OpenJob),
 }
 
 /// The worker's answer, named like the request it answers.
@@ -52,6 +58,8 @@ pub enum Reply {
     Backup(Result<import::Backup, import::ScanError>),
     DescribeKeys(Result<Vec<openpgp::KeyInfo>, String>),
     Encrypt(Result<openpgp::Encrypted, String>),
+    PskcKey(Result<pskc::DerivedKey, String>),
+    PskcOpen(Result<pskc::OpenKey, String>),
     /// The request could not be read: page and worker come from different builds.
     BadRequest(String),
 }
@@ -65,6 +73,8 @@ impl Request {
             Request::Backup(_) => "Backup",
             Request::DescribeKeys(_) => "DescribeKeys",
             Request::Encrypt(_) => "Encrypt",
+            Request::PskcKey(_) => "PskcKey",
+            Request::PskcOpen(_) => "PskcOpen",
         }
     }
 }

@@ -1,8 +1,10 @@
 //! Requests into replies, everything but the browser's part of pictures.
 
 use crate::openpgp;
+use tokensmith_core::formats::pskc::{password_key, PasswordKey};
 use tokensmith_core::import::{self, backup, qr};
 use tokensmith_worker_api::import::{Found, Scan, ScanError};
+use tokensmith_worker_api::pskc::{DerivedKey, KeyJob, OpenKey};
 use tokensmith_worker_api::{Reply, Request};
 use zeroize::Zeroizing;
 
@@ -17,10 +19,26 @@ pub fn answer(request: Request) -> Reply {
         ),
         Request::DescribeKeys(keys) => Reply::DescribeKeys(openpgp::describe(&keys)),
         Request::Encrypt(job) => Reply::Encrypt(openpgp::encrypt(&job)),
+        Request::PskcKey(job) => Reply::PskcKey(pskc_key(&job)),
+        Request::PskcOpen(job) => Reply::PskcOpen(
+            password_key(&job.text, &job.password)
+                .map(|key| OpenKey { key })
+                .map_err(|e| e.to_string()),
+        ),
         Request::Picture(_) => {
             Reply::BadRequest("a picture request came without its picture".into())
         }
     }
+}
+
+/// A password-protected PSKC export's key (`core`'s derivation and refusals).
+fn pskc_key(job: &KeyJob) -> Result<DerivedKey, String> {
+    let k = PasswordKey::derive(&job.password, job.iterations).map_err(|e| e.to_string())?;
+    Ok(DerivedKey {
+        salt: k.salt().to_vec(),
+        iterations: k.iterations(),
+        key: Zeroizing::new(k.key().to_vec()),
+    })
 }
 
 /// What one text (scanned or pasted) holds.

@@ -257,3 +257,74 @@ fn keys_are_described_and_messages_made_for_usable_ones_only() {
     };
     assert!(e.contains("Old Olga") && e.contains("expired"), "{e}");
 }
+
+/// The PSKC password key comes back through the wire and writes a file the password opens; the
+/// core's refusals come back as text.
+#[test]
+fn a_pskc_password_key_is_derived_and_opens_its_file() {
+    use tokensmith_core::formats::pskc::{
+        read, write, PasswordKey, Protection, Unlock, MIN_ITERATIONS,
+    };
+    use tokensmith_core::formats::OathToken;
+    use tokensmith_worker_api::pskc::{KeyJob, OpenJob};
+    let Reply::PskcKey(Ok(k)) = ask(Request::PskcKey(KeyJob {
+        password: Zeroizing::new("correct horse battery".into()),
+        iterations: MIN_ITERATIONS,
+    })) else {
+        panic!("no key")
+    };
+    assert_eq!(
+        (k.salt.len(), k.key.len(), k.iterations),
+        (16, 16, MIN_ITERATIONS)
+    );
+    let key = PasswordKey::from_parts(k.salt, k.iterations, k.key).unwrap();
+    let token = OathToken::from(tokensmith_core::entra::TokenRecord {
+        upn: "a@contoso.com".into(),
+        serial: "60300001".into(),
+        secret: tokensmith_core::secret::Secret::from_bytes(b"12345678901234567890".to_vec())
+            .unwrap(),
+        interval: 30,
+        manufacturer: "Token2".into(),
+        model: "C302-i".into(),
+        algorithm: Algorithm::Sha1,
+        profile: None,
+        display_name: None,
+    });
+    let xml = write(
+        std::slice::from_ref(&token),
+        Protection::DerivedPassword {
+            key: &key,
+            key_name: "pw",
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        read(&xml, Unlock::Password("correct horse battery")).unwrap(),
+        vec![token.clone()]
+    );
+    // Importing it: the worker gives the key the password makes with the file's parameters.
+    let Reply::PskcOpen(Ok(opened)) = ask(Request::PskcOpen(OpenJob {
+        text: Zeroizing::new(xml.to_string()),
+        password: Zeroizing::new("correct horse battery".into()),
+    })) else {
+        panic!("no key for the file")
+    };
+    assert_eq!(
+        read(&xml, Unlock::DerivedKey(&opened.key)).unwrap(),
+        vec![token]
+    );
+    let Reply::PskcOpen(Err(why)) = ask(Request::PskcOpen(OpenJob {
+        text: Zeroizing::new("<x/>".into()),
+        password: Zeroizing::new("p".into()),
+    })) else {
+        panic!("a file that is not PSKC gave a key")
+    };
+    assert!(!why.is_empty());
+    let Reply::PskcKey(Err(why)) = ask(Request::PskcKey(KeyJob {
+        password: Zeroizing::new("correct horse battery".into()),
+        iterations: 100,
+    })) else {
+        panic!("too few iterations accepted")
+    };
+    assert!(why.contains("at least 10000"), "{why}");
+}

@@ -5,8 +5,8 @@
 
 use super::status::{Origin, Status};
 use super::Inventory;
-use crate::browser;
 use crate::secret_input::SecretInput;
+use crate::{browser, worker};
 use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -14,6 +14,7 @@ use tokensmith_core::formats::duo::DuoTokenType;
 use tokensmith_core::formats::pskc::{self, Lock, PresharedKey, Unlock};
 use tokensmith_core::formats::{self, ExportFormat, FormatError, ImportOptions};
 use tokensmith_core::otpauth::Kind;
+use tokensmith_worker_api::pskc::OpenJob;
 use zeroize::Zeroizing;
 
 /// A file read, waiting for what it does not say.
@@ -37,6 +38,8 @@ struct ImportState {
     /// The key (hex) or password typed for a locked PSKC file.
     answer: RwSignal<Zeroizing<String>>,
     duo: RwSignal<DuoTokenType>,
+    /// A password's key is being derived (in the worker).
+    busy: RwSignal<bool>,
 }
 
 impl ImportState {
@@ -163,14 +166,10 @@ fn answered(inv: Inventory, st: ImportState) {
                 false
             }
         },
-        Some(Ask::Password(_)) => append(
-            inv,
-            &p,
-            &ImportOptions {
-                pskc: Unlock::Password(&answer),
-                ..Default::default()
-            },
-        ),
+        Some(Ask::Password(_)) => {
+            // PBKDF2 with the file's own count (up to 10 million rounds) runs in the worker.
+            return unlock_with_password(inv, st, p, answer);
+        }
         Some(Ask::DuoType) => append(
             inv,
             &p,
@@ -188,6 +187,60 @@ fn answered(inv: Inventory, st: ImportState) {
     }
 }
 
+/// A password-protected PSKC file: its key derived in the worker, then the import with it (a
+/// wrong password asks again; a file whose key cannot be derived is refused).
+fn unlock_with_password(inv: Inventory, st: ImportState, p: Pending, password: Zeroizing<String>) {
+    st.busy.set(true);
+    inv.status.set((
+        true,
+        format!(
+            "Deriving the key of {} from the password… (the first time, the worker starts)",
+            p.name
+        ),
+    ));
+    spawn_local(async move {
+        let job = OpenJob {
+            text: p.text.clone(),
+            password,
+        };
+        let reply = worker::pskc_open(job).await;
+        st.busy.set(false);
+        if st.ask.get_untracked().is_none() {
+            // Cancelled while the key was derived.
+            return;
+        }
+        let key = match reply {
+            Ok(Ok(k)) => k.key,
+            Ok(Err(why)) => {
+                st.clear();
+                return inv.status.set((
+                    false,
+                    format!(
+                        "Could not import {} (PSKC): {why}. Nothing was added; the list is unchanged.",
+                        p.name
+                    ),
+                ));
+            }
+            Err(f) => {
+                // The file stays asked for: the password can be given again.
+                st.pending.set_value(Some(p));
+                return inv
+                    .status
+                    .set((false, format!("The key could not be derived: {f}.")));
+            }
+        };
+        let options = ImportOptions {
+            pskc: Unlock::DerivedKey(&key),
+            ..Default::default()
+        };
+        if append(inv, &p, &options) {
+            st.clear();
+        } else {
+            st.pending.set_value(Some(p));
+        }
+    });
+}
+
 #[component]
 pub fn ImportFile(inv: Inventory) -> impl IntoView {
     let st = ImportState {
@@ -195,6 +248,7 @@ pub fn ImportFile(inv: Inventory) -> impl IntoView {
         ask: RwSignal::new(None),
         answer: RwSignal::new(Zeroizing::new(String::new())),
         duo: RwSignal::new(DuoTokenType::default()),
+        busy: RwSignal::new(false),
     };
     let file_ref: NodeRef<html::Input> = NodeRef::new();
     let asking = move || st.ask.get();
@@ -229,7 +283,7 @@ pub fn ImportFile(inv: Inventory) -> impl IntoView {
                         }>
                             <SecretInput id="import-unlock".to_string() value=st.answer label="Key or password" />
                         </Show>
-                        <button type="button" data-testid="import-go" on:click=move |_| answered(inv, st)>"Import"</button>
+                        <button type="button" data-testid="import-go" disabled=move || st.busy.get() on:click=move |_| answered(inv, st)>"Import"</button>
                         <button type="button" class="secondary" data-testid="import-cancel" on:click=move |_| {
                             st.clear();
                             inv.status.set((true, "Import cancelled; the list is unchanged.".into()));

@@ -15,6 +15,7 @@ use client::{call, Lane};
 use tokensmith_worker_api::import::{Backup, Scan, ScanError};
 use tokensmith_worker_api::openpgp::{EncryptJob, Encrypted, KeyInfo, Keys};
 use tokensmith_worker_api::picture::{PictureError, Read, Source};
+use tokensmith_worker_api::pskc::{DerivedKey, KeyJob, OpenJob, OpenKey};
 use tokensmith_worker_api::{Reply, Request};
 use wasm_bindgen::JsValue;
 use zeroize::Zeroizing;
@@ -112,6 +113,16 @@ pub async fn describe_keys(keys: Keys) -> Result<Result<Vec<KeyInfo>, String>, F
         Lane::Other,
         Reply::DescribeKeys
     )
+}
+
+/// A password-protected PSKC export's key (PBKDF2, too slow for the main thread).
+pub async fn pskc_key(job: KeyJob) -> Result<Result<DerivedKey, String>, Failure> {
+    ask!(Request::PskcKey(job), None, Lane::Other, Reply::PskcKey)
+}
+
+/// The key a password gives for a password-protected PSKC file to import.
+pub async fn pskc_open(job: OpenJob) -> Result<Result<OpenKey, String>, Failure> {
+    ask!(Request::PskcOpen(job), None, Lane::Other, Reply::PskcOpen)
 }
 
 /// A file encrypted to every recipient (see [`describe_keys`]).

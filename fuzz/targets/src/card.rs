@@ -41,6 +41,10 @@ const FINAL_SEED: &[u8] = b"final-seed-0123456789";
 /// The access password of the password-protected OATH cards.
 pub const PASSWORD: &str = "fuzz-card-password";
 
+/// Their salt: fixed, so the access key is derived once per process (see
+/// `tokensmith_proto::ykoath::derive_access_key` in fuzzing builds), not for every input.
+const SALT: [u8; 8] = *b"fuzzsalt";
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Device {
     /// A single-profile token of this model (`None`: an unknown serial prefix).
@@ -166,7 +170,7 @@ impl Emulated {
                 let card = match device {
                     Device::Oath { password, chunk } => {
                         let mut card = if password {
-                            YkoathCard::with_password(PASSWORD)
+                            YkoathCard::with_password_and_salt(PASSWORD, SALT)
                         } else {
                             YkoathCard::new()
                         };

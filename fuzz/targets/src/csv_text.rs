@@ -11,7 +11,10 @@ use crate::check;
 pub enum Column {
     /// The file has a header; the column is the first whose name this accepts.
     Named(fn(&str) -> bool),
-    /// No header: the column at this index, in every row.
+    /// No header, and `#` starts a comment line, as the headerless token CSVs are read (Duo,
+    /// privacyIDEA): the column at this index, in every row. Comments must be skipped here
+    /// too, or a quote in a comment shifts every later cell and the "secret" rotated is
+    /// another column (campaign finding 7, a harness error).
     At(usize),
 }
 
@@ -22,6 +25,7 @@ pub fn rotate_column(text: &str, column: Column) -> Option<(String, Vec<(String,
     let mut reader = ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
+        .comment(matches!(column, Column::At(_)).then_some(b'#'))
         .from_reader(text.as_bytes());
     let mut rows = reader.records();
     let mut writer = WriterBuilder::new().flexible(true).from_writer(Vec::new());
@@ -59,5 +63,9 @@ mod tests {
         assert_eq!(material, vec![("AB2".to_string(), "BC2".to_string())]);
         let (text, _) = rotate_column("x,ab\ny,cd\n", Column::At(1)).unwrap();
         assert_eq!(text, "x,bb\ny,dd\n");
+        // A quote in a comment line opens no quoted cell.
+        let (text, material) = rotate_column("# a,\"b\nx,ab\n", Column::At(1)).unwrap();
+        assert_eq!(text, "x,bb\n");
+        assert_eq!(material, vec![("ab".to_string(), "bb".to_string())]);
     }
 }

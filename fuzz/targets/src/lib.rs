@@ -24,6 +24,7 @@ pub mod input;
 pub mod api_requests;
 pub mod backup;
 pub mod burn_journal;
+pub mod burn_journal_sealed;
 pub mod card;
 pub mod classify;
 pub mod csv_formats;
@@ -119,5 +120,9 @@ pub const TARGETS: &[Target] = &[
     Target {
         name: "burn_journal",
         run: burn_journal::run,
+    },
+    Target {
+        name: "burn_journal_sealed",
+        run: burn_journal_sealed::run,
     },
 ];

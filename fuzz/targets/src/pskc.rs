@@ -1,6 +1,7 @@
 //! PSKC files (RFC 6030) read into the inventory: `formats::pskc::lock` and `read`, plain,
-//! with a pre-shared key or with a password. What reads has codes tokens show (4–10
-//! digits), a seed, a time step of at least one second; written again (plain, and encrypted
+//! with a pre-shared key or with a password (also as the page reads it: the password's key
+//! derived apart, `password_key`, then `Unlock::DerivedKey`, which must read the same). What
+//! reads has codes tokens show (4–10 digits), a seed, a time step of at least one second; written again (plain, and encrypted
 //! with a pre-shared key) it reads the same; errors are short and never repeat a plain seed.
 //!
 //! Input: the first byte picks what the harness opens the file with (nothing, the
@@ -46,7 +47,18 @@ pub fn run(data: &[u8]) {
         (WITH_PASSWORD, _) if cheap_iterations(text) => Unlock::Password(PASSWORD),
         _ => Unlock::None,
     };
-    match pskc::read(text, unlock) {
+    let read = pskc::read(text, unlock);
+    if let Unlock::Password(password) = unlock {
+        // The page's way: the key derived apart (in its worker), then the file read with it.
+        let apart = pskc::password_key(text, password)
+            .and_then(|key| pskc::read(text, Unlock::DerivedKey(&key)));
+        assert_eq!(
+            apart.as_ref().map_err(ToString::to_string),
+            read.as_ref().map_err(ToString::to_string),
+            "the key derived apart reads differently"
+        );
+    }
+    match read {
         Ok(tokens) => check_tokens(&tokens),
         Err(e) => check_error(text, &e, unlock),
     }

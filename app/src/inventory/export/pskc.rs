@@ -6,7 +6,8 @@ use crate::browser;
 use crate::secret_input::SecretInput;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use tokensmith_core::formats::pskc::{PresharedKey, Protection, DEFAULT_ITERATIONS};
+use tokensmith_core::formats::pskc::{PasswordKey, PresharedKey, Protection, DEFAULT_ITERATIONS};
+use tokensmith_worker_api::pskc::KeyJob;
 use zeroize::Zeroizing;
 
 /// Shorter passwords are refused: the password is all that protects the seeds in the file.
@@ -62,9 +63,35 @@ impl PskcState {
         }
     }
 
-    /// Runs `f` with the protection chosen, or says what is missing (a password too short or
-    /// not repeated the same).
-    pub fn with_protection<T>(&self, f: impl FnOnce(Protection<'_>) -> T) -> Result<T, String> {
+    /// The password to derive the file's key from (checked: long enough, typed the same
+    /// twice), when the file is password-protected; `None` for the other protections.
+    pub fn password_job(&self) -> Result<Option<KeyJob>, String> {
+        if self.mode.get_untracked() != Mode::Password {
+            return Ok(None);
+        }
+        let password = self.password.get_untracked();
+        let n = password.chars().count();
+        if n < MIN_PASSWORD {
+            return Err(format!("PSKC: the password is {n} characters; use at least {MIN_PASSWORD} (it is all that protects the seeds in the file)"));
+        }
+        if *password != *self.repeat.get_untracked() {
+            return Err(
+                "PSKC: the two passwords differ; type the same password in both fields".into(),
+            );
+        }
+        Ok(Some(KeyJob {
+            password,
+            iterations: DEFAULT_ITERATIONS,
+        }))
+    }
+
+    /// Runs `f` with the protection chosen, or says what is missing. A password-protected
+    /// file needs its key, derived in the worker from [`Self::password_job`].
+    pub fn with_protection<T>(
+        &self,
+        derived: Option<&PasswordKey>,
+        f: impl FnOnce(Protection<'_>) -> T,
+    ) -> Result<T, String> {
         let name = self.key_name.get_untracked();
         let key_name = name.trim();
         match self.mode.get_untracked() {
@@ -75,24 +102,10 @@ impl PskcState {
                     Err("PSKC: no pre-shared key was made; choose “Pre-shared key” again".into())
                 }
             }),
-            Mode::Password => {
-                let password = self.password.get_untracked();
-                let n = password.chars().count();
-                if n < MIN_PASSWORD {
-                    return Err(format!("PSKC: the password is {n} characters; use at least {MIN_PASSWORD} (it is all that protects the seeds in the file)"));
-                }
-                if *password != *self.repeat.get_untracked() {
-                    return Err(
-                        "PSKC: the two passwords differ; type the same password in both fields"
-                            .into(),
-                    );
-                }
-                Ok(f(Protection::Password {
-                    password: &password,
-                    key_name,
-                    iterations: DEFAULT_ITERATIONS,
-                }))
-            }
+            Mode::Password => match derived {
+                Some(key) => Ok(f(Protection::DerivedPassword { key, key_name })),
+                None => Err("PSKC: the password's key was not derived; press Save again".into()),
+            },
         }
     }
 

@@ -9,7 +9,9 @@ use crate::{browser, worker};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use tokensmith_core::entra::Severity;
-use tokensmith_core::formats::{self, ExportOptions};
+use tokensmith_core::formats::pskc::PasswordKey;
+use tokensmith_core::formats::{self, ExportOptions, OathToken};
+use tokensmith_core::ExportFormat;
 use tokensmith_worker_api::openpgp::{Armour, EncryptJob};
 use zeroize::Zeroizing;
 
@@ -19,9 +21,9 @@ pub enum Action {
     Copy,
 }
 
-/// The chosen format's file (wiped when dropped) and how many rows it holds, or why not. The
+/// The rows the chosen format can hold, checked: refused with the first problem to fix. The
 /// rows it cannot hold (HOTP in Entra's formats) are left out and named by the menu.
-fn plain(inv: Inventory, ex: ExportState) -> Result<(Zeroizing<String>, usize), String> {
+fn checked(inv: Inventory) -> Result<Vec<OathToken>, String> {
     let format = inv.format.get_untracked();
     let (tokens, left) = inv.tokens_for(format);
     if tokens.is_empty() {
@@ -47,12 +49,24 @@ fn plain(inv: Inventory, ex: ExportState) -> Result<(Zeroizing<String>, usize), 
             first.message
         ));
     }
-    let n = tokens.len();
+    Ok(tokens)
+}
+
+/// The chosen format's file (wiped when dropped) and how many rows it holds, or why not.
+fn plain(
+    inv: Inventory,
+    ex: ExportState,
+    tokens: &[OathToken],
+    derived: Option<&PasswordKey>,
+) -> Result<(Zeroizing<String>, usize), String> {
+    let format = inv.format.get_untracked();
     ex.pskc
-        .with_protection(|pskc| formats::export(format, &tokens, &ExportOptions { pskc }))
+        .with_protection(derived, |pskc| {
+            formats::export(format, tokens, &ExportOptions { pskc })
+        })
         .map_err(|e| format!("Not exported: {e}."))?
         .map_err(|e| format!("Not exported as {}: {e}", format.name()))
-        .map(|file| (file, n))
+        .map(|file| (file, tokens.len()))
 }
 
 /// Whether this export is encrypted: `Some` when recipients are set and the admin did not
@@ -86,7 +100,52 @@ fn done(inv: Inventory, ex: ExportState, file: String, what: String) {
 }
 
 pub fn run(inv: Inventory, ex: ExportState, action: Action) {
-    let made = plain(inv, ex).and_then(|text| encrypting(ex).map(|enc| (text, enc)));
+    let pskc = inv.format.get_untracked() == ExportFormat::Pskc;
+    let ready = checked(inv).and_then(|tokens| {
+        let job = if pskc { ex.pskc.password_job()? } else { None };
+        encrypting(ex)?;
+        Ok((tokens, job))
+    });
+    let (tokens, job) = match ready {
+        Ok(r) => r,
+        Err(e) => return inv.status.set((false, e)),
+    };
+    let Some(job) = job else {
+        return make(inv, ex, action, &tokens, None);
+    };
+    // PBKDF2 (about 0.1 s, more on a slow phone) runs in the worker, off this thread.
+    ex.busy.set(true);
+    inv.status.set((
+        true,
+        "Deriving the file's key from the password… (the first time, the worker starts)".into(),
+    ));
+    spawn_local(async move {
+        let answer = worker::pskc_key(job).await;
+        ex.busy.set(false);
+        let key = match answer {
+            Ok(Ok(k)) => PasswordKey::from_parts(k.salt, k.iterations, k.key)
+                .map_err(|e| format!("Not exported: {e}.")),
+            Ok(Err(why)) => Err(format!("Not exported: {why}.")),
+            Err(f) => Err(format!("Not exported: {f}.")),
+        };
+        match key {
+            Ok(key) => make(inv, ex, action, &tokens, Some(&key)),
+            Err(e) => inv.status.set((false, e)),
+        }
+    });
+}
+
+/// Writes the file from checked rows, then saves or copies it, encrypted to the recipients
+/// when they are set.
+fn make(
+    inv: Inventory,
+    ex: ExportState,
+    action: Action,
+    tokens: &[OathToken],
+    derived: Option<&PasswordKey>,
+) {
+    let made =
+        plain(inv, ex, tokens, derived).and_then(|text| encrypting(ex).map(|enc| (text, enc)));
     let ((text, n), encrypt) = match made {
         Ok(m) => m,
         Err(e) => return inv.status.set((false, e)),

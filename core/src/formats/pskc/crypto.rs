@@ -38,7 +38,7 @@ impl Cipher {
         }
     }
 
-    pub(crate) fn key_len(self) -> usize {
+    pub(crate) const fn key_len(self) -> usize {
         match self {
             Cipher::Aes128 => 16,
             Cipher::Aes192 => 24,

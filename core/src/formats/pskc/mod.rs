@@ -42,7 +42,7 @@ use super::check::Checks;
 use super::{FormatError, OathToken};
 use crate::entra::{Field, Issue};
 
-pub use read::{lock, read};
+pub use read::{lock, password_key, read};
 pub use write::write;
 
 /// PBKDF2 iterations for exports: python-pskc's default, about 0.1 s in a browser.
@@ -109,6 +109,80 @@ impl fmt::Debug for PresharedKey {
     }
 }
 
+/// The key of a password-protected export (RFC 6030 §6.2: PBKDF2 with HMAC-SHA-1, a fresh
+/// salt, an AES-128 key), derived apart from the file: the derivation is the slow part (about
+/// 0.1 s at [`DEFAULT_ITERATIONS`]), so the page runs it in its worker and writes the file with
+/// [`Protection::DerivedPassword`].
+pub struct PasswordKey {
+    salt: Vec<u8>,
+    iterations: u32,
+    key: Zeroizing<Vec<u8>>,
+}
+
+impl PasswordKey {
+    /// Refuses an empty password and fewer than [`MIN_ITERATIONS`] iterations.
+    pub fn derive(password: &str, iterations: u32) -> Result<PasswordKey, FormatError> {
+        write::check_password(password, iterations)?;
+        let salt = crypto::random(write::SALT_LEN)
+            .map_err(FormatError::Write)?
+            .to_vec();
+        let key = write::derive(password, &salt, iterations);
+        Ok(PasswordKey {
+            salt,
+            iterations,
+            key,
+        })
+    }
+
+    /// A key derived elsewhere (the page's worker), checked for the sizes [`Self::derive`]
+    /// makes.
+    pub fn from_parts(
+        salt: Vec<u8>,
+        iterations: u32,
+        key: Zeroizing<Vec<u8>>,
+    ) -> Result<PasswordKey, FormatError> {
+        if salt.len() != write::SALT_LEN || key.len() != write::KEY_LEN {
+            return Err(FormatError::Write(format!(
+                "a derived key of {} bytes with a {}-byte salt; expected {} and {}",
+                key.len(),
+                salt.len(),
+                write::KEY_LEN,
+                write::SALT_LEN
+            )));
+        }
+        if iterations < MIN_ITERATIONS {
+            return Err(write::too_few(iterations));
+        }
+        Ok(PasswordKey {
+            salt,
+            iterations,
+            key,
+        })
+    }
+
+    pub fn salt(&self) -> &[u8] {
+        &self.salt
+    }
+
+    pub fn iterations(&self) -> u32 {
+        self.iterations
+    }
+
+    pub fn key(&self) -> &[u8] {
+        &self.key
+    }
+}
+
+impl fmt::Debug for PasswordKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "PasswordKey {{ iterations: {}, key: <redacted> }}",
+            self.iterations
+        )
+    }
+}
+
 /// How a PSKC export protects the secrets.
 #[derive(Clone, Copy, Default)]
 pub enum Protection<'a> {
@@ -119,11 +193,16 @@ pub enum Protection<'a> {
         key: &'a PresharedKey,
         key_name: &'a str,
     },
-    /// RFC 6030 §6.2.
+    /// RFC 6030 §6.2, the key derived while the file is written.
     Password {
         password: &'a str,
         key_name: &'a str,
         iterations: u32,
+    },
+    /// RFC 6030 §6.2 with the key derived before ([`PasswordKey::derive`]).
+    DerivedPassword {
+        key: &'a PasswordKey,
+        key_name: &'a str,
     },
 }
 
@@ -142,6 +221,11 @@ impl fmt::Debug for Protection<'_> {
                 f,
                 "Password {{ key_name: {key_name:?}, iterations: {iterations} }}"
             ),
+            Protection::DerivedPassword { key, key_name } => write!(
+                f,
+                "DerivedPassword {{ key_name: {key_name:?}, iterations: {} }}",
+                key.iterations
+            ),
         }
     }
 }
@@ -154,6 +238,8 @@ pub enum Unlock<'a> {
     /// Any AES size (16, 24 or 32 bytes), as other producers use them all.
     PresharedKey(&'a [u8]),
     Password(&'a str),
+    /// A password-protected file's key, from [`password_key`].
+    DerivedKey(&'a [u8]),
 }
 
 impl fmt::Debug for Unlock<'_> {
@@ -162,6 +248,7 @@ impl fmt::Debug for Unlock<'_> {
             Unlock::None => "None",
             Unlock::PresharedKey(_) => "PresharedKey(<redacted>)",
             Unlock::Password(_) => "Password(<redacted>)",
+            Unlock::DerivedKey(_) => "DerivedKey(<redacted>)",
         })
     }
 }

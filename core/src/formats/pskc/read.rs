@@ -76,6 +76,13 @@ pub fn lock(input: &str) -> Result<Lock, FormatError> {
     container(input).map(|root| lock_of(&root))
 }
 
+/// The key a password gives for a password-protected file (PBKDF2 with the file's own
+/// parameters), for [`Unlock::DerivedKey`]: the slow part of reading such a file, which the page
+/// runs in its worker. Whether the password is right shows only when the file is read with it.
+pub fn password_key(input: &str, password: &str) -> Result<Zeroizing<Vec<u8>>, FormatError> {
+    derive(&container(input)?, password)
+}
+
 fn base64(text: &str) -> Option<Zeroizing<Vec<u8>>> {
     let compact: Zeroizing<String> =
         Zeroizing::new(text.chars().filter(|c| !c.is_ascii_whitespace()).collect());
@@ -192,6 +199,7 @@ fn keys(root: &Element, lock: &Lock, unlock: Unlock<'_>) -> Result<Keys, FormatE
         (Lock::Plain, _) => None,
         (Lock::PresharedKey { .. }, Unlock::PresharedKey(k)) => Some(Zeroizing::new(k.to_vec())),
         (Lock::Password { .. }, Unlock::Password(p)) => Some(derive(root, p)?),
+        (Lock::Password { .. }, Unlock::DerivedKey(k)) => Some(Zeroizing::new(k.to_vec())),
         (lock, _) => return Err(FormatError::Locked(lock.clone())),
     };
     let mac = match (&key, root.child("MACMethod")) {

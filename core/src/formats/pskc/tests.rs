@@ -141,6 +141,71 @@ fn encrypted_exports_hide_the_secret_and_declare_their_key() {
     assert!(err.to_string().contains("at least 10000"), "{err}");
 }
 
+/// The page derives the key in its worker and writes the file with it: the same file a
+/// password gives (python-pskc reads it too: `core/tests/python_pskc.rs`).
+#[test]
+fn a_key_derived_before_writes_what_the_password_opens() {
+    let tokens = vec![token("60300001", SEED)];
+    let key = PasswordKey::derive("correct horse", MIN_ITERATIONS).unwrap();
+    assert_eq!((key.salt().len(), key.key().len()), (16, 16));
+    let xml = write(
+        &tokens,
+        Protection::DerivedPassword {
+            key: &key,
+            key_name: "pw",
+        },
+    )
+    .unwrap();
+    assert!(xml.contains(&format!(
+        "<IterationCount>{MIN_ITERATIONS}</IterationCount>"
+    )));
+    assert!(xml.contains(&data_encoding::BASE64.encode(key.salt())));
+    assert_eq!(
+        read(&xml, Unlock::Password("correct horse")).unwrap(),
+        tokens
+    );
+    assert!(matches!(
+        read(&xml, Unlock::Password("wrong horse")),
+        Err(FormatError::WrongKey(_))
+    ));
+    // Carried as parts (the worker's reply) it is the same key; wrong sizes are refused.
+    let again = PasswordKey::from_parts(
+        key.salt().to_vec(),
+        key.iterations(),
+        Zeroizing::new(key.key().to_vec()),
+    )
+    .unwrap();
+    let xml = write(
+        &tokens,
+        Protection::DerivedPassword {
+            key: &again,
+            key_name: "pw",
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        read(&xml, Unlock::Password("correct horse")).unwrap(),
+        tokens
+    );
+    assert!(
+        PasswordKey::from_parts(vec![0; 8], MIN_ITERATIONS, Zeroizing::new(vec![0; 16])).is_err()
+    );
+    assert!(PasswordKey::from_parts(vec![0; 16], 1000, Zeroizing::new(vec![0; 16])).is_err());
+    assert!(PasswordKey::derive("", MIN_ITERATIONS).is_err());
+    assert!(!format!("{key:?}").contains(&format!("{:?}", key.key())));
+    // Reading: the key the password gives (derived apart, as the page's worker does) opens it;
+    // another password's key is a wrong key.
+    let opened = password_key(&xml, "correct horse").unwrap();
+    assert_eq!(opened.as_slice(), key.key());
+    assert_eq!(read(&xml, Unlock::DerivedKey(&opened)).unwrap(), tokens);
+    let wrong = password_key(&xml, "wrong horse").unwrap();
+    assert!(matches!(
+        read(&xml, Unlock::DerivedKey(&wrong)),
+        Err(FormatError::WrongKey(_))
+    ));
+    assert!(password_key("<not pskc/>", "x").is_err());
+}
+
 #[test]
 fn profiles_travel_in_the_key_id() {
     let mut a = token("M2-77", SEED);

@@ -5,14 +5,38 @@ use quick_xml::escape::escape;
 use zeroize::Zeroizing;
 
 use super::crypto::{self, Cipher, MacAlgorithm};
-use super::{issues, Protection, HOTP_URI, MIN_ITERATIONS, NS_PSKC, PBKDF2_URI, TOTP_URI};
+use super::{
+    issues, PasswordKey, Protection, HOTP_URI, MIN_ITERATIONS, NS_PSKC, PBKDF2_URI, TOTP_URI,
+};
 use crate::formats::{refuse_errors, FormatError, OathToken};
 use crate::otp::Algorithm;
 use crate::otpauth::Kind;
 
 const CIPHER: Cipher = Cipher::Aes128;
 const MAC: MacAlgorithm = MacAlgorithm::HmacSha256;
-const SALT_LEN: usize = 16;
+pub(super) const SALT_LEN: usize = 16;
+pub(super) const KEY_LEN: usize = CIPHER.key_len();
+
+pub(super) fn too_few(iterations: u32) -> FormatError {
+    FormatError::Write(format!(
+        "{iterations} PBKDF2 iterations would make the password cheap to guess; use at least {MIN_ITERATIONS}"
+    ))
+}
+
+pub(super) fn check_password(password: &str, iterations: u32) -> Result<(), FormatError> {
+    if password.is_empty() {
+        return Err(FormatError::Write("the password is empty".into()));
+    }
+    if iterations < MIN_ITERATIONS {
+        return Err(too_few(iterations));
+    }
+    Ok(())
+}
+
+/// §6.2's key: PBKDF2 with HMAC-SHA-1, what privacyIDEA assumes.
+pub(super) fn derive(password: &str, salt: &[u8], iterations: u32) -> Zeroizing<Vec<u8>> {
+    crypto::Prf::HmacSha1.derive(password.as_bytes(), salt, iterations, KEY_LEN)
+}
 
 /// The encryption key and MAC key of one export, with the XML that
 /// declares them.
@@ -76,23 +100,14 @@ fn header(out: &mut String, protection: Protection<'_>) -> Result<Option<Sealer>
             key_name,
             iterations,
         } => {
-            if password.is_empty() {
-                return Err(FormatError::Write("the password is empty".into()));
-            }
-            if iterations < MIN_ITERATIONS {
-                return Err(FormatError::Write(format!(
-                    "{iterations} PBKDF2 iterations would make the password cheap to guess; use at least {MIN_ITERATIONS}"
-                )));
-            }
-            let salt = crypto::random(SALT_LEN).map_err(FormatError::Write)?;
-            let key = crypto::Prf::HmacSha1.derive(
-                password.as_bytes(),
-                &salt,
-                iterations,
-                CIPHER.key_len(),
-            );
-            (key, key_name, Some((salt, iterations)))
+            let k = PasswordKey::derive(password, iterations)?;
+            (k.key.clone(), key_name, Some((k.salt, iterations)))
         }
+        Protection::DerivedPassword { key, key_name } => (
+            key.key.clone(),
+            key_name,
+            Some((key.salt.clone(), key.iterations)),
+        ),
     };
     out.push_str(&format!(
         "<pskc:KeyContainer xmlns:pskc=\"{NS_PSKC}\" xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\" xmlns:xenc=\"http://www.w3.org/2001/04/xmlenc#\" xmlns:xenc11=\"http://www.w3.org/2009/xmlenc11#\" xmlns:pkcs5=\"http://www.rsasecurity.com/rsalabs/pkcs/schemas/pkcs-5v2-0#\" Version=\"1.0\">\n  <pskc:EncryptionKey>\n"

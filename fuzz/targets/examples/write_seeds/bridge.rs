@@ -10,7 +10,7 @@ use tokensmith_burn_journal::{
 use tokensmith_core::otp::Algorithm;
 use tokensmith_core::secret::Secret;
 use tokensmith_fuzz_targets::api_requests;
-use tokensmith_fuzz_targets::burn_journal::ENCRYPTED;
+use tokensmith_fuzz_targets::burn_journal_sealed::MAX_LINES;
 use tokensmith_fuzz_targets::input::Builder;
 use tokensmith_fuzz_targets::server::{headers, METHODS, PATHS};
 
@@ -465,11 +465,6 @@ pub fn burn_journal() -> Seeds {
         parse_bytes(good.as_bytes()).expect("the seed journals read");
     }
     let lines: Vec<&str> = three.lines().collect();
-    let mut encrypted = vec![ENCRYPTED];
-    encrypted.extend_from_slice(three.as_bytes());
-    let mut encrypted_damaged = vec![ENCRYPTED];
-    encrypted_damaged
-        .extend_from_slice(format!("{}\n!bm90IGFnZQ==\n", lines[..3].join("\n")).as_bytes());
     let newer = json!({"format": "tokensmith-burn-journal", "version": 2}).to_string() + "\n";
     vec![
         ("three-tokens", three.clone().into_bytes()),
@@ -499,8 +494,25 @@ pub fn burn_journal() -> Seeds {
             "legacy-results",
             results_file(&[ROW_TOKEN2, ROW_MOLTO2, ROW_OATH, ROW_REBURN]).into_bytes(),
         ),
-        ("encrypted", encrypted),
-        ("encrypted-damaged-line", encrypted_damaged),
         ("not-a-journal", b"hello\n".to_vec()),
+    ]
+}
+
+/// Plain lines the `burn_journal_sealed` target encrypts (the first stands for the header).
+pub fn burn_journal_sealed() -> Seeds {
+    let three = three_tokens();
+    let lines: Vec<&str> = three.lines().collect();
+    let first = |n: usize| lines[..n.min(lines.len())].join("\n") + "\n";
+    vec![
+        ("first-token", first(1 + MAX_LINES).into_bytes()),
+        (
+            "damaged-line",
+            format!("{}\n!bm90IGFnZQ==\n", lines[..3].join("\n")).into_bytes(),
+        ),
+        ("header-only", first(1).into_bytes()),
+        (
+            "empty-line",
+            format!("{}\n\n{}\n", lines[0], lines[1]).into_bytes(),
+        ),
     ]
 }

@@ -318,7 +318,7 @@ fn entra_csv() -> Seeds {
 
 fn main() {
     let seeds = Path::new(env!("CARGO_MANIFEST_DIR")).join("../seeds");
-    let targets: [(&str, Seeds); 18] = [
+    let targets: [(&str, Seeds); 19] = [
         ("secret", secret()),
         ("otpauth", otpauth()),
         ("migration", migration()),
@@ -337,6 +337,7 @@ fn main() {
         ("results", bridge::results()),
         ("upn_map", bridge::upn_map()),
         ("burn_journal", bridge::burn_journal()),
+        ("burn_journal_sealed", bridge::burn_journal_sealed()),
     ];
     for (target, files) in targets {
         let dir = seeds.join(target);

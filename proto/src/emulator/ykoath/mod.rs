@@ -186,6 +186,15 @@ impl YkoathCard {
         c
     }
 
+    /// An applet with this password and salt (a known salt: the same access key every time,
+    /// as the fuzz target needs).
+    pub fn with_password_and_salt(password: &str, salt: [u8; 8]) -> Self {
+        let mut c = Self::new();
+        c.salt = salt;
+        c.set_password(Some(password));
+        c
+    }
+
     pub fn maker(&self) -> &OathMaker {
         &self.maker
     }
