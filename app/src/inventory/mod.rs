@@ -99,9 +99,12 @@ impl Inventory {
     pub fn new() -> Self {
         let rows = RwSignal::new(Vec::<Row>::new());
         let format = RwSignal::new(ExportFormat::EntraCsv);
+        // What the checks read of each row: a change of status alone (exported, verified)
+        // leaves it equal, so a 10,000-row list is not checked again for it.
+        let tokens = Memo::new(move |_| rows.with(|rows| rows.iter().map(Row::token).collect()));
         let issues = Memo::new(move |_| {
             let f = format.get();
-            rows.with(|rows| validate_rows(rows, f))
+            tokens.with(|tokens: &Vec<OathToken>| validate_rows(tokens, f))
         });
         let left = Memo::new(move |_| {
             let f = format.get();
@@ -385,12 +388,20 @@ fn left_out_of(rows: &[Row], format: ExportFormat) -> Vec<String> {
         .collect()
 }
 
-/// [`validate_all`] of the rows a file of `format` holds, numbered as the list's rows, and a
-/// warning on each row it leaves out (HOTP rows from Entra's formats), saying why.
-pub fn validate_rows(rows: &[Row], format: ExportFormat) -> Vec<Issue> {
-    let at: Vec<usize> = (0..rows.len()).filter(|&i| rows[i].fits(format)).collect();
-    let tokens: Vec<OathToken> = at.iter().map(|&i| rows[i].token()).collect();
-    let mut issues: Vec<Issue> = validate_all(&tokens, format)
+/// [`validate_all`] of the rows (as [`Row::token`]s) a file of `format` holds, numbered as the
+/// list's rows, and a warning on each row it leaves out (HOTP rows from Entra's formats), saying
+/// why.
+pub fn validate_rows(rows: &[OathToken], format: ExportFormat) -> Vec<Issue> {
+    let fits = |t: &OathToken| t.is_totp() || entra_format(format).is_none();
+    let at: Vec<usize> = (0..rows.len()).filter(|&i| fits(&rows[i])).collect();
+    let some: Vec<OathToken>;
+    let tokens = if at.len() == rows.len() {
+        rows
+    } else {
+        some = at.iter().map(|&i| rows[i].clone()).collect();
+        &some
+    };
+    let mut issues: Vec<Issue> = validate_all(tokens, format)
         .into_iter()
         .map(|mut i| {
             if at.len() != rows.len() {
@@ -409,7 +420,7 @@ pub fn validate_rows(rows: &[Row], format: ExportFormat) -> Vec<Issue> {
             i
         })
         .collect();
-    for row in (0..rows.len()).filter(|&i| !rows[i].fits(format)) {
+    for row in (0..rows.len()).filter(|&i| !fits(&rows[i])) {
         issues.push(Issue {
             row,
             field: Field::Kind,

@@ -203,10 +203,11 @@ pub(crate) fn upn_problem(upn: &str, format: Format) -> Option<String> {
 }
 
 fn check_serials(records: &[&TokenRecord], issues: &mut Vec<Issue>) {
-    let mut seen: HashMap<&str, Vec<usize>> = HashMap::new();
+    // Sized once: growing them row by row was a third of a 10,000-row pass.
+    let mut seen: HashMap<&str, Vec<usize>> = HashMap::with_capacity(records.len());
     // Rows by seed, so a seed shared with another serial is found without comparing each row
     // with every earlier one (a 10,000-row list took seconds).
-    let mut by_secret: HashMap<&[u8], Vec<usize>> = HashMap::new();
+    let mut by_secret: HashMap<&[u8], Vec<usize>> = HashMap::with_capacity(records.len());
     for (j, rec) in records.iter().enumerate() {
         let serial = rec.serial.trim();
         let same_seed = by_secret.entry(rec.secret.as_bytes()).or_default();
@@ -296,7 +297,7 @@ fn check_serials(records: &[&TokenRecord], issues: &mut Vec<Issue>) {
 }
 
 fn check_per_user(records: &[&TokenRecord], issues: &mut Vec<Issue>) {
-    let mut counts: HashMap<String, usize> = HashMap::new();
+    let mut counts: HashMap<String, usize> = HashMap::with_capacity(records.len());
     for (row, rec) in records.iter().enumerate() {
         if rec.upn.is_empty() {
             continue;

@@ -109,7 +109,7 @@ impl Checks {
 
     /// For formats keyed by serial, where a second row would overwrite the first.
     pub(super) fn unique_serials(&mut self, tokens: &[OathToken], target: &str) {
-        let mut seen: HashMap<&str, usize> = HashMap::new();
+        let mut seen: HashMap<&str, usize> = HashMap::with_capacity(tokens.len());
         for (row, t) in tokens.iter().enumerate() {
             let serial = t.record.serial.trim();
             if serial.is_empty() {
