@@ -54,7 +54,7 @@ impl CodeNow {
         match self {
             CodeNow::Totp { code, .. } => code,
             CodeNow::Hotp => "by counter",
-            CodeNow::NoSeed => "no seed",
+            CodeNow::NoSeed => "no valid seed",
         }
     }
 
@@ -99,6 +99,6 @@ mod tests {
         assert_eq!(hotp, CodeNow::Hotp);
         assert!(!hotp.is_code());
         assert_eq!(CodeNow::at(None, otp, false, 59), CodeNow::NoSeed);
-        assert_eq!(CodeNow::NoSeed.code(), "no seed");
+        assert_eq!(CodeNow::NoSeed.code(), "no valid seed");
     }
 }

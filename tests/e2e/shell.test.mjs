@@ -103,6 +103,12 @@ test('file://: the shell shows the code of the seed the app then holds (oathtool
   assertShellCode(shell, seed);
   await assertAppChip(page, seed);
   await assertOneView(page);
+  // The chip follows step 3's seed: a typed one, then text that is none.
+  await page.getByTestId('secret').fill('JBSWY3DPEHPK3PXP');
+  await assertAppChip(page, 'JBSWY3DPEHPK3PXP');
+  await page.getByTestId('secret').fill('not a seed!');
+  await page.waitForFunction(() => document.querySelector('[data-testid=code-now-code]').textContent === 'no valid seed');
+  assert.equal(await page.getByTestId('code-now-label').textContent(), 'Code now');
   assert.deepEqual(errors, []);
   await context.close();
 });

@@ -10,13 +10,14 @@ use std::fmt::Debug;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
+use tokensmith_api::batch::{BatchAnswer, BatchControl, BatchStart};
 use tokensmith_api::{
     BurnRequest, OathListRequest, OathNameRequest, ProfileDeleteRequest, ProfileTitleRequest,
     SecretString, SyncRequest, Target,
 };
 
 /// The request types, in the order the first byte picks them.
-pub const REQUESTS: [&str; 7] = [
+pub const REQUESTS: [&str; 10] = [
     "Target",
     "BurnRequest",
     "SyncRequest",
@@ -24,6 +25,9 @@ pub const REQUESTS: [&str; 7] = [
     "ProfileDeleteRequest",
     "OathListRequest",
     "OathNameRequest",
+    "BatchStart",
+    "BatchControl",
+    "BatchAnswer",
 ];
 
 /// The input of this target for a request type and a body (for seeds).
@@ -56,9 +60,16 @@ pub fn run(data: &[u8]) {
         "OathListRequest" => request::<OathListRequest>(body, |r| {
             r.password = r.password.as_ref().and_then(|_| other());
         }),
-        _ => request::<OathNameRequest>(body, |r| {
+        "OathNameRequest" => request::<OathNameRequest>(body, |r| {
             r.password = r.password.as_ref().and_then(|_| other());
         }),
+        "BatchStart" => request::<BatchStart>(body, |r| {
+            r.passphrase = r.passphrase.as_ref().and_then(|_| other());
+            r.customer_key = r.customer_key.as_ref().and_then(|_| other());
+            r.password = r.password.as_ref().and_then(|_| other());
+        }),
+        "BatchControl" => request::<BatchControl>(body, |_| {}),
+        _ => request::<BatchAnswer>(body, |_| {}),
     }
 }
 

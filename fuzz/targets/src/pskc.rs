@@ -48,8 +48,9 @@ pub fn run(data: &[u8]) {
         _ => Unlock::None,
     };
     let read = pskc::read(text, unlock);
-    if let Unlock::Password(password) = unlock {
-        // The page's way: the key derived apart (in its worker), then the file read with it.
+    if let (Unlock::Password(password), Lock::Password { .. }) = (unlock, &lock) {
+        // The page's way for a file its lock says is password-protected: the key derived
+        // apart (in its worker), then the file read with it.
         let apart = pskc::password_key(text, password)
             .and_then(|key| pskc::read(text, Unlock::DerivedKey(&key)));
         assert_eq!(

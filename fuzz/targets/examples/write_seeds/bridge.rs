@@ -35,6 +35,12 @@ pub fn api_requests() -> Seeds {
         ("oath-list", "OathListRequest", r#"{"password":"x"}"#),
         ("oath-name", "OathNameRequest", r#"{"name":"Example:alice","kind":"oath"}"#),
         ("oath-name-bad-kind", "OathNameRequest", r#"{"name":"x","kind":"fido"}"#),
+        ("batch-start-full", "BatchStart", r#"{"users":"upn,serial\na@contoso.com,60300001\n","format":"csv","token_model":"c302-i","algorithm":"SHA1","digits":6,"period":30,"display_timeout":60,"readers":["ACR 0"],"simulate_readers":2,"overwrite":false,"auto_accept":true,"resume":false,"results_file":"/tmp/j","passphrase":"correct horse battery","plaintext_results":false,"customer_key":"k","password":"p"}"#),
+        ("batch-start-minimal", "BatchStart", r#"{"users":"a@contoso.com","token_model":"molto2v2"}"#),
+        ("batch-start-misspelled", "BatchStart", r#"{"users":"a@contoso.com","token_model":"c302-i","auto_acept":true}"#),
+        ("batch-control-skip", "BatchControl", r#"{"action":"skip","position":3}"#),
+        ("batch-control-swap", "BatchControl", r#"{"action":"swap_token","reader":"Simulated reader 1"}"#),
+        ("batch-answer", "BatchAnswer", r#"{"position":1,"matches":true}"#),
     ]
     .into_iter()
     .map(|(name, request, body)| (name, api_requests::encode(request, body)))
