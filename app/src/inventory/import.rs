@@ -75,8 +75,8 @@ fn append(inv: Inventory, p: &Pending, options: &ImportOptions<'_>) -> bool {
             return true;
         }
     };
-    let (mut n, mut hotp) = (0, Vec::new());
-    for t in tokens {
+    let mut hotp = Vec::new();
+    let n = inv.add_all(tokens.into_iter().map(|t| {
         if let Kind::Hotp { counter } = t.kind {
             hotp.push(format!("{} (counter {counter})", t.record.serial.trim()));
         }
@@ -84,9 +84,8 @@ fn append(inv: Inventory, p: &Pending, options: &ImportOptions<'_>) -> bool {
         let mut status = Status::new(Origin::Imported, t.digits);
         status.kind = t.kind;
         status.exported = true;
-        inv.add(t.record, status);
-        n += 1;
-    }
+        (t.record, status)
+    }));
     let e = super::export::errors(inv);
     let mut msg = format!("Imported {n} row(s) from {} ({}).", p.name, p.format.name());
     if !hotp.is_empty() {

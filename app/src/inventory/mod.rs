@@ -20,7 +20,7 @@ use leptos::prelude::*;
 use status::{Origin, Status};
 use tokensmith_core::caps;
 use tokensmith_core::entra::{
-    validate_for, Field, Format, Issue, IssueKind, Severity, TokenRecord,
+    validate_refs, Field, Format, Issue, IssueKind, Severity, TokenRecord,
 };
 use tokensmith_core::formats::{self, ExportFormat, OathToken};
 use tokensmith_core::otpauth::Kind;
@@ -99,9 +99,12 @@ impl Inventory {
     pub fn new() -> Self {
         let rows = RwSignal::new(Vec::<Row>::new());
         let format = RwSignal::new(ExportFormat::EntraCsv);
+        // What the checks read of each row: a change of status alone (exported, verified)
+        // leaves it equal, so a 10,000-row list is not checked again for it.
+        let tokens = Memo::new(move |_| rows.with(|rows| rows.iter().map(Row::token).collect()));
         let issues = Memo::new(move |_| {
             let f = format.get();
-            rows.with(|rows| validate_rows(rows, f))
+            tokens.with(|tokens: &Vec<OathToken>| validate_rows(tokens, f))
         });
         let left = Memo::new(move |_| {
             let f = format.get();
@@ -125,9 +128,10 @@ impl Inventory {
     /// Appends records added by hand (e.g. from the import review) as new rows, not yet
     /// exported (validation marks their problems in the table).
     pub fn push(&self, recs: Vec<TokenRecord>) {
-        for rec in recs {
-            self.add(rec, Status::new(Origin::Added, 6));
-        }
+        self.add_all(
+            recs.into_iter()
+                .map(|rec| (rec, Status::new(Origin::Added, 6))),
+        );
     }
 
     /// Appends one row; returns its id.
@@ -136,6 +140,29 @@ impl Inventory {
         self.next_id.set_value(id + 1);
         self.rows.update(|rows| rows.push(Row { id, rec, status }));
         id
+    }
+
+    /// Appends rows in one change (an import's 10,000 rows notify the page once, not 10,000
+    /// times); returns how many.
+    pub fn add_all(&self, new: impl IntoIterator<Item = (TokenRecord, Status)>) -> usize {
+        let mut id = self.next_id.get_value();
+        let rows: Vec<Row> = new
+            .into_iter()
+            .map(|(rec, status)| {
+                id += 1;
+                Row {
+                    id: id - 1,
+                    rec,
+                    status,
+                }
+            })
+            .collect();
+        self.next_id.set_value(id);
+        let n = rows.len();
+        if n > 0 {
+            self.rows.update(|r| r.extend(rows));
+        }
+        n
     }
 
     /// Some row is in no exported file (leaving the page asks first).
@@ -162,23 +189,6 @@ impl Inventory {
                 .find(|(_, r)| r.rec.serial.trim() == serial && r.rec.profile == profile)
                 .map(|(i, r)| (i, r.clone()))
         })
-    }
-
-    /// Every row as the exchange formats see it, without the row `except` (a re-burn is
-    /// checked as the row it replaces).
-    pub fn tokens_except(&self, except: Option<u64>) -> Vec<OathToken> {
-        self.rows.with_untracked(|rows| {
-            rows.iter()
-                .filter(|r| Some(r.id) != except)
-                .map(Row::token)
-                .collect()
-        })
-    }
-
-    /// [`Self::tokens_except`], tracked (for memos).
-    pub fn tokens_except_tracked(&self, except: Option<u64>) -> Vec<OathToken> {
-        self.rows.track();
-        self.tokens_except(except)
     }
 
     /// The rows a file of `format` holds ([`Row::fits`]), as the exchange formats see them,
@@ -278,9 +288,9 @@ pub fn row_name(index: usize, rec: &TokenRecord) -> String {
 pub fn validate_all(tokens: &[OathToken], format: ExportFormat) -> Vec<Issue> {
     let mut issues = formats::check(format, tokens);
     if entra_format(format).is_none() {
-        let recs: Vec<TokenRecord> = tokens.iter().map(|t| t.record.clone()).collect();
+        let recs: Vec<&TokenRecord> = tokens.iter().map(|t| &t.record).collect();
         issues.extend(
-            validate_for(&recs, Format::Csv)
+            validate_refs(&recs, Format::Csv)
                 .into_iter()
                 .filter(|i| matches!(i.kind, IssueKind::SharedSecret { .. })),
         );
@@ -293,6 +303,72 @@ pub fn validate_all(tokens: &[OathToken], format: ExportFormat) -> Vec<Issue> {
             _ => i,
         })
         .collect()
+}
+
+/// What [`validate_all`] finds on `new` appended to `list` (the rows checked with it), numbered
+/// as that last row — without checking every row: only the rows its findings can depend on
+/// (the first row, and those sharing its serial, seed or user) are checked with it. A finding
+/// that names a row ("row 12") is numbered by the rows checked, so then the whole list is
+/// checked instead. Equal to the whole list's pass (tested below).
+pub fn validate_appended<'a>(
+    list: impl Iterator<Item = &'a Row> + Clone,
+    new: &OathToken,
+    format: ExportFormat,
+) -> Vec<Issue> {
+    let rec = &new.record;
+    let serial = rec.serial.trim();
+    let upn = rec.upn.to_lowercase();
+    let same_user = |u: &str| {
+        !u.is_empty()
+            && (u.eq_ignore_ascii_case(&rec.upn)
+                || (!(u.is_ascii() && rec.upn.is_ascii()) && u.to_lowercase() == upn))
+    };
+    let mut related: Vec<OathToken> = Vec::new();
+    let mut n = 0;
+    for (i, r) in list.clone().enumerate() {
+        n = i + 1;
+        if i == 0
+            || r.rec.serial.trim() == serial
+            || r.rec.secret == rec.secret
+            || same_user(&r.rec.upn)
+        {
+            related.push(r.token());
+        }
+    }
+    let last = |issues: Vec<Issue>, row: usize| -> Vec<Issue> {
+        issues.into_iter().filter(|i| i.row == row).collect()
+    };
+    let m = related.len();
+    related.push(new.clone());
+    let found = last(validate_all(&related, format), m);
+    if m == n {
+        return found;
+    }
+    let prefix = format!("row {}: ", m + 1);
+    let renumbered: Option<Vec<Issue>> = found
+        .into_iter()
+        .map(|mut i| {
+            let body = i.message.strip_prefix(&prefix)?;
+            if names_a_row(body) {
+                return None;
+            }
+            i.message = format!("row {}: {body}", n + 1);
+            i.row = n;
+            Some(i)
+        })
+        .collect();
+    renumbered.unwrap_or_else(|| {
+        let mut all: Vec<OathToken> = list.map(Row::token).collect();
+        all.push(new.clone());
+        last(validate_all(&all, format), n)
+    })
+}
+
+/// Whether `message` names a row ("… in row 12"): numbered by the rows it was checked with.
+fn names_a_row(message: &str) -> bool {
+    message
+        .match_indices("row ")
+        .any(|(i, _)| message[i + 4..].starts_with(|c: char| c.is_ascii_digit()))
 }
 
 /// Why an HOTP row is not in an Entra file: said on the row and beside the export.
@@ -312,12 +388,20 @@ fn left_out_of(rows: &[Row], format: ExportFormat) -> Vec<String> {
         .collect()
 }
 
-/// [`validate_all`] of the rows a file of `format` holds, numbered as the list's rows, and a
-/// warning on each row it leaves out (HOTP rows from Entra's formats), saying why.
-pub fn validate_rows(rows: &[Row], format: ExportFormat) -> Vec<Issue> {
-    let at: Vec<usize> = (0..rows.len()).filter(|&i| rows[i].fits(format)).collect();
-    let tokens: Vec<OathToken> = at.iter().map(|&i| rows[i].token()).collect();
-    let mut issues: Vec<Issue> = validate_all(&tokens, format)
+/// [`validate_all`] of the rows (as [`Row::token`]s) a file of `format` holds, numbered as the
+/// list's rows, and a warning on each row it leaves out (HOTP rows from Entra's formats), saying
+/// why.
+pub fn validate_rows(rows: &[OathToken], format: ExportFormat) -> Vec<Issue> {
+    let fits = |t: &OathToken| t.is_totp() || entra_format(format).is_none();
+    let at: Vec<usize> = (0..rows.len()).filter(|&i| fits(&rows[i])).collect();
+    let some: Vec<OathToken>;
+    let tokens = if at.len() == rows.len() {
+        rows
+    } else {
+        some = at.iter().map(|&i| rows[i].clone()).collect();
+        &some
+    };
+    let mut issues: Vec<Issue> = validate_all(tokens, format)
         .into_iter()
         .map(|mut i| {
             if at.len() != rows.len() {
@@ -336,7 +420,7 @@ pub fn validate_rows(rows: &[Row], format: ExportFormat) -> Vec<Issue> {
             i
         })
         .collect();
-    for row in (0..rows.len()).filter(|&i| !rows[i].fits(format)) {
+    for row in (0..rows.len()).filter(|&i| !fits(&rows[i])) {
         issues.push(Issue {
             row,
             field: Field::Kind,
@@ -390,4 +474,94 @@ pub(crate) fn profile_of(text: &str) -> Result<Option<u8>, String> {
             caps::largest_profile()
         )
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokensmith_core::otp::Algorithm;
+    use tokensmith_core::secret::Secret;
+
+    /// A small deterministic generator: lists full of shared serials, seeds and users.
+    struct Lcg(u64);
+    impl Lcg {
+        fn pick(&mut self, n: usize) -> usize {
+            self.0 = self
+                .0
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            ((self.0 >> 33) % n as u64) as usize
+        }
+    }
+
+    fn row(g: &mut Lcg, id: u64) -> Row {
+        let upns = [
+            "a@contoso.com",
+            "A@Contoso.com",
+            "b@contoso.com",
+            "\u{212A}@contoso.com", // KELVIN SIGN: lower-cases to an ASCII 'k'
+            "k@contoso.com",
+            "",
+            "bad upn",
+            "row 2@contoso.com",
+        ];
+        let serials = ["1", " 1", "2", "3", "", "row 1", "=4", "5,6"];
+        let profiles = [None, None, Some(1), Some(2), Some(150)];
+        let secrets: [&[u8]; 5] = [&[1; 20], &[2; 20], &[3; 10], &[4; 32], &[5; 81]];
+        let mut status = Status::new(Origin::Added, [6, 6, 8, 7][g.pick(4)]);
+        if g.pick(6) == 0 {
+            status.kind = Kind::Hotp { counter: 3 };
+        }
+        Row {
+            id,
+            rec: TokenRecord {
+                upn: upns[g.pick(upns.len())].into(),
+                serial: serials[g.pick(serials.len())].into(),
+                secret: Secret::from_bytes(secrets[g.pick(secrets.len())].to_vec()).unwrap(),
+                interval: [30, 60, 0][g.pick(3)],
+                manufacturer: ["Token2", ""][g.pick(2)].into(),
+                model: "C302-i".into(),
+                algorithm: [Algorithm::Sha1, Algorithm::Sha256][g.pick(2)],
+                profile: profiles[g.pick(profiles.len())],
+                display_name: None,
+            },
+            status,
+        }
+    }
+
+    #[test]
+    fn only_a_row_number_names_a_row() {
+        assert!(names_a_row("serial '1' is already in row 12: remove it"));
+        assert!(!names_a_row("the UPN is empty: every CSV row needs a user"));
+        assert!(!names_a_row("row"));
+    }
+
+    #[test]
+    fn a_row_appended_is_checked_as_the_whole_list_checks_it() {
+        let mut g = Lcg(15);
+        let mut compared = 0;
+        let mut with_findings = 0;
+        for round in 0..300 {
+            let len = [0, 1, 2, 5, 12, 40][round % 6];
+            let rows: Vec<Row> = (0..len).map(|i| row(&mut g, i as u64)).collect();
+            let new = row(&mut g, 999).token();
+            for format in ExportFormat::ALL {
+                let listed: Vec<&Row> = rows.iter().filter(|r| r.fits(format)).collect();
+                let mut all: Vec<OathToken> = listed.iter().map(|r| r.token()).collect();
+                all.push(new.clone());
+                let full: Vec<Issue> = validate_all(&all, format)
+                    .into_iter()
+                    .filter(|i| i.row == listed.len())
+                    .collect();
+                let fast = validate_appended(listed.iter().copied(), &new, format);
+                assert_eq!(fast, full, "{format:?}, round {round}");
+                compared += 1;
+                with_findings += usize::from(!full.is_empty());
+            }
+        }
+        assert!(
+            with_findings > compared / 2,
+            "{with_findings} of {compared}"
+        );
+    }
 }

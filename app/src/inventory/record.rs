@@ -2,7 +2,7 @@
 //! checked against the target model (everything the burn carries), Entra and the list before
 //! anything is burned or added.
 
-use super::{entra_format, profile_of, validate_all, without_row, Inventory};
+use super::{entra_format, profile_of, validate_appended, without_row, Inventory};
 use crate::params::{ParamsState, RecordForm};
 use crate::presets::PRESETS;
 use crate::seed::SecretState;
@@ -154,27 +154,30 @@ pub fn checked_record(
         display_name: (!display.is_empty()).then_some(display),
     };
     let format = inv.format.get();
-    let mut tokens: Vec<OathToken> = inv
-        .tokens_except_tracked(replacing)
-        .into_iter()
-        .filter(|t| t.is_totp() || entra_format(format).is_none())
-        .collect();
-    let row = tokens.len();
     let token = OathToken {
         record: rec.clone(),
         digits: p.digits,
         kind,
     };
-    // A row no file of this format would hold is not checked against it.
-    if token.is_totp() || entra_format(format).is_none() {
-        tokens.push(token);
-    }
-    for i in validate_all(&tokens, format) {
+    let entra = entra_format(format).is_some();
+    // A row no file of this format would hold is not checked against it; the list's rows are
+    // checked as that format's file would hold them (a re-burn as the row it replaces).
+    let issues = if token.is_totp() || !entra {
+        inv.rows.with(|rows| {
+            let listed = rows
+                .iter()
+                .filter(|r| Some(r.id) != replacing && r.fits(format));
+            validate_appended(listed, &token, format)
+        })
+    } else {
+        Vec::new()
+    };
+    for i in issues {
         // Entra's digits rule was said above, in the picker's words.
-        if inv.entra_format().is_some() && i.field == Field::Digits {
+        if entra && i.field == Field::Digits {
             continue;
         }
-        if i.row == row && i.severity == Severity::Error {
+        if i.severity == Severity::Error {
             problems.push((Some(i.field), without_row(&i.message).to_string()));
         }
     }

@@ -14,7 +14,7 @@ pub use crate::caps::entra::MAX_TOKENS_PER_USER;
 pub use csv_io::{read_csv, write_csv, CSV_HEADER};
 pub use graph::{graph_bulk_json, read_graph_json};
 pub(crate) use validate::{formula_lead, upn_problem};
-pub use validate::{validate, validate_for};
+pub use validate::{validate, validate_for, validate_refs};
 
 use std::fmt;
 

@@ -223,6 +223,8 @@ fn upn_rules() {
         ("bob@contoso..com", "no valid domain"),
         ("bob@contoso.com.", "no valid domain"),
         ("bob_fabrikam.com#EXT#@contoso.onmicrosoft.com", "guest"),
+        ("bob_fabrikam.com#ext#@contoso.onmicrosoft.com", "guest"),
+        ("zoë_fabrikam.com#Ext#@contoso.onmicrosoft.com", "guest"),
         ("", "UPN is empty"),
     ] {
         let errs = errors(&[rec(upn, "1", &key(1))], Format::Csv);
@@ -658,4 +660,24 @@ fn a_shared_seed_names_the_first_earlier_row_with_another_serial() {
         .collect();
     assert!(expected.len() >= 3, "the sample has shared seeds");
     assert_eq!(found, expected);
+}
+
+#[test]
+fn records_checked_in_place_give_the_same_issues() {
+    // Problems of every kind, and rows that depend on earlier ones.
+    let mut list = vec![
+        rec("a@contoso.com", "1", &key(1)),
+        rec("A@contoso.com", "1", &key(1)),
+        rec("b@contoso.com", "1", &key(2)),
+        rec("bad upn", "2", &key(1)),
+        rec("=x@contoso.com", "", &[7; 10]),
+        rec("c@contoso.com", "3", &[9; 81]),
+    ];
+    list[2].profile = Some(120);
+    for format in [Format::Csv, Format::Graph] {
+        let refs: Vec<&TokenRecord> = list.iter().collect();
+        let issues = validate_refs(&refs, format);
+        assert!(issues.len() > 6, "{issues:#?}");
+        assert_eq!(issues, validate_for(&list, format));
+    }
 }

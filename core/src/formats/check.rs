@@ -39,9 +39,9 @@ impl Checks {
 
     /// Entra's own rules, plus the two things its formats cannot say.
     fn entra_for(tokens: &[OathToken], format: Format) -> Vec<Issue> {
-        let records: Vec<_> = tokens.iter().map(|t| t.record.clone()).collect();
+        let records: Vec<_> = tokens.iter().map(|t| &t.record).collect();
         let mut checks = Checks {
-            issues: entra::validate_for(&records, format),
+            issues: entra::validate_refs(&records, format),
         };
         for (row, t) in tokens.iter().enumerate() {
             if !t.is_totp() {
@@ -109,7 +109,7 @@ impl Checks {
 
     /// For formats keyed by serial, where a second row would overwrite the first.
     pub(super) fn unique_serials(&mut self, tokens: &[OathToken], target: &str) {
-        let mut seen: HashMap<&str, usize> = HashMap::new();
+        let mut seen: HashMap<&str, usize> = HashMap::with_capacity(tokens.len());
         for (row, t) in tokens.iter().enumerate() {
             let serial = t.record.serial.trim();
             if serial.is_empty() {
