@@ -356,3 +356,18 @@ test('screenshots: the export menu and the recipient confirmation, desktop and p
     olga.close();
   }
 });
+
+test('many unverified rows: the first ten are named, the rest counted', async () => {
+  const b32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let csv = 'upn,serial number,secret key,timeinterval,manufacturer,model\r\n';
+  for (let i = 0; i < 12; i++) csv += `user${i}@contoso.com,${700000 + i},JBSWY3DPEHPK3PXPJBSWY3DPEHPK3P${b32[i]}${b32[i + 1]},30,Token2,C302-i\r\n`;
+  const { context, page, errors } = await openPageWith(browser, singleFileUrl());
+  await importFile(page, 'twelve.csv', csv);
+  await page.waitForFunction(() => /Imported 12 row/.test(document.querySelector('[data-testid=inventory-status]').textContent));
+  const text = await page.getByTestId('export-unverified').textContent();
+  assert.match(text, /^12 rows not verified: row 1 \(serial 700000, user0@contoso\.com\); /);
+  assert.match(text, /row 10 \(serial 700009, user9@contoso\.com\); and 2 more \(the table's status column marks each\)\./);
+  assert.ok(!text.includes('700010'), text);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
