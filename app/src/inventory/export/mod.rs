@@ -88,9 +88,7 @@ fn unverified(inv: Inventory) -> Option<String> {
     match n {
         0 => None,
         1 => Some(format!("Not verified: {}.", names[0])),
-        n if n <= NAMED_UNVERIFIED => {
-            Some(format!("{n} rows not verified: {}.", names.join("; ")))
-        }
+        n if n <= NAMED_UNVERIFIED => Some(format!("{n} rows not verified: {}.", names.join("; "))),
         n => Some(format!(
             "{n} rows not verified: {}; and {} more (the table's status column marks each).",
             names.join("; "),
