@@ -8,6 +8,7 @@
 //! journal still tells the truth about the token ("may hold the new seed").
 
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
 
 use tokensmith_api::{BurnResult, DeviceKind, JournalEntry, TokenHolds, Verification};
 use tokensmith_burn_journal::{
@@ -219,9 +220,39 @@ pub fn intent(
     }
 }
 
+/// The journal a burn appends to: the caller's own, or one shared by several readers' loops
+/// (the batch), locked for each append only — never across the card's commands, so the
+/// readers' burns overlap while each record is still whole and fsynced before the call returns.
+pub enum JournalRef<'j> {
+    Own(&'j mut Journal),
+    Shared(&'j Mutex<Journal>),
+}
+
+impl<'j> From<&'j mut Journal> for JournalRef<'j> {
+    fn from(j: &'j mut Journal) -> Self {
+        JournalRef::Own(j)
+    }
+}
+
+impl<'j> From<&'j Mutex<Journal>> for JournalRef<'j> {
+    fn from(j: &'j Mutex<Journal>) -> Self {
+        JournalRef::Shared(j)
+    }
+}
+
+impl JournalRef<'_> {
+    /// `f` with the journal to itself (a shared one locked for that long).
+    pub fn with<R>(&mut self, f: impl FnOnce(&mut Journal) -> R) -> R {
+        match self {
+            JournalRef::Own(j) => f(j),
+            JournalRef::Shared(m) => f(&mut m.lock().unwrap_or_else(PoisonError::into_inner)),
+        }
+    }
+}
+
 /// One burn attempt being journaled.
 pub struct Attempt<'j> {
-    journal: &'j mut Journal,
+    journal: JournalRef<'j>,
     id: TokenId,
     /// The first journal write that failed after the intent.
     lost: Option<bj::Error>,
@@ -229,9 +260,9 @@ pub struct Attempt<'j> {
 
 impl<'j> Attempt<'j> {
     /// Journal the intent (fsynced). An error here means nothing may be sent to the token.
-    pub fn begin(journal: &'j mut Journal, intent: Intent) -> Result<Self, BridgeError> {
+    pub fn begin(mut journal: JournalRef<'j>, intent: Intent) -> Result<Self, BridgeError> {
         let id = journal
-            .intent(intent)
+            .with(|j| j.intent(intent))
             .map_err(|e| BridgeError::Results(format!("{e} — nothing was written to the token")))?;
         Ok(Attempt {
             journal,
@@ -253,7 +284,8 @@ impl<'j> Attempt<'j> {
         if self.lost.is_some() {
             return;
         }
-        if let Err(e) = self.journal.written(self.id, write) {
+        let id = self.id;
+        if let Err(e) = self.journal.with(|j| j.written(id, write)) {
             self.lost = Some(e);
         }
     }
@@ -265,42 +297,43 @@ impl<'j> Attempt<'j> {
         result: Result<BurnResult, BridgeError>,
         now: i64,
     ) -> Result<BurnResult, BridgeError> {
-        let outcome = match &result {
-            Ok(out) => match &out.verification {
-                Verification::DeviceCalculated {
-                    code,
-                    matches: true,
-                } => self.journal.verified(
-                    self.id,
-                    bj::Method::DeviceCalculated,
-                    Some(code.clone()),
-                    Some(0),
+        let id = self.id;
+        // The outcome and what the journal then says about the token, under one lock.
+        let (outcome, entry) = self.journal.with(|j| {
+            let outcome = match &result {
+                Ok(out) => match &out.verification {
+                    Verification::DeviceCalculated {
+                        code,
+                        matches: true,
+                    } => j.verified(
+                        id,
+                        bj::Method::DeviceCalculated,
+                        Some(code.clone()),
+                        Some(0),
+                    ),
+                    _ => Ok(()),
+                },
+                Err(BridgeError::VerifyMismatch { device, .. }) => j.verification_failed(
+                    id,
+                    "the key computed another code than the host",
+                    Some(device.clone()),
                 ),
-                _ => Ok(()),
-            },
-            Err(BridgeError::VerifyMismatch { device, .. }) => self.journal.verification_failed(
-                self.id,
-                "the key computed another code than the host",
-                Some(device.clone()),
-            ),
-            Err(e) => {
-                let in_flight = if no_reply(e) {
-                    self.journal
-                        .fold()
-                        .token(self.id)
-                        .and_then(|t| t.next_write())
-                } else {
-                    None
-                };
-                self.journal.aborted(self.id, &e.to_string(), in_flight)
-            }
-        };
+                Err(e) => {
+                    let in_flight = if no_reply(e) {
+                        j.fold().token(id).and_then(|t| t.next_write())
+                    } else {
+                        None
+                    };
+                    j.aborted(id, &e.to_string(), in_flight)
+                }
+            };
+            (outcome, entry(j, id, now))
+        });
         if self.lost.is_none() {
             if let Err(e) = outcome {
                 self.lost = Some(e);
             }
         }
-        let entry = entry(self.journal, self.id, now);
         match (result, self.lost) {
             (Ok(mut out), None) => {
                 out.recorded = true;

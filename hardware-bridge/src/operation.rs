@@ -17,7 +17,7 @@ use crate::device::oath::PasswordChange;
 use crate::device::plan::{most_capable, plan_burn, BurnParams};
 use crate::device::{self, burn, molto2, oath, Credentials, Detected};
 use crate::error::BridgeError;
-use crate::journal::{self, Attempt};
+use crate::journal::{self, Attempt, JournalRef};
 use tokensmith_burn_journal::Journal;
 
 /// What to do with the device on the addressed reader.
@@ -152,7 +152,7 @@ impl Operation {
         self,
         t: &mut dyn tokensmith_proto::transport::Transport,
         d: &Detected,
-        journal: Option<&mut Journal>,
+        journal: Option<JournalRef>,
         now: i64,
         progress: &dyn Fn(Progress),
     ) -> Result<Outcome, BridgeError> {
@@ -331,9 +331,63 @@ pub fn run_with(
 ) -> Result<Outcome, BridgeError> {
     precheck(target, &op)?;
     let kind = target.kind.or_else(|| op.implied_kind());
-    let (mut t, d) = device::open_detect_as(backend, target.reader.as_deref(), kind, target.model)?;
-    progress(Progress::Detected(&d.device));
-    op.operate(&mut *t, &d, journal, device::now(), progress)
+    let mut card = Opened::open_as(backend, target, kind)?;
+    progress(Progress::Detected(&card.detected.device));
+    card.operate(op, journal.map(JournalRef::from), progress)
+}
+
+/// A card opened (exclusively) and detected, for several operations on the one connection:
+/// the batch reads a token, decides, then burns it without connecting and detecting again
+/// (a PC/SC disconnect resets the card, which costs as much as a few commands). The serial
+/// read at detection is the token's for as long as this lives: a card swapped in between
+/// fails with "card removed". Dropped, it disconnects.
+pub struct Opened {
+    t: Box<dyn tokensmith_proto::transport::Transport + Send>,
+    pub detected: Detected,
+}
+
+impl Opened {
+    /// Open the reader `target` addresses and detect the device (of `target.kind` when named).
+    pub fn open(backend: &dyn Backend, target: &Target) -> Result<Opened, BridgeError> {
+        Self::open_as(backend, target, target.kind)
+    }
+
+    fn open_as(
+        backend: &dyn Backend,
+        target: &Target,
+        kind: Option<DeviceKind>,
+    ) -> Result<Opened, BridgeError> {
+        let (t, detected) =
+            device::open_detect_as(backend, target.reader.as_deref(), kind, target.model)?;
+        Ok(Opened { t, detected })
+    }
+
+    /// [`run`] on this card: [`precheck`] against `target`, then the operation; a burn with a
+    /// `journal` goes through [`Attempt`] (a shared journal is locked per record only).
+    pub fn run(
+        &mut self,
+        target: &Target,
+        op: Operation,
+        journal: Option<JournalRef>,
+    ) -> Result<Outcome, BridgeError> {
+        precheck(target, &op)?;
+        self.operate(op, journal, &|_| {})
+    }
+
+    fn operate(
+        &mut self,
+        op: Operation,
+        journal: Option<JournalRef>,
+        progress: &dyn Fn(Progress),
+    ) -> Result<Outcome, BridgeError> {
+        op.operate(
+            &mut *self.t,
+            &self.detected,
+            journal,
+            device::now(),
+            progress,
+        )
+    }
 }
 
 /// Every reader and what is on it.

@@ -1,11 +1,14 @@
 //! One reader's loop: wait for a token, burn it for the next user, verify, wait for it to be
 //! taken off. Several readers run this at once, each on its own thread; they share the one
-//! burn journal (one writer per file), held only while a token is written.
+//! burn journal (one writer per file), locked for each record only, so their burns overlap.
+//! A token is connected to once: read, checked, burned and verified on that connection, which
+//! is closed (the card reset) before its row says how it went: an admin who takes the token
+//! off as soon as the row says so never pulls it during the reset.
 
 use std::sync::Mutex;
 use std::time::Duration;
 
-use tokensmith_api::{DeviceKind, Info, Profiles, RowStatus, Verification};
+use tokensmith_api::{DeviceKind, Profiles, RowStatus, Verification};
 use tokensmith_core::batch::BatchUser;
 use tokensmith_core::otp::OtpParams;
 use tokensmith_core::secret::Secret;
@@ -14,7 +17,7 @@ use tokensmith_proto::molto2::Molto2Model;
 use super::Batch;
 use crate::backend::Backend;
 use crate::error::BridgeError;
-use crate::operation::{self, BurnJob, Operation, Target};
+use crate::operation::{self, BurnJob, Opened, Operation, Target};
 use tokensmith_burn_journal::{Journal, Method, TokenId};
 
 /// How long one wait for a card blocks before the loop looks at pause/stop again.
@@ -82,16 +85,14 @@ fn token_placed(
         model: molto2,
     };
     batch.set_reader_message(reader, "reading the token");
-    let info = Info::try_from(operation::run(
+    let card = Opened::open(
         backend,
         &Target {
             kind: batch.kind_given.then_some(kind),
             ..target.clone()
         },
-        Operation::Info,
-        None,
-    )?)?;
-    let dev = info.device;
+    )?;
+    let dev = card.detected.device.clone();
     if dev.kind != kind {
         return Ok(format!(
             "this is a {} ({}), the batch burns {}: {TAKE_OFF}",
@@ -108,6 +109,8 @@ fn token_placed(
         ));
     }
     if kind == DeviceKind::Molto2 {
+        // Its profiles are listed and burned on connections of their own, as before.
+        drop(card);
         return fill_molto2(batch, backend, &target, &serial, journal);
     }
     if batch.is_uncertain(&serial) && !batch.spec.overwrite {
@@ -128,7 +131,7 @@ fn token_placed(
             "no user in the list waits for token {serial}: {TAKE_OFF}"
         ));
     };
-    burn_for(batch, backend, &target, &serial, p, &user, None, journal);
+    burn_for(batch, card, &target, &serial, p, &user, None, journal);
     Ok(format!("token {serial} done: {TAKE_OFF}"))
 }
 
@@ -165,16 +168,19 @@ fn fill_molto2(
             batch.update_row(p, unclaim);
             break;
         }
-        burn_for(
-            batch,
-            backend,
-            target,
-            serial,
-            p,
-            &user,
-            Some(profile),
-            journal,
-        );
+        match Opened::open(backend, target) {
+            Ok(card) => burn_for(
+                batch,
+                card,
+                target,
+                serial,
+                p,
+                &user,
+                Some(profile),
+                journal,
+            ),
+            Err(e) => fail_row(batch, p, e.to_string()),
+        }
     }
     for (p, _, _) in claims {
         batch.update_row(p, unclaim);
@@ -199,11 +205,19 @@ fn molto2_model(m: tokensmith_core::caps::Model) -> Option<Molto2Model> {
     }
 }
 
-/// Burns a fresh seed for row `p` and verifies it; the row says how it went.
+fn fail_row(batch: &Batch, p: usize, reason: String) {
+    batch.update_row(p, |r| {
+        r.status = RowStatus::Failed;
+        r.reason = Some(reason);
+    })
+}
+
+/// Burns a fresh seed for row `p` on `card` and verifies it; the row says how it went. The
+/// card is disconnected (reset) as soon as the burn is done, before the row is updated.
 #[allow(clippy::too_many_arguments)]
 fn burn_for(
     batch: &Batch,
-    backend: &dyn Backend,
+    mut card: Opened,
     target: &Target,
     serial: &str,
     p: usize,
@@ -217,12 +231,7 @@ fn burn_for(
         }
     };
     say(format!("burning token {serial} for {}", user.upn));
-    let fail = |reason: String| {
-        batch.update_row(p, |r| {
-            r.status = RowStatus::Failed;
-            r.reason = Some(reason);
-        })
-    };
+    let fail = |reason: String| fail_row(batch, p, reason);
     let secret = match Secret::generate(batch.spec.seed_bytes, None) {
         Ok(s) => s,
         Err(e) => return fail(format!("no random seed: {e}")),
@@ -250,18 +259,12 @@ fn burn_for(
         creds: spec.creds.clone(),
         upn: Some(user.upn.clone()),
     };
-    // The journal is held while this token is written: the intent is fsynced before the
-    // first write, each acknowledged write after it.
-    let burned = {
-        let mut j = journal.lock().unwrap_or_else(|p| p.into_inner());
-        operation::run(
-            backend,
-            target,
-            Operation::Burn(Box::new(job)),
-            Some(&mut j),
-        )
-        .and_then(tokensmith_api::BurnResult::try_from)
-    };
+    // The intent is fsynced before the first write, each acknowledged write after it; the
+    // journal is locked for each record only, so other readers' burns go on meanwhile.
+    let burned = card
+        .run(target, Operation::Burn(Box::new(job)), Some(journal.into()))
+        .and_then(tokensmith_api::BurnResult::try_from);
+    drop(card);
     let out = match burned {
         Ok(o) => o,
         Err(e) => {

@@ -202,3 +202,133 @@ fn molto2_fills_profiles_in_order() {
         );
     }
 }
+
+/// Write-ahead in the batch, whose readers share one journal: when a write command reaches a
+/// token, the intent and every write acknowledged before it are already in the file (an append
+/// returns after its fdatasync), and the journal is not locked (it is locked per record, not
+/// for the whole burn, so other readers' burns go on meanwhile). A token is connected to once.
+#[test]
+fn writes_reach_a_token_only_after_its_intent_is_in_the_file() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use tokensmith_burn_journal::{read_file, Write};
+    use tokensmith_proto::token2::{INS_WRITE_CONFIG, INS_WRITE_SEED};
+    use tokensmith_proto::transport::{Transport, TransportError};
+
+    use crate::backend::{Backend, ReaderEntry};
+
+    struct Watch {
+        journal: Mutex<Journal>,
+        path: std::path::PathBuf,
+        opens: AtomicUsize,
+        writes_checked: AtomicUsize,
+        wrong: Mutex<Vec<String>>,
+    }
+
+    impl Watch {
+        fn before_write(&self, write: Write) {
+            self.writes_checked.fetch_add(1, Ordering::SeqCst);
+            let wrong = |what: String| self.wrong.lock().unwrap().push(what);
+            // Held by this burn across its commands (as it once was), this would fail.
+            let Ok(_held) = self.journal.try_lock() else {
+                return wrong(format!("{write:?}: the journal is locked during the burn"));
+            };
+            let back = read_file(&self.path, None).unwrap();
+            let open: Vec<_> = back.fold.tokens().filter(|t| t.outcome.is_none()).collect();
+            match open.as_slice() {
+                [t] if t.next_write() == Some(write) => {}
+                [t] => wrong(format!(
+                    "{write:?} sent, the file says the next write is {:?}",
+                    t.next_write()
+                )),
+                _ => wrong(format!(
+                    "{write:?} sent with {} open intents in the file",
+                    open.len()
+                )),
+            }
+        }
+    }
+
+    struct Checking<'w> {
+        inner: Box<dyn Transport + Send>,
+        watch: &'w Watch,
+    }
+
+    impl Transport for Checking<'_> {
+        fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>, TransportError> {
+            match apdu.get(1) {
+                Some(&INS_WRITE_CONFIG) => self.watch.before_write(Write::Config),
+                Some(&INS_WRITE_SEED) => self.watch.before_write(Write::Seed),
+                _ => {}
+            }
+            self.inner.transmit(apdu)
+        }
+        fn atr(&self) -> Option<Vec<u8>> {
+            self.inner.atr()
+        }
+    }
+
+    struct Watched<'w> {
+        supply: Supply,
+        watch: &'w Watch,
+    }
+
+    // The loop asks its backend for transports that outlive no call here: a leaked `Watch`
+    // gives them the 'static they need.
+    impl Backend for Watched<'static> {
+        fn readers(&self) -> Result<Vec<ReaderEntry>, BridgeError> {
+            self.supply.readers()
+        }
+        fn open(
+            &self,
+            reader: Option<&str>,
+        ) -> Result<(String, Box<dyn Transport + Send>), BridgeError> {
+            self.watch.opens.fetch_add(1, Ordering::SeqCst);
+            let (name, inner) = self.supply.open(reader)?;
+            let watch = self.watch;
+            Ok((name, Box::new(Checking { inner, watch })))
+        }
+        fn probe(&self, reader: &str) -> Result<Box<dyn Transport + Send>, BridgeError> {
+            self.supply.probe(reader)
+        }
+        fn wait_presence(
+            &self,
+            reader: &str,
+            present: bool,
+            timeout: Duration,
+        ) -> Result<bool, BridgeError> {
+            self.supply.wait_presence(reader, present, timeout)
+        }
+    }
+
+    let path = tmp("write-ahead");
+    let watch: &'static Watch = Box::leak(Box::new(Watch {
+        journal: journal(&path),
+        path: path.clone(),
+        opens: AtomicUsize::new(0),
+        writes_checked: AtomicUsize::new(0),
+        wrong: Mutex::new(Vec::new()),
+    }));
+    let backend = Watched {
+        supply: Supply::new(Model::C302, 1, Some(Duration::from_millis(5))),
+        watch,
+    };
+    let reader = backend.supply.names()[0].clone();
+    let batch = Batch::new(
+        spec(Model::C302),
+        users("a@contoso.com\nb@contoso.com\nc@contoso.com\n"),
+        &Recorded::default(),
+        false,
+    )
+    .unwrap();
+    reader_loop(&batch, &backend, &reader, &watch.journal).unwrap();
+    assert_eq!((batch.status().done, batch.status().failed), (3, 0));
+    assert_eq!(*watch.wrong.lock().unwrap(), Vec::<String>::new());
+    // A C302 takes its configuration, then its seed.
+    assert_eq!(watch.writes_checked.load(Ordering::SeqCst), 6);
+    assert_eq!(
+        watch.opens.load(Ordering::SeqCst),
+        3,
+        "one connection per token"
+    );
+    assert_eq!(rows(&path).len(), 3);
+}
