@@ -617,6 +617,8 @@ struct Timed {
     present: Instant,
     /// Every command the card answered: when it came, how long the card took.
     apdus: Vec<(Instant, Duration)>,
+    /// The reader reset it (the bridge's disconnect).
+    ended: Option<Instant>,
     /// The batch printed its row (verified).
     reported: Instant,
     /// pcscd reports it gone after the admin took it off.
@@ -638,11 +640,13 @@ fn admin(
             let present = Instant::now();
             let reported = wait_row_in(lines, &serial);
             let apdus = c.apdu_times();
+            let ended = c.session_ended();
             drop(c);
             Timed {
                 placed,
                 present,
                 apdus,
+                ended,
                 reported,
                 removed: Instant::now(),
             }
@@ -853,8 +857,8 @@ fn bench_batch_tokens_per_minute() {
         );
     }
     eprintln!("\nWhere a vpcd token's time goes (medians, ms):");
-    eprintln!("| readers | placed → pcscd sees it | → first APDU (bridge reacts) | first → last APDU | of which APDU round trips | last APDU → row printed | taken off → gone |");
-    eprintln!("|---|---|---|---|---|---|---|");
+    eprintln!("| readers | placed → pcscd sees it | → first APDU (bridge reacts) | first → last APDU | of which APDU round trips | last APDU → row printed | of which → card reset | taken off → gone |");
+    eprintln!("|---|---|---|---|---|---|---|---|");
     for r in runs.iter().filter(|r| !r.timed.is_empty()) {
         let m = |f: &dyn Fn(&Timed) -> Duration| ms(median(r.timed.iter().map(f).collect()));
         let first = |t: &Timed| t.apdus.first().unwrap().0;
@@ -863,13 +867,16 @@ fn bench_batch_tokens_per_minute() {
             *a + *d
         };
         eprintln!(
-            "| {} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} |",
+            "| {} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} |",
             r.readers,
             m(&|t| t.present - t.placed),
             m(&|t| first(t).saturating_duration_since(t.present)),
             m(&|t| last(t) - first(t)),
             m(&|t| rtt.mul_f64(t.apdus.len() as f64)),
             m(&|t| t.reported.saturating_duration_since(last(t))),
+            m(&|t| t
+                .ended
+                .map_or(Duration::ZERO, |e| e.saturating_duration_since(last(t)))),
             m(&|t| t.removed - t.reported),
         );
     }

@@ -100,6 +100,9 @@ struct Inner {
     /// Rows whose code waits to be compared: the seed stays in (wiping) memory so the code
     /// shown is always the current one.
     comparing: HashMap<usize, (Secret, OtpParams)>,
+    /// Counts the changes waited for ([`Batch::wait_change`]): a change made between a
+    /// watcher's look and its wait is not missed.
+    changes: u64,
 }
 
 /// The shared state of one batch run.
@@ -193,6 +196,7 @@ impl Batch {
                 finished_at: Vec::new(),
                 answers: vec![None; n],
                 comparing: HashMap::new(),
+                changes: 0,
             }),
             changed: Condvar::new(),
             started: Instant::now(),
@@ -321,8 +325,7 @@ impl Batch {
                 ))
             }
         }
-        drop(g);
-        self.changed.notify_all();
+        self.notify(g);
         Ok(())
     }
 
@@ -337,8 +340,7 @@ impl Batch {
         }
         g.answers[p] = Some(matches);
         g.comparing.remove(&p);
-        drop(g);
-        self.changed.notify_all();
+        self.notify(g);
         Ok(())
     }
 
@@ -358,8 +360,7 @@ impl Batch {
         if let Some(r) = g.rows.get_mut(p) {
             f(r);
         }
-        drop(g);
-        self.changed.notify_all();
+        self.notify(g);
     }
 
     /// Waits while paused; false once stopped (or finished).
@@ -391,8 +392,7 @@ impl Batch {
         let busy = !g.comparing.is_empty() || g.rows.iter().any(|r| r.status == RowStatus::Burning);
         if !open && !busy && g.state == BatchState::Running {
             g.state = BatchState::Finished;
-            drop(g);
-            self.changed.notify_all();
+            self.notify(g);
         }
         open
     }
@@ -469,8 +469,7 @@ impl Batch {
             r.status = RowStatus::Burned;
             r.expected_code = Some(code);
         }
-        drop(g);
-        self.changed.notify_all();
+        self.notify(g);
     }
 
     /// Blocks until the admin answers for row `p` or the batch stops (`None`).
@@ -491,10 +490,25 @@ impl Batch {
         }
     }
 
-    /// Blocks until something changes (a row, the state), at most `timeout`.
-    pub fn wait_change(&self, timeout: Duration) {
+    /// Tells the waiters that something changed, releasing the lock first.
+    fn notify(&self, mut g: MutexGuard<'_, Inner>) {
+        g.changes += 1;
+        drop(g);
+        self.changed.notify_all();
+    }
+
+    /// The change count, to pass to [`Batch::wait_change`] after looking.
+    pub fn changes(&self) -> u64 {
+        self.lock().changes
+    }
+
+    /// Blocks until something changes (a row, the state) after the count `seen`, at most
+    /// `timeout`.
+    pub fn wait_change(&self, seen: u64, timeout: Duration) {
         let g = self.lock();
-        let _ = self.changed.wait_timeout(g, timeout);
+        let _ = self
+            .changed
+            .wait_timeout_while(g, timeout, |inner| inner.changes == seen);
     }
 }
 

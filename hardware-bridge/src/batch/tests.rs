@@ -332,3 +332,30 @@ fn writes_reach_a_token_only_after_its_intent_is_in_the_file() {
     );
     assert_eq!(rows(&path).len(), 3);
 }
+
+/// A change made between a watcher's look and its wait wakes it at once (the CLI's printer
+/// used to sleep through it until its 200 ms timeout: a row printed late).
+#[test]
+fn a_change_between_look_and_wait_is_not_missed() {
+    let batch = Batch::new(
+        spec(Model::C302),
+        users("a@contoso.com\n"),
+        &Recorded::default(),
+        false,
+    )
+    .unwrap();
+    let seen = batch.changes();
+    batch.control(BatchAction::Pause, None).unwrap();
+    let t0 = Instant::now();
+    batch.wait_change(seen, Duration::from_secs(5));
+    assert!(t0.elapsed() < Duration::from_secs(1), "{:?}", t0.elapsed());
+    // Nothing new since: the wait lasts its timeout.
+    let seen = batch.changes();
+    let t0 = Instant::now();
+    batch.wait_change(seen, Duration::from_millis(300));
+    assert!(
+        t0.elapsed() >= Duration::from_millis(300),
+        "{:?}",
+        t0.elapsed()
+    );
+}

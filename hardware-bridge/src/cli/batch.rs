@@ -236,6 +236,7 @@ fn watch(batch: &Batch, loops: &[std::thread::JoinHandle<Result<(), BridgeError>
     loop {
         // Checked before drawing: the rows the loops finished last are drawn once more.
         let ended = loops.iter().all(|l| l.is_finished());
+        let seen = batch.changes();
         let s = batch.status();
         bar.set_length(s.total as u64);
         bar.set_position(s.done as u64);
@@ -314,7 +315,7 @@ fn watch(batch: &Batch, loops: &[std::thread::JoinHandle<Result<(), BridgeError>
         if ended {
             break;
         }
-        batch.wait_change(Duration::from_millis(200));
+        batch.wait_change(seen, Duration::from_millis(200));
     }
     bar.finish_and_clear();
 }

@@ -140,6 +140,8 @@ pub struct Shared<C> {
     sent: Arc<Mutex<Vec<(u8, u8)>>>,
     /// Warm resets the reader sent (a disconnect with `ResetCard`).
     resets: Arc<AtomicUsize>,
+    /// When the last warm reset came (a session ended).
+    ended: Arc<Mutex<Option<Instant>>>,
     /// When each command arrived and how long the card took to answer it.
     times: Arc<Mutex<Vec<(Instant, Duration)>>>,
 }
@@ -156,6 +158,7 @@ impl<C: Card> Card for Shared<C> {
     }
     fn reset(&mut self) {
         self.resets.fetch_add(1, Ordering::SeqCst);
+        *self.ended.lock().unwrap() = Some(Instant::now());
         self.card.lock().unwrap().reset()
     }
     fn process(&mut self, apdu: &[u8]) -> Vec<u8> {
@@ -179,6 +182,7 @@ pub struct Inserted<C> {
     apdus: Arc<AtomicUsize>,
     sent: Arc<Mutex<Vec<(u8, u8)>>>,
     resets: Arc<AtomicUsize>,
+    ended: Arc<Mutex<Option<Instant>>>,
     times: Arc<Mutex<Vec<(Instant, Duration)>>>,
     stream: TcpStream,
     thread: Option<JoinHandle<()>>,
@@ -230,6 +234,7 @@ impl<C: Card + Send + 'static> Inserted<C> {
         let apdus = Arc::new(AtomicUsize::new(0));
         let sent = Arc::new(Mutex::new(Vec::new()));
         let resets = Arc::new(AtomicUsize::new(0));
+        let ended = Arc::new(Mutex::new(None));
         let times = Arc::new(Mutex::new(Vec::new()));
         let stream = vpcd::connect(addr, Duration::from_secs(10)).unwrap_or_else(|e| {
             panic!("connect to vpcd on {addr} (is pcscd with vpcd running?): {e}")
@@ -240,6 +245,7 @@ impl<C: Card + Send + 'static> Inserted<C> {
             apdus: apdus.clone(),
             sent: sent.clone(),
             resets: resets.clone(),
+            ended: ended.clone(),
             times: times.clone(),
         };
         let thread = std::thread::spawn(move || {
@@ -253,6 +259,7 @@ impl<C: Card + Send + 'static> Inserted<C> {
             apdus,
             sent,
             resets,
+            ended,
             times,
             stream,
             thread: Some(thread),
@@ -271,6 +278,11 @@ impl<C: Card + Send + 'static> Inserted<C> {
 
     pub fn resets(&self) -> usize {
         self.resets.load(Ordering::SeqCst)
+    }
+
+    /// When the reader last reset the card.
+    pub fn session_ended(&self) -> Option<Instant> {
+        *self.ended.lock().unwrap()
     }
 
     /// The INS of every command the card received, in order.
