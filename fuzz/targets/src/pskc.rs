@@ -14,6 +14,9 @@ use tokensmith_core::formats::{FormatError, OathToken};
 use tokensmith_core::otp::{MAX_DIGITS, MIN_DIGITS};
 use tokensmith_core::Kind;
 
+use quick_xml::events::Event;
+use quick_xml::Reader;
+
 use crate::check;
 
 /// The pre-shared key the harness opens files with (AES-128; longer keys are its prefix
@@ -130,59 +133,58 @@ fn check_error(text: &str, e: &FormatError, unlock: Unlock) {
     });
 }
 
-/// The text of every `Secret`'s `PlainValue` rotated, and each (before, after). Only a real
-/// opening tag right inside an opening `Secret` counts: the text after a closing tag is its
-/// parent's, "PlainValue>" inside a text is text, and a time step's value is no secret (all
-/// three made the third campaign flag a serial or a time step as the seed: harness errors).
+/// The text of every `Secret`'s `PlainValue` rotated, and each (before, after): the text
+/// the XML reader itself reads there (a text or a CDATA section of a `PlainValue` element
+/// whose parent is a `Secret`, any namespace prefix), up to where the file stops being XML.
+/// Rotating those keeps the file's structure, so the rerun fails where the first run did.
+///
+/// Before (third campaign) the harness looked for "PlainValue>" by hand, which took a
+/// "PlainValue" inside an attribute's value for the element and rotated markup with it: the
+/// rotated file then failed elsewhere and the check blamed the parser (`fuzz/unfixed/pskc`).
 fn rotate_plain_values(text: &str) -> (String, Vec<(String, String)>) {
     let mut out = String::with_capacity(text.len());
     let mut material = Vec::new();
-    let mut rest = text;
-    while let Some(i) = rest.find("PlainValue>") {
-        let (head, tail) = rest.split_at(i + "PlainValue>".len());
-        out.push_str(head);
-        if !opens_plain_value(&rest[..i]) {
-            rest = tail;
-            continue;
-        }
-        let end = tail.find('<').unwrap_or(tail.len());
-        let value = &tail[..end];
+    let mut done = 0;
+    for range in plain_value_texts(text) {
+        out.push_str(&text[done..range.start]);
+        let value = &text[range.clone()];
         let rotated = check::rotate(value);
         out.push_str(&rotated);
-        if !value.is_empty() {
+        if value.chars().any(|c| c.is_ascii_alphanumeric()) {
             material.push((value.to_string(), rotated));
         }
-        rest = &tail[end..];
+        done = range.end;
     }
-    out.push_str(rest);
+    out.push_str(&text[done..]);
     (out, material)
 }
 
-/// "PlainValue>" after `before` opens a `Secret`'s value: `before` ends in `<` and an
-/// optional namespace prefix, right after an opening `Secret` tag (a time step or a counter
-/// is a `PlainValue` too, and no secret).
-fn opens_plain_value(before: &str) -> bool {
-    opening_tag(before).is_some_and(|lt| {
-        before[..lt]
-            .trim_end()
-            .strip_suffix("Secret>")
-            .and_then(opening_tag)
-            .is_some()
-    })
-}
-
-/// Where the opening tag `before` ends in starts (`<` or `<prefix:`, the name following).
-fn opening_tag(before: &str) -> Option<usize> {
-    let lt = before.rfind('<')?;
-    let name = |s: &str| {
-        s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
-    };
-    match before[lt + 1..].strip_suffix(':') {
-        Some(prefix) if name(prefix) => Some(lt),
-        None if lt + 1 == before.len() => Some(lt),
-        _ => None,
+/// Where the texts of `Secret`/`PlainValue` elements lie in `text` (a time step's or a
+/// counter's `PlainValue` has another parent, and is no secret).
+fn plain_value_texts(text: &str) -> Vec<std::ops::Range<usize>> {
+    let mut reader = Reader::from_str(text);
+    let mut open: Vec<Vec<u8>> = Vec::new();
+    let mut texts = Vec::new();
+    loop {
+        let start = reader.buffer_position() as usize;
+        let event = reader.read_event();
+        let end = reader.buffer_position() as usize;
+        let in_value = open.len() >= 2
+            && open[open.len() - 1] == b"PlainValue"
+            && open[open.len() - 2] == b"Secret";
+        match event {
+            Ok(Event::Start(e)) => open.push(e.local_name().as_ref().to_vec()),
+            Ok(Event::End(_)) => {
+                open.pop();
+            }
+            Ok(Event::Text(_)) if in_value => texts.push(start..end),
+            // Inside `<![CDATA[` … `]]>`.
+            Ok(Event::CData(_)) if in_value => texts.push(start + 9..end - 3),
+            Ok(Event::Eof) | Err(_) => break,
+            Ok(_) => {}
+        }
     }
+    texts
 }
 
 #[cfg(test)]
@@ -212,5 +214,12 @@ mod tests {
         let (text, material) = rotate_plain_values(file);
         assert_eq!(text, file.replacen("AB", "BB", 1));
         assert_eq!(material.len(), 1);
+        // Not inside an attribute's value; a CDATA section's inside only; a text read
+        // before the file stops being XML, nothing after.
+        let file = r#"<a v="<Secret><PlainValue>AB</PlainValue>"><Secret><PlainValue><![CDATA[AB2]]></PlainValue></Secret><Secret><PlainValue>AB</Plain><Secret><PlainValue>AB</PlainValue></Secret></a>"#;
+        let (text, material) = rotate_plain_values(file);
+        let want = r#"<a v="<Secret><PlainValue>AB</PlainValue>"><Secret><PlainValue><![CDATA[BC2]]></PlainValue></Secret><Secret><PlainValue>BB</Plain><Secret><PlainValue>AB</PlainValue></Secret></a>"#;
+        assert_eq!(text, want);
+        assert_eq!(material.len(), 2);
     }
 }
