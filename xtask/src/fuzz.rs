@@ -14,12 +14,17 @@ use std::time::{Instant, SystemTime};
 use crate::{cmd, output_of, root, run_step, setup};
 
 pub const USAGE: &str = "\
-usage: cargo xtask fuzz [--seconds N] [--target NAME]... [--sanitizer address|none] [-- OPTIONS]
+usage: cargo xtask fuzz [--seconds N] [--target NAME]... [--sanitizer address|none]
+                       [--no-trace-compares] [-- OPTIONS]
 
   --seconds N     fuzz each target for N seconds (default 60)
   --target NAME   only this target (repeatable); default: every target, one after the other
   --sanitizer S   address (default; catches memory errors in dependencies' unsafe code) or none
                   (about twice the executions per second)
+  --no-trace-compares
+                  build without libFuzzer's comparison tracing: 2-3x the executions of
+                  targets whose time goes to arithmetic (qr, burn_journal_sealed), at the cost
+                  of the guidance compared values give (built apart, in fuzz/target/no-trace-compares)
   -- OPTIONS      options for libFuzzer, e.g. -max_len=65536 -dict=FILE
 
 Crashing inputs are saved in fuzz/artifacts/<target>/ and each run's log in fuzz/logs/<target>.log.
@@ -33,7 +38,26 @@ struct Options {
     seconds: u64,
     targets: Vec<String>,
     sanitizer: String,
+    trace_compares: bool,
     libfuzzer: Vec<String>,
+}
+
+impl Options {
+    /// How the targets are built, the same for `cargo fuzz build` and every `cargo fuzz run`
+    /// (a run with other flags would build them again).
+    fn build_args(&self) -> Vec<String> {
+        let mut args = vec!["--sanitizer".to_string(), self.sanitizer.clone()];
+        if !self.trace_compares {
+            // A build directory of its own: switching back and forth rebuilds nothing.
+            let dir = root().join("fuzz/target/no-trace-compares");
+            args.extend([
+                "--no-trace-compares".into(),
+                "--target-dir".into(),
+                dir.display().to_string(),
+            ]);
+        }
+        args
+    }
 }
 
 /// The options, or None when help was asked for.
@@ -42,6 +66,7 @@ fn parse(args: &[String]) -> Result<Option<Options>, String> {
         seconds: 60,
         targets: Vec::new(),
         sanitizer: "address".into(),
+        trace_compares: true,
         libfuzzer: Vec::new(),
     };
     let mut it = args.iter();
@@ -65,6 +90,7 @@ fn parse(args: &[String]) -> Result<Option<Options>, String> {
                     return Err(format!("--sanitizer {}: use address or none", o.sanitizer));
                 }
             }
+            "--no-trace-compares" => o.trace_compares = false,
             "--" => o.libfuzzer.extend(it.by_ref().cloned()),
             "-h" | "--help" => return Ok(None),
             other => return Err(format!("unknown option '{other}'\n\n{USAGE}")),
@@ -121,19 +147,15 @@ pub fn run(args: &[String]) -> Result<(), String> {
         .map_err(|e| format!("cannot copy Cargo.lock into fuzz/: {e}"))?;
     run_step(
         "cargo +nightly fuzz build (all targets)",
-        cmd("cargo").args([
-            "+nightly",
-            "fuzz",
-            "build",
-            "--sanitizer",
-            &options.sanitizer,
-        ]),
+        cmd("cargo")
+            .args(["+nightly", "fuzz", "build"])
+            .args(options.build_args()),
     )?;
     let mut outcomes = Vec::new();
     for target in &targets {
         outcomes.push(fuzz_one(target, &options)?);
     }
-    report(&outcomes, options.seconds, &options.sanitizer)
+    report(&outcomes, &options)
 }
 
 fn fuzz_one(target: &str, o: &Options) -> Result<Outcome, String> {
@@ -156,7 +178,7 @@ fn fuzz_one(target: &str, o: &Options) -> Result<Outcome, String> {
     let seeds = fuzz.join("seeds").join(target);
     // Fork mode starts with a crash-resistant merge that silently drops stored inputs that
     // fail, so the stored ones are first run once plainly: one that fails now is a finding.
-    let replay = cargo_fuzz_run(&o.sanitizer, target)
+    let replay = cargo_fuzz_run(o, target)
         .args([&corpus, &seeds])
         .args(["--", "-runs=0", &format!("-timeout={TIMEOUT_SECONDS}")])
         .output()
@@ -167,7 +189,7 @@ fn fuzz_one(target: &str, o: &Options) -> Result<Outcome, String> {
         println!("    {target}: a stored input (corpus or seeds) fails");
     }
     let started = Instant::now();
-    let mut child = cargo_fuzz_run(&o.sanitizer, target)
+    let mut child = cargo_fuzz_run(o, target)
         .args([&corpus, &seeds])
         .arg("--")
         .args([
@@ -219,9 +241,11 @@ fn fuzz_one(target: &str, o: &Options) -> Result<Outcome, String> {
 }
 
 /// `cargo +nightly fuzz run` for one target; inputs and libFuzzer options follow.
-fn cargo_fuzz_run(sanitizer: &str, target: &str) -> Command {
+fn cargo_fuzz_run(o: &Options, target: &str) -> Command {
     let mut c = cmd("cargo");
-    c.args(["+nightly", "fuzz", "run", "--sanitizer", sanitizer, target]);
+    c.args(["+nightly", "fuzz", "run"])
+        .args(o.build_args())
+        .arg(target);
     c
 }
 
@@ -282,8 +306,8 @@ fn new_files(dir: &Path, since: SystemTime) -> Vec<PathBuf> {
     files
 }
 
-fn report(outcomes: &[Outcome], seconds: u64, sanitizer: &str) -> Result<(), String> {
-    println!("\nfuzzing, {seconds} s a target:");
+fn report(outcomes: &[Outcome], options: &Options) -> Result<(), String> {
+    println!("\nfuzzing, {} s a target:", options.seconds);
     println!(
         "  {:<12} {:>14} {:>10} {:>8} {:>8} {:>8}",
         "target", "executions", "corpus", "crashes", "timeouts", "ooms"
@@ -308,7 +332,7 @@ fn report(outcomes: &[Outcome], seconds: u64, sanitizer: &str) -> Result<(), Str
             o.target
         ));
         for file in o.artifacts.iter().take(SHOWN_ARTIFACTS) {
-            let why = replay(&o.target, file, sanitizer);
+            let why = replay(&o.target, file, options);
             message.push_str(&format!("    {}: {why}\n", file.display()));
         }
         message.push_str(&format!(
@@ -325,8 +349,8 @@ const SHOWN_ARTIFACTS: usize = 3;
 
 /// Runs the target on one saved input and returns what it said when it failed (fork mode
 /// keeps the children's output in a temporary directory it deletes).
-fn replay(target: &str, file: &Path, sanitizer: &str) -> String {
-    let out = cargo_fuzz_run(sanitizer, target).arg(file).output();
+fn replay(target: &str, file: &Path, options: &Options) -> String {
+    let out = cargo_fuzz_run(options, target).arg(file).output();
     let Ok(out) = out else {
         return "could not replay it".into();
     };
@@ -380,6 +404,17 @@ mod tests {
         .expect("options, not help");
         assert_eq!((o.seconds, o.targets.len(), o.libfuzzer.len()), (5, 2, 1));
         assert_eq!(o.sanitizer, "address");
+        assert!(o.trace_compares);
+        assert_eq!(o.build_args(), ["--sanitizer", "address"]);
+        let fast = parse(&args("--sanitizer none --no-trace-compares"))
+            .unwrap()
+            .unwrap();
+        let built = fast.build_args();
+        assert_eq!(built[..3], ["--sanitizer", "none", "--no-trace-compares"]);
+        assert!(
+            built[4].ends_with("fuzz/target/no-trace-compares"),
+            "{built:?}"
+        );
         assert!(parse(&args("--seconds 0"))
             .unwrap_err()
             .contains("at least 1"));
