@@ -338,9 +338,10 @@ pub fn run_with(
 
 /// A card opened (exclusively) and detected, for several operations on the one connection:
 /// the batch reads a token, decides, then burns it without connecting and detecting again
-/// (a PC/SC disconnect resets the card, which costs as much as a few commands). The serial
-/// read at detection is the token's for as long as this lives: a card swapped in between
-/// fails with "card removed". Dropped, it disconnects.
+/// (a PC/SC disconnect resets the card, which costs as much as a few commands), and holds
+/// it until the token is taken off. The serial read at detection is the token's for as long
+/// as this lives: a card swapped in between fails with "card removed". Dropped, it
+/// disconnects (resetting the card unless [`Opened::leave_card`] was asked for).
 pub struct Opened {
     t: Box<dyn tokensmith_proto::transport::Transport + Send>,
     pub detected: Detected,
@@ -372,6 +373,12 @@ impl Opened {
     ) -> Result<Outcome, BridgeError> {
         precheck(target, &op)?;
         self.operate(op, journal, &|_| {})
+    }
+
+    /// End the connection, when dropped, without resetting the card (it is gone already, or
+    /// waits for a button press).
+    pub fn leave_card(&mut self) {
+        self.t.leave_card();
     }
 
     fn operate(

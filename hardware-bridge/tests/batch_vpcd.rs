@@ -344,6 +344,25 @@ fn oath_batch_through_pcscd() {
         assert_eq!((r.position, r.upn.as_str()), (i + 1, upns[i]), "{r:?}");
         assert_eq!(k.sent_ins(INS_OATH_PUT), 1, "one credential written");
         keys.push(k.card.clone());
+        if i == serials.len() - 1 {
+            // The last token may stay on the reader: the batch ends, resetting it (no session
+            // of ours outlives the batch).
+            assert_eq!(run.finish(), 0, "{}", run.stderr());
+            assert!(k.resets() >= 1, "the token left on the reader is reset");
+            drop(k);
+            break;
+        }
+        // Burned, the key stays held until it is taken off: not reset (no reset before the
+        // row), and no other program reaches the session the burn opened.
+        assert_eq!(k.resets(), 0, "reset before it was taken off");
+        let ctx = pcsc::Context::establish(pcsc::Scope::User).expect("pcsc context");
+        let reader = std::ffi::CString::new(READER).unwrap();
+        let other = ctx.connect(&reader, pcsc::ShareMode::Shared, pcsc::Protocols::ANY);
+        assert!(
+            matches!(other, Err(pcsc::Error::SharingViolation)),
+            "another program connected to a burned key still on the reader: {:?}",
+            other.map(|_| ())
+        );
         drop(k);
         if i == 0 {
             // Put back: refused, and nothing written to it.
@@ -364,7 +383,6 @@ fn oath_batch_through_pcscd() {
             assert_eq!(held(&keys[0].lock().unwrap()), before);
         }
     }
-    assert_eq!(run.finish(), 0, "{}", run.stderr());
     assert!(run.stderr().contains("3 of 3 done"), "{}", run.stderr());
 
     let (rows, code, err) = results_to_csv(&journal, None);

@@ -2,8 +2,11 @@
 //! taken off. Several readers run this at once, each on its own thread; they share the one
 //! burn journal (one writer per file), locked for each record only, so their burns overlap.
 //! A token is connected to once: read, checked, burned and verified on that connection, which
-//! is closed (the card reset) before its row says how it went: an admin who takes the token
-//! off as soon as the row says so never pulls it during the reset.
+//! is then held, exclusive, until the token is taken off: no other program can reach the
+//! session the burn opened, and that session ends as the card loses power. So no card reset
+//! (≈ 90 ms through pcscd + vpcd) stands between the last command and the row; a token left
+//! on the reader when the loop ends is reset then. A Molto2's profiles are burned on
+//! connections of their own, each closed (reset) before its row.
 
 use std::sync::Mutex;
 use std::time::Duration;
@@ -45,9 +48,11 @@ pub fn reader_loop(
                 continue;
             }
         }
-        let note = match token_placed(batch, backend, reader, journal) {
-            Ok(note) => note,
-            Err(e) => format!("{e}: {TAKE_OFF}"),
+        // `held`: the burned token's connection, until the token is gone (dropped on a
+        // return below, with the token still there: the card is reset then).
+        let (note, held) = match token_placed(batch, backend, reader, journal) {
+            Ok(placed) => placed,
+            Err(e) => (format!("{e}: {TAKE_OFF}"), None),
         };
         batch.set_reader_message(reader, &note);
         if !batch.work_left() {
@@ -65,18 +70,24 @@ pub fn reader_loop(
                 Err(_) => std::thread::sleep(Duration::from_millis(200)),
             }
         }
+        if let Some(mut card) = held {
+            // The card is gone, and its session with it: nothing to reset.
+            card.leave_card();
+        }
     }
     batch.set_reader_message(reader, "done");
     Ok(())
 }
 
-/// A token is on the reader: burn it for the next user(s). Answers what to tell the admin.
+/// A token is on the reader: burn it for the next user(s). Answers what to tell the admin,
+/// and the connection to hold until the token is taken off (after a burn).
 fn token_placed(
     batch: &Batch,
     backend: &dyn Backend,
     reader: &str,
     journal: &Mutex<Journal>,
-) -> Result<String, BridgeError> {
+) -> Result<(String, Option<Opened>), BridgeError> {
+    let note = |n: String| Ok((n, None));
     let kind = batch.spec.kind();
     let molto2 = molto2_model(batch.spec.model);
     let target = Target {
@@ -94,7 +105,7 @@ fn token_placed(
     )?;
     let dev = card.detected.device.clone();
     if dev.kind != kind {
-        return Ok(format!(
+        return note(format!(
             "this is a {} ({}), the batch burns {}: {TAKE_OFF}",
             dev.kind,
             dev.model,
@@ -103,7 +114,7 @@ fn token_placed(
     }
     let serial = dev.serial.trim().to_string();
     if serial.is_empty() {
-        return Ok(format!(
+        return note(format!(
             "this key reports no serial: give each user's printed serial in the list's serial \
              column, or use keys that report one; {TAKE_OFF}"
         ));
@@ -111,28 +122,28 @@ fn token_placed(
     if kind == DeviceKind::Molto2 {
         // Its profiles are listed and burned on connections of their own, as before.
         drop(card);
-        return fill_molto2(batch, backend, &target, &serial, journal);
+        return fill_molto2(batch, backend, &target, &serial, journal).map(|n| (n, None));
     }
     if batch.is_uncertain(&serial) && !batch.spec.overwrite {
-        return Ok(format!(
+        return note(format!(
             "token {serial}: an earlier burn of it was interrupted, it may hold a seed (the \
              journal lists it; results-to-csv names it): refused; {TAKE_OFF} and place a fresh \
              one (--overwrite burns it again)"
         ));
     }
     if batch.is_burned(&serial) && !batch.spec.overwrite {
-        return Ok(format!(
+        return note(format!(
             "token {serial} is already burned (in the journal or this batch): refused; \
              {TAKE_OFF} and place a fresh one (--overwrite burns it again)"
         ));
     }
     let Some((p, user)) = batch.claim(&serial, reader) else {
-        return Ok(format!(
+        return note(format!(
             "no user in the list waits for token {serial}: {TAKE_OFF}"
         ));
     };
-    burn_for(batch, card, &target, &serial, p, &user, None, journal);
-    Ok(format!("token {serial} done: {TAKE_OFF}"))
+    let held = burn_for(batch, card, &target, &serial, p, &user, None, journal);
+    Ok((format!("token {serial} done: {TAKE_OFF}"), held))
 }
 
 /// A Molto2: the next users in list order into its consecutive free profiles.
@@ -169,16 +180,19 @@ fn fill_molto2(
             break;
         }
         match Opened::open(backend, target) {
-            Ok(card) => burn_for(
-                batch,
-                card,
-                target,
-                serial,
-                p,
-                &user,
-                Some(profile),
-                journal,
-            ),
+            Ok(card) => {
+                // A profile's connection is closed before its row: nothing is given back.
+                burn_for(
+                    batch,
+                    card,
+                    target,
+                    serial,
+                    p,
+                    &user,
+                    Some(profile),
+                    journal,
+                );
+            }
             Err(e) => fail_row(batch, p, e.to_string()),
         }
     }
@@ -212,8 +226,9 @@ fn fail_row(batch: &Batch, p: usize, reason: String) {
     })
 }
 
-/// Burns a fresh seed for row `p` on `card` and verifies it; the row says how it went. The
-/// card is disconnected (reset) as soon as the burn is done, before the row is updated.
+/// Burns a fresh seed for row `p` on `card` and verifies it; the row says how it went. A
+/// Molto2 profile's connection is closed (the card reset) before the row is updated, for the
+/// next profile's; a single-profile token's is given back, to hold until it is taken off.
 #[allow(clippy::too_many_arguments)]
 fn burn_for(
     batch: &Batch,
@@ -224,7 +239,7 @@ fn burn_for(
     user: &BatchUser,
     profile: Option<u8>,
     journal: &Mutex<Journal>,
-) {
+) -> Option<Opened> {
     let say = |message: String| {
         if let Some(r) = &target.reader {
             batch.set_reader_message(r, &message);
@@ -234,7 +249,10 @@ fn burn_for(
     let fail = |reason: String| fail_row(batch, p, reason);
     let secret = match Secret::generate(batch.spec.seed_bytes, None) {
         Ok(s) => s,
-        Err(e) => return fail(format!("no random seed: {e}")),
+        Err(e) => {
+            fail(format!("no random seed: {e}"));
+            return None;
+        }
     };
     let spec = &batch.spec;
     let mut params = spec.params.clone();
@@ -264,7 +282,46 @@ fn burn_for(
     let burned = card
         .run(target, Operation::Burn(Box::new(job)), Some(journal.into()))
         .and_then(tokensmith_api::BurnResult::try_from);
-    drop(card);
+    let held = match profile {
+        Some(_) => {
+            drop(card);
+            None
+        }
+        None => Some(card),
+    };
+    settle(
+        batch,
+        burned,
+        target,
+        serial,
+        p,
+        profile,
+        journal,
+        (&secret, otp),
+    );
+    held
+}
+
+/// The row (and the journal's verification) after a burn: verified by the key itself, by
+/// `--auto-accept`, or by the admin comparing the token's code.
+#[allow(clippy::too_many_arguments)]
+fn settle(
+    batch: &Batch,
+    burned: Result<tokensmith_api::BurnResult, BridgeError>,
+    target: &Target,
+    serial: &str,
+    p: usize,
+    profile: Option<u8>,
+    journal: &Mutex<Journal>,
+    (secret, otp): (&Secret, OtpParams),
+) {
+    let say = |message: String| {
+        if let Some(r) = &target.reader {
+            batch.set_reader_message(r, &message);
+        }
+    };
+    let fail = |reason: String| fail_row(batch, p, reason);
+    let spec = &batch.spec;
     let out = match burned {
         Ok(o) => o,
         Err(e) => {
