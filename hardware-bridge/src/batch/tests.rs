@@ -40,6 +40,11 @@ fn rows(path: &std::path::Path) -> Vec<ResultRecord> {
     load(path, None, crate::device::now()).unwrap().rows
 }
 
+/// A batch of `list` with nothing recorded before.
+fn fresh_batch(model: Model, list: &str) -> Batch {
+    Batch::new(spec(model), users(list), &Recorded::default(), false).unwrap()
+}
+
 fn users(text: &str) -> Vec<BatchUser> {
     read_users(text).users
 }
@@ -58,13 +63,7 @@ fn simulated_supply_burns_users_in_order() {
     let path = tmp("order");
     let supply = Supply::new(Model::C302, 1, Some(Duration::from_millis(5)));
     let reader = supply.names()[0].clone();
-    let batch = Batch::new(
-        spec(Model::C302),
-        users("a@contoso.com\nb@contoso.com\nc@contoso.com\n"),
-        &Recorded::default(),
-        false,
-    )
-    .unwrap();
+    let batch = fresh_batch(Model::C302, "a@contoso.com\nb@contoso.com\nc@contoso.com\n");
     reader_loop(&batch, &supply, &reader, &journal(&path)).unwrap();
     let s = batch.status();
     assert_eq!(s.state, BatchState::Finished);
@@ -96,15 +95,7 @@ fn a_token_put_back_is_refused() {
     let path = tmp("back");
     let supply = Arc::new(Supply::new(Model::C302, 1, None));
     let reader = supply.names()[0].clone();
-    let batch = Arc::new(
-        Batch::new(
-            spec(Model::C302),
-            users("a@contoso.com\nb@contoso.com\n"),
-            &Recorded::default(),
-            false,
-        )
-        .unwrap(),
-    );
+    let batch = Arc::new(fresh_batch(Model::C302, "a@contoso.com\nb@contoso.com\n"));
     let l = {
         let (b, s, r, j) = (
             batch.clone(),
@@ -141,13 +132,7 @@ fn resume_skips_recorded_users() {
     let reader = supply.names()[0].clone();
     let list = "a@contoso.com\nb@contoso.com\n";
     let j = journal(&path);
-    let first = Batch::new(
-        spec(Model::C302),
-        users("a@contoso.com\n"),
-        &Recorded::default(),
-        false,
-    )
-    .unwrap();
+    let first = fresh_batch(Model::C302, "a@contoso.com\n");
     reader_loop(&first, &supply, &reader, &j).unwrap();
     let recorded = Recorded::of(&j.lock().unwrap());
     let e = Batch::new(spec(Model::C302), users(list), &recorded, false)
@@ -168,13 +153,10 @@ fn molto2_fills_profiles_in_order() {
     let path = tmp("molto2");
     let supply = Supply::new(Model::Molto2v2, 1, Some(Duration::from_millis(5)));
     let reader = supply.names()[0].clone();
-    let batch = Batch::new(
-        spec(Model::Molto2v2),
-        users("upn,name\na@contoso.com,Ann\nb@contoso.com,Bo\nc@contoso.com,Cy\n"),
-        &Recorded::default(),
-        false,
-    )
-    .unwrap();
+    let batch = fresh_batch(
+        Model::Molto2v2,
+        "upn,name\na@contoso.com,Ann\nb@contoso.com,Bo\nc@contoso.com,Cy\n",
+    );
     reader_loop(&batch, &supply, &reader, &journal(&path)).unwrap();
     let rows = rows(&path);
     let got: Vec<_> = rows
@@ -313,13 +295,7 @@ fn writes_reach_a_token_only_after_its_intent_is_in_the_file() {
         watch,
     };
     let reader = backend.supply.names()[0].clone();
-    let batch = Batch::new(
-        spec(Model::C302),
-        users("a@contoso.com\nb@contoso.com\nc@contoso.com\n"),
-        &Recorded::default(),
-        false,
-    )
-    .unwrap();
+    let batch = fresh_batch(Model::C302, "a@contoso.com\nb@contoso.com\nc@contoso.com\n");
     reader_loop(&batch, &backend, &reader, &watch.journal).unwrap();
     assert_eq!((batch.status().done, batch.status().failed), (3, 0));
     assert_eq!(*watch.wrong.lock().unwrap(), Vec::<String>::new());
@@ -337,13 +313,7 @@ fn writes_reach_a_token_only_after_its_intent_is_in_the_file() {
 /// used to sleep through it until its 200 ms timeout: a row printed late).
 #[test]
 fn a_change_between_look_and_wait_is_not_missed() {
-    let batch = Batch::new(
-        spec(Model::C302),
-        users("a@contoso.com\n"),
-        &Recorded::default(),
-        false,
-    )
-    .unwrap();
+    let batch = fresh_batch(Model::C302, "a@contoso.com\n");
     let seen = batch.changes();
     batch.control(BatchAction::Pause, None).unwrap();
     let t0 = Instant::now();
