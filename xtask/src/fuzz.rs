@@ -22,9 +22,9 @@ usage: cargo xtask fuzz [--seconds N] [--target NAME]... [--sanitizer address|no
   --sanitizer S   address (default; catches memory errors in dependencies' unsafe code) or none
                   (about twice the executions per second)
   --no-trace-compares
-                  build without libFuzzer's comparison tracing: 2-3x the executions of
-                  targets whose time goes to arithmetic (qr, burn_journal_sealed), at the cost
-                  of the guidance compared values give (built apart, in fuzz/target/no-trace-compares)
+                  build without libFuzzer's comparison tracing: several times the executions
+                  of targets whose time goes to arithmetic (qr), at the cost of the guidance
+                  compared values give (built apart, in fuzz/target/no-trace-compares)
   -- OPTIONS      options for libFuzzer, e.g. -max_len=65536 -dict=FILE
 
 Crashing inputs are saved in fuzz/artifacts/<target>/ and each run's log in fuzz/logs/<target>.log.
