@@ -13,9 +13,25 @@ pub fn echo(s: &str) -> String {
     out
 }
 
+/// `s` in quotes, control characters and quotes escaped (Rust's `{:?}`), then cut like
+/// [`echo`]: escaping may make a short text long (a DEL is six characters), so the cut comes
+/// after it.
+pub fn quoted(s: &str) -> String {
+    echo(&format!("{s:?}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn quotes_escaped_then_cut() {
+        assert_eq!(quoted("ACS ACR122U"), "\"ACS ACR122U\"");
+        let messy = format!("T{}", "\\\u{7f}".repeat(100));
+        let q = quoted(&messy);
+        assert_eq!(q.chars().count(), ECHO_CHARS + 1, "{q}");
+        assert!(q.starts_with("\"T\\\\") && q.ends_with('…'), "{q}");
+    }
 
     #[test]
     fn cuts_long_text_at_a_character_boundary() {

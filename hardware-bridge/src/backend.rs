@@ -83,7 +83,7 @@ pub fn match_reader(names: &[String], wanted: &str) -> Result<String, BridgeErro
     match hits.len() {
         1 => Ok(hits[0].clone()),
         0 => Err(BridgeError::ReaderNotFound {
-            wanted: wanted.to_string(),
+            wanted: tokensmith_core::echo::quoted(wanted),
             available: if names.is_empty() {
                 "none".into()
             } else {
@@ -91,7 +91,8 @@ pub fn match_reader(names: &[String], wanted: &str) -> Result<String, BridgeErro
             },
         }),
         _ => Err(BridgeError::AmbiguousReader(format!(
-            "{wanted:?} matches several readers ({}): give the full name",
+            "{} matches several readers ({}): give the full name",
+            tokensmith_core::echo::quoted(wanted),
             hits.iter()
                 .map(|s| s.as_str())
                 .collect::<Vec<_>>()

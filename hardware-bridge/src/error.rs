@@ -16,7 +16,7 @@ pub enum BridgeError {
     PcscUnavailable(String),
     #[error("no smart-card reader found: connect the reader or the token (and check that pcscd sees it)")]
     NoReader,
-    #[error("reader {wanted:?} not found; readers: {available}")]
+    #[error("reader {wanted} not found; readers: {available}")]
     ReaderNotFound { wanted: String, available: String },
     #[error("{0}")]
     AmbiguousReader(String),

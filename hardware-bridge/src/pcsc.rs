@@ -46,14 +46,16 @@ pub fn bridge_error(e: ::pcsc::Error, reader: &str) -> BridgeError {
         E::NoService | E::ServiceStopped => BridgeError::PcscUnavailable(e.to_string()),
         E::NoReadersAvailable => BridgeError::NoReader,
         E::UnknownReader | E::ReaderUnavailable => BridgeError::ReaderNotFound {
-            wanted: reader.to_string(),
+            wanted: tokensmith_core::echo::quoted(reader),
             available: "(reader disappeared)".into(),
         },
-        E::NoSmartcard | E::UnpoweredCard => BridgeError::NoCard(format!("reader {reader:?}")),
+        E::NoSmartcard | E::UnpoweredCard => {
+            BridgeError::NoCard(format!("reader {}", tokensmith_core::echo::quoted(reader)))
+        }
         E::RemovedCard | E::ResetCard => BridgeError::CardRemoved,
         E::SharingViolation => BridgeError::CardBusy(reader.to_string()),
         E::UnsupportedCard | E::UnresponsiveCard | E::CardUnsupported | E::ProtoMismatch => {
-            BridgeError::UnknownCard(format!("reader {reader:?}"))
+            BridgeError::UnknownCard(format!("reader {}", tokensmith_core::echo::quoted(reader)))
         }
         other => BridgeError::Reader(other.to_string()),
     }

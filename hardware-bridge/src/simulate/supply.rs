@@ -128,7 +128,7 @@ impl Supply {
             .iter()
             .find(|r| r.name == name)
             .ok_or_else(|| BridgeError::ReaderNotFound {
-                wanted: name.to_string(),
+                wanted: tokensmith_core::echo::quoted(name),
                 available: self.names().join(", "),
             })
     }
@@ -203,18 +203,18 @@ impl Backend for Supply {
         reader: Option<&str>,
     ) -> Result<(String, Box<dyn Transport + Send>), BridgeError> {
         let name = select_reader(&self.readers()?, reader)?;
-        let (_, t) = self
-            .on(&name)?
-            .ok_or_else(|| BridgeError::NoCard(format!("reader {name:?}")))?;
+        let (_, t) = self.on(&name)?.ok_or_else(|| {
+            BridgeError::NoCard(format!("reader {}", tokensmith_core::echo::quoted(&name)))
+        })?;
         let slot = t.slot();
         slot.reset();
         Ok((name, Box::new(SlotTransport(slot))))
     }
 
     fn probe(&self, reader: &str) -> Result<Box<dyn Transport + Send>, BridgeError> {
-        let (_, t) = self
-            .on(reader)?
-            .ok_or_else(|| BridgeError::NoCard(format!("reader {reader:?}")))?;
+        let (_, t) = self.on(reader)?.ok_or_else(|| {
+            BridgeError::NoCard(format!("reader {}", tokensmith_core::echo::quoted(reader)))
+        })?;
         Ok(Box::new(SlotTransport(t.slot())))
     }
 
