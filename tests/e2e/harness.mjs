@@ -375,7 +375,7 @@ export function greyPng(width, height, luma) {
 }
 
 /**
- * The picture a `fuzz/unfixed/qr/` input stands for, as the fuzz target reads it (two bytes of
+ * The picture a `fuzz/seeds/qr/` input stands for, as the fuzz target reads it (two bytes of
  * width, little-endian, then luma; at most 48×48 pixels; whole rows), written as a PNG.
  */
 export function fuzzQrPicture(input, out) {

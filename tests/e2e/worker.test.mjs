@@ -1,7 +1,7 @@
 // The page's Web Worker (QR decoding, import parsing, OpenPGP): started on first use, never at
 // load; the main thread is never blocked over 50 ms by a decode (long tasks observed while an
 // 8000×6000 photo and a 1920×1080 screenshot decode); a picture that crashes the decoder (the
-// rqrr 0.11 panics kept in fuzz/unfixed/qr/) is reported and the next picture gets a new worker;
+// rqrr 0.11 panics kept as fuzz/seeds/qr/known-rqrr-*) is reported and the next picture gets a new worker;
 // a new picture supersedes one still decoding; the hosted dist/ loads the worker's own files;
 // and OpenPGP runs in the worker: keys described as GnuPG sees them, messages GnuPG decrypts
 // (the messages written by hand, in tokensmith-worker-api's postcard layout).
@@ -50,8 +50,8 @@ test('the worker starts on the first picture, not at load; a picture that crashe
   const workers = watchWorkers(page);
   await page.waitForTimeout(1500);
   assert.equal(page.workers().length, 0, 'no worker before the first picture');
-  for (const [i, input] of ['rqrr-perspective-map-assert', 'rqrr-rotated-perspective-expect'].entries()) {
-    const png = fuzzQrPicture(join(ROOT, 'fuzz/unfixed/qr', input), join(dir, `${input}.png`));
+  for (const [i, input] of ['known-rqrr-perspective-map-assert', 'known-rqrr-rotated-perspective-expect'].entries()) {
+    const png = fuzzQrPicture(join(ROOT, 'fuzz/seeds/qr', input), join(dir, `${input}.png`));
     const st = await openImage(page, png);
     assert.match(st, new RegExp(`${input}.png: This picture could not be read \\(the QR decoder stopped on it\\): crop the picture`));
     assert.equal(workers.started.length, i + 1);
