@@ -83,7 +83,7 @@ pub fn match_reader(names: &[String], wanted: &str) -> Result<String, BridgeErro
     match hits.len() {
         1 => Ok(hits[0].clone()),
         0 => Err(BridgeError::ReaderNotFound {
-            wanted: tokensmith_core::echo::quoted(wanted),
+            wanted: wanted.to_string(),
             available: if names.is_empty() {
                 "none".into()
             } else {

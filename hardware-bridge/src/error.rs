@@ -3,10 +3,17 @@
 
 use tokensmith_api::ErrorCode;
 use tokensmith_core::caps;
+use tokensmith_core::echo::quoted;
 use tokensmith_proto::molto2::Molto2Error;
 use tokensmith_proto::token2::Token2Error;
 use tokensmith_proto::ykoath::YkoathError;
 use tokensmith_proto::TransportError;
+
+/// "reader \"NAME\"" for the messages that say where (`NoCard`, `UnknownCard`): the name quoted
+/// then cut, since what a user typed can be any length once escaped.
+pub fn on_reader(name: &str) -> String {
+    format!("reader {}", quoted(name))
+}
 
 /// A failure of a bridge operation. Messages never contain a
 /// secret, a password or a key.
@@ -16,7 +23,7 @@ pub enum BridgeError {
     PcscUnavailable(String),
     #[error("no smart-card reader found: connect the reader or the token (and check that pcscd sees it)")]
     NoReader,
-    #[error("reader {wanted} not found; readers: {available}")]
+    #[error("reader {} not found; readers: {available}", quoted(.wanted))]
     ReaderNotFound { wanted: String, available: String },
     #[error("{0}")]
     AmbiguousReader(String),

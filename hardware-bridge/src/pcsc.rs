@@ -20,7 +20,7 @@ use ::pcsc::{
 
 use crate::backend::{select_reader, Backend, ReaderEntry};
 use crate::card_wait::{watch, CardWait};
-use crate::error::BridgeError;
+use crate::error::{on_reader, BridgeError};
 use tokensmith_proto::transport::{Transport, TransportError};
 
 /// Map a PC/SC error met while talking to a card.
@@ -46,16 +46,14 @@ pub fn bridge_error(e: ::pcsc::Error, reader: &str) -> BridgeError {
         E::NoService | E::ServiceStopped => BridgeError::PcscUnavailable(e.to_string()),
         E::NoReadersAvailable => BridgeError::NoReader,
         E::UnknownReader | E::ReaderUnavailable => BridgeError::ReaderNotFound {
-            wanted: tokensmith_core::echo::quoted(reader),
+            wanted: reader.to_string(),
             available: "(reader disappeared)".into(),
         },
-        E::NoSmartcard | E::UnpoweredCard => {
-            BridgeError::NoCard(format!("reader {}", tokensmith_core::echo::quoted(reader)))
-        }
+        E::NoSmartcard | E::UnpoweredCard => BridgeError::NoCard(on_reader(reader)),
         E::RemovedCard | E::ResetCard => BridgeError::CardRemoved,
         E::SharingViolation => BridgeError::CardBusy(reader.to_string()),
         E::UnsupportedCard | E::UnresponsiveCard | E::CardUnsupported | E::ProtoMismatch => {
-            BridgeError::UnknownCard(format!("reader {}", tokensmith_core::echo::quoted(reader)))
+            BridgeError::UnknownCard(on_reader(reader))
         }
         other => BridgeError::Reader(other.to_string()),
     }

@@ -13,7 +13,7 @@ use tokensmith_proto::token2::serial_of;
 
 use super::{Slot, SlotTransport};
 use crate::backend::{select_reader, Backend, ReaderEntry};
-use crate::error::BridgeError;
+use crate::error::{on_reader, BridgeError};
 use tokensmith_proto::transport::Transport;
 
 /// One token made by the supply, kept so a test can read what it holds.
@@ -128,7 +128,7 @@ impl Supply {
             .iter()
             .find(|r| r.name == name)
             .ok_or_else(|| BridgeError::ReaderNotFound {
-                wanted: tokensmith_core::echo::quoted(name),
+                wanted: name.to_string(),
                 available: self.names().join(", "),
             })
     }
@@ -203,18 +203,18 @@ impl Backend for Supply {
         reader: Option<&str>,
     ) -> Result<(String, Box<dyn Transport + Send>), BridgeError> {
         let name = select_reader(&self.readers()?, reader)?;
-        let (_, t) = self.on(&name)?.ok_or_else(|| {
-            BridgeError::NoCard(format!("reader {}", tokensmith_core::echo::quoted(&name)))
-        })?;
+        let (_, t) = self
+            .on(&name)?
+            .ok_or_else(|| BridgeError::NoCard(on_reader(&name)))?;
         let slot = t.slot();
         slot.reset();
         Ok((name, Box::new(SlotTransport(slot))))
     }
 
     fn probe(&self, reader: &str) -> Result<Box<dyn Transport + Send>, BridgeError> {
-        let (_, t) = self.on(reader)?.ok_or_else(|| {
-            BridgeError::NoCard(format!("reader {}", tokensmith_core::echo::quoted(reader)))
-        })?;
+        let (_, t) = self
+            .on(reader)?
+            .ok_or_else(|| BridgeError::NoCard(on_reader(reader)))?;
         Ok(Box::new(SlotTransport(t.slot())))
     }
 
