@@ -672,6 +672,21 @@ fn admin(
         .collect()
 }
 
+/// Median ms from a token's last answer to the reader's reset of it, over the tokens reset
+/// before they were taken off; "none" when none was (the batch holds the connection).
+fn reset_after_last(r: &Run, last: &dyn Fn(&Timed) -> Instant) -> String {
+    let after: Vec<Duration> = r
+        .timed
+        .iter()
+        .filter_map(|t| t.ended.map(|e| e.saturating_duration_since(last(t))))
+        .collect();
+    if after.is_empty() {
+        "none".into()
+    } else {
+        format!("{:.0}", ms(median(after)))
+    }
+}
+
 /// When the batch printed the verified row of token `serial` (any line so far or to come).
 fn wait_row_in(lines: &Lines, serial: &str) -> Instant {
     let end = Instant::now() + PATIENCE;
@@ -885,16 +900,14 @@ fn bench_batch_tokens_per_minute() {
             *a + *d
         };
         eprintln!(
-            "| {} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} |",
+            "| {} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} | {} | {:.0} |",
             r.readers,
             m(&|t| t.present - t.placed),
             m(&|t| first(t).saturating_duration_since(t.present)),
             m(&|t| last(t) - first(t)),
             m(&|t| rtt.mul_f64(t.apdus.len() as f64)),
             m(&|t| t.reported.saturating_duration_since(last(t))),
-            m(&|t| t
-                .ended
-                .map_or(Duration::ZERO, |e| e.saturating_duration_since(last(t)))),
+            reset_after_last(r, &last),
             m(&|t| t.removed - t.reported),
         );
     }

@@ -6,8 +6,8 @@
 //! perspective can't fail" in its grid fitting. Its bug, which the page survives by restarting
 //! its worker (`app::worker`). The fuzzer met them every few seconds, each time ending a run,
 //! so the harness catches those two panics — by their place in rqrr 0.11.0's source — and goes
-//! on; any other panic still fails. The inputs that showed it (`fuzz/seeds/qr/known-rqrr-*`) are checked to
-//! still make rqrr panic: the day they do not, the allowance goes.
+//! on; any other panic still fails. The inputs that showed them (`fuzz/seeds/qr/known-rqrr-*`)
+//! are checked to still make rqrr panic: the day they do not, the allowance goes.
 //!
 //! Input: two bytes of width (little-endian), then luma bytes row by row. At most
 //! [`MAX_PIXELS`] bytes are used; the width is kept between 1 and their number, the height is
@@ -35,14 +35,20 @@ pub fn encode(width: u16, luma: &[u8]) -> Vec<u8> {
     data
 }
 
-pub fn run(data: &[u8]) {
-    let Some((head, luma)) = data.split_first_chunk::<2>() else {
-        return;
-    };
+/// The picture an input stands for: width, height and its luma bytes (see the module's
+/// comment); `None` for an input shorter than its width's two bytes.
+fn picture(data: &[u8]) -> Option<(usize, usize, &[u8])> {
+    let (head, luma) = data.split_first_chunk::<2>()?;
     let luma = &luma[..luma.len().min(MAX_PIXELS)];
     let width = usize::from(u16::from_le_bytes(*head)).clamp(1, luma.len().max(1));
     let height = luma.len() / width;
-    let luma = &luma[..width * height];
+    Some((width, height, &luma[..width * height]))
+}
+
+pub fn run(data: &[u8]) {
+    let Some((width, height, luma)) = picture(data) else {
+        return;
+    };
     let Some(decoded) = decode_past_known_rqrr_panics(width, height, luma) else {
         return;
     };
@@ -129,10 +135,7 @@ mod tests {
             }
             known += 1;
             let data = std::fs::read(&path).expect("readable");
-            let luma = &data[2..data.len().min(2 + MAX_PIXELS)];
-            let width = usize::from(u16::from_le_bytes([data[0], data[1]])).clamp(1, luma.len());
-            let luma = &luma[..luma.len() / width * width];
-            let height = luma.len() / width;
+            let (width, height, luma) = picture(&data).expect("a picture");
             assert!(
                 decode_past_known_rqrr_panics(width, height, luma).is_none(),
                 "{}: rqrr no longer panics on it — drop the allowance in fuzz/targets/src/qr.rs \

@@ -226,6 +226,13 @@ fn fail_row(batch: &Batch, p: usize, reason: String) {
     })
 }
 
+/// Tells the admin, in the reader's line, what happens on `target`'s reader.
+fn tell(batch: &Batch, target: &Target, message: String) {
+    if let Some(r) = &target.reader {
+        batch.set_reader_message(r, &message);
+    }
+}
+
 /// Burns a fresh seed for row `p` on `card` and verifies it; the row says how it went. A
 /// Molto2 profile's connection is closed (the card reset) before the row is updated, for the
 /// next profile's; a single-profile token's is given back, to hold until it is taken off.
@@ -240,17 +247,15 @@ fn burn_for(
     profile: Option<u8>,
     journal: &Mutex<Journal>,
 ) -> Option<Opened> {
-    let say = |message: String| {
-        if let Some(r) = &target.reader {
-            batch.set_reader_message(r, &message);
-        }
-    };
-    say(format!("burning token {serial} for {}", user.upn));
-    let fail = |reason: String| fail_row(batch, p, reason);
+    tell(
+        batch,
+        target,
+        format!("burning token {serial} for {}", user.upn),
+    );
     let secret = match Secret::generate(batch.spec.seed_bytes, None) {
         Ok(s) => s,
         Err(e) => {
-            fail(format!("no random seed: {e}"));
+            fail_row(batch, p, format!("no random seed: {e}"));
             return None;
         }
     };
@@ -315,11 +320,7 @@ fn settle(
     journal: &Mutex<Journal>,
     (secret, otp): (&Secret, OtpParams),
 ) {
-    let say = |message: String| {
-        if let Some(r) = &target.reader {
-            batch.set_reader_message(r, &message);
-        }
-    };
+    let say = |message: String| tell(batch, target, message);
     let fail = |reason: String| fail_row(batch, p, reason);
     let spec = &batch.spec;
     let out = match burned {

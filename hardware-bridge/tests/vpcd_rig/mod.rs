@@ -138,10 +138,8 @@ pub struct Shared<C> {
     apdus: Arc<AtomicUsize>,
     /// CLA and INS of every command, in order.
     sent: Arc<Mutex<Vec<(u8, u8)>>>,
-    /// Warm resets the reader sent (a disconnect with `ResetCard`).
-    resets: Arc<AtomicUsize>,
-    /// When the last warm reset came (a session ended).
-    ended: Arc<Mutex<Option<Instant>>>,
+    /// When each warm reset came (a disconnect with `ResetCard`: a session ended).
+    resets: Arc<Mutex<Vec<Instant>>>,
     /// When each command arrived and how long the card took to answer it.
     times: Arc<Mutex<Vec<(Instant, Duration)>>>,
 }
@@ -157,8 +155,7 @@ impl<C: Card> Card for Shared<C> {
         self.card.lock().unwrap().power_off()
     }
     fn reset(&mut self) {
-        self.resets.fetch_add(1, Ordering::SeqCst);
-        *self.ended.lock().unwrap() = Some(Instant::now());
+        self.resets.lock().unwrap().push(Instant::now());
         self.card.lock().unwrap().reset()
     }
     fn process(&mut self, apdu: &[u8]) -> Vec<u8> {
@@ -181,8 +178,7 @@ pub struct Inserted<C> {
     pub card: Arc<Mutex<C>>,
     apdus: Arc<AtomicUsize>,
     sent: Arc<Mutex<Vec<(u8, u8)>>>,
-    resets: Arc<AtomicUsize>,
-    ended: Arc<Mutex<Option<Instant>>>,
+    resets: Arc<Mutex<Vec<Instant>>>,
     times: Arc<Mutex<Vec<(Instant, Duration)>>>,
     stream: TcpStream,
     thread: Option<JoinHandle<()>>,
@@ -233,8 +229,7 @@ impl<C: Card + Send + 'static> Inserted<C> {
     ) -> Self {
         let apdus = Arc::new(AtomicUsize::new(0));
         let sent = Arc::new(Mutex::new(Vec::new()));
-        let resets = Arc::new(AtomicUsize::new(0));
-        let ended = Arc::new(Mutex::new(None));
+        let resets = Arc::new(Mutex::new(Vec::new()));
         let times = Arc::new(Mutex::new(Vec::new()));
         let stream = vpcd::connect(addr, Duration::from_secs(10)).unwrap_or_else(|e| {
             panic!("connect to vpcd on {addr} (is pcscd with vpcd running?): {e}")
@@ -245,7 +240,6 @@ impl<C: Card + Send + 'static> Inserted<C> {
             apdus: apdus.clone(),
             sent: sent.clone(),
             resets: resets.clone(),
-            ended: ended.clone(),
             times: times.clone(),
         };
         let thread = std::thread::spawn(move || {
@@ -259,7 +253,6 @@ impl<C: Card + Send + 'static> Inserted<C> {
             apdus,
             sent,
             resets,
-            ended,
             times,
             stream,
             thread: Some(thread),
@@ -277,12 +270,12 @@ impl<C: Card + Send + 'static> Inserted<C> {
     }
 
     pub fn resets(&self) -> usize {
-        self.resets.load(Ordering::SeqCst)
+        self.resets.lock().unwrap().len()
     }
 
     /// When the reader last reset the card.
     pub fn session_ended(&self) -> Option<Instant> {
-        *self.ended.lock().unwrap()
+        self.resets.lock().unwrap().last().copied()
     }
 
     /// The INS of every command the card received, in order.
