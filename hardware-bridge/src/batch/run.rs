@@ -292,7 +292,12 @@ fn burn_for(
             drop(card);
             None
         }
-        None => Some(card),
+        None => {
+            // Held until the token is taken off, no longer part of a burn: a cancel meanwhile
+            // is not this token's, nor the next burn's on another reader.
+            card.set_idle();
+            Some(card)
+        }
     };
     settle(
         batch,

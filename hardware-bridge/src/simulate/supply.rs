@@ -13,6 +13,7 @@ use tokensmith_proto::token2::serial_of;
 
 use super::{Slot, SlotTransport};
 use crate::backend::{select_reader, Backend, ReaderEntry};
+use crate::card_wait::{watch, CardWait};
 use crate::error::{on_reader, BridgeError};
 use tokensmith_proto::transport::Transport;
 
@@ -56,6 +57,8 @@ pub struct Supply {
     made: Mutex<Vec<(String, SimToken)>>,
     /// `Some`: tokens are swapped by the simulated admin after this delay.
     swap_delay: Option<Duration>,
+    /// Connections run on threads of their own with the cancel, as through PC/SC.
+    wait: CardWait,
 }
 
 impl Supply {
@@ -77,6 +80,7 @@ impl Supply {
             next: AtomicU32::new(1),
             made: Mutex::new(Vec::new()),
             swap_delay,
+            wait: CardWait::default(),
         };
         for r in &s.readers {
             s.place_fresh(r);
@@ -208,14 +212,21 @@ impl Backend for Supply {
             .ok_or_else(|| BridgeError::NoCard(on_reader(&name)))?;
         let slot = t.slot();
         slot.reset();
-        Ok((name, Box::new(SlotTransport(slot))))
+        Ok((
+            name,
+            Box::new(watch(SlotTransport(slot), &self.wait, || {})),
+        ))
     }
 
     fn probe(&self, reader: &str) -> Result<Box<dyn Transport + Send>, BridgeError> {
         let (_, t) = self
             .on(reader)?
             .ok_or_else(|| BridgeError::NoCard(on_reader(reader)))?;
-        Ok(Box::new(SlotTransport(t.slot())))
+        Ok(Box::new(watch(SlotTransport(t.slot()), &self.wait, || {})))
+    }
+
+    fn cancel(&self) -> bool {
+        self.wait.cancel.request()
     }
 
     /// With a swap delay, the simulated admin acts when the loop waits: takes the token off
