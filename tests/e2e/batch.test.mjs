@@ -223,3 +223,47 @@ test('a 5-user batch in the page: progress, compared codes, retry, reload, Entra
   assert.deepEqual(phone.errors, []);
   await phone.context.close();
 });
+
+test('a box of Molto2s: the customer key is asked for, sent to the bridge, then wiped and never kept', async () => {
+  const { context, page, errors } = await open();
+  await page.getByTestId('batch-setup').waitFor();
+  // Token2 cards take no key: no field. A Molto2 box asks for its customer key, OATH keys for
+  // their password.
+  assert.equal(await page.getByTestId('batch-credential').isVisible(), false);
+  await page.getByTestId('batch-model').selectOption('yubikey');
+  assert.match(await page.locator('label[for=batch-credential]').textContent(), /OATH password/);
+  await page.getByTestId('batch-model').selectOption('molto2v2');
+  assert.match(await page.locator('label[for=batch-credential]').textContent(), /customer key \(empty: the factory key\)/);
+  await page.getByTestId('batch-setup').screenshot({ path: join(OUT, 'batch-setup-molto2-desktop.png') });
+
+  const dir = mkdtempSync(join(tmpdir(), 'tokensmith-batch-'));
+  const WRONG = '0x00112233445566778899aabbccddeeff';
+  const run = async (journal, key) => {
+    await page.getByTestId('batch-users').fill('alice@contoso.com\n');
+    await page.getByTestId('batch-journal').fill(join(dir, journal));
+    if (!(await page.getByTestId('batch-plaintext').isChecked())) await page.getByTestId('batch-plaintext').check();
+    if (!(await page.getByTestId('batch-auto-accept').isChecked())) await page.getByTestId('batch-auto-accept').check();
+    if (await page.getByTestId('batch-resume').isChecked()) await page.getByTestId('batch-resume').uncheck();
+    await page.getByTestId('batch-credential').fill(key);
+    await page.getByTestId('batch-start').click();
+    // This batch's status (its journal named), ended.
+    await page.waitForFunction((j) => document.querySelector('[data-testid=batch-journal-file]')?.textContent.endsWith(j)
+      && /finished|stopped/.test(document.querySelector('[data-testid=batch-state]').textContent)
+      && /verified|failed/.test(document.querySelector('[data-testid=batch-row-0]')?.dataset.status), journal, { timeout: 20000 });
+    return { status: await rowStatus(page, 0), reason: await page.getByTestId('batch-row-0').innerText() };
+  };
+  // A wrong key reaches the device, which refuses it: the row fails, saying to check the key.
+  const wrong = await run('wrong-key.journal', WRONG);
+  assert.equal(wrong.status, 'failed', wrong.reason);
+  assert.match(wrong.reason, /customer key/, wrong.reason);
+  console.log(`# the refused key's row: ${wrong.reason.replace(/\s+/g, ' ')}`);
+  // Sent once: the field is empty again, and the key is nowhere in what the page keeps.
+  assert.equal(await page.getByTestId('batch-credential').inputValue(), '');
+  const kept = await page.evaluate(() => JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }));
+  assert.ok(!kept.toLowerCase().includes('00112233'), 'the customer key was kept by the page');
+  // Empty: the factory key, which the fresh Molto2s still have.
+  const factory = await run('factory-key.journal', '');
+  assert.equal(factory.status, 'verified', factory.reason);
+  assert.deepEqual(errors, []);
+  await context.close();
+});

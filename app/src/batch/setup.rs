@@ -1,9 +1,10 @@
 //! Starting a batch: the user list (pasted or opened; read with core's parser as it is typed,
 //! every issue with its line and how to fix it), the parameters chosen once (core's table
 //! for the model; what the model or Entra refuses is said before anything starts), the
-//! readers, the journal and its passphrase (typed twice; sent once, then wiped), and "resume"
-//! after a stop or a bridge restart. What was chosen — never the passphrase — is remembered
-//! here so a restarted bridge can be resumed.
+//! readers, the Molto2s' customer key or the OATH keys' password (the box's tokens share one),
+//! the journal and its passphrase (typed twice; sent once, then wiped), and "resume" after a
+//! stop or a bridge restart. What was chosen — never a key, password or passphrase — is
+//! remembered here so a restarted bridge can be resumed.
 
 use super::BatchTool;
 use crate::bridge::client;
@@ -51,6 +52,8 @@ struct Form {
     results_file: RwSignal<String>,
     passphrase: RwSignal<Zeroizing<String>>,
     again: RwSignal<Zeroizing<String>>,
+    /// The Molto2s' customer key or the OATH keys' password (empty: the factory key, none).
+    credential: RwSignal<Zeroizing<String>>,
     plaintext: RwSignal<bool>,
     auto_accept: RwSignal<bool>,
     overwrite: RwSignal<bool>,
@@ -75,6 +78,7 @@ impl Form {
             results_file: RwSignal::new("tokensmith-batch.journal".into()),
             passphrase: RwSignal::new(Zeroizing::new(String::new())),
             again: RwSignal::new(Zeroizing::new(String::new())),
+            credential: RwSignal::new(Zeroizing::new(String::new())),
             plaintext: RwSignal::new(false),
             auto_accept: RwSignal::new(false),
             overwrite: RwSignal::new(false),
@@ -113,6 +117,22 @@ impl Form {
             },
             display_timeout: None,
         }
+    }
+
+    /// What the credential field asks for with this model, if anything.
+    fn credential_label(&self) -> Option<&'static str> {
+        match self.model.get().caps().family {
+            Family::Molto2 => Some("The Molto2s' customer key (empty: the factory key)"),
+            Family::Oath => Some("The keys' OATH password (only if they have one)"),
+            Family::Token2 | Family::App => None,
+        }
+    }
+
+    /// The credential as the request carries it, for the family that takes it.
+    fn credential_for(&self, family: Family) -> Option<SecretString> {
+        let asked = self.model.get_untracked().caps().family == family;
+        let text = self.credential.with_untracked(|c| c.trim().to_string());
+        (asked && !text.is_empty()).then(|| SecretString::new(text))
     }
 
     fn remember(&self) {
@@ -183,6 +203,8 @@ fn start(tool: BatchTool, f: Form) {
         results_file: Some(f.results_file.get_untracked().trim().to_string()),
         passphrase: pass,
         plaintext_results: f.plaintext.get_untracked(),
+        customer_key: f.credential_for(Family::Molto2),
+        password: f.credential_for(Family::Oath),
         ..BatchStart::default()
     };
     f.busy.set(true);
@@ -194,6 +216,7 @@ fn start(tool: BatchTool, f: Form) {
             f.remember();
             f.passphrase.set(Zeroizing::new(String::new()));
             f.again.set(Zeroizing::new(String::new()));
+            f.credential.set(Zeroizing::new(String::new()));
             f.resume.set(true);
         }
         tool.answered(r);
@@ -219,8 +242,9 @@ pub fn SetupForm(tool: BatchTool) -> impl IntoView {
             <Show when=move || no_batch_here() && f.remembered.get()>
                 <p class="notes" data-testid="batch-resume-hint">
                     {move || format!(
-                        "The bridge runs no batch now. The last one started here writes {}: to go on where it stopped (after a stop or a restart of the bridge), keep “Resume”, type its passphrase and press Resume — the users with a token in the journal are done.",
-                        f.results_file.get()
+                        "The bridge runs no batch now. The last one started here writes {}: to go on where it stopped (after a stop or a restart of the bridge), keep “Resume”, type its passphrase{} and press Resume — the users with a token in the journal are done.",
+                        f.results_file.get(),
+                        if f.credential_label().is_some() { " (and the tokens' key or password, if they have one)" } else { "" }
                     )}
                 </p>
             </Show>
@@ -361,6 +385,10 @@ fn ParamsFields(f: Form) -> impl IntoView {
                         }).collect_view()}
                     </select>
                 </div>
+            </div>
+            <div class="field" hidden=move || f.credential_label().is_none()>
+                <label for="batch-credential">{move || f.credential_label().unwrap_or_default()}</label>
+                <SecretInput id="batch-credential".into() value=f.credential />
             </div>
             <ul class="issues" data-testid="batch-param-issues">{refusals}</ul>
             <p class="muted" hidden=move || !csv_note()>"Entra's CSV takes SHA-1 only: export these tokens as Graph JSON."</p>
