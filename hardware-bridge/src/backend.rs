@@ -51,6 +51,14 @@ pub trait Backend: Send + Sync {
     fn cancel(&self) -> bool {
         false
     }
+
+    /// The same readers with a cancel of their own, for a batch run by the server: the
+    /// page's cancel of its single operation (`POST /api/cancel`) must not stop another
+    /// reader's burn in the batch, which has its own controls (and its card time limit).
+    /// `None`: a backend without a cancel.
+    fn apart(&self) -> Option<std::sync::Arc<dyn Backend>> {
+        None
+    }
 }
 
 /// One reader as the backend sees it.

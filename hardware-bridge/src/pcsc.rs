@@ -256,6 +256,12 @@ impl Backend for PcscBackend {
         self.wait.cancel.request()
     }
 
+    fn apart(&self) -> Option<std::sync::Arc<dyn Backend>> {
+        Some(std::sync::Arc::new(PcscBackend::lazy(CardWait::new(
+            self.wait.timeout,
+        ))))
+    }
+
     /// Blocks in `SCardGetStatusChange` (pcsc.md): no card is connected to while waiting.
     fn wait_presence(
         &self,

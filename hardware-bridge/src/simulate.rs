@@ -242,6 +242,15 @@ impl Backend for SimBackend {
     fn cancel(&self) -> bool {
         self.wait.cancel.request()
     }
+
+    /// The same cards, with a cancel of their own (as [`crate::pcsc::PcscBackend`]'s).
+    fn apart(&self) -> Option<Arc<dyn Backend>> {
+        Some(Arc::new(SimBackend {
+            readers: self.readers.clone(),
+            token2: self.token2.clone(),
+            wait: CardWait::new(self.wait.timeout),
+        }))
+    }
 }
 
 #[cfg(test)]

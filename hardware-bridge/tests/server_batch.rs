@@ -1,8 +1,9 @@
 //! The batch routes through the router (`tower::ServiceExt::oneshot`, no sockets) of a
 //! `--simulate` bridge: pairing, strict JSON, the list's and the parameters' refusals, a run
 //! steered by control actions and the admin's answers, its journal's rows (seeds checked
-//! against the codes the status showed), a second start refused while one runs, and a
-//! resume by a new bridge from the journal.
+//! against the codes the status showed), a second start refused while one runs, a resume by
+//! a new bridge from the journal; and, on the bridge's own readers, a batch the page's
+//! cancel does not reach.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -432,4 +433,74 @@ async fn a_run_steered_answered_exported_and_resumed() {
     assert_eq!(v["state"], "stopped");
     until(&again, "loops ended", |s| s["ended"] == true).await;
     let _ = std::fs::remove_file(&journal);
+}
+
+/// A batch on the bridge's own readers (not `--simulate`'s box) has a cancel of its own: the
+/// page's cancel of its single operation (`POST /api/cancel`) neither stops another reader's
+/// batch burn nor says it did. Here the batch's token goes silent at its `at`th command; a
+/// cancel meanwhile answers `false`, and the row fails on the card's time limit, not as
+/// cancelled. Each `at` from 1 on, until one falls within the burn (after detection).
+#[tokio::test]
+async fn the_pages_cancel_does_not_reach_a_batch_burn() {
+    use hardware_bridge::card_wait::CardWait;
+    use hardware_bridge::simulate::TOKEN2_READER;
+    use hardware_bridge::vpcd::Fault;
+    let mut within_the_burn = 0;
+    for at in 1..=12 {
+        let cfg = ServerConfig {
+            port: PORT,
+            dist: std::env::temp_dir(),
+            allowed_origins: vec![],
+            allow_null_origin: false,
+            pairing_secret: Zeroizing::new(PAIR.into()),
+            simulate: false,
+        };
+        let backend = SimBackend::with(
+            CardWait::new(Duration::from_secs(1)),
+            Some(Fault::SilentDuring(at)),
+        );
+        let app = router(Arc::new(AppState::new(cfg, Arc::new(backend), None)));
+        let journal = journal_path(&format!("cancel-{at}"));
+        let mut body = start_body("alice@contoso.com\n", &journal);
+        body["readers"] = json!([TOKEN2_READER]);
+        body["auto_accept"] = json!(true);
+        let (s, v) = post(&app, "/api/batch/start", body).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        // The card is silent: wait until the loop is on it, in the burn or before it.
+        let s = until(&app, "the loop on the silent token", |s| {
+            let m = s["readers"][0]["message"].as_str().unwrap_or("");
+            m.contains("burning") || m.contains("reading")
+        })
+        .await;
+        let burning = s["readers"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("burning");
+        let (st, v) = post(&app, "/api/cancel", json!({})).await;
+        assert_eq!(st, StatusCode::OK, "{v}");
+        assert_eq!(
+            v["cancelled"], false,
+            "at {at}: the page's cancel reached the batch"
+        );
+        if !burning {
+            post(&app, "/api/batch/control", json!({"action": "stop"})).await;
+            continue;
+        }
+        within_the_burn += 1;
+        let s = until(&app, "the row settled", |s| {
+            matches!(row_status(s, 0), "failed" | "verified")
+        })
+        .await;
+        let reason = row(&s, 0)["reason"].as_str().unwrap_or("").to_lowercase();
+        assert_eq!(row_status(&s, 0), "failed", "at {at}: {s:#}");
+        assert!(
+            !reason.contains("cancel") && reason.contains("answer"),
+            "at {at}: {reason}"
+        );
+        post(&app, "/api/batch/control", json!({"action": "stop"})).await;
+        if within_the_burn == 2 {
+            return;
+        }
+    }
+    panic!("the silent command never fell within the burn ({within_the_burn} times)");
 }

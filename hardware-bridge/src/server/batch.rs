@@ -181,7 +181,8 @@ fn readers_for(st: &AppState, req: &BatchStart, model: Model) -> Result<Readers,
         ));
     }
     let names = setup::readers(st.backend.as_ref(), &req.readers)?;
-    Ok((st.backend.clone(), None, names))
+    let backend = st.backend.apart().unwrap_or_else(|| st.backend.clone());
+    Ok((backend, None, names))
 }
 
 fn start(st: &AppState, req: BatchStart) -> Result<BatchStatus, BridgeError> {
