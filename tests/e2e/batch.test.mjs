@@ -224,7 +224,7 @@ test('a 5-user batch in the page: progress, compared codes, retry, reload, Entra
   await phone.context.close();
 });
 
-test('a box of Molto2s: the customer key is asked for, sent to the bridge, then wiped and never kept', async () => {
+test('a box of Molto2s: the customer key and display time are asked for, sent to the bridge, the key then wiped and never kept', async () => {
   const { context, page, errors } = await open();
   await page.getByTestId('batch-setup').waitFor();
   // Token2 cards take no key: no field. A Molto2 box asks for its customer key, OATH keys for
@@ -232,7 +232,14 @@ test('a box of Molto2s: the customer key is asked for, sent to the bridge, then 
   assert.equal(await page.getByTestId('batch-credential').isVisible(), false);
   await page.getByTestId('batch-model').selectOption('yubikey');
   assert.match(await page.locator('label[for=batch-credential]').textContent(), /OATH password/);
+  // OATH keys have no screen: no display time.
+  assert.equal(await page.getByTestId('batch-display').isVisible(), false);
   await page.getByTestId('batch-model').selectOption('molto2v2');
+  assert.deepEqual(await page.getByTestId('batch-display').locator('option').allTextContents(),
+    ['As each token has it', '15 s', '30 s', '60 s', '120 s']);
+  await page.getByTestId('batch-display').selectOption('60');
+  const starts = [];
+  page.on('request', (r) => { if (r.url().endsWith('/api/batch/start')) starts.push(JSON.parse(r.postData())); });
   assert.match(await page.locator('label[for=batch-credential]').textContent(), /customer key \(empty: the factory key\)/);
   await page.getByTestId('batch-setup').screenshot({ path: join(OUT, 'batch-setup-molto2-desktop.png') });
 
@@ -264,6 +271,8 @@ test('a box of Molto2s: the customer key is asked for, sent to the bridge, then 
   // Empty: the factory key, which the fresh Molto2s still have.
   const factory = await run('factory-key.journal', '');
   assert.equal(factory.status, 'verified', factory.reason);
+  // What the page asked for: the display time both times, the key only the first.
+  assert.deepEqual(starts.map((b) => [b.display_timeout, b.customer_key ?? null]), [[60, WRONG], [60, null]]);
   assert.deepEqual(errors, []);
   await context.close();
 });

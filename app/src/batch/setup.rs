@@ -16,7 +16,7 @@ use leptos::task::spawn_local;
 use serde::{Deserialize, Serialize};
 use tokensmith_api::{endpoint, BatchStart, SecretString, UserListFormat};
 use tokensmith_core::batch::{self, BatchParams, Severity};
-use tokensmith_core::caps::{Family, Model};
+use tokensmith_core::caps::{DisplayTimeout, Family, Model};
 use tokensmith_core::entra::Format;
 use tokensmith_core::otp::{Algorithm, OtpParams};
 use zeroize::Zeroizing;
@@ -31,6 +31,9 @@ struct Remembered {
     algorithm: String,
     digits: u8,
     period: u32,
+    /// Seconds; absent in what older pages kept.
+    #[serde(default)]
+    display_timeout: Option<u32>,
     results_file: String,
     plaintext: bool,
     auto_accept: bool,
@@ -47,6 +50,8 @@ struct Form {
     algorithm: RwSignal<Algorithm>,
     digits: RwSignal<u8>,
     period: RwSignal<u32>,
+    /// `None`: the tokens keep theirs.
+    display_timeout: RwSignal<Option<DisplayTimeout>>,
     readers: RwSignal<Vec<String>>,
     simulate_readers: RwSignal<u8>,
     results_file: RwSignal<String>,
@@ -73,6 +78,7 @@ impl Form {
             algorithm: RwSignal::new(Algorithm::Sha1),
             digits: RwSignal::new(6),
             period: RwSignal::new(30),
+            display_timeout: RwSignal::new(None),
             readers: RwSignal::new(Vec::new()),
             simulate_readers: RwSignal::new(1),
             results_file: RwSignal::new("tokensmith-batch.journal".into()),
@@ -95,6 +101,10 @@ impl Form {
             f.algorithm.set(r.algorithm.parse().unwrap_or_default());
             f.digits.set(r.digits);
             f.period.set(r.period);
+            f.display_timeout.set(
+                r.display_timeout
+                    .and_then(|s| DisplayTimeout::try_from(s).ok()),
+            );
             f.results_file.set(r.results_file);
             f.plaintext.set(r.plaintext);
             f.auto_accept.set(r.auto_accept);
@@ -115,7 +125,7 @@ impl Form {
                 digits: self.digits.get(),
                 period: self.period.get(),
             },
-            display_timeout: None,
+            display_timeout: self.display_timeout.get(),
         }
     }
 
@@ -142,6 +152,7 @@ impl Form {
             algorithm: self.algorithm.get_untracked().as_str().into(),
             digits: self.digits.get_untracked(),
             period: self.period.get_untracked(),
+            display_timeout: self.display_timeout.get_untracked().map(u32::from),
             results_file: self.results_file.get_untracked(),
             plaintext: self.plaintext.get_untracked(),
             auto_accept: self.auto_accept.get_untracked(),
@@ -188,6 +199,7 @@ fn start(tool: BatchTool, f: Form) {
         algorithm: Some(f.algorithm.get_untracked()),
         digits: Some(f.digits.get_untracked()),
         period: Some(f.period.get_untracked()),
+        display_timeout: f.display_timeout.get_untracked().map(u32::from),
         readers: if f.simulate.get_untracked() {
             Vec::new()
         } else {
@@ -205,7 +217,6 @@ fn start(tool: BatchTool, f: Form) {
         plaintext_results: f.plaintext.get_untracked(),
         customer_key: f.credential_for(Family::Molto2),
         password: f.credential_for(Family::Oath),
-        ..BatchStart::default()
     };
     f.busy.set(true);
     spawn_local(async move {
@@ -352,6 +363,7 @@ fn ParamsFields(f: Form) -> impl IntoView {
                     let c = m.caps();
                     if !c.digits.contains(&f.digits.get_untracked()) { f.digits.set(6); }
                     if !c.algorithms.contains(&f.algorithm.get_untracked()) { f.algorithm.set(Algorithm::Sha1); }
+                    if f.display_timeout.get_untracked().is_some_and(|d| !c.display_timeouts.contains(&d)) { f.display_timeout.set(None); }
                 }>
                 {Model::ALL.into_iter().filter(|m| m.caps().family != Family::App).map(|m| view! {
                     <option value=m.caps().slug prop:selected=move || f.model.get() == m>{m.caps().human}</option>
@@ -385,6 +397,16 @@ fn ParamsFields(f: Form) -> impl IntoView {
                         }).collect_view()}
                     </select>
                 </div>
+            </div>
+            <div class="field" hidden=move || caps().display_timeouts.is_empty()>
+                <label for="batch-display">"Display time (how long a code stays on the screen)"</label>
+                <select id="batch-display" data-testid="batch-display"
+                    on:change=move |ev| f.display_timeout.set(event_target_value(&ev).parse::<u32>().ok().and_then(|s| DisplayTimeout::try_from(s).ok()))>
+                    <option value="" prop:selected=move || f.display_timeout.get().is_none()>"As each token has it"</option>
+                    {move || caps().display_timeouts.iter().map(|&d| view! {
+                        <option value=d.seconds().to_string() prop:selected=move || f.display_timeout.get() == Some(d)>{format!("{} s", d.seconds())}</option>
+                    }).collect_view()}
+                </select>
             </div>
             <div class="field" hidden=move || f.credential_label().is_none()>
                 <label for="batch-credential">{move || f.credential_label().unwrap_or_default()}</label>
