@@ -24,9 +24,7 @@ const POLL: Duration = Duration::from_millis(50);
 
 /// The user's cancel of the operation waiting on a card (Ctrl-C in the CLI, `POST /api/cancel`
 /// in the server). It only reaches an operation that is connected to a card: a cancel while
-/// nothing waits is not kept for the next one. A connection kept open after its operation
-/// ended (a batch holds a burned token's until it is taken off: [`Transport::set_idle`]) is
-/// not an operation: a cancel then says nothing was cancelled and reaches no later burn.
+/// nothing waits is not kept for the next one.
 #[derive(Debug, Default)]
 pub struct Cancel {
     state: Mutex<CancelState>,
@@ -34,8 +32,7 @@ pub struct Cancel {
 
 #[derive(Debug, Default)]
 struct CancelState {
-    /// Connections open to a card for an operation (it may hold a probe and its own); idle
-    /// ones are not counted.
+    /// Connections open to a card (an operation may hold a probe and its own).
     open: u32,
     requested: bool,
 }
@@ -109,8 +106,6 @@ pub struct Watched {
     wait: CardWait,
     /// A command went unanswered: the thread may be blocked in the reader for good.
     abandoned: bool,
-    /// Open, but its operation is over ([`Transport::set_idle`]): not counted by the cancel.
-    idle: bool,
 }
 
 /// Run `inner` on a thread of its own; `on_release` runs there once its connection is closed
@@ -144,7 +139,6 @@ pub fn watch<T: Transport + Send + 'static>(
         atr,
         wait: wait.clone(),
         abandoned: false,
-        idle: false,
     }
 }
 
@@ -159,9 +153,6 @@ impl Watched {
 
 impl Transport for Watched {
     fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>, TransportError> {
-        if std::mem::take(&mut self.idle) {
-            self.wait.cancel.opened();
-        }
         if self.wait.cancel.requested() {
             return Err(TransportError::Cancelled { sent: false });
         }
@@ -207,12 +198,6 @@ impl Transport for Watched {
             let _ = r.send(Request::LeaveCard);
         }
     }
-
-    fn set_idle(&mut self) {
-        if !std::mem::replace(&mut self.idle, true) {
-            self.wait.cancel.closed();
-        }
-    }
 }
 
 impl Drop for Watched {
@@ -223,9 +208,7 @@ impl Drop for Watched {
             // that answered everything closes at once.
             let _ = self.closed.recv();
         }
-        if !self.idle {
-            self.wait.cancel.closed();
-        }
+        self.wait.cancel.closed();
     }
 }
 
@@ -314,36 +297,6 @@ mod tests {
         assert_eq!(
             next.transmit(&[0]),
             Err(TransportError::Cancelled { sent: false })
-        );
-    }
-
-    /// A connection held open after its operation (a batch's burned token until it is taken
-    /// off) is not cancelled, and a cancel meanwhile reaches no other reader's next burn.
-    #[test]
-    fn an_idle_connection_is_not_an_operation_to_cancel() {
-        let wait = CardWait::new(Duration::from_secs(60));
-        let (mut held, _, _, _) = hanging(&wait);
-        assert_eq!(held.transmit(&[0]).unwrap(), [0x90, 0x00]);
-        held.set_idle();
-        held.set_idle();
-        assert!(!wait.cancel.request(), "nothing was waiting on a card");
-        let (mut next, _, _, _) = hanging(&wait);
-        assert_eq!(next.transmit(&[0]).unwrap(), [0x90, 0x00]);
-        // Both count again once used: a cancel reaches them, and is forgotten when both close.
-        assert_eq!(held.transmit(&[0]).unwrap(), [0x90, 0x00]);
-        assert!(wait.cancel.request());
-        assert_eq!(
-            next.transmit(&[0]),
-            Err(TransportError::Cancelled { sent: false })
-        );
-        held.set_idle();
-        drop(next);
-        let (mut after, _, _, _) = hanging(&wait);
-        assert_eq!(after.transmit(&[0]).unwrap(), [0x90, 0x00]);
-        drop(held);
-        assert!(
-            wait.cancel.request(),
-            "`after` is still open for its operation"
         );
     }
 }

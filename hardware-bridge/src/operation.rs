@@ -381,12 +381,6 @@ impl Opened {
         self.t.leave_card();
     }
 
-    /// Keep the connection with its operation over: a user's cancel no longer concerns it
-    /// ([`tokensmith_proto::transport::Transport::set_idle`]).
-    pub fn set_idle(&mut self) {
-        self.t.set_idle();
-    }
-
     fn operate(
         &mut self,
         op: Operation,

@@ -38,11 +38,6 @@ pub trait Transport {
     /// press (a Molto2 after `90 60`) must not be reset before the user pressed it. Transports
     /// that never reset (in-process ones) have nothing to do.
     fn leave_card(&mut self) {}
-
-    /// The operation on this connection is over, though the connection stays open (a burned
-    /// token held until it is taken off): a user's cancel no longer concerns it. A later
-    /// command makes it part of an operation again. Transports without a cancel ignore it.
-    fn set_idle(&mut self) {}
 }
 
 impl<T: Transport + ?Sized> Transport for &mut T {
@@ -55,9 +50,6 @@ impl<T: Transport + ?Sized> Transport for &mut T {
     fn leave_card(&mut self) {
         (**self).leave_card()
     }
-    fn set_idle(&mut self) {
-        (**self).set_idle()
-    }
 }
 
 impl<T: Transport + ?Sized> Transport for Box<T> {
@@ -69,8 +61,5 @@ impl<T: Transport + ?Sized> Transport for Box<T> {
     }
     fn leave_card(&mut self) {
         (**self).leave_card()
-    }
-    fn set_idle(&mut self) {
-        (**self).set_idle()
     }
 }

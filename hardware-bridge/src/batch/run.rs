@@ -292,12 +292,7 @@ fn burn_for(
             drop(card);
             None
         }
-        None => {
-            // Held until the token is taken off, no longer part of a burn: a cancel meanwhile
-            // is not this token's, nor the next burn's on another reader.
-            card.set_idle();
-            Some(card)
-        }
+        None => Some(card),
     };
     settle(
         batch,

@@ -7,7 +7,6 @@ use tokensmith_core::caps::Model;
 
 use super::run::{reader_loop, TAKE_OFF};
 use super::*;
-use crate::backend::Backend;
 use std::sync::Mutex;
 
 use tokensmith_burn_journal::{Journal, Protection};
@@ -329,50 +328,4 @@ fn a_change_between_look_and_wait_is_not_missed() {
         "{:?}",
         t0.elapsed()
     );
-}
-
-/// A burned token held until it is taken off is no operation to cancel: a cancel meanwhile
-/// (the page's, for another operation) says nothing was cancelled, and another reader's next
-/// burn goes through (it used to be cancelled before its first command).
-#[test]
-fn a_cancel_while_a_burned_token_is_held_reaches_no_later_burn() {
-    let path = tmp("held-cancel");
-    let supply = Arc::new(Supply::new(Model::C302, 2, None));
-    let names = supply.names();
-    let batch = Arc::new(fresh_batch(
-        Model::C302,
-        "a@contoso.com\nb@contoso.com\nc@contoso.com\n",
-    ));
-    let journal = Arc::new(journal(&path));
-    let loops: Vec<_> = names
-        .iter()
-        .map(|r| {
-            let (b, s, r, j) = (batch.clone(), supply.clone(), r.clone(), journal.clone());
-            std::thread::spawn(move || reader_loop(&b, s.as_ref(), &r, &j))
-        })
-        .collect();
-    // The loops list their readers in the order they first spoke.
-    let message = |i: usize| {
-        let s = batch.status();
-        let r = s.readers.iter().find(|r| r.reader == names[i]);
-        r.map(|r| r.message.clone()).unwrap_or_default()
-    };
-    let take_off = |i: usize| message(i).contains(TAKE_OFF);
-    until("both first tokens burned and held", || {
-        batch.status().done == 2 && take_off(0) && take_off(1)
-    });
-    assert!(!supply.cancel(), "a held token was taken for an operation");
-    supply.remove(&names[1]).unwrap();
-    until("reader 1 waits for a token", || message(1) == run::PLACE);
-    supply.swap(&names[1]).unwrap();
-    until("the third user's token", || {
-        let s = batch.status();
-        s.done + s.failed == 3
-    });
-    assert_eq!((batch.status().done, batch.status().failed), (3, 0));
-    supply.remove(&names[0]).unwrap();
-    for l in loops {
-        l.join().unwrap().unwrap();
-    }
-    assert_eq!(rows(&path).len(), 3);
 }

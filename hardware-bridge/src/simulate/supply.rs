@@ -13,7 +13,6 @@ use tokensmith_proto::token2::serial_of;
 
 use super::{Slot, SlotTransport};
 use crate::backend::{select_reader, Backend, ReaderEntry};
-use crate::card_wait::{watch, CardWait};
 use crate::error::{on_reader, BridgeError};
 use tokensmith_proto::transport::Transport;
 
@@ -57,8 +56,6 @@ pub struct Supply {
     made: Mutex<Vec<(String, SimToken)>>,
     /// `Some`: tokens are swapped by the simulated admin after this delay.
     swap_delay: Option<Duration>,
-    /// Connections run on threads of their own with the cancel, as through PC/SC.
-    wait: CardWait,
 }
 
 impl Supply {
@@ -80,7 +77,6 @@ impl Supply {
             next: AtomicU32::new(1),
             made: Mutex::new(Vec::new()),
             swap_delay,
-            wait: CardWait::default(),
         };
         for r in &s.readers {
             s.place_fresh(r);
@@ -212,21 +208,14 @@ impl Backend for Supply {
             .ok_or_else(|| BridgeError::NoCard(on_reader(&name)))?;
         let slot = t.slot();
         slot.reset();
-        Ok((
-            name,
-            Box::new(watch(SlotTransport(slot), &self.wait, || {})),
-        ))
+        Ok((name, Box::new(SlotTransport(slot))))
     }
 
     fn probe(&self, reader: &str) -> Result<Box<dyn Transport + Send>, BridgeError> {
         let (_, t) = self
             .on(reader)?
             .ok_or_else(|| BridgeError::NoCard(on_reader(reader)))?;
-        Ok(Box::new(watch(SlotTransport(t.slot()), &self.wait, || {})))
-    }
-
-    fn cancel(&self) -> bool {
-        self.wait.cancel.request()
+        Ok(Box::new(SlotTransport(t.slot())))
     }
 
     /// With a swap delay, the simulated admin acts when the loop waits: takes the token off
