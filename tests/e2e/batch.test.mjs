@@ -236,7 +236,8 @@ test('a box of Molto2s: the customer key and display time are asked for, sent to
   assert.equal(await page.getByTestId('batch-display').isVisible(), false);
   await page.getByTestId('batch-model').selectOption('molto2v2');
   assert.deepEqual(await page.getByTestId('batch-display').locator('option').allTextContents(),
-    ['As each token has it', '15 s', '30 s', '60 s', '120 s']);
+    ['15 s', '30 s', '60 s', '120 s']);
+  assert.equal(await page.getByTestId('batch-display').inputValue(), '30', 'the bridge\'s default first');
   await page.getByTestId('batch-display').selectOption('60');
   const starts = [];
   page.on('request', (r) => { if (r.url().endsWith('/api/batch/start')) starts.push(JSON.parse(r.postData())); });

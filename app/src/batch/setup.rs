@@ -50,8 +50,8 @@ struct Form {
     algorithm: RwSignal<Algorithm>,
     digits: RwSignal<u8>,
     period: RwSignal<u32>,
-    /// `None`: the tokens keep theirs.
-    display_timeout: RwSignal<Option<DisplayTimeout>>,
+    /// For models with a screen (the bridge's default, 30 s, to start with).
+    display_timeout: RwSignal<DisplayTimeout>,
     readers: RwSignal<Vec<String>>,
     simulate_readers: RwSignal<u8>,
     results_file: RwSignal<String>,
@@ -78,7 +78,7 @@ impl Form {
             algorithm: RwSignal::new(Algorithm::Sha1),
             digits: RwSignal::new(6),
             period: RwSignal::new(30),
-            display_timeout: RwSignal::new(None),
+            display_timeout: RwSignal::new(DisplayTimeout::default()),
             readers: RwSignal::new(Vec::new()),
             simulate_readers: RwSignal::new(1),
             results_file: RwSignal::new("tokensmith-batch.journal".into()),
@@ -103,7 +103,8 @@ impl Form {
             f.period.set(r.period);
             f.display_timeout.set(
                 r.display_timeout
-                    .and_then(|s| DisplayTimeout::try_from(s).ok()),
+                    .and_then(|s| DisplayTimeout::try_from(s).ok())
+                    .unwrap_or_default(),
             );
             f.results_file.set(r.results_file);
             f.plaintext.set(r.plaintext);
@@ -125,7 +126,7 @@ impl Form {
                 digits: self.digits.get(),
                 period: self.period.get(),
             },
-            display_timeout: self.display_timeout.get(),
+            display_timeout: display_sent(self.model.get(), self.display_timeout.get()),
         }
     }
 
@@ -152,7 +153,7 @@ impl Form {
             algorithm: self.algorithm.get_untracked().as_str().into(),
             digits: self.digits.get_untracked(),
             period: self.period.get_untracked(),
-            display_timeout: self.display_timeout.get_untracked().map(u32::from),
+            display_timeout: Some(self.display_timeout.get_untracked().seconds()),
             results_file: self.results_file.get_untracked(),
             plaintext: self.plaintext.get_untracked(),
             auto_accept: self.auto_accept.get_untracked(),
@@ -164,6 +165,11 @@ impl Form {
             browser::pref_set(KEY, &t);
         }
     }
+}
+
+/// The display time a batch of `model` is burned with: none for models without a screen.
+fn display_sent(model: Model, chosen: DisplayTimeout) -> Option<DisplayTimeout> {
+    (!model.caps().display_timeouts.is_empty()).then_some(chosen)
 }
 
 /// What the page refuses before asking the bridge (the bridge checks the same again).
@@ -199,7 +205,8 @@ fn start(tool: BatchTool, f: Form) {
         algorithm: Some(f.algorithm.get_untracked()),
         digits: Some(f.digits.get_untracked()),
         period: Some(f.period.get_untracked()),
-        display_timeout: f.display_timeout.get_untracked().map(u32::from),
+        display_timeout: display_sent(f.model.get_untracked(), f.display_timeout.get_untracked())
+            .map(u32::from),
         readers: if f.simulate.get_untracked() {
             Vec::new()
         } else {
@@ -363,7 +370,7 @@ fn ParamsFields(f: Form) -> impl IntoView {
                     let c = m.caps();
                     if !c.digits.contains(&f.digits.get_untracked()) { f.digits.set(6); }
                     if !c.algorithms.contains(&f.algorithm.get_untracked()) { f.algorithm.set(Algorithm::Sha1); }
-                    if f.display_timeout.get_untracked().is_some_and(|d| !c.display_timeouts.contains(&d)) { f.display_timeout.set(None); }
+                    if !c.display_timeouts.is_empty() && !c.display_timeouts.contains(&f.display_timeout.get_untracked()) { f.display_timeout.set(DisplayTimeout::default()); }
                 }>
                 {Model::ALL.into_iter().filter(|m| m.caps().family != Family::App).map(|m| view! {
                     <option value=m.caps().slug prop:selected=move || f.model.get() == m>{m.caps().human}</option>
@@ -401,10 +408,9 @@ fn ParamsFields(f: Form) -> impl IntoView {
             <div class="field" hidden=move || caps().display_timeouts.is_empty()>
                 <label for="batch-display">"Display time (how long a code stays on the screen)"</label>
                 <select id="batch-display" data-testid="batch-display"
-                    on:change=move |ev| f.display_timeout.set(event_target_value(&ev).parse::<u32>().ok().and_then(|s| DisplayTimeout::try_from(s).ok()))>
-                    <option value="" prop:selected=move || f.display_timeout.get().is_none()>"As each token has it"</option>
+                    on:change=move |ev| f.display_timeout.set(event_target_value(&ev).parse::<u32>().ok().and_then(|s| DisplayTimeout::try_from(s).ok()).unwrap_or_default())>
                     {move || caps().display_timeouts.iter().map(|&d| view! {
-                        <option value=d.seconds().to_string() prop:selected=move || f.display_timeout.get() == Some(d)>{format!("{} s", d.seconds())}</option>
+                        <option value=d.seconds().to_string() prop:selected=move || f.display_timeout.get() == d>{format!("{} s", d.seconds())}</option>
                     }).collect_view()}
                 </select>
             </div>
