@@ -15,7 +15,7 @@ use crate::{cmd, output_of, root, run_step, setup};
 
 pub const USAGE: &str = "\
 usage: cargo xtask fuzz [--seconds N] [--target NAME]... [--sanitizer address|none]
-                       [--no-trace-compares] [-- OPTIONS]
+                       [--no-trace-compares] [--native] [-- OPTIONS]
 
   --seconds N     fuzz each target for N seconds (default 60)
   --target NAME   only this target (repeatable); default: every target, one after the other
@@ -25,7 +25,11 @@ usage: cargo xtask fuzz [--seconds N] [--target NAME]... [--sanitizer address|no
                   build without libFuzzer's comparison tracing: several times the executions
                   of targets whose time goes to arithmetic (qr), at the cost of the guidance
                   compared values give (built apart, in fuzz/target/no-trace-compares)
-  -- OPTIONS      options for libFuzzer, e.g. -max_len=65536 -dict=FILE
+  --native        build for this machine's processor (-C target-cpu=native): the same code,
+                  about 1.5 times the executions of qr, whose time goes to rounding and
+                  dividing floats (built apart, in fuzz/target/native…)
+  -- OPTIONS      options for libFuzzer, e.g. -max_len=65536 -dict=FILE, or -fork=2 to run
+                  two jobs at once (the last of an option given twice counts)
 
 Crashing inputs are saved in fuzz/artifacts/<target>/ and each run's log in fuzz/logs/<target>.log.
 ";
@@ -39,6 +43,7 @@ struct Options {
     targets: Vec<String>,
     sanitizer: String,
     trace_compares: bool,
+    native: bool,
     libfuzzer: Vec<String>,
 }
 
@@ -48,15 +53,34 @@ impl Options {
     fn build_args(&self) -> Vec<String> {
         let mut args = vec!["--sanitizer".to_string(), self.sanitizer.clone()];
         if !self.trace_compares {
-            // A build directory of its own: switching back and forth rebuilds nothing.
-            let dir = root().join("fuzz/target/no-trace-compares");
-            args.extend([
-                "--no-trace-compares".into(),
-                "--target-dir".into(),
-                dir.display().to_string(),
-            ]);
+            args.push("--no-trace-compares".into());
+        }
+        // A build directory for each way of building: switching back and forth rebuilds
+        // nothing.
+        let dir = match (self.native, self.trace_compares) {
+            (false, true) => None,
+            (false, false) => Some("no-trace-compares"),
+            (true, true) => Some("native"),
+            (true, false) => Some("native-no-trace-compares"),
+        };
+        if let Some(dir) = dir {
+            let dir = root().join("fuzz/target").join(dir);
+            args.extend(["--target-dir".into(), dir.display().to_string()]);
         }
         args
+    }
+
+    /// `cargo +nightly fuzz SUB` built as these options say.
+    fn cargo_fuzz(&self, sub: &str) -> Command {
+        let mut c = cmd("cargo");
+        c.args(["+nightly", "fuzz", sub]).args(self.build_args());
+        if self.native {
+            // cargo-fuzz adds its own flags to these.
+            let mut flags = std::env::var("RUSTFLAGS").unwrap_or_default();
+            flags.push_str(" -C target-cpu=native");
+            c.env("RUSTFLAGS", flags.trim_start());
+        }
+        c
     }
 }
 
@@ -67,6 +91,7 @@ fn parse(args: &[String]) -> Result<Option<Options>, String> {
         targets: Vec::new(),
         sanitizer: "address".into(),
         trace_compares: true,
+        native: false,
         libfuzzer: Vec::new(),
     };
     let mut it = args.iter();
@@ -91,6 +116,7 @@ fn parse(args: &[String]) -> Result<Option<Options>, String> {
                 }
             }
             "--no-trace-compares" => o.trace_compares = false,
+            "--native" => o.native = true,
             "--" => o.libfuzzer.extend(it.by_ref().cloned()),
             "-h" | "--help" => return Ok(None),
             other => return Err(format!("unknown option '{other}'\n\n{USAGE}")),
@@ -147,9 +173,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
         .map_err(|e| format!("cannot copy Cargo.lock into fuzz/: {e}"))?;
     run_step(
         "cargo +nightly fuzz build (all targets)",
-        cmd("cargo")
-            .args(["+nightly", "fuzz", "build"])
-            .args(options.build_args()),
+        &mut options.cargo_fuzz("build"),
     )?;
     let mut outcomes = Vec::new();
     for target in &targets {
@@ -242,10 +266,8 @@ fn fuzz_one(target: &str, o: &Options) -> Result<Outcome, String> {
 
 /// `cargo +nightly fuzz run` for one target; inputs and libFuzzer options follow.
 fn cargo_fuzz_run(o: &Options, target: &str) -> Command {
-    let mut c = cmd("cargo");
-    c.args(["+nightly", "fuzz", "run"])
-        .args(o.build_args())
-        .arg(target);
+    let mut c = o.cargo_fuzz("run");
+    c.arg(target);
     c
 }
 
@@ -415,6 +437,23 @@ mod tests {
             built[4].ends_with("fuzz/target/no-trace-compares"),
             "{built:?}"
         );
+        let native = parse(&args("--native")).unwrap().unwrap();
+        assert!(native.native);
+        assert!(native.build_args()[3].ends_with("fuzz/target/native"));
+        let rustflags = |o: &Options| {
+            let c = o.cargo_fuzz("build");
+            c.get_envs()
+                .find(|(k, _)| *k == "RUSTFLAGS")
+                .and_then(|(_, v)| v.map(|v| v.to_string_lossy().into_owned()))
+        };
+        assert!(rustflags(&native)
+            .unwrap()
+            .ends_with("-C target-cpu=native"));
+        assert_eq!(rustflags(&fast), None);
+        let both = parse(&args("--native --no-trace-compares"))
+            .unwrap()
+            .unwrap();
+        assert!(both.build_args()[4].ends_with("fuzz/target/native-no-trace-compares"));
         assert!(parse(&args("--seconds 0"))
             .unwrap_err()
             .contains("at least 1"));
