@@ -11,7 +11,7 @@
 use std::sync::Mutex;
 use std::time::Duration;
 
-use tokensmith_api::{DeviceKind, Profiles, RowStatus, Verification};
+use tokensmith_api::{BatchAction, DeviceKind, ErrorCode, Profiles, RowStatus, Verification};
 use tokensmith_core::batch::BatchUser;
 use tokensmith_core::otp::OtpParams;
 use tokensmith_core::secret::Secret;
@@ -29,6 +29,10 @@ const TICK: Duration = Duration::from_millis(250);
 /// What a loop tells the admin about its reader.
 pub const PLACE: &str = "place the next token";
 pub const TAKE_OFF: &str = "take the token off the reader";
+/// Why a batch stopped at a Molto2 that refused its customer key, and what to do.
+const KEY_REFUSED: &str = " — the batch is stopped: the box shares this customer key, and each \
+     refusal counts toward a Molto2's lock-out; start it again with the right key and Resume \
+     (CLI: --resume)";
 
 /// Runs the loop on `reader` until the batch is stopped or no user waits.
 pub fn reader_loop(
@@ -142,7 +146,7 @@ fn token_placed(
             "no user in the list waits for token {serial}: {TAKE_OFF}"
         ));
     };
-    let held = burn_for(batch, card, &target, &serial, p, &user, None, journal);
+    let held = burn_for(batch, card, &target, &serial, p, &user, None, journal).held;
     Ok((format!("token {serial} done: {TAKE_OFF}"), held))
 }
 
@@ -172,17 +176,18 @@ fn fill_molto2(
             "Molto2 {serial} has no free profile for the users waiting: {TAKE_OFF}"
         ));
     }
-    let n = claims.len();
+    let mut tried = 0;
     let mut claims = claims.into_iter();
     for (p, user, profile) in claims.by_ref() {
         if !batch.wait_running() {
             batch.update_row(p, unclaim);
             break;
         }
+        tried += 1;
         match Opened::open(backend, target) {
             Ok(card) => {
                 // A profile's connection is closed before its row: nothing is given back.
-                burn_for(
+                let burn = burn_for(
                     batch,
                     card,
                     target,
@@ -192,6 +197,22 @@ fn fill_molto2(
                     Some(profile),
                     journal,
                 );
+                if burn.key_refused {
+                    // The box shares one customer key: every further profile, of this Molto2
+                    // or the next, would only spend another attempt toward a lock-out.
+                    let _ = batch.control(BatchAction::Stop, None);
+                    batch.update_row(p, |r| {
+                        if let Some(reason) = &mut r.reason {
+                            reason.push_str(KEY_REFUSED);
+                        }
+                    });
+                    for (p, _, _) in claims {
+                        batch.update_row(p, unclaim);
+                    }
+                    return Ok(format!(
+                        "Molto2 {serial} refused the customer key{KEY_REFUSED}; {TAKE_OFF}"
+                    ));
+                }
             }
             Err(e) => fail_row(batch, p, e.to_string()),
         }
@@ -199,7 +220,9 @@ fn fill_molto2(
     for (p, _, _) in claims {
         batch.update_row(p, unclaim);
     }
-    Ok(format!("Molto2 {serial}: {n} profiles filled; {TAKE_OFF}"))
+    Ok(format!(
+        "Molto2 {serial}: {tried} profile(s) done (each row says how); {TAKE_OFF}"
+    ))
 }
 
 fn unclaim(r: &mut tokensmith_api::BatchRow) {
@@ -233,6 +256,14 @@ fn tell(batch: &Batch, target: &Target, message: String) {
     }
 }
 
+/// What [`burn_for`] gives back.
+struct Burn {
+    /// A single-profile token's connection, to hold until it is taken off.
+    held: Option<Opened>,
+    /// The device refused the credentials (a Molto2's customer key: the row failed).
+    key_refused: bool,
+}
+
 /// Burns a fresh seed for row `p` on `card` and verifies it; the row says how it went. A
 /// Molto2 profile's connection is closed (the card reset) before the row is updated, for the
 /// next profile's; a single-profile token's is given back, to hold until it is taken off.
@@ -246,7 +277,7 @@ fn burn_for(
     user: &BatchUser,
     profile: Option<u8>,
     journal: &Mutex<Journal>,
-) -> Option<Opened> {
+) -> Burn {
     tell(
         batch,
         target,
@@ -256,7 +287,10 @@ fn burn_for(
         Ok(s) => s,
         Err(e) => {
             fail_row(batch, p, format!("no random seed: {e}"));
-            return None;
+            return Burn {
+                held: None,
+                key_refused: false,
+            };
         }
     };
     let spec = &batch.spec;
@@ -287,6 +321,9 @@ fn burn_for(
     let burned = card
         .run(target, Operation::Burn(Box::new(job)), Some(journal.into()))
         .and_then(tokensmith_api::BurnResult::try_from);
+    let key_refused = burned.as_ref().is_err_and(|e| {
+        matches!(e.cause(), BridgeError::Molto2(_)) && e.code() == ErrorCode::AuthFailed
+    });
     let held = match profile {
         Some(_) => {
             drop(card);
@@ -304,7 +341,7 @@ fn burn_for(
         journal,
         (&secret, otp),
     );
-    held
+    Burn { held, key_refused }
 }
 
 /// The row (and the journal's verification) after a burn: verified by the key itself, by

@@ -329,3 +329,42 @@ fn a_change_between_look_and_wait_is_not_missed() {
         t0.elapsed()
     );
 }
+
+/// A Molto2 that refuses the batch's customer key costs one attempt, not one per user: the
+/// batch stops at once (the box shares the key), the users it had claimed wait again, and the
+/// reader says why and what to do. It used to go on to the next profile with the same key,
+/// each refusal one attempt nearer the device's lock-out (8 users would have locked it).
+#[test]
+fn a_refused_customer_key_stops_the_batch_after_one_attempt() {
+    use tokensmith_proto::molto2::CustomerKey;
+    let path = tmp("molto2-key");
+    let supply = Supply::new(Model::Molto2v2, 1, Some(Duration::from_millis(5)));
+    let reader = supply.names()[0].clone();
+    let list: String = (0..10).map(|i| format!("user{i}@contoso.com\n")).collect();
+    let mut spec = spec(Model::Molto2v2);
+    spec.creds.customer_key = Some(CustomerKey::parse("not the factory key").unwrap());
+    let batch = Batch::new(spec, users(&list), &Recorded::default(), false).unwrap();
+    reader_loop(&batch, &supply, &reader, &journal(&path)).unwrap();
+    let s = batch.status();
+    assert_eq!(s.state, BatchState::Stopped);
+    let statuses: Vec<_> = s.rows.iter().map(|r| r.status).collect();
+    assert_eq!(statuses[0], RowStatus::Failed);
+    assert!(
+        statuses[1..].iter().all(|&st| st == RowStatus::Waiting),
+        "{statuses:?}"
+    );
+    let reason = s.rows[0].reason.as_deref().unwrap();
+    assert!(
+        reason.contains("wrong customer key: 7 attempts left")
+            && reason.contains("the batch is stopped")
+            && reason.contains("Resume"),
+        "{reason}"
+    );
+    assert_eq!(supply.tokens().len(), 1, "no other Molto2 was tried");
+    let SimToken::Molto2(card) = &supply.tokens()[0].1 else {
+        panic!("not a Molto2")
+    };
+    let card = card.lock().unwrap();
+    assert_eq!(card.attempts_left(), 7, "one attempt spent of 8");
+    assert!(!card.is_locked());
+}
