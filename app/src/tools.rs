@@ -78,19 +78,19 @@ impl ToolsState {
         }
     }
 
-    /// Opens tool `t` (if closed), scrolls to it and gives it the focus.
+    /// Opens tool `t` (if closed), scrolls to it and gives the focus to the control in it that
+    /// waits for the user (`data-autofocus`: the batch's "Matches"), else to the panel.
     pub fn show(self, t: Tool) {
         if !self.is_open(t) {
             self.open.update(|o| o.push(t));
         }
         let id = format!("tool-panel-{}", t.id());
         request_animation_frame(move || {
-            if let Some(el) = document()
-                .get_element_by_id(&id)
-                .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
-            {
+            let html = |e: web_sys::Element| e.dyn_into::<web_sys::HtmlElement>().ok();
+            if let Some(el) = document().get_element_by_id(&id).and_then(html) {
                 el.scroll_into_view();
-                let _ = el.focus();
+                let waiting = el.query_selector("[data-autofocus]").ok().flatten();
+                let _ = waiting.and_then(html).unwrap_or(el).focus();
             }
         });
     }

@@ -63,6 +63,13 @@ async function nextComparison(page) {
   });
 }
 
+/** Enter, once "Matches" has taken the focus (a frame after the comparison shows: Enter
+ * before it would go to whatever had the focus). */
+async function pressEnterToMatch(page) {
+  await page.waitForFunction(() => document.activeElement?.id === 'batch-match');
+  await page.keyboard.press('Enter');
+}
+
 /** Waits until the comparison shown is gone (the answer went through). */
 async function answered(page, position) {
   await page.waitForFunction((p) => document.querySelector(`[data-testid=batch-row-${p}]`)?.dataset.status !== 'burned', position);
@@ -108,7 +115,7 @@ test('a 5-user batch in the page: progress, compared codes, retry, reload, Entra
   assert.equal(c.position, 0);
   assert.match(c.code, /^\d{6}$/);
   await page.screenshot({ path: join(OUT, 'batch-compare-desktop.png') });
-  await page.keyboard.press('Enter');
+  await pressEnterToMatch(page);
   await answered(page, 0);
   shown.push(c);
 
@@ -154,7 +161,7 @@ test('a 5-user batch in the page: progress, compared codes, retry, reload, Entra
     await seen();
     assert.equal(c.position, p);
     if (p === 3) await page.getByTestId('batch-match').click();
-    else await page.keyboard.press('Enter');
+    else await pressEnterToMatch(page);
     await answered(page, p);
     shown.push(c);
   }

@@ -195,7 +195,7 @@ fn Compare(tool: BatchTool, comparing: Memo<Option<BatchRow>>) -> impl IntoView 
             </p>
             <p class="code" data-testid="batch-expected-code" aria-live="polite">{move || row(|r| r.expected_code.clone().unwrap_or_default())}</p>
             <div class="row">
-                <button type="button" id="batch-match" data-testid="batch-match"
+                <button type="button" id="batch-match" data-testid="batch-match" data-autofocus=""
                     on:click=move |_| if let Some(p) = position() { answer(tool, p, true) }>"Matches (Enter)"</button>
                 <button type="button" class="secondary" data-testid="batch-mismatch"
                     on:click=move |_| if let Some(p) = position() { answer(tool, p, false) }>"Shows another code"</button>
