@@ -176,7 +176,7 @@ fn fill_molto2(
             "Molto2 {serial} has no free profile for the users waiting: {TAKE_OFF}"
         ));
     }
-    let mut tried = 0;
+    let (mut tried, mut refused) = (0, false);
     let mut claims = claims.into_iter();
     for (p, user, profile) in claims.by_ref() {
         if !batch.wait_running() {
@@ -206,12 +206,8 @@ fn fill_molto2(
                             reason.push_str(KEY_REFUSED);
                         }
                     });
-                    for (p, _, _) in claims {
-                        batch.update_row(p, unclaim);
-                    }
-                    return Ok(format!(
-                        "Molto2 {serial} refused the customer key{KEY_REFUSED}; {TAKE_OFF}"
-                    ));
+                    refused = true;
+                    break;
                 }
             }
             Err(e) => fail_row(batch, p, e.to_string()),
@@ -220,9 +216,11 @@ fn fill_molto2(
     for (p, _, _) in claims {
         batch.update_row(p, unclaim);
     }
-    Ok(format!(
-        "Molto2 {serial}: {tried} profile(s) done (each row says how); {TAKE_OFF}"
-    ))
+    Ok(if refused {
+        format!("Molto2 {serial} refused the customer key{KEY_REFUSED}; {TAKE_OFF}")
+    } else {
+        format!("Molto2 {serial}: {tried} profile(s) done (each row says how); {TAKE_OFF}")
+    })
 }
 
 fn unclaim(r: &mut tokensmith_api::BatchRow) {
