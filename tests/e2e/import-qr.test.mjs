@@ -3,12 +3,12 @@
 // screenshot and a huge picture. Every fixture is made in a temporary directory by this test.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   launch, openPageWith as openPlainPage, singleFileUrl, networkRequests, oathtool, readTokenField, hexToBase32,
-  qrencodePng, noisyScreenshot, hugePicture, migrationPayload, migrationUri, importStatus, importItems, OUT,
+  qrencodePng, noisyScreenshot, hugePicture, migrationPayload, migrationUri, importStatus, importItems, OUT, greyPng,
 } from './harness.mjs';
 import { openTool } from './job.mjs';
 
@@ -140,8 +140,13 @@ test('wrong kinds of code, pictures without a code, damaged exports: plain expla
   const blank = join(dir, 'no-qr.png');
   await page.locator('header').screenshot({ path: blank });
   assert.match((await openImage(page, blank)).join('\n'), /no-qr.png: No QR code found in the image/);
+  // None in a picture scaled down to be read: the advice names the scaling, once.
+  const wide = join(dir, 'no-qr-5000.png');
+  writeFileSync(wide, greyPng(5000, 40, Buffer.alloc(5000 * 40, 255)));
+  const wideSt = (await openImage(page, wide)).join('\n');
+  assert.match(wideSt, /no-qr-5000.png is 5000×40 pixels; it was scaled to 4096×33 to decode[^]*no-qr-5000.png: No QR code found at 4096×33, the size it was read at, where a small code may be lost: crop the picture around the code and try again\.$/);
+  assert.equal(wideSt.match(/crop/gi).length, 1, wideSt);
   // Not a picture.
-  const { writeFileSync } = await import('node:fs');
   const bad = join(dir, 'broken.png');
   writeFileSync(bad, Buffer.from('89504e470d0a1a0a0000000d49484452deadbeef', 'hex'));
   assert.match((await openImage(page, bad)).join('\n'), /broken.png: The file is not a picture the browser can read/);

@@ -12,6 +12,7 @@ use tokensmith_core::import::{self, Scanned};
 use tokensmith_core::otp::OtpParams;
 use tokensmith_core::otpauth::OtpAuth;
 use tokensmith_core::secret::Encoding;
+use tokensmith_worker_api::import::ScanErrorKind;
 use tokensmith_worker_api::import::{Found, Scan};
 use zeroize::Zeroizing;
 
@@ -177,10 +178,19 @@ impl ImportState {
         }
         match d.codes {
             Err(e) => {
-                let mut msg = format!("{name}: {}.", sentence(&e.to_string()));
-                if d.scaled.is_some() {
-                    msg.push_str(" Crop the picture around the code and try again.");
-                }
+                let msg = match (d.scaled, e.kind) {
+                    // The core's own advice (crop closer) would come twice; the scaling is why.
+                    (Some((w, h)), ScanErrorKind::NoQrCode) => format!(
+                        "{name}: No QR code found at {w}×{h}, the size it was read at, where a \
+                         small code may be lost: crop the picture around the code and try again."
+                    ),
+                    (Some(_), _) => format!(
+                        "{name}: {}. It was read scaled down: crop the picture around the code, \
+                         keeping all of it, and try again.",
+                        sentence(&e.to_string())
+                    ),
+                    (None, _) => format!("{name}: {}.", sentence(&e.to_string())),
+                };
                 self.say(Tone::Error, msg);
             }
             Ok(scans) => {
