@@ -14,7 +14,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   launch, openPageWith, singleFileUrl, networkRequests, qrencodePng, noisyScreenshot, hugePicture,
-  fuzzQrPicture, importStatus, importItems, serveStatic,
+  fuzzQrPicture, importStatus, importItems, serveStatic, OUT,
 } from './harness.mjs';
 import { openTool } from './job.mjs';
 
@@ -116,6 +116,43 @@ test('a new picture supersedes one still being decoded', async () => {
   assert.doesNotMatch((await importStatus(page)).join('\n'), /huge|8000/);
   assert.deepEqual((await importItems(page)).map((i) => i.issuer), ['Next']);
   assert.equal(workers.started.length, 2, 'the decoding worker was stopped and a new one started');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('a picture the QR decoder gets lost in is stopped after 20 s and reported; what waited behind it, and the next picture, get a new worker', async () => {
+  // fuzz/CAMPAIGN.md, finding 13: rqrr 0.11 searches this 41×56 picture for over 20 s
+  // natively, over a minute here (its alignment-pattern spiral, bounded by a huge estimate).
+  const slow = fuzzQrPicture(join(ROOT, 'fuzz/slow/qr/timeout-aaf7c934adec44483186655002856ecb751aa374'), join(dir, 'lost.png'));
+  const { context, page, errors } = await openPageWith(browser, singleFileUrl());
+  await openTool(page, 'import');
+  const workers = watchWorkers(page);
+  const from = Date.now();
+  await page.getByTestId('import-image').setInputFiles(slow);
+  await page.waitForFunction(() => document.querySelector('[data-testid=import-status]')?.dataset.busy === 'true');
+  // A text pasted meanwhile waits for the worker, then is read by the new one.
+  await page.getByTestId('import-text').fill('otpauth://totp/Behind:the-picture?secret=MFRGGZDFMZTWQ2LK&issuer=Behind');
+  await page.getByTestId('import-text').press('Enter');
+  await page.waitForFunction(() => /took over/.test(document.querySelector('[data-testid=import-status]')?.textContent ?? ''), null, { timeout: 60000 });
+  const seconds = (Date.now() - from) / 1000;
+  const st = (await importStatus(page)).join('\n');
+  console.log(`stopped after ${seconds.toFixed(1)} s: ${st}`);
+  assert.ok(seconds >= 20 && seconds < 40, `stopped after ${seconds} s`);
+  assert.match(st, /lost\.png: Reading this picture took over 20 s, so it was stopped[^]*crop the picture around the code/);
+  await page.getByTestId('import-status').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: join(OUT, 'import-picture-stopped-desktop.png') });
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.getByTestId('import-status').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: join(OUT, 'import-picture-stopped-phone.png') });
+  for (let t = 0; workers.closed < 1 && t < 50; t++) await page.waitForTimeout(100);
+  assert.equal(workers.closed, 1, 'the lost worker is gone');
+  for (let t = 0; (await importItems(page)).length < 1 && t < 100; t++) await page.waitForTimeout(100);
+  assert.deepEqual((await importItems(page)).map((i) => i.issuer), ['Behind']);
+  assert.equal(await page.getByTestId('import-text').inputValue(), '', 'the text read is dropped, though the picture failed beside it');
+  const ok = qrencodePng('otpauth://totp/After:lost?secret=MFRGGZDFMZTWQ2LL&issuer=After', join(dir, 'after-lost.png'));
+  assert.match(await openImage(page, ok), /QR code \(otpauth link\): 1 account added/);
+  assert.deepEqual((await importItems(page)).map((i) => i.issuer), ['Behind', 'After']);
+  assert.equal(workers.started.length, 2, 'one worker stopped, one started after it');
   assert.deepEqual(errors, []);
   await context.close();
 });

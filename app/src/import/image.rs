@@ -20,6 +20,12 @@ pub fn failure_message(f: &Failure) -> Option<String> {
              around the code, or take a screenshot of the code alone, and try again"
                 .into(),
         ),
+        Failure::TooSlow(limit) => Some(format!(
+            "reading this picture took over {} s, so it was stopped (the QR decoder can get lost \
+             in some pictures): crop the picture around the code, or take a screenshot of the \
+             code alone, and try again",
+            limit.as_secs()
+        )),
         other => Some(other.to_string()),
     }
 }

@@ -293,6 +293,9 @@ impl ImportState {
                 return false;
             }
         };
+        // Judged on this text's own results: a picture read meanwhile may add its own error
+        // to the same messages, and must not keep a secret that was read in the field.
+        let all_read = scans.iter().all(Result::is_ok);
         if many {
             let before = self.items.with_untracked(Vec::len);
             let n = lines.len();
@@ -320,7 +323,6 @@ impl ImportState {
                 self.apply(scan, false);
             }
         }
-        self.messages
-            .with_untracked(|m| m.iter().all(|(t, _)| *t != Tone::Error))
+        all_read
     }
 }

@@ -1,6 +1,6 @@
 //! The worker's lifecycle: started on the first job, one job at a time, restarted after it
-//! died, and stopped when a new picture supersedes the one it is decoding (a running wasm call
-//! cannot be interrupted any other way).
+//! died, and stopped when a new picture supersedes the one it is decoding or a picture takes
+//! longer than its lane allows (a running wasm call cannot be interrupted any other way).
 //!
 //! Messages travel as postcard bytes in an `ArrayBuffer` handed over (transferred) to the other
 //! side; the Rust copies are wiped, and so is a reply's buffer once read.
@@ -9,8 +9,10 @@ use super::start::{self, Running};
 use super::Failure;
 use futures_channel::oneshot;
 use js_sys::{Array, Object, Reflect, Uint8Array};
+use leptos::prelude::set_timeout;
 use std::cell::RefCell;
 use std::collections::VecDeque;
+use std::time::Duration;
 use tokensmith_worker_api::{decode, encode, Reply, Request};
 use wasm_bindgen::{JsCast, JsValue};
 use zeroize::Zeroizing;
@@ -23,6 +25,23 @@ pub enum Lane {
     /// A camera frame: quick, never superseded (the camera waits for the previous frame).
     Camera,
     Other,
+}
+
+impl Lane {
+    /// How long a job may run before its worker is stopped. rqrr 0.11 can search one picture
+    /// for minutes (its alignment-pattern spiral is bounded only by an estimate a skewed group
+    /// of finder patterns can make huge: fuzz/CAMPAIGN.md, finding 13), and a hung job would
+    /// hold back every job queued behind it. The limits are several times the slowest
+    /// legitimate reads measured (an 8000×6000 photo, decoded at 2048 and again at 4096, in
+    /// the page tests); the other jobs are bounded computations (PBKDF2, OpenPGP) that may
+    /// rightly be slow on a slow machine.
+    pub fn time_limit(self) -> Option<Duration> {
+        match self {
+            Lane::Picture => Some(Duration::from_secs(20)),
+            Lane::Camera => Some(Duration::from_secs(5)),
+            Lane::Other => None,
+        }
+    }
 }
 
 struct Job {
@@ -159,6 +178,17 @@ impl Client {
         }
     }
 
+    /// The job `id` outran its lane's time limit: if it is still running, its worker is stopped
+    /// and it fails; the next job gets a new worker.
+    fn overtime(&mut self, id: u32, limit: Duration) {
+        if self.current.as_ref().is_some_and(|c| c.id == id) {
+            self.worker = None;
+            if let Some(cur) = self.current.take() {
+                let _ = cur.answer.send(Err(Failure::TooSlow(limit)));
+            }
+        }
+    }
+
     fn supersede_pictures(&mut self) {
         let (old, keep): (Vec<Job>, Vec<Job>) =
             self.queue.drain(..).partition(|j| j.lane == Lane::Picture);
@@ -215,6 +245,18 @@ impl Client {
         }
         match worker.post(&msg, &transfer) {
             Ok(()) => {
+                if let Some(limit) = job.lane.time_limit() {
+                    let id = job.id;
+                    set_timeout(
+                        move || {
+                            with(|c| {
+                                c.overtime(id, limit);
+                                c.pump();
+                            })
+                        },
+                        limit,
+                    );
+                }
                 self.current = Some(Current {
                     id: job.id,
                     lane: job.lane,

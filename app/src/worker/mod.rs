@@ -5,7 +5,8 @@
 //! The worker is started and its wasm compiled on first use (or on [`warm_up`], a hint), runs
 //! one job at a time, and is started again after it died (rqrr 0.11 panics on some pictures).
 //! A new picture supersedes one still being decoded: the old job ends with
-//! [`Failure::Superseded`] and its worker is stopped. `client` holds that lifecycle, `start`
+//! [`Failure::Superseded`] and its worker is stopped; so does a picture or camera frame that
+//! outruns its time limit ([`Failure::TooSlow`]: rqrr 0.11 can search some for minutes). `client` holds that lifecycle, `start`
 //! where the worker comes from (embedded in the single file, or the hosted files).
 
 mod client;
@@ -28,6 +29,9 @@ pub enum Failure {
     Crashed,
     /// A newer picture replaced this one.
     Superseded,
+    /// The job ran past its lane's time limit (`client::Lane::time_limit`); its worker was
+    /// stopped, and the next job gets a new one.
+    TooSlow(std::time::Duration),
     /// The worker could not be started; the text says why.
     Unavailable(String),
     /// The answer did not fit the question: page and worker come from different builds.
@@ -39,6 +43,11 @@ impl std::fmt::Display for Failure {
         match self {
             Failure::Crashed => f.write_str("the decoder stopped on this input"),
             Failure::Superseded => f.write_str("a newer picture replaced this one"),
+            Failure::TooSlow(limit) => write!(
+                f,
+                "the decoder was stopped after {} s on this input",
+                limit.as_secs()
+            ),
             Failure::Unavailable(why) => write!(
                 f,
                 "the page's decoder could not be started ({why}); reload the page, or use another browser"
