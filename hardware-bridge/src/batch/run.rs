@@ -176,16 +176,22 @@ fn fill_molto2(
             "Molto2 {serial} has no free profile for the users waiting: {TAKE_OFF}"
         ));
     }
-    let (mut tried, mut refused) = (0, false);
+    let (mut tried, mut refused, mut gone) = (0, false, None);
     let mut claims = claims.into_iter();
     for (p, user, profile) in claims.by_ref() {
         if !batch.wait_running() {
             batch.update_row(p, unclaim);
             break;
         }
-        tried += 1;
         match Opened::open(backend, target) {
+            // Taken off, or silent, between two profiles: nothing was sent for this user.
+            Err(e) if token_gone(&e).is_some() => {
+                batch.update_row(p, unclaim);
+                gone = token_gone(&e);
+                break;
+            }
             Ok(card) => {
+                tried += 1;
                 // A profile's connection is closed before its row: nothing is given back.
                 let burn = burn_for(
                     batch,
@@ -209,8 +215,17 @@ fn fill_molto2(
                     refused = true;
                     break;
                 }
+                if burn.token_gone.is_some() {
+                    // Its row says what the profile may hold; the users after it wait for the
+                    // next token instead of failing one by one against an empty reader.
+                    gone = burn.token_gone;
+                    break;
+                }
             }
-            Err(e) => fail_row(batch, p, e.to_string()),
+            Err(e) => {
+                tried += 1;
+                fail_row(batch, p, e.to_string())
+            }
         }
     }
     for (p, _, _) in claims {
@@ -218,6 +233,17 @@ fn fill_molto2(
     }
     Ok(if refused {
         format!("Molto2 {serial} refused the customer key{KEY_REFUSED}; {TAKE_OFF}")
+    } else if let Some(what) = gone {
+        let off = if what == GONE_SILENT {
+            format!("{TAKE_OFF}; ")
+        } else {
+            String::new()
+        };
+        format!(
+            "Molto2 {serial} {what} after {tried} profile(s) (each row says how): {off}the \
+             users left wait for the next token — this one again, placed back, takes them into \
+             its free profiles"
+        )
     } else {
         format!("Molto2 {serial}: {tried} profile(s) done (each row says how); {TAKE_OFF}")
     })
@@ -260,6 +286,20 @@ struct Burn {
     held: Option<Opened>,
     /// The device refused the credentials (a Molto2's customer key: the row failed).
     key_refused: bool,
+    /// The token was taken off or stopped answering (the row failed): [`token_gone`].
+    token_gone: Option<&'static str>,
+}
+
+const GONE_SILENT: &str = "stopped answering";
+
+/// What happened to a token no longer there to talk to: pulled, or silent past the card time
+/// limit; `None` for any other error.
+fn token_gone(e: &BridgeError) -> Option<&'static str> {
+    match e.code() {
+        ErrorCode::CardRemoved | ErrorCode::NoCard => Some("was taken off"),
+        ErrorCode::CardTimeout => Some(GONE_SILENT),
+        _ => None,
+    }
 }
 
 /// Burns a fresh seed for row `p` on `card` and verifies it; the row says how it went. A
@@ -288,6 +328,7 @@ fn burn_for(
             return Burn {
                 held: None,
                 key_refused: false,
+                token_gone: None,
             };
         }
     };
@@ -322,6 +363,7 @@ fn burn_for(
     let key_refused = burned.as_ref().is_err_and(|e| {
         matches!(e.cause(), BridgeError::Molto2(_)) && e.code() == ErrorCode::AuthFailed
     });
+    let token_gone = burned.as_ref().err().and_then(token_gone);
     let held = match profile {
         Some(_) => {
             drop(card);
@@ -339,7 +381,11 @@ fn burn_for(
         journal,
         (&secret, otp),
     );
-    Burn { held, key_refused }
+    Burn {
+        held,
+        key_refused,
+        token_gone,
+    }
 }
 
 /// The row (and the journal's verification) after a burn: verified by the key itself, by

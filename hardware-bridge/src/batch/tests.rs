@@ -368,3 +368,74 @@ fn a_refused_customer_key_stops_the_batch_after_one_attempt() {
     assert_eq!(card.attempts_left(), 7, "one attempt spent of 8");
     assert!(!card.is_locked());
 }
+
+/// The commands a Molto2v2 batch of `n` users sends to the token on its one reader.
+fn molto2_commands(n: usize) -> usize {
+    let supply = Supply::new(Model::Molto2v2, 1, Some(Duration::from_millis(5)));
+    let reader = supply.names()[0].clone();
+    let list: String = (0..n).map(|i| format!("user{i}@contoso.com\n")).collect();
+    let batch = fresh_batch(Model::Molto2v2, &list);
+    reader_loop(&batch, &supply, &reader, &journal(&tmp("molto2-count"))).unwrap();
+    assert_eq!(supply.tokens().len(), 1);
+    supply.commands(&reader).unwrap()
+}
+
+/// A Molto2 pulled in the middle of a profile's burn: that row fails and says the profile
+/// may hold a seed, and the users after it wait for the next token, which takes them. They
+/// used to fail one by one ("no card") against the empty reader, to be burned another day.
+#[test]
+fn a_molto2_pulled_mid_fill_leaves_the_users_after_it_waiting() {
+    let (one, two) = (molto2_commands(1), molto2_commands(2));
+    let per_profile = two - one;
+    let listing = one - per_profile;
+    assert!(
+        per_profile > 4 && listing > 0,
+        "{listing} + {per_profile} a profile"
+    );
+    let path = tmp("molto2-pulled");
+    let supply = Supply::new(Model::Molto2v2, 1, Some(Duration::from_millis(5)));
+    let reader = supply.names()[0].clone();
+    // In the middle of the third profile's commands.
+    supply
+        .pull_at(&reader, listing + 2 * per_profile + per_profile / 2)
+        .unwrap();
+    let list: String = (0..6).map(|i| format!("user{i}@contoso.com\n")).collect();
+    let batch = fresh_batch(Model::Molto2v2, &list);
+    reader_loop(&batch, &supply, &reader, &journal(&path)).unwrap();
+    let s = batch.status();
+    let got: Vec<_> = s
+        .rows
+        .iter()
+        .map(|r| (r.status, r.serial.clone(), r.profile))
+        .collect();
+    let (first, second) = ("MOLTO2SIM0001".to_string(), "MOLTO2SIM0002".to_string());
+    assert_eq!(
+        got,
+        [
+            (RowStatus::Verified, Some(first.clone()), Some(0)),
+            (RowStatus::Verified, Some(first.clone()), Some(1)),
+            (RowStatus::Failed, Some(first.clone()), Some(2)),
+            (RowStatus::Verified, Some(second.clone()), Some(0)),
+            (RowStatus::Verified, Some(second.clone()), Some(1)),
+            (RowStatus::Verified, Some(second.clone()), Some(2)),
+        ]
+    );
+    let reason = s.rows[2].reason.as_deref().unwrap();
+    assert!(reason.contains("may hold"), "{reason}");
+    assert_eq!(supply.tokens().len(), 2, "the next Molto2 took the rest");
+    // Every verified row's seed is in its profile; the journal has the pulled one's intent.
+    let recorded = rows(&path);
+    assert_eq!(recorded.len(), 5);
+    for (serial, card) in supply.tokens() {
+        let SimToken::Molto2(card) = card else {
+            panic!("not a Molto2")
+        };
+        let card = card.lock().unwrap();
+        for r in recorded.iter().filter(|r| r.serial == serial) {
+            assert_eq!(
+                card.stored_seed(r.profile.unwrap()),
+                Some(r.secret.as_bytes())
+            );
+        }
+    }
+}

@@ -1,9 +1,11 @@
 //! `batch --simulate`: readers fed from a box of fresh emulated tokens. Each token gets a new
 //! serial; the simulated admin takes a token off once the loop waits for that, and places the
 //! next one when the loop waits for a token (after `swap_delay`), or a test or the page swaps
-//! them by hand ([`Supply::swap`], [`Supply::put_back`]).
+//! them by hand ([`Supply::swap`], [`Supply::put_back`]). A token taken off answers no more
+//! commands, even on a connection opened before; a test can have one pulled in the middle of
+//! an operation ([`Supply::pull_at`]).
 
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -11,10 +13,10 @@ use tokensmith_core::caps::{Family, Model};
 use tokensmith_proto::emulator::{Molto2Card, Token2Card, YkoathCard};
 use tokensmith_proto::token2::serial_of;
 
-use super::{Slot, SlotTransport};
+use super::Slot;
 use crate::backend::{select_reader, Backend, ReaderEntry};
 use crate::error::{on_reader, BridgeError};
-use tokensmith_proto::transport::Transport;
+use tokensmith_proto::transport::{Transport, TransportError};
 
 /// One token made by the supply, kept so a test can read what it holds.
 #[derive(Clone)]
@@ -44,7 +46,55 @@ impl SimToken {
 
 struct SupplyReader {
     name: String,
+    state: Arc<ReaderState>,
+}
+
+/// What a reader holds, shared with the connections to its token.
+#[derive(Default)]
+struct ReaderState {
     on: Mutex<Option<(String, SimToken)>>,
+    /// Commands sent to the tokens on this reader, since the supply was made.
+    commands: AtomicUsize,
+    /// The command (by that count) at which the token is pulled, if one is due.
+    pull_at: Mutex<Option<usize>>,
+}
+
+impl ReaderState {
+    fn on(&self) -> std::sync::MutexGuard<'_, Option<(String, SimToken)>> {
+        self.on.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// A connection to the token that was on a reader when it was opened.
+struct OnReader {
+    state: Arc<ReaderState>,
+    serial: String,
+    slot: Arc<dyn Slot>,
+}
+
+impl Transport for OnReader {
+    fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>, TransportError> {
+        let n = self.state.commands.fetch_add(1, Ordering::SeqCst) + 1;
+        let mut pull = self.state.pull_at.lock().unwrap_or_else(|p| p.into_inner());
+        if pull.is_some_and(|at| n >= at) {
+            *pull = None;
+            *self.state.on() = None;
+        }
+        drop(pull);
+        let still_on = self
+            .state
+            .on()
+            .as_ref()
+            .is_some_and(|(s, _)| *s == self.serial);
+        if !still_on {
+            return Err(TransportError::NoCard);
+        }
+        self.slot.process(apdu)
+    }
+
+    fn atr(&self) -> Option<Vec<u8>> {
+        self.slot.atr()
+    }
 }
 
 /// Emulated readers with a supply of fresh tokens of one model.
@@ -71,7 +121,7 @@ impl Supply {
             readers: (0..readers.max(1))
                 .map(|i| SupplyReader {
                     name: format!("Simulated {word} {i} ({})", model.caps().label),
-                    on: Mutex::new(None),
+                    state: Arc::default(),
                 })
                 .collect(),
             next: AtomicU32::new(1),
@@ -120,7 +170,7 @@ impl Supply {
 
     fn place_fresh(&self, r: &SupplyReader) {
         let t = self.fresh();
-        *r.on.lock().unwrap_or_else(|p| p.into_inner()) = Some(t);
+        *r.state.on() = Some(t);
     }
 
     fn reader(&self, name: &str) -> Result<&SupplyReader, BridgeError> {
@@ -139,11 +189,25 @@ impl Supply {
 
     /// Takes the token off `reader` (if any).
     pub fn remove(&self, reader: &str) -> Result<(), BridgeError> {
+        *self.reader(reader)?.state.on() = None;
+        Ok(())
+    }
+
+    /// Commands sent so far to the tokens on `reader`.
+    pub fn commands(&self, reader: &str) -> Result<usize, BridgeError> {
+        Ok(self.reader(reader)?.state.commands.load(Ordering::SeqCst))
+    }
+
+    /// Takes the token off `reader` as the `at`-th command (counted as [`Supply::commands`]
+    /// counts) reaches it: that command and every later one get "no card", as a card pulled
+    /// in the middle of an operation.
+    pub fn pull_at(&self, reader: &str, at: usize) -> Result<(), BridgeError> {
         *self
             .reader(reader)?
-            .on
+            .state
+            .pull_at
             .lock()
-            .unwrap_or_else(|p| p.into_inner()) = None;
+            .unwrap_or_else(|p| p.into_inner()) = Some(at);
         Ok(())
     }
 
@@ -165,8 +229,21 @@ impl Supply {
             .find(|(s, _)| s == serial)
             .cloned()
             .ok_or_else(|| BridgeError::BadInput(format!("no simulated token {serial}")))?;
-        *r.on.lock().unwrap_or_else(|p| p.into_inner()) = Some(t);
+        *r.state.on() = Some(t);
         Ok(())
+    }
+
+    fn connect(&self, reader: &str) -> Result<OnReader, BridgeError> {
+        let state = self.reader(reader)?.state.clone();
+        let (serial, t) = state
+            .on()
+            .clone()
+            .ok_or_else(|| BridgeError::NoCard(on_reader(reader)))?;
+        Ok(OnReader {
+            state,
+            serial,
+            slot: t.slot(),
+        })
     }
 
     /// Every token made so far, in order.
@@ -175,12 +252,7 @@ impl Supply {
     }
 
     fn on(&self, reader: &str) -> Result<Option<(String, SimToken)>, BridgeError> {
-        Ok(self
-            .reader(reader)?
-            .on
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone())
+        Ok(self.reader(reader)?.state.on().clone())
     }
 }
 
@@ -203,19 +275,13 @@ impl Backend for Supply {
         reader: Option<&str>,
     ) -> Result<(String, Box<dyn Transport + Send>), BridgeError> {
         let name = select_reader(&self.readers()?, reader)?;
-        let (_, t) = self
-            .on(&name)?
-            .ok_or_else(|| BridgeError::NoCard(on_reader(&name)))?;
-        let slot = t.slot();
-        slot.reset();
-        Ok((name, Box::new(SlotTransport(slot))))
+        let transport = self.connect(&name)?;
+        transport.slot.reset();
+        Ok((name, Box::new(transport)))
     }
 
     fn probe(&self, reader: &str) -> Result<Box<dyn Transport + Send>, BridgeError> {
-        let (_, t) = self
-            .on(reader)?
-            .ok_or_else(|| BridgeError::NoCard(on_reader(reader)))?;
-        Ok(Box::new(SlotTransport(t.slot())))
+        Ok(Box::new(self.connect(reader)?))
     }
 
     /// With a swap delay, the simulated admin acts when the loop waits: takes the token off
