@@ -12,8 +12,7 @@ use tokensmith_core::import::{self, Scanned};
 use tokensmith_core::otp::OtpParams;
 use tokensmith_core::otpauth::OtpAuth;
 use tokensmith_core::secret::Encoding;
-use tokensmith_worker_api::import::ScanErrorKind;
-use tokensmith_worker_api::import::{Found, Scan};
+use tokensmith_worker_api::import::{Found, Scan, ScanErrorKind};
 use zeroize::Zeroizing;
 
 impl ImportState {
