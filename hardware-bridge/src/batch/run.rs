@@ -33,6 +33,10 @@ pub const TAKE_OFF: &str = "take the token off the reader";
 const KEY_REFUSED: &str = " — the batch is stopped: the box shares this customer key, and each \
      refusal counts toward a Molto2's lock-out; start it again with the right key and Resume \
      (CLI: --resume)";
+/// Why a batch stopped at an OATH key that refused its password, and what to do.
+const PASSWORD_REFUSED: &str = " — the batch is stopped: one password is given for the whole \
+     box, so the next keys would refuse it too; start it again with the right password and \
+     Resume (CLI: --resume)";
 
 /// Runs the loop on `reader` until the batch is stopped or no user waits.
 pub fn reader_loop(
@@ -146,8 +150,21 @@ fn token_placed(
             "no user in the list waits for token {serial}: {TAKE_OFF}"
         ));
     };
-    let held = burn_for(batch, card, &target, &serial, p, &user, None, journal).held;
-    Ok((format!("token {serial} done: {TAKE_OFF}"), held))
+    let burn = burn_for(batch, card, &target, &serial, p, &user, None, journal);
+    if burn.password_refused {
+        // Nothing was written: the key refused before any change.
+        let _ = batch.control(BatchAction::Stop, None);
+        batch.update_row(p, |r| {
+            if let Some(reason) = &mut r.reason {
+                reason.push_str(PASSWORD_REFUSED);
+            }
+        });
+        return Ok((
+            format!("key {serial} refused the password{PASSWORD_REFUSED}; {TAKE_OFF}"),
+            burn.held,
+        ));
+    }
+    Ok((format!("token {serial} done: {TAKE_OFF}"), burn.held))
 }
 
 /// A Molto2: the next users in list order into its consecutive free profiles.
@@ -286,6 +303,9 @@ struct Burn {
     held: Option<Opened>,
     /// The device refused the credentials (a Molto2's customer key: the row failed).
     key_refused: bool,
+    /// An OATH key refused the password given (a key without one is not refused; the row
+    /// failed).
+    password_refused: bool,
     /// The token was taken off or stopped answering (the row failed): [`token_gone`].
     token_gone: Option<&'static str>,
 }
@@ -328,6 +348,7 @@ fn burn_for(
             return Burn {
                 held: None,
                 key_refused: false,
+                password_refused: false,
                 token_gone: None,
             };
         }
@@ -363,6 +384,12 @@ fn burn_for(
     let key_refused = burned.as_ref().is_err_and(|e| {
         matches!(e.cause(), BridgeError::Molto2(_)) && e.code() == ErrorCode::AuthFailed
     });
+    let password_refused = burned.as_ref().is_err_and(|e| {
+        matches!(
+            e.cause(),
+            BridgeError::Oath(tokensmith_proto::ykoath::YkoathError::WrongPassword)
+        )
+    });
     let token_gone = burned.as_ref().err().and_then(token_gone);
     let held = match profile {
         Some(_) => {
@@ -384,6 +411,7 @@ fn burn_for(
     Burn {
         held,
         key_refused,
+        password_refused,
         token_gone,
     }
 }

@@ -439,3 +439,62 @@ fn a_molto2_pulled_mid_fill_leaves_the_users_after_it_waiting() {
         }
     }
 }
+
+/// OATH keys refusing the batch's password: the batch stops at the first (one password is
+/// given for the box, so every key would refuse it), nothing is written to the key, and with
+/// the right password `--resume` burns that same key. It used to go on, each key placed only
+/// to fail.
+#[test]
+fn a_refused_oath_password_stops_the_batch_and_the_key_can_be_burned_after() {
+    use tokensmith_api::SecretString;
+    let path = tmp("oath-password");
+    let supply = Supply::with_oath_password(
+        Model::YubiKey,
+        1,
+        Some(Duration::from_millis(5)),
+        Some("right one"),
+    );
+    let reader = supply.names()[0].clone();
+    let list = "a@contoso.com\nb@contoso.com\nc@contoso.com\n";
+    let mut wrong = spec(Model::YubiKey);
+    wrong.creds.oath_password = Some(SecretString::from("wrong one"));
+    let batch = Batch::new(wrong, users(list), &Recorded::default(), false).unwrap();
+    let j = journal(&path);
+    reader_loop(&batch, &supply, &reader, &j).unwrap();
+    let s = batch.status();
+    assert_eq!(s.state, BatchState::Stopped);
+    let statuses: Vec<_> = s.rows.iter().map(|r| r.status).collect();
+    assert_eq!(
+        statuses,
+        [RowStatus::Failed, RowStatus::Waiting, RowStatus::Waiting]
+    );
+    let reason = s.rows[0].reason.as_deref().unwrap();
+    assert!(
+        reason.contains("wrong password") && reason.contains("the batch is stopped"),
+        "{reason}"
+    );
+    assert_eq!(supply.tokens().len(), 1, "no other key was placed");
+    let (serial, SimToken::Oath(key)) = supply.tokens()[0].clone() else {
+        panic!("not an OATH key")
+    };
+    assert!(key.lock().unwrap().credentials().is_empty());
+    // The same key again, with the right password, resuming from the journal.
+    supply.put_back(&reader, &serial).unwrap();
+    let recorded = Recorded::of(&j.lock().unwrap());
+    assert!(
+        !recorded.uncertain.contains(&serial),
+        "the refused key is not taken for one that may hold a seed"
+    );
+    let mut right = spec(Model::YubiKey);
+    right.creds.oath_password = Some(SecretString::from("right one"));
+    let batch = Batch::new(right, users(list), &recorded, true).unwrap();
+    reader_loop(&batch, &supply, &reader, &j).unwrap();
+    let s = batch.status();
+    assert!(
+        s.rows.iter().all(|r| r.status == RowStatus::Verified),
+        "{:?}",
+        s.rows
+    );
+    assert_eq!(s.rows[0].serial.as_deref(), Some(serial.as_str()));
+    assert_eq!(key.lock().unwrap().credentials().len(), 1);
+}

@@ -106,11 +106,23 @@ pub struct Supply {
     made: Mutex<Vec<(String, SimToken)>>,
     /// `Some`: tokens are swapped by the simulated admin after this delay.
     swap_delay: Option<Duration>,
+    /// The access password of every OATH key made (tests).
+    oath_password: Option<String>,
 }
 
 impl Supply {
     /// `readers` readers of `model` tokens, each starting with a fresh one on it.
     pub fn new(model: Model, readers: usize, swap_delay: Option<Duration>) -> Supply {
+        Supply::with_oath_password(model, readers, swap_delay, None)
+    }
+
+    /// [`Supply::new`], with every OATH key made protected by `password`.
+    pub fn with_oath_password(
+        model: Model,
+        readers: usize,
+        swap_delay: Option<Duration>,
+        password: Option<&str>,
+    ) -> Supply {
         let word = if model.caps().family == Family::Molto2 {
             "Molto2 reader"
         } else {
@@ -127,6 +139,7 @@ impl Supply {
             next: AtomicU32::new(1),
             made: Mutex::new(Vec::new()),
             swap_delay,
+            oath_password: password.map(str::to_string),
         };
         for r in &s.readers {
             s.place_fresh(r);
@@ -151,7 +164,8 @@ impl Supply {
             }
             Family::Oath => {
                 let serial = 30_000_000 + n;
-                let c = YkoathCard::yubikey([5, 4, 3], Some(serial));
+                let mut c = YkoathCard::yubikey([5, 4, 3], Some(serial));
+                c.set_password(self.oath_password.as_deref());
                 (serial.to_string(), SimToken::Oath(Arc::new(Mutex::new(c))))
             }
             Family::Token2 | Family::App => {
