@@ -145,6 +145,7 @@ test('a 5-user batch in the page: progress, compared codes, retry, reload, Entra
   shown.push(c);
   await page.waitForFunction(() => document.querySelector('[data-testid=batch-done]').textContent === '2/5');
   await seen();
+  assert.match(await text(page, 'batch-pace'), /^2\/5 done · \d+\.\d tokens\/min · about \d+:\d\d left$/);
 
   // A reload mid-batch (the pairing code pasted again: the page keeps it in memory only)
   // re-attaches to the running batch; the inventory is filled again from the bridge's journal
@@ -168,7 +169,7 @@ test('a 5-user batch in the page: progress, compared codes, retry, reload, Entra
   await page.waitForFunction(() => /finished/.test(document.querySelector('[data-testid=batch-state]').textContent), null, { timeout: 20000 });
   await seen();
   assert.equal(await text(page, 'batch-done'), '5/5');
-  assert.match(await text(page, 'batch-pace'), /tokens\/min/);
+  assert.match(await text(page, 'batch-pace'), /^5\/5 done · \d+\.\d tokens\/min$/, 'no time left once finished');
   assert.ok(progress.size >= 3, `progress seen: ${[...progress]}`);
   for (const p of [0, 1, 2, 3, 4]) assert.equal(await rowStatus(page, p), 'verified');
   await page.waitForFunction(() => document.querySelectorAll('[data-testid=inventory] tbody tr').length === 5);

@@ -149,8 +149,12 @@ pub fn Queue(tool: BatchTool) -> impl IntoView {
                     <span data-testid="batch-done">{move || get(|s| format!("{}/{}", s.done, s.total))}</span>
                     " done · "
                     {move || get(|s| format!("{:.1} tokens/min", s.tokens_per_minute))}
-                    " · "
-                    {move || get(|s| s.seconds_left.map(|l| format!("about {} left", clock_text(l))).unwrap_or_else(|| "time left after the first token".into()))}
+                    // Time left means nothing once the batch has ended (finished or stopped).
+                    {move || get(|s| match (s.ended, s.seconds_left) {
+                        (true, _) => String::new(),
+                        (false, Some(l)) => format!(" · about {} left", clock_text(l)),
+                        (false, None) => " · time left after the first token".into(),
+                    })}
                     {move || get(|s| if s.failed > 0 { format!(" · {} failed", s.failed) } else { String::new() })}
                 </p>
                 <ul class="batch-readers-now" data-testid="batch-reader-messages">
