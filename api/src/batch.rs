@@ -113,7 +113,8 @@ pub struct BatchStatus {
     /// The burn journal the batch writes (for resuming and `results-to-csv`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub results_file: Option<String>,
-    /// Every reader loop has ended (stopped, finished, or failed): a new batch may start.
+    /// Every reader loop has ended (stopped, finished, or failed): a new batch may start. Read
+    /// with the rows: a status that says so has the final rows.
     #[serde(default)]
     pub ended: bool,
 }

@@ -13,7 +13,8 @@ pub mod run;
 pub mod setup;
 
 use std::collections::{HashMap, HashSet};
-use std::sync::{Condvar, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use tokensmith_api::{
@@ -103,6 +104,8 @@ struct Inner {
     /// Counts the changes waited for ([`Batch::wait_change`]): a change made between a
     /// watcher's look and its wait is not missed.
     changes: u64,
+    /// Reader loops started by [`Batch::spawn_loop`] and not yet returned.
+    loops: usize,
 }
 
 /// The shared state of one batch run.
@@ -197,6 +200,7 @@ impl Batch {
                 answers: vec![None; n],
                 comparing: HashMap::new(),
                 changes: 0,
+                loops: 0,
             }),
             changed: Condvar::new(),
             started: Instant::now(),
@@ -257,8 +261,35 @@ impl Batch {
             simulated: self.simulated,
             token_model: None,
             results_file: None,
-            ended: false,
+            // Under the same lock as the rows: a loop that ends right after its last row is
+            // never seen ended with that row still in hand (a watcher stops looking then).
+            ended: g.loops == 0,
         }
+    }
+
+    /// Runs `body` (a reader loop) on a thread of its own; the batch counts it running until
+    /// it returns or panics, so [`Batch::status`] says when every loop has ended.
+    pub fn spawn_loop<T: Send + 'static>(
+        self: &Arc<Self>,
+        body: impl FnOnce(&Batch) -> T + Send + 'static,
+    ) -> JoinHandle<T> {
+        /// Counts the loop out however its thread ends.
+        struct Running(Arc<Batch>);
+        impl Drop for Running {
+            fn drop(&mut self) {
+                let mut g = self.0.lock();
+                g.loops -= 1;
+                self.0.notify(g);
+            }
+        }
+        self.lock().loops += 1;
+        let running = Running(self.clone());
+        std::thread::spawn(move || body(&running.0))
+    }
+
+    /// Every loop started by [`Batch::spawn_loop`] has ended.
+    pub fn ended(&self) -> bool {
+        self.lock().loops == 0
     }
 
     /// Pause, resume, stop, skip or retry a row.

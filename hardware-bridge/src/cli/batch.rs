@@ -200,11 +200,11 @@ pub fn run(cli: &Cli, a: &BatchArgs) -> Result<(), BridgeError> {
     let loops: Vec<_> = readers
         .iter()
         .map(|r| {
-            let (b, be, r, j) = (batch.clone(), backend.clone(), r.clone(), journal.clone());
-            std::thread::spawn(move || run::reader_loop(&b, be.as_ref(), &r, &j))
+            let (be, r, j) = (backend.clone(), r.clone(), journal.clone());
+            batch.spawn_loop(move |b| run::reader_loop(b, be.as_ref(), &r, &j))
         })
         .collect();
-    watch(&batch, &loops);
+    watch(&batch);
     for l in loops {
         match l.join() {
             Ok(r) => r?,
@@ -215,7 +215,7 @@ pub fn run(cli: &Cli, a: &BatchArgs) -> Result<(), BridgeError> {
 }
 
 /// Draws progress and asks the admin to compare codes, until every loop has ended.
-fn watch(batch: &Batch, loops: &[std::thread::JoinHandle<Result<(), BridgeError>>]) {
+fn watch(batch: &Batch) {
     let bar = ProgressBar::new(batch.status().total as u64);
     bar.set_style(
         ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}")
@@ -234,10 +234,10 @@ fn watch(batch: &Batch, loops: &[std::thread::JoinHandle<Result<(), BridgeError>
     let mut told: HashMap<u32, RowStatus> = HashMap::new();
     let mut said: HashMap<String, String> = HashMap::new();
     loop {
-        // Checked before drawing: the rows the loops finished last are drawn once more.
-        let ended = loops.iter().all(|l| l.is_finished());
         let seen = batch.changes();
+        // `ended` comes with the rows it ends on: the last ones are drawn before leaving.
         let s = batch.status();
+        let ended = s.ended;
         bar.set_length(s.total as u64);
         bar.set_position(s.done as u64);
         let pace = match s.seconds_left {

@@ -6,7 +6,6 @@
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
 use std::time::Duration;
 
 use axum::body::Bytes;
@@ -37,14 +36,13 @@ pub struct BatchRun {
     batch: Arc<Batch>,
     supply: Option<Arc<Supply>>,
     journal: Arc<Mutex<Journal>>,
-    loops: Vec<JoinHandle<()>>,
     model: Model,
     users: Vec<BatchUser>,
 }
 
 impl BatchRun {
     fn ended(&self) -> bool {
-        self.loops.iter().all(JoinHandle::is_finished)
+        self.batch.ended()
     }
 
     fn status(&self) -> BatchStatus {
@@ -58,7 +56,6 @@ impl BatchRun {
                 .display()
                 .to_string(),
         );
-        s.ended = self.ended();
         s
     }
 
@@ -241,22 +238,19 @@ fn start(st: &AppState, req: BatchStart) -> Result<BatchStatus, BridgeError> {
         // Another start won meanwhile: this one touched no reader.
         return Err(BridgeError::BatchRunning);
     }
-    let loops = names
-        .into_iter()
-        .map(|reader| {
-            let (b, be, j) = (batch.clone(), backend.clone(), journal.clone());
-            std::thread::spawn(move || {
-                if let Err(e) = run::reader_loop(&b, be.as_ref(), &reader, &j) {
-                    b.set_reader_message(&reader, &format!("stopped: {e}"));
-                }
-            })
-        })
-        .collect();
+    for reader in names {
+        let (be, j) = (backend.clone(), journal.clone());
+        // Its thread runs on its own; the batch knows when it ends (`Batch::ended`).
+        drop(batch.spawn_loop(move |b| {
+            if let Err(e) = run::reader_loop(b, be.as_ref(), &reader, &j) {
+                b.set_reader_message(&reader, &format!("stopped: {e}"));
+            }
+        }));
+    }
     let run = BatchRun {
         batch,
         supply,
         journal,
-        loops,
         model,
         users,
     };
