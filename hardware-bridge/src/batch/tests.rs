@@ -498,3 +498,31 @@ fn a_refused_oath_password_stops_the_batch_and_the_key_can_be_burned_after() {
     assert_eq!(s.rows[0].serial.as_deref(), Some(serial.as_str()));
     assert_eq!(key.lock().unwrap().credentials().len(), 1);
 }
+
+/// A key asking for a password when the batch gives none fails its own row only: the next
+/// keys may have none (one password is given for a box, none is not a wrong one).
+#[test]
+fn a_key_asking_for_a_password_fails_only_its_row() {
+    let supply = Supply::with_oath_password(
+        Model::YubiKey,
+        1,
+        Some(Duration::from_millis(5)),
+        Some("set on every key"),
+    );
+    let reader = supply.names()[0].clone();
+    let batch = fresh_batch(Model::YubiKey, "a@contoso.com\nb@contoso.com\n");
+    reader_loop(&batch, &supply, &reader, &journal(&tmp("oath-none-given"))).unwrap();
+    let s = batch.status();
+    assert_eq!(s.state, BatchState::Finished);
+    assert!(
+        s.rows.iter().all(|r| r.status == RowStatus::Failed),
+        "{:?}",
+        s.rows
+    );
+    let reason = s.rows[0].reason.as_deref().unwrap();
+    assert!(
+        reason.contains("password") && !reason.contains("the batch is stopped"),
+        "{reason}"
+    );
+    assert_eq!(supply.tokens().len(), 2, "the second key was tried too");
+}
