@@ -151,14 +151,9 @@ fn token_placed(
         ));
     };
     let burn = burn_for(batch, card, &target, &serial, p, &user, None, journal);
-    if burn.password_refused {
+    if burn.halt == Some(Halt::PasswordRefused) {
         // Nothing was written: the key refused before any change.
-        let _ = batch.control(BatchAction::Stop, None);
-        batch.update_row(p, |r| {
-            if let Some(reason) = &mut r.reason {
-                reason.push_str(PASSWORD_REFUSED);
-            }
-        });
+        stop_at(batch, p, PASSWORD_REFUSED);
         return Ok((
             format!("key {serial} refused the password{PASSWORD_REFUSED}; {TAKE_OFF}"),
             burn.held,
@@ -202,9 +197,9 @@ fn fill_molto2(
         }
         match Opened::open(backend, target) {
             // Taken off, or silent, between two profiles: nothing was sent for this user.
-            Err(e) if token_gone(&e).is_some() => {
+            Err(e) if matches!(Halt::of(&e), Some(Halt::Gone(_))) => {
                 batch.update_row(p, unclaim);
-                gone = token_gone(&e);
+                gone = Halt::of(&e);
                 break;
             }
             Ok(card) => {
@@ -220,23 +215,23 @@ fn fill_molto2(
                     Some(profile),
                     journal,
                 );
-                if burn.key_refused {
-                    // The box shares one customer key: every further profile, of this Molto2
-                    // or the next, would only spend another attempt toward a lock-out.
-                    let _ = batch.control(BatchAction::Stop, None);
-                    batch.update_row(p, |r| {
-                        if let Some(reason) = &mut r.reason {
-                            reason.push_str(KEY_REFUSED);
-                        }
-                    });
-                    refused = true;
-                    break;
-                }
-                if burn.token_gone.is_some() {
-                    // Its row says what the profile may hold; the users after it wait for the
-                    // next token instead of failing one by one against an empty reader.
-                    gone = burn.token_gone;
-                    break;
+                match burn.halt {
+                    Some(Halt::KeyRefused) => {
+                        // The box shares one customer key: every further profile, of this
+                        // Molto2 or the next, would only spend another attempt toward a
+                        // lock-out.
+                        stop_at(batch, p, KEY_REFUSED);
+                        refused = true;
+                        break;
+                    }
+                    Some(Halt::Gone(_)) => {
+                        // Its row says what the profile may hold; the users after it wait for
+                        // the next token instead of failing one by one against an empty
+                        // reader.
+                        gone = burn.halt;
+                        break;
+                    }
+                    _ => {}
                 }
             }
             Err(e) => {
@@ -250,7 +245,7 @@ fn fill_molto2(
     }
     Ok(if refused {
         format!("Molto2 {serial} refused the customer key{KEY_REFUSED}; {TAKE_OFF}")
-    } else if let Some(what) = gone {
+    } else if let Some(Halt::Gone(what)) = gone {
         let off = if what == GONE_SILENT {
             format!("{TAKE_OFF}; ")
         } else {
@@ -301,25 +296,47 @@ fn tell(batch: &Batch, target: &Target, message: String) {
 struct Burn {
     /// A single-profile token's connection, to hold until it is taken off.
     held: Option<Opened>,
-    /// The device refused the credentials (a Molto2's customer key: the row failed).
-    key_refused: bool,
-    /// An OATH key refused the password given (a key without one is not refused; the row
-    /// failed).
-    password_refused: bool,
-    /// The token was taken off or stopped answering (the row failed): [`token_gone`].
-    token_gone: Option<&'static str>,
+    /// The failure (the row says it) ends more than this row.
+    halt: Option<Halt>,
+}
+
+/// A burn's failure that ends more than its row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Halt {
+    /// A Molto2 refused the customer key: the batch stops.
+    KeyRefused,
+    /// An OATH key refused the password given (a key asking for one when none was given is
+    /// not refused): the batch stops.
+    PasswordRefused,
+    /// The token was taken off or stopped answering (what happened, for the admin): the
+    /// token's other users wait for the next one.
+    Gone(&'static str),
 }
 
 const GONE_SILENT: &str = "stopped answering";
 
-/// What happened to a token no longer there to talk to: pulled, or silent past the card time
-/// limit; `None` for any other error.
-fn token_gone(e: &BridgeError) -> Option<&'static str> {
-    match e.code() {
-        ErrorCode::CardRemoved | ErrorCode::NoCard => Some("was taken off"),
-        ErrorCode::CardTimeout => Some(GONE_SILENT),
-        _ => None,
+impl Halt {
+    fn of(e: &BridgeError) -> Option<Halt> {
+        match (e.cause(), e.code()) {
+            (BridgeError::Molto2(_), ErrorCode::AuthFailed) => Some(Halt::KeyRefused),
+            (BridgeError::Oath(tokensmith_proto::ykoath::YkoathError::WrongPassword), _) => {
+                Some(Halt::PasswordRefused)
+            }
+            (_, ErrorCode::CardRemoved | ErrorCode::NoCard) => Some(Halt::Gone("was taken off")),
+            (_, ErrorCode::CardTimeout) => Some(Halt::Gone(GONE_SILENT)),
+            _ => None,
+        }
     }
+}
+
+/// Stops the batch at row `p`, whose reason gets `why`.
+fn stop_at(batch: &Batch, p: usize, why: &str) {
+    let _ = batch.control(BatchAction::Stop, None);
+    batch.update_row(p, |r| {
+        if let Some(reason) = &mut r.reason {
+            reason.push_str(why);
+        }
+    });
 }
 
 /// Burns a fresh seed for row `p` on `card` and verifies it; the row says how it went. A
@@ -347,9 +364,7 @@ fn burn_for(
             fail_row(batch, p, format!("no random seed: {e}"));
             return Burn {
                 held: None,
-                key_refused: false,
-                password_refused: false,
-                token_gone: None,
+                halt: None,
             };
         }
     };
@@ -381,16 +396,7 @@ fn burn_for(
     let burned = card
         .run(target, Operation::Burn(Box::new(job)), Some(journal.into()))
         .and_then(tokensmith_api::BurnResult::try_from);
-    let key_refused = burned.as_ref().is_err_and(|e| {
-        matches!(e.cause(), BridgeError::Molto2(_)) && e.code() == ErrorCode::AuthFailed
-    });
-    let password_refused = burned.as_ref().is_err_and(|e| {
-        matches!(
-            e.cause(),
-            BridgeError::Oath(tokensmith_proto::ykoath::YkoathError::WrongPassword)
-        )
-    });
-    let token_gone = burned.as_ref().err().and_then(token_gone);
+    let halt = burned.as_ref().err().and_then(Halt::of);
     let held = match profile {
         Some(_) => {
             drop(card);
@@ -408,12 +414,7 @@ fn burn_for(
         journal,
         (&secret, otp),
     );
-    Burn {
-        held,
-        key_refused,
-        password_refused,
-        token_gone,
-    }
+    Burn { held, halt }
 }
 
 /// The row (and the journal's verification) after a burn: verified by the key itself, by
