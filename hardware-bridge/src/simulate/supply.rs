@@ -52,7 +52,9 @@ struct SupplyReader {
 /// What a reader holds, shared with the connections to its token.
 #[derive(Default)]
 struct ReaderState {
-    on: Mutex<Option<(String, SimToken)>>,
+    /// The token on the reader, and which placing of a token it is: a connection lives as
+    /// long as the placing it was opened on (a token put back is a new one).
+    on: Mutex<(Option<(String, SimToken)>, u64)>,
     /// Commands sent to the tokens on this reader, since the supply was made.
     commands: AtomicUsize,
     /// The command (by that count) at which the token is pulled, if one is due.
@@ -60,15 +62,26 @@ struct ReaderState {
 }
 
 impl ReaderState {
-    fn on(&self) -> std::sync::MutexGuard<'_, Option<(String, SimToken)>> {
+    fn on(&self) -> std::sync::MutexGuard<'_, (Option<(String, SimToken)>, u64)> {
         self.on.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn token(&self) -> Option<(String, SimToken)> {
+        self.on().0.clone()
+    }
+
+    /// Takes the token off, or places `token`.
+    fn set(&self, token: Option<(String, SimToken)>) {
+        let mut on = self.on();
+        on.0 = token;
+        on.1 += 1;
     }
 }
 
 /// A connection to the token that was on a reader when it was opened.
 struct OnReader {
     state: Arc<ReaderState>,
-    serial: String,
+    placing: u64,
     slot: Arc<dyn Slot>,
 }
 
@@ -78,14 +91,10 @@ impl Transport for OnReader {
         let mut pull = self.state.pull_at.lock().unwrap_or_else(|p| p.into_inner());
         if pull.is_some_and(|at| n >= at) {
             *pull = None;
-            *self.state.on() = None;
+            self.state.set(None);
         }
         drop(pull);
-        let still_on = self
-            .state
-            .on()
-            .as_ref()
-            .is_some_and(|(s, _)| *s == self.serial);
+        let still_on = self.state.on().1 == self.placing;
         if !still_on {
             return Err(TransportError::NoCard);
         }
@@ -184,7 +193,7 @@ impl Supply {
 
     fn place_fresh(&self, r: &SupplyReader) {
         let t = self.fresh();
-        *r.state.on() = Some(t);
+        r.state.set(Some(t));
     }
 
     fn reader(&self, name: &str) -> Result<&SupplyReader, BridgeError> {
@@ -203,7 +212,7 @@ impl Supply {
 
     /// Takes the token off `reader` (if any).
     pub fn remove(&self, reader: &str) -> Result<(), BridgeError> {
-        *self.reader(reader)?.state.on() = None;
+        self.reader(reader)?.state.set(None);
         Ok(())
     }
 
@@ -243,19 +252,17 @@ impl Supply {
             .find(|(s, _)| s == serial)
             .cloned()
             .ok_or_else(|| BridgeError::BadInput(format!("no simulated token {serial}")))?;
-        *r.state.on() = Some(t);
+        r.state.set(Some(t));
         Ok(())
     }
 
     fn connect(&self, reader: &str) -> Result<OnReader, BridgeError> {
         let state = self.reader(reader)?.state.clone();
-        let (serial, t) = state
-            .on()
-            .clone()
-            .ok_or_else(|| BridgeError::NoCard(on_reader(reader)))?;
+        let (token, placing) = state.on().clone();
+        let (_, t) = token.ok_or_else(|| BridgeError::NoCard(on_reader(reader)))?;
         Ok(OnReader {
             state,
-            serial,
+            placing,
             slot: t.slot(),
         })
     }
@@ -266,7 +273,7 @@ impl Supply {
     }
 
     fn on(&self, reader: &str) -> Result<Option<(String, SimToken)>, BridgeError> {
-        Ok(self.reader(reader)?.state.on().clone())
+        Ok(self.reader(reader)?.state.token())
     }
 }
 
