@@ -12,8 +12,12 @@ pub const TITLE: &str =
 /// What the chip shows.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum CodeNow {
-    /// A TOTP seed: its code and the seconds it has left.
-    Totp { code: String, left: u32 },
+    /// A TOTP seed: its code, the seconds it has left, and its period.
+    Totp {
+        code: String,
+        left: u32,
+        period: u32,
+    },
     /// An HOTP credential has no code for a time; showing one for its counter would read as
     /// a code to compare, and the token only shows it at a press.
     Hotp,
@@ -35,6 +39,7 @@ impl CodeNow {
             Some(code) => CodeNow::Totp {
                 code,
                 left: seconds_remaining(t, otp.period),
+                period: otp.period,
             },
             None => CodeNow::NoSeed,
         }
@@ -43,7 +48,16 @@ impl CodeNow {
     /// The small line above the code.
     pub fn label(&self) -> String {
         match self {
-            CodeNow::Totp { left, .. } => format!("Code now · {left} s left"),
+            CodeNow::Totp { left, period, .. } => {
+                // Padded to the period's width with figure spaces (a digit's width in the
+                // label's tabular figures): the chip, aligned right, keeps its place as the
+                // seconds go from 10 to 9.
+                let pad = period
+                    .to_string()
+                    .len()
+                    .saturating_sub(left.to_string().len());
+                format!("Code now · {}{left} s left", "\u{2007}".repeat(pad))
+            }
             CodeNow::Hotp => "HOTP seed".into(),
             CodeNow::NoSeed => "Code now".into(),
         }
@@ -83,12 +97,33 @@ mod tests {
             chip,
             CodeNow::Totp {
                 code: "94287082".into(),
-                left: 1
+                left: 1,
+                period: 30
             }
         );
-        assert_eq!(chip.label(), "Code now · 1 s left");
+        assert_eq!(chip.label(), "Code now · \u{2007}1 s left");
         assert_eq!(chip.code(), "94287082");
         assert!(chip.is_code());
+    }
+
+    /// The label is as long at 9 s left as at 10 (and at 120 with a 120 s period): the chip
+    /// does not shift as the seconds lose a digit.
+    #[test]
+    fn the_label_keeps_its_width() {
+        let secret = Secret::from_bytes(b"12345678901234567890".to_vec()).unwrap();
+        let width = |period: u32, t: i64| {
+            let otp = OtpParams {
+                period,
+                ..OtpParams::default()
+            };
+            CodeNow::at(Some(&secret), otp, false, t)
+                .label()
+                .chars()
+                .count()
+        };
+        assert_eq!(width(30, 50), width(30, 51));
+        assert_eq!(width(30, 0), width(30, 29));
+        assert_eq!(width(120, 0), width(120, 119));
     }
 
     #[test]

@@ -66,7 +66,7 @@ function assertShellCode(shell, seed, opts) {
   const t = Math.floor(shell.ms / 1000);
   const ok = [oathtool(seed, t, opts), oathtool(seed, t - 1, opts)];
   assert.ok(ok.includes(shell.code), `shell code ${shell.code} at ${t}: oathtool says ${ok.join(' / ')} for the app's seed`);
-  assert.match(shell.label, /^Code now · \d+ s left$/);
+  assert.match(shell.label, /^Code now · \u2007?\d+ s left$/);
 }
 
 /** The app's chip: the code of its seed now (oathtool), read within one second. */
