@@ -62,11 +62,15 @@ pub enum ErrorCode {
     BatchRunning,
     /// No batch runs on the bridge (it was restarted: resume it from its journal).
     NoBatch,
+    /// The command line only (`--json`), never an API answer: the command did what it could
+    /// and work is left — a batch that ended with users not done (resume it), an export that
+    /// left out tokens needing attention. The message says which and what to do.
+    Incomplete,
     Internal,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 29] = [
+    pub const ALL: [ErrorCode; 30] = [
         ErrorCode::BadHost,
         ErrorCode::BadOrigin,
         ErrorCode::PairingRequired,
@@ -95,6 +99,7 @@ impl ErrorCode {
         ErrorCode::ResultsFile,
         ErrorCode::BatchRunning,
         ErrorCode::NoBatch,
+        ErrorCode::Incomplete,
         ErrorCode::Internal,
     ];
 
@@ -130,6 +135,7 @@ impl ErrorCode {
             ResultsFile => "results_file",
             BatchRunning => "batch_running",
             NoBatch => "no_batch",
+            Incomplete => "incomplete",
             Internal => "internal",
         }
     }
@@ -147,7 +153,7 @@ impl ErrorCode {
             | CardTimeout | Cancelled | BatchRunning | NoBatch => 409,
             BodyTooLarge => 413,
             DeviceRejected | VerifyMismatch => 422,
-            ResultsFile | Internal => 500,
+            ResultsFile | Incomplete | Internal => 500,
         }
     }
 
@@ -167,7 +173,7 @@ impl ErrorCode {
             AuthFailed => 4,
             DeviceRejected | VerifyMismatch | TouchTimeout => 5,
             BadHost | BadOrigin | PairingRequired | BodyTooLarge | NotFound | ResultsFile
-            | Internal => 1,
+            | Incomplete | Internal => 1,
         }
     }
 }

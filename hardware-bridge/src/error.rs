@@ -73,6 +73,10 @@ pub enum BridgeError {
     ProfilesNotSynced(String),
     #[error("results file: {0}")]
     Results(String),
+    /// The command did what it could and work is left (a batch not complete, tokens left out
+    /// of an export): the message says what and what to do next.
+    #[error("{0}")]
+    Incomplete(String),
     #[error(
         "a batch is running on this bridge: stop it (or let it finish) before starting another"
     )]
@@ -231,6 +235,7 @@ impl BridgeError {
             NotSupported(_) => ErrorCode::NotSupported,
             ProfilesNotSynced(_) => ErrorCode::DeviceRejected,
             Results(_) => ErrorCode::ResultsFile,
+            Incomplete(_) => ErrorCode::Incomplete,
             Internal(_) => ErrorCode::Internal,
             BatchRunning => ErrorCode::BatchRunning,
             Journaled { cause, .. } => cause.code(),

@@ -685,10 +685,17 @@ fn molto2_pulled_mid_fill_through_pcscd() {
         let r = run.wait_row("2000000000003", "verified");
         assert_eq!(r.upn, *upn);
     }
-    assert_ne!(run.finish(), 0, "one user failed: {}", run.stderr());
+    assert_eq!(run.finish(), 1, "one user failed: {}", run.stderr());
     let err = run.stderr();
     assert!(
         err.contains("3 verified") && err.contains("1 failed"),
+        "{err}"
+    );
+    let next_step = err.lines().last().unwrap_or_default();
+    assert!(
+        next_step.starts_with(
+            "error: the batch is not complete: run the same command with --resume to go on"
+        ),
         "{err}"
     );
     let (rows, _, _) = results_to_csv(&journal, None);

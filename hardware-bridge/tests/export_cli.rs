@@ -485,3 +485,57 @@ print(json.dumps([dict(serial=k.serial, secret=k.secret.hex(), counter=k.counter
     assert_eq!(k["secret"], MOLTO_HEX);
     assert_eq!(k["algorithm"], "urn:ietf:params:xml:ns:keyprov:pskc:hotp");
 }
+
+/// A plain-text journal (`--plaintext-results`): alice's card burned and checked; bob's card
+/// with its intent journaled and nothing after it (the bridge stopped before any write was
+/// confirmed: the card may hold its old seed, its settings, or the new seed).
+const JOURNAL_WITH_ATTENTION: &str = r#"{"format":"tokensmith-burn-journal","version":1,"created_at":1767225600,"journal":"0123456789abcdef0123456789abcdef","protection":"plaintext"}
+{"seq":1,"at":1767225601,"event":{"intent":{"target":{"kind":"token2","serial":"8659632000001","model":"C302-i"},"seed":"MFRGGZDFMZTWQ2LKNNWG23TPOA","params":{"algorithm":"SHA1","digits":6,"period":30,"display_timeout":30},"writes":["config","seed"],"config_erases_seed":true,"upn":"alice@example.com"}}}
+{"seq":2,"at":1767225602,"event":{"written":{"token":1,"write":"config"}}}
+{"seq":3,"at":1767225602,"event":{"written":{"token":1,"write":"seed"}}}
+{"seq":4,"at":1767225609,"event":{"verified":{"token":1,"method":"compared_by_admin","code":"287082","drift_steps":0}}}
+{"seq":5,"at":1767225701,"event":{"intent":{"target":{"kind":"token2","serial":"8659632000002","model":"C302-i"},"seed":"GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ","params":{"algorithm":"SHA1","digits":6,"period":30,"display_timeout":30},"writes":["config","seed"],"config_erases_seed":true,"upn":"bob@example.com"}}}
+"#;
+
+/// Tokens needing attention are named and left out; the export of the others is written, and
+/// the command ends with exit code 1 and what to do — its own error, not one of the results
+/// file (which was read without fault), also as `--json`'s code.
+#[test]
+fn tokens_needing_attention_end_the_export_with_their_own_error() {
+    let d = Dir::new("attention");
+    std::fs::write(d.0.join("box.journal"), JOURNAL_WITH_ATTENTION).unwrap();
+    let r = run(&d, &["box.journal", "-o", "e.csv"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let rows = python_csv(&d.read("e.csv"));
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert_eq!(
+        &rows[1][..3],
+        [
+            "alice@example.com",
+            "8659632000001",
+            "MFRGGZDFMZTWQ2LKNNWG23TPOA"
+        ]
+    );
+    assert!(r.stderr.contains("8659632000002"), "{}", r.stderr);
+    let last = r.stderr.lines().last().unwrap();
+    assert_eq!(
+        last,
+        "error: 1 token(s) need attention (listed above) and are not in the export: check each, \
+         burn it again or record it, then run results-to-csv again"
+    );
+    assert!(!r.stderr.contains("results file"), "{}", r.stderr);
+    assert!(
+        !r.stderr.contains("GEZDGNBV"),
+        "a seed in the output: {}",
+        r.stderr
+    );
+
+    let out = Command::new(BIN)
+        .current_dir(&d.0)
+        .args(["--json", "results-to-csv", "box.journal", "-o", "e2.csv"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["error"]["code"], "incomplete", "{v}");
+}

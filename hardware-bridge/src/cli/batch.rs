@@ -367,7 +367,7 @@ fn summary(batch: &Batch, a: &BatchArgs) -> Result<(), BridgeError> {
         );
         return Ok(());
     }
-    Err(BridgeError::Results(format!(
+    Err(BridgeError::Incomplete(format!(
         "the batch is not complete: run the same command with --resume to go on ({file} holds \
          every token burned so far)"
     )))

@@ -121,7 +121,7 @@ pub fn results_to_csv(a: &ResultsArgs) -> Result<(), BridgeError> {
     if loaded.attention.is_empty() {
         Ok(())
     } else {
-        Err(BridgeError::Results(format!(
+        Err(BridgeError::Incomplete(format!(
             "{} token(s) need attention (listed above) and are not in the export: check each, \
              burn it again or record it, then run results-to-csv again",
             loaded.attention.len()

@@ -45,7 +45,8 @@ reader's name); `info` reads it.
 
 Exit codes:
   0  success
-  1  other failure (results file, server, internal error)
+  1  other failure (results file, server, internal error), or work left: a batch that
+     ended with users not done, tokens needing attention left out of an export
   2  bad input or a refusal, nothing written: invalid parameters or usage, an occupied
      Molto2 profile or a taken OATH name (--overwrite replaces it where the device can), a
      clock sync that would clear a seed (--confirm-clear-seed)
