@@ -2,6 +2,8 @@
 // load; the main thread is never blocked over 50 ms by a decode (long tasks observed while an
 // 8000×6000 photo and a 1920×1080 screenshot decode); a picture that crashes the decoder (the
 // rqrr 0.11 panics kept as fuzz/seeds/qr/known-rqrr-*) is reported and the next picture gets a new worker;
+// the camera says a frame the decoder stopped on and goes on, and stops with the reason when no
+// worker can start;
 // a new picture supersedes one still decoding; the hosted dist/ loads the worker's own files;
 // and OpenPGP runs in the worker: keys described as GnuPG sees them, messages GnuPG decrypts
 // (the messages written by hand, in tokensmith-worker-api's postcard layout).
@@ -17,6 +19,7 @@ import {
   fuzzQrPicture, importStatus, importItems, serveStatic, OUT,
 } from './harness.mjs';
 import { openTool } from './job.mjs';
+import { chromium } from 'playwright-core';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 let browser;
@@ -156,6 +159,91 @@ test('a picture the QR decoder gets lost in is stopped after 20 s and reported; 
   assert.equal(workers.started.length, 2, 'one worker stopped, one started after it');
   assert.deepEqual(errors, []);
   await context.close();
+});
+
+/** Chromium with a fake camera, whose frames the page reads through `createImageBitmap`. */
+async function launchWithCamera() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--use-fake-device-for-media-stream',
+      '--use-fake-ui-for-media-stream'],
+  });
+}
+
+/**
+ * Makes the camera's frames these pictures: the page scales each video frame with
+ * `createImageBitmap(video, …)`; this answers with the picture `window.__frame` names instead,
+ * unscaled, so the worker gets exactly its pixels.
+ */
+async function cameraShows(page, pictures) {
+  await page.evaluate((b64s) => {
+    const orig = window.createImageBitmap.bind(window);
+    const blobs = Object.fromEntries(Object.entries(b64s).map(([k, v]) =>
+      [k, new Blob([Uint8Array.from(atob(v), (c) => c.charCodeAt(0))], { type: 'image/png' })]));
+    window.__framesRead = {};
+    window.createImageBitmap = (src, ...rest) => {
+      if (!(src instanceof HTMLVideoElement)) return orig(src, ...rest);
+      window.__framesRead[window.__frame] = (window.__framesRead[window.__frame] ?? 0) + 1;
+      return orig(blobs[window.__frame]);
+    };
+  }, Object.fromEntries(Object.entries(pictures).map(([k, path]) => [k, readFileSync(path).toString('base64')])));
+}
+
+test('the camera: a frame that stops the QR decoder is said and the camera goes on; a decoder that cannot start stops it with the reason', async () => {
+  const cam = await launchWithCamera();
+  try {
+    const crash = fuzzQrPicture(join(ROOT, 'fuzz/seeds/qr/known-rqrr-timing-scan-assert'), join(dir, 'cam-crash.png'));
+    const ok = qrencodePng('otpauth://totp/Camera:after-crash?secret=MFRGGZDFMZTWQ2LK&issuer=Camera', join(dir, 'cam-ok.png'));
+    const { context, page, errors, requests } = await openPageWith(cam, singleFileUrl());
+    await openTool(page, 'import');
+    const workers = watchWorkers(page);
+    await cameraShows(page, { crash, ok });
+    await page.evaluate(() => { window.__frame = 'crash'; });
+    await page.getByTestId('import-facing').selectOption('user');
+    await page.getByTestId('import-camera').click();
+    const status = () => page.getByTestId('import-camera-status').textContent();
+    await page.waitForFunction(() => /stopped on a camera frame/.test(document.querySelector('[data-testid=import-camera-status]').textContent));
+    assert.equal(await status(), 'The QR decoder stopped on a camera frame (it is started again); still looking: hold the code flat '
+      + 'and steady, close enough to fill most of the picture, or use a screenshot or photo of it instead.');
+    assert.equal(await page.getByTestId('import-camera-stop').count(), 1, 'the camera goes on');
+    await page.getByTestId('import-camera-status').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(OUT, 'import-camera-frame-dropped-desktop.png') });
+    // The next frames go to a new worker, which reads the code.
+    await page.evaluate(() => { window.__frame = 'ok'; });
+    await page.waitForFunction(() => /QR code read/.test(document.querySelector('[data-testid=import-camera-status]').textContent));
+    assert.equal(await status(), 'QR code read; camera stopped.');
+    assert.deepEqual((await importItems(page)).map((i) => i.issuer), ['Camera']);
+    assert.ok(workers.started.length >= 2, `a new worker after the crash (${workers.started.length} started)`);
+    assert.ok(workers.closed >= 1);
+    const read = await page.evaluate(() => window.__framesRead);
+    assert.ok(read.crash >= 1 && read.ok >= 1, JSON.stringify(read));
+    assert.deepEqual(errors, []);
+    assert.deepEqual(networkRequests(requests), []);
+    await context.close();
+
+    // No worker can start (as where a policy forbids them): the camera stops and says why,
+    // rather than showing a preview that seems to scan.
+    const second = await openPageWith(cam, singleFileUrl(), { viewport: { width: 390, height: 844 } });
+    await cameraShows(second.page, { ok });
+    await second.page.evaluate(() => {
+      window.__frame = 'ok';
+      window.Worker = function Worker() { throw new DOMException('Workers are blocked here', 'SecurityError'); };
+    });
+    await openTool(second.page, 'import');
+    await second.page.getByTestId('import-facing').selectOption('user');
+    await second.page.getByTestId('import-camera').click();
+    await second.page.waitForFunction(() => /^Camera stopped: /.test(document.querySelector('[data-testid=import-camera-status]').textContent));
+    const msg = await second.page.getByTestId('import-camera-status').textContent();
+    assert.match(msg, /^Camera stopped: the page's decoder could not be started \(.*Workers are blocked here.*\); reload the page, or use another browser\.$/);
+    assert.equal(await second.page.getByTestId('import-camera').count(), 1, 'the camera can be started again');
+    assert.equal(await second.page.getByTestId('import-camera-stop').count(), 0);
+    await second.page.getByTestId('import-camera-status').scrollIntoViewIfNeeded();
+    await second.page.screenshot({ path: join(OUT, 'import-camera-no-decoder-phone.png') });
+    assert.deepEqual(second.errors, []);
+    await second.context.close();
+  } finally {
+    await cam.close();
+  }
 });
 
 test('the hosted dist/ over http starts the worker from its own files on first use, or when the pointer comes near the import sources', async () => {

@@ -10,6 +10,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use std::time::Duration;
 use tokensmith_worker_api::import::Scan;
+use tokensmith_worker_api::picture::{PictureError, Read};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
@@ -130,13 +131,18 @@ impl Camera {
                     if self.running.try_get_untracked() != Some(true) {
                         return;
                     }
-                    if let Ok(Ok(tokensmith_worker_api::picture::Read {
-                        codes: Ok(scans), ..
-                    })) = read
-                    {
-                        self.stop(Some(video));
-                        self.status.set("QR code read; camera stopped.".into());
-                        on_codes(scans);
+                    match frame_outcome(read) {
+                        Frame::Codes(scans) => {
+                            self.stop(Some(video));
+                            self.status.set("QR code read; camera stopped.".into());
+                            on_codes(scans);
+                        }
+                        Frame::Nothing => {}
+                        Frame::Dropped(why) => self.status.set(why),
+                        Frame::Fatal(why) => {
+                            self.stop(Some(video));
+                            self.status.set(why);
+                        }
                     }
                 });
             };
@@ -148,6 +154,47 @@ impl Camera {
                 }
             }
         });
+    }
+}
+
+/// What one camera frame means for the camera.
+enum Frame {
+    /// QR codes were read: stop and hand them over.
+    Codes(Vec<Scan>),
+    /// No code in this frame (or a frame skipped): keep looking.
+    Nothing,
+    /// The decoder stopped on this frame or ran out of time (it is started again for the
+    /// next): keep looking, and say so — a user who sees nothing happen holds the code longer
+    /// in the same way.
+    Dropped(String),
+    /// No frame will be read (no decoder, a browser facility failing): stop the camera and say
+    /// why, instead of a preview that looks like it is scanning.
+    Fatal(String),
+}
+
+fn frame_outcome(read: Result<Result<Read, PictureError>, worker::Failure>) -> Frame {
+    use worker::Failure;
+    const HOLD: &str = "still looking: hold the code flat and steady, close enough to fill most \
+                        of the picture, or use a screenshot or photo of it instead";
+    match read {
+        Ok(Ok(Read {
+            codes: Ok(scans), ..
+        })) => Frame::Codes(scans),
+        Ok(Ok(Read { codes: Err(_), .. })) | Err(Failure::Superseded) => Frame::Nothing,
+        Ok(Err(e)) => Frame::Fatal(format!(
+            "Camera stopped: its picture could not be read ({e}). Use a screenshot or photo of \
+             the code instead."
+        )),
+        Err(Failure::Crashed) => Frame::Dropped(format!(
+            "The QR decoder stopped on a camera frame (it is started again); {HOLD}."
+        )),
+        Err(Failure::TooSlow(limit)) => Frame::Dropped(format!(
+            "A camera frame took over {} s to read and was dropped; {HOLD}.",
+            limit.as_secs()
+        )),
+        Err(f @ (Failure::Unavailable(_) | Failure::Protocol(_))) => {
+            Frame::Fatal(format!("Camera stopped: {f}."))
+        }
     }
 }
 
